@@ -1,0 +1,80 @@
+/*
+ * cmd_init.c: tacit init -r DIR.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "fsio.h"
+#include "lock.h"
+#include "log.h"
+#include "repo.h"
+
+static struct repo *live;
+
+/* fatal() path: wipe the keys. */
+static void
+cleanup(void)
+{
+	repo_close(live);
+	live = NULL;
+}
+
+/* Remove what a failed init made, so the directory can be used again. */
+static void
+undo(struct repo *r, const uint8_t *sid)
+{
+	char hex[2 * SLOT_ID_BYTES + 1];
+
+	if (sid != NULL) {
+		keyslot_id_hex(sid, hex);
+		(void)unlinkat(r->keysfd, hex, 0);
+	}
+	(void)unlinkat(r->dirfd, REPO_CONFIG_NAME, 0);
+	(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
+	(void)unlinkat(r->dirfd, LOCK_NAME, 0);
+}
+
+int
+cmd_init(struct opts *o)
+{
+	struct repo *r;
+	uint8_t sid[SLOT_ID_BYTES], slot[SLOT_FILE_MAX];
+	char prompt[512], hex[2 * ENV_REPOID_BYTES + 1];
+	size_t len;
+	int e;
+
+	if (o->argc != 0)
+		fatal(EXIT_USAGE, "init takes no operands");
+	if ((e = repo_create(o->repo, &r)) != EXIT_OK)
+		return e;
+	live = r;
+	log_set_cleanup(cleanup);
+	(void)snprintf(prompt, sizeof(prompt),
+	    "New passphrase for repository %s: ", o->repo);
+	if (kh_generate(r->kh) != 0 ||
+	    kh_slot_new(r->kh, &o->pass, prompt, &o->kdf, SLOT_KIND_PASSPHRASE,
+	    sid, slot, sizeof(slot), &len) != KH_OK) {
+		undo(r, NULL);
+		e = EXIT_ERR;
+		goto out;
+	}
+	if ((e = repo_slot_write(r, sid, slot, len)) != EXIT_OK ||
+	    (e = repo_commit_init(r)) != EXIT_OK) {
+		undo(r, sid);
+		goto out;
+	}
+	sodium_bin2hex(hex, sizeof(hex), r->id, ENV_REPOID_BYTES);
+	printf("created tacit repository %.8s at %s\n", hex, o->repo);
+	warnx("keep the passphrase safe: without it the backups cannot be "
+	    "read; 'tacit key recovery' makes a recovery key");
+out:
+	sodium_memzero(slot, sizeof(slot));
+	live = NULL;
+	repo_close(r);
+	return e;
+}

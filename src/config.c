@@ -1,0 +1,58 @@
+/*
+ * config.c: encode and decode the repository configuration.
+ */
+#include <time.h>
+
+#include "buf.h"
+#include "config.h"
+
+void
+config_default(struct config *c)
+{
+	c->created = (uint64_t)time(NULL);
+	c->chunk_min = 512u << 10;
+	c->chunk_avg = 1u << 20;
+	c->chunk_max = 4u << 20;
+	c->pack_bytes = 16u << 20;
+	c->zstd_level = 3;
+}
+
+void
+config_encode(const struct config *c, uint8_t out[CONFIG_BYTES])
+{
+	struct wbuf w;
+
+	wbuf_init(&w, out, CONFIG_BYTES);
+	wbuf_put_u32(&w, CONFIG_FORMAT);
+	wbuf_put_u64(&w, c->created);
+	wbuf_put_u32(&w, c->chunk_min);
+	wbuf_put_u32(&w, c->chunk_avg);
+	wbuf_put_u32(&w, c->chunk_max);
+	wbuf_put_u32(&w, c->pack_bytes);
+	wbuf_put_u32(&w, (uint32_t)c->zstd_level);
+	/* CONFIG_BYTES is exactly what is written above. */
+}
+
+int
+config_decode(const uint8_t *p, size_t len, struct config *c)
+{
+	struct rbuf r;
+	uint32_t fmt, lvl;
+
+	rbuf_init(&r, p, len);
+	if (rbuf_get_u32(&r, &fmt) != 0 || fmt != CONFIG_FORMAT ||
+	    rbuf_get_u64(&r, &c->created) != 0 ||
+	    rbuf_get_u32(&r, &c->chunk_min) != 0 ||
+	    rbuf_get_u32(&r, &c->chunk_avg) != 0 ||
+	    rbuf_get_u32(&r, &c->chunk_max) != 0 ||
+	    rbuf_get_u32(&r, &c->pack_bytes) != 0 ||
+	    rbuf_get_u32(&r, &lvl) != 0 || rbuf_end(&r) != 0)
+		return -1;
+	c->zstd_level = (int32_t)lvl;
+	if (c->chunk_min < 4096 || c->chunk_min > c->chunk_avg ||
+	    c->chunk_avg > c->chunk_max || c->chunk_max > (16u << 20) ||
+	    c->pack_bytes < c->chunk_max || c->pack_bytes > (64u << 20) ||
+	    c->zstd_level < -7 || c->zstd_level > 22)
+		return -1;
+	return 0;
+}

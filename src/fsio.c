@@ -1,0 +1,148 @@
+/*
+ * fsio.c: atomic, durable writes and bounded reads.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fsio.h"
+
+int
+fsio_write_all(int fd, const void *p, size_t len)
+{
+	const uint8_t *q = p;
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, q, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -1;
+		}
+		q += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Move ${tmp} to ${name} without replacing an existing ${name}.  Some file
+ * systems (older FAT drivers) lack RENAME_NOREPLACE; there a check first is
+ * the best we can do, and the repository lock keeps writers apart.
+ */
+static int
+rename_noreplace(int dirfd, const char *tmp, const char *name)
+{
+	struct stat st;
+
+	if (renameat2(dirfd, tmp, dirfd, name, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(dirfd, tmp, dirfd, name);
+}
+
+int
+fsio_write_atomic(int dirfd, const char *name, const void *p, size_t len)
+{
+	uint8_t rnd[8];
+	char tmp[64], hex[17];
+	int fd, saved;
+
+	randombytes_buf(rnd, sizeof(rnd));
+	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
+	(void)snprintf(tmp, sizeof(tmp), "%s%s", FSIO_TMP_PREFIX, hex);
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd < 0)
+		return -1;
+	if (fsio_write_all(fd, p, len) != 0 || fsync(fd) != 0)
+		goto fail;
+	if (close(fd) != 0) {
+		fd = -1;
+		goto fail;
+	}
+	fd = -1;
+	if (rename_noreplace(dirfd, tmp, name) != 0)
+		goto fail;
+	if (fsync(dirfd) != 0)
+		return -1;	/* renamed: the object exists, not yet durable */
+	return 0;
+fail:
+	saved = errno;
+	if (fd >= 0)
+		(void)close(fd);
+	(void)unlinkat(dirfd, tmp, 0);
+	errno = saved;
+	return -1;
+}
+
+int
+fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
+    size_t *lenp)
+{
+	struct stat st;
+	uint8_t *p = NULL;
+	size_t off = 0;
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto fail;
+	if (!S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		goto fail;
+	}
+	if ((uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto fail;
+	}
+	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
+		goto fail;
+	while (off < (size_t)st.st_size) {
+		n = read(fd, p + off, (size_t)st.st_size - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			goto fail;
+		if (n == 0) {		/* shrank under us */
+			errno = EIO;
+			goto fail;
+		}
+		off += (size_t)n;
+	}
+	(void)close(fd);
+	*pp = p;
+	*lenp = off;
+	return 0;
+fail:
+	saved = errno;
+	free(p);
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+fsio_unlink(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) != 0)
+		return -1;
+	return fsync(dirfd);
+}

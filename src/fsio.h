@@ -1,0 +1,37 @@
+/*
+ * fsio.h: repository file I/O.  Objects are written once, atomically:
+ * a temporary name in the same directory, fsync, rename without replacing,
+ * fsync of the directory.  Nothing is ever rewritten in place.
+ */
+#ifndef TACIT_FSIO_H
+#define TACIT_FSIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define FSIO_TMP_PREFIX	".tmp-"
+
+/*
+ * fsio_write_atomic(dirfd, name, p, len): create ${name} in ${dirfd} holding
+ * ${len} bytes of ${p}, durably.  Fails with EEXIST if ${name} exists.  On
+ * any failure the temporary file is removed and errno says why; -1.
+ */
+int fsio_write_atomic(int, const char *, const void *, size_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * fsio_read(dirfd, name, max, p, lenp): read all of ${name} (at most ${max}
+ * bytes, else EFBIG) into new memory *${p}, length *${lenp}.  Does not follow
+ * a symlink in the last component.  Returns 0, or -1 with errno set.
+ */
+int fsio_read(int, const char *, size_t, uint8_t **, size_t *)
+    __attribute__((warn_unused_result));
+
+/* fsio_unlink(dirfd, name): remove ${name} and fsync ${dirfd}. 0 or -1. */
+int fsio_unlink(int, const char *) __attribute__((warn_unused_result));
+
+/* fsio_write_all(fd, p, len): write every byte, retrying on EINTR. 0/-1. */
+int fsio_write_all(int, const void *, size_t)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,106 @@
+/*
+ * kh.h: the keyholder interface.  Every use of a key goes through these
+ * calls, and no caller ever sees key bytes or a passphrase: the keyholder
+ * reads the passphrase itself and answers with results only (a sealed or
+ * opened object, a keyed id, a new key slot).  Today the keyholder runs in
+ * the same process; the privilege-separation issue moves what sits behind
+ * this interface into its own sandboxed process without changing callers.
+ *
+ * The master key (32 random bytes) never leaves the keyholder.  Subkeys come
+ * from crypto_kdf_derive_from_key with one context per purpose (kh.c).
+ */
+#ifndef TACIT_KH_H
+#define TACIT_KH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "envelope.h"
+#include "kdf.h"
+#include "keyslot.h"
+#include "passphrase.h"
+
+#define KH_ID_BYTES	32
+
+#define KH_OK		0
+#define KH_ERR		-1	/* message already printed */
+#define KH_EPASS	-2	/* no slot opens with this passphrase */
+#define KH_ENOSLOT	-3	/* no usable slot at all */
+
+struct kh;
+
+/* One key slot file as read from the repository (untrusted bytes). */
+struct kh_slotfile {
+	uint8_t		 id[SLOT_ID_BYTES];
+	const uint8_t	*bytes;
+	size_t		 len;
+};
+
+/* What the sealed metadata of a slot says (not secret). */
+struct kh_slotinfo {
+	uint32_t		kind;		/* SLOT_KIND_* */
+	uint64_t		created;	/* unix seconds */
+	struct kdf_params	kdf;
+};
+
+/* kh_new(repo_id): a locked keyholder for the repository ${repo_id}. */
+struct kh *kh_new(const uint8_t[ENV_REPOID_BYTES]);
+
+/* kh_free(kh): wipe every key and release ${kh}; NULL is a no-op. */
+void kh_free(struct kh *);
+
+/* kh_generate(kh): create a new random master key (for init). 0 or -1. */
+int kh_generate(struct kh *) __attribute__((warn_unused_result));
+
+/*
+ * kh_unlock(kh, src, prompt, slots, n, which): read a passphrase from ${src}
+ * and try it on each of the ${n} slot files; a recovery key is recognised by
+ * its shape.  On KH_OK the master key is unwrapped and *${which} is the
+ * index of the slot that opened.  Damaged slots and slots whose KDF
+ * parameters exceed the caps are skipped with a warning naming them.
+ */
+int kh_unlock(struct kh *, const struct pass_src *, const char *,
+    const struct kh_slotfile *, size_t, size_t *)
+    __attribute__((warn_unused_result));
+
+/*
+ * kh_slot_new(kh, src, prompt, kdf, kind, id, out, cap, len): make a new
+ * key slot for the unlocked master key.  For SLOT_KIND_PASSPHRASE the new
+ * passphrase is read from ${src} (asked twice on a terminal); for
+ * SLOT_KIND_RECOVERY a random recovery key is generated and written once to
+ * the descriptor ${src}->fd.  Writes a random slot id to ${id} and the file
+ * bytes to ${out}.  Returns KH_OK or KH_ERR.
+ */
+int kh_slot_new(struct kh *, const struct pass_src *, const char *,
+    const struct kdf_params *, uint32_t, uint8_t[SLOT_ID_BYTES], uint8_t *,
+    size_t, size_t *) __attribute__((warn_unused_result));
+
+/*
+ * kh_recovery_show(kh, fd): write the recovery key made by the last
+ * kh_slot_new(SLOT_KIND_RECOVERY) to ${fd} once, then wipe it.  Call it only
+ * after the slot is durable on disk.  Returns 0, or -1.
+ */
+int kh_recovery_show(struct kh *, int);
+
+/* kh_slot_info(kh, slot, info): open a slot's sealed metadata. 0 or -1. */
+int kh_slot_info(struct kh *, const struct kh_slotfile *,
+    struct kh_slotinfo *) __attribute__((warn_unused_result));
+
+/*
+ * kh_seal(kh, type, id, pt, len, out, cap, outlen) and
+ * kh_open(kh, type, id, in, inlen, out, cap, outlen): the envelope of
+ * envelope.h under the subkey for ${type}.  kh_open returns -1 when the
+ * object is not authentic; the caller names the object in its message.
+ */
+int kh_seal(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
+    const uint8_t *, size_t, uint8_t *, size_t, size_t *)
+    __attribute__((warn_unused_result));
+int kh_open(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
+    const uint8_t *, size_t, uint8_t *, size_t, size_t *)
+    __attribute__((warn_unused_result));
+
+/* kh_id(kh, data, len, id): keyed BLAKE2b-256 of ${data} into ${id}. */
+int kh_id(struct kh *, const uint8_t *, size_t, uint8_t[KH_ID_BYTES])
+    __attribute__((warn_unused_result));
+
+#endif

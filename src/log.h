@@ -1,0 +1,45 @@
+/*
+ * log.h: messages to stderr, fatal exits and the documented exit codes.
+ *
+ * Nothing here writes anywhere but stderr (fd 2): never syslog, never a file.
+ */
+#ifndef TACIT_LOG_H
+#define TACIT_LOG_H
+
+#include <stdarg.h>
+
+/* Exit codes, documented in tacit(1) and README.md.  They follow restic's. */
+#define EXIT_OK		0	/* success */
+#define EXIT_ERR	1	/* any other failure */
+#define EXIT_USAGE	2	/* bad command line */
+#define EXIT_PARTIAL	3	/* finished, but some files were skipped */
+#define EXIT_NOREPO	10	/* no repository, or not a tacit repository */
+#define EXIT_LOCKED	11	/* another tacit process holds the lock */
+#define EXIT_PASS	12	/* no key slot opens with this passphrase */
+#define EXIT_VERSION	13	/* repository format this tacit cannot read */
+#define EXIT_DAMAGED	14	/* an object failed authentication or decoding */
+#define EXIT_INTR	130	/* interrupted by a signal */
+
+/* log_verbosity: 0 quiet (errors only), 1 normal, 2 verbose. */
+extern int log_verbosity;
+
+/*
+ * log_set_cleanup(fn): call ${fn} from fatal() before exiting, so secrets are
+ * wiped on the error path too.  One hook; the last call wins.
+ */
+void log_set_cleanup(void (*)(void));
+
+/* warnx(fmt, ...): print "tacit: <message>" to stderr unless quiet. */
+void warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* errorx(fmt, ...): print "tacit: error: <message>" to stderr, always. */
+void errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* infox(fmt, ...): print "tacit: <message>" to stderr when verbose. */
+void infox(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */
+void fatal(int, const char *, ...)
+    __attribute__((format(printf, 2, 3), noreturn));
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * passphrase.h: reading a passphrase into locked memory.
+ *
+ * Sources in this version: a file descriptor (--passphrase-fd N) and the
+ * controlling terminal with echo off.  Never argv, never the environment.
+ */
+#ifndef TACIT_PASSPHRASE_H
+#define TACIT_PASSPHRASE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define PASS_MAX	1024		/* bytes; longer input is refused */
+
+enum pass_kind {
+	PASS_TTY = 0,
+	PASS_FD = 1
+};
+
+struct pass_src {
+	enum pass_kind	kind;
+	int		fd;		/* PASS_FD */
+};
+
+/*
+ * passphrase_read(src, prompt, confirm, lenp): read one passphrase from
+ * ${src} into new secret memory (PASS_MAX + 1 bytes, NUL-terminated) and
+ * return it, length in *${lenp}.  From a descriptor: one line, the newline
+ * (and a CR before it) stripped, read a byte at a time so a second line is
+ * left for the next read.  From the terminal: ${prompt} on /dev/tty with
+ * echo off (restored on every path, signals included); with ${confirm},
+ * asked twice and compared.  Empty input is refused.  Returns NULL after
+ * printing why.  The caller releases it with secmem_free.
+ */
+uint8_t *passphrase_read(const struct pass_src *, const char *, int, size_t *);
+
+#endif

@@ -1,0 +1,405 @@
+/*
+ * repo.c: create, open and unlock a repository.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "fsio.h"
+#include "lock.h"
+#include "log.h"
+#include "repo.h"
+
+#define CONFIG_FILE_MAX	4096
+
+static const uint8_t config_id[ENV_ID_BYTES];	/* the config's id: zero */
+
+static struct repo *
+repo_alloc(const char *path)
+{
+	struct repo *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	if ((r->path = strdup(path)) == NULL) {
+		free(r);
+		return NULL;
+	}
+	r->dirfd = r->keysfd = r->lockfd = -1;
+	return r;
+}
+
+void
+repo_close(struct repo *r)
+{
+	size_t i;
+
+	if (r == NULL)
+		return;
+	lock_release(r->lockfd);
+	kh_free(r->kh);
+	for (i = 0; i < r->nslots; i++)
+		free((void *)(uintptr_t)r->slots[i].bytes);
+	if (r->keysfd >= 0)
+		(void)close(r->keysfd);
+	if (r->dirfd >= 0)
+		(void)close(r->dirfd);
+	free(r->path);
+	free(r);
+}
+
+static void
+header_check(const uint8_t *p, uint8_t out[REPO_CHECK_BYTES])
+{
+	crypto_generichash(out, REPO_CHECK_BYTES, p,
+	    REPO_HEADER_BYTES - REPO_CHECK_BYTES, NULL, 0);
+}
+
+/* Is the directory ${fd} empty?  1 yes, 0 no, -1 error. */
+static int
+dir_is_empty(int fd)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd, r = 1;
+
+	if ((dfd = dup(fd)) < 0)
+		return -1;
+	if ((d = fdopendir(dfd)) == NULL) {
+		(void)close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL)
+		if (strcmp(de->d_name, ".") != 0 &&
+		    strcmp(de->d_name, "..") != 0) {
+			r = 0;
+			break;
+		}
+	(void)closedir(d);
+	return r;
+}
+
+int
+repo_create(const char *path, struct repo **rp)
+{
+	struct repo *r;
+	struct stat st;
+	int fd, e;
+
+	*rp = NULL;
+	if ((r = repo_alloc(path)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+		errorx("cannot create %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		errorx("cannot open %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((e = dir_is_empty(r->dirfd)) != 1) {
+		if (e < 0)
+			errorx("cannot read %s: %s", path, strerror(errno));
+		else if (fstatat(r->dirfd, REPO_HEADER_NAME, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0)
+			errorx("%s is already a tacit repository", path);
+		else
+			errorx("%s is not empty and is not a tacit repository; "
+			    "choose an empty or new directory", path);
+		goto fail;
+	}
+	randombytes_buf(r->id, sizeof(r->id));
+	if (mkdirat(r->dirfd, REPO_KEYS_DIR, 0700) != 0 ||
+	    (r->keysfd = openat(r->dirfd, REPO_KEYS_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		errorx("cannot create %s/%s: %s", path, REPO_KEYS_DIR,
+		    strerror(errno));
+		goto fail;
+	}
+	fd = openat(r->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 || fsync(fd) != 0) {
+		errorx("cannot create %s/%s: %s", path, LOCK_NAME,
+		    strerror(errno));
+		goto fail;
+	}
+	(void)close(fd);
+	if (lock_take(r->dirfd, REPO_LOCK_EXCL, 0, &r->lockfd) != LOCK_OK) {
+		errorx("cannot lock %s", path);
+		goto fail;
+	}
+	if ((r->kh = kh_new(r->id)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	config_default(&r->cfg);
+	*rp = r;
+	return EXIT_OK;
+fail:
+	repo_close(r);
+	return EXIT_ERR;
+}
+
+int
+repo_commit_init(struct repo *r)
+{
+	uint8_t pt[CONFIG_BYTES], sealed[256], hdr[REPO_HEADER_BYTES];
+	size_t slen;
+	struct wbuf w;
+
+	config_encode(&r->cfg, pt);
+	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, sizeof(pt), sealed,
+	    sizeof(sealed), &slen) != 0) {
+		errorx("cannot seal the config");
+		return EXIT_ERR;
+	}
+	if (fsio_write_atomic(r->dirfd, REPO_CONFIG_NAME, sealed, slen) != 0) {
+		errorx("cannot write %s/%s: %s", r->path, REPO_CONFIG_NAME,
+		    strerror(errno));
+		return EXIT_ERR;
+	}
+	wbuf_init(&w, hdr, sizeof(hdr));
+	wbuf_put_bytes(&w, REPO_MAGIC, REPO_MAGIC_BYTES);
+	wbuf_put_u32(&w, ENV_FORMAT);
+	wbuf_put_bytes(&w, r->id, ENV_REPOID_BYTES);
+	header_check(hdr, hdr + REPO_HEADER_BYTES - REPO_CHECK_BYTES);
+	if (fsio_write_atomic(r->dirfd, REPO_HEADER_NAME, hdr, sizeof(hdr))
+	    != 0) {
+		errorx("cannot write %s/%s: %s", r->path, REPO_HEADER_NAME,
+		    strerror(errno));
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+/* Check the header bytes; fills r->id.  Returns EXIT_* after a message. */
+static int
+header_parse(struct repo *r, const uint8_t *p, size_t len)
+{
+	uint8_t check[REPO_CHECK_BYTES];
+	uint32_t version;
+
+	if (len != REPO_HEADER_BYTES ||
+	    memcmp(p, REPO_MAGIC, REPO_MAGIC_BYTES) != 0) {
+		errorx("%s is not a tacit repository (its header is not a "
+		    "tacit header)", r->path);
+		return EXIT_NOREPO;
+	}
+	header_check(p, check);
+	if (memcmp(check, p + REPO_HEADER_BYTES - REPO_CHECK_BYTES,
+	    REPO_CHECK_BYTES) != 0) {
+		errorx("%s/%s is damaged (checksum mismatch); restore it from "
+		    "another copy of this repository", r->path,
+		    REPO_HEADER_NAME);
+		return EXIT_DAMAGED;
+	}
+	version = le32dec(p + REPO_MAGIC_BYTES);
+	if (version != ENV_FORMAT) {
+		errorx("%s uses repository format %u; this tacit reads format "
+		    "%u only: use a tacit release that supports format %u",
+		    r->path, version, ENV_FORMAT, version);
+		return EXIT_VERSION;
+	}
+	memcpy(r->id, p + REPO_MAGIC_BYTES + 4, ENV_REPOID_BYTES);
+	return EXIT_OK;
+}
+
+int
+repo_open(const char *path, struct repo **rp)
+{
+	struct repo *r;
+	uint8_t *hdr = NULL;
+	size_t len;
+	int e = EXIT_NOREPO;
+
+	*rp = NULL;
+	if ((r = repo_alloc(path)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	if ((r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		errorx("no repository at %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fsio_read(r->dirfd, REPO_HEADER_NAME, 4096, &hdr, &len) != 0) {
+		if (errno == ENOENT)
+			errorx("%s is not a tacit repository (no %s file); "
+			    "create one with 'tacit init -r %s'", path,
+			    REPO_HEADER_NAME, path);
+		else {
+			errorx("cannot read %s/%s: %s", path,
+			    REPO_HEADER_NAME, strerror(errno));
+			e = EXIT_ERR;
+		}
+		goto fail;
+	}
+	if ((e = header_parse(r, hdr, len)) != EXIT_OK)
+		goto fail;
+	if ((r->keysfd = openat(r->dirfd, REPO_KEYS_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		errorx("%s/%s: %s", path, REPO_KEYS_DIR, strerror(errno));
+		e = EXIT_DAMAGED;
+		goto fail;
+	}
+	if ((r->kh = kh_new(r->id)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	free(hdr);
+	*rp = r;
+	return EXIT_OK;
+fail:
+	free(hdr);
+	repo_close(r);
+	return e;
+}
+
+int
+repo_lock(struct repo *r, int mode, unsigned wait)
+{
+	switch (lock_take(r->dirfd, mode, wait, &r->lockfd)) {
+	case LOCK_OK:
+		return EXIT_OK;
+	case LOCK_BUSY:
+		errorx("%s is locked by another tacit process; wait for it to "
+		    "finish or use --lock-wait SECONDS", r->path);
+		return EXIT_LOCKED;
+	default:
+		errorx("cannot lock %s: %s", r->path, strerror(errno));
+		return EXIT_ERR;
+	}
+}
+
+/* Read every keys/<16hex> file; anything else is reported and ignored. */
+static int
+load_slots(struct repo *r)
+{
+	struct dirent *de;
+	struct kh_slotfile *s;
+	uint8_t *p;
+	size_t len;
+	DIR *d;
+	int dfd;
+
+	if ((dfd = dup(r->keysfd)) < 0 || (d = fdopendir(dfd)) == NULL) {
+		errorx("cannot read %s/%s: %s", r->path, REPO_KEYS_DIR,
+		    strerror(errno));
+		return EXIT_ERR;
+	}
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;	/* ., .. and leftover temporaries */
+		if (r->nslots == REPO_SLOTS_MAX) {
+			warnx("more than %d key slots; the rest are ignored",
+			    REPO_SLOTS_MAX);
+			break;
+		}
+		s = &r->slots[r->nslots];
+		if (keyslot_id_parse(de->d_name, s->id) != 0) {
+			warnx("%s/%s/%s: not a key slot name, ignored",
+			    r->path, REPO_KEYS_DIR, de->d_name);
+			continue;
+		}
+		if (fsio_read(r->keysfd, de->d_name, SLOT_FILE_MAX, &p,
+		    &len) != 0) {
+			warnx("key slot %s unreadable: %s", de->d_name,
+			    strerror(errno));
+			continue;
+		}
+		s->bytes = p;
+		s->len = len;
+		r->nslots++;
+	}
+	(void)closedir(d);
+	return EXIT_OK;
+}
+
+static int
+load_config(struct repo *r)
+{
+	uint8_t *sealed = NULL, pt[CONFIG_FILE_MAX];
+	size_t slen, len;
+	int e = EXIT_DAMAGED;
+
+	if (fsio_read(r->dirfd, REPO_CONFIG_NAME, CONFIG_FILE_MAX, &sealed,
+	    &slen) != 0) {
+		errorx("cannot read %s/%s: %s", r->path, REPO_CONFIG_NAME,
+		    strerror(errno));
+		return errno == ENOENT || errno == EFBIG ? EXIT_DAMAGED :
+		    EXIT_ERR;
+	}
+	if (kh_open(r->kh, OBJ_CONFIG, config_id, sealed, slen, pt,
+	    sizeof(pt), &len) != 0)
+		errorx("%s/%s: authentication failed: the file is damaged or "
+		    "was tampered with", r->path, REPO_CONFIG_NAME);
+	else if (config_decode(pt, len, &r->cfg) != 0)
+		errorx("%s/%s: authentic but not a valid config", r->path,
+		    REPO_CONFIG_NAME);
+	else
+		e = EXIT_OK;
+	free(sealed);
+	return e;
+}
+
+int
+repo_unlock(struct repo *r, const struct pass_src *src)
+{
+	char prompt[512];
+	int e;
+
+	if ((e = load_slots(r)) != EXIT_OK)
+		return e;
+	if (r->nslots == 0) {
+		errorx("%s has no key slots: it cannot be opened", r->path);
+		return EXIT_DAMAGED;
+	}
+	(void)snprintf(prompt, sizeof(prompt),
+	    "Passphrase for repository %s: ", r->path);
+	switch (kh_unlock(r->kh, src, prompt, r->slots, r->nslots,
+	    &r->current)) {
+	case KH_OK:
+		break;
+	case KH_EPASS:
+		errorx("wrong passphrase: no key slot of %s opens with it",
+		    r->path);
+		return EXIT_PASS;
+	case KH_ENOSLOT:
+		errorx("no usable key slot in %s", r->path);
+		return EXIT_DAMAGED;
+	default:
+		return EXIT_ERR;
+	}
+	return load_config(r);
+}
+
+int
+repo_slot_write(struct repo *r, const uint8_t id[SLOT_ID_BYTES],
+    const uint8_t *p, size_t len)
+{
+	char hex[2 * SLOT_ID_BYTES + 1];
+
+	keyslot_id_hex(id, hex);
+	if (fsio_write_atomic(r->keysfd, hex, p, len) != 0) {
+		errorx("cannot write key slot %s/%s/%s: %s", r->path,
+		    REPO_KEYS_DIR, hex, strerror(errno));
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+int
+repo_slot_remove(struct repo *r, size_t i)
+{
+	char hex[2 * SLOT_ID_BYTES + 1];
+
+	keyslot_id_hex(r->slots[i].id, hex);
+	if (fsio_unlink(r->keysfd, hex) != 0) {
+		errorx("cannot remove key slot %s: %s", hex, strerror(errno));
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}

@@ -1,0 +1,86 @@
+/*
+ * repo.h: the repository on disk: header, key slots, config, lock.
+ *
+ *   REPO/header        plaintext: magic, format version, repository id
+ *   REPO/keys/<16hex>  key slots (keyslot.h)
+ *   REPO/config        sealed configuration (config.h)
+ *   REPO/lock          empty; flock(2) target (lock.h)
+ *
+ * These are role-level helpers: they print what went wrong and return one
+ * of the exit codes of log.h, so a command can pass the code through.
+ */
+#ifndef TACIT_REPO_H
+#define TACIT_REPO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "envelope.h"
+#include "kh.h"
+#include "passphrase.h"
+
+#define REPO_HEADER_NAME	"header"
+#define REPO_CONFIG_NAME	"config"
+#define REPO_KEYS_DIR		"keys"
+#define REPO_MAGIC		"TACIT\0\r\n"
+#define REPO_MAGIC_BYTES	8
+#define REPO_CHECK_BYTES	16
+#define REPO_HEADER_BYTES	(REPO_MAGIC_BYTES + 4 + ENV_REPOID_BYTES + \
+				 REPO_CHECK_BYTES)
+#define REPO_SLOTS_MAX		64
+
+struct repo {
+	char			*path;
+	int			 dirfd;
+	int			 keysfd;
+	int			 lockfd;
+	uint8_t			 id[ENV_REPOID_BYTES];
+	struct kh		*kh;
+	struct config		 cfg;
+	struct kh_slotfile	 slots[REPO_SLOTS_MAX];
+	size_t			 nslots;
+	size_t			 current;	/* slot that unlocked */
+};
+
+/*
+ * repo_create(path, rp): make ${path} (or use it if empty), a new random
+ * repository id and the keys directory and lock file.  The header is
+ * written last by repo_commit_init, so a half-made repository is never
+ * mistaken for a whole one.  Returns EXIT_OK or an exit code.
+ */
+int repo_create(const char *, struct repo **)
+    __attribute__((warn_unused_result));
+
+/* repo_commit_init(r): write config (sealed) and then the header. */
+int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
+
+/*
+ * repo_open(path, rp): open an existing repository and check its header
+ * (magic, checksum, format version).  Returns EXIT_OK, EXIT_NOREPO,
+ * EXIT_DAMAGED or EXIT_VERSION after saying what is wrong.
+ */
+int repo_open(const char *, struct repo **) __attribute__((warn_unused_result));
+
+/* repo_lock(r, mode, wait): take the repository lock (lock.h). */
+int repo_lock(struct repo *, int, unsigned) __attribute__((warn_unused_result));
+
+/*
+ * repo_unlock(r, src): read the key slots, have the keyholder try the
+ * passphrase from ${src}, then open the config.  Returns EXIT_OK, EXIT_PASS,
+ * EXIT_DAMAGED or EXIT_ERR.
+ */
+int repo_unlock(struct repo *, const struct pass_src *)
+    __attribute__((warn_unused_result));
+
+/* repo_slot_write(r, id, p, len): add the key slot keys/<id>.  EXIT_*. */
+int repo_slot_write(struct repo *, const uint8_t[SLOT_ID_BYTES],
+    const uint8_t *, size_t) __attribute__((warn_unused_result));
+
+/* repo_slot_remove(r, i): delete the loaded slot number ${i}.  EXIT_*. */
+int repo_slot_remove(struct repo *, size_t) __attribute__((warn_unused_result));
+
+/* repo_close(r): release the lock, the keyholder and ${r}; NULL is a no-op. */
+void repo_close(struct repo *);
+
+#endif

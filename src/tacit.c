@@ -1,0 +1,185 @@
+/*
+ * tacit.c: main.  Hardens the process before anything else, then parses the
+ * command line and hands off to one command.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "harden.h"
+#include "log.h"
+
+#ifndef TACIT_VERSION
+#define TACIT_VERSION "0.1.0-dev"
+#endif
+
+static const char usage_text[] =
+"usage: tacit COMMAND [options] [arguments]\n"
+"\n"
+"commands:\n"
+"  init            create a repository (-r DIR)\n"
+"  key list        list the key slots\n"
+"  key add         add a passphrase\n"
+"  key remove ID   remove a key slot\n"
+"  key passwd [ID] change the passphrase of one slot (default: the one used)\n"
+"  key recovery    add a recovery key and print it once\n"
+"  version         print the version\n"
+"\n"
+"options:\n"
+"  -r, --repo DIR            the repository\n"
+"  --passphrase-fd N         read the passphrase from descriptor N\n"
+"  --new-passphrase-fd N     read the new passphrase from descriptor N\n"
+"  --kdf-memory MIB          Argon2id memory for new key slots (>= 64)\n"
+"  --kdf-iterations N        Argon2id passes for new key slots\n"
+"  --kdf-lanes N             Argon2id lanes for new key slots\n"
+"  --lock-wait SECONDS       wait this long for the repository lock\n"
+"  --json                    machine-readable output where supported\n"
+"  -q, --quiet / -v, --verbose\n"
+"\n"
+"Passphrases are read from the terminal (echo off) unless a descriptor is\n"
+"given; never from the command line or the environment.  See tacit(1).\n";
+
+static void __attribute__((noreturn))
+usage(const char *why)
+{
+	if (why != NULL)
+		errorx("%s", why);
+	(void)!write(STDERR_FILENO, usage_text, sizeof(usage_text) - 1);
+	exit(EXIT_USAGE);
+}
+
+/* Parse a decimal number in [lo, hi] or exit with a usage error. */
+static unsigned
+number(const char *s, const char *what, unsigned lo, unsigned hi)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi) {
+		errorx("%s must be a number from %u to %u", what, lo, hi);
+		exit(EXIT_USAGE);
+	}
+	return (unsigned)v;
+}
+
+enum {
+	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
+	OPT_LOCKWAIT, OPT_JSON
+};
+
+static const struct option longopts[] = {
+	{ "repo",		required_argument,	NULL, 'r' },
+	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
+	{ "new-passphrase-fd",	required_argument,	NULL, OPT_NEWPASSFD },
+	{ "kdf-memory",		required_argument,	NULL, OPT_KDFMEM },
+	{ "kdf-iterations",	required_argument,	NULL, OPT_KDFITER },
+	{ "kdf-lanes",		required_argument,	NULL, OPT_KDFLANES },
+	{ "lock-wait",		required_argument,	NULL, OPT_LOCKWAIT },
+	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "quiet",		no_argument,		NULL, 'q' },
+	{ "verbose",		no_argument,		NULL, 'v' },
+	{ "help",		no_argument,		NULL, 'h' },
+	{ NULL,			0,			NULL, 0 }
+};
+
+static void
+parse(int argc, char **argv, struct opts *o)
+{
+	int c;
+
+	memset(o, 0, sizeof(*o));
+	o->pass.kind = o->newpass.kind = PASS_TTY;
+	kdf_params_default(&o->kdf);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "r:qvh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'r':
+			o->repo = optarg;
+			break;
+		case OPT_PASSFD:
+			o->pass.kind = PASS_FD;
+			o->pass.fd = (int)number(optarg, "--passphrase-fd", 0,
+			    INT_MAX);
+			break;
+		case OPT_NEWPASSFD:
+			o->newpass.kind = PASS_FD;
+			o->newpass.fd = (int)number(optarg,
+			    "--new-passphrase-fd", 0, INT_MAX);
+			break;
+		case OPT_KDFMEM:
+			o->kdf.m_kib = number(optarg, "--kdf-memory",
+			    KDF_NEW_M_KIB_MIN >> 10, KDF_M_KIB_MAX >> 10) << 10;
+			break;
+		case OPT_KDFITER:
+			o->kdf.t_cost = number(optarg, "--kdf-iterations",
+			    KDF_NEW_T_MIN, KDF_T_MAX);
+			break;
+		case OPT_KDFLANES:
+			o->kdf.lanes = number(optarg, "--kdf-lanes", 1,
+			    KDF_LANES_MAX);
+			break;
+		case OPT_LOCKWAIT:
+			o->lock_wait = number(optarg, "--lock-wait", 0, 86400);
+			break;
+		case OPT_JSON:
+			o->json = 1;
+			break;
+		case 'q':
+			log_verbosity = 0;
+			break;
+		case 'v':
+			log_verbosity = 2;
+			break;
+		case 'h':
+			usage(NULL);
+		default:
+			usage(NULL);
+		}
+	}
+	o->argc = argc - optind;
+	o->argv = argv + optind;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct opts o;
+	const char *cmd;
+
+	/* Before any secret can exist: no core dumps, no ptrace, umask 077. */
+	if (harden_process() != 0)
+		fatal(EXIT_ERR, "cannot harden the process: %s",
+		    strerror(errno));
+	if (sodium_init() < 0)
+		fatal(EXIT_ERR, "libsodium failed to initialise");
+	if (argc < 2)
+		usage(NULL);
+	cmd = argv[1];
+	parse(argc - 1, argv + 1, &o);
+	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+		printf("tacit %s\n", TACIT_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
+	    strcmp(cmd, "--help") == 0) {
+		(void)!write(STDOUT_FILENO, usage_text, sizeof(usage_text) - 1);
+		return EXIT_OK;
+	}
+	if (o.repo == NULL)
+		usage("no repository: give -r DIR");
+	if (strcmp(cmd, "init") == 0)
+		return cmd_init(&o);
+	if (strcmp(cmd, "key") == 0)
+		return cmd_key(&o);
+	errorx("unknown command '%s'", cmd);
+	usage(NULL);
+}

@@ -1,0 +1,60 @@
+#!/bin/sh
+# tests/run.sh [unit|regress|all]: run tacit's tests and print one summary
+# line, "N passed, N failed"; exit non-zero if anything failed.
+#
+# Each test program (tests/unit/test_*.c, built into $UNITDIR) and each
+# script (tests/regress/NN-name.sh) prints one line per case: "ok - what"
+# or "not ok - what".  A program that exits non-zero without a "not ok" line
+# counts as one failure.  $WRAP (e.g. valgrind) prefixes the unit programs.
+#
+# Environment: TACIT (the binary), UNITDIR, CONF (build configuration).
+set -u
+what=${1:-all}
+top=$(cd "$(dirname "$0")/.." && pwd)
+: "${CONF:=release}"
+: "${WRAP:=}"
+TESTTMP=$top/build/$CONF/testtmp
+export TESTTMP
+rm -rf "$TESTTMP"
+mkdir -p "$TESTTMP"
+pass=0
+fail=0
+
+run_one() {	# name, command...
+	name=$1
+	shift
+	log=$TESTTMP/log.$$
+	"$@" >"$log" 2>&1
+	rc=$?
+	p=$(grep -c '^ok ' "$log")
+	f=$(grep -c '^not ok ' "$log")
+	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+		f=1
+		echo "not ok - $name exited with status $rc" >>"$log"
+	fi
+	pass=$((pass + p))
+	fail=$((fail + f))
+	if [ "$f" -ne 0 ]; then
+		echo "FAIL $name ($p passed, $f failed):"
+		sed 's/^/    /' "$log"
+	else
+		echo "PASS $name ($p cases)"
+	fi
+	rm -f "$log"
+}
+
+if [ "$what" = unit ] || [ "$what" = all ]; then
+	for t in "$UNITDIR"/test_*; do
+		[ -x "$t" ] || continue
+		run_one "unit/$(basename "$t")" $WRAP "$t"
+	done
+fi
+if [ "$what" = regress ] || [ "$what" = all ]; then
+	: "${TACIT:?TACIT must name the tacit binary}"
+	export TACIT
+	for t in "$top"/tests/regress/[0-9]*.sh; do
+		run_one "regress/$(basename "$t")" sh "$t"
+	done
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

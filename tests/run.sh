@@ -13,10 +13,9 @@ what=${1:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
 : "${CONF:=release}"
 : "${WRAP:=}"
-TESTTMP=$top/build/$CONF/testtmp
+mkdir -p "$top/build/$CONF"
+TESTTMP=$(mktemp -d "$top/build/$CONF/testtmp.XXXXXX")
 export TESTTMP
-rm -rf "$TESTTMP"
-mkdir -p "$TESTTMP"
 pass=0
 fail=0
 
@@ -56,5 +55,7 @@ if [ "$what" = regress ] || [ "$what" = all ]; then
 		run_one "regress/$(basename "$t")" sh "$t"
 	done
 fi
+# Keep the scratch of a failed run for inspection.
+[ "$fail" -eq 0 ] && rm -rf "$TESTTMP"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -42,3 +42,37 @@ tp() {
 }
 
 grepq() { grep -a -q -- "$1" "$2"; }
+
+# --- helpers for byte-level tampering and tree comparison -------------------
+
+# fsize FILE: its size in bytes.
+fsize() { wc -c <"$1" | tr -d ' '; }
+
+# getbyte FILE OFFSET: the byte at OFFSET as a decimal number.
+getbyte() { od -An -tu1 -j "$2" -N1 "$1" | tr -d ' '; }
+
+# putbyte FILE OFFSET VALUE: overwrite one byte (VALUE decimal 0..255).
+putbyte() {
+	# shellcheck disable=SC2059
+	printf "\\$(printf %03o "$3")" |
+	    dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+
+# flip FILE OFFSET: invert every bit of the byte at OFFSET.
+flip() { putbyte "$1" "$2" $(( $(getbyte "$1" "$2") ^ 255 )); }
+
+# treesum DIR: names, types, modes and checksums of everything under DIR,
+# sorted, so two listings compare equal only if nothing changed.
+treesum() {
+	(cd "$1" && find . -exec stat -c '%A %s %n' {} + | sort &&
+	    find . -type f -exec cksum {} + | sort)
+}
+
+# mkrepo DIR: a new repository with the test passphrase and cheap KDF.
+mkrepo() { tp init -r "$1" $FAST >/dev/null 2>&1; }
+
+# slots DIR: the key slot file names of the repository DIR, one a line.
+slots() { ls "$1/keys"; }
+
+# now_ms: wall-clock milliseconds (GNU date).
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }

@@ -1,0 +1,106 @@
+#!/bin/sh
+# 01-init.sh: `tacit init` makes exactly the documented layout (header of 44
+# bytes, sealed config, one key slot, empty lock) with private modes, works
+# on a new or an empty directory, refuses an existing repository or a
+# non-empty directory without touching it, needs -r, and leaves nothing
+# half-made when it fails.
+. "$(dirname "$0")/lib.sh"
+
+# --- a new directory -------------------------------------------------------
+R=$T/new
+tp init -r "$R" $FAST >"$T/init.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ]; then ok "init on a new directory exits 0"; else
+	notok "init on a new directory exits 0 (exit $rc)"
+	sed 's/^/#   /' "$T/init.out"; fi
+
+# The top level holds exactly header, config, keys, lock (no temporaries).
+top=$(ls -A "$R" | tr '\n' ' ')
+if [ "$top" = "config header keys lock " ]; then
+	ok "init creates exactly header, config, keys/, lock"
+else notok "init creates exactly header, config, keys/, lock (got: $top)"; fi
+
+if [ -f "$R/header" ] && [ "$(fsize "$R/header")" -eq 44 ]; then
+	ok "header is a 44-byte file"
+else notok "header is a 44-byte file"; fi
+
+if [ -f "$R/config" ] && [ -s "$R/config" ]; then ok "config is a non-empty file"
+else notok "config is a non-empty file"; fi
+
+if [ -f "$R/lock" ] && [ ! -s "$R/lock" ]; then ok "lock is an empty file"
+else notok "lock is an empty file"; fi
+
+keys=$(ls -A "$R/keys" 2>/dev/null)
+nkeys=$(ls -A "$R/keys" 2>/dev/null | wc -l)
+if [ -d "$R/keys" ] && [ "$nkeys" -eq 1 ] &&
+    printf '%s\n' "$keys" | grep -Eqx '[0-9a-f]{16}'; then
+	ok "keys/ holds exactly one slot named by 16 hex digits"
+else notok "keys/ holds exactly one slot named by 16 hex digits (got: $keys)"; fi
+
+# Modes: every file 0600, every directory 0700.
+bad=$(find "$R" \( -type f ! -perm 0600 \) -o \( -type d ! -perm 0700 \) \
+    -o \( ! -type f ! -type d \) 2>&1)
+if [ -z "$bad" ]; then ok "files are mode 0600, directories 0700"
+else notok "files are mode 0600, directories 0700"
+	find "$R" -exec stat -c '#   %a %F %n' {} +; fi
+
+# The new repository opens with the passphrase.
+xcode 0 "new repository unlocks" tp key list -r "$R"
+
+# --- an existing empty directory ------------------------------------------
+E=$T/empty
+mkdir "$E"
+xcode 0 "init on an existing empty directory works" tp init -r "$E" $FAST
+if [ -f "$E/header" ] && [ "$(ls "$E/keys" | wc -l)" -eq 1 ]; then
+	ok "init in an empty directory makes a repository there"
+else notok "init in an empty directory makes a repository there"; fi
+
+# --- an existing repository: refused, untouched ---------------------------
+before=$(treesum "$R")
+tp init -r "$R" $FAST >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "already a tacit repository" "$T/out"; then
+	ok "init on an existing repository is refused"
+else notok "init on an existing repository is refused (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+if [ "$(treesum "$R")" = "$before" ]; then
+	ok "refused init changes nothing in the existing repository"
+else notok "refused init changes nothing in the existing repository"; fi
+
+# --- a non-empty directory that is no repository --------------------------
+N=$T/nonempty
+mkdir "$N" "$N/sub"
+echo "precious" >"$N/file"
+before=$(treesum "$N")
+tp init -r "$N" $FAST >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && grep -q "not empty" "$T/out"; then
+	ok "init on a non-empty non-repository directory is refused"
+else notok "init on a non-empty non-repository directory is refused (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+if [ "$(treesum "$N")" = "$before" ]; then
+	ok "refused init leaves the non-empty directory unchanged"
+else notok "refused init leaves the non-empty directory unchanged"; fi
+
+# --- usage ------------------------------------------------------------------
+xcode 2 "init without -r is a usage error (exit 2)" tp init $FAST
+
+# --- a failed init leaves nothing behind ----------------------------------
+F=$T/failed
+printf '\n' | "$TACIT" init -r "$F" $FAST --passphrase-fd 0 >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ]; then ok "init with an empty passphrase fails"
+else notok "init with an empty passphrase fails"; fi
+if [ -z "$(ls -A "$F" 2>/dev/null)" ]; then
+	ok "failed init (new directory) leaves it empty"
+else notok "failed init (new directory) leaves it empty (has: $(ls -A "$F"))"; fi
+
+F2=$T/failed2
+mkdir "$F2"
+printf '\n' | "$TACIT" init -r "$F2" $FAST --passphrase-fd 0 >"$T/out" 2>&1
+if [ -d "$F2" ] && [ -z "$(ls -A "$F2")" ]; then
+	ok "failed init (existing empty directory) leaves it empty"
+else notok "failed init (existing empty directory) leaves it empty"; fi
+# ... and the directory can then be used.
+xcode 0 "init succeeds after a failed init in the same directory" \
+    tp init -r "$F2" $FAST

@@ -20,21 +20,13 @@ static volatile sig_atomic_t tty_saved;
 static int tty_fd = -1;
 static struct termios tty_orig;
 
-static void
-tty_restore(void)
+void
+passphrase_tty_restore(void)
 {
 	if (tty_saved) {
 		(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_orig);
 		tty_saved = 0;
 	}
-}
-
-static void
-tty_signal(int sig)
-{
-	tty_restore();
-	(void)signal(sig, SIG_DFL);
-	(void)raise(sig);
 }
 
 /*
@@ -63,7 +55,7 @@ read_line(int fd, uint8_t *buf)
 	if (n > 0 && buf[n - 1] == '\r')
 		n--;
 	buf[n] = '\0';
-	c = 0;
+	sodium_memzero(&c, sizeof(c));
 	return (ssize_t)n;
 }
 
@@ -71,11 +63,8 @@ read_line(int fd, uint8_t *buf)
 static ssize_t
 tty_read(const char *prompt, uint8_t *buf)
 {
-	struct sigaction sa, old[3];
-	static const int sigs[3] = { SIGINT, SIGTERM, SIGHUP };
 	struct termios t;
 	ssize_t n;
-	int i;
 
 	if ((tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
 		return -3;
@@ -84,10 +73,6 @@ tty_read(const char *prompt, uint8_t *buf)
 		tty_fd = -1;
 		return -3;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = tty_signal;
-	for (i = 0; i < 3; i++)
-		(void)sigaction(sigs[i], &sa, &old[i]);
 	t = tty_orig;
 	t.c_lflag &= ~(tcflag_t)(ECHO | ECHOE | ECHOK);
 	t.c_lflag |= ECHONL;
@@ -95,9 +80,7 @@ tty_read(const char *prompt, uint8_t *buf)
 	(void)tcsetattr(tty_fd, TCSAFLUSH, &t);
 	(void)!write(tty_fd, prompt, strlen(prompt));
 	n = read_line(tty_fd, buf);
-	tty_restore();
-	for (i = 0; i < 3; i++)
-		(void)sigaction(sigs[i], &old[i], NULL);
+	passphrase_tty_restore();
 	(void)close(tty_fd);
 	tty_fd = -1;
 	return n;

@@ -28,10 +28,17 @@ struct pass_src {
  * return it, length in *${lenp}.  From a descriptor: one line, the newline
  * (and a CR before it) stripped, read a byte at a time so a second line is
  * left for the next read.  From the terminal: ${prompt} on /dev/tty with
- * echo off (restored on every path, signals included); with ${confirm},
+ * echo off (restored on every path; on a signal the handler in
+ * tacit.c restores it); with ${confirm},
  * asked twice and compared.  Empty input is refused.  Returns NULL after
  * printing why.  The caller releases it with secmem_free.
  */
 uint8_t *passphrase_read(const struct pass_src *, const char *, int, size_t *);
+
+/*
+ * passphrase_tty_restore(): put the terminal back as it was if a prompt
+ * has echo turned off.  Async-signal-safe; the signal handler calls it.
+ */
+void passphrase_tty_restore(void);
 
 #endif

@@ -4,6 +4,8 @@
 #include <sys/resource.h>
 
 #include <errno.h>
+#include <signal.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -11,7 +13,59 @@
 #include "log.h"
 #include "secmem.h"
 
+#define SECMEM_LIVE_MAX	32
+
 static int lock_failed;
+
+/* Live allocations, so a signal handler can wipe them before exiting. */
+static struct {
+	void	*p;
+	size_t	 len;
+} live[SECMEM_LIVE_MAX];
+static volatile sig_atomic_t nlive;
+
+static void
+live_add(void *p, size_t len)
+{
+	int i;
+
+	for (i = 0; i < SECMEM_LIVE_MAX; i++)
+		if (live[i].p == NULL) {
+			live[i].len = len;
+			live[i].p = p;
+			if (i >= nlive)
+				nlive = i + 1;
+			return;
+		}
+	/* Not tracked: still wiped by sodium_free, just not on a signal. */
+}
+
+static void
+live_del(void *p)
+{
+	int i;
+
+	for (i = 0; i < nlive; i++)
+		if (live[i].p == p)
+			live[i].p = NULL;
+}
+
+void
+secmem_wipe_all(void)
+{
+	volatile uint8_t *q;
+	size_t j;
+	int i;
+
+	for (i = 0; i < nlive; i++) {
+		if (live[i].p == NULL)
+			continue;
+		(void)sodium_mprotect_readwrite(live[i].p);
+		q = live[i].p;
+		for (j = 0; j < live[i].len; j++)
+			q[j] = 0;
+	}
+}
 
 void *
 secmem_alloc(size_t len)
@@ -37,14 +91,17 @@ secmem_alloc(size_t len)
 			warnx("warning: cannot lock secret memory: %s",
 			    strerror(errno));
 	}
+	live_add(p, len);
 	return p;
 }
 
 void
 secmem_free(void *p)
 {
-	if (p != NULL)
-		sodium_free(p);	/* wipes, then unlocks and unmaps */
+	if (p == NULL)
+		return;
+	live_del(p);
+	sodium_free(p);		/* wipes, then unlocks and unmaps */
 }
 
 int

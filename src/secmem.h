@@ -20,6 +20,13 @@ void *secmem_alloc(size_t);
 /* secmem_free(p): wipe and release ${p}; NULL is a no-op. */
 void secmem_free(void *);
 
+/*
+ * secmem_wipe_all(): zero every live secret allocation, whatever its
+ * protection.  Async-signal-safe (mprotect and plain stores only): the
+ * signal handler in tacit.c calls it before _exit.
+ */
+void secmem_wipe_all(void);
+
 /* secmem_lock_failed(): nonzero once any secret could not be mlocked. */
 int secmem_lock_failed(void);
 

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,8 @@
 #include "cmd.h"
 #include "harden.h"
 #include "log.h"
+#include "passphrase.h"
+#include "secmem.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
@@ -149,6 +152,34 @@ parse(int argc, char **argv, struct opts *o)
 	o->argv = argv + optind;
 }
 
+/*
+ * Interrupted (Ctrl-C, kill, hang-up): wipe every secret, put the terminal
+ * back if a passphrase prompt had it, and exit 130.  Only async-signal-safe
+ * calls happen here.
+ */
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	passphrase_tty_restore();
+	secmem_wipe_all();
+	_exit(EXIT_INTR);
+}
+
+static void
+catch_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	struct sigaction sa;
+	size_t i;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigfillset(&sa.sa_mask);
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		(void)sigaction(sigs[i], &sa, NULL);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -159,6 +190,7 @@ main(int argc, char **argv)
 	if (harden_process() != 0)
 		fatal(EXIT_ERR, "cannot harden the process: %s",
 		    strerror(errno));
+	catch_signals();
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");
 	if (argc < 2)

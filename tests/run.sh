@@ -18,6 +18,7 @@ TESTTMP=$(mktemp -d "$top/build/$CONF/testtmp.XXXXXX")
 export TESTTMP
 pass=0
 fail=0
+skip=0
 
 run_one() {	# name, command...
 	name=$1
@@ -25,19 +26,22 @@ run_one() {	# name, command...
 	log=$TESTTMP/log.$$
 	"$@" >"$log" 2>&1
 	rc=$?
-	p=$(grep -c '^ok ' "$log")
+	p=$(grep '^ok ' "$log" | grep -vc '# SKIP')
+	s=$(grep -c '^ok .*# SKIP' "$log")
 	f=$(grep -c '^not ok ' "$log")
 	if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
 		f=1
 		echo "not ok - $name exited with status $rc" >>"$log"
 	fi
 	pass=$((pass + p))
+	skip=$((skip + s))
 	fail=$((fail + f))
 	if [ "$f" -ne 0 ]; then
 		echo "FAIL $name ($p passed, $f failed):"
 		sed 's/^/    /' "$log"
 	else
 		echo "PASS $name ($p cases)"
+		grep '^ok .*# SKIP' "$log" | sed 's/^/    /'
 	fi
 	rm -f "$log"
 }
@@ -57,5 +61,6 @@ if [ "$what" = regress ] || [ "$what" = all ]; then
 fi
 # Keep the scratch of a failed run for inspection.
 [ "$fail" -eq 0 ] && rm -rf "$TESTTMP"
+[ "$skip" -eq 0 ] || echo "$skip skipped (each says why above)"
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

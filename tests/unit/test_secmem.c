@@ -42,6 +42,30 @@ main(void)
 	secmem_free(s);
 	secmem_free(NULL);
 
+	/* The signal path: wipe_all zeroes live secrets even when PROT_NONE. */
+	{
+		uint8_t *a = secmem_alloc(64), *b = secmem_alloc(100);
+		size_t i, nz = 0;
+
+		memset(a, 0xa5, 64);
+		memset(b, 0x5a, 100);
+		(void)sodium_mprotect_noaccess(a);
+		secmem_wipe_all();
+		(void)sodium_mprotect_readonly(a);
+		for (i = 0; i < 64; i++)
+			nz |= a[i];
+		for (i = 0; i < 100; i++)
+			nz |= b[i];
+		T(nz == 0, "secmem_wipe_all zeroes live secrets, PROT_NONE too");
+		secmem_free(a);
+		secmem_free(b);
+	}
+
+#if defined(__SANITIZE_ADDRESS__)
+	/* ASan intercepts mlock(2) and makes it a no-op that succeeds. */
+	printf("ok - # SKIP mlock check: ASan replaces mlock with a no-op\n");
+	return t_exit();
+#endif
 	/* Child: shrink RLIMIT_MEMLOCK to nothing, capture stderr. */
 	if (pipe(p) != 0)
 		return 1;
@@ -67,7 +91,8 @@ main(void)
 	close(p[0]);
 	waitpid(pid, &status, 0);
 	T(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	    "mlock failure detected under RLIMIT_MEMLOCK = 0");
+	    "mlock failure detected under RLIMIT_MEMLOCK = 0 (status %#x)",
+	    status);
 	T(strstr(msg, "cannot lock secret memory") != NULL &&
 	    strstr(msg, "RLIMIT_MEMLOCK") != NULL, "and warned: %.80s", msg);
 	return t_exit();

@@ -2,6 +2,7 @@
  * buf.c: bounds-checked readers and writers.  No allocation: the caller owns
  * the memory, so a secret buffer stays in the secret allocator.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -154,4 +155,89 @@ int
 wbuf_done(const struct wbuf *b)
 {
 	return b->overflow ? -1 : 0;
+}
+
+int
+rbuf_get_u16(struct rbuf *b, uint16_t *v)
+{
+	const uint8_t *p;
+
+	if (rbuf_get_ref(b, &p, 2) != 0)
+		return -1;
+	*v = (uint16_t)(p[0] | p[1] << 8);
+	return 0;
+}
+
+void
+dbuf_init(struct dbuf *b, size_t max)
+{
+	memset(b, 0, sizeof(*b));
+	b->max = max;
+}
+
+void
+dbuf_put_bytes(struct dbuf *b, const void *p, size_t n)
+{
+	size_t ncap;
+	uint8_t *q;
+
+	if (b->err)
+		return;
+	if (n > b->max - b->len) {
+		b->err = 1;
+		return;
+	}
+	if (n > b->cap - b->len) {
+		ncap = b->cap ? b->cap : 256;
+		while (ncap - b->len < n)
+			ncap = ncap > b->max / 2 ? b->max : ncap * 2;
+		if ((q = realloc(b->p, ncap)) == NULL) {
+			b->err = 1;
+			return;
+		}
+		b->p = q;
+		b->cap = ncap;
+	}
+	if (n > 0)
+		memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+void
+dbuf_put_u8(struct dbuf *b, uint8_t v)
+{
+	dbuf_put_bytes(b, &v, 1);
+}
+
+void
+dbuf_put_u16(struct dbuf *b, uint16_t v)
+{
+	uint8_t t[2] = { (uint8_t)v, (uint8_t)(v >> 8) };
+
+	dbuf_put_bytes(b, t, 2);
+}
+
+void
+dbuf_put_u32(struct dbuf *b, uint32_t v)
+{
+	uint8_t t[4];
+
+	le32enc(t, v);
+	dbuf_put_bytes(b, t, 4);
+}
+
+void
+dbuf_put_u64(struct dbuf *b, uint64_t v)
+{
+	uint8_t t[8];
+
+	le64enc(t, v);
+	dbuf_put_bytes(b, t, 8);
+}
+
+void
+dbuf_free(struct dbuf *b)
+{
+	free(b->p);
+	memset(b, 0, sizeof(*b));
 }

@@ -58,6 +58,34 @@ void wbuf_put_bytes(struct wbuf *, const void *, size_t);
 /* wbuf_done(b): 0 if nothing overflowed, -1 otherwise. */
 int wbuf_done(const struct wbuf *) __attribute__((warn_unused_result));
 
+/*
+ * struct dbuf: a growing writer on the heap, for objects whose size is not
+ * known in advance (trees, index segments).  Never grows past ${max}.
+ */
+struct dbuf {
+	uint8_t		*p;
+	size_t		 len;
+	size_t		 cap;
+	size_t		 max;
+	int		 err;		/* set when out of memory or past max */
+};
+
+/* dbuf_init(b, max): an empty growing buffer of at most ${max} bytes. */
+void dbuf_init(struct dbuf *, size_t);
+
+/* dbuf_put_*(b, ...): append; on failure set b->err and write nothing. */
+void dbuf_put_u8(struct dbuf *, uint8_t);
+void dbuf_put_u16(struct dbuf *, uint16_t);
+void dbuf_put_u32(struct dbuf *, uint32_t);
+void dbuf_put_u64(struct dbuf *, uint64_t);
+void dbuf_put_bytes(struct dbuf *, const void *, size_t);
+
+/* dbuf_free(b): release the memory; b is empty again. */
+void dbuf_free(struct dbuf *);
+
+/* rbuf_get_u16(b, v): read a little-endian u16; -1 if short. */
+int rbuf_get_u16(struct rbuf *, uint16_t *) __attribute__((warn_unused_result));
+
 /* le32enc/le32dec/le64enc/le64dec: fixed-width little-endian helpers. */
 void le32enc(uint8_t *, uint32_t);
 uint32_t le32dec(const uint8_t *);

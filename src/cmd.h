@@ -7,6 +7,12 @@
 #include "kdf.h"
 #include "passphrase.h"
 
+/* A repeatable option's values (pointers into argv). */
+struct strv {
+	const char	**v;
+	size_t		  n;
+};
+
 struct opts {
 	const char		*repo;		/* -r, --repo */
 	struct pass_src		 pass;		/* --passphrase-fd or tty */
@@ -14,6 +20,16 @@ struct opts {
 	struct kdf_params	 kdf;		/* for new key slots */
 	unsigned		 lock_wait;	/* --lock-wait seconds */
 	int			 json;		/* --json */
+	struct strv		 excludes;	/* --exclude */
+	const char		*exclude_file;	/* --exclude-file */
+	int			 one_fs;	/* --one-file-system */
+	struct strv		 tags;		/* --tag */
+	int			 dry_run;	/* --dry-run */
+	int			 force;		/* --force */
+	const char		*parent;	/* --parent SNAP */
+	const char		*target;	/* --target DIR */
+	struct strv		 includes;	/* --include PATH */
+	int			 overwrite;	/* --overwrite */
 	int			 argc;		/* operands after options */
 	char			**argv;
 };
@@ -21,5 +37,20 @@ struct opts {
 /* Each command returns an exit code of log.h. */
 int cmd_init(struct opts *);
 int cmd_key(struct opts *);
+int cmd_backup(struct opts *);
+int cmd_snapshots(struct opts *);
+int cmd_ls(struct opts *);
+int cmd_restore(struct opts *);
+
+/*
+ * cmd_open(o, mode, rp): open, lock (mode: REPO_LOCK_*) and unlock the
+ * repository of ${o}, and arrange for fatal() to wipe its keys.  Returns
+ * an exit code; on EXIT_OK *${rp} is the repository.
+ */
+struct repo;
+int cmd_open(struct opts *, int, struct repo **);
+
+/* cmd_close(r): undo cmd_open. */
+void cmd_close(struct repo *);
 
 #endif

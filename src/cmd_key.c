@@ -11,37 +11,6 @@
 #include "log.h"
 #include "repo.h"
 
-static struct repo *live;
-
-static void
-cleanup(void)
-{
-	repo_close(live);
-	live = NULL;
-}
-
-/* Open, lock and unlock the repository named by ${o}. */
-static int
-open_unlocked(struct opts *o, int mode, struct repo **rp)
-{
-	struct repo *r;
-	int e;
-
-	*rp = NULL;
-	if ((e = repo_open(o->repo, &r)) != EXIT_OK)
-		return e;
-	live = r;
-	log_set_cleanup(cleanup);
-	if ((e = repo_lock(r, mode, o->lock_wait)) != EXIT_OK ||
-	    (e = repo_unlock(r, &o->pass)) != EXIT_OK) {
-		live = NULL;
-		repo_close(r);
-		return e;
-	}
-	*rp = r;
-	return EXIT_OK;
-}
-
 /* Find the loaded slot whose hex id starts with ${prefix}; -1 if none. */
 static int
 find_slot(struct repo *r, const char *prefix, size_t *ip)
@@ -70,7 +39,8 @@ kind_name(uint32_t kind)
 	    kind == SLOT_KIND_PASSPHRASE ? "passphrase" : "unknown";
 }
 
-static void
+/* Print slot ${i}; returns -1 if its metadata is damaged. */
+static int
 list_one(struct repo *r, size_t i, int json, int first)
 {
 	struct kh_slotinfo info;
@@ -81,8 +51,8 @@ list_one(struct repo *r, size_t i, int json, int first)
 
 	keyslot_id_hex(r->slots[i].id, hex);
 	if (kh_slot_info(r->kh, &r->slots[i], &info) != 0) {
-		warnx("key slot %s: metadata damaged", hex);
-		return;
+		errorx("key slot %s: metadata damaged or tampered with", hex);
+		return -1;
 	}
 	t = (time_t)info.created;
 	if (gmtime_r(&t, &tm) != NULL)
@@ -98,20 +68,26 @@ list_one(struct repo *r, size_t i, int json, int first)
 		printf("%s %s %-10s %s  argon2id m=%uMiB t=%u p=%u\n",
 		    cur ? "*" : " ", hex, kind_name(info.kind), when,
 		    info.kdf.m_kib >> 10, info.kdf.t_cost, info.kdf.lanes);
+	return 0;
 }
 
 static int
 key_list(struct repo *r, struct opts *o)
 {
-	size_t i;
+	size_t i, shown = 0;
+	int e = EXIT_OK;
 
 	if (o->json)
 		printf("[");
-	for (i = 0; i < r->nslots; i++)
-		list_one(r, i, o->json, i == 0);
+	for (i = 0; i < r->nslots; i++) {
+		if (list_one(r, i, o->json, shown == 0) == 0)
+			shown++;
+		else
+			e = EXIT_DAMAGED;
+	}
 	if (o->json)
 		printf("]\n");
-	return EXIT_OK;
+	return e;
 }
 
 /* Make and write a new slot of ${kind}; its id goes to ${sid}. */
@@ -199,8 +175,12 @@ key_passwd(struct repo *r, struct opts *o)
 	if (o->argc == 2 && find_slot(r, o->argv[1], &i) != 0)
 		return EXIT_ERR;
 	keyslot_id_hex(r->slots[i].id, old);
-	if (kh_slot_info(r->kh, &r->slots[i], &info) == 0 &&
-	    info.kind == SLOT_KIND_RECOVERY) {
+	if (kh_slot_info(r->kh, &r->slots[i], &info) != 0) {
+		errorx("key slot %s: metadata damaged or tampered with; add a "
+		    "new passphrase with 'tacit key add' and remove it", old);
+		return EXIT_DAMAGED;
+	}
+	if (info.kind == SLOT_KIND_RECOVERY) {
 		errorx("key slot %s holds a recovery key; add a new one with "
 		    "'tacit key recovery' and remove this one", old);
 		return EXIT_ERR;
@@ -236,7 +216,7 @@ cmd_key(struct opts *o)
 	if ((strcmp(sub, "list") == 0 || strcmp(sub, "add") == 0 ||
 	    strcmp(sub, "recovery") == 0) && o->argc != 1)
 		fatal(EXIT_USAGE, "key %s takes no operands", sub);
-	if ((e = open_unlocked(o, mode, &r)) != EXIT_OK)
+	if ((e = cmd_open(o, mode, &r)) != EXIT_OK)
 		return e;
 	if (strcmp(sub, "list") == 0)
 		e = key_list(r, o);
@@ -248,7 +228,6 @@ cmd_key(struct opts *o)
 		e = key_remove(r, o);
 	else
 		e = key_passwd(r, o);
-	live = NULL;
-	repo_close(r);
+	cmd_close(r);
 	return e;
 }

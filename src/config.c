@@ -10,7 +10,7 @@ void
 config_default(struct config *c)
 {
 	c->created = (uint64_t)time(NULL);
-	c->chunk_min = 512u << 10;
+	c->chunk_min = 256u << 10;
 	c->chunk_avg = 1u << 20;
 	c->chunk_max = 4u << 20;
 	c->pack_bytes = 16u << 20;

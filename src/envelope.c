@@ -30,11 +30,11 @@ envelope_type_name(uint32_t type)
 	return "object";
 }
 
-/* Pack blobs are not padded one by one: the pack around them is. */
+/* Blobs and trees live in packs: the pack is padded, not each of them. */
 static size_t
 padded_len(uint32_t type, size_t len)
 {
-	if (type == OBJ_BLOB)
+	if (type == OBJ_BLOB || type == OBJ_TREE)
 		return ENV_LEN_BYTES + len;
 	return (size_t)padme((uint64_t)ENV_LEN_BYTES + len);
 }

@@ -3,8 +3,8 @@
  *
  *   sealed = nonce[24] || XChaCha20-Poly1305(key, nonce, ad, P)   (P + 16)
  *   P      = u32le(len) || plaintext[len] || zero padding
- *   |P|    = padme(4 + len)        (4 + len for unpadded types: pack blobs,
- *                                   whose pack is padded instead)
+ *   |P|    = padme(4 + len)        (4 + len for blobs and trees, which
+ *                                   live in packs; the pack is padded)
  *   ad     = "tacit-envelope" || u32le(format) || u32le(type)
  *            || repo_id[16] || object_id[32]
  *

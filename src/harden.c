@@ -6,6 +6,8 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 
+#include <errno.h>
+
 #include "harden.h"
 
 int
@@ -18,7 +20,9 @@ harden_process(void)
 		return -1;
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
 		return -1;
-	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0)
+	if (prctl(PR_GET_DUMPABLE, 0, 0, 0, 0) != 0) {
+		errno = EPERM;
 		return -1;
+	}
 	return 0;
 }

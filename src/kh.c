@@ -370,6 +370,17 @@ kh_open(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
 }
 
 int
+kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
+{
+	if (!kh->have_mk)
+		return -1;
+	(void)sodium_mprotect_readonly(kh->keys);
+	memcpy(out, kh->keys + SUB_OFF(KEY_CHUNKER), ENV_KEY_BYTES);
+	(void)sodium_mprotect_noaccess(kh->keys);
+	return 0;
+}
+
+int
 kh_id(struct kh *kh, const uint8_t *data, size_t len,
     uint8_t id[KH_ID_BYTES])
 {

@@ -99,6 +99,14 @@ int kh_open(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
     const uint8_t *, size_t, uint8_t *, size_t, size_t *)
     __attribute__((warn_unused_result));
 
+/*
+ * kh_chunker_key(kh, out): copy the chunker subkey to ${out} (secret memory
+ * of 32 bytes).  It is the one key the worker may hold: it decides chunk
+ * boundaries over plaintext the worker sees anyway.  0, or -1 if locked.
+ */
+int kh_chunker_key(struct kh *, uint8_t[ENV_KEY_BYTES])
+    __attribute__((warn_unused_result));
+
 /* kh_id(kh, data, len, id): keyed BLAKE2b-256 of ${data} into ${id}. */
 int kh_id(struct kh *, const uint8_t *, size_t, uint8_t[KH_ID_BYTES])
     __attribute__((warn_unused_result));

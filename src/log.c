@@ -50,6 +50,16 @@ warnx(const char *fmt, ...)
 }
 
 void
+alertx(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void
 errorx(const char *fmt, ...)
 {
 	va_list ap;

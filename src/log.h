@@ -32,6 +32,9 @@ void log_set_cleanup(void (*)(void));
 /* warnx(fmt, ...): print "tacit: <message>" to stderr unless quiet. */
 void warnx(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/* alertx(fmt, ...): "tacit: warning: <message>", shown even with -q. */
+void alertx(const char *, ...) __attribute__((format(printf, 1, 2)));
+
 /* errorx(fmt, ...): print "tacit: error: <message>" to stderr, always. */
 void errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 

@@ -78,6 +78,13 @@ struct node {
 void node_free_fields(struct node *);
 
 /*
+ * node_copy_meta(dst, src): a deep copy of everything in ${src} but its
+ * content (chunks, extents).  0, or -1 on ENOMEM with ${dst} empty.
+ */
+int node_copy_meta(struct node *, const struct node *)
+    __attribute__((warn_unused_result));
+
+/*
  * node_name_ok(name, len): 1 if ${name} is one safe path component: 1..255
  * bytes, no '/', no NUL, not "." or "..".  Every name read from a
  * repository is checked with this before it touches the file system.

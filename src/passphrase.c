@@ -97,8 +97,12 @@ read_one(const struct pass_src *src, const char *prompt, uint8_t *buf)
 		n = tty_read(prompt, buf);
 	switch (n) {
 	case -1:
-		errorx("cannot read the passphrase from descriptor %d: %s",
-		    src->fd, strerror(errno));
+		if (src->kind == PASS_FD)
+			errorx("cannot read the passphrase from descriptor "
+			    "%d: %s", src->fd, strerror(errno));
+		else
+			errorx("cannot read the passphrase from the "
+			    "terminal: %s", strerror(errno));
 		break;
 	case -2:
 		errorx("passphrase longer than %d bytes", PASS_MAX);

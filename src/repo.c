@@ -64,6 +64,8 @@ header_check(const uint8_t *p, uint8_t out[REPO_CHECK_BYTES])
 	    REPO_HEADER_BYTES - REPO_CHECK_BYTES, NULL, 0);
 }
 
+static int clear_keys(int, int);
+
 /* Is the directory ${fd} empty?  1 yes, 0 no, -1 error. */
 static int
 dir_is_empty(int fd)
@@ -88,6 +90,126 @@ dir_is_empty(int fd)
 	return r;
 }
 
+/* fsync the directory that holds ${path}, so a new entry in it is durable. */
+static int
+fsync_parent(const char *path)
+{
+	char *copy, *slash;
+	int fd, r;
+
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	while ((slash = strrchr(copy, '/')) != NULL && slash[1] == '\0' &&
+	    slash != copy)
+		*slash = '\0';		/* trailing slashes */
+	slash = strrchr(copy, '/');
+	if (slash == NULL)
+		fd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	else {
+		slash[slash == copy ? 1 : 0] = '\0';
+		fd = open(copy, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	}
+	free(copy);
+	if (fd < 0)
+		return -1;
+	r = fsync(fd);
+	(void)close(fd);
+	return r;
+}
+
+/* Does ${name} belong to an interrupted init (ours to remove)? */
+static int
+init_leftover(const char *name, int in_keys)
+{
+	uint8_t id[SLOT_ID_BYTES];
+
+	if (strncmp(name, FSIO_TMP_PREFIX, strlen(FSIO_TMP_PREFIX)) == 0)
+		return 1;
+	if (in_keys)
+		return keyslot_id_parse(name, id) == 0;
+	return strcmp(name, REPO_KEYS_DIR) == 0 ||
+	    strcmp(name, REPO_CONFIG_NAME) == 0 || strcmp(name, LOCK_NAME) == 0;
+}
+
+/*
+ * A directory holding only what an interrupted init writes before its
+ * header (keys/ with slot files, an empty lock file, config, temporaries)
+ * is cleared so init can start again.  The keys directory and the empty
+ * lock file must both be there, so a user's directory that merely holds a
+ * file named "config" is never touched.  0 if cleared.
+ */
+static int
+clear_leftovers(int dirfd)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd, kfd, pass, ok = 1;
+
+	if (fstatat(dirfd, LOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(st.st_mode) || st.st_size != 0 ||
+	    fstatat(dirfd, REPO_KEYS_DIR, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISDIR(st.st_mode))
+		return -1;
+	for (pass = 0; pass < 2 && ok; pass++) {
+		if ((fd = dup(dirfd)) < 0 || (d = fdopendir(fd)) == NULL)
+			return -1;
+		rewinddir(d);
+		while ((de = readdir(d)) != NULL && ok) {
+			if (strcmp(de->d_name, ".") == 0 ||
+			    strcmp(de->d_name, "..") == 0)
+				continue;
+			if (!init_leftover(de->d_name, 0)) {
+				ok = 0;
+				break;
+			}
+			if (strcmp(de->d_name, REPO_KEYS_DIR) != 0) {
+				if (pass == 1)
+					(void)unlinkat(dirfd, de->d_name, 0);
+				continue;
+			}
+			kfd = openat(dirfd, REPO_KEYS_DIR, O_RDONLY |
+			    O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			ok = kfd >= 0 && clear_keys(kfd, pass == 1) == 0;
+			if (kfd >= 0)
+				(void)close(kfd);
+			if (ok && pass == 1)
+				(void)unlinkat(dirfd, REPO_KEYS_DIR,
+				    AT_REMOVEDIR);
+		}
+		(void)closedir(d);
+	}
+	if (!ok)
+		return -1;
+	warnx("removed the leftovers of an interrupted 'tacit init'");
+	return fsync(dirfd);
+}
+
+/* Check (and with ${doit}, remove) the slot files of an unfinished init. */
+static int
+clear_keys(int kfd, int doit)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if ((fd = dup(kfd)) < 0 || (d = fdopendir(fd)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (!init_leftover(de->d_name, 1)) {
+			r = -1;
+			break;
+		}
+		if (doit)
+			(void)unlinkat(kfd, de->d_name, 0);
+	}
+	(void)closedir(d);
+	return r;
+}
+
 int
 repo_create(const char *path, struct repo **rp)
 {
@@ -98,7 +220,13 @@ repo_create(const char *path, struct repo **rp)
 	*rp = NULL;
 	if ((r = repo_alloc(path)) == NULL)
 		fatal(EXIT_ERR, "out of memory");
-	if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(path, 0700) == 0) {
+		if (fsync_parent(path) != 0) {
+			errorx("cannot sync the directory holding %s: %s",
+			    path, strerror(errno));
+			goto fail;
+		}
+	} else if (errno != EEXIST) {
 		errorx("cannot create %s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -106,7 +234,9 @@ repo_create(const char *path, struct repo **rp)
 		errorx("cannot open %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if ((e = dir_is_empty(r->dirfd)) != 1) {
+	if ((e = dir_is_empty(r->dirfd)) == 0 && clear_leftovers(r->dirfd) == 0)
+		e = 1;
+	if (e != 1) {
 		if (e < 0)
 			errorx("cannot read %s: %s", path, strerror(errno));
 		else if (fstatat(r->dirfd, REPO_HEADER_NAME, &st,
@@ -186,11 +316,17 @@ header_parse(struct repo *r, const uint8_t *p, size_t len)
 	uint8_t check[REPO_CHECK_BYTES];
 	uint32_t version;
 
-	if (len != REPO_HEADER_BYTES ||
+	if (len < REPO_MAGIC_BYTES ||
 	    memcmp(p, REPO_MAGIC, REPO_MAGIC_BYTES) != 0) {
 		errorx("%s is not a tacit repository (its header is not a "
 		    "tacit header)", r->path);
 		return EXIT_NOREPO;
+	}
+	if (len != REPO_HEADER_BYTES) {
+		errorx("%s/%s is damaged (%zu bytes, not %d); restore it from "
+		    "another copy of this repository", r->path,
+		    REPO_HEADER_NAME, len, REPO_HEADER_BYTES);
+		return EXIT_DAMAGED;
 	}
 	header_check(p, check);
 	if (memcmp(check, p + REPO_HEADER_BYTES - REPO_CHECK_BYTES,
@@ -231,7 +367,11 @@ repo_open(const char *path, struct repo **rp)
 			errorx("%s is not a tacit repository (no %s file); "
 			    "create one with 'tacit init -r %s'", path,
 			    REPO_HEADER_NAME, path);
-		else {
+		else if (errno == EFBIG || errno == EINVAL) {
+			errorx("%s/%s is damaged (not a %d-byte file)", path,
+			    REPO_HEADER_NAME, REPO_HEADER_BYTES);
+			e = EXIT_DAMAGED;
+		} else {
 			errorx("cannot read %s/%s: %s", path,
 			    REPO_HEADER_NAME, strerror(errno));
 			e = EXIT_ERR;
@@ -327,10 +467,12 @@ load_config(struct repo *r)
 
 	if (fsio_read(r->dirfd, REPO_CONFIG_NAME, CONFIG_FILE_MAX, &sealed,
 	    &slen) != 0) {
+		int saved = errno;
+
 		errorx("cannot read %s/%s: %s", r->path, REPO_CONFIG_NAME,
-		    strerror(errno));
-		return errno == ENOENT || errno == EFBIG ? EXIT_DAMAGED :
-		    EXIT_ERR;
+		    strerror(saved));
+		return saved == ENOENT || saved == EFBIG || saved == EINVAL ?
+		    EXIT_DAMAGED : EXIT_ERR;
 	}
 	if (kh_open(r->kh, OBJ_CONFIG, config_id, sealed, slen, pt,
 	    sizeof(pt), &len) != 0)

@@ -83,12 +83,12 @@ secmem_alloc(size_t len)
 	if (sodium_mlock(p, len) != 0 && !lock_failed) {
 		lock_failed = 1;
 		if (getrlimit(RLIMIT_MEMLOCK, &rl) == 0)
-			warnx("warning: cannot lock secret memory (%s; "
+			alertx("cannot lock secret memory (%s; "
 			    "RLIMIT_MEMLOCK is %llu bytes): secrets could reach "
 			    "swap; raise 'ulimit -l' or disable swap",
 			    strerror(errno), (unsigned long long)rl.rlim_cur);
 		else
-			warnx("warning: cannot lock secret memory: %s",
+			alertx("cannot lock secret memory: %s",
 			    strerror(errno));
 	}
 	live_add(p, len);

@@ -33,6 +33,10 @@ static const char usage_text[] =
 "  key remove ID   remove a key slot\n"
 "  key passwd [ID] change the passphrase of one slot (default: the one used)\n"
 "  key recovery    add a recovery key and print it once\n"
+"  backup PATH...  back up files and directories into a new snapshot\n"
+"  snapshots       list the snapshots\n"
+"  ls SNAP [PATH]  list the files of a snapshot (SNAP: id prefix or latest)\n"
+"  restore SNAP    restore a snapshot into --target DIR\n"
 "  version         print the version\n"
 "\n"
 "options:\n"
@@ -44,10 +48,25 @@ static const char usage_text[] =
 "  --kdf-lanes N             Argon2id lanes for new key slots\n"
 "  --lock-wait SECONDS       wait this long for the repository lock\n"
 "  --json                    machine-readable output where supported\n"
+"backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
+"        --tag T, -n/--dry-run, --force (reread all), --parent SNAP\n"
+"restore: -t/--target DIR, --include PATH, --overwrite\n"
 "  -q, --quiet / -v, --verbose\n"
 "\n"
 "Passphrases are read from the terminal (echo off) unless a descriptor is\n"
 "given; never from the command line or the environment.  See tacit(1).\n";
+
+static const struct {
+	const char	*name;
+	int		(*fn)(struct opts *);
+} commands[] = {
+	{ "init",	cmd_init },
+	{ "key",	cmd_key },
+	{ "backup",	cmd_backup },
+	{ "snapshots",	cmd_snapshots },
+	{ "ls",		cmd_ls },
+	{ "restore",	cmd_restore },
+};
 
 static void __attribute__((noreturn))
 usage(const char *why)
@@ -76,7 +95,8 @@ number(const char *s, const char *what, unsigned lo, unsigned hi)
 
 enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
-	OPT_LOCKWAIT, OPT_JSON
+	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
+	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE
 };
 
 static const struct option longopts[] = {
@@ -88,11 +108,32 @@ static const struct option longopts[] = {
 	{ "kdf-lanes",		required_argument,	NULL, OPT_KDFLANES },
 	{ "lock-wait",		required_argument,	NULL, OPT_LOCKWAIT },
 	{ "json",		no_argument,		NULL, OPT_JSON },
+	{ "exclude",		required_argument,	NULL, OPT_EXCLUDE },
+	{ "exclude-file",	required_argument,	NULL, OPT_EXCLUDEFILE },
+	{ "one-file-system",	no_argument,		NULL, 'x' },
+	{ "tag",		required_argument,	NULL, OPT_TAG },
+	{ "dry-run",		no_argument,		NULL, 'n' },
+	{ "force",		no_argument,		NULL, OPT_FORCE },
+	{ "parent",		required_argument,	NULL, OPT_PARENT },
+	{ "target",		required_argument,	NULL, OPT_TARGET },
+	{ "include",		required_argument,	NULL, OPT_INCLUDE },
+	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
 	{ NULL,			0,			NULL, 0 }
 };
+
+static void
+strv_add(struct strv *s, const char *v)
+{
+	const char **p;
+
+	if ((p = reallocarray(s->v, s->n + 1, sizeof(*p))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	p[s->n++] = v;
+	s->v = p;
+}
 
 static void
 parse(int argc, char **argv, struct opts *o)
@@ -103,7 +144,8 @@ parse(int argc, char **argv, struct opts *o)
 	o->pass.kind = o->newpass.kind = PASS_TTY;
 	kdf_params_default(&o->kdf);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:qvh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "r:qvhxnt:", longopts, NULL)) !=
+	    -1) {
 		switch (c) {
 		case 'r':
 			o->repo = optarg;
@@ -136,6 +178,37 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_JSON:
 			o->json = 1;
 			break;
+		case OPT_EXCLUDE:
+			strv_add(&o->excludes, optarg);
+			break;
+		case OPT_EXCLUDEFILE:
+			o->exclude_file = optarg;
+			break;
+		case 'x':
+			o->one_fs = 1;
+			break;
+		case OPT_TAG:
+			strv_add(&o->tags, optarg);
+			break;
+		case 'n':
+			o->dry_run = 1;
+			break;
+		case OPT_FORCE:
+			o->force = 1;
+			break;
+		case OPT_PARENT:
+			o->parent = optarg;
+			break;
+		case 't':
+		case OPT_TARGET:
+			o->target = optarg;
+			break;
+		case OPT_INCLUDE:
+			strv_add(&o->includes, optarg);
+			break;
+		case OPT_OVERWRITE:
+			o->overwrite = 1;
+			break;
 		case 'q':
 			log_verbosity = 0;
 			break;
@@ -143,7 +216,9 @@ parse(int argc, char **argv, struct opts *o)
 			log_verbosity = 2;
 			break;
 		case 'h':
-			usage(NULL);
+			(void)!write(STDOUT_FILENO, usage_text,
+			    sizeof(usage_text) - 1);
+			exit(EXIT_OK);
 		default:
 			usage(NULL);
 		}
@@ -185,6 +260,7 @@ main(int argc, char **argv)
 {
 	struct opts o;
 	const char *cmd;
+	size_t i;
 
 	/* Before any secret can exist: no core dumps, no ptrace, umask 077. */
 	if (harden_process() != 0)
@@ -206,12 +282,13 @@ main(int argc, char **argv)
 		(void)!write(STDOUT_FILENO, usage_text, sizeof(usage_text) - 1);
 		return EXIT_OK;
 	}
-	if (o.repo == NULL)
-		usage("no repository: give -r DIR");
-	if (strcmp(cmd, "init") == 0)
-		return cmd_init(&o);
-	if (strcmp(cmd, "key") == 0)
-		return cmd_key(&o);
+	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(cmd, commands[i].name) != 0)
+			continue;
+		if (o.repo == NULL)
+			usage("no repository: give -r DIR");
+		return commands[i].fn(&o);
+	}
 	errorx("unknown command '%s'", cmd);
 	usage(NULL);
 }

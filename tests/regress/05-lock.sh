@@ -13,22 +13,21 @@ mkrepo "$R" || notok "setup: init"
 holder=
 # hold MODE: hold the lock in the background (MODE -x or -s).  The holder
 # is one process: a subshell that opens the lock file, has flock(1) lock
-# that open file and then becomes `sleep`, so killing $holder drops the lock.
+# that open file, says so by creating $T/held and then becomes `sleep`, so
+# killing $holder drops the lock.
 hold() {
-	( exec 9<"$R/lock" && flock "$1" -n 9 && exec sleep 60 ) &
+	rm -f "$T/held"
+	( exec 9<"$R/lock" && flock "$1" 9 && : >"$T/held" && exec sleep 60 ) &
 	holder=$!
-	# Wait until the lock is really held (at most 5 s).
 	i=0
-	while [ $i -lt 50 ]; do
-		if [ "$1" = -x ]; then flock -s -n "$R/lock" true || return 0
-		else flock -x -n "$R/lock" true || return 0; fi
+	while [ ! -e "$T/held" ] && [ $i -lt 50 ]; do
 		sleep 0.1
 		i=$((i + 1))
 	done
-	notok "setup: could not take the lock with flock $1"
+	[ -e "$T/held" ] || notok "setup: could not take the lock with flock $1"
 }
 release() {
-	[ -n "$holder" ] && kill -9 "$holder" 2>/dev/null && wait "$holder"
+	[ -n "$holder" ] && kill -9 "$holder" 2>/dev/null && wait "$holder" 2>/dev/null
 	holder=
 }
 trap 'release' EXIT

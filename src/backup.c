@@ -1,0 +1,968 @@
+/*
+ * backup.c: the backup engine.
+ *
+ * Sources are opened read-only with O_NOATIME (retried without it when the
+ * kernel refuses: files of other users), never followed through symlinks,
+ * and each opened file is checked to be the one lstat saw.  Unchanged files
+ * (same type, size, mtime, ctime and inode as in the parent snapshot) reuse
+ * the parent's chunk list without being read.  Everything new goes into
+ * packs; index segments follow the packs, and the snapshot comes last: it
+ * is the commit point.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <fnmatch.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "backup.h"
+#include "chunker.h"
+#include "fsio.h"
+#include "idxio.h"
+#include "log.h"
+#include "meta.h"
+#include "pack.h"
+#include "secmem.h"
+#include "snapshot.h"
+#include "tree.h"
+
+#ifndef TACIT_VERSION
+#define TACIT_VERSION "0.1.0-dev"
+#endif
+
+struct linkent {
+	uint64_t	 dev, ino, id;
+};
+
+struct bk {
+	struct repo		*r;
+	const struct opts	*o;
+	char			**excl;
+	size_t			 nexcl;
+	struct index		 ix;
+	struct packw		*pw;
+	struct packr		*pr;
+	struct chunker		*ch;
+	struct chunker_params	 cp;
+	ZSTD_CCtx		*zc;
+	uint8_t			*rbuf;		/* read buffer: 2 × max chunk */
+	size_t			 rcap;
+	uint8_t			*zbuf;		/* compressed blob */
+	size_t			 zcap;
+	uint8_t			*tbuf;		/* parent tree blob */
+	size_t			 tcap;
+	struct linkent		*links;
+	size_t			 nlinks, linkcap;
+	dev_t			 repo_dev;
+	ino_t			 repo_ino;
+	int			 partial;
+	struct backup_stats	*st;
+	char			*path;		/* the current path, for messages */
+	size_t			 pathlen, pathcap;
+};
+
+/* --- paths for messages and exclusion -------------------------------- */
+
+static int
+path_push(struct bk *b, const char *name, size_t *saved)
+{
+	size_t n = strlen(name), need = b->pathlen + 1 + n + 1;
+	char *p;
+
+	*saved = b->pathlen;
+	if (need > b->pathcap) {
+		if ((p = realloc(b->path, need * 2)) == NULL)
+			return -1;
+		b->path = p;
+		b->pathcap = need * 2;
+	}
+	if (b->pathlen > 0 && b->path[b->pathlen - 1] != '/')
+		b->path[b->pathlen++] = '/';
+	memcpy(b->path + b->pathlen, name, n + 1);
+	b->pathlen += n;
+	return 0;
+}
+
+static void
+path_pop(struct bk *b, size_t saved)
+{
+	b->pathlen = saved;
+	b->path[saved] = '\0';
+}
+
+/* --exclude: a pattern matches the whole path or the last component. */
+static int
+excluded(struct bk *b, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < b->nexcl; i++)
+		if (fnmatch(b->excl[i], b->path, 0) == 0 ||
+		    fnmatch(b->excl[i], name, 0) == 0)
+			return 1;
+	return 0;
+}
+
+/* Printable form of a path for a message: control bytes escaped. */
+static const char *
+shown(const char *s)
+{
+	static char out[1024];
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+/* --- blobs ------------------------------------------------------------ */
+
+/* Compress (when it shrinks) and store one blob unless it is known. */
+static int
+store_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
+    uint8_t id[NODE_ID_BYTES])
+{
+	size_t c, need = 1 + ZSTD_compressBound(len);
+	uint8_t *z;
+
+	if (kh_id(b->r->kh, data, len, id) != 0)
+		return -1;
+	if (index_get(&b->ix, id) != NULL)
+		return 0;
+	if (need > b->zcap) {
+		if ((z = realloc(b->zbuf, need)) == NULL)
+			return -1;
+		b->zbuf = z;
+		b->zcap = need;
+	}
+	c = ZSTD_compressCCtx(b->zc, b->zbuf + 1, b->zcap - 1, data, len,
+	    b->r->cfg.zstd_level);
+	if (ZSTD_isError(c) || c >= len) {
+		b->zbuf[0] = BLOB_RAW;
+		memcpy(b->zbuf + 1, data, len);
+		c = len;
+	} else
+		b->zbuf[0] = BLOB_ZSTD;
+	b->st->added_raw += len;
+	b->st->added_stored += envelope_sealed_len(OBJ_BLOB, 1 + c);
+	if (b->o->dry_run) {
+		static const uint8_t none[PACK_ID_BYTES];
+		return index_add(&b->ix, id, type, none, 0, 0, (uint32_t)len);
+	}
+	return packw_add(b->pw, &b->ix, type, id, b->zbuf, 1 + c,
+	    (uint32_t)len);
+}
+
+static int
+add_chunk(struct node *n, size_t *cap, const uint8_t id[NODE_ID_BYTES])
+{
+	uint8_t (*p)[NODE_ID_BYTES];
+
+	if (n->nchunks == *cap) {
+		*cap = *cap ? *cap * 2 : 8;
+		if ((p = reallocarray(n->chunks, *cap, NODE_ID_BYTES)) == NULL)
+			return -1;
+		n->chunks = p;
+	}
+	memcpy(n->chunks[n->nchunks++], id, NODE_ID_BYTES);
+	return 0;
+}
+
+/*
+ * Read the data extents of the open file ${fd}, cut them into chunks and
+ * store the new ones.  Returns 0, 1 if the file shrank while read, or -1
+ * with errno (EIO and friends: the caller marks the file unreadable).
+ */
+static int
+read_content(struct bk *b, int fd, struct node *n)
+{
+	uint8_t id[NODE_ID_BYTES];
+	size_t cap = 0, len = 0, pos = 0, c, e = 0;
+	uint64_t off = n->nextents ? n->extents[0].off : 0;
+	uint64_t left = n->nextents ? n->extents[0].len : 0;
+	ssize_t got;
+	int eof = 0, shrank = 0;
+
+	while (!eof || pos < len) {
+		/* Refill: keep at least one max chunk ahead of pos. */
+		if (!eof && len - pos < b->cp.max) {
+			memmove(b->rbuf, b->rbuf + pos, len - pos);
+			len -= pos;
+			pos = 0;
+			while (len < b->rcap && !eof) {
+				if (left == 0) {
+					if (++e >= n->nextents) {
+						eof = 1;
+						break;
+					}
+					off = n->extents[e].off;
+					left = n->extents[e].len;
+				}
+				got = pread(fd, b->rbuf + len,
+				    left < b->rcap - len ? left : b->rcap - len,
+				    (off_t)off);
+				if (got < 0 && errno == EINTR)
+					continue;
+				if (got < 0)
+					return -1;
+				if (got == 0) {
+					shrank = eof = 1;
+					break;
+				}
+				len += (size_t)got;
+				off += (uint64_t)got;
+				left -= (uint64_t)got;
+				b->st->bytes_read += (uint64_t)got;
+			}
+		}
+		if (pos == len)
+			break;
+		c = chunker_cut(b->ch, b->rbuf + pos, len - pos, eof);
+		if (c == 0)
+			continue;	/* cannot happen: >= max bytes or eof */
+		if (store_blob(b, BLOB_DATA, b->rbuf + pos, c, id) != 0 ||
+		    add_chunk(n, &cap, id) != 0)
+			return -1;
+		pos += c;
+	}
+	return shrank;
+}
+
+/* --- parent snapshot -------------------------------------------------- */
+
+/* Load tree ${id} from the repository into ${t}; -1 if missing or damaged. */
+static int
+load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES], struct tree *t)
+{
+	const struct blobloc *loc = index_get(&b->ix, id);
+	uint8_t *p;
+
+	memset(t, 0, sizeof(*t));
+	if (loc == NULL || loc->type != BLOB_TREE)
+		return -1;
+	if (loc->rawlen > b->tcap) {
+		if ((p = realloc(b->tbuf, loc->rawlen)) == NULL)
+			return -1;
+		b->tbuf = p;
+		b->tcap = loc->rawlen;
+	}
+	if (packr_read(b->pr, b->r->kh, &b->ix, loc, b->tbuf, b->tcap) != 0)
+		return -1;
+	return tree_decode(b->tbuf, loc->rawlen, t);
+}
+
+/* Can ${n} reuse the content of its parent-snapshot twin ${p}? */
+static int
+unchanged(struct bk *b, const struct node *n, const struct node *p)
+{
+	size_t i;
+
+	if (b->o->force || p == NULL || p->type != NODE_FILE ||
+	    p->flags != 0 || p->size != n->size ||
+	    p->mtime_sec != n->mtime_sec || p->mtime_nsec != n->mtime_nsec ||
+	    p->ctime_sec != n->ctime_sec || p->ctime_nsec != n->ctime_nsec ||
+	    p->ino != n->ino)
+		return 0;
+	for (i = 0; i < p->nchunks; i++)	/* all still in the repository */
+		if (index_get(&b->ix, p->chunks[i]) == NULL)
+			return 0;
+	return 1;
+}
+
+static int
+reuse(struct node *n, const struct node *p)
+{
+	if (p->nchunks > 0) {
+		if ((n->chunks = malloc(p->nchunks * NODE_ID_BYTES)) == NULL)
+			return -1;
+		memcpy(n->chunks, p->chunks, p->nchunks * NODE_ID_BYTES);
+	}
+	n->nchunks = p->nchunks;
+	free(n->extents);
+	n->extents = NULL;
+	n->nextents = 0;
+	if (p->nextents > 0) {
+		if ((n->extents = calloc(p->nextents, sizeof(*n->extents))) ==
+		    NULL)
+			return -1;
+		memcpy(n->extents, p->extents, p->nextents * sizeof(*n->extents));
+	}
+	n->nextents = p->nextents;
+	return 0;
+}
+
+/* --- the walk --------------------------------------------------------- */
+
+static int backup_dir(struct bk *, int, struct node *, const struct node *);
+
+/* Hard links: one group id per (dev, inode) in this snapshot. */
+static int
+link_id(struct bk *b, const struct stat *st, uint64_t *id)
+{
+	struct linkent *p;
+	size_t i;
+
+	for (i = 0; i < b->nlinks; i++)
+		if (b->links[i].dev == st->st_dev &&
+		    b->links[i].ino == st->st_ino) {
+			*id = b->links[i].id;
+			return 0;
+		}
+	if (b->nlinks == b->linkcap) {
+		b->linkcap = b->linkcap ? b->linkcap * 2 : 64;
+		if ((p = reallocarray(b->links, b->linkcap, sizeof(*p))) ==
+		    NULL)
+			return -1;
+		b->links = p;
+	}
+	b->links[b->nlinks].dev = st->st_dev;
+	b->links[b->nlinks].ino = st->st_ino;
+	b->links[b->nlinks].id = b->nlinks + 1;
+	*id = b->links[b->nlinks++].id;
+	return 0;
+}
+
+/* Open an entry lstat saw, read-only, without following, without atime. */
+static int
+open_entry(struct bk *b, int dfd, const char *name, const struct stat *st)
+{
+	struct stat now;
+	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, fd;
+
+	if (S_ISDIR(st->st_mode))
+		fl |= O_DIRECTORY;
+	fd = openat(dfd, name, fl | O_NOATIME);
+	if (fd < 0 && errno == EPERM) {
+		fd = openat(dfd, name, fl);	/* not our file: atime moves */
+		if (fd >= 0)
+			b->st->noatime_refused++;
+	}
+	if (fd < 0)
+		return -1;
+	/* Replaced between lstat and open (say by a FIFO): not ours. */
+	if (fstat(fd, &now) != 0 || now.st_ino != st->st_ino ||
+	    now.st_dev != st->st_dev ||
+	    (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
+		(void)close(fd);
+		errno = ESTALE;
+		return -1;
+	}
+	return fd;
+}
+
+static void
+skip(struct bk *b, const char *why)
+{
+	alertx("%s: %s; skipped", shown(b->path), why);
+	b->st->skipped++;
+	b->partial = 1;
+}
+
+/* A regular file: reuse the parent's chunks or read it. */
+static int
+backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
+{
+	struct stat after;
+	int r;
+
+	b->st->bytes += n->size;
+	if (unchanged(b, n, p)) {
+		b->st->files_unchanged++;
+		return reuse(n, p);
+	}
+	if (p != NULL)
+		b->st->files_changed++;
+	else
+		b->st->files_new++;
+	b->st->files_read++;
+	r = read_content(b, fd, n);
+	if (r < 0 && (errno == ENOMEM || errno == ENOSPC || errno == EDQUOT))
+		return -1;
+	if (r < 0) {
+		alertx("%s: read error: %s; stored empty and marked unreadable",
+		    shown(b->path), strerror(errno));
+		free(n->chunks);
+		n->chunks = NULL;
+		n->nchunks = 0;
+		n->flags |= NODE_F_UNREADABLE;
+		b->partial = 1;
+		return 0;
+	}
+	if (r == 1 || fstat(fd, &after) != 0 ||
+	    (uint64_t)after.st_size != n->size ||
+	    after.st_mtim.tv_sec != n->mtime_sec ||
+	    (uint32_t)after.st_mtim.tv_nsec != n->mtime_nsec ||
+	    after.st_ctim.tv_sec != n->ctime_sec ||
+	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
+		alertx("%s: changed while it was read; stored as read and "
+		    "flagged", shown(b->path));
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+	}
+	return 0;
+}
+
+/*
+ * One entry ${name} of the directory ${dfd}: fill ${n}.  Returns 0 (n
+ * filled), 1 (skipped or excluded: n empty) or -1 (fatal, errno).
+ */
+static int
+backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
+    const struct node *p, dev_t root_dev)
+{
+	struct stat st;
+	int fd = -1, r = -1;
+
+	memset(n, 0, sizeof(*n));
+	if (excluded(b, name)) {
+		b->st->excluded++;
+		return 1;
+	}
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+		skip(b, strerror(errno));
+		return 1;
+	}
+	if (S_ISSOCK(st.st_mode)) {
+		warnx("%s: socket not backed up", shown(b->path));
+		return 1;
+	}
+	if (st.st_dev == b->repo_dev && st.st_ino == b->repo_ino) {
+		warnx("%s: the repository itself, not backed up",
+		    shown(b->path));
+		return 1;
+	}
+	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+	    (fd = open_entry(b, dfd, name, &st)) < 0) {
+		skip(b, strerror(errno));
+		return 1;
+	}
+	if (meta_read(dfd, (const uint8_t *)name, strlen(name), fd, &st, n)
+	    != 0) {
+		if (errno == ENOMEM)
+			goto out;
+		skip(b, strerror(errno));
+		node_free_fields(n);
+		r = 1;
+		goto out;
+	}
+	if (p != NULL && p->type != n->type)
+		p = NULL;
+	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 &&
+	    link_id(b, &st, &n->link_id) != 0)
+		goto out;
+	if (S_ISREG(st.st_mode))
+		r = backup_file(b, fd, n, p);
+	else if (S_ISDIR(st.st_mode)) {
+		b->st->dirs++;
+		if (b->o->one_fs && st.st_dev != root_dev) {
+			struct tree empty = { 0 };
+			struct dbuf enc;
+
+			/* A mount point: the directory, not its contents. */
+			r = tree_encode(&empty, &enc);
+			if (r == 0)
+				r = store_blob(b, BLOB_TREE, enc.p, enc.len,
+				    n->subtree);
+			dbuf_free(&enc);
+		} else
+			r = backup_dir(b, fd, n, p);
+	} else {
+		b->st->others++;
+		r = 0;
+	}
+out:
+	if (fd >= 0)
+		(void)close(fd);
+	if (r < 0)
+		node_free_fields(n);
+	return r;
+}
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Names in ${fd}, sorted by bytes (strcmp compares unsigned chars). */
+static int
+read_names(int fd, char ***vp, size_t *np)
+{
+	struct dirent *de;
+	char **v = NULL, **nv;
+	size_t n = 0, cap = 0;
+	DIR *d;
+	int dfd;
+
+	if ((dfd = dup(fd)) < 0 || (d = fdopendir(dfd)) == NULL) {
+		if (dfd >= 0)
+			(void)close(dfd);
+		return -1;
+	}
+	rewinddir(d);
+	errno = 0;
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 32;
+			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
+				break;
+			v = nv;
+		}
+		if ((v[n] = strdup(de->d_name)) == NULL)
+			break;
+		n++;
+		errno = 0;
+	}
+	if (errno != 0) {
+		while (n > 0)
+			free(v[--n]);
+		free(v);
+		(void)closedir(d);
+		return -1;
+	}
+	(void)closedir(d);
+	qsort(v, n, sizeof(*v), name_cmp);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
+/* Store a tree built from the entries of the directory ${fd}. */
+static int
+backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
+{
+	struct tree t = { 0 }, pt = { 0 };
+	struct dbuf enc;
+	struct node n;
+	struct stat st;
+	char **names = NULL;
+	size_t nnames = 0, i, saved;
+	int r = -1, e, have_pt = 0;
+
+	if (fstat(fd, &st) != 0)
+		return -1;
+	if (read_names(fd, &names, &nnames) != 0) {
+		skip(b, strerror(errno));
+		nnames = 0;
+	}
+	if (pdn != NULL && pdn->type == NODE_DIR) {
+		if (load_tree(b, pdn->subtree, &pt) == 0)
+			have_pt = 1;
+		else
+			warnx("%s: parent snapshot's tree unreadable; reading "
+			    "everything below", shown(b->path));
+	}
+	for (i = 0; i < nnames; i++) {
+		if (path_push(b, names[i], &saved) != 0)
+			goto out;
+		e = backup_entry(b, fd, names[i], &n, have_pt ? tree_find(&pt,
+		    (const uint8_t *)names[i], strlen(names[i])) : NULL,
+		    st.st_dev);
+		path_pop(b, saved);
+		if (e < 0)
+			goto out;
+		if (e == 0 && tree_add(&t, &n) != 0) {
+			node_free_fields(&n);
+			goto out;
+		}
+	}
+	if (tree_encode(&t, &enc) != 0)
+		goto out;
+	r = store_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
+	dbuf_free(&enc);
+out:
+	for (i = 0; i < nnames; i++)
+		free(names[i]);
+	free(names);
+	tree_free(&t);
+	tree_free(&pt);
+	return r;
+}
+
+/* --- sources, parent, commit ------------------------------------------ */
+
+/* Split ${path} into its parent directory and last component. */
+static int
+split_source(const char *path, char **dirp, char **basep)
+{
+	char *copy, *slash;
+	size_t n;
+
+	if ((copy = strdup(path)) == NULL)
+		return -1;
+	n = strlen(copy);
+	while (n > 1 && copy[n - 1] == '/')
+		copy[--n] = '\0';
+	if (strcmp(copy, "/") == 0 || strcmp(copy, ".") == 0 ||
+	    strcmp(copy, "..") == 0 || (n >= 3 &&
+	    strcmp(copy + n - 3, "/..") == 0) || (n >= 2 &&
+	    strcmp(copy + n - 2, "/.") == 0)) {
+		free(copy);
+		errno = EINVAL;
+		return -1;
+	}
+	slash = strrchr(copy, '/');
+	if (slash == NULL) {
+		*dirp = strdup(".");
+		*basep = strdup(copy);
+	} else {
+		*basep = strdup(slash + 1);
+		*slash = '\0';
+		*dirp = strdup(slash == copy ? "/" : copy);
+	}
+	free(copy);
+	if (*dirp == NULL || *basep == NULL) {
+		free(*dirp);
+		free(*basep);
+		return -1;
+	}
+	return 0;
+}
+
+/* The absolute form of ${path} (its directory resolved, not its last name). */
+static char *
+absolute(const char *dir, const char *base)
+{
+	char rdir[PATH_MAX], *out;
+	size_t n;
+
+	if (realpath(dir, rdir) == NULL)
+		return NULL;
+	n = strlen(rdir) + 1 + strlen(base) + 1;
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	(void)snprintf(out, n, "%s%s%s", rdir, strcmp(rdir, "/") ? "/" : "",
+	    base);
+	return out;
+}
+
+static int
+str_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The latest snapshot with exactly these (sorted) paths, or --parent. */
+static int
+find_parent(struct bk *b, struct snapshot *v, size_t n, char **paths,
+    size_t np, struct snapshot **pp)
+{
+	size_t i, j;
+
+	*pp = NULL;
+	if (b->o->parent != NULL) {
+		if ((*pp = snapshot_find(v, n, b->o->parent)) == NULL)
+			return -1;
+		return 0;
+	}
+	for (i = n; i-- > 0;) {
+		if (v[i].npaths != np)
+			continue;
+		for (j = 0; j < np && strcmp(v[i].paths[j], paths[j]) == 0; j++)
+			;
+		if (j == np) {
+			*pp = &v[i];
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* Read --exclude-file: one pattern per line; blank lines and #s ignored. */
+static int
+load_excludes(struct bk *b)
+{
+	uint8_t *p = NULL;
+	size_t len = 0, i, start, k;
+	char **v;
+
+	b->nexcl = 0;
+	if (b->o->exclude_file != NULL && fsio_read(AT_FDCWD,
+	    b->o->exclude_file, 1u << 20, &p, &len) != 0) {
+		errorx("cannot read %s: %s", b->o->exclude_file,
+		    strerror(errno));
+		return -1;
+	}
+	if ((v = calloc(b->o->excludes.n + len / 2 + 2, sizeof(*v))) == NULL) {
+		free(p);
+		return -1;
+	}
+	for (k = 0; k < b->o->excludes.n; k++)
+		if ((v[b->nexcl++] = strdup(b->o->excludes.v[k])) == NULL)
+			goto nomem;
+	for (i = start = 0; i <= len; i++) {
+		if (i < len && p[i] != '\n')
+			continue;
+		if (i > start && p[start] != '#') {
+			size_t e = i;
+			while (e > start && (p[e - 1] == '\r' || p[e - 1] == ' '))
+				e--;
+			if (e > start) {
+				if ((v[b->nexcl] = strndup((char *)p + start,
+				    e - start)) == NULL)
+					goto nomem;
+				b->nexcl++;
+			}
+		}
+		start = i + 1;
+	}
+	free(p);
+	b->excl = v;
+	return 0;
+nomem:
+	free(p);
+	b->excl = v;
+	return -1;
+}
+
+static int
+bk_setup(struct bk *b)
+{
+	uint8_t *ck;
+	struct stat st;
+	size_t bad;
+
+	index_init(&b->ix);
+	if (idxio_load(b->r->kh, b->r->dirfd, &b->ix, &bad) != 0) {
+		errorx("cannot read the index: %s", strerror(errno));
+		return EXIT_ERR;
+	}
+	if (bad > 0)
+		alertx("%zu index segments are damaged; their blobs will be "
+		    "stored again", bad);
+	b->cp.min = b->r->cfg.chunk_min;
+	b->cp.avg = b->r->cfg.chunk_avg;
+	b->cp.max = b->r->cfg.chunk_max;
+	if ((ck = secmem_alloc(CHUNKER_KEY_BYTES)) == NULL)
+		return EXIT_ERR;
+	if (kh_chunker_key(b->r->kh, ck) == 0)
+		b->ch = chunker_new(ck, &b->cp);
+	secmem_free(ck);
+	b->rcap = 2 * (size_t)b->cp.max;
+	if (b->ch == NULL || (b->zc = ZSTD_createCCtx()) == NULL ||
+	    (b->rbuf = malloc(b->rcap)) == NULL ||
+	    (b->pw = packw_new(b->r->kh, b->r->dirfd, b->r->cfg.pack_bytes)) ==
+	    NULL || (b->pr = packr_new(b->r->dirfd)) == NULL) {
+		errorx("cannot set up the backup: out of memory");
+		return EXIT_ERR;
+	}
+	if (fstat(b->r->dirfd, &st) == 0) {
+		b->repo_dev = st.st_dev;
+		b->repo_ino = st.st_ino;
+	}
+	if (load_excludes(b) != 0)
+		return EXIT_ERR;
+	return EXIT_OK;
+}
+
+static void
+bk_teardown(struct bk *b)
+{
+	size_t i;
+
+	for (i = 0; i < b->nexcl; i++)
+		free(b->excl[i]);
+	free(b->excl);
+	index_free(&b->ix);
+	packw_free(b->pw);
+	packr_free(b->pr);
+	chunker_free(b->ch);
+	ZSTD_freeCCtx(b->zc);
+	free(b->rbuf);
+	free(b->zbuf);
+	free(b->tbuf);
+	free(b->links);
+	free(b->path);
+}
+
+/* One source path: its node in the root tree. */
+static int
+backup_source(struct bk *b, const char *src, const char *abs,
+    struct tree *root, struct tree *proot)
+{
+	char *dir = NULL, *base = NULL;
+	struct node n;
+	size_t saved;
+	int dfd, e;
+
+	if (split_source(src, &dir, &base) != 0) {
+		errorx("%s: cannot back up this path (give a file or "
+		    "directory by name)", src);
+		return -1;
+	}
+	if (tree_find(root, (const uint8_t *)base, strlen(base)) != NULL) {
+		errorx("%s: another source has the same name '%s'", src, base);
+		free(dir);
+		free(base);
+		return -1;
+	}
+	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		errorx("%s: %s", dir, strerror(errno));
+		free(dir);
+		free(base);
+		return -1;
+	}
+	b->pathlen = 0;
+	if (path_push(b, abs, &saved) != 0)
+		e = -1;
+	else
+		e = backup_entry(b, dfd, base, &n, proot ? tree_find(proot,
+		    (const uint8_t *)base, strlen(base)) : NULL, 0);
+	(void)close(dfd);
+	if (e == 0 && tree_add(root, &n) != 0) {
+		node_free_fields(&n);
+		e = -1;
+	}
+	if (e == 1 && b->st->excluded == 0)
+		e = 0;		/* the source was skipped: reported, partial */
+	free(dir);
+	free(base);
+	return e < 0 ? -1 : 0;
+}
+
+int
+backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
+    uint8_t snapid[16], struct backup_stats *st)
+{
+	struct bk b;
+	struct snapshot *v = NULL, *parent = NULL, snap;
+	struct tree root = { 0 }, proot = { 0 };
+	struct dbuf enc = { 0 };
+	struct timespec now;
+	char **abs = NULL;
+	size_t nv = 0, bad, i, nseg;
+	int e = EXIT_ERR, have_proot = 0;
+
+	memset(&b, 0, sizeof(b));
+	memset(&snap, 0, sizeof(snap));
+	memset(st, 0, sizeof(*st));
+	b.r = r;
+	b.o = o;
+	b.st = st;
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	if ((e = bk_setup(&b)) != EXIT_OK)
+		goto out;
+	e = EXIT_ERR;
+	if ((abs = calloc(nsrc, sizeof(*abs))) == NULL)
+		goto out;
+	for (i = 0; i < nsrc; i++) {
+		char *d, *base;
+
+		if (split_source(srcs[i], &d, &base) != 0 ||
+		    (abs[i] = absolute(d, base)) == NULL) {
+			errorx("%s: %s", srcs[i], strerror(errno));
+			goto out;
+		}
+		free(d);
+		free(base);
+	}
+	qsort(abs, nsrc, sizeof(*abs), str_cmp);
+	if (snapshot_load_all(r->kh, r->dirfd, &v, &nv, &bad) != 0) {
+		errorx("cannot read the snapshots: %s", strerror(errno));
+		goto out;
+	}
+	if (find_parent(&b, v, nv, abs, nsrc, &parent) != 0)
+		goto out;
+	if (parent != NULL && !o->force) {
+		if (load_tree(&b, parent->root, &proot) == 0)
+			have_proot = 1;
+		else
+			alertx("the parent snapshot's tree is unreadable; "
+			    "reading every file");
+	}
+	for (i = 0; i < nsrc; i++) {
+		char *d, *base;
+		const char *src = NULL;
+		size_t k;
+
+		/* The source whose absolute form is abs[i]. */
+		for (k = 0; k < nsrc && src == NULL; k++) {
+			char *a;
+
+			if (split_source(srcs[k], &d, &base) != 0)
+				goto out;
+			a = absolute(d, base);
+			if (a != NULL && strcmp(a, abs[i]) == 0)
+				src = srcs[k];
+			free(a);
+			free(d);
+			free(base);
+		}
+		if (src == NULL || backup_source(&b, src, abs[i], &root,
+		    have_proot ? &proot : NULL) != 0)
+			goto out;
+	}
+	if (tree_encode(&root, &enc) != 0 ||
+	    store_blob(&b, BLOB_TREE, enc.p, enc.len, snap.root) != 0) {
+		errorx("cannot store the root tree: %s", strerror(errno));
+		goto out;
+	}
+	/* Commit: packs, then the index, then the snapshot. */
+	if (!o->dry_run) {
+		if (packw_finish(b.pw) != 0) {
+			errorx("cannot write a pack: %s", strerror(errno));
+			goto out;
+		}
+		if (idxio_save(r->kh, r->dirfd, &b.ix, &nseg) != 0) {
+			errorx("cannot write the index: %s", strerror(errno));
+			goto out;
+		}
+	}
+	packw_stats(b.pw, &st->packs, &st->pack_bytes);
+	randombytes_buf(snap.id, sizeof(snap.id));
+	snap.time_sec = now.tv_sec;
+	snap.time_nsec = (uint32_t)now.tv_nsec;
+	snap.flags = b.partial ? SNAP_F_PARTIAL : 0;
+	if (parent != NULL) {
+		snap.has_parent = 1;
+		memcpy(snap.parent, parent->id, SNAP_ID_BYTES);
+	}
+	snap.paths = abs;
+	snap.npaths = nsrc;
+	snap.tags = (char **)(uintptr_t)o->tags.v;
+	snap.ntags = o->tags.n;
+	snap.files = st->files_new + st->files_changed + st->files_unchanged;
+	snap.dirs = st->dirs;
+	snap.bytes = st->bytes;
+	snap.added = st->added_stored;
+	snap.packs = st->packs;
+	snap.version = (char *)(uintptr_t)TACIT_VERSION;
+	if (!o->dry_run && snapshot_write(r->kh, r->dirfd, &snap) != 0) {
+		errorx("cannot write the snapshot: %s", strerror(errno));
+		goto out;
+	}
+	memcpy(snapid, snap.id, 16);
+	e = b.partial ? EXIT_PARTIAL : EXIT_OK;
+out:
+	if (abs != NULL) {
+		for (i = 0; i < nsrc; i++)
+			free(abs[i]);
+		free(abs);
+	}
+	dbuf_free(&enc);
+	tree_free(&root);
+	tree_free(&proot);
+	snapshot_list_free(v, nv);
+	bk_teardown(&b);
+	return e;
+}

@@ -1,0 +1,44 @@
+/*
+ * cmd.c: what every command that needs keys does first and last.
+ */
+#include "cmd.h"
+#include "log.h"
+#include "repo.h"
+
+static struct repo *live;
+
+/* fatal() path: wipe the keys of the open repository. */
+static void
+cleanup(void)
+{
+	repo_close(live);
+	live = NULL;
+}
+
+int
+cmd_open(struct opts *o, int mode, struct repo **rp)
+{
+	struct repo *r;
+	int e;
+
+	*rp = NULL;
+	if ((e = repo_open(o->repo, &r)) != EXIT_OK)
+		return e;
+	live = r;
+	log_set_cleanup(cleanup);
+	if ((e = repo_lock(r, mode, o->lock_wait)) != EXIT_OK ||
+	    (e = repo_unlock(r, &o->pass)) != EXIT_OK) {
+		cmd_close(r);
+		return e;
+	}
+	*rp = r;
+	return EXIT_OK;
+}
+
+void
+cmd_close(struct repo *r)
+{
+	if (r == live)
+		live = NULL;
+	repo_close(r);
+}

@@ -1,0 +1,98 @@
+/*
+ * cmd_backup.c: tacit backup -r REPO PATH...
+ */
+#include <stdio.h>
+
+#include "backup.h"
+#include "cmd.h"
+#include "lock.h"
+#include "log.h"
+#include "snapshot.h"
+
+/* Human-readable bytes: "1.2 MiB". */
+static const char *
+human(uint64_t v, char buf[32])
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	double d = (double)v;
+	int u = 0;
+
+	while (d >= 1024 && u < 4) {
+		d /= 1024;
+		u++;
+	}
+	(void)snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", d, unit[u]);
+	return buf;
+}
+
+static void
+summary(const struct opts *o, const uint8_t id[16],
+    const struct backup_stats *s)
+{
+	char hex[2 * SNAP_ID_BYTES + 1], a[32], b[32], c[32], d[32];
+
+	snapshot_hex(id, hex);
+	if (o->json) {
+		printf("{\"snapshot\":\"%s\",\"dry_run\":%s,\"files_new\":%llu,"
+		    "\"files_changed\":%llu,\"files_unchanged\":%llu,"
+		    "\"dirs\":%llu,\"skipped\":%llu,\"bytes\":%llu,"
+		    "\"bytes_read\":%llu,\"files_read\":%llu,"
+		    "\"added_raw\":%llu,\"added_stored\":%llu,"
+		    "\"packs\":%llu}\n", o->dry_run ? "" : hex,
+		    o->dry_run ? "true" : "false",
+		    (unsigned long long)s->files_new,
+		    (unsigned long long)s->files_changed,
+		    (unsigned long long)s->files_unchanged,
+		    (unsigned long long)s->dirs,
+		    (unsigned long long)s->skipped,
+		    (unsigned long long)s->bytes,
+		    (unsigned long long)s->bytes_read,
+		    (unsigned long long)s->files_read,
+		    (unsigned long long)s->added_raw,
+		    (unsigned long long)s->added_stored,
+		    (unsigned long long)s->packs);
+		return;
+	}
+	if (log_verbosity < 1)
+		return;
+	printf("files: %llu new, %llu changed, %llu unchanged; "
+	    "%llu directories; %llu skipped\n",
+	    (unsigned long long)s->files_new,
+	    (unsigned long long)s->files_changed,
+	    (unsigned long long)s->files_unchanged,
+	    (unsigned long long)s->dirs, (unsigned long long)s->skipped);
+	printf("data: %s in the files, %s read, %s new (%s stored)\n",
+	    human(s->bytes, a), human(s->bytes_read, b),
+	    human(s->added_raw, c), human(s->added_stored, d));
+	if (s->noatime_refused > 0)
+		printf("note: %llu files of other users were read without "
+		    "O_NOATIME: their access times changed\n",
+		    (unsigned long long)s->noatime_refused);
+	if (o->dry_run)
+		printf("dry run: nothing was written\n");
+	else
+		printf("snapshot %.8s saved (%llu packs, %s)\n", hex,
+		    (unsigned long long)s->packs, human(s->pack_bytes, b));
+}
+
+int
+cmd_backup(struct opts *o)
+{
+	struct backup_stats st;
+	struct repo *r;
+	uint8_t id[16];
+	int e;
+
+	if (o->argc < 1)
+		fatal(EXIT_USAGE, "usage: tacit backup -r DIR PATH...");
+	if ((e = cmd_open(o, REPO_LOCK_EXCL, &r)) != EXIT_OK)
+		return e;
+	e = backup_run(r, o, o->argv, (size_t)o->argc, id, &st);
+	if (e == EXIT_OK || e == EXIT_PARTIAL)
+		summary(o, id, &st);
+	if (e == EXIT_PARTIAL)
+		alertx("some files were skipped or changed while read; the "
+		    "snapshot is marked partial");
+	cmd_close(r);
+	return e;
+}

@@ -1,0 +1,382 @@
+/*
+ * cmd_restore.c: tacit snapshots, tacit ls, tacit restore.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "buf.h"
+#include "cmd.h"
+#include "lock.h"
+#include "log.h"
+#include "reader.h"
+#include "restore.h"
+
+/* Print bytes as a JSON string: valid UTF-8 kept, the rest escaped. */
+static void
+json_str(const uint8_t *p, size_t n)
+{
+	size_t i, k, len;
+
+	putchar('"');
+	for (i = 0; i < n; i++) {
+		uint8_t c = p[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else if (c < 0x80)
+			putchar(c);
+		else {
+			/* The length of a well-formed UTF-8 sequence here. */
+			len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 :
+			    c >= 0xc2 && c < 0xe0 ? 2 : 0;
+			if (c >= 0xf5)
+				len = 0;
+			for (k = 1; k < len; k++)
+				if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
+					len = 0;
+			if (len == 0)	/* surrogate escape, as Python does */
+				printf("\\udc%02x", c);
+			else {
+				fwrite(p + i, 1, len, stdout);
+				i += len - 1;
+			}
+		}
+	}
+	putchar('"');
+}
+
+/* Print bytes for a terminal: control bytes and backslash escaped. */
+static void
+text_str(const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')
+			printf("\\x%02x", p[i]);
+		else
+			putchar(p[i]);
+	}
+}
+
+static void
+time_str(int64_t sec, char out[32])
+{
+	struct tm tm;
+	time_t t = (time_t)sec;
+
+	if (localtime_r(&t, &tm) == NULL ||
+	    strftime(out, 32, "%Y-%m-%d %H:%M:%S", &tm) == 0)
+		(void)snprintf(out, 32, "%lld", (long long)sec);
+}
+
+static int
+open_reader(struct opts *o, struct repo **rp, struct reader *rd)
+{
+	int e;
+
+	if ((e = cmd_open(o, REPO_LOCK_SHARED, rp)) != EXIT_OK)
+		return e;
+	if ((e = reader_open(rd, *rp)) != EXIT_OK) {
+		reader_close(rd);
+		cmd_close(*rp);
+	}
+	return e;
+}
+
+int
+cmd_snapshots(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	struct snapshot *s;
+	char hex[2 * SNAP_ID_BYTES + 1], when[32];
+	size_t i, j;
+	int e;
+
+	if (o->argc != 0)
+		fatal(EXIT_USAGE, "usage: tacit snapshots -r DIR [--json]");
+	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
+		return e;
+	if (o->json)
+		putchar('[');
+	for (i = 0; i < rd.nsnaps; i++) {
+		s = &rd.snaps[i];
+		snapshot_hex(s->id, hex);
+		time_str(s->time_sec, when);
+		if (o->json) {
+			struct tm tm;
+			time_t t = (time_t)s->time_sec;
+			char iso[40];
+
+			(void)gmtime_r(&t, &tm);
+			(void)strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S",
+			    &tm);
+			printf("%s{\"id\":\"%s\",\"time\":\"%s.%09uZ\","
+			    "\"paths\":[", i ? "," : "", hex, iso,
+			    s->time_nsec);
+			for (j = 0; j < s->npaths; j++) {
+				if (j)
+					putchar(',');
+				json_str((const uint8_t *)s->paths[j],
+				    strlen(s->paths[j]));
+			}
+			printf("],\"tags\":[");
+			for (j = 0; j < s->ntags; j++) {
+				if (j)
+					putchar(',');
+				json_str((const uint8_t *)s->tags[j],
+				    strlen(s->tags[j]));
+			}
+			printf("],\"partial\":%s,\"files\":%llu,\"dirs\":%llu,"
+			    "\"bytes\":%llu,\"added\":%llu,\"version\":",
+			    s->flags & SNAP_F_PARTIAL ? "true" : "false",
+			    (unsigned long long)s->files,
+			    (unsigned long long)s->dirs,
+			    (unsigned long long)s->bytes,
+			    (unsigned long long)s->added);
+			json_str((const uint8_t *)s->version,
+			    strlen(s->version));
+			if (s->has_parent) {
+				snapshot_hex(s->parent, hex);
+				printf(",\"parent\":\"%s\"", hex);
+			}
+			putchar('}');
+			continue;
+		}
+		printf("%.8s  %s  %s%s", hex, when,
+		    s->flags & SNAP_F_PARTIAL ? "(partial) " : "",
+		    s->npaths ? "" : "-");
+		for (j = 0; j < s->npaths; j++) {
+			if (j)
+				putchar(' ');
+			text_str((const uint8_t *)s->paths[j],
+			    strlen(s->paths[j]));
+		}
+		for (j = 0; j < s->ntags; j++) {
+			printf(j ? "," : "  [");
+			text_str((const uint8_t *)s->tags[j],
+			    strlen(s->tags[j]));
+		}
+		printf("%s\n", s->ntags ? "]" : "");
+	}
+	if (o->json)
+		printf("]\n");
+	else if (log_verbosity > 0)
+		printf("%zu snapshots\n", rd.nsnaps);
+	reader_close(&rd);
+	cmd_close(r);
+	return EXIT_OK;
+}
+
+static void
+mode_str(const struct node *n, char out[11])
+{
+	static const char types[] = "?-dlpcb";
+	uint32_t m = n->mode;
+
+	out[0] = types[n->type < NODE__MAX ? n->type : 0];
+	out[1] = m & 0400 ? 'r' : '-';
+	out[2] = m & 0200 ? 'w' : '-';
+	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
+	out[4] = m & 040 ? 'r' : '-';
+	out[5] = m & 020 ? 'w' : '-';
+	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
+	out[7] = m & 04 ? 'r' : '-';
+	out[8] = m & 02 ? 'w' : '-';
+	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
+	out[10] = '\0';
+}
+
+static void
+ls_one(const struct opts *o, const uint8_t *path, size_t plen,
+    const struct node *n)
+{
+	static const char *const tname[] = { "?", "file", "dir", "symlink",
+	    "fifo", "chardev", "blockdev" };
+	char mode[11], when[32], ids[32];
+
+	if (o->json) {
+		printf("{\"path\":");
+		json_str(path, plen);
+		printf(",\"type\":\"%s\",\"mode\":%u,\"uid\":%u,\"gid\":%u,",
+		    tname[n->type < NODE__MAX ? n->type : 0], n->mode, n->uid,
+		    n->gid);
+		if (n->user != NULL) {
+			printf("\"user\":");
+			json_str((const uint8_t *)n->user, strlen(n->user));
+			putchar(',');
+		}
+		if (n->group != NULL) {
+			printf("\"group\":");
+			json_str((const uint8_t *)n->group, strlen(n->group));
+			putchar(',');
+		}
+		printf("\"size\":%llu,\"mtime\":%lld.%09u",
+		    (unsigned long long)n->size, (long long)n->mtime_sec,
+		    n->mtime_nsec);
+		if (n->type == NODE_SYMLINK) {
+			printf(",\"target\":");
+			json_str(n->target, n->targetlen);
+		}
+		printf("}\n");
+		return;
+	}
+	mode_str(n, mode);
+	time_str(n->mtime_sec, when);
+	printf("%s ", mode);
+	if (n->user != NULL)
+		text_str((const uint8_t *)n->user, strlen(n->user));
+	else {
+		(void)snprintf(ids, sizeof(ids), "%u", n->uid);
+		printf("%s", ids);
+	}
+	putchar(' ');
+	if (n->group != NULL)
+		text_str((const uint8_t *)n->group, strlen(n->group));
+	else
+		printf("%u", n->gid);
+	printf(" %10llu %s ", (unsigned long long)n->size, when);
+	text_str(path, plen);
+	if (n->type == NODE_SYMLINK) {
+		printf(" -> ");
+		text_str(n->target, n->targetlen);
+	}
+	if (n->flags & NODE_F_CHANGED)
+		printf("  (changed while read)");
+	if (n->flags & NODE_F_UNREADABLE)
+		printf("  (unreadable at backup)");
+	putchar('\n');
+}
+
+/* List ${t} recursively; ${path} holds the prefix (grown as needed). */
+static int
+ls_tree(const struct opts *o, struct reader *rd, const struct tree *t,
+    struct dbuf *path)
+{
+	struct tree sub;
+	size_t i, saved;
+	int bad = 0;
+
+	for (i = 0; i < t->count; i++) {
+		const struct node *n = &t->nodes[i];
+
+		saved = path->len;
+		dbuf_put_u8(path, '/');
+		dbuf_put_bytes(path, n->name, n->namelen);
+		if (path->err)
+			return -1;
+		ls_one(o, path->p, path->len, n);
+		if (n->type == NODE_DIR) {
+			if (reader_tree(rd, n->subtree, &sub) != 0) {
+				alertx("%.*s: directory listing %s",
+				    (int)path->len, (char *)path->p,
+				    errno == ENOENT ? "missing" : "damaged");
+				bad = 1;
+			} else {
+				bad |= ls_tree(o, rd, &sub, path) != 0;
+				tree_free(&sub);
+			}
+		}
+		path->len = saved;
+	}
+	return bad;
+}
+
+int
+cmd_ls(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	struct snapshot *s;
+	struct tree t, sub;
+	struct node *n;
+	struct dbuf path;
+	int e;
+
+	if (o->argc < 1 || o->argc > 2)
+		fatal(EXIT_USAGE, "usage: tacit ls -r DIR SNAP [PATH]");
+	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
+		return e;
+	dbuf_init(&path, 1u << 24);
+	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+		e = EXIT_ERR;
+	else if (reader_walk(&rd, s->root, o->argc == 2 ? o->argv[1] : "",
+	    &t, &n) != 0) {
+		errorx("%s: %s", o->argc == 2 ? o->argv[1] : "/",
+		    errno == ENOENT ? "no such path in the snapshot" :
+		    "damaged in the repository");
+		e = errno == ENOENT ? EXIT_ERR : EXIT_DAMAGED;
+	} else {
+		if (n == NULL)
+			e = ls_tree(o, &rd, &t, &path) ? EXIT_DAMAGED : EXIT_OK;
+		else {
+			const char *p = o->argv[1];
+
+			while (*p == '/')
+				p++;
+			dbuf_put_u8(&path, '/');
+			dbuf_put_bytes(&path, p, strlen(p));
+			while (path.len > 1 && path.p[path.len - 1] == '/')
+				path.len--;
+			ls_one(o, path.p, path.len, n);
+			if (n->type == NODE_DIR) {
+				if (reader_tree(&rd, n->subtree, &sub) != 0)
+					e = EXIT_DAMAGED;
+				else {
+					e = ls_tree(o, &rd, &sub, &path) ?
+					    EXIT_DAMAGED : EXIT_OK;
+					tree_free(&sub);
+				}
+			}
+		}
+		tree_free(&t);
+	}
+	dbuf_free(&path);
+	reader_close(&rd);
+	cmd_close(r);
+	return e;
+}
+
+int
+cmd_restore(struct opts *o)
+{
+	struct restore_stats st;
+	struct reader rd;
+	struct repo *r;
+	struct snapshot *s;
+	int e;
+
+	if (o->argc != 1 || o->target == NULL)
+		fatal(EXIT_USAGE, "usage: tacit restore -r DIR SNAP --target "
+		    "DIR [--include PATH]... [--overwrite]");
+	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
+		return e;
+	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+		e = EXIT_ERR;
+	else {
+		e = restore_run(&rd, s, o, &st);
+		if ((e == EXIT_OK || e == EXIT_PARTIAL) && log_verbosity > 0)
+			printf("restored %llu files, %llu directories, %llu "
+			    "other entries, %llu hard links, %llu bytes to %s"
+			    "\n", (unsigned long long)st.files,
+			    (unsigned long long)st.dirs,
+			    (unsigned long long)st.others,
+			    (unsigned long long)st.links,
+			    (unsigned long long)st.bytes, o->target);
+		if (e == EXIT_PARTIAL)
+			alertx("incomplete: %llu damaged, %llu existing, "
+			    "%llu failed, %llu with metadata not set",
+			    (unsigned long long)st.damaged,
+			    (unsigned long long)st.existing,
+			    (unsigned long long)st.failed,
+			    (unsigned long long)st.meta_failed);
+	}
+	reader_close(&rd);
+	cmd_close(r);
+	return e;
+}

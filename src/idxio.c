@@ -1,0 +1,121 @@
+/*
+ * idxio.c: index segments on disk.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "fsio.h"
+#include "idxio.h"
+#include "log.h"
+
+static int
+load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
+{
+	uint8_t id[ENV_ID_BYTES], *sealed = NULL, *pt = NULL;
+	size_t slen, len, n;
+	int r = -1;
+
+	memset(id, 0, sizeof(id));
+	if (sodium_hex2bin(id, 16, name, 32, NULL, &n, NULL) != 0 || n != 16 ||
+	    strlen(name) != 32) {
+		warnx("index/%s: not an index name, ignored", name);
+		return -1;
+	}
+	if (fsio_read(dfd, name, INDEX_FILE_MAX, &sealed, &slen) != 0) {
+		errorx("index %s: cannot read: %s", name, strerror(errno));
+		return -1;
+	}
+	if ((pt = malloc(slen)) == NULL)
+		goto out;
+	if (kh_open(kh, OBJ_INDEX, id, sealed, slen, pt, slen, &len) != 0)
+		errorx("index %s: authentication failed: damaged or tampered "
+		    "with", name);
+	else if (index_decode(ix, pt, len) != 0)
+		errorx("index %s: authentic but malformed", name);
+	else
+		r = 0;
+out:
+	free(pt);
+	free(sealed);
+	return r;
+}
+
+int
+idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
+{
+	struct dirent *de;
+	DIR *d;
+	int dfd;
+
+	*bad = 0;
+	if ((dfd = openat(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(dfd)) == NULL) {
+		(void)close(dfd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (load_one(kh, dirfd(d), de->d_name, ix) != 0)
+			(*bad)++;
+	}
+	(void)closedir(d);
+	return 0;
+}
+
+int
+idxio_save(struct kh *kh, int repofd, struct index *ix, size_t *nseg)
+{
+	uint8_t id[ENV_ID_BYTES], *sealed;
+	char hex[33];
+	struct dbuf b;
+	size_t cap, len;
+	int dfd, n, r = -1;
+
+	*nseg = 0;
+	if (mkdirat(repofd, INDEX_DIR, 0700) == 0) {
+		if (fsync(repofd) != 0)
+			return -1;
+	} else if (errno != EEXIST)
+		return -1;
+	if ((dfd = openat(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	for (;;) {
+		if ((n = index_encode_fresh(ix, INDEX_SEGMENT_MAX, &b)) < 0)
+			goto out;
+		if (n == 0)
+			break;
+		memset(id, 0, sizeof(id));
+		randombytes_buf(id, 16);
+		sodium_bin2hex(hex, sizeof(hex), id, 16);
+		cap = envelope_sealed_len(OBJ_INDEX, b.len);
+		if ((sealed = malloc(cap)) == NULL) {
+			dbuf_free(&b);
+			goto out;
+		}
+		if (kh_seal(kh, OBJ_INDEX, id, b.p, b.len, sealed, cap,
+		    &len) != 0 || fsio_write_atomic(dfd, hex, sealed, len) != 0) {
+			free(sealed);
+			dbuf_free(&b);
+			goto out;
+		}
+		free(sealed);
+		dbuf_free(&b);
+		(*nseg)++;
+	}
+	r = 0;
+out:
+	(void)close(dfd);
+	return r;
+}

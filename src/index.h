@@ -1,0 +1,88 @@
+/*
+ * index.h: where every blob lives.  In memory an open-addressing hash table
+ * keyed by blob id (ids are keyed hashes, so their first bytes are already
+ * uniform); on disk sealed index segments, REPO/index/<32 hex>, one or more
+ * per backup run, written after the packs they describe are durable.
+ *
+ * Segment plaintext: u32 format (1) | u32 npacks | npacks × pack id[16]
+ *   | u32 count | count × (id[32] | u8 type | u32 pack | u32 offset
+ *   | u32 length | u32 raw length)
+ * Memory: 52 bytes per blob in the table at a load factor of at most 1/2,
+ * so about 104 bytes per chunk; a million chunks (a 1 TiB repository of
+ * 1 MiB chunks) take about 100 MiB.
+ */
+#ifndef TACIT_INDEX_H
+#define TACIT_INDEX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+#define INDEX_FORMAT		1
+#define INDEX_ID_BYTES		32
+#define PACK_ID_BYTES		16
+#define INDEX_SEGMENT_MAX	(1u << 16)	/* entries per segment */
+
+#define BLOB_DATA		1
+#define BLOB_TREE		2
+
+struct blobloc {
+	uint8_t		id[INDEX_ID_BYTES];
+	uint32_t	pack;		/* index into index->packs */
+	uint32_t	off;
+	uint32_t	len;		/* sealed length in the pack */
+	uint32_t	rawlen;		/* plaintext length (before zstd) */
+	uint8_t		type;		/* BLOB_* ; 0 = empty slot */
+};
+
+struct index {
+	struct blobloc	 *slots;
+	size_t		  cap;		/* power of two */
+	size_t		  count;
+	uint8_t		(*packs)[PACK_ID_BYTES];
+	size_t		  npacks;
+	size_t		  packcap;
+	struct blobloc	**fresh;	/* added since index_take_fresh */
+	size_t		  nfresh;
+	size_t		  freshcap;
+};
+
+/* index_init(ix): an empty index. */
+void index_init(struct index *);
+
+/* index_free(ix): release everything. */
+void index_free(struct index *);
+
+/* index_get(ix, id): the location of blob ${id}, or NULL. */
+const struct blobloc *index_get(const struct index *, const uint8_t *);
+
+/*
+ * index_add(ix, id, type, pack, off, len, rawlen): record a new blob
+ * (a known id is left as it is).  Returns 0, or -1 on ENOMEM.
+ */
+int index_add(struct index *, const uint8_t *, uint8_t,
+    const uint8_t[PACK_ID_BYTES], uint32_t, uint32_t, uint32_t)
+    __attribute__((warn_unused_result));
+
+/* index_pack_id(ix, i): the id of pack number ${i}. */
+const uint8_t *index_pack_id(const struct index *, uint32_t);
+
+/*
+ * index_encode_fresh(ix, max, out): encode up to ${max} blobs added since
+ * the last call into a segment plaintext in ${out} (a fresh dbuf) and
+ * forget them.  Returns the number encoded (0: none left), or -1.
+ */
+int index_encode_fresh(struct index *, size_t, struct dbuf *)
+    __attribute__((warn_unused_result));
+
+/*
+ * index_decode(ix, p, len): add the blobs of a segment plaintext
+ * (untrusted) to ${ix} without marking them fresh.  Refuses unknown types,
+ * pack numbers out of range, offsets past 4 GiB and trailing bytes.
+ * Returns 0, or -1.
+ */
+int index_decode(struct index *, const uint8_t *, size_t)
+    __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,367 @@
+/*
+ * pack.c: writing and reading packs.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+#include <zstd.h>
+
+#include "fsio.h"
+#include "padme.h"
+#include "pack.h"
+
+struct packw {
+	struct kh	*kh;
+	int		 repofd;
+	size_t		 pack_bytes;
+	uint8_t		 id[PACK_ID_BYTES];
+	uint8_t		*buf;		/* the pack being filled */
+	size_t		 len;
+	size_t		 cap;
+	struct dbuf	 hdr;		/* header entries of this pack */
+	uint32_t	 count;
+	uint64_t	 packs, bytes;
+};
+
+struct packr {
+	int		 repofd;
+	int		 fd;		/* the last pack opened */
+	uint8_t		 id[PACK_ID_BYTES];
+	uint8_t		*sealed;
+	size_t		 sealedcap;
+	uint8_t		*plain;
+	size_t		 plaincap;
+};
+
+void
+pack_name(const uint8_t id[PACK_ID_BYTES], char shard[3],
+    char name[2 * PACK_ID_BYTES + 1])
+{
+	sodium_bin2hex(name, 2 * PACK_ID_BYTES + 1, id, PACK_ID_BYTES);
+	shard[0] = name[0];
+	shard[1] = name[1];
+	shard[2] = '\0';
+}
+
+static void
+start_pack(struct packw *w)
+{
+	randombytes_buf(w->id, PACK_ID_BYTES);
+	w->len = 0;
+	w->count = 0;
+	dbuf_free(&w->hdr);
+	dbuf_init(&w->hdr, (size_t)1 << 30);
+}
+
+struct packw *
+packw_new(struct kh *kh, int repofd, size_t pack_bytes)
+{
+	struct packw *w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->kh = kh;
+	w->repofd = repofd;
+	w->pack_bytes = pack_bytes;
+	w->cap = pack_bytes;
+	if ((w->buf = malloc(w->cap)) == NULL) {
+		free(w);
+		return NULL;
+	}
+	start_pack(w);
+	return w;
+}
+
+void
+packw_free(struct packw *w)
+{
+	if (w == NULL)
+		return;
+	dbuf_free(&w->hdr);
+	free(w->buf);
+	free(w);
+}
+
+void
+packw_stats(const struct packw *w, uint64_t *packs, uint64_t *bytes)
+{
+	*packs = w->packs;
+	*bytes = w->bytes;
+}
+
+/* Sealed header length for ${count} entries. */
+static size_t
+hdr_sealed_len(uint32_t count)
+{
+	return envelope_sealed_len(OBJ_PACKHDR,
+	    8 + (size_t)count * PACK_HDR_ENTRY_BYTES);
+}
+
+static int
+ensure_cap(struct packw *w, size_t need)
+{
+	uint8_t *p;
+
+	if (need <= w->cap)
+		return 0;
+	if ((p = realloc(w->buf, need)) == NULL)
+		return -1;
+	w->buf = p;
+	w->cap = need;
+	return 0;
+}
+
+/*
+ * Open (making it if needed) the directory packs/${shard}; a new directory
+ * is made durable by an fsync of its parent before any pack goes in.
+ */
+static int
+shard_dir(int repofd, const char *shard)
+{
+	int pfd, dfd;
+
+	if (mkdirat(repofd, PACK_DIR, 0700) == 0) {
+		if (fsync(repofd) != 0)
+			return -1;
+	} else if (errno != EEXIST)
+		return -1;
+	if ((pfd = openat(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (mkdirat(pfd, shard, 0700) == 0) {
+		if (fsync(pfd) != 0) {
+			(void)close(pfd);
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		(void)close(pfd);
+		return -1;
+	}
+	dfd = openat(pfd, shard, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	(void)close(pfd);
+	return dfd;
+}
+
+/* Write the pack in the buffer, padded to ${total} bytes. */
+static int
+write_pack(struct packw *w, size_t total)
+{
+	uint8_t hid[ENV_ID_BYTES], tid[ENV_ID_BYTES], *hp, tl[8];
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	size_t hlen = hdr_sealed_len(w->count), got, pad;
+	struct dbuf h;
+	int dfd, r = -1;
+
+	pad = total - w->len - hlen - PACK_TRAILER_BYTES;
+	if (ensure_cap(w, total) != 0)
+		return -1;
+	randombytes_buf(w->buf + w->len, pad);
+	w->len += pad;
+	dbuf_init(&h, (size_t)1 << 30);
+	dbuf_put_u32(&h, PACK_FORMAT);
+	dbuf_put_u32(&h, w->count);
+	dbuf_put_bytes(&h, w->hdr.p, w->hdr.len);
+	memset(hid, 0, sizeof(hid));
+	memcpy(hid, w->id, PACK_ID_BYTES);
+	memcpy(tid, hid, sizeof(tid));
+	tid[PACK_ID_BYTES] = 1;
+	hp = w->buf + w->len;
+	if (h.err || kh_seal(w->kh, OBJ_PACKHDR, hid, h.p, h.len, hp,
+	    w->cap - w->len, &got) != 0 || got != hlen)
+		goto out;
+	w->len += got;
+	le64enc(tl, got);
+	if (kh_seal(w->kh, OBJ_PACKHDR, tid, tl, sizeof(tl), w->buf + w->len,
+	    w->cap - w->len, &got) != 0 || got != PACK_TRAILER_BYTES)
+		goto out;
+	w->len += got;
+	pack_name(w->id, shard, name);
+	if ((dfd = shard_dir(w->repofd, shard)) < 0)
+		goto out;
+	r = fsio_write_atomic(dfd, name, w->buf, w->len);
+	(void)close(dfd);
+	if (r == 0) {
+		w->packs++;
+		w->bytes += w->len;
+	}
+out:
+	dbuf_free(&h);
+	return r;
+}
+
+/* Write the current pack as a full one (or Padmé if it overflows). */
+static int
+flush_full(struct packw *w)
+{
+	size_t need = w->len + hdr_sealed_len(w->count) + PACK_TRAILER_BYTES;
+	size_t total = need <= w->pack_bytes ? w->pack_bytes : padme(need);
+
+	if (w->count == 0)
+		return 0;
+	if (write_pack(w, total) != 0)
+		return -1;
+	start_pack(w);
+	return 0;
+}
+
+int
+packw_add(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
+    const uint8_t *data, size_t len, uint32_t rawlen)
+{
+	size_t slen = envelope_sealed_len(type == BLOB_TREE ? OBJ_TREE :
+	    OBJ_BLOB, len), got;
+	uint8_t ent[PACK_HDR_ENTRY_BYTES];
+
+	if (w->count > 0 && w->len + slen + hdr_sealed_len(w->count + 1) +
+	    PACK_TRAILER_BYTES > w->pack_bytes && flush_full(w) != 0)
+		return -1;
+	/* A blob larger than a pack gets an oversized pack of its own. */
+	if (ensure_cap(w, w->len + slen) != 0)
+		return -1;
+	if (kh_seal(w->kh, type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, id, data,
+	    len, w->buf + w->len, w->cap - w->len, &got) != 0 || got != slen) {
+		errno = EINVAL;
+		return -1;
+	}
+	ent[0] = type;
+	memcpy(ent + 1, id, INDEX_ID_BYTES);
+	le32enc(ent + 1 + INDEX_ID_BYTES, (uint32_t)w->len);
+	le32enc(ent + 5 + INDEX_ID_BYTES, (uint32_t)slen);
+	le32enc(ent + 9 + INDEX_ID_BYTES, rawlen);
+	dbuf_put_bytes(&w->hdr, ent, sizeof(ent));
+	if (w->hdr.err) {
+		errno = ENOMEM;
+		return -1;
+	}
+	if (index_add(ix, id, type, w->id, (uint32_t)w->len, (uint32_t)slen,
+	    rawlen) != 0)
+		return -1;
+	w->len += slen;
+	w->count++;
+	return 0;
+}
+
+int
+packw_finish(struct packw *w)
+{
+	size_t need;
+
+	if (w->count == 0)
+		return 0;
+	need = w->len + hdr_sealed_len(w->count) + PACK_TRAILER_BYTES;
+	if (write_pack(w, padme(need)) != 0)
+		return -1;
+	start_pack(w);
+	return 0;
+}
+
+struct packr *
+packr_new(int repofd)
+{
+	struct packr *r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		return NULL;
+	r->repofd = repofd;
+	r->fd = -1;
+	return r;
+}
+
+void
+packr_free(struct packr *r)
+{
+	if (r == NULL)
+		return;
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	free(r->sealed);
+	free(r->plain);
+	free(r);
+}
+
+static int
+grow_to(uint8_t **p, size_t *cap, size_t need)
+{
+	uint8_t *q;
+
+	if (need <= *cap)
+		return 0;
+	if ((q = realloc(*p, need)) == NULL)
+		return -1;
+	*p = q;
+	*cap = need;
+	return 0;
+}
+
+static int
+open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
+
+	if (r->fd >= 0 && memcmp(r->id, id, PACK_ID_BYTES) == 0)
+		return 0;
+	if (r->fd >= 0)
+		(void)close(r->fd);
+	pack_name(id, shard, name);
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
+	r->fd = openat(r->repofd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (r->fd < 0)
+		return -1;
+	memcpy(r->id, id, PACK_ID_BYTES);
+	return 0;
+}
+
+int
+packr_read(struct packr *r, struct kh *kh, const struct index *ix,
+    const struct blobloc *loc, uint8_t *out, size_t cap)
+{
+	const uint8_t *pid = index_pack_id(ix, loc->pack);
+	size_t plen, n;
+	ssize_t got;
+
+	if (pid == NULL || loc->rawlen > cap || loc->len < ENV_OVERHEAD ||
+	    loc->len > ENV_OVERHEAD + ENV_LEN_BYTES + 1 + ENV_PLAIN_MAX) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (open_pack(r, pid) != 0 ||
+	    grow_to(&r->sealed, &r->sealedcap, loc->len) != 0 ||
+	    grow_to(&r->plain, &r->plaincap, loc->len) != 0)
+		return -1;
+	got = pread(r->fd, r->sealed, loc->len, loc->off);
+	if (got < 0)
+		return -1;
+	if ((size_t)got != loc->len ||
+	    kh_open(kh, loc->type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, loc->id,
+	    r->sealed, loc->len, r->plain, r->plaincap, &plen) != 0 ||
+	    plen < 1) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (r->plain[0] == BLOB_RAW) {
+		if (plen - 1 != loc->rawlen) {
+			errno = EBADMSG;
+			return -1;
+		}
+		memcpy(out, r->plain + 1, plen - 1);
+		return 0;
+	}
+	if (r->plain[0] != BLOB_ZSTD) {
+		errno = EBADMSG;
+		return -1;
+	}
+	n = ZSTD_decompress(out, loc->rawlen, r->plain + 1, plen - 1);
+	if (ZSTD_isError(n) || n != loc->rawlen) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}

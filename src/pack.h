@@ -1,0 +1,83 @@
+/*
+ * pack.h: packs, the files that hold blobs (chunks of file data, trees).
+ *
+ *   pack = blob... || padding || sealed header || sealed trailer
+ *   blob     envelope (OBJ_BLOB or OBJ_TREE, id = blob id) of
+ *            u8 compression (0 raw, 1 zstd) || data
+ *   header   envelope (OBJ_PACKHDR, id = pack id || 0x00...) of
+ *            u32 format | u32 count | count × (u8 type | id[32] | u32 off
+ *            | u32 len | u32 rawlen)
+ *   trailer  envelope (OBJ_PACKHDR, id = pack id || 0x01 || 0...) of
+ *            u64 sealed header length: PACK_TRAILER_BYTES, always
+ *
+ * Every full pack is exactly the configured pack size; the last pack of a
+ * run is padded to a Padmé length.  Padding is random bytes, and blob
+ * boundaries, ids and lengths are only in the sealed header and index, so
+ * nothing in a pack is readable without the key.  Names are random:
+ * REPO/packs/<2 hex>/<32 hex>.
+ */
+#ifndef TACIT_PACK_H
+#define TACIT_PACK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "kh.h"
+
+#define PACK_DIR		"packs"
+#define PACK_FORMAT		1
+#define PACK_HDR_ENTRY_BYTES	(1 + INDEX_ID_BYTES + 12)
+#define PACK_TRAILER_BYTES	(ENV_OVERHEAD + 12)	/* padme(4 + 8) = 12 */
+
+#define BLOB_RAW		0
+#define BLOB_ZSTD		1
+
+struct packw;
+
+/*
+ * packw_new(kh, repofd, pack_bytes): a pack writer for the repository open
+ * at ${repofd}.  NULL on ENOMEM.
+ */
+struct packw *packw_new(struct kh *, int, size_t);
+
+/*
+ * packw_add(w, ix, type, id, data, len, rawlen): seal one blob (data is
+ * the compression byte and the payload) into the current pack, writing
+ * out the pack first when the blob does not fit, and record it in ${ix}.
+ * Returns 0, or -1 with errno (the message is the caller's).
+ */
+int packw_add(struct packw *, struct index *, uint8_t, const uint8_t *,
+    const uint8_t *, size_t, uint32_t) __attribute__((warn_unused_result));
+
+/* packw_finish(w): write the last pack of the run (Padmé-padded). 0/-1. */
+int packw_finish(struct packw *) __attribute__((warn_unused_result));
+
+/* packw_stats(w, packs, bytes): packs and bytes written so far. */
+void packw_stats(const struct packw *, uint64_t *, uint64_t *);
+
+/* packw_free(w): release ${w}; an unfinished pack is dropped. */
+void packw_free(struct packw *);
+
+/* pack_name(id, shard, name): "xx" and the 32-hex file name of pack ${id}. */
+void pack_name(const uint8_t[PACK_ID_BYTES], char[3], char[2 * PACK_ID_BYTES + 1]);
+
+struct packr;
+
+/* packr_new(repofd): a reader that keeps the last pack open. */
+struct packr *packr_new(int);
+
+/*
+ * packr_read(r, kh, loc, ix, out, cap, len): read, authenticate and
+ * decompress blob ${loc} into ${out} (at least loc->rawlen bytes).
+ * Returns 0; -1 with errno EBADMSG when the blob is damaged (not
+ * authentic, or its length or compression is wrong), or another errno
+ * from the file system.
+ */
+int packr_read(struct packr *, struct kh *, const struct index *,
+    const struct blobloc *, uint8_t *, size_t) __attribute__((warn_unused_result));
+
+/* packr_free(r): close and release ${r}; NULL is a no-op. */
+void packr_free(struct packr *);
+
+#endif

@@ -1,0 +1,59 @@
+/*
+ * reader.h: reading a repository's snapshots, trees and file data.
+ */
+#ifndef TACIT_READER_H
+#define TACIT_READER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "index.h"
+#include "pack.h"
+#include "repo.h"
+#include "snapshot.h"
+#include "tree.h"
+
+struct reader {
+	struct repo	 *r;
+	struct index	  ix;
+	struct packr	 *pr;
+	struct snapshot	 *snaps;
+	size_t		  nsnaps;
+	uint8_t		 *buf;
+	size_t		  cap;
+};
+
+/*
+ * reader_open(rd, r): load the index and the snapshots of the unlocked
+ * repository ${r}.  Damaged segments and snapshots are reported by name and
+ * left out.  Returns EXIT_OK or an exit code after a message.
+ */
+int reader_open(struct reader *, struct repo *)
+    __attribute__((warn_unused_result));
+
+/* reader_close(rd): release everything. */
+void reader_close(struct reader *);
+
+/*
+ * reader_blob(rd, id, type, lenp): blob ${id} of ${type}, decrypted and
+ * decompressed into the reader's buffer (valid until the next call).
+ * NULL with errno: ENOENT (not in the index), EBADMSG (damaged), or an
+ * I/O error.
+ */
+const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t,
+    size_t *);
+
+/* reader_tree(rd, id, t): decode tree ${id} into ${t}.  0, or -1 errno. */
+int reader_tree(struct reader *, const uint8_t *, struct tree *)
+    __attribute__((warn_unused_result));
+
+/*
+ * reader_walk(rd, root, path, t, n): find ${path} ("a/b/c", components
+ * separated by '/', empty for the root) below tree ${root}.  On success *t
+ * is the tree holding it and *n points into *t (NULL for the root itself).
+ * Returns 0, or -1 (ENOENT: no such path; others: damage).
+ */
+int reader_walk(struct reader *, const uint8_t *, const char *,
+    struct tree *, struct node **) __attribute__((warn_unused_result));
+
+#endif

@@ -1,0 +1,560 @@
+/*
+ * restore.c: restore a snapshot.
+ *
+ * The rules that keep a malicious repository or a hostile target from
+ * making restore write anywhere else:
+ *  - every stored name is one path component (tree_decode and again here);
+ *  - directories are entered with openat2(RESOLVE_BENEATH |
+ *    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), one component at a time;
+ *  - files are created with O_CREAT | O_EXCL | O_NOFOLLOW: an existing
+ *    entry is never followed or overwritten (unless --overwrite, which
+ *    unlinks it first and still creates with O_EXCL);
+ *  - symlinks are created last, after every file and directory, so no
+ *    later entry of the same restore can be written through one;
+ *  - a hard link's source is a file this restore created, looked up by its
+ *    link group, never by a path read from the repository;
+ *  - directory metadata (modes, times) is applied last, deepest first.
+ */
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <linux/openat2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "meta.h"
+#include "restore.h"
+
+#define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+struct deferred {
+	char		*dir;		/* relative path of the parent */
+	struct node	 n;		/* metadata only */
+};
+
+struct linkrec {
+	uint64_t	 id;
+	char		*path;		/* relative path of the first copy */
+};
+
+struct rs {
+	struct reader		*rd;
+	const struct opts	*o;
+	int			 rootfd;
+	int			 owner;		/* META_OWNER when root */
+	struct restore_stats	*st;
+	struct deferred		*syms, *dirs;
+	size_t			 nsyms, symcap, ndirs, dircap;
+	struct linkrec		*links;
+	size_t			 nlinks, linkcap;
+	char			*path;		/* relative path being restored */
+	size_t			 pathlen, pathcap;
+};
+
+static int
+open_beneath(int dirfd, const char *path, uint64_t flags, uint64_t mode)
+{
+	struct open_how how;
+
+	memset(&how, 0, sizeof(how));
+	how.flags = flags | O_CLOEXEC;
+	how.mode = mode;
+	how.resolve = BENEATH;
+	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/* Printable form of the current path: control bytes escaped. */
+static const char *
+shown(const char *s)
+{
+	static char out[1024];
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static int
+path_push(struct rs *s, const struct node *n, size_t *saved)
+{
+	size_t need = s->pathlen + 1 + n->namelen + 1;
+	char *p;
+
+	*saved = s->pathlen;
+	if (need > s->pathcap) {
+		if ((p = realloc(s->path, need * 2)) == NULL)
+			return -1;
+		s->path = p;
+		s->pathcap = need * 2;
+	}
+	if (s->pathlen > 0)
+		s->path[s->pathlen++] = '/';
+	memcpy(s->path + s->pathlen, n->name, n->namelen);
+	s->pathlen += n->namelen;
+	s->path[s->pathlen] = '\0';
+	return 0;
+}
+
+static void
+path_pop(struct rs *s, size_t saved)
+{
+	s->pathlen = saved;
+	if (s->path != NULL)
+		s->path[saved] = '\0';
+}
+
+/* --include: 2 inside, 1 an ancestor of an include, 0 outside. */
+static int
+included(struct rs *s)
+{
+	const char *inc;
+	size_t i, il, pl = s->pathlen;
+
+	if (s->o->includes.n == 0)
+		return 2;
+	for (i = 0; i < s->o->includes.n; i++) {
+		inc = s->o->includes.v[i];
+		while (*inc == '/')
+			inc++;
+		il = strlen(inc);
+		while (il > 0 && inc[il - 1] == '/')
+			il--;
+		if (il <= pl && memcmp(s->path, inc, il) == 0 &&
+		    (il == pl || s->path[il] == '/' || il == 0))
+			return 2;
+		if (pl < il && memcmp(s->path, inc, pl) == 0 && inc[pl] == '/')
+			return 1;
+	}
+	return 0;
+}
+
+static int
+defer(struct deferred **v, size_t *n, size_t *cap, const char *dir,
+    size_t dirlen, const struct node *node)
+{
+	struct deferred *p;
+
+	if (*n == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		if ((p = reallocarray(*v, *cap, sizeof(*p))) == NULL)
+			return -1;
+		*v = p;
+	}
+	if ((p = &(*v)[*n])->dir = strndup(dir, dirlen), p->dir == NULL)
+		return -1;
+	if (node_copy_meta(&p->n, node) != 0) {
+		free(p->dir);
+		return -1;
+	}
+	(*n)++;
+	return 0;
+}
+
+static void
+report(struct rs *s, const char *what)
+{
+	alertx("%s: %s", shown(s->path), what);
+}
+
+/* Write the content of ${n} to ${fd}; -1 if damaged (reported). */
+static int
+write_content(struct rs *s, int fd, const struct node *n)
+{
+	const uint8_t *p;
+	uint64_t want = 0, got = 0, off;
+	size_t len, c, e = 0, done, part;
+	ssize_t w;
+
+	for (e = 0; e < n->nextents; e++)
+		want += n->extents[e].len;
+	e = 0;
+	off = n->nextents ? n->extents[0].off : 0;
+	for (c = 0; c < n->nchunks; c++) {
+		if ((p = reader_blob(s->rd, n->chunks[c], BLOB_DATA, &len)) ==
+		    NULL) {
+			report(s, errno == ENOENT ? "data missing from the "
+			    "repository" : "data damaged (authentication "
+			    "failed)");
+			return -1;
+		}
+		for (done = 0; done < len;) {
+			if (e >= n->nextents) {
+				report(s, "more data than the file holds");
+				return -1;
+			}
+			part = len - done;
+			if (part > n->extents[e].off + n->extents[e].len - off)
+				part = (size_t)(n->extents[e].off +
+				    n->extents[e].len - off);
+			w = pwrite(fd, p + done, part, (off_t)off);
+			if (w < 0 && errno == EINTR)
+				continue;
+			if (w <= 0) {
+				report(s, strerror(w < 0 ? errno : EIO));
+				return -2;
+			}
+			done += (size_t)w;
+			off += (uint64_t)w;
+			got += (uint64_t)w;
+			if (off == n->extents[e].off + n->extents[e].len &&
+			    ++e < n->nextents)
+				off = n->extents[e].off;
+		}
+	}
+	if (got != want) {
+		report(s, "data shorter than the file (damaged tree)");
+		return -1;
+	}
+	if (ftruncate(fd, (off_t)n->size) != 0) {
+		report(s, strerror(errno));
+		return -2;
+	}
+	s->st->bytes += got;
+	return 0;
+}
+
+/* Try to make ${n} a hard link to an earlier file of its group. */
+static int
+try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
+{
+	char proc[64];
+	size_t i;
+	int src, r;
+
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i].id == n->link_id)
+			break;
+	if (i == s->nlinks)
+		return -1;
+	if ((src = open_beneath(s->rootfd, s->links[i].path,
+	    O_PATH | O_NOFOLLOW, 0)) < 0)
+		return -1;
+	/* Link the very file we opened, not whatever a path names now. */
+	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
+	r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	(void)close(src);
+	if (r == 0)
+		s->st->links++;
+	return r;
+}
+
+static int
+remember_link(struct rs *s, uint64_t id)
+{
+	struct linkrec *p;
+
+	if (s->nlinks == s->linkcap) {
+		s->linkcap = s->linkcap ? s->linkcap * 2 : 32;
+		if ((p = reallocarray(s->links, s->linkcap, sizeof(*p))) == NULL)
+			return -1;
+		s->links = p;
+	}
+	if ((s->links[s->nlinks].path = strdup(s->path)) == NULL)
+		return -1;
+	s->links[s->nlinks++].id = id;
+	return 0;
+}
+
+/* Create ${name} in ${dirfd} exclusively; EEXIST handled per --overwrite. */
+static int
+create_file(struct rs *s, int dirfd, const char *name)
+{
+	int fd;
+
+	fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+	    O_NOFOLLOW, 0600);
+	if (fd < 0 && errno == EEXIST && s->o->overwrite &&
+	    unlinkat(dirfd, name, 0) == 0)
+		fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW, 0600);
+	return fd;
+}
+
+static int
+restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
+{
+	size_t nf = 0;
+	int fd, r;
+
+	if (n->link_id != 0 && try_link(s, dirfd, name, n) == 0)
+		return 0;
+	if ((fd = create_file(s, dirfd, name)) < 0) {
+		if (errno == EEXIST) {
+			report(s, "exists; not overwritten (use --overwrite)");
+			s->st->existing++;
+		} else {
+			report(s, strerror(errno));
+			s->st->failed++;
+		}
+		return 0;
+	}
+	s->st->files++;
+	if ((r = write_content(s, fd, n)) == -1)
+		s->st->damaged++;
+	else if (r == -2)
+		s->st->failed++;
+	if (meta_apply(fd, n, s->owner, &nf) != 0 || nf > 0)
+		s->st->meta_failed++;
+	(void)close(fd);
+	if (n->link_id != 0 && remember_link(s, n->link_id) != 0)
+		return -1;
+	return 0;
+}
+
+/* Create a FIFO, device node or symlink; EEXIST per --overwrite. */
+static int
+make_special(struct rs *s, int dirfd, const char *name, const struct node *n)
+{
+	if (meta_make_special(dirfd, name, n) == 0)
+		return 0;
+	if (errno != EEXIST || !s->o->overwrite)
+		return -1;
+	if (unlinkat(dirfd, name, 0) != 0)
+		return -1;
+	return meta_make_special(dirfd, name, n);
+}
+
+static int
+restore_special(struct rs *s, int dirfd, const char *name,
+    const struct node *n)
+{
+	size_t nf = 0;
+
+	if (make_special(s, dirfd, name, n) != 0) {
+		if (errno == EEXIST) {
+			report(s, "exists; not overwritten (use --overwrite)");
+			s->st->existing++;
+		} else {
+			report(s, strerror(errno));
+			s->st->failed++;
+		}
+		return 0;
+	}
+	s->st->others++;
+	if (meta_apply_at(dirfd, name, n, s->owner, &nf) != 0 || nf > 0)
+		s->st->meta_failed++;
+	return 0;
+}
+
+static int restore_tree(struct rs *, int, const struct tree *);
+
+/* Enter (making it if needed) the directory ${n} and restore below it. */
+static int
+restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
+    int inc)
+{
+	struct tree t;
+	int fd, r = 0;
+
+	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
+		report(s, strerror(errno));
+		s->st->failed++;
+		return 0;
+	}
+	/* An existing symlink or file here is refused, never followed. */
+	if ((fd = open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW, 0)) < 0) {
+		report(s, errno == ELOOP || errno == ENOTDIR ? "exists and is "
+		    "not a directory; nothing restored below it" :
+		    strerror(errno));
+		s->st->failed++;
+		return 0;
+	}
+	s->st->dirs++;
+	if (reader_tree(s->rd, n->subtree, &t) != 0) {
+		report(s, errno == ENOENT ? "directory listing missing from "
+		    "the repository" : "directory listing damaged");
+		s->st->damaged++;
+	} else {
+		r = restore_tree(s, fd, &t);
+		tree_free(&t);
+	}
+	(void)close(fd);
+	/* Its modes and times once everything below exists (full path). */
+	if (r == 0 && inc == 2 && defer(&s->dirs, &s->ndirs, &s->dircap,
+	    s->path, s->pathlen, n) != 0)
+		r = -1;
+	return r;
+}
+
+static int
+restore_node(struct rs *s, int dirfd, const struct node *n)
+{
+	char name[NODE_NAME_MAX + 1];
+	size_t saved, dirlen;
+	int inc, r = 0;
+
+	/* tree_decode refused these already; check again where it matters. */
+	if (!node_name_ok(n->name, n->namelen)) {
+		alertx("%s: unsafe name in the repository; skipped",
+		    shown(s->path));
+		s->st->damaged++;
+		return 0;
+	}
+	memcpy(name, n->name, n->namelen);
+	name[n->namelen] = '\0';
+	dirlen = s->pathlen;
+	if (path_push(s, n, &saved) != 0)
+		return -1;
+	if ((inc = included(s)) == 0)
+		goto out;
+	if (n->type == NODE_DIR)
+		r = restore_dir(s, dirfd, name, n, inc);
+	else if (inc < 2)
+		;	/* an include names something below a non-directory */
+	else if (n->type == NODE_FILE)
+		r = restore_file(s, dirfd, name, n);
+	else if (n->type == NODE_SYMLINK)
+		r = defer(&s->syms, &s->nsyms, &s->symcap, s->path, dirlen, n);
+	else
+		r = restore_special(s, dirfd, name, n);
+out:
+	path_pop(s, saved);
+	return r;
+}
+
+static int
+restore_tree(struct rs *s, int dirfd, const struct tree *t)
+{
+	size_t i;
+
+	for (i = 0; i < t->count; i++)
+		if (restore_node(s, dirfd, &t->nodes[i]) != 0)
+			return -1;
+	return 0;
+}
+
+/* Open the directory ${rel} below the target ("" is the target). */
+static int
+open_rel(struct rs *s, const char *rel)
+{
+	if (*rel == '\0')
+		return dup(s->rootfd);
+	return open_beneath(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
+	    0);
+}
+
+/* The deferred work: symlinks first, then directory metadata. */
+static void
+finish(struct rs *s)
+{
+	struct deferred *d;
+	char name[NODE_NAME_MAX + 1];
+	size_t i, nf;
+	int fd;
+
+	for (i = 0; i < s->nsyms; i++) {
+		d = &s->syms[i];
+		memcpy(name, d->n.name, d->n.namelen);
+		name[d->n.namelen] = '\0';
+		s->pathlen = 0;
+		if (s->path != NULL)
+			s->path[0] = '\0';
+		if ((fd = open_rel(s, d->dir)) < 0) {
+			alertx("%s/%s: parent directory gone: %s",
+			    shown(d->dir), shown(name), strerror(errno));
+			s->st->failed++;
+			continue;
+		}
+		if (make_special(s, fd, name, &d->n) != 0) {
+			alertx("%s/%s: %s", shown(d->dir), shown(name),
+			    errno == EEXIST ? "exists; not overwritten (use "
+			    "--overwrite)" : strerror(errno));
+			if (errno == EEXIST)
+				s->st->existing++;
+			else
+				s->st->failed++;
+		} else {
+			s->st->others++;
+			nf = 0;
+			if (meta_apply_at(fd, name, &d->n, s->owner, &nf) != 0 ||
+			    nf > 0)
+				s->st->meta_failed++;
+		}
+		(void)close(fd);
+	}
+	for (i = 0; i < s->ndirs; i++) {
+		d = &s->dirs[i];	/* d->dir is the directory itself */
+		if ((fd = open_rel(s, d->dir)) < 0)
+			continue;
+		nf = 0;
+		if (meta_apply(fd, &d->n, s->owner, &nf) != 0 || nf > 0)
+			s->st->meta_failed++;
+		(void)close(fd);
+	}
+}
+
+static void
+free_deferred(struct deferred *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		free(v[i].dir);
+		node_free_fields(&v[i].n);
+	}
+	free(v);
+}
+
+int
+restore_run(struct reader *rd, const struct snapshot *snap,
+    const struct opts *o, struct restore_stats *st)
+{
+	struct rs s;
+	struct tree root;
+	size_t i;
+	int e = EXIT_ERR;
+
+	memset(&s, 0, sizeof(s));
+	memset(st, 0, sizeof(*st));
+	s.rd = rd;
+	s.o = o;
+	s.st = st;
+	s.owner = geteuid() == 0 ? META_OWNER : 0;
+	if (mkdir(o->target, 0700) != 0 && errno != EEXIST) {
+		errorx("cannot create %s: %s", o->target, strerror(errno));
+		return EXIT_ERR;
+	}
+	if ((s.rootfd = open(o->target, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
+		errorx("cannot open %s: %s", o->target, strerror(errno));
+		return EXIT_ERR;
+	}
+	if (reader_tree(rd, snap->root, &root) != 0) {
+		errorx("the snapshot's root tree is %s",
+		    errno == ENOENT ? "missing" : "damaged");
+		(void)close(s.rootfd);
+		return EXIT_DAMAGED;
+	}
+	if (restore_tree(&s, s.rootfd, &root) != 0)
+		errorx("restore stopped: %s", strerror(errno));
+	else {
+		finish(&s);
+		e = st->damaged || st->existing || st->failed ||
+		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
+	}
+	tree_free(&root);
+	free_deferred(s.syms, s.nsyms);
+	free_deferred(s.dirs, s.ndirs);
+	for (i = 0; i < s.nlinks; i++)
+		free(s.links[i].path);
+	free(s.links);
+	free(s.path);
+	(void)close(s.rootfd);
+	return e;
+}

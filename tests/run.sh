@@ -7,7 +7,8 @@
 # or "not ok - what".  A program that exits non-zero without a "not ok" line
 # counts as one failure.  $WRAP (e.g. valgrind) prefixes the unit programs.
 #
-# Environment: TACIT (the binary), UNITDIR, CONF (build configuration).
+# Environment: TACIT (the binary), UNITDIR, TOOLDIR (test-only tools such
+# as forge), CONF (build configuration).
 set -u
 what=${1:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -55,6 +56,8 @@ fi
 if [ "$what" = regress ] || [ "$what" = all ]; then
 	: "${TACIT:?TACIT must name the tacit binary}"
 	export TACIT
+	TOOLDIR=${TOOLDIR:-$(dirname "$UNITDIR")/tools}
+	export TOOLDIR
 	for t in "$top"/tests/regress/[0-9]*.sh; do
 		run_one "regress/$(basename "$t")" sh "$t"
 	done

@@ -32,6 +32,7 @@
 #include "log.h"
 #include "meta.h"
 #include "pack.h"
+#include "progress.h"
 #include "secmem.h"
 #include "snapshot.h"
 #include "tree.h"
@@ -67,6 +68,7 @@ struct bk {
 	ino_t			 repo_ino;
 	int			 partial;
 	struct backup_stats	*st;
+	struct progress		 prog;
 	char			*path;		/* the current path, for messages */
 	size_t			 pathlen, pathcap;
 };
@@ -242,6 +244,9 @@ read_content(struct bk *b, int fd, struct node *n)
 		    add_chunk(n, &cap, id) != 0)
 			return -1;
 		pos += c;
+		progress_tick(&b->prog, b->st->files_new +
+		    b->st->files_changed + b->st->files_unchanged,
+		    b->st->bytes_read + b->st->bytes_reused);
 	}
 	return shrank;
 }
@@ -384,8 +389,11 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	int r;
 
 	b->st->bytes += n->size;
+	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
+	    b->st->files_unchanged, b->st->bytes_read + b->st->bytes_reused);
 	if (unchanged(b, n, p)) {
 		b->st->files_unchanged++;
+		b->st->bytes_reused += n->size;
 		return reuse(n, p);
 	}
 	if (p != NULL)
@@ -883,6 +891,9 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	if (find_parent(&b, v, nv, abs, nsrc, &parent) != 0)
 		goto out;
+	/* The parent's size is the best guess of this run's. */
+	progress_init(&b.prog, "backup", parent ? parent->bytes : 0,
+	    o->json);
 	if (parent != NULL && !o->force) {
 		if (load_tree(&b, parent->root, &proot) == 0)
 			have_proot = 1;
@@ -917,6 +928,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;
 	}
+	progress_done(&b.prog);
 	/* Commit: packs, then the index, then the snapshot. */
 	if (!o->dry_run) {
 		if (packw_finish(b.pw) != 0) {

@@ -17,6 +17,7 @@ struct backup_stats {
 	uint64_t	bytes;		/* size of every file backed up */
 	uint64_t	bytes_read;	/* content actually read */
 	uint64_t	files_read;	/* files whose content was read */
+	uint64_t	bytes_reused;	/* unchanged files, not read */
 	uint64_t	added_raw;	/* new data, before compression */
 	uint64_t	added_stored;	/* new data as stored (sealed) */
 	uint64_t	packs, pack_bytes;

@@ -24,7 +24,7 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Chunk all ${n} bytes at ${p}; return MB/s of the best of three runs. */
+/* Chunk all ${n} bytes at ${p}; return MB/s of the best of five runs. */
 static double
 run(const struct chunker *c, const uint8_t *p, size_t n, size_t *nchunks)
 {
@@ -32,7 +32,7 @@ run(const struct chunker *c, const uint8_t *p, size_t n, size_t *nchunks)
 	size_t off, k;
 	int rep;
 
-	for (rep = 0; rep < 3; rep++) {
+	for (rep = 0; rep < 5; rep++) {
 		t = now();
 		*nchunks = 0;
 		for (off = 0; off < n; off += k, (*nchunks)++)

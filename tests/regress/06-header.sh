@@ -64,11 +64,11 @@ if grep -q "format 1" "$T/err"; then
 else notok "the format 2 message also names the format this tacit reads (1)"; fi
 
 fresh; head -c 43 "$R/header" >"$W/header"
-expect 10 "header: truncated to 43 bytes exits 10"
+expect 14 "header: truncated to 43 bytes exits 14 (damaged)"
 fresh; : >"$W/header"
 expect 10 "header: empty exits 10"
 fresh; cat "$R/header" >>"$W/header"
-expect 10 "header: doubled (88 bytes) exits 10"
+expect 14 "header: doubled (88 bytes) exits 14 (damaged)"
 fresh; rm "$W/header"
 expect 10 "header: missing exits 10" "no header"
 

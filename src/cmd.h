@@ -30,6 +30,7 @@ struct opts {
 	const char		*target;	/* --target DIR */
 	struct strv		 includes;	/* --include PATH */
 	int			 overwrite;	/* --overwrite */
+	int			 zstd_level;	/* init --compression; 0 default */
 	int			 argc;		/* operands after options */
 	char			**argv;
 };

@@ -29,7 +29,7 @@ static void
 summary(const struct opts *o, const uint8_t id[16],
     const struct backup_stats *s)
 {
-	char hex[2 * SNAP_ID_BYTES + 1], a[32], b[32], c[32], d[32];
+	char hex[2 * SNAP_ID_BYTES + 1], a[32], b[32], c[32], d[32], e[32];
 
 	snapshot_hex(id, hex);
 	if (o->json) {
@@ -38,7 +38,7 @@ summary(const struct opts *o, const uint8_t id[16],
 		    "\"dirs\":%llu,\"skipped\":%llu,\"bytes\":%llu,"
 		    "\"bytes_read\":%llu,\"files_read\":%llu,"
 		    "\"added_raw\":%llu,\"added_stored\":%llu,"
-		    "\"packs\":%llu}\n", o->dry_run ? "" : hex,
+		    "\"bytes_reused\":%llu,\"packs\":%llu}\n", o->dry_run ? "" : hex,
 		    o->dry_run ? "true" : "false",
 		    (unsigned long long)s->files_new,
 		    (unsigned long long)s->files_changed,
@@ -50,6 +50,7 @@ summary(const struct opts *o, const uint8_t id[16],
 		    (unsigned long long)s->files_read,
 		    (unsigned long long)s->added_raw,
 		    (unsigned long long)s->added_stored,
+		    (unsigned long long)s->bytes_reused,
 		    (unsigned long long)s->packs);
 		return;
 	}
@@ -61,9 +62,11 @@ summary(const struct opts *o, const uint8_t id[16],
 	    (unsigned long long)s->files_changed,
 	    (unsigned long long)s->files_unchanged,
 	    (unsigned long long)s->dirs, (unsigned long long)s->skipped);
-	printf("data: %s in the files, %s read, %s new (%s stored)\n",
-	    human(s->bytes, a), human(s->bytes_read, b),
-	    human(s->added_raw, c), human(s->added_stored, d));
+	printf("data: %s in the files, %s read, %s new (%s stored), "
+	    "%s deduplicated\n", human(s->bytes, a), human(s->bytes_read, b),
+	    human(s->added_raw, c), human(s->added_stored, d),
+	    human(s->bytes_read > s->added_raw ? s->bytes_read - s->added_raw :
+	    0, e));
 	if (s->noatime_refused > 0)
 		printf("note: %llu files of other users were read without "
 		    "O_NOATIME: their access times changed\n",

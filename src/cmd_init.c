@@ -56,6 +56,8 @@ cmd_init(struct opts *o)
 	log_set_cleanup(cleanup);
 	(void)snprintf(prompt, sizeof(prompt),
 	    "New passphrase for repository %s: ", o->repo);
+	if (o->zstd_level != 0)
+		r->cfg.zstd_level = o->zstd_level;
 	if (kh_generate(r->kh) != 0 ||
 	    kh_slot_new(r->kh, &o->pass, prompt, &o->kdf, SLOT_KIND_PASSPHRASE,
 	    sid, slot, sizeof(slot), &len) != KH_OK) {

@@ -29,6 +29,7 @@
 
 #include "log.h"
 #include "meta.h"
+#include "progress.h"
 #include "restore.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
@@ -53,6 +54,7 @@ struct rs {
 	size_t			 nsyms, symcap, ndirs, dircap;
 	struct linkrec		*links;
 	size_t			 nlinks, linkcap;
+	struct progress		 prog;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
 };
@@ -211,6 +213,7 @@ write_content(struct rs *s, int fd, const struct node *n)
 			done += (size_t)w;
 			off += (uint64_t)w;
 			got += (uint64_t)w;
+			progress_tick(&s->prog, s->st->files, s->st->bytes + got);
 			if (off == n->extents[e].off + n->extents[e].len &&
 			    ++e < n->nextents)
 				off = n->extents[e].off;
@@ -304,6 +307,7 @@ restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 		return 0;
 	}
 	s->st->files++;
+	progress_tick(&s->prog, s->st->files, s->st->bytes);
 	if ((r = write_content(s, fd, n)) == -1)
 		s->st->damaged++;
 	else if (r == -2)
@@ -541,6 +545,8 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		(void)close(s.rootfd);
 		return EXIT_DAMAGED;
 	}
+	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
+	    o->json);
 	if (restore_tree(&s, s.rootfd, &root) != 0)
 		errorx("restore stopped: %s", strerror(errno));
 	else {
@@ -548,6 +554,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		e = st->damaged || st->existing || st->failed ||
 		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
 	}
+	progress_done(&s.prog);
 	tree_free(&root);
 	free_deferred(s.syms, s.nsyms);
 	free_deferred(s.dirs, s.ndirs);

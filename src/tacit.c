@@ -46,6 +46,7 @@ static const char usage_text[] =
 "  --kdf-memory MIB          Argon2id memory for new key slots (>= 64)\n"
 "  --kdf-iterations N        Argon2id passes for new key slots\n"
 "  --kdf-lanes N             Argon2id lanes for new key slots\n"
+"  --compression LEVEL       init: zstd level 1..19 for this repository (3)\n"
 "  --lock-wait SECONDS       wait this long for the repository lock\n"
 "  --json                    machine-readable output where supported\n"
 "backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
@@ -96,7 +97,8 @@ number(const char *s, const char *what, unsigned lo, unsigned hi)
 enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
-	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE
+	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
+	OPT_COMPRESSION
 };
 
 static const struct option longopts[] = {
@@ -118,6 +120,7 @@ static const struct option longopts[] = {
 	{ "target",		required_argument,	NULL, OPT_TARGET },
 	{ "include",		required_argument,	NULL, OPT_INCLUDE },
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
+	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -208,6 +211,10 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_OVERWRITE:
 			o->overwrite = 1;
+			break;
+		case OPT_COMPRESSION:
+			o->zstd_level = (int)number(optarg, "--compression", 1,
+			    19);
 			break;
 		case 'q':
 			log_verbosity = 0;

@@ -824,7 +824,8 @@ backup_source(struct bk *b, const char *src, const char *abs,
 		free(base);
 		return -1;
 	}
-	if ((dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	/* O_PATH: the sandbox lets us into the source, not its parent. */
+	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		errorx("%s: %s", dir, strerror(errno));
 		free(dir);
 		free(base);

@@ -34,6 +34,9 @@ struct chunker {
 	uint64_t		tin[256][2];	/* {T1[b], T2[b]} */
 	uint64_t		tout[256][2];	/* {U1[b], U2[b]} */
 	struct aes128		aes;
+#ifdef CHUNKER_RTAB
+	uint64_t		rt[256];
+#endif
 	uint64_t		mask_s;		/* lengths < avg */
 	uint64_t		mask_l;		/* lengths >= avg */
 	struct chunker_params	p;
@@ -121,6 +124,9 @@ chunker_schedule(struct chunker *c, const uint8_t s[CHUNKER_STREAM_BYTES])
 		c->tout[b][1] = u2;
 	}
 	aes128_init(&c->aes, s + 4096);
+#ifdef CHUNKER_RTAB
+	for (b = 0; b < 256; b++) c->rt[b] = mulx8((uint64_t)b << 56);
+#endif
 }
 
 struct chunker *
@@ -179,18 +185,11 @@ struct uhf {
 	uint64_t	h2;
 };
 
-/* Start ${u} over the first 63 bytes of a window (no out term). */
-static void
-uhf_start(const struct chunker *c, struct uhf *u, const uint8_t *p)
-{
-	int i;
-
-	u->h1 = u->h2 = 0;
-	for (i = 0; i < CHUNKER_WINDOW_BYTES - 1; i++) {
-		u->h1 = mulx8(u->h1) ^ c->tin[p[i]][0];
-		u->h2 = mulx8(u->h2) ^ c->tin[p[i]][1];
-	}
-}
+#ifdef CHUNKER_RTAB
+#define MULX8(c, h)	((h) << 8 ^ (c)->rt[(h) >> 56])
+#else
+#define MULX8(c, h)	mulx8(h)
+#endif
 
 /*
  * One roll step: byte ${p}[0] enters; the byte 64 before it, ${p}[-64],
@@ -199,12 +198,36 @@ uhf_start(const struct chunker *c, struct uhf *u, const uint8_t *p)
 #define UHF_ROLL(c, h1, h2, p) do {					\
 	const uint64_t *ti_ = (c)->tin[(p)[0]];				\
 	const uint64_t *to_ = (c)->tout[(p)[-CHUNKER_WINDOW_BYTES]];	\
-	(h1) = mulx8(h1) ^ ti_[0] ^ to_[0];				\
-	(h2) = mulx8(h2) ^ ti_[1] ^ to_[1];				\
+	(h1) = MULX8(c, h1) ^ ti_[0] ^ to_[0];				\
+	(h2) = MULX8(c, h2) ^ ti_[1] ^ to_[1];				\
 } while (0)
+
+/* Set ${u} to the digest of the window ${p}[0..64), from zero. */
+static void
+uhf_window(const struct chunker *c, struct uhf *u, const uint8_t *p)
+{
+	uint64_t h1 = 0, h2 = 0;
+	int i;
+
+	for (i = 0; i < CHUNKER_WINDOW_BYTES; i++) {
+		h1 = MULX8(c, h1) ^ c->tin[p[i]][0];
+		h2 = MULX8(c, h2) ^ c->tin[p[i]][1];
+	}
+	u->h1 = h1;
+	u->h2 = h2;
+}
 
 #ifdef CHUNKER_X86
 #define CHUNKER_TARGET	__attribute__((target("aes,sse2")))
+
+/*
+ * The AES-NI scan follows two chains of lengths at once, A over
+ * [l, l + SEG) and B over [l + SEG, l + 2 SEG): each roll step depends on
+ * the one before, and one chain alone cannot keep up with the AES unit.
+ * B starts from a fresh window digest; the next round's A continues from
+ * B's state.  Work past a cut is wasted, at most SEG lengths per chunk.
+ */
+#define CHUNKER_SEG	2048
 
 /* The low 64 bits of ${v}, i.e. le64 of its first eight bytes. */
 static inline uint64_t CHUNKER_TARGET
@@ -227,11 +250,11 @@ rk(const struct chunker *c, int r)
 	    (c->aes.rkb + 16 * r));
 }
 
-/* Roll one position; its AES input block, with round key 0 added. */
-#define HW_DIGEST(b, j) do {						\
-	UHF_ROLL(c, h1, h2, p + (j));					\
-	(b) = _mm_xor_si128(_mm_set_epi64x((long long)h2, (long long)h1), \
-	    k0);							\
+/* Roll chain ${h1}, ${h2} at ${p}; the AES input block plus round key 0. */
+#define HW_DIGEST(b, h1, h2, p) do {					\
+	UHF_ROLL(c, h1, h2, p);						\
+	(b) = _mm_xor_si128(_mm_set_epi64x((long long)(h2),		\
+	    (long long)(h1)), k0);					\
 } while (0)
 
 #define HW_ROUND8(f, k) do {						\
@@ -239,66 +262,87 @@ rk(const struct chunker *c, int r)
 	b4 = f(b4, k); b5 = f(b5, k); b6 = f(b6, k); b7 = f(b7, k);	\
 } while (0)
 
+/* A hit at length ${l} (the block ${b}) for chain A: it is the cut. */
+#define HW_CHECK_A(b, l) do {						\
+	if ((lo64(b) & mask) == 0)					\
+		return (l);						\
+} while (0)
+
+/* A hit for chain B counts only if chain A has none: note the first. */
+#define HW_CHECK_B(b, l) do {						\
+	if ((lo64(b) & mask) == 0 && hitb == 0)				\
+		hitb = (l);						\
+} while (0)
+
 /*
- * scan() for AES-NI, whole batches only: digests go straight from
- * registers into the AES rounds.  Advances *${lp} past the lengths it
- * checked without a cut; returns the cut length or 0.  The rolling chain
- * of one batch overlaps the AES rounds of the previous one out of order.
+ * One round: lengths [l, l + 2 SEG), all of them <= to.  ${u} is the
+ * state before l; on return without a cut it is the state before
+ * l + 2 SEG.  Returns the cut length or 0.
  */
 static size_t CHUNKER_TARGET
+scan_hw_round(const struct chunker *c, const uint8_t *chunk, size_t l,
+    uint64_t mask, struct uhf *u)
+{
+	__m128i b0, b1, b2, b3, b4, b5, b6, b7, k0 = rk(c, 0);
+	const uint8_t *pa = chunk + l - 1, *pb = pa + CHUNKER_SEG;
+	struct uhf ub;
+	uint64_t a1 = u->h1, a2 = u->h2, b1_, b2_;
+	size_t i, hitb = 0;
+	int r;
+
+	uhf_window(c, &ub, pb - CHUNKER_WINDOW_BYTES);
+	b1_ = ub.h1;
+	b2_ = ub.h2;
+	for (i = 0; i < CHUNKER_SEG; i += 4) {
+		HW_DIGEST(b0, a1, a2, pa + i);
+		HW_DIGEST(b4, b1_, b2_, pb + i);
+		HW_DIGEST(b1, a1, a2, pa + i + 1);
+		HW_DIGEST(b5, b1_, b2_, pb + i + 1);
+		HW_DIGEST(b2, a1, a2, pa + i + 2);
+		HW_DIGEST(b6, b1_, b2_, pb + i + 2);
+		HW_DIGEST(b3, a1, a2, pa + i + 3);
+		HW_DIGEST(b7, b1_, b2_, pb + i + 3);
+		for (r = 1; r < AES128_ROUNDS; r++)
+			HW_ROUND8(_mm_aesenc_si128, rk(c, r));
+		HW_ROUND8(_mm_aesenclast_si128, rk(c, AES128_ROUNDS));
+		HW_CHECK_A(b0, l + i);
+		HW_CHECK_A(b1, l + i + 1);
+		HW_CHECK_A(b2, l + i + 2);
+		HW_CHECK_A(b3, l + i + 3);
+		HW_CHECK_B(b4, l + CHUNKER_SEG + i);
+		HW_CHECK_B(b5, l + CHUNKER_SEG + i + 1);
+		HW_CHECK_B(b6, l + CHUNKER_SEG + i + 2);
+		HW_CHECK_B(b7, l + CHUNKER_SEG + i + 3);
+	}
+	u->h1 = b1_;
+	u->h2 = b2_;
+	return hitb;
+}
+
+/*
+ * scan() for AES-NI, whole rounds only.  Advances *${lp} past the lengths
+ * it checked without a cut; returns the cut length or 0.
+ */
+static size_t
 scan_hw(const struct chunker *c, const uint8_t *chunk, size_t *lp, size_t to,
     uint64_t mask, struct uhf *u)
 {
-	__m128i b0, b1, b2, b3, b4, b5, b6, b7, k0;
-	const uint8_t *p;
-	uint64_t h1 = u->h1, h2 = u->h2;
-	size_t l, r = 0;
-	int i;
+	size_t l, r;
 
-	k0 = rk(c, 0);
-	for (l = *lp; to - l + 1 >= CHUNKER_BATCH && l <= to;
-	    l += CHUNKER_BATCH) {
-		p = chunk + l - 1;
-		HW_DIGEST(b0, 0);
-		HW_DIGEST(b1, 1);
-		HW_DIGEST(b2, 2);
-		HW_DIGEST(b3, 3);
-		HW_DIGEST(b4, 4);
-		HW_DIGEST(b5, 5);
-		HW_DIGEST(b6, 6);
-		HW_DIGEST(b7, 7);
-		for (i = 1; i < AES128_ROUNDS; i++)
-			HW_ROUND8(_mm_aesenc_si128, rk(c, i));
-		HW_ROUND8(_mm_aesenclast_si128, rk(c, AES128_ROUNDS));
-		if ((lo64(b0) & mask) == 0 && (r = l) != 0)
-			break;
-		if ((lo64(b1) & mask) == 0 && (r = l + 1) != 0)
-			break;
-		if ((lo64(b2) & mask) == 0 && (r = l + 2) != 0)
-			break;
-		if ((lo64(b3) & mask) == 0 && (r = l + 3) != 0)
-			break;
-		if ((lo64(b4) & mask) == 0 && (r = l + 4) != 0)
-			break;
-		if ((lo64(b5) & mask) == 0 && (r = l + 5) != 0)
-			break;
-		if ((lo64(b6) & mask) == 0 && (r = l + 6) != 0)
-			break;
-		if ((lo64(b7) & mask) == 0 && (r = l + 7) != 0)
-			break;
-	}
+	for (l = *lp; l <= to && to - l + 1 >= 2 * CHUNKER_SEG;
+	    l += 2 * CHUNKER_SEG)
+		if ((r = scan_hw_round(c, chunk, l, mask, u)) != 0)
+			return r;
 	*lp = l;
-	u->h1 = h1;
-	u->h2 = h2;
-	return r;
+	return 0;
 }
 #endif /* CHUNKER_X86 */
 
 /*
  * Scan chunk lengths l = ${from} .. ${to} (from > min, so each step rolls a
- * full window): return the first l whose PRF output has no bit of ${mask}
- * set, or 0.  Digests are computed CHUNKER_BATCH at a time so that AES-NI
- * can work on a batch at once; ${blk} is the caller's scratch.
+ * full window), with ${u} the state before ${from}: return the first l
+ * whose PRF output has no bit of ${mask} set, or 0 and the state after
+ * ${to} in ${u}.  ${blk} is the caller's scratch for a batch of blocks.
  */
 static size_t
 scan(const struct chunker *c, const uint8_t *chunk, size_t from, size_t to,
@@ -346,9 +390,7 @@ chunker_cut(const struct chunker *c, const uint8_t *p, size_t n, int final)
 	lim = n < c->p.max ? n : c->p.max;
 
 	/* Length min: the first window, bytes [min - 64, min). */
-	uhf_start(c, &u, p + min - CHUNKER_WINDOW_BYTES);
-	u.h1 = mulx8(u.h1) ^ c->tin[p[min - 1]][0];
-	u.h2 = mulx8(u.h2) ^ c->tin[p[min - 1]][1];
+	uhf_window(c, &u, p + min - CHUNKER_WINDOW_BYTES);
 	st64le(blk[0], u.h1);
 	st64le(blk[0] + 8, u.h2);
 	aes128_encrypt(&c->aes, blk[0], blk[0]);
@@ -381,9 +423,7 @@ chunker_uhf(const struct chunker *c, const uint8_t *p, size_t n,
 
 	if (n < CHUNKER_WINDOW_BYTES)
 		return -1;
-	uhf_start(c, &u, p);
-	u.h1 = mulx8(u.h1) ^ c->tin[p[CHUNKER_WINDOW_BYTES - 1]][0];
-	u.h2 = mulx8(u.h2) ^ c->tin[p[CHUNKER_WINDOW_BYTES - 1]][1];
+	uhf_window(c, &u, p);
 	for (i = CHUNKER_WINDOW_BYTES; i < n; i++)
 		UHF_ROLL(c, u.h1, u.h2, p + i);
 	*h1 = u.h1;

@@ -31,6 +31,7 @@ struct opts {
 	struct strv		 includes;	/* --include PATH */
 	int			 overwrite;	/* --overwrite */
 	int			 zstd_level;	/* init --compression; 0 default */
+	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 argc;		/* operands after options */
 	char			**argv;
 };

@@ -20,11 +20,17 @@
 static uint64_t
 mem_available_kib(void)
 {
+	static uint64_t cached;
+	static int known;
 	char line[256];
 	unsigned long long v;
 	uint64_t kib = 0;
 	FILE *f;
 
+	/* Read once, before any sandbox: the keyholder may not open later. */
+	if (known)
+		return cached;
+	known = 1;
 	if ((f = fopen("/proc/meminfo", "re")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL) {
@@ -34,6 +40,7 @@ mem_available_kib(void)
 		}
 	}
 	fclose(f);
+	cached = kib;
 	return kib;
 }
 

@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "kh.h"
+#include "kh_priv.h"
 #include "log.h"
 #include "recovery.h"
 #include "secmem.h"
@@ -43,12 +44,6 @@ static const char *const key_context[KEY__MAX] = {
 #define META_FORMAT	1
 #define META_BYTES	16
 
-struct kh {
-	uint8_t		 repo_id[ENV_REPOID_BYTES];
-	uint8_t		*keys;		/* MK || subkeys; PROT_NONE at rest */
-	int		 have_mk;
-	char		*pending;	/* recovery key not yet shown */
-};
 
 static uint32_t
 type_key(uint32_t type)
@@ -71,6 +66,8 @@ type_key(uint32_t type)
 	return KEY__MAX;
 }
 
+int kh_remote_fd = -1;
+
 struct kh *
 kh_new(const uint8_t repo_id[ENV_REPOID_BYTES])
 {
@@ -79,6 +76,9 @@ kh_new(const uint8_t repo_id[ENV_REPOID_BYTES])
 	if ((kh = calloc(1, sizeof(*kh))) == NULL)
 		return NULL;
 	memcpy(kh->repo_id, repo_id, ENV_REPOID_BYTES);
+	kh->fd = kh_remote_fd;
+	if (kh->fd >= 0)
+		return kh;	/* the worker: no key ever lives here */
 	if ((kh->keys = secmem_alloc(KEYS_BYTES)) == NULL) {
 		free(kh);
 		return NULL;
@@ -111,6 +111,8 @@ derive_subkeys(struct kh *kh)
 int
 kh_generate(struct kh *kh)
 {
+	if (kh->fd >= 0)
+		return khc_generate(kh);
 	(void)sodium_mprotect_readwrite(kh->keys);
 	randombytes_buf(kh->keys + MK_OFF, SLOT_MK_BYTES);
 	derive_subkeys(kh);
@@ -168,6 +170,8 @@ kh_unlock(struct kh *kh, const struct pass_src *src, const char *prompt,
 	size_t pwlen, i, usable = 0;
 	int rec, r = KH_ERR;
 
+	if (kh->fd >= 0)
+		return khc_unlock(kh, slots, n, which);
 	if ((pw = passphrase_read(src, prompt, 0, &pwlen)) == NULL)
 		goto out;
 	if ((canon = secmem_alloc(RECOVERY_TEXT_LEN + 1)) == NULL ||
@@ -261,6 +265,9 @@ kh_slot_new(struct kh *kh, const struct pass_src *src, const char *prompt,
 	char why[160];
 	int r = KH_ERR;
 
+	if (kh->fd >= 0)
+		return khc_slot_new(kh, src ? src->which : PASS_CURRENT, kind,
+		    id, out, cap, len);
 	memset(&s, 0, sizeof(s));
 	if (!kh->have_mk)
 		goto out;
@@ -300,6 +307,8 @@ kh_recovery_show(struct kh *kh, int fd)
 	static const char pre[] = "Recovery key: ";
 	int r = -1;
 
+	if (kh->fd >= 0)
+		return khc_recovery_show(kh);
 	if (kh->pending == NULL)
 		return -1;
 	if (write(fd, pre, sizeof(pre) - 1) == (ssize_t)sizeof(pre) - 1 &&
@@ -322,6 +331,8 @@ kh_slot_info(struct kh *kh, const struct kh_slotfile *f,
 	struct rbuf r;
 	char why[160];
 
+	if (kh->fd >= 0)
+		return khc_slot_info(kh, f, info);
 	if (keyslot_decode(f->bytes, f->len, &s, why, sizeof(why)) != 0)
 		return -1;
 	slot_env_id(f->id, id);
@@ -344,6 +355,8 @@ kh_seal(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
 	uint32_t k = type_key(type);
 	int r;
 
+	if (kh->fd >= 0)
+		return khc_seal(kh, type, id, pt, len, out, cap, outlen);
 	if (!kh->have_mk || k == KEY__MAX)
 		return -1;
 	(void)sodium_mprotect_readonly(kh->keys);
@@ -360,6 +373,8 @@ kh_open(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
 	uint32_t k = type_key(type);
 	int r;
 
+	if (kh->fd >= 0)
+		return khc_open(kh, type, id, in, inlen, out, cap, outlen);
 	if (!kh->have_mk || k == KEY__MAX)
 		return -1;
 	(void)sodium_mprotect_readonly(kh->keys);
@@ -372,6 +387,8 @@ kh_open(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
 int
 kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
 {
+	if (kh->fd >= 0)
+		return khc_chunker_key(kh, out);
 	if (!kh->have_mk)
 		return -1;
 	(void)sodium_mprotect_readonly(kh->keys);
@@ -386,6 +403,8 @@ kh_id(struct kh *kh, const uint8_t *data, size_t len,
 {
 	int r;
 
+	if (kh->fd >= 0)
+		return khc_id(kh, data, len, id);
 	if (!kh->have_mk)
 		return -1;
 	(void)sodium_mprotect_readonly(kh->keys);

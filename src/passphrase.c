@@ -18,6 +18,16 @@
 /* Terminal state to restore from a signal handler. */
 static volatile sig_atomic_t tty_saved;
 static int tty_fd = -1;
+static int tty_kept = -1;	/* kept open for the sandbox; -2: none */
+
+int
+passphrase_tty_keep(void)
+{
+	if (tty_kept == -1 && (tty_kept = open("/dev/tty", O_RDWR | O_NOCTTY |
+	    O_CLOEXEC)) < 0)
+		tty_kept = -2;	/* none: later prompts must not try again */
+	return tty_kept < 0 ? -1 : tty_kept;
+}
 static struct termios tty_orig;
 
 void
@@ -66,10 +76,15 @@ tty_read(const char *prompt, uint8_t *buf)
 	struct termios t;
 	ssize_t n;
 
-	if ((tty_fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+	if (tty_kept == -2)
+		return -3;
+	tty_fd = tty_kept >= 0 ? tty_kept : open("/dev/tty", O_RDWR |
+	    O_NOCTTY | O_CLOEXEC);
+	if (tty_fd < 0)
 		return -3;
 	if (tcgetattr(tty_fd, &tty_orig) != 0) {
-		(void)close(tty_fd);
+		if (tty_fd != tty_kept)
+			(void)close(tty_fd);
 		tty_fd = -1;
 		return -3;
 	}
@@ -81,7 +96,8 @@ tty_read(const char *prompt, uint8_t *buf)
 	(void)!write(tty_fd, prompt, strlen(prompt));
 	n = read_line(tty_fd, buf);
 	passphrase_tty_restore();
-	(void)close(tty_fd);
+	if (tty_fd != tty_kept)
+		(void)close(tty_fd);
 	tty_fd = -1;
 	return n;
 }

@@ -17,9 +17,13 @@ enum pass_kind {
 	PASS_FD = 1
 };
 
+#define PASS_CURRENT	0	/* the passphrase that unlocks */
+#define PASS_NEW	1	/* a new one (key add, key passwd) */
+
 struct pass_src {
 	enum pass_kind	kind;
 	int		fd;		/* PASS_FD */
+	int		which;		/* PASS_CURRENT or PASS_NEW */
 };
 
 /*
@@ -34,6 +38,13 @@ struct pass_src {
  * printing why.  The caller releases it with secmem_free.
  */
 uint8_t *passphrase_read(const struct pass_src *, const char *, int, size_t *);
+
+/*
+ * passphrase_tty_keep(): open the controlling terminal now and keep it for
+ * later prompts (the keyholder does this before its sandbox forbids open).
+ * Returns the descriptor, or -1 when there is no terminal.
+ */
+int passphrase_tty_keep(void);
 
 /*
  * passphrase_tty_restore(): put the terminal back as it was if a prompt

@@ -211,6 +211,22 @@ clear_keys(int kfd, int doit)
 }
 
 int
+repo_prepare_dir(const char *path)
+{
+	if (mkdir(path, 0700) == 0) {
+		if (fsync_parent(path) != 0) {
+			errorx("cannot sync the directory holding %s: %s",
+			    path, strerror(errno));
+			return -1;
+		}
+	} else if (errno != EEXIST) {
+		errorx("cannot create %s: %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
 repo_create(const char *path, struct repo **rp)
 {
 	struct repo *r;
@@ -220,16 +236,8 @@ repo_create(const char *path, struct repo **rp)
 	*rp = NULL;
 	if ((r = repo_alloc(path)) == NULL)
 		fatal(EXIT_ERR, "out of memory");
-	if (mkdir(path, 0700) == 0) {
-		if (fsync_parent(path) != 0) {
-			errorx("cannot sync the directory holding %s: %s",
-			    path, strerror(errno));
-			goto fail;
-		}
-	} else if (errno != EEXIST) {
-		errorx("cannot create %s: %s", path, strerror(errno));
+	if (repo_prepare_dir(path) != 0)
 		goto fail;
-	}
 	if ((r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		errorx("cannot open %s: %s", path, strerror(errno));
 		goto fail;

@@ -52,6 +52,13 @@ struct repo {
 int repo_create(const char *, struct repo **)
     __attribute__((warn_unused_result));
 
+/*
+ * repo_prepare_dir(path): make the directory of a new repository if it
+ * does not exist, durably (its parent is synced).  Done before the worker's
+ * sandbox, which only lets it into the repository itself.  0, or -1.
+ */
+int repo_prepare_dir(const char *) __attribute__((warn_unused_result));
+
 /* repo_commit_init(r): write config (sealed) and then the header. */
 int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
 

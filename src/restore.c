@@ -250,6 +250,10 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 	/* Link the very file we opened, not whatever a path names now. */
 	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
 	r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	/* --overwrite: replace the entry (never a directory), link again. */
+	if (r != 0 && errno == EEXIST && s->o->overwrite &&
+	    unlinkat(dirfd, name, 0) == 0)
+		r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
 	(void)close(src);
 	if (r == 0)
 		s->st->links++;
@@ -458,7 +462,7 @@ static void
 finish(struct rs *s)
 {
 	struct deferred *d;
-	char name[NODE_NAME_MAX + 1];
+	char name[NODE_NAME_MAX + 1], shownpath[1024];
 	size_t i, nf;
 	int fd;
 
@@ -469,14 +473,17 @@ finish(struct rs *s)
 		s->pathlen = 0;
 		if (s->path != NULL)
 			s->path[0] = '\0';
+		/* The symlink's own path, for messages. */
+		(void)snprintf(shownpath, sizeof(shownpath), "%s%s%s", d->dir,
+		    d->dir[0] ? "/" : "", name);
 		if ((fd = open_rel(s, d->dir)) < 0) {
-			alertx("%s/%s: parent directory gone: %s",
-			    shown(d->dir), shown(name), strerror(errno));
+			alertx("%s: parent directory gone: %s",
+			    shown(shownpath), strerror(errno));
 			s->st->failed++;
 			continue;
 		}
 		if (make_special(s, fd, name, &d->n) != 0) {
-			alertx("%s/%s: %s", shown(d->dir), shown(name),
+			alertx("%s: %s", shown(shownpath),
 			    errno == EEXIST ? "exists; not overwritten (use "
 			    "--overwrite)" : strerror(errno));
 			if (errno == EEXIST)

@@ -2,6 +2,8 @@
  * tacit.c: main.  Hardens the process before anything else, then parses the
  * command line and hands off to one command.
  */
+#include <sys/prctl.h>
+
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -15,6 +17,10 @@
 
 #include "cmd.h"
 #include "harden.h"
+#include "ipc.h"
+#include "keyholder.h"
+#include "worker.h"
+#include "kh_priv.h"
 #include "log.h"
 #include "passphrase.h"
 #include "secmem.h"
@@ -49,6 +55,7 @@ static const char usage_text[] =
 "  --compression LEVEL       init: zstd level 1..19 for this repository (3)\n"
 "  --lock-wait SECONDS       wait this long for the repository lock\n"
 "  --json                    machine-readable output where supported\n"
+"  --allow-no-landlock       run on a kernel without Landlock (seccomp only)\n"
 "backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
 "        --tag T, -n/--dry-run, --force (reread all), --parent SNAP\n"
 "restore: -t/--target DIR, --include PATH, --overwrite\n"
@@ -98,7 +105,7 @@ enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
-	OPT_COMPRESSION
+	OPT_COMPRESSION, OPT_NOLANDLOCK
 };
 
 static const struct option longopts[] = {
@@ -121,6 +128,7 @@ static const struct option longopts[] = {
 	{ "include",		required_argument,	NULL, OPT_INCLUDE },
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
+	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -145,6 +153,8 @@ parse(int argc, char **argv, struct opts *o)
 
 	memset(o, 0, sizeof(*o));
 	o->pass.kind = o->newpass.kind = PASS_TTY;
+	o->pass.which = PASS_CURRENT;
+	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "r:qvhxnt:", longopts, NULL)) !=
@@ -212,6 +222,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_OVERWRITE:
 			o->overwrite = 1;
 			break;
+		case OPT_NOLANDLOCK:
+			o->allow_no_landlock = 1;
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -268,6 +281,7 @@ main(int argc, char **argv)
 	struct opts o;
 	const char *cmd;
 	size_t i;
+	int worker = 0;
 
 	/* Before any secret can exist: no core dumps, no ptrace, umask 077. */
 	if (harden_process() != 0)
@@ -276,6 +290,16 @@ main(int argc, char **argv)
 	catch_signals();
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");
+	/* "-x worker": we are the worker the keyholder started (fd 3). */
+	if (argc >= 3 && strcmp(argv[1], "-x") == 0 &&
+	    strcmp(argv[2], "worker") == 0) {
+		worker = 1;
+		kh_remote_fd = IPC_WORKER_FD;
+		(void)prctl(PR_SET_NAME, "tacit-worker", 0, 0, 0);
+		argv[2] = argv[0];
+		argv += 2;
+		argc -= 2;
+	}
 	if (argc < 2)
 		usage(NULL);
 	cmd = argv[1];
@@ -294,7 +318,11 @@ main(int argc, char **argv)
 			continue;
 		if (o.repo == NULL)
 			usage("no repository: give -r DIR");
-		return commands[i].fn(&o);
+		if (worker)
+			return worker_run(commands[i].fn, &o);
+		/* The keyholder: start the worker, then serve it. */
+		return keyholder_run(argc, argv, &o, commands[i].fn ==
+		    cmd_init || commands[i].fn == cmd_key);
 	}
 	errorx("unknown command '%s'", cmd);
 	usage(NULL);

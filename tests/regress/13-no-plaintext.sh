@@ -16,7 +16,7 @@ setfattr -n user.xattrname_UNIQUE_654 -v xattrvalue_UNIQUE_456 \
 yes MARKER_UNIQUE_789 | head -n 1000 >"$S/markers"
 ln -s linktarget_UNIQUE_000 "$S/link"
 
-# newpacks BEFORE: pack files not listed in the file BEFORE, with sizes.
+# listpacks: every pack file, sorted (before/after lists tell runs apart).
 listpacks() { find "$R/packs" -type f 2>/dev/null | sort; }
 listpacks >"$T/p0"
 tp backup -r "$R" "$S" --tag tagvalue_UNIQUE_111 >"$T/b1.out" 2>&1 ||

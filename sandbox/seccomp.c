@@ -1,0 +1,348 @@
+/*
+ * seccomp.c: the system-call policies of the two roles, as tables.
+ *
+ * Order in each table: soft denies (an errno libc handles), then allows,
+ * one per line, with the reason where it is not obvious.  Everything not
+ * listed kills the whole process (SCMP_ACT_KILL_PROCESS), as does a call
+ * from another architecture (the x32 and i386 entry points).  Argument
+ * checks pin flags that seccomp can see; paths are Landlock's job.
+ *
+ * SANDBOX_TRAP (test builds only, never release): the default action
+ * becomes SIGSYS to a handler that names the call, for debugging.
+ */
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+
+#include <errno.h>
+#include <pthread.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <string.h>
+
+#include <seccomp.h>
+
+#include "log.h"
+#include "sandbox.h"
+
+enum arg {
+	A_NONE,		/* no argument check */
+	A_FD,		/* arg 0 is one of the allowed descriptors */
+	A_NOEXEC,	/* arg 2 (prot) has no PROT_EXEC */
+	A_THREAD,	/* arg 0 (clone flags) has CLONE_THREAD */
+	A_TTYIOCTL,	/* arg 1 is a terminal get/set request */
+	A_EMPTYPATH,	/* arg 3 (flags) is AT_EMPTY_PATH: fstat */
+	A_RDONLY,	/* openat arg 2: no write access, no create */
+	A_GETONLY,	/* prlimit64 arg 2 (new limit) is NULL: read only */
+};
+
+struct rule {
+	int		 nr;
+	int		 action;	/* SCMP_ACT_ALLOW, or an errno to return */
+	enum arg	 arg;
+};
+
+#define ALLOW(name, arg)	{ SCMP_SYS(name), -1, arg }
+#define DENY(name, err)		{ SCMP_SYS(name), err, A_NONE }
+
+/* The keyholder after unlock: its socket, memory, time, exit. */
+static const struct rule keyholder_rules[] = {
+	/* glibc tries clone3 first and falls back to clone on ENOSYS. */
+	DENY(clone3, ENOSYS),
+	ALLOW(read, A_FD),		/* socket, passphrase fd, terminal */
+	ALLOW(write, A_FD),		/* socket, stdout, stderr, terminal */
+	ALLOW(writev, A_FD),		/* ipc_send */
+	ALLOW(close, A_NONE),
+	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
+	ALLOW(ioctl, A_TTYIOCTL),	/* echo off for a new passphrase */
+	ALLOW(brk, A_NONE),
+	ALLOW(mmap, A_NOEXEC),
+	ALLOW(munmap, A_NONE),
+	ALLOW(mremap, A_NONE),
+	ALLOW(mprotect, A_NOEXEC),	/* sodium_mprotect_* on key memory */
+	ALLOW(madvise, A_NONE),		/* MADV_DONTDUMP, DONTNEED */
+	ALLOW(mlock, A_NONE),		/* secret memory */
+	ALLOW(munlock, A_NONE),
+	ALLOW(prlimit64, A_GETONLY),	/* RLIMIT_MEMLOCK for the mlock warning */
+	ALLOW(getrandom, A_NONE),
+	ALLOW(clock_gettime, A_NONE),
+	ALLOW(futex, A_NONE),
+	ALLOW(rt_sigprocmask, A_NONE),
+	ALLOW(rt_sigreturn, A_NONE),
+	ALLOW(getpid, A_NONE),		/* abort() */
+	ALLOW(gettid, A_NONE),
+	ALLOW(tgkill, A_NONE),
+	ALLOW(wait4, A_NONE),		/* collect the worker's exit status */
+	ALLOW(exit, A_NONE),
+	ALLOW(exit_group, A_NONE),
+};
+
+/* Extra for init and key commands: Argon2id threads for a new slot. */
+static const struct rule keyholder_keycmd_rules[] = {
+	ALLOW(clone, A_THREAD),		/* threads only: never a new process */
+	ALLOW(set_robust_list, A_NONE),
+	ALLOW(rseq, A_NONE),
+	ALLOW(sched_yield, A_NONE),
+	/* glibc installs its thread-cancel handler at the first thread. */
+	ALLOW(rt_sigaction, A_NONE),
+};
+
+/* The worker: files (paths confined by Landlock), memory, time, exit. */
+static const struct rule worker_rules[] = {
+	DENY(clone3, ENOSYS),
+	/* glibc's NSS may try nscd's socket for user names: refuse it. */
+	DENY(socket, EACCES),
+	ALLOW(read, A_NONE),
+	ALLOW(write, A_NONE),
+	ALLOW(writev, A_NONE),
+	ALLOW(pread64, A_NONE),
+	ALLOW(lseek, A_NONE),
+	ALLOW(close, A_NONE),
+	ALLOW(dup, A_NONE),		/* fdopendir on a copy */
+	ALLOW(fcntl, A_NONE),
+	ALLOW(flock, A_NONE),		/* the repository lock */
+	ALLOW(newfstatat, A_NONE),
+	ALLOW(statx, A_NONE),
+	ALLOW(getdents64, A_NONE),
+	ALLOW(readlinkat, A_NONE),	/* symlink targets */
+	ALLOW(readlink, A_NONE),
+	ALLOW(faccessat, A_NONE),
+	ALLOW(faccessat2, A_NONE),
+	ALLOW(flistxattr, A_NONE),
+	ALLOW(fgetxattr, A_NONE),
+	ALLOW(llistxattr, A_NONE),	/* symlinks, via /proc/self/fd */
+	ALLOW(lgetxattr, A_NONE),
+	ALLOW(listxattr, A_NONE),
+	ALLOW(getxattr, A_NONE),
+	ALLOW(ioctl, A_TTYIOCTL),	/* isatty() for the progress line */
+	ALLOW(sysinfo, A_NONE),		/* glibc qsort sizes its buffer */
+	ALLOW(uname, A_NONE),
+	ALLOW(getuid, A_NONE),
+	ALLOW(geteuid, A_NONE),
+	ALLOW(getgid, A_NONE),
+	ALLOW(getegid, A_NONE),
+	ALLOW(brk, A_NONE),
+	ALLOW(mmap, A_NOEXEC),
+	ALLOW(munmap, A_NONE),
+	ALLOW(mremap, A_NONE),
+	ALLOW(mprotect, A_NOEXEC),
+	ALLOW(madvise, A_NONE),
+	ALLOW(mlock, A_NONE),		/* the chunker key's locked memory */
+	ALLOW(munlock, A_NONE),
+	ALLOW(prlimit64, A_GETONLY),	/* RLIMIT_MEMLOCK for the warning */
+	ALLOW(getrandom, A_NONE),
+	ALLOW(clock_gettime, A_NONE),
+	ALLOW(clock_nanosleep, A_NONE),	/* --lock-wait */
+	ALLOW(nanosleep, A_NONE),
+	ALLOW(futex, A_NONE),
+	ALLOW(rt_sigprocmask, A_NONE),
+	ALLOW(rt_sigreturn, A_NONE),
+	ALLOW(getpid, A_NONE),
+	ALLOW(gettid, A_NONE),
+	ALLOW(tgkill, A_NONE),
+	ALLOW(exit, A_NONE),
+	ALLOW(exit_group, A_NONE),
+};
+
+/* Reading only (snapshots, ls): opens may not write or create. */
+static const struct rule worker_read_rules[] = {
+	ALLOW(openat, A_RDONLY),
+};
+
+/* Writing the repository (init, key, backup). */
+static const struct rule worker_repo_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	ALLOW(mkdir, A_NONE),		/* init: the repository itself */
+	ALLOW(mkdirat, A_NONE),
+	ALLOW(renameat2, A_NONE),	/* RENAME_NOREPLACE */
+	ALLOW(renameat, A_NONE),	/* its fallback on old FAT drivers */
+	ALLOW(unlinkat, A_NONE),	/* temporaries, replaced key slots */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fdatasync, A_NONE),
+};
+
+/* Restoring into the target. */
+static const struct rule worker_restore_rules[] = {
+	/* openat2's flags are in a struct seccomp cannot read; Landlock. */
+	ALLOW(openat, A_NONE),
+	ALLOW(openat2, A_NONE),
+	ALLOW(mkdir, A_NONE),		/* the target itself */
+	ALLOW(mkdirat, A_NONE),
+	ALLOW(mknodat, A_NONE),		/* FIFOs, devices (as root) */
+	ALLOW(symlinkat, A_NONE),
+	ALLOW(linkat, A_NONE),		/* hard links */
+	ALLOW(unlinkat, A_NONE),	/* --overwrite */
+	ALLOW(pwrite64, A_NONE),
+	ALLOW(ftruncate, A_NONE),	/* holes at the end of sparse files */
+	ALLOW(fchmod, A_NONE),
+	ALLOW(fchmodat, A_NONE),
+	ALLOW(chmod, A_NONE),		/* special files, via /proc/self/fd */
+	ALLOW(fchown, A_NONE),
+	ALLOW(fchownat, A_NONE),
+	ALLOW(utimensat, A_NONE),
+	ALLOW(fsetxattr, A_NONE),
+	ALLOW(lsetxattr, A_NONE),
+	ALLOW(setxattr, A_NONE),
+	ALLOW(fsync, A_NONE),
+};
+
+static void
+add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
+{
+	uint32_t act = r->action < 0 ? SCMP_ACT_ALLOW :
+	    SCMP_ACT_ERRNO((uint32_t)r->action);
+	int rc = 0, i;
+
+	switch (r->arg) {
+	case A_NONE:
+		rc = seccomp_rule_add(ctx, act, r->nr, 0);
+		break;
+	case A_FD:
+		for (i = 0; i < nfds && rc == 0; i++)
+			if (fds[i] >= 0)
+				rc = seccomp_rule_add(ctx, act, r->nr, 1,
+				    SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)fds[i]));
+		break;
+	case A_NOEXEC:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+		break;
+	case A_THREAD:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		break;
+	case A_TTYIOCTL:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A1_32(SCMP_CMP_EQ, TCGETS));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, act, r->nr, 1,
+			    SCMP_A1_32(SCMP_CMP_EQ, TCSETSF));
+		if (rc == 0)
+			rc = seccomp_rule_add(ctx, act, r->nr, 1,
+			    SCMP_A1_32(SCMP_CMP_EQ, TIOCGWINSZ));
+		break;
+	case A_EMPTYPATH:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A3_32(SCMP_CMP_EQ, AT_EMPTY_PATH));
+		break;
+	case A_GETONLY:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A2_64(SCMP_CMP_EQ, 0));
+		break;
+	case A_RDONLY:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT |
+		    O_TRUNC | O_APPEND, O_RDONLY));
+		break;
+	}
+	if (rc < 0)
+		fatal(EXIT_ERR, "seccomp rule for system call %d: %s", r->nr,
+		    strerror(-rc));
+}
+
+#define NRULES(t)	(sizeof(t) / sizeof((t)[0]))
+
+static scmp_filter_ctx
+start(void)
+{
+	scmp_filter_ctx ctx;
+	uint32_t def = SCMP_ACT_KILL_PROCESS;
+
+#ifdef SANDBOX_TRAP
+	def = SCMP_ACT_TRAP;
+#endif
+	if ((ctx = seccomp_init(def)) == NULL)
+		fatal(EXIT_ERR, "seccomp_init failed");
+	if (seccomp_attr_set(ctx, SCMP_FLTATR_ACT_BADARCH,
+	    SCMP_ACT_KILL_PROCESS) != 0 ||
+	    seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1) != 0)
+		fatal(EXIT_ERR, "seccomp attributes");
+	return ctx;
+}
+
+static void
+load(scmp_filter_ctx ctx)
+{
+	int rc = seccomp_load(ctx);
+
+	seccomp_release(ctx);
+	if (rc < 0)
+		fatal(EXIT_ERR, "cannot load the seccomp filter: %s",
+		    strerror(-rc));
+}
+
+/*
+ * libargon2's threads end with pthread_exit, and glibc loads libgcc_s the
+ * first time a thread exits that way (an open and an executable mmap that
+ * the filter forbids).  One thread ending the same way before the filter
+ * loads it while that is still allowed.
+ */
+static void *
+warm_exit(void *arg)
+{
+	pthread_exit(arg);
+}
+
+static void
+warm_threads(void)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, warm_exit, NULL) == 0)
+		(void)pthread_join(t, NULL);
+}
+
+void
+sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
+{
+#ifdef SANDBOX_OFF
+	(void)sock; (void)keycmd; (void)passfd; (void)newpassfd; (void)ttyfd;
+	return;
+#endif
+	int rfds[4] = { sock, passfd, newpassfd, ttyfd };
+	int wfds[4] = { sock, 1, 2, ttyfd };
+	scmp_filter_ctx ctx;
+	size_t i;
+
+	if (keycmd)
+		warm_threads();
+	ctx = start();
+	for (i = 0; i < NRULES(keyholder_rules); i++) {
+		const struct rule *r = &keyholder_rules[i];
+
+		if (r->nr == SCMP_SYS(read))
+			add(ctx, r, rfds, 4);
+		else
+			add(ctx, r, wfds, 4);
+	}
+	if (keycmd)
+		for (i = 0; i < NRULES(keyholder_keycmd_rules); i++)
+			add(ctx, &keyholder_keycmd_rules[i], NULL, 0);
+	load(ctx);
+}
+
+void
+sandbox_worker_seccomp(enum sandbox_role role)
+{
+	scmp_filter_ctx ctx;
+	size_t i;
+
+	ctx = start();
+	for (i = 0; i < NRULES(worker_rules); i++)
+		add(ctx, &worker_rules[i], NULL, 0);
+	switch (role) {
+	case SBX_READ:
+		for (i = 0; i < NRULES(worker_read_rules); i++)
+			add(ctx, &worker_read_rules[i], NULL, 0);
+		break;
+	case SBX_REPO:
+		for (i = 0; i < NRULES(worker_repo_rules); i++)
+			add(ctx, &worker_repo_rules[i], NULL, 0);
+		break;
+	case SBX_RESTORE:
+		for (i = 0; i < NRULES(worker_restore_rules); i++)
+			add(ctx, &worker_restore_rules[i], NULL, 0);
+		break;
+	}
+	load(ctx);
+}

@@ -1,0 +1,432 @@
+/*
+ * keyholder.c: the keyholder role.  The parent process: it starts the
+ * worker before any secret exists, reads the passphrase, unwraps the master
+ * key, and then only answers typed requests on the socket.  It never parses
+ * file data, trees, packs or zstd frames.
+ *
+ * The dispatch table below is the state machine: a request must be
+ * permitted in the current state (locked or unlocked), ONCE requests are
+ * permitted a single time, and anything else (unknown type, wrong state,
+ * wrong sequence number, a malformed payload) ends the keyholder, which
+ * wipes its keys on the way out.
+ */
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "keyholder.h"
+#include "kh.h"
+#include "log.h"
+#include "passphrase.h"
+#include "sandbox.h"
+#include "secmem.h"
+
+#define S_LOCKED	0x1	/* permitted before the unlock */
+#define S_OPEN		0x2	/* permitted after it */
+#define F_ONCE		0x4	/* permitted once */
+#define F_KEYCMD	0x8	/* only for init and key commands */
+
+struct khs {
+	int		 fd;
+	const struct opts *o;
+	int		 keycmd;	/* this run manages key slots */
+	struct kh	*kh;
+	int		 state;		/* S_LOCKED or S_OPEN */
+	uint32_t	 seq;
+	int		 ttyfd;		/* kept for prompts after the sandbox */
+	char		 prompt[512];
+};
+
+typedef int handler_fn(struct khs *, struct rbuf *, struct dbuf *);
+
+static struct khs *live;
+
+/* fatal() path: wipe the keys. */
+static void
+cleanup(void)
+{
+	if (live != NULL) {
+		kh_free(live->kh);
+		live->kh = NULL;
+	}
+}
+
+static void
+bad(const char *what)
+{
+	fatal(EXIT_ERR, "keyholder: malformed %s request from the worker; "
+	    "stopping", what);
+}
+
+static int
+h_unlock(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	struct kh_slotfile slots[64];
+	uint8_t rid[ENV_REPOID_BYTES];
+	uint32_t n, i, len;
+	size_t which = 0;
+	int st;
+
+	if (rbuf_get_bytes(r, rid, sizeof(rid)) != 0 ||
+	    rbuf_get_u32(r, &n) != 0 || n == 0 || n > 64)
+		bad("unlock");
+	for (i = 0; i < n; i++)
+		if (rbuf_get_bytes(r, slots[i].id, SLOT_ID_BYTES) != 0 ||
+		    rbuf_get_u32(r, &len) != 0 || len > SLOT_FILE_MAX ||
+		    rbuf_get_ref(r, &slots[i].bytes, len) != 0)
+			bad("unlock");
+		else
+			slots[i].len = len;
+	if (rbuf_end(r) != 0)
+		bad("unlock");
+	if ((k->kh = kh_new(rid)) == NULL)
+		fatal(EXIT_ERR, "keyholder: out of memory");
+	(void)snprintf(k->prompt, sizeof(k->prompt),
+	    "Passphrase for repository %s: ", k->o->repo);
+	st = kh_unlock(k->kh, &k->o->pass, k->prompt, slots, n, &which);
+	if (st == KH_OK)
+		k->state = S_OPEN;
+	else {
+		kh_free(k->kh);
+		k->kh = NULL;
+	}
+	dbuf_put_u32(a, (uint32_t)st);
+	dbuf_put_u32(a, (uint32_t)which);
+	return 0;
+}
+
+static int
+h_generate(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	uint8_t rid[ENV_REPOID_BYTES];
+
+	if (rbuf_get_bytes(r, rid, sizeof(rid)) != 0 || rbuf_end(r) != 0)
+		bad("generate");
+	if ((k->kh = kh_new(rid)) == NULL || kh_generate(k->kh) != 0)
+		fatal(EXIT_ERR, "keyholder: cannot make a master key");
+	k->state = S_OPEN;
+	dbuf_put_u32(a, KH_OK);
+	return 0;
+}
+
+static int
+h_slot_new(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	uint8_t id[SLOT_ID_BYTES], slot[SLOT_FILE_MAX];
+	uint32_t which, kind;
+	size_t len;
+	int st;
+
+	if (rbuf_get_u32(r, &which) != 0 || which > PASS_NEW ||
+	    rbuf_get_u32(r, &kind) != 0 || rbuf_end(r) != 0 ||
+	    (kind != SLOT_KIND_PASSPHRASE && kind != SLOT_KIND_RECOVERY))
+		bad("new slot");
+	(void)snprintf(k->prompt, sizeof(k->prompt),
+	    "New passphrase for repository %s: ", k->o->repo);
+	st = kh_slot_new(k->kh, which == PASS_NEW ? &k->o->newpass :
+	    &k->o->pass, k->prompt, &k->o->kdf, kind, id, slot, sizeof(slot),
+	    &len);
+	dbuf_put_u32(a, (uint32_t)st);
+	if (st == KH_OK) {
+		dbuf_put_bytes(a, id, sizeof(id));
+		dbuf_put_u32(a, (uint32_t)len);
+		dbuf_put_bytes(a, slot, len);
+	}
+	return 0;
+}
+
+static int
+h_recovery(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	if (rbuf_end(r) != 0)
+		bad("recovery");
+	dbuf_put_u32(a, (uint32_t)kh_recovery_show(k->kh, STDOUT_FILENO));
+	return 0;
+}
+
+static int
+h_slot_info(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	struct kh_slotfile f;
+	struct kh_slotinfo info;
+	size_t n;
+
+	if (rbuf_get_bytes(r, f.id, SLOT_ID_BYTES) != 0 ||
+	    (n = rbuf_left(r)) > SLOT_FILE_MAX ||
+	    rbuf_get_ref(r, &f.bytes, n) != 0)
+		bad("slot info");
+	f.len = n;
+	if (kh_slot_info(k->kh, &f, &info) != 0) {
+		dbuf_put_u32(a, (uint32_t)-1);
+		return 0;
+	}
+	dbuf_put_u32(a, 0);
+	dbuf_put_u32(a, info.kind);
+	dbuf_put_u64(a, info.created);
+	dbuf_put_u32(a, info.kdf.t_cost);
+	dbuf_put_u32(a, info.kdf.m_kib);
+	dbuf_put_u32(a, info.kdf.lanes);
+	return 0;
+}
+
+/* Seal or open: u32 type | id[32] | bytes. */
+static int
+transform(struct khs *k, struct rbuf *r, struct dbuf *a, int seal)
+{
+	const uint8_t *id, *in;
+	uint32_t type;
+	size_t n, cap, outlen;
+	uint8_t *out;
+	int st;
+
+	if (rbuf_get_u32(r, &type) != 0 || type == 0 || type >= OBJ__MAX ||
+	    type == OBJ_SLOTMETA || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0)
+		bad(seal ? "seal" : "open");
+	n = rbuf_left(r);
+	if (rbuf_get_ref(r, &in, n) != 0 || (seal && n > ENV_PLAIN_MAX))
+		bad(seal ? "seal" : "open");
+	cap = seal ? envelope_sealed_len(type, n) : n;
+	if ((out = malloc(cap ? cap : 1)) == NULL)
+		fatal(EXIT_ERR, "keyholder: out of memory");
+	st = seal ? kh_seal(k->kh, type, id, in, n, out, cap, &outlen) :
+	    kh_open(k->kh, type, id, in, n, out, cap, &outlen);
+	dbuf_put_u32(a, (uint32_t)st);
+	if (st == 0)
+		dbuf_put_bytes(a, out, outlen);
+	free(out);
+	return 0;
+}
+
+static int
+h_seal(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	return transform(k, r, a, 1);
+}
+
+static int
+h_open(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	return transform(k, r, a, 0);
+}
+
+static int
+h_id(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	uint8_t id[KH_ID_BYTES];
+	const uint8_t *p;
+	size_t n = rbuf_left(r);
+
+	if (rbuf_get_ref(r, &p, n) != 0)
+		bad("id");
+	if (kh_id(k->kh, p, n, id) != 0)
+		fatal(EXIT_ERR, "keyholder: id failed");
+	dbuf_put_u32(a, 0);
+	dbuf_put_bytes(a, id, sizeof(id));
+	return 0;
+}
+
+static int
+h_chunker(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	uint8_t *key;
+
+	if (rbuf_end(r) != 0)
+		bad("chunker key");
+	if ((key = secmem_alloc(ENV_KEY_BYTES)) == NULL ||
+	    kh_chunker_key(k->kh, key) != 0)
+		fatal(EXIT_ERR, "keyholder: chunker key");
+	dbuf_put_u32(a, 0);
+	dbuf_put_bytes(a, key, ENV_KEY_BYTES);
+	secmem_free(key);
+	return 0;
+}
+
+static struct {
+	uint32_t	 type;
+	int		 flags;
+	handler_fn	*fn;
+} table[] = {
+	{ KH_REQ_UNLOCK,	S_LOCKED | F_ONCE,		h_unlock },
+	{ KH_REQ_GENERATE,	S_LOCKED | F_ONCE | F_KEYCMD,	h_generate },
+	{ KH_REQ_SLOT_NEW,	S_OPEN | F_KEYCMD,		h_slot_new },
+	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD,		h_recovery },
+	{ KH_REQ_SLOT_INFO,	S_OPEN,				h_slot_info },
+	{ KH_REQ_SEAL,		S_OPEN,				h_seal },
+	{ KH_REQ_OPEN,		S_OPEN,				h_open },
+	{ KH_REQ_ID,		S_OPEN,				h_id },
+	/* The one key the worker may hold; once per run. */
+	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
+};
+
+/* Answer one request; fatal on anything the table does not permit. */
+static void
+dispatch(struct khs *k, struct ipc_msg *m)
+{
+	struct dbuf a;
+	struct rbuf r;
+	size_t i;
+	int was = k->state;
+
+	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
+		if (table[i].type == m->type)
+			break;
+	if (i == sizeof(table) / sizeof(table[0]) || (m->type & 1))
+		fatal(EXIT_ERR, "keyholder: unknown request %u", m->type);
+	if (!(table[i].flags & k->state) ||
+	    ((table[i].flags & F_KEYCMD) && !k->keycmd))
+		fatal(EXIT_ERR, "keyholder: request %u not permitted now",
+		    m->type);
+	if (m->seq != k->seq + 1)
+		fatal(EXIT_ERR, "keyholder: request out of sequence");
+	k->seq = m->seq;
+	if (table[i].flags & F_ONCE)
+		table[i].flags &= ~(S_LOCKED | S_OPEN);
+	/* Unlock and generate are alternatives: either one closes both. */
+	if (m->type == KH_REQ_UNLOCK || m->type == KH_REQ_GENERATE) {
+		table[0].flags &= ~S_LOCKED;
+		table[1].flags &= ~S_LOCKED;
+	}
+	rbuf_init(&r, m->p, m->len);
+	dbuf_init(&a, IPC_FRAME_MAX);
+	(void)table[i].fn(k, &r, &a);
+	if (a.err)
+		fatal(EXIT_ERR, "keyholder: out of memory");
+	if (ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0) != 0)
+		fatal(EXIT_ERR, "keyholder: the worker is gone (%s)",
+		    strerror(errno));
+	dbuf_free(&a);
+	/* The passphrase is gone and the keys are derived: close the box. */
+	if (was == S_LOCKED && k->state == S_OPEN)
+		sandbox_keyholder(k->fd, k->keycmd,
+		    k->o->pass.kind == PASS_FD ? k->o->pass.fd : -1,
+		    k->o->newpass.kind == PASS_FD ? k->o->newpass.fd : -1,
+		    k->ttyfd);
+}
+
+int
+keyholder_serve(int fd, const struct opts *o, int keycmd)
+{
+	struct ipc_msg m;
+	struct khs k;
+	int r;
+
+	memset(&k, 0, sizeof(k));
+	k.fd = fd;
+	k.o = o;
+	k.keycmd = keycmd;
+	k.state = S_LOCKED;
+	k.ttyfd = -1;
+	if (o->pass.kind == PASS_TTY || (keycmd && o->newpass.kind == PASS_TTY))
+		k.ttyfd = passphrase_tty_keep();
+	live = &k;
+	log_set_cleanup(cleanup);
+	for (;;) {
+		if ((r = ipc_recv(fd, &m)) == 1)
+			break;		/* the worker finished */
+		if (r != 0)
+			fatal(EXIT_ERR, "keyholder: bad message from the "
+			    "worker (%s)", strerror(errno));
+		dispatch(&k, &m);
+		ipc_msg_free(&m);
+	}
+	kh_free(k.kh);
+	k.kh = NULL;
+	live = NULL;
+	return 0;
+}
+
+/* Environment the worker may see: nothing secret, nothing it needs not. */
+static char **
+worker_env(void)
+{
+	static const char *const keep[] = { "TZ", "ASAN_OPTIONS",
+	    "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	static char *env[8];
+	size_t i, n = 0;
+	const char *v;
+
+	for (i = 0; i < sizeof(keep) / sizeof(keep[0]); i++)
+		if ((v = getenv(keep[i])) != NULL)
+			env[n++] = (char *)(uintptr_t)(v - strlen(keep[i]) - 1);
+	env[n] = NULL;
+	return env;
+}
+
+/* In the child: fds, then exec.  Never returns. */
+static void __attribute__((noreturn))
+exec_worker(int sock, int argc, char **argv, const struct opts *o)
+{
+	char **args;
+	int i, null;
+
+	/* The socket becomes fd 3 (dup2 clears close-on-exec). */
+	if (sock == IPC_WORKER_FD) {
+		if (fcntl(sock, F_SETFD, 0) != 0)
+			_exit(EXIT_ERR);
+	} else if (dup2(sock, IPC_WORKER_FD) != IPC_WORKER_FD)
+		_exit(EXIT_ERR);
+	/* A passphrase descriptor among 0-2 is the keyholder's alone. */
+	if ((null = open("/dev/null", O_RDWR)) < 0)
+		_exit(EXIT_ERR);
+	if (o->pass.kind == PASS_FD && o->pass.fd <= 2)
+		(void)dup2(null, o->pass.fd);
+	if (o->newpass.kind == PASS_FD && o->newpass.fd <= 2)
+		(void)dup2(null, o->newpass.fd);
+	if (close_range(IPC_WORKER_FD + 1, ~0U, 0) != 0)
+		for (i = IPC_WORKER_FD + 1; i < 1024; i++)
+			(void)close(i);
+	if ((args = calloc((size_t)argc + 3, sizeof(*args))) == NULL)
+		_exit(EXIT_ERR);
+	args[0] = argv[0];
+	args[1] = (char *)(uintptr_t)"-x";
+	args[2] = (char *)(uintptr_t)"worker";
+	for (i = 1; i < argc; i++)
+		args[i + 2] = argv[i];
+	execve("/proc/self/exe", args, worker_env());
+	errorx("cannot start the worker: %s", strerror(errno));
+	_exit(EXIT_ERR);
+}
+
+int
+keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
+{
+	int sv[2], status;
+	pid_t pid;
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		fatal(EXIT_ERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		(void)close(sv[0]);
+		exec_worker(sv[1], argc, argv, o);
+	}
+	(void)close(sv[1]);
+	(void)keyholder_serve(sv[0], o, keycmd);
+	(void)close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WTERMSIG(status) == SIGPIPE)
+		return 128 + SIGPIPE;	/* its reader went away: quietly */
+	if (WTERMSIG(status) == SIGSYS)
+		errorx("the worker broke its sandbox (SIGSYS: a forbidden "
+		    "system call) and was killed");
+	else
+		errorx("the worker was killed by signal %d; nothing was "
+		    "committed after that point", WTERMSIG(status));
+	return EXIT_ERR;
+}

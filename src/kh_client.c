@@ -1,0 +1,230 @@
+/*
+ * kh_client.c: the worker's side of the keyholder interface.  Each call is
+ * one request and one answer on the socket; anything unexpected (a closed
+ * socket, a wrong answer type or sequence number, a short or long answer)
+ * ends the worker, since the keyholder would never send it.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include <sodium.h>
+
+#include "buf.h"
+#include "ipc.h"
+#include "kh_priv.h"
+#include "log.h"
+
+/* One round trip; the answer's payload is left in ${ans}. */
+static void
+call(struct kh *kh, uint32_t type, const void *a, size_t alen, const void *b,
+    size_t blen, struct ipc_msg *ans)
+{
+	uint32_t seq = ++kh->seq;
+	int r;
+
+	if (ipc_send(kh->fd, type, seq, a, alen, b, blen) != 0)
+		fatal(EXIT_ERR, "keyholder gone (%s); nothing was changed "
+		    "after this point", strerror(errno));
+	if ((r = ipc_recv(kh->fd, ans)) != 0)
+		fatal(EXIT_ERR, "keyholder gone (%s); nothing was changed "
+		    "after this point", r == 1 ? "it closed the channel" :
+		    strerror(errno));
+	if (ans->type != type + 1 || ans->seq != seq)
+		fatal(EXIT_ERR, "keyholder protocol violation (answer %u/%u "
+		    "to request %u/%u)", ans->type, ans->seq, type, seq);
+}
+
+/* The leading u32 status of an answer. */
+static int
+status(struct ipc_msg *ans, struct rbuf *r)
+{
+	uint32_t st;
+
+	rbuf_init(r, ans->p, ans->len);
+	if (rbuf_get_u32(r, &st) != 0)
+		fatal(EXIT_ERR, "keyholder protocol violation (short answer)");
+	return (int)(int32_t)st;
+}
+
+static void
+done(struct ipc_msg *ans, struct rbuf *r)
+{
+	if (rbuf_end(r) != 0)
+		fatal(EXIT_ERR, "keyholder protocol violation (trailing bytes)");
+	ipc_msg_free(ans);
+}
+
+int
+khc_unlock(struct kh *kh, const struct kh_slotfile *slots, size_t n,
+    size_t *which)
+{
+	struct ipc_msg ans;
+	struct dbuf b;
+	struct rbuf r;
+	uint32_t w;
+	size_t i;
+	int st;
+
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_bytes(&b, kh->repo_id, ENV_REPOID_BYTES);
+	dbuf_put_u32(&b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		dbuf_put_bytes(&b, slots[i].id, SLOT_ID_BYTES);
+		dbuf_put_u32(&b, (uint32_t)slots[i].len);
+		dbuf_put_bytes(&b, slots[i].bytes, slots[i].len);
+	}
+	if (b.err)
+		fatal(EXIT_ERR, "out of memory");
+	call(kh, KH_REQ_UNLOCK, b.p, b.len, NULL, 0, &ans);
+	dbuf_free(&b);
+	st = status(&ans, &r);
+	if (rbuf_get_u32(&r, &w) != 0 || (st == KH_OK && w >= n))
+		fatal(EXIT_ERR, "keyholder protocol violation (unlock)");
+	done(&ans, &r);
+	*which = w;
+	return st;
+}
+
+int
+khc_generate(struct kh *kh)
+{
+	struct ipc_msg ans;
+	struct rbuf r;
+	int st;
+
+	call(kh, KH_REQ_GENERATE, kh->repo_id, ENV_REPOID_BYTES, NULL, 0, &ans);
+	st = status(&ans, &r);
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_slot_new(struct kh *kh, int which, uint32_t kind,
+    uint8_t id[SLOT_ID_BYTES], uint8_t *out, size_t cap, size_t *len)
+{
+	struct ipc_msg ans;
+	uint8_t req[8];
+	struct rbuf r;
+	uint32_t n;
+	int st;
+
+	le32enc(req, (uint32_t)which);
+	le32enc(req + 4, kind);
+	call(kh, KH_REQ_SLOT_NEW, req, sizeof(req), NULL, 0, &ans);
+	if ((st = status(&ans, &r)) == KH_OK) {
+		if (rbuf_get_bytes(&r, id, SLOT_ID_BYTES) != 0 ||
+		    rbuf_get_u32(&r, &n) != 0 || n > cap ||
+		    rbuf_get_bytes(&r, out, n) != 0)
+			fatal(EXIT_ERR, "keyholder protocol violation (slot)");
+		*len = n;
+	}
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_recovery_show(struct kh *kh)
+{
+	struct ipc_msg ans;
+	struct rbuf r;
+	int st;
+
+	call(kh, KH_REQ_RECOVERY, NULL, 0, NULL, 0, &ans);
+	st = status(&ans, &r);
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_slot_info(struct kh *kh, const struct kh_slotfile *f,
+    struct kh_slotinfo *info)
+{
+	struct ipc_msg ans;
+	struct rbuf r;
+	int st;
+
+	call(kh, KH_REQ_SLOT_INFO, f->id, SLOT_ID_BYTES, f->bytes, f->len,
+	    &ans);
+	if ((st = status(&ans, &r)) == 0 &&
+	    (rbuf_get_u32(&r, &info->kind) != 0 ||
+	    rbuf_get_u64(&r, &info->created) != 0 ||
+	    rbuf_get_u32(&r, &info->kdf.t_cost) != 0 ||
+	    rbuf_get_u32(&r, &info->kdf.m_kib) != 0 ||
+	    rbuf_get_u32(&r, &info->kdf.lanes) != 0))
+		fatal(EXIT_ERR, "keyholder protocol violation (slot info)");
+	done(&ans, &r);
+	return st;
+}
+
+/* Seal and open share a shape: type, id, bytes in; status, bytes out. */
+static int
+transform(struct kh *kh, uint32_t req, uint32_t type, const uint8_t *id,
+    const uint8_t *in, size_t inlen, uint8_t *out, size_t cap,
+    size_t *outlen)
+{
+	uint8_t hdr[4 + ENV_ID_BYTES];
+	struct ipc_msg ans;
+	struct rbuf r;
+	size_t n;
+	int st;
+
+	le32enc(hdr, type);
+	memcpy(hdr + 4, id, ENV_ID_BYTES);
+	call(kh, req, hdr, sizeof(hdr), in, inlen, &ans);
+	if ((st = status(&ans, &r)) == 0) {
+		n = rbuf_left(&r);
+		if (n > cap || rbuf_get_bytes(&r, out, n) != 0)
+			fatal(EXIT_ERR, "keyholder protocol violation "
+			    "(%zu bytes for a %zu-byte buffer)", n, cap);
+		*outlen = n;
+	}
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_seal(struct kh *kh, uint32_t type, const uint8_t *id, const uint8_t *pt,
+    size_t len, uint8_t *out, size_t cap, size_t *outlen)
+{
+	return transform(kh, KH_REQ_SEAL, type, id, pt, len, out, cap, outlen);
+}
+
+int
+khc_open(struct kh *kh, uint32_t type, const uint8_t *id, const uint8_t *in,
+    size_t inlen, uint8_t *out, size_t cap, size_t *outlen)
+{
+	return transform(kh, KH_REQ_OPEN, type, id, in, inlen, out, cap,
+	    outlen);
+}
+
+int
+khc_id(struct kh *kh, const uint8_t *data, size_t len, uint8_t *id)
+{
+	struct ipc_msg ans;
+	struct rbuf r;
+	int st;
+
+	call(kh, KH_REQ_ID, data, len, NULL, 0, &ans);
+	if ((st = status(&ans, &r)) == 0 &&
+	    rbuf_get_bytes(&r, id, KH_ID_BYTES) != 0)
+		fatal(EXIT_ERR, "keyholder protocol violation (id)");
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_chunker_key(struct kh *kh, uint8_t *key)
+{
+	struct ipc_msg ans;
+	struct rbuf r;
+	int st;
+
+	call(kh, KH_REQ_CHUNKER, NULL, 0, NULL, 0, &ans);
+	if ((st = status(&ans, &r)) == 0 &&
+	    rbuf_get_bytes(&r, key, ENV_KEY_BYTES) != 0)
+		fatal(EXIT_ERR, "keyholder protocol violation (chunker key)");
+	/* The key was in the answer buffer: wipe it before freeing. */
+	sodium_memzero(ans.p, ans.len);
+	done(&ans, &r);
+	return st;
+}

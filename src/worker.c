@@ -1,0 +1,72 @@
+/*
+ * worker.c: the worker role.  Started by the keyholder as a fresh exec of
+ * this binary; it holds no key but the chunker's, and it is confined before
+ * it reads a single byte of the repository or of the sources.
+ */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "repo.h"
+#include "sandbox.h"
+#include "worker.h"
+
+/* Paths every worker reads: user and group names, the time zone. */
+static const char *const common[] = { "/etc", "/usr/share/zoneinfo" };
+
+static enum sandbox_role
+role_of(int (*fn)(struct opts *))
+{
+	if (fn == cmd_restore)
+		return SBX_RESTORE;
+	if (fn == cmd_snapshots || fn == cmd_ls)
+		return SBX_READ;
+	return SBX_REPO;
+}
+
+int
+worker_run(int (*fn)(struct opts *), struct opts *o)
+{
+	enum sandbox_role role = role_of(fn);
+	struct sandbox_path *p;
+	size_t n = 0, i, cap = 4 + (size_t)o->argc;
+	int e;
+
+	/* What the sandbox must find in place: a new repository, a target. */
+	if (fn == cmd_init && repo_prepare_dir(o->repo) != 0)
+		return EXIT_ERR;
+	if (fn == cmd_restore && o->target != NULL &&
+	    mkdir(o->target, 0700) != 0 && errno != EEXIST) {
+		errorx("cannot create %s: %s", o->target, strerror(errno));
+		return EXIT_ERR;
+	}
+	if ((p = calloc(cap, sizeof(*p))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
+		p[n].path = common[i];
+		p[n++].access = SBX_R;
+	}
+	p[n].path = o->repo;
+	p[n++].access = role == SBX_REPO ? SBX_RW : SBX_R;
+	if (fn == cmd_backup) {
+		for (i = 0; i < (size_t)o->argc; i++) {
+			p[n].path = o->argv[i];
+			p[n++].access = SBX_R;
+		}
+		if (o->exclude_file != NULL) {
+			p[n].path = o->exclude_file;
+			p[n++].access = SBX_R;
+		}
+	}
+	if (fn == cmd_restore && o->target != NULL) {
+		p[n].path = o->target;
+		p[n++].access = SBX_MAKE;
+	}
+	sandbox_worker(role, p, n, !o->allow_no_landlock);
+	free(p);
+	e = fn(o);
+	return e;
+}

@@ -1,0 +1,16 @@
+/*
+ * worker.h: the worker role: confine, then run the command.
+ */
+#ifndef TACIT_WORKER_H
+#define TACIT_WORKER_H
+
+#include "cmd.h"
+
+/*
+ * worker_run(fn, o): put the worker in its sandbox for the command ${fn}
+ * (Landlock on the repository, the sources or the target, seccomp), then
+ * run it.  Returns the command's exit code.
+ */
+int worker_run(int (*)(struct opts *), struct opts *);
+
+#endif

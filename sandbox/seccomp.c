@@ -183,6 +183,8 @@ static const struct rule worker_restore_rules[] = {
 	ALLOW(fsetxattr, A_NONE),
 	ALLOW(lsetxattr, A_NONE),
 	ALLOW(setxattr, A_NONE),
+	ALLOW(fremovexattr, A_NONE),	/* ACLs inherited from the target */
+	ALLOW(removexattr, A_NONE),
 	ALLOW(fsync, A_NONE),
 };
 

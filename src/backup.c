@@ -145,7 +145,8 @@ store_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
 	size_t c, need = 1 + ZSTD_compressBound(len);
 	uint8_t *z;
 
-	if (kh_id(b->r->kh, data, len, id) != 0)
+	if (kh_id(b->r->kh, type == BLOB_TREE ? KH_ID_TREE : KH_ID_DATA, data,
+	    len, id) != 0)
 		return -1;
 	if (index_get(&b->ix, id) != NULL)
 		return 0;
@@ -190,8 +191,9 @@ add_chunk(struct node *n, size_t *cap, const uint8_t id[NODE_ID_BYTES])
 
 /*
  * Read the data extents of the open file ${fd}, cut them into chunks and
- * store the new ones.  Returns 0, 1 if the file shrank while read, or -1
- * with errno (EIO and friends: the caller marks the file unreadable).
+ * store the new ones.  Returns 0, 1 if the file shrank while read, -1 with
+ * errno when reading the source failed (the caller marks the file
+ * unreadable), or -2 with errno when storing failed (fatal for the run).
  */
 static int
 read_content(struct bk *b, int fd, struct node *n)
@@ -242,7 +244,7 @@ read_content(struct bk *b, int fd, struct node *n)
 			continue;	/* cannot happen: >= max bytes or eof */
 		if (store_blob(b, BLOB_DATA, b->rbuf + pos, c, id) != 0 ||
 		    add_chunk(n, &cap, id) != 0)
-			return -1;
+			return -2;	/* the repository side failed: fatal */
 		pos += c;
 		progress_tick(&b->prog, b->st->files_new +
 		    b->st->files_changed + b->st->files_unchanged,
@@ -402,14 +404,19 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->st->files_new++;
 	b->st->files_read++;
 	r = read_content(b, fd, n);
-	if (r < 0 && (errno == ENOMEM || errno == ENOSPC || errno == EDQUOT))
+	if (r == -2 || (r < 0 && errno == ENOMEM)) {
+		errorx("%s: cannot store: %s", shown(b->path), strerror(errno));
 		return -1;
+	}
 	if (r < 0) {
 		alertx("%s: read error: %s; stored empty and marked unreadable",
 		    shown(b->path), strerror(errno));
 		free(n->chunks);
 		n->chunks = NULL;
 		n->nchunks = 0;
+		free(n->extents);
+		n->extents = NULL;
+		n->nextents = 0;
 		n->flags |= NODE_F_UNREADABLE;
 		b->partial = 1;
 		return 0;
@@ -480,7 +487,8 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 		r = backup_file(b, fd, n, p);
 	else if (S_ISDIR(st.st_mode)) {
 		b->st->dirs++;
-		if (b->o->one_fs && st.st_dev != root_dev) {
+		/* root_dev 0: a source itself, never a mount point to skip */
+		if (b->o->one_fs && root_dev != 0 && st.st_dev != root_dev) {
 			struct tree empty = { 0 };
 			struct dbuf enc;
 

@@ -13,11 +13,42 @@
 #include "reader.h"
 #include "restore.h"
 
+/*
+ * The length of the well-formed UTF-8 sequence at ${p} (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ */
+static size_t
+utf8_len(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, k;
+
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
 /* Print bytes as a JSON string: valid UTF-8 kept, the rest escaped. */
 static void
 json_str(const uint8_t *p, size_t n)
 {
-	size_t i, k, len;
+	size_t i, len;
 
 	putchar('"');
 	for (i = 0; i < n; i++) {
@@ -30,14 +61,7 @@ json_str(const uint8_t *p, size_t n)
 		else if (c < 0x80)
 			putchar(c);
 		else {
-			/* The length of a well-formed UTF-8 sequence here. */
-			len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 :
-			    c >= 0xc2 && c < 0xe0 ? 2 : 0;
-			if (c >= 0xf5)
-				len = 0;
-			for (k = 1; k < len; k++)
-				if (i + k >= n || (p[i + k] & 0xc0) != 0x80)
-					len = 0;
+			len = utf8_len(p + i, n - i);
 			if (len == 0)	/* surrogate escape, as Python does */
 				printf("\\udc%02x", c);
 			else {
@@ -216,7 +240,7 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 			json_str((const uint8_t *)n->group, strlen(n->group));
 			putchar(',');
 		}
-		printf("\"size\":%llu,\"mtime\":%lld.%09u",
+		printf("\"size\":%llu,\"mtime_sec\":%lld,\"mtime_nsec\":%u",
 		    (unsigned long long)n->size, (long long)n->mtime_sec,
 		    n->mtime_nsec);
 		if (n->type == NODE_SYMLINK) {
@@ -275,7 +299,7 @@ ls_tree(const struct opts *o, struct reader *rd, const struct tree *t,
 			if (reader_tree(rd, n->subtree, &sub) != 0) {
 				alertx("%.*s: directory listing %s",
 				    (int)path->len, (char *)path->p,
-				    errno == ENOENT ? "missing" : "damaged");
+				    errno == ENODATA ? "missing" : "damaged");
 				bad = 1;
 			} else {
 				bad |= ls_tree(o, rd, &sub, path) != 0;

@@ -49,7 +49,8 @@ config_decode(const uint8_t *p, size_t len, struct config *c)
 	    rbuf_get_u32(&r, &lvl) != 0 || rbuf_end(&r) != 0)
 		return -1;
 	c->zstd_level = (int32_t)lvl;
-	if (c->chunk_min < 4096 || c->chunk_min > c->chunk_avg ||
+	if (c->chunk_min < 4096 || c->chunk_min >= c->chunk_avg ||
+	    (c->chunk_avg & (c->chunk_avg - 1)) != 0 ||
 	    c->chunk_avg > c->chunk_max || c->chunk_max > (16u << 20) ||
 	    c->pack_bytes < c->chunk_max || c->pack_bytes > (64u << 20) ||
 	    c->zstd_level < -7 || c->zstd_level > 22)

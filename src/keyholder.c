@@ -225,11 +225,13 @@ h_id(struct khs *k, struct rbuf *r, struct dbuf *a)
 {
 	uint8_t id[KH_ID_BYTES];
 	const uint8_t *p;
-	size_t n = rbuf_left(r);
+	uint32_t domain;
+	size_t n;
 
-	if (rbuf_get_ref(r, &p, n) != 0)
+	if (rbuf_get_u32(r, &domain) != 0 || (domain != KH_ID_DATA &&
+	    domain != KH_ID_TREE) || rbuf_get_ref(r, &p, n = rbuf_left(r)) != 0)
 		bad("id");
-	if (kh_id(k->kh, p, n, id) != 0)
+	if (kh_id(k->kh, domain, p, n, id) != 0)
 		fatal(EXIT_ERR, "keyholder: id failed");
 	dbuf_put_u32(a, 0);
 	dbuf_put_bytes(a, id, sizeof(id));

@@ -24,6 +24,7 @@ enum kh_key {
 	KEY_PACKHDR,	/* pack headers */
 	KEY_DATA,	/* blobs and trees in packs */
 	KEY_CHUNKID,	/* keyed chunk ids */
+	KEY_TREEID,	/* keyed tree ids */
 	KEY_CHUNKER,	/* chunk boundaries: the one key the worker will get */
 	KEY__MAX
 };
@@ -34,6 +35,7 @@ static const char *const key_context[KEY__MAX] = {
 	[KEY_PACKHDR] =	"tcphdr01",
 	[KEY_DATA] =	"tcdata01",
 	[KEY_CHUNKID] =	"tcchid01",
+	[KEY_TREEID] =	"tctrid01",
 	[KEY_CHUNKER] =	"tcchnk01",
 };
 
@@ -398,18 +400,21 @@ kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
 }
 
 int
-kh_id(struct kh *kh, const uint8_t *data, size_t len,
+kh_id(struct kh *kh, uint32_t domain, const uint8_t *data, size_t len,
     uint8_t id[KH_ID_BYTES])
 {
 	int r;
 
+	if (domain != KH_ID_DATA && domain != KH_ID_TREE)
+		return -1;
 	if (kh->fd >= 0)
-		return khc_id(kh, data, len, id);
+		return khc_id(kh, domain, data, len, id);
 	if (!kh->have_mk)
 		return -1;
 	(void)sodium_mprotect_readonly(kh->keys);
-	r = crypto_generichash(id, KH_ID_BYTES, data, len,
-	    kh->keys + SUB_OFF(KEY_CHUNKID), ENV_KEY_BYTES);
+	r = crypto_generichash(id, KH_ID_BYTES, data, len, kh->keys +
+	    SUB_OFF(domain == KH_ID_TREE ? KEY_TREEID : KEY_CHUNKID),
+	    ENV_KEY_BYTES);
 	(void)sodium_mprotect_noaccess(kh->keys);
 	return r;
 }

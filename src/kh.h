@@ -107,8 +107,15 @@ int kh_open(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
 int kh_chunker_key(struct kh *, uint8_t[ENV_KEY_BYTES])
     __attribute__((warn_unused_result));
 
-/* kh_id(kh, data, len, id): keyed BLAKE2b-256 of ${data} into ${id}. */
-int kh_id(struct kh *, const uint8_t *, size_t, uint8_t[KH_ID_BYTES])
-    __attribute__((warn_unused_result));
+#define KH_ID_DATA	1	/* a chunk of file data */
+#define KH_ID_TREE	2	/* a tree object */
+
+/*
+ * kh_id(kh, domain, data, len, id): keyed BLAKE2b-256 of ${data} into
+ * ${id}, under the subkey of ${domain}: data chunks and trees have ids in
+ * separate spaces, so no file content can ever pose as a tree.
+ */
+int kh_id(struct kh *, uint32_t, const uint8_t *, size_t,
+    uint8_t[KH_ID_BYTES]) __attribute__((warn_unused_result));
 
 #endif

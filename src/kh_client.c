@@ -198,13 +198,16 @@ khc_open(struct kh *kh, uint32_t type, const uint8_t *id, const uint8_t *in,
 }
 
 int
-khc_id(struct kh *kh, const uint8_t *data, size_t len, uint8_t *id)
+khc_id(struct kh *kh, uint32_t domain, const uint8_t *data, size_t len,
+    uint8_t *id)
 {
 	struct ipc_msg ans;
 	struct rbuf r;
+	uint8_t d[4];
 	int st;
 
-	call(kh, KH_REQ_ID, data, len, NULL, 0, &ans);
+	le32enc(d, domain);
+	call(kh, KH_REQ_ID, d, sizeof(d), data, len, &ans);
 	if ((st = status(&ans, &r)) == 0 &&
 	    rbuf_get_bytes(&r, id, KH_ID_BYTES) != 0)
 		fatal(EXIT_ERR, "keyholder protocol violation (id)");

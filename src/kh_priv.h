@@ -38,7 +38,7 @@ int khc_seal(struct kh *, uint32_t, const uint8_t *, const uint8_t *, size_t,
     uint8_t *, size_t, size_t *);
 int khc_open(struct kh *, uint32_t, const uint8_t *, const uint8_t *, size_t,
     uint8_t *, size_t, size_t *);
-int khc_id(struct kh *, const uint8_t *, size_t, uint8_t *);
+int khc_id(struct kh *, uint32_t, const uint8_t *, size_t, uint8_t *);
 int khc_chunker_key(struct kh *, uint8_t *);
 
 #endif

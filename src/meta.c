@@ -661,6 +661,31 @@ xattrs_apply(const struct obj *o, const struct node *n, int *errp)
 }
 
 /*
+ * A file made inside a directory with a default ACL inherits ACLs the
+ * stored file did not have: remove those, so the restore is what was
+ * backed up.  Other attributes already there are left alone.
+ */
+static void
+drop_inherited_acls(const struct obj *o, const struct node *n)
+{
+	static const char *const acls[] = { "system.posix_acl_access",
+	    "system.posix_acl_default" };
+	size_t i, k;
+
+	for (i = 0; i < 2; i++) {
+		for (k = 0; k < n->nxattrs; k++)
+			if (strcmp(n->xattrs[k].name, acls[i]) == 0)
+				break;
+		if (k < n->nxattrs)
+			continue;
+		if (o->opath)
+			(void)removexattr(o->proc, acls[i]);
+		else
+			(void)fremovexattr(o->fd, acls[i]);
+	}
+}
+
+/*
  * Apply ${n} to ${o}, whose fstat is ${st}.  Order matters: chown first,
  * as it clears set-id bits and security.capability; xattrs next (an ACL
  * rewrites the group bits); then the mode, which sets the ACL mask from
@@ -689,6 +714,7 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 		gid = (gid_t)n->gid;
 	}
 	bad = xattrs_apply(o, n, &xerr);
+	drop_inherited_acls(o, n);
 	/* Never set-id to someone other than the stored owner (GNU tar). */
 	if (uid != (uid_t)n->uid)
 		mode &= ~(mode_t)S_ISUID;

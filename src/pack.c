@@ -305,6 +305,7 @@ static int
 open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 {
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
+	struct stat st;
 
 	if (r->fd >= 0 && memcmp(r->id, id, PACK_ID_BYTES) == 0)
 		return 0;
@@ -312,9 +313,17 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 		(void)close(r->fd);
 	pack_name(id, shard, name);
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
-	r->fd = openat(r->repofd, path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO planted as a pack must not hang us. */
+	r->fd = openat(r->repofd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
+	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)close(r->fd);
+		r->fd = -1;
+		errno = EBADMSG;
+		return -1;
+	}
 	memcpy(r->id, id, PACK_ID_BYTES);
 	return 0;
 }

@@ -52,7 +52,7 @@ reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t *lenp)
 	uint8_t *p;
 
 	if (loc == NULL) {
-		errno = ENOENT;
+		errno = ENODATA;	/* not in the index: damage, not a path */
 		return NULL;
 	}
 	if (loc->type != type) {

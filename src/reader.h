@@ -37,7 +37,7 @@ void reader_close(struct reader *);
 /*
  * reader_blob(rd, id, type, lenp): blob ${id} of ${type}, decrypted and
  * decompressed into the reader's buffer (valid until the next call).
- * NULL with errno: ENOENT (not in the index), EBADMSG (damaged), or an
+ * NULL with errno: ENODATA (not in the index), EBADMSG (damaged), or an
  * I/O error.
  */
 const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t,

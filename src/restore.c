@@ -189,7 +189,7 @@ write_content(struct rs *s, int fd, const struct node *n)
 	for (c = 0; c < n->nchunks; c++) {
 		if ((p = reader_blob(s->rd, n->chunks[c], BLOB_DATA, &len)) ==
 		    NULL) {
-			report(s, errno == ENOENT ? "data missing from the "
+			report(s, errno == ENODATA ? "data missing from the "
 			    "repository" : "data damaged (authentication "
 			    "failed)");
 			return -1;
@@ -385,7 +385,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 	}
 	s->st->dirs++;
 	if (reader_tree(s->rd, n->subtree, &t) != 0) {
-		report(s, errno == ENOENT ? "directory listing missing from "
+		report(s, errno == ENODATA ? "directory listing missing from "
 		    "the repository" : "directory listing damaged");
 		s->st->damaged++;
 	} else {
@@ -548,7 +548,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 	if (reader_tree(rd, snap->root, &root) != 0) {
 		errorx("the snapshot's root tree is %s",
-		    errno == ENOENT ? "missing" : "damaged");
+		    errno == ENODATA ? "missing" : "damaged");
 		(void)close(s.rootfd);
 		return EXIT_DAMAGED;
 	}

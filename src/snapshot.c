@@ -76,9 +76,18 @@ encode(const struct snapshot *s, struct dbuf *b)
 	dbuf_put_u64(b, s->added);
 	dbuf_put_u64(b, s->packs);
 	put_str(b, s->version ? s->version : "");
+	/* Write only what decode() will accept back. */
+	if (s->npaths > SNAP_PATHS_MAX || s->ntags > SNAP_TAGS_MAX ||
+	    (s->version && strlen(s->version) > SNAP_STR_MAX))
+		b->err = 1;
 	for (i = 0; i < s->npaths; i++)
 		if (strlen(s->paths[i]) > SNAP_STR_MAX)
 			b->err = 1;
+	for (i = 0; i < s->ntags; i++)
+		if (strlen(s->tags[i]) > SNAP_STR_MAX)
+			b->err = 1;
+	if (b->err)
+		errno = EINVAL;
 	return b->err ? -1 : 0;
 }
 
@@ -203,8 +212,9 @@ load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 
 	memset(s, 0, sizeof(*s));
 	memset(id, 0, sizeof(id));
-	if (sodium_hex2bin(id, SNAP_ID_BYTES, name, 2 * SNAP_ID_BYTES, NULL,
-	    &n, NULL) != 0 || n != SNAP_ID_BYTES) {
+	if (strlen(name) != 2 * SNAP_ID_BYTES || sodium_hex2bin(id,
+	    SNAP_ID_BYTES, name, 2 * SNAP_ID_BYTES, NULL, &n, NULL) != 0 ||
+	    n != SNAP_ID_BYTES) {
 		warnx("snapshots/%s: not a snapshot name, ignored", name);
 		return -1;
 	}

@@ -5,7 +5,7 @@
  *   cc -std=c11 -O2 -D_GNU_SOURCE -Isrc -o build/chunker_bench \
  *       tests/bench/chunker_bench.c build/release/obj/chunker.o \
  *       build/release/obj/aes128.o -lsodium
- *   build/chunker_bench [MiB]
+ *   build/chunker_bench [MiB [runs]]
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,9 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* Chunk all ${n} bytes at ${p}; return MB/s of the best of five runs. */
+static int reps = 5;
+
+/* Chunk all ${n} bytes at ${p}; return MB/s of the best of the runs. */
 static double
 run(const struct chunker *c, const uint8_t *p, size_t n, size_t *nchunks)
 {
@@ -32,7 +34,7 @@ run(const struct chunker *c, const uint8_t *p, size_t n, size_t *nchunks)
 	size_t off, k;
 	int rep;
 
-	for (rep = 0; rep < 5; rep++) {
+	for (rep = 0; rep < reps; rep++) {
 		t = now();
 		*nchunks = 0;
 		for (off = 0; off < n; off += k, (*nchunks)++)
@@ -56,6 +58,8 @@ main(int argc, char **argv)
 	double hw, pt;
 
 	n = (size_t)(argc > 1 ? atoi(argv[1]) : 256) << 20;
+	if (argc > 2)
+		reps = atoi(argv[2]);
 	if (sodium_init() < 0 || (p = malloc(n)) == NULL ||
 	    (c = chunker_new(key, NULL)) == NULL)
 		return 1;

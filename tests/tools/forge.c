@@ -74,7 +74,8 @@ store(uint8_t type, const uint8_t *data, size_t len, uint8_t id[32])
 {
 	uint8_t *buf = malloc(len + 1);
 
-	if (buf == NULL || kh_id(r->kh, data, len, id) != 0)
+	if (buf == NULL || kh_id(r->kh, type == BLOB_TREE ? KH_ID_TREE :
+	    KH_ID_DATA, data, len, id) != 0)
 		die("id");
 	buf[0] = BLOB_RAW;
 	memcpy(buf + 1, data, len);

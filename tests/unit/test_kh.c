@@ -29,7 +29,7 @@ main(void)
 	    "two keyholders with their own master keys");
 	T(kh_seal(k0, OBJ_CONFIG, id, pt, sizeof(pt), sealed, sizeof(sealed),
 	    &sl) != 0, "a locked keyholder refuses to seal");
-	T(kh_id(k0, pt, sizeof(pt), a) != 0, "a locked keyholder has no ids");
+	T(kh_id(k0, KH_ID_DATA, pt, sizeof(pt), a) != 0, "a locked keyholder has no ids");
 	T(kh_seal(k1, OBJ_CONFIG, id, pt, sizeof(pt), sealed, sizeof(sealed),
 	    &sl) == 0, "seal through the interface");
 	T(kh_open(k1, OBJ_CONFIG, id, sealed, sl, out, sizeof(out), &len) == 0
@@ -42,11 +42,15 @@ main(void)
 	    "relabelled as tree it does not open");
 	T(kh_seal(k1, OBJ__MAX, id, pt, 1, sealed, sizeof(sealed), &sl) != 0,
 	    "no key for an unknown type");
-	T(kh_id(k1, pt, sizeof(pt), a) == 0 && kh_id(k2, pt, sizeof(pt), b) ==
+	T(kh_id(k1, KH_ID_DATA, pt, sizeof(pt), a) == 0 && kh_id(k2, KH_ID_DATA, pt, sizeof(pt), b) ==
 	    0 && memcmp(a, b, sizeof(a)) != 0, "keyed ids differ between keys");
+	T(kh_id(k1, KH_ID_TREE, pt, sizeof(pt), c) == 0 &&
+	    memcmp(a, c, sizeof(a)) != 0,
+	    "the same bytes as a tree have another id (separate domains)");
+	T(kh_id(k1, 7, pt, sizeof(pt), c) != 0, "unknown id domain refused");
 	crypto_generichash(c, sizeof(c), pt, sizeof(pt), NULL, 0);
 	T(memcmp(a, c, sizeof(a)) != 0, "a keyed id is not plain BLAKE2b");
-	T(kh_id(k1, pt, sizeof(pt), b) == 0 && memcmp(a, b, sizeof(a)) == 0,
+	T(kh_id(k1, KH_ID_DATA, pt, sizeof(pt), b) == 0 && memcmp(a, b, sizeof(a)) == 0,
 	    "ids are deterministic under one key (deduplication)");
 	kh_free(k1);
 	kh_free(k2);

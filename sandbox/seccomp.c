@@ -51,7 +51,7 @@ static const struct rule keyholder_rules[] = {
 	DENY(clone3, ENOSYS),
 	ALLOW(read, A_FD),		/* socket, passphrase fd, terminal */
 	ALLOW(write, A_FD),		/* socket, stdout, stderr, terminal */
-	ALLOW(writev, A_FD),		/* ipc_send */
+	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
 	ALLOW(ioctl, A_TTYIOCTL),	/* echo off for a new passphrase */
@@ -95,6 +95,7 @@ static const struct rule worker_rules[] = {
 	ALLOW(read, A_NONE),
 	ALLOW(write, A_NONE),
 	ALLOW(writev, A_NONE),
+	ALLOW(sendmsg, A_NONE),		/* ipc_send: a socket exists only fd 3 */
 	ALLOW(pread64, A_NONE),
 	ALLOW(lseek, A_NONE),
 	ALLOW(close, A_NONE),

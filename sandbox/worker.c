@@ -19,6 +19,7 @@
 #include "log.h"
 #include "sandbox.h"
 
+#ifndef SANDBOX_OFF
 /* The capabilities each role keeps when tacit runs as root. */
 static uint64_t
 role_caps(enum sandbox_role role)
@@ -82,6 +83,8 @@ cut_caps(uint64_t keep)
 	if (syscall(SYS_capset, &h, d) != 0)
 		fatal(EXIT_ERR, "capset: %s", strerror(errno));
 }
+
+#endif /* !SANDBOX_OFF */
 
 void
 sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,

@@ -12,6 +12,10 @@
  * independent tables, so two windows collide in the 128-bit digest with
  * probability 2^-128, and AES-128 turns distinct digests into
  * unpredictable cut decisions.
+ *
+ * No memory address depends on the key: table indices are data bytes, the
+ * reduction mod P is computed with shifts, and (on the AES-NI path) AES
+ * runs in hardware.  The portable AES code is the exception; see aes128.h.
  */
 #include <string.h>
 
@@ -30,16 +34,20 @@
 #define CHUNKER_BATCH		8	/* digests per AES batch */
 
 struct chunker {
-	/* Lanes side by side: one cache line gives both for a byte. */
+	/* Lanes side by side: one 16-byte load gives both for a byte. */
 	uint64_t		tin[256][2];	/* {T1[b], T2[b]} */
 	uint64_t		tout[256][2];	/* {U1[b], U2[b]} */
+	uint64_t		tinw[256][2];	/* tin ^ W: see scan_hw_round */
 	struct aes128		aes;
-#ifdef CHUNKER_RTAB
-	uint64_t		rt[256];
-#endif
 	uint64_t		mask_s;		/* lengths < avg */
 	uint64_t		mask_l;		/* lengths >= avg */
 	struct chunker_params	p;
+};
+
+/* The digest state: both lanes. */
+struct uhf {
+	uint64_t	h1;
+	uint64_t	h2;
 };
 
 static const uint8_t chunker_nonce[12] = {
@@ -78,15 +86,18 @@ st64le(uint8_t *p, uint64_t v)
 /*
  * h * x^8 mod P.  The byte t shifted out is worth t * x^64 = t * (x^4 +
  * x^3 + x + 1) mod P, a carry-less product of degree < 12 that needs no
- * further reduction.  It is computed with shifts rather than a 256-entry
- * table so that no memory address depends on the keyed digest.
+ * further reduction; x^4 + x^3 + x + 1 = (x + 1)(x^3 + 1), so two
+ * shift-and-adds make it.  Shifts rather than a 256-entry table, so that
+ * no address depends on the keyed digest.
  */
 static inline uint64_t
 mulx8(uint64_t h)
 {
 	uint64_t t = h >> 56;
 
-	return h << 8 ^ t ^ t << 1 ^ t << 3 ^ t << 4;
+	t ^= t << 1;
+	t ^= t << 3;
+	return h << 8 ^ t;
 }
 
 void
@@ -110,23 +121,25 @@ chunker_params_check(const struct chunker_params *p)
 static void
 chunker_schedule(struct chunker *c, const uint8_t s[CHUNKER_STREAM_BYTES])
 {
-	uint64_t u1, u2;
-	int b, i;
+	uint64_t u, w[2];
+	int b, i, lane;
 
-	for (b = 0; b < 256; b++) {
-		c->tin[b][0] = u1 = ld64le(s + 8 * b);
-		c->tin[b][1] = u2 = ld64le(s + 2048 + 8 * b);
-		for (i = 0; i < CHUNKER_WINDOW_BYTES; i++) {	/* x^512 */
-			u1 = mulx8(u1);
-			u2 = mulx8(u2);
+	for (lane = 0; lane < 2; lane++) {
+		for (b = 0; b < 256; b++) {
+			u = ld64le(s + 2048 * lane + 8 * b);
+			c->tin[b][lane] = u;
+			for (i = 0; i < CHUNKER_WINDOW_BYTES; i++)
+				u = mulx8(u);		/* x^512 in all */
+			c->tout[b][lane] = u;
 		}
-		c->tout[b][0] = u1;
-		c->tout[b][1] = u2;
+		/* AES round key 0 (the AES key) as the lane's le64. */
+		w[lane] = ld64le(s + 4096 + 8 * lane);
+		w[lane] ^= mulx8(w[lane]);
+		for (b = 0; b < 256; b++)
+			c->tinw[b][lane] = c->tin[b][lane] ^ w[lane];
 	}
 	aes128_init(&c->aes, s + 4096);
-#ifdef CHUNKER_RTAB
-	for (b = 0; b < 256; b++) c->rt[b] = mulx8((uint64_t)b << 56);
-#endif
+	sodium_memzero(w, sizeof(w));
 }
 
 struct chunker *
@@ -134,7 +147,7 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
     const struct chunker_params *p)
 {
 	struct chunker_params def;
-	struct chunker *c = NULL;
+	struct chunker *c;
 	uint8_t s[CHUNKER_STREAM_BYTES];
 	unsigned int b;
 
@@ -144,8 +157,7 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
 	}
 	if (chunker_params_check(p) != 0)
 		return NULL;
-	/* The tables and AES key are key material: never outside secure memory
-	 * except for the stream, wiped below. */
+	/* Tables and AES key are key material: secure memory only. */
 	if ((c = sodium_malloc(sizeof(*c))) == NULL)
 		return NULL;
 	memset(c, 0, sizeof(*c));
@@ -179,39 +191,27 @@ chunker_force_portable(struct chunker *c, int on)
 	aes128_force_portable(&c->aes, on);
 }
 
-/* The digest state: both lanes. */
-struct uhf {
-	uint64_t	h1;
-	uint64_t	h2;
-};
-
-#ifdef CHUNKER_RTAB
-#define MULX8(c, h)	((h) << 8 ^ (c)->rt[(h) >> 56])
-#else
-#define MULX8(c, h)	mulx8(h)
-#endif
-
 /*
- * One roll step: byte ${p}[0] enters; the byte 64 before it, ${p}[-64],
- * leaves.  Only the caller knows whether p - 64 lies inside the chunk.
+ * One roll step: byte ${p}[0] enters and ${p}[-64] leaves.  The caller
+ * makes sure that p - 64 lies inside the chunk.
  */
 #define UHF_ROLL(c, h1, h2, p) do {					\
 	const uint64_t *ti_ = (c)->tin[(p)[0]];				\
 	const uint64_t *to_ = (c)->tout[(p)[-CHUNKER_WINDOW_BYTES]];	\
-	(h1) = MULX8(c, h1) ^ ti_[0] ^ to_[0];				\
-	(h2) = MULX8(c, h2) ^ ti_[1] ^ to_[1];				\
+	(h1) = mulx8(h1) ^ ti_[0] ^ to_[0];				\
+	(h2) = mulx8(h2) ^ ti_[1] ^ to_[1];				\
 } while (0)
 
 /* Set ${u} to the digest of the window ${p}[0..64), from zero. */
-static void
+static inline void
 uhf_window(const struct chunker *c, struct uhf *u, const uint8_t *p)
 {
 	uint64_t h1 = 0, h2 = 0;
 	int i;
 
 	for (i = 0; i < CHUNKER_WINDOW_BYTES; i++) {
-		h1 = MULX8(c, h1) ^ c->tin[p[i]][0];
-		h2 = MULX8(c, h2) ^ c->tin[p[i]][1];
+		h1 = mulx8(h1) ^ c->tin[p[i]][0];
+		h2 = mulx8(h2) ^ c->tin[p[i]][1];
 	}
 	u->h1 = h1;
 	u->h2 = h2;
@@ -223,11 +223,17 @@ uhf_window(const struct chunker *c, struct uhf *u, const uint8_t *p)
 /*
  * The AES-NI scan follows two chains of lengths at once, A over
  * [l, l + SEG) and B over [l + SEG, l + 2 SEG): each roll step depends on
- * the one before, and one chain alone cannot keep up with the AES unit.
- * B starts from a fresh window digest; the next round's A continues from
- * B's state.  Work past a cut is wasted, at most SEG lengths per chunk.
+ * the one before, and one chain alone cannot keep the AES unit busy.  B
+ * starts from a fresh window digest; the next round's A continues from
+ * B's state.  Work past a cut is wasted: fewer than SEG lengths a chunk.
  */
 #define CHUNKER_SEG	2048
+
+static inline __m128i CHUNKER_TARGET
+ld128(const void *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
 
 /* The low 64 bits of ${v}, i.e. le64 of its first eight bytes. */
 static inline uint64_t CHUNKER_TARGET
@@ -244,17 +250,30 @@ lo64(__m128i v)
 }
 
 static inline __m128i CHUNKER_TARGET
-rk(const struct chunker *c, int r)
+uhf_get(const struct uhf *u)
 {
-	return _mm_loadu_si128((const __m128i *)(const void *)
-	    (c->aes.rkb + 16 * r));
+	return _mm_set_epi64x((long long)u->h2, (long long)u->h1);
 }
 
-/* Roll chain ${h1}, ${h2} at ${p}; the AES input block plus round key 0. */
-#define HW_DIGEST(b, h1, h2, p) do {					\
-	UHF_ROLL(c, h1, h2, p);						\
-	(b) = _mm_xor_si128(_mm_set_epi64x((long long)(h2),		\
-	    (long long)(h1)), k0);					\
+static inline void CHUNKER_TARGET
+uhf_put(struct uhf *u, __m128i v)
+{
+	u->h1 = lo64(v);
+	u->h2 = lo64(_mm_unpackhi_epi64(v, v));
+}
+
+/*
+ * One roll step of both lanes at once in ${g}, with tinw for tin: see
+ * scan_hw_round.  The vector form of UHF_ROLL and mulx8.
+ */
+#define HW_ROLL(g, p) do {						\
+	__m128i t_ = _mm_srli_epi64((g), 56);				\
+	__m128i x_ = _mm_xor_si128(ld128(c->tinw[(p)[0]]),		\
+	    ld128(c->tout[(p)[-CHUNKER_WINDOW_BYTES]]));		\
+	t_ = _mm_xor_si128(t_, _mm_slli_epi64(t_, 1));			\
+	t_ = _mm_xor_si128(t_, _mm_slli_epi64(t_, 3));			\
+	(g) = _mm_xor_si128(_mm_xor_si128(_mm_slli_epi64((g), 8), x_),	\
+	    t_);							\
 } while (0)
 
 #define HW_ROUND8(f, k) do {						\
@@ -262,49 +281,65 @@ rk(const struct chunker *c, int r)
 	b4 = f(b4, k); b5 = f(b5, k); b6 = f(b6, k); b7 = f(b7, k);	\
 } while (0)
 
-/* A hit at length ${l} (the block ${b}) for chain A: it is the cut. */
+/* Chain A: a hit at length ${l} is the cut. */
 #define HW_CHECK_A(b, l) do {						\
 	if ((lo64(b) & mask) == 0)					\
 		return (l);						\
 } while (0)
 
-/* A hit for chain B counts only if chain A has none: note the first. */
+/* Chain B: a hit counts only if chain A has none, so note the first. */
 #define HW_CHECK_B(b, l) do {						\
 	if ((lo64(b) & mask) == 0 && hitb == 0)				\
 		hitb = (l);						\
 } while (0)
 
 /*
- * One round: lengths [l, l + 2 SEG), all of them <= to.  ${u} is the
- * state before l; on return without a cut it is the state before
- * l + 2 SEG.  Returns the cut length or 0.
+ * One round over lengths [l, l + 2 SEG), all <= the end of the scan; ${u}
+ * is the state before l, and after l + 2 SEG - 1 on return without a cut.
+ * Returns the cut length or 0.
+ *
+ * The chains hold g = h ^ K0, the digest plus AES round key 0, so that a
+ * chain value is the AES state after the first AddRoundKey.  As h -> h x^8
+ * is linear, g' = g x^8 + T[in] + U[out] + W with W = K0 x^8 + K0 per
+ * lane, and tinw = tin ^ W folds W into the table.
  */
 static size_t CHUNKER_TARGET
 scan_hw_round(const struct chunker *c, const uint8_t *chunk, size_t l,
     uint64_t mask, struct uhf *u)
 {
-	__m128i b0, b1, b2, b3, b4, b5, b6, b7, k0 = rk(c, 0);
+	__m128i b0, b1, b2, b3, b4, b5, b6, b7, k, ga, gb;
 	const uint8_t *pa = chunk + l - 1, *pb = pa + CHUNKER_SEG;
 	struct uhf ub;
-	uint64_t a1 = u->h1, a2 = u->h2, b1_, b2_;
 	size_t i, hitb = 0;
 	int r;
 
+	k = ld128(c->aes.rkb);
 	uhf_window(c, &ub, pb - CHUNKER_WINDOW_BYTES);
-	b1_ = ub.h1;
-	b2_ = ub.h2;
+	ga = _mm_xor_si128(uhf_get(u), k);
+	gb = _mm_xor_si128(uhf_get(&ub), k);
 	for (i = 0; i < CHUNKER_SEG; i += 4) {
-		HW_DIGEST(b0, a1, a2, pa + i);
-		HW_DIGEST(b4, b1_, b2_, pb + i);
-		HW_DIGEST(b1, a1, a2, pa + i + 1);
-		HW_DIGEST(b5, b1_, b2_, pb + i + 1);
-		HW_DIGEST(b2, a1, a2, pa + i + 2);
-		HW_DIGEST(b6, b1_, b2_, pb + i + 2);
-		HW_DIGEST(b3, a1, a2, pa + i + 3);
-		HW_DIGEST(b7, b1_, b2_, pb + i + 3);
-		for (r = 1; r < AES128_ROUNDS; r++)
-			HW_ROUND8(_mm_aesenc_si128, rk(c, r));
-		HW_ROUND8(_mm_aesenclast_si128, rk(c, AES128_ROUNDS));
+		HW_ROLL(ga, pa + i);
+		b0 = ga;
+		HW_ROLL(gb, pb + i);
+		b4 = gb;
+		HW_ROLL(ga, pa + i + 1);
+		b1 = ga;
+		HW_ROLL(gb, pb + i + 1);
+		b5 = gb;
+		HW_ROLL(ga, pa + i + 2);
+		b2 = ga;
+		HW_ROLL(gb, pb + i + 2);
+		b6 = gb;
+		HW_ROLL(ga, pa + i + 3);
+		b3 = ga;
+		HW_ROLL(gb, pb + i + 3);
+		b7 = gb;
+		for (r = 1; r < AES128_ROUNDS; r++) {
+			k = ld128(c->aes.rkb + 16 * r);
+			HW_ROUND8(_mm_aesenc_si128, k);
+		}
+		k = ld128(c->aes.rkb + 16 * AES128_ROUNDS);
+		HW_ROUND8(_mm_aesenclast_si128, k);
 		HW_CHECK_A(b0, l + i);
 		HW_CHECK_A(b1, l + i + 1);
 		HW_CHECK_A(b2, l + i + 2);
@@ -314,14 +349,13 @@ scan_hw_round(const struct chunker *c, const uint8_t *chunk, size_t l,
 		HW_CHECK_B(b6, l + CHUNKER_SEG + i + 2);
 		HW_CHECK_B(b7, l + CHUNKER_SEG + i + 3);
 	}
-	u->h1 = b1_;
-	u->h2 = b2_;
+	uhf_put(u, _mm_xor_si128(gb, ld128(c->aes.rkb)));
 	return hitb;
 }
 
 /*
- * scan() for AES-NI, whole rounds only.  Advances *${lp} past the lengths
- * it checked without a cut; returns the cut length or 0.
+ * scan() for AES-NI, whole rounds only: advance *${lp} past the lengths
+ * checked without a cut.  Returns the cut length or 0.
  */
 static size_t
 scan_hw(const struct chunker *c, const uint8_t *chunk, size_t *lp, size_t to,
@@ -339,10 +373,10 @@ scan_hw(const struct chunker *c, const uint8_t *chunk, size_t *lp, size_t to,
 #endif /* CHUNKER_X86 */
 
 /*
- * Scan chunk lengths l = ${from} .. ${to} (from > min, so each step rolls a
- * full window), with ${u} the state before ${from}: return the first l
- * whose PRF output has no bit of ${mask} set, or 0 and the state after
- * ${to} in ${u}.  ${blk} is the caller's scratch for a batch of blocks.
+ * Scan chunk lengths ${from} .. ${to} (from > min, so each step rolls a
+ * full window), ${u} being the state before ${from}: return the first
+ * length whose PRF output has no bit of ${mask} set; or 0, with the state
+ * after ${to} in ${u}.  ${blk} is scratch for a batch of AES blocks.
  */
 static size_t
 scan(const struct chunker *c, const uint8_t *chunk, size_t from, size_t to,
@@ -394,21 +428,19 @@ chunker_cut(const struct chunker *c, const uint8_t *p, size_t n, int final)
 	st64le(blk[0], u.h1);
 	st64le(blk[0] + 8, u.h2);
 	aes128_encrypt(&c->aes, blk[0], blk[0]);
-	if ((ld64le(blk[0]) & (min < avg ? c->mask_s : c->mask_l)) == 0) {
+	if ((ld64le(blk[0]) & c->mask_s) == 0) {		/* min < avg */
 		l = min;
 		goto out;
 	}
-	/* Then the small mask below avg and the large one from avg > min. */
-	if (min + 1 < avg &&
-	    (l = scan(c, p, min + 1, (avg - 1 < lim ? avg - 1 : lim),
-	    c->mask_s, &u, blk)) != 0)
+	/* Then lengths below avg with the small mask, and the rest. */
+	if (min + 1 < avg && (l = scan(c, p, min + 1,
+	    avg - 1 < lim ? avg - 1 : lim, c->mask_s, &u, blk)) != 0)
 		goto out;
-	if (avg <= lim &&
-	    (l = scan(c, p, avg, lim, c->mask_l, &u, blk)) != 0)
+	if (avg <= lim && (l = scan(c, p, avg, lim, c->mask_l, &u, blk)) != 0)
 		goto out;
 	l = lim;
 out:
-	/* The digests and PRF outputs are keyed values: do not leave them. */
+	/* Digests and PRF outputs are keyed values: do not leave them. */
 	sodium_memzero(blk, sizeof(blk));
 	sodium_memzero(&u, sizeof(u));
 	return l;

@@ -1,6 +1,7 @@
 /*
  * ipc.c: frames on the keyholder socket.
  */
+#include <sys/socket.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -37,7 +38,13 @@ ipc_send(int fd, uint32_t type, uint32_t seq, const void *a, size_t alen,
 	left = sizeof(hdr) + alen + blen;
 	i = 0;
 	while (left > 0) {
-		n = writev(fd, iov + i, cnt - i);
+		struct msghdr mh;
+
+		/* MSG_NOSIGNAL: a dead peer is EPIPE here, not SIGPIPE. */
+		memset(&mh, 0, sizeof(mh));
+		mh.msg_iov = iov + i;
+		mh.msg_iovlen = (size_t)(cnt - i);
+		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)

@@ -271,8 +271,12 @@ static struct {
 	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
 };
 
-/* Answer one request; fatal on anything the table does not permit. */
-static void
+/*
+ * Answer one request; fatal on anything the table does not permit.
+ * Returns 0, or -1 with errno when the answer cannot be sent (the worker
+ * died: its exit status says how).
+ */
+static int
 dispatch(struct khs *k, struct ipc_msg *m)
 {
 	struct dbuf a;
@@ -304,16 +308,27 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	(void)table[i].fn(k, &r, &a);
 	if (a.err)
 		fatal(EXIT_ERR, "keyholder: out of memory");
-	if (ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0) != 0)
-		fatal(EXIT_ERR, "keyholder: the worker is gone (%s)",
-		    strerror(errno));
+	if (ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0) != 0) {
+		dbuf_free(&a);
+		return -1;
+	}
 	dbuf_free(&a);
 	/* The passphrase is gone and the keys are derived: close the box. */
-	if (was == S_LOCKED && k->state == S_OPEN)
-		sandbox_keyholder(k->fd, k->keycmd,
-		    k->o->pass.kind == PASS_FD ? k->o->pass.fd : -1,
-		    k->o->newpass.kind == PASS_FD ? k->o->newpass.fd : -1,
-		    k->ttyfd);
+	if (was == S_LOCKED && k->state == S_OPEN) {
+		int pfd = k->o->pass.kind == PASS_FD ? k->o->pass.fd : -1;
+		int nfd = k->o->newpass.kind == PASS_FD ? k->o->newpass.fd : -1;
+
+		/* No more passphrases to read but for key commands. */
+		if (!k->keycmd) {
+			if (pfd > 2)
+				(void)close(pfd);
+			if (k->ttyfd >= 0)
+				(void)close(k->ttyfd);
+			pfd = nfd = k->ttyfd = -1;
+		}
+		sandbox_keyholder(k->fd, k->keycmd, pfd, nfd, k->ttyfd);
+	}
+	return 0;
 }
 
 int
@@ -336,16 +351,22 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 	for (;;) {
 		if ((r = ipc_recv(fd, &m)) == 1)
 			break;		/* the worker finished */
-		if (r != 0)
-			fatal(EXIT_ERR, "keyholder: bad message from the "
-			    "worker (%s)", strerror(errno));
-		dispatch(&k, &m);
+		if (r != 0) {
+			/* Dead or mad: its exit status will tell which. */
+			r = errno;
+			break;
+		}
+		r = dispatch(&k, &m);
 		ipc_msg_free(&m);
+		if (r != 0) {
+			r = errno;
+			break;
+		}
 	}
 	kh_free(k.kh);
 	k.kh = NULL;
 	live = NULL;
-	return 0;
+	return r == 1 ? 0 : r;
 }
 
 /* Environment the worker may see: nothing secret, nothing it needs not. */
@@ -400,12 +421,38 @@ exec_worker(int sock, int argc, char **argv, const struct opts *o)
 	_exit(EXIT_ERR);
 }
 
+/* Close every inherited descriptor but 0-2 and the passphrase ones. */
+static void
+close_stray(const struct opts *o)
+{
+	int keep[2], t;
+	unsigned lo = 3;
+	size_t i;
+
+	keep[0] = o->pass.kind == PASS_FD ? o->pass.fd : -1;
+	keep[1] = o->newpass.kind == PASS_FD ? o->newpass.fd : -1;
+	if (keep[0] > keep[1]) {
+		t = keep[0];
+		keep[0] = keep[1];
+		keep[1] = t;
+	}
+	for (i = 0; i < 2; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if (keep[i] > (int)lo)
+			(void)close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	(void)close_range(lo, ~0U, 0);
+}
+
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
-	int sv[2], status;
+	int sv[2], status, err;
 	pid_t pid;
 
+	close_stray(o);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
 	if ((pid = fork()) < 0)
@@ -415,11 +462,16 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 		exec_worker(sv[1], argc, argv, o);
 	}
 	(void)close(sv[1]);
-	(void)keyholder_serve(sv[0], o, keycmd);
+	err = keyholder_serve(sv[0], o, keycmd);
 	(void)close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));
+	if (WIFEXITED(status) && err != 0) {
+		errorx("keyholder: bad message from the worker (%s)",
+		    strerror(err));
+		return EXIT_ERR;
+	}
 	if (WIFEXITED(status))
 		return WEXITSTATUS(status);
 	if (WTERMSIG(status) == SIGPIPE)

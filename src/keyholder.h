@@ -9,8 +9,9 @@
 /*
  * keyholder_serve(fd, o, keycmd): answer the worker's requests on ${fd}
  * until it closes the socket.  ${keycmd} permits the key-slot requests
- * (init and key commands only).  Exits through fatal() on any protocol
- * violation.  Returns 0.
+ * (init and key commands only).  Exits through fatal() on any request the
+ * table does not permit.  Returns 0 at a clean end, or the errno of a
+ * broken frame (the caller learns from the worker's status why).
  */
 int keyholder_serve(int, const struct opts *, int);
 

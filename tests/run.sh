@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/run.sh [unit|regress|all]: run tacit's tests and print one summary
+# tests/run.sh [unit|sandbox|regress|all]: run tacit's tests and print one summary
 # line, "N passed, N failed"; exit non-zero if anything failed.
 #
 # Each test program (tests/unit/test_*.c, built into $UNITDIR) and each
@@ -51,6 +51,13 @@ if [ "$what" = unit ] || [ "$what" = all ]; then
 	for t in "$UNITDIR"/test_*; do
 		[ -x "$t" ] || continue
 		run_one "unit/$(basename "$t")" $WRAP "$t"
+	done
+fi
+if [ "$what" = sandbox ] || [ "$what" = all ]; then
+	for t in "$(dirname "$UNITDIR")"/sandbox/*; do
+		[ -x "$t" ] || continue
+		d=$(mktemp -d "$TESTTMP/sandbox.XXXXXX")
+		run_one "sandbox/$(basename "$t")" "$t" "$d"
 	done
 fi
 if [ "$what" = regress ] || [ "$what" = all ]; then

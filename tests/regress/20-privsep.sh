@@ -1,0 +1,90 @@
+#!/bin/sh
+# 20-privsep.sh: the running pair, seen from outside, during a backup of a
+# large file.  The worker has seccomp (mode 2), no_new_privs and no more
+# capabilities than backup needs; the keyholder has seccomp and no open
+# file but its socket and the standard descriptors; after the unlock the
+# passphrase is in neither process's memory and no key but the chunker's is
+# in the worker's (read from /proc/PID/mem, as root).
+. "$(dirname "$0")/lib.sh"
+
+if [ "$(id -u)" != 0 ]; then
+	ok "# SKIP needs root to read the memory of non-dumpable processes"
+	exit 0
+fi
+R=$T/repo
+SCAN=$(cd "$(dirname "$0")/../tools" && pwd)/memscan.py
+printf '%s\n' "$PW" >"$T/pw"
+"$TACIT" init -q -r "$R" $FAST --passphrase-fd 3 3<"$T/pw" >/dev/null || exit 1
+mkdir "$T/src"
+head -c 300000000 /dev/urandom >"$T/src/big"
+"$TOOLDIR/keydump" "$R" <"$T/pw" >"$T/keys" || { notok "keydump"; exit 0; }
+pwhex=$(printf '%s' "$PW" | od -An -tx1 | tr -d ' \n')
+
+"$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" \
+    >"$T/out" 2>&1 &
+bg=$!
+kh=
+wk=
+i=0
+while [ $i -lt 300 ]; do	# until the worker is reading data
+	wk=$(pgrep -P "$bg" -x tacit-worker 2>/dev/null | head -n 1)
+	if [ -n "$wk" ] && grep -q '^Seccomp:.*2' "/proc/$wk/status" &&
+	    [ "$(awk '/^rchar/ {print $2}' "/proc/$wk/io")" -gt 50000000 ]; then
+		break
+	fi
+	i=$((i + 1))
+	sleep 0.05
+done
+kh=$bg
+if [ -z "$wk" ]; then
+	notok "the worker was seen running"
+	wait $bg
+	exit 0
+fi
+kill -STOP "$kh" "$wk"
+field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
+
+[ "$(field Seccomp "$wk")" = 2 ] && ok "worker: Seccomp 2" ||
+    notok "worker: Seccomp $(field Seccomp "$wk")"
+[ "$(field NoNewPrivs "$wk")" = 1 ] && ok "worker: NoNewPrivs 1" ||
+    notok "worker: NoNewPrivs $(field NoNewPrivs "$wk")"
+# backup as root keeps DAC_READ_SEARCH(2), DAC_OVERRIDE(1), FOWNER(3).
+[ "$(field CapEff "$wk")" = 000000000000000e ] &&
+    ok "worker: capabilities cut to dac_override, dac_read_search, fowner" ||
+    notok "worker: CapEff $(field CapEff "$wk")"
+[ "$(field CapBnd "$wk")" = 000000000000000e ] &&
+    ok "worker: bounding set cut the same way" ||
+    notok "worker: CapBnd $(field CapBnd "$wk")"
+[ "$(field Seccomp "$kh")" = 2 ] && ok "keyholder: Seccomp 2" ||
+    notok "keyholder: Seccomp $(field Seccomp "$kh")"
+[ "$(field TracerPid "$kh")" = 0 ] && ok "keyholder: not traced" ||
+    notok "keyholder: traced"
+extra=$(ls -l "/proc/$kh/fd" | awk 'NR > 1 && $9 > 2 && $11 !~ /^socket:/')
+[ -z "$extra" ] && ok "keyholder: no open file but its socket and 0-2" ||
+    notok "keyholder: open files: $extra"
+[ "$(grep -c . "/proc/$kh/environ" 2>/dev/null || echo 0)" -ge 0 ] && true
+if python3 "$SCAN" "$kh" "$pwhex" \
+    >"$T/scan" 2>&1; then
+	ok "keyholder: the passphrase is not in its memory after the unlock"
+else
+	notok "keyholder: the passphrase is in its memory: $(cat "$T/scan")"
+fi
+if python3 "$SCAN" "$wk" "$pwhex" \
+    $(cat "$T/keys") >"$T/scan" 2>&1; then
+	ok "worker: neither the passphrase nor the master key nor any subkey" \
+	    "but the chunker's is in its memory"
+else
+	notok "worker: secret in memory: $(cat "$T/scan")"
+fi
+# Control: the keyholder does hold the master key (the scan can see it).
+if python3 "$SCAN" "$kh" \
+    "$(head -n 1 "$T/keys")" >/dev/null 2>&1; then
+	notok "control: the scan did not find the master key in the keyholder"
+else
+	ok "control: the scan finds the master key in the keyholder"
+fi
+kill -CONT "$kh" "$wk"
+wait $bg
+rc=$?
+[ $rc = 0 ] && ok "the backup then finishes (exit 0)" ||
+    notok "the backup ended with $rc: $(cat "$T/out")"

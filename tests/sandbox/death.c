@@ -1,0 +1,279 @@
+/*
+ * death.c: seccomp and Landlock death tests.  For each role, a child puts
+ * on the production policy (the very functions tacit calls; no test hook
+ * exists in tacit) and then attempts one forbidden operation.  The test
+ * passes when the child is killed by SIGSYS, or when the operation is
+ * refused with the errno the policy documents (EACCES from Landlock, or a
+ * soft deny).  A permitted control operation in each role shows the policy
+ * is not simply killing everything.
+ *
+ *   death SCRATCHDIR
+ */
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/ptrace.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+
+static int failed;
+static char dir[4096], allowed[4200], outside[4200], srcdir[4200];
+
+enum expect { KILLED, DENIED, ALLOWED };
+
+static const char *const ename[] = { "killed (SIGSYS)", "denied", "allowed" };
+
+/* The operations; each returns 0 if it succeeded, -1 with errno if not. */
+typedef int op_fn(void);
+
+static int op_socket(void) { return socket(AF_INET, SOCK_STREAM, 0) < 0 ? -1 : 0; }
+static int op_unix(void) { return socket(AF_UNIX, SOCK_STREAM, 0) < 0 ? -1 : 0; }
+static int
+op_connect(void)
+{
+	struct sockaddr sa = { AF_UNIX, "" };
+
+	return connect(5, &sa, sizeof(sa));	/* the call itself is judged */
+}
+static int
+op_execve(void)
+{
+	char *argv[] = { (char *)(uintptr_t)"/bin/true", NULL };
+
+	return execve("/bin/true", argv, argv + 1);
+}
+static int op_ptrace(void) { return (int)ptrace(PTRACE_TRACEME, 0, NULL, NULL); }
+static int
+op_fork(void)
+{
+	pid_t p = (pid_t)syscall(SYS_clone, SIGCHLD, 0, 0, 0, 0);
+
+	if (p == 0)
+		_exit(0);
+	return p < 0 ? -1 : 0;
+}
+static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; }
+static int
+op_mount(void)
+{
+	return mount("none", "/mnt", "tmpfs", 0, NULL);
+}
+static int op_bpf(void) { return (int)syscall(SYS_bpf, 0, NULL, 0); }
+static int op_keyctl(void) { return (int)syscall(SYS_keyctl, 0, 0, 0, 0, 0); }
+static int
+op_vmread(void)
+{
+	char buf[8];
+	struct iovec l = { buf, 8 }, r = { buf, 8 };
+
+	return (int)syscall(SYS_process_vm_readv, getppid(), &l, 1, &r, 1, 0);
+}
+static int
+op_mprotect_exec(void)
+{
+	void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+	    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	return p == MAP_FAILED ? -1 : mprotect(p, 4096, PROT_READ | PROT_EXEC);
+}
+static int
+op_x32(void)
+{
+	return (int)syscall(0x40000000 | SYS_getpid);
+}
+static int
+op_write_outside(void)
+{
+	int fd = open(outside, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_read_outside(void)
+{
+	int fd = open("/etc/hostname", O_RDONLY);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_read_allowed(void)
+{
+	int fd = open(srcdir, O_RDONLY | O_DIRECTORY);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_write_allowed(void)
+{
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_write_in_read_role(void)
+{
+	int fd = open(allowed, O_WRONLY | O_CREAT, 0600);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_getpid(void)
+{
+	return getpid() > 0 ? 0 : -1;
+}
+
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
+static const char *const rname[] = { "keyholder", "keyholder (key "
+    "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
+
+static void
+confine(enum role role)
+{
+	struct sandbox_path p[2];
+	int sv[2];
+
+	switch (role) {
+	case KH:
+	case KH_KEYCMD:
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
+			_exit(90);
+		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1, -1);
+		break;
+	case W_BACKUP:
+		p[0].path = srcdir;
+		p[0].access = SBX_R;
+		p[1].path = dir;	/* the "repository": read-write */
+		p[1].access = SBX_RW;
+		sandbox_worker(SBX_REPO, p, 2, 1);
+		break;
+	case W_READ:
+		p[0].path = dir;
+		p[0].access = SBX_R;
+		sandbox_worker(SBX_READ, p, 1, 1);
+		break;
+	case W_RESTORE:
+		p[0].path = srcdir;	/* the "repository": read-only */
+		p[0].access = SBX_R;
+		p[1].path = dir;	/* the target */
+		p[1].access = SBX_MAKE;
+		sandbox_worker(SBX_RESTORE, p, 2, 1);
+		break;
+	}
+}
+
+static void
+attempt(enum role role, const char *what, op_fn *op, enum expect want)
+{
+	enum expect got;
+	int status;
+	pid_t pid;
+
+	(void)unlink(allowed);
+	if ((pid = fork()) == 0) {
+		confine(role);
+		if (op() == 0)
+			_exit(0);
+		_exit(errno == EACCES || errno == EPERM ? 1 : 2);
+	}
+	(void)waitpid(pid, &status, 0);
+	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
+		got = KILLED;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		got = DENIED;
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		got = ALLOWED;
+	else {
+		printf("not ok - %s: %s: child ended with status %#x\n",
+		    rname[role], what, status);
+		failed++;
+		return;
+	}
+	/* A kill is as good as a denial where a denial is expected. */
+	if (got == want || (want == DENIED && got == KILLED))
+		printf("ok - %s: %s is %s\n", rname[role], what, ename[got]);
+	else {
+		printf("not ok - %s: %s is %s, wanted %s\n", rname[role], what,
+		    ename[got], ename[want]);
+		failed++;
+	}
+}
+
+int
+main(int argc, char **argv)
+{
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	size_t i;
+
+	if (argc != 2)
+		return 2;
+#ifdef SANDBOX_OFF
+	printf("ok - # SKIP sandbox compiled out in this build (ASan)\n");
+	return 0;
+#endif
+	if (sandbox_landlock_abi() == 0) {
+		printf("ok - # SKIP no Landlock in this kernel\n");
+		return 0;
+	}
+	(void)snprintf(dir, sizeof(dir), "%s", argv[1]);
+	(void)snprintf(allowed, sizeof(allowed), "%s/allowed", dir);
+	(void)snprintf(srcdir, sizeof(srcdir), "%s/src", dir);
+	(void)snprintf(outside, sizeof(outside), "%s.outside", dir);
+	(void)mkdir(srcdir, 0700);
+
+	/* The keyholder: nothing but its socket, memory and exit. */
+	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
+	attempt(KH, "socket(AF_INET)", op_socket, KILLED);
+	attempt(KH, "socket(AF_UNIX)", op_unix, KILLED);
+	attempt(KH, "connect", op_connect, KILLED);
+	attempt(KH, "execve", op_execve, KILLED);
+	attempt(KH, "ptrace", op_ptrace, KILLED);
+	attempt(KH, "fork", op_fork, KILLED);
+	attempt(KH, "open", op_open, KILLED);
+	attempt(KH, "mprotect(PROT_EXEC)", op_mprotect_exec, KILLED);
+	attempt(KH, "an x32 system call", op_x32, KILLED);
+	attempt(KH_KEYCMD, "fork", op_fork, KILLED);
+	attempt(KH_KEYCMD, "open", op_open, KILLED);
+	attempt(KH_KEYCMD, "execve", op_execve, KILLED);
+
+	for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+		enum role w = workers[i];
+
+		attempt(w, "reading its allowed tree (control)",
+		    op_read_allowed, ALLOWED);
+		attempt(w, "socket(AF_INET)", op_socket, DENIED);
+		attempt(w, "connect", op_connect, KILLED);
+		attempt(w, "execve", op_execve, KILLED);
+		attempt(w, "ptrace", op_ptrace, KILLED);
+		attempt(w, "fork", op_fork, KILLED);
+		attempt(w, "mount", op_mount, KILLED);
+		attempt(w, "bpf", op_bpf, KILLED);
+		attempt(w, "keyctl", op_keyctl, KILLED);
+		attempt(w, "process_vm_readv", op_vmread, KILLED);
+		attempt(w, "mprotect(PROT_EXEC)", op_mprotect_exec, KILLED);
+		attempt(w, "an x32 system call", op_x32, KILLED);
+		attempt(w, "writing outside its tree", op_write_outside, DENIED);
+		attempt(w, "reading outside its tree", op_read_outside, DENIED);
+	}
+	attempt(W_BACKUP, "creating a file in the repository (control)",
+	    op_write_allowed, ALLOWED);
+	attempt(W_RESTORE, "creating a file in the target (control)",
+	    op_write_allowed, ALLOWED);
+	attempt(W_READ, "opening for writing in a read-only role",
+	    op_write_in_read_role, KILLED);
+	(void)unlink(allowed);
+	(void)unlink(outside);
+	(void)rmdir(srcdir);
+	return failed ? 1 : 0;
+}

@@ -557,7 +557,8 @@ read_names(int fd, char ***vp, size_t *np)
 		return -1;
 	}
 	(void)closedir(d);
-	qsort(v, n, sizeof(*v), name_cmp);
+	if (n > 1)
+		qsort(v, n, sizeof(*v), name_cmp);
 	*vp = v;
 	*np = n;
 	return 0;

@@ -26,8 +26,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CHUNKER_X86
-#include <emmintrin.h>
-#include <wmmintrin.h>
+#include <immintrin.h>
 #endif
 
 #define CHUNKER_STREAM_BYTES	4112	/* T1, T2, AES key */
@@ -42,6 +41,7 @@ struct chunker {
 	uint64_t		mask_s;		/* lengths < avg */
 	uint64_t		mask_l;		/* lengths >= avg */
 	struct chunker_params	p;
+	int			impl;		/* CHUNKER_IMPL_* */
 };
 
 /* The digest state: both lanes. */
@@ -168,6 +168,7 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
 	crypto_stream_chacha20_ietf(s, sizeof(s), chunker_nonce, key);
 	chunker_schedule(c, s);
 	sodium_memzero(s, sizeof(s));
+	(void)chunker_force_impl(c, CHUNKER_IMPL_VAES);
 	return c;
 }
 
@@ -179,16 +180,47 @@ chunker_free(struct chunker *c)
 	sodium_free(c);			/* wipes */
 }
 
+/* The fastest implementation this CPU can run. */
+static int
+impl_best(void)
+{
+	if (!aes128_hw())
+		return CHUNKER_IMPL_PORTABLE;
+#ifdef CHUNKER_X86
+	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes"))
+		return CHUNKER_IMPL_VAES;
+#endif
+	return CHUNKER_IMPL_AESNI;
+}
+
 int
 chunker_hw(void)
 {
-	return aes128_hw();
+	return impl_best() != CHUNKER_IMPL_PORTABLE;
+}
+
+int
+chunker_impl(const struct chunker *c)
+{
+	return c->impl;
+}
+
+int
+chunker_force_impl(struct chunker *c, int impl)
+{
+	int best = impl_best();
+
+	c->impl = impl < CHUNKER_IMPL_PORTABLE ? CHUNKER_IMPL_PORTABLE :
+	    impl > best ? best : impl;
+	aes128_force_portable(&c->aes, c->impl == CHUNKER_IMPL_PORTABLE);
+	return c->impl;
 }
 
 void
 chunker_force_portable(struct chunker *c, int on)
 {
-	aes128_force_portable(&c->aes, on);
+	(void)chunker_force_impl(c, on ? CHUNKER_IMPL_PORTABLE :
+	    CHUNKER_IMPL_VAES);
 }
 
 /*
@@ -227,7 +259,9 @@ uhf_window(const struct chunker *c, struct uhf *u, const uint8_t *p)
  * starts from a fresh window digest; the next round's A continues from
  * B's state.  Work past a cut is wasted: fewer than SEG lengths a chunk.
  */
+#ifndef CHUNKER_SEG
 #define CHUNKER_SEG	2048
+#endif
 
 static inline __m128i CHUNKER_TARGET
 ld128(const void *p)
@@ -370,6 +404,153 @@ scan_hw(const struct chunker *c, const uint8_t *chunk, size_t *lp, size_t to,
 	*lp = l;
 	return 0;
 }
+/*
+ * The VAES path: the same computation on 256-bit vectors, which hold two
+ * AES blocks, for CPUs with VAES and AVX2.  Four chains in two vectors,
+ * G1 = {A, B} and G2 = {C, D}, over [l + i SEG, l + (i + 1) SEG) for A..D.
+ */
+#define CHUNKER_VTARGET	__attribute__((target("avx2,vaes,aes")))
+
+/* A vector of the 16 bytes at ${lo} and the 16 at ${hi}. */
+static inline __m256i CHUNKER_VTARGET
+ld2(const void *lo, const void *hi)
+{
+	return _mm256_inserti128_si256(_mm256_castsi128_si256(
+	    _mm_loadu_si128((const __m128i *)lo)),
+	    _mm_loadu_si128((const __m128i *)hi), 1);
+}
+
+/* HW_ROLL on a vector of two chains, at ${p} (low) and ${q} (high). */
+#define V_ROLL(g, p, q) do {						\
+	__m256i t_ = _mm256_srli_epi64((g), 56);			\
+	__m256i x_ = _mm256_xor_si256(					\
+	    ld2(c->tinw[(p)[0]], c->tinw[(q)[0]]),			\
+	    ld2(c->tout[(p)[-CHUNKER_WINDOW_BYTES]],			\
+	    c->tout[(q)[-CHUNKER_WINDOW_BYTES]]));			\
+	t_ = _mm256_xor_si256(t_, _mm256_slli_epi64(t_, 1));		\
+	t_ = _mm256_xor_si256(t_, _mm256_slli_epi64(t_, 3));		\
+	(g) = _mm256_xor_si256(_mm256_xor_si256(			\
+	    _mm256_slli_epi64((g), 8), x_), t_);			\
+} while (0)
+
+#define V_ROUND8(f, k) do {						\
+	v0 = f(v0, k); v1 = f(v1, k); v2 = f(v2, k); v3 = f(v3, k);	\
+	v4 = f(v4, k); v5 = f(v5, k); v6 = f(v6, k); v7 = f(v7, k);	\
+} while (0)
+
+/* Chain A's block in the low half of ${v}, chain ${x}'s in the high. */
+#define V_CHECK(v, i, hx, x) do {					\
+	if ((lo64(_mm256_castsi256_si128(v)) & mask) == 0)		\
+		return (l + (i));					\
+	if ((lo64(_mm256_extracti128_si256((v), 1)) & mask) == 0 &&	\
+	    (hx) == 0)							\
+		(hx) = l + (x) * CHUNKER_SEG + (i);			\
+} while (0)
+
+/* For chains C and D, which only note their first hit. */
+#define V_CHECK2(v, i) do {						\
+	if ((lo64(_mm256_castsi256_si128(v)) & mask) == 0 && hitc == 0)	\
+		hitc = l + 2 * CHUNKER_SEG + (i);			\
+	if ((lo64(_mm256_extracti128_si256((v), 1)) & mask) == 0 &&	\
+	    hitd == 0)							\
+		hitd = l + 3 * CHUNKER_SEG + (i);			\
+} while (0)
+
+/*
+ * Digests of the windows ending before ${p}, ${q} (low, high) and ${r},
+ * ${s}, whitened with round key 0 ${k}, into *${g1} and *${g2}.
+ */
+static inline void CHUNKER_VTARGET
+v_window(const struct chunker *c, const uint8_t *p, const uint8_t *q,
+    const uint8_t *r, const uint8_t *s, __m256i k, __m256i *g1, __m256i *g2)
+{
+	__m256i a = _mm256_setzero_si256(), b = a, t;
+	int i;
+
+	for (i = -CHUNKER_WINDOW_BYTES; i < 0; i++) {
+		t = _mm256_srli_epi64(a, 56);
+		t = _mm256_xor_si256(t, _mm256_slli_epi64(t, 1));
+		t = _mm256_xor_si256(t, _mm256_slli_epi64(t, 3));
+		a = _mm256_xor_si256(_mm256_xor_si256(_mm256_slli_epi64(a, 8),
+		    ld2(c->tin[p[i]], c->tin[q[i]])), t);
+		t = _mm256_srli_epi64(b, 56);
+		t = _mm256_xor_si256(t, _mm256_slli_epi64(t, 1));
+		t = _mm256_xor_si256(t, _mm256_slli_epi64(t, 3));
+		b = _mm256_xor_si256(_mm256_xor_si256(_mm256_slli_epi64(b, 8),
+		    ld2(c->tin[r[i]], c->tin[s[i]])), t);
+	}
+	*g1 = _mm256_xor_si256(a, k);
+	*g2 = _mm256_xor_si256(b, k);
+}
+
+/*
+ * One round over lengths [l, l + 4 SEG), as scan_hw_round.  Four roll
+ * steps of two vectors make a batch of eight vectors, sixteen blocks.
+ */
+static size_t CHUNKER_VTARGET
+scan_vaes_round(const struct chunker *c, const uint8_t *chunk, size_t l,
+    uint64_t mask, struct uhf *u)
+{
+	__m256i v0, v1, v2, v3, v4, v5, v6, v7, g1, g2, k[AES128_ROUNDS + 1];
+	const uint8_t *pa = chunk + l - 1, *pb = pa + CHUNKER_SEG;
+	const uint8_t *pc = pb + CHUNKER_SEG, *pd = pc + CHUNKER_SEG;
+	size_t i, hitb = 0, hitc = 0, hitd = 0;
+	int r;
+
+	for (r = 0; r <= AES128_ROUNDS; r++)
+		k[r] = _mm256_broadcastsi128_si256(ld128(c->aes.rkb + 16 * r));
+	v_window(c, pb, pb, pc, pd, k[0], &g1, &g2);
+	g1 = _mm256_inserti128_si256(g1, _mm_xor_si128(uhf_get(u),
+	    _mm256_castsi256_si128(k[0])), 0);
+	for (i = 0; i < CHUNKER_SEG; i += 4) {
+		V_ROLL(g1, pa + i, pb + i);
+		v0 = g1;
+		V_ROLL(g2, pc + i, pd + i);
+		v4 = g2;
+		V_ROLL(g1, pa + i + 1, pb + i + 1);
+		v1 = g1;
+		V_ROLL(g2, pc + i + 1, pd + i + 1);
+		v5 = g2;
+		V_ROLL(g1, pa + i + 2, pb + i + 2);
+		v2 = g1;
+		V_ROLL(g2, pc + i + 2, pd + i + 2);
+		v6 = g2;
+		V_ROLL(g1, pa + i + 3, pb + i + 3);
+		v3 = g1;
+		V_ROLL(g2, pc + i + 3, pd + i + 3);
+		v7 = g2;
+		for (r = 1; r < AES128_ROUNDS; r++)
+			V_ROUND8(_mm256_aesenc_epi128, k[r]);
+		V_ROUND8(_mm256_aesenclast_epi128, k[AES128_ROUNDS]);
+		V_CHECK(v0, i, hitb, 1);
+		V_CHECK(v1, i + 1, hitb, 1);
+		V_CHECK(v2, i + 2, hitb, 1);
+		V_CHECK(v3, i + 3, hitb, 1);
+		V_CHECK2(v4, i);
+		V_CHECK2(v5, i + 1);
+		V_CHECK2(v6, i + 2);
+		V_CHECK2(v7, i + 3);
+	}
+	uhf_put(u, _mm_xor_si128(_mm256_extracti128_si256(g2, 1),
+	    _mm256_castsi256_si128(k[0])));
+	sodium_memzero(k, sizeof(k));
+	return hitb != 0 ? hitb : hitc != 0 ? hitc : hitd;
+}
+
+/* scan_hw for the VAES path, whole rounds of 4 SEG only. */
+static size_t
+scan_vaes(const struct chunker *c, const uint8_t *chunk, size_t *lp,
+    size_t to, uint64_t mask, struct uhf *u)
+{
+	size_t l, r;
+
+	for (l = *lp; l <= to && to - l + 1 >= 4 * CHUNKER_SEG;
+	    l += 4 * CHUNKER_SEG)
+		if ((r = scan_vaes_round(c, chunk, l, mask, u)) != 0)
+			return r;
+	*lp = l;
+	return 0;
+}
 #endif /* CHUNKER_X86 */
 
 /*
@@ -387,7 +568,11 @@ scan(const struct chunker *c, const uint8_t *chunk, size_t from, size_t to,
 	size_t l = from, j, nb;
 
 #ifdef CHUNKER_X86
-	if (c->aes.hw && (j = scan_hw(c, chunk, &l, to, mask, u)) != 0)
+	if (c->impl == CHUNKER_IMPL_VAES &&
+	    (j = scan_vaes(c, chunk, &l, to, mask, u)) != 0)
+		return j;
+	if (c->impl >= CHUNKER_IMPL_AESNI &&
+	    (j = scan_hw(c, chunk, &l, to, mask, u)) != 0)
 		return j;
 #endif
 	h1 = u->h1;

@@ -89,12 +89,27 @@ void chunker_free(struct chunker *);
 size_t chunker_cut(const struct chunker *, const uint8_t *, size_t, int)
     __attribute__((warn_unused_result));
 
+/* Implementations of chunker_cut; all give the same cut points. */
+#define CHUNKER_IMPL_PORTABLE	0	/* table-based AES, plain C */
+#define CHUNKER_IMPL_AESNI	1	/* AES-NI on 128-bit SSE2 vectors */
+#define CHUNKER_IMPL_VAES	2	/* VAES on 256-bit AVX2 vectors */
+
 /* chunker_hw(): 1 if chunkers use AES-NI (unless forced portable), else 0. */
 int chunker_hw(void);
 
+/* chunker_impl(c): the CHUNKER_IMPL_* that ${c} uses. */
+int chunker_impl(const struct chunker *);
+
 /*
- * chunker_force_portable(c, on): make ${c} use the portable AES code if
- * ${on}, else AES-NI when the CPU has it.  For tests and benchmarks.
+ * chunker_force_impl(c, impl): for tests and benchmarks.  Make ${c} use
+ * CHUNKER_IMPL_${impl}, or the best this CPU has if that is lower.
+ * Returns the implementation now in use.
+ */
+int chunker_force_impl(struct chunker *, int);
+
+/*
+ * chunker_force_portable(c, on): make ${c} use the portable code if ${on},
+ * else the best this CPU has.  For tests and benchmarks.
  */
 void chunker_force_portable(struct chunker *, int);
 

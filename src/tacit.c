@@ -278,7 +278,7 @@ catch_signals(void)
 int
 main(int argc, char **argv)
 {
-	struct opts o;
+	static struct opts o;	/* lives as long as the process */
 	const char *cmd;
 	size_t i;
 	int worker = 0;
@@ -305,7 +305,12 @@ main(int argc, char **argv)
 	cmd = argv[1];
 	parse(argc - 1, argv + 1, &o);
 	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+#ifdef SANDBOX_OFF
+		printf("tacit %s (test build: sandbox compiled out)\n",
+		    TACIT_VERSION);
+#else
 		printf("tacit %s\n", TACIT_VERSION);
+#endif
 		return EXIT_OK;
 	}
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
@@ -320,6 +325,10 @@ main(int argc, char **argv)
 			usage("no repository: give -r DIR");
 		if (worker)
 			return worker_run(commands[i].fn, &o);
+#ifdef TACIT_BENCH_INPROCESS
+		/* Bench-only build: the same data path, no keyholder, no IPC. */
+		return commands[i].fn(&o);
+#endif
 		/* The keyholder: start the worker, then serve it. */
 		return keyholder_run(argc, argv, &o, commands[i].fn ==
 		    cmd_init || commands[i].fn == cmd_key);

@@ -1,6 +1,6 @@
 /*
- * chunker_bench.c: chunker_cut throughput on pseudo-random data, AES-NI
- * and portable.  Not part of make; build it by hand after make:
+ * chunker_bench.c: chunker_cut throughput on pseudo-random data, for
+ * each implementation this CPU can run.  CPU time, best of several runs.  Not part of make; build it by hand after make:
  *
  *   cc -std=c11 -O2 -D_GNU_SOURCE -Isrc -o build/chunker_bench \
  *       tests/bench/chunker_bench.c build/release/obj/chunker.o \
@@ -54,8 +54,10 @@ main(int argc, char **argv)
 	uint8_t key[CHUNKER_KEY_BYTES] = { 1 };
 	struct chunker *c;
 	uint8_t *p;
-	size_t n, nc;
-	double hw, pt;
+	static const char *names[] = { "portable:", "aes-ni:", "vaes:" };
+	size_t n, nc = 0;
+	double mbs;
+	int impl;
 
 	n = (size_t)(argc > 1 ? atoi(argv[1]) : 256) << 20;
 	if (argc > 2)
@@ -64,16 +66,16 @@ main(int argc, char **argv)
 	    (c = chunker_new(key, NULL)) == NULL)
 		return 1;
 	randombytes_buf_deterministic(p, n, seed);
-	if (chunker_hw()) {
-		hw = run(c, p, n, &nc);
-		printf("aes-ni:   %.0f MB/s (%zu chunks, %.0f KiB average)\n",
-		    hw, nc, (double)n / (double)nc / 1024);
-	} else
-		printf("aes-ni:   not available\n");
-	chunker_force_portable(c, 1);
-	pt = run(c, p, n, &nc);
-	printf("portable: %.0f MB/s (%zu chunks, %.0f KiB average)\n", pt, nc,
-	    (double)n / (double)nc / 1024);
+	for (impl = CHUNKER_IMPL_VAES; impl >= CHUNKER_IMPL_PORTABLE; impl--) {
+		if (chunker_force_impl(c, impl) != impl) {
+			printf("%-9s not available on this CPU\n",
+			    names[impl]);
+			continue;
+		}
+		mbs = run(c, p, n, &nc);
+		printf("%-9s %4.0f MB/s (%zu chunks, %.0f KiB average)\n",
+		    names[impl], mbs, nc, (double)n / (double)nc / 1024);
+	}
 	chunker_free(c);
 	free(p);
 	return 0;

@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -56,17 +57,20 @@ main(int argc, char **argv)
 		if (keyslot_id_parse(de->d_name, s.id) != 0 ||
 		    fsio_read(kfd, de->d_name, SLOT_FILE_MAX, &slot, &slen) != 0)
 			continue;
-		if (keyslot_decode(slot, slen, &s, (char *)ad, sizeof(ad)) != 0)
+		if (keyslot_decode(slot, slen, &s, (char *)ad, sizeof(ad)) != 0) {
+			free(slot);
 			continue;
+		}
 		(void)keyslot_id_parse(de->d_name, s.id);
 		if (keyslot_wrap_ad(&s, hdr + 12, ad, sizeof(ad), &adlen) != 0 ||
 		    kdf_derive(&s.kdf, (uint8_t *)pw, strlen(pw), s.salt,
-		    hdr + 12, 16, kek) != 0)
-			continue;
-		if (crypto_aead_xchacha20poly1305_ietf_decrypt(mk, NULL, NULL,
+		    hdr + 12, 16, kek) != 0 ||
+		    crypto_aead_xchacha20poly1305_ietf_decrypt(mk, NULL, NULL,
 		    s.wrap + 24, SLOT_WRAP_BYTES - 24, ad, adlen, s.wrap,
-		    kek) != 0)
+		    kek) != 0) {
+			free(slot);
 			continue;
+		}
 		hex(mk, sizeof(mk));
 		for (i = 0; i < sizeof(ctx) / sizeof(ctx[0]); i++) {
 			crypto_kdf_derive_from_key(sub, sizeof(sub), 1, ctx[i],
@@ -74,7 +78,12 @@ main(int argc, char **argv)
 			hex(sub, sizeof(sub));
 		}
 		(void)n;
+		free(slot);
+		free(hdr);
+		(void)closedir(d);
 		return 0;
 	}
+	free(hdr);
+	(void)closedir(d);
 	return 1;
 }

@@ -112,14 +112,18 @@ sandbox_landlock(const struct sandbox_path *paths, size_t n, int required)
 	    0)) < 0)
 		fatal(EXIT_ERR, "landlock_create_ruleset: %s", strerror(errno));
 	for (i = 0; i < n; i++) {
-		if ((fd = open(paths[i].path, O_PATH | O_CLOEXEC)) < 0) {
+		/* A source that is a symlink is backed up as one: it grants
+		 * no access to what it points to. */
+		if ((fd = open(paths[i].path, O_PATH | O_CLOEXEC |
+		    (paths[i].access & SBX_NOFOLLOW ? O_NOFOLLOW : 0))) < 0) {
 			if (errno == ENOENT)
 				continue;	/* e.g. no /usr/share/zoneinfo */
 			fatal(EXIT_ERR, "%s: %s", paths[i].path,
 			    strerror(errno));
 		}
 		memset(&pb, 0, sizeof(pb));
-		pb.allowed_access = known(abi, rights(paths[i].access));
+		pb.allowed_access = known(abi, rights(paths[i].access &
+		    ~SBX_NOFOLLOW));
 		/* A file (not a directory) takes file rights only. */
 		if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
 			pb.allowed_access &= LANDLOCK_ACCESS_FS_READ_FILE |

@@ -5,6 +5,8 @@
 #ifndef TACIT_SANDBOX_H
 #define TACIT_SANDBOX_H
 
+#include <stdint.h>
+
 enum sandbox_role {
 	SBX_READ,	/* snapshots, ls: the repository read-only */
 	SBX_REPO,	/* init, key, backup: the repository read-write */
@@ -21,6 +23,13 @@ enum sandbox_role {
  */
 void sandbox_keyholder(int, int, int, int, int);
 
+/*
+ * sandbox_cut_caps(keep): when running with capabilities (as root), keep
+ * only the bits of ${keep} in the effective and permitted sets and drop
+ * the rest from the bounding set; clear the ambient and inheritable sets.
+ */
+void sandbox_cut_caps(uint64_t);
+
 /* sandbox_worker_seccomp(role): the worker's filter for ${role}. */
 void sandbox_worker_seccomp(enum sandbox_role);
 
@@ -32,6 +41,7 @@ struct sandbox_path {
 #define SBX_R		1	/* read files and list directories */
 #define SBX_RW		2	/* and create, write, remove, rename */
 #define SBX_MAKE	3	/* and also symlinks, FIFOs, device nodes */
+#define SBX_NOFOLLOW	0x10	/* or'ed in: a symlink grants nothing beyond */
 
 /*
  * sandbox_landlock(paths, n, required): confine the file system to

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <seccomp.h>
 
@@ -34,6 +35,8 @@ enum arg {
 	A_EMPTYPATH,	/* arg 3 (flags) is AT_EMPTY_PATH: fstat */
 	A_RDONLY,	/* openat arg 2: no write access, no create */
 	A_GETONLY,	/* prlimit64 arg 2 (new limit) is NULL: read only */
+	A_NOSTDIO,	/* arg 0 >= 3: never read the terminal on 0-2 */
+	A_SELF,		/* arg 0 is our own pid: signals to ourselves only */
 };
 
 struct rule {
@@ -71,7 +74,7 @@ static const struct rule keyholder_rules[] = {
 	ALLOW(rt_sigreturn, A_NONE),
 	ALLOW(getpid, A_NONE),		/* abort() */
 	ALLOW(gettid, A_NONE),
-	ALLOW(tgkill, A_NONE),
+	ALLOW(tgkill, A_SELF),		/* abort(): only to itself */
 	ALLOW(wait4, A_NONE),		/* collect the worker's exit status */
 	ALLOW(exit, A_NONE),
 	ALLOW(exit_group, A_NONE),
@@ -92,11 +95,12 @@ static const struct rule worker_rules[] = {
 	DENY(clone3, ENOSYS),
 	/* glibc's NSS may try nscd's socket for user names: refuse it. */
 	DENY(socket, EACCES),
-	ALLOW(read, A_NONE),
+	/* 0-2 may be the terminal the passphrase is typed on: no reading. */
+	ALLOW(read, A_NOSTDIO),
 	ALLOW(write, A_NONE),
 	ALLOW(writev, A_NONE),
 	ALLOW(sendmsg, A_NONE),		/* ipc_send: a socket exists only fd 3 */
-	ALLOW(pread64, A_NONE),
+	ALLOW(pread64, A_NOSTDIO),
 	ALLOW(lseek, A_NONE),
 	ALLOW(close, A_NONE),
 	ALLOW(dup, A_NONE),		/* fdopendir on a copy */
@@ -117,6 +121,7 @@ static const struct rule worker_rules[] = {
 	ALLOW(getxattr, A_NONE),
 	ALLOW(ioctl, A_TTYIOCTL),	/* isatty() for the progress line */
 	ALLOW(sysinfo, A_NONE),		/* glibc qsort sizes its buffer */
+	ALLOW(getcwd, A_NONE),		/* realpath() of a relative source */
 	ALLOW(uname, A_NONE),
 	ALLOW(getuid, A_NONE),
 	ALLOW(geteuid, A_NONE),
@@ -140,7 +145,7 @@ static const struct rule worker_rules[] = {
 	ALLOW(rt_sigreturn, A_NONE),
 	ALLOW(getpid, A_NONE),
 	ALLOW(gettid, A_NONE),
-	ALLOW(tgkill, A_NONE),
+	ALLOW(tgkill, A_SELF),		/* abort(): only to itself */
 	ALLOW(exit, A_NONE),
 	ALLOW(exit_group, A_NONE),
 };
@@ -232,6 +237,14 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_64(SCMP_CMP_EQ, 0));
 		break;
+	case A_NOSTDIO:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A0_32(SCMP_CMP_GE, 3));
+		break;
+	case A_SELF:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)getpid()));
+		break;
 	case A_RDONLY:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT |
@@ -309,6 +322,7 @@ sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
 
 	if (keycmd)
 		warm_threads();
+	sandbox_cut_caps(0);	/* the keyholder needs no capability at all */
 	ctx = start();
 	for (i = 0; i < NRULES(keyholder_rules); i++) {
 		const struct rule *r = &keyholder_rules[i];

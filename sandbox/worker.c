@@ -19,7 +19,6 @@
 #include "log.h"
 #include "sandbox.h"
 
-#ifndef SANDBOX_OFF
 /* The capabilities each role keeps when tacit runs as root. */
 static uint64_t
 role_caps(enum sandbox_role role)
@@ -56,8 +55,8 @@ last_cap(void)
 }
 
 /* Keep only ${keep}: bounding set, then permitted and effective. */
-static void
-cut_caps(uint64_t keep)
+void
+sandbox_cut_caps(uint64_t keep)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
@@ -84,8 +83,6 @@ cut_caps(uint64_t keep)
 		fatal(EXIT_ERR, "capset: %s", strerror(errno));
 }
 
-#endif /* !SANDBOX_OFF */
-
 void
 sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
     size_t n, int required)
@@ -96,14 +93,15 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	(void)getgrgid(getgid());
 	tzset();
 #ifdef SANDBOX_OFF
-	/* ASan and valgrind builds only: their runtimes need more. */
+	/* ASan and fuzz builds only: their runtimes need more. */
+	(void)role_caps;
 	(void)role;
 	(void)paths;
 	(void)n;
 	(void)required;
 	return;
 #else
-	cut_caps(role_caps(role));
+	sandbox_cut_caps(role_caps(role));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal(EXIT_ERR, "no_new_privs: %s", strerror(errno));
 	(void)sandbox_landlock(paths, n, required);

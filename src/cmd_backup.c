@@ -38,7 +38,8 @@ summary(const struct opts *o, const uint8_t id[16],
 		    "\"dirs\":%llu,\"skipped\":%llu,\"bytes\":%llu,"
 		    "\"bytes_read\":%llu,\"files_read\":%llu,"
 		    "\"added_raw\":%llu,\"added_stored\":%llu,"
-		    "\"bytes_reused\":%llu,\"packs\":%llu}\n", o->dry_run ? "" : hex,
+		    "\"bytes_reused\":%llu,\"noatime_refused\":%llu,"
+		    "\"packs\":%llu}\n", o->dry_run ? "" : hex,
 		    o->dry_run ? "true" : "false",
 		    (unsigned long long)s->files_new,
 		    (unsigned long long)s->files_changed,
@@ -51,6 +52,7 @@ summary(const struct opts *o, const uint8_t id[16],
 		    (unsigned long long)s->added_raw,
 		    (unsigned long long)s->added_stored,
 		    (unsigned long long)s->bytes_reused,
+		    (unsigned long long)s->noatime_refused,
 		    (unsigned long long)s->packs);
 		return;
 	}

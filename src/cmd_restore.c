@@ -332,9 +332,10 @@ cmd_ls(struct opts *o)
 	else if (reader_walk(&rd, s->root, o->argc == 2 ? o->argv[1] : "",
 	    &t, &n) != 0) {
 		errorx("%s: %s", o->argc == 2 ? o->argv[1] : "/",
-		    errno == ENOENT ? "no such path in the snapshot" :
-		    "damaged in the repository");
-		e = errno == ENOENT ? EXIT_ERR : EXIT_DAMAGED;
+		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
+		    "snapshot" : "damaged in the repository");
+		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
+		    EXIT_DAMAGED;
 	} else {
 		if (n == NULL)
 			e = ls_tree(o, &rd, &t, &path) ? EXIT_DAMAGED : EXIT_OK;

@@ -101,7 +101,9 @@ fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
 	ssize_t n;
 	int fd, saved;
 
-	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	/* O_NONBLOCK: a FIFO planted in the repository must not hang us. */
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
 		return -1;
 	if (fstat(fd, &st) != 0)
 		goto fail;

@@ -11,4 +11,12 @@
  */
 int harden_process(void) __attribute__((warn_unused_result));
 
+/*
+ * harden_environment(): keep only the variables a terminal prompt or a
+ * pinentry may need (TERM, LANG, LC_*, TZ, display and session bus
+ * addresses) and the sanitizer options of test builds; drop the rest.
+ * Nothing tacit does depends on the environment otherwise.
+ */
+void harden_environment(void);
+
 #endif

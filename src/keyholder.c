@@ -280,9 +280,9 @@ static int
 dispatch(struct khs *k, struct ipc_msg *m)
 {
 	struct dbuf a;
-	struct rbuf r;
+	struct rbuf in;
 	size_t i;
-	int was = k->state;
+	int was = k->state, sent;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (table[i].type == m->type)
@@ -303,16 +303,17 @@ dispatch(struct khs *k, struct ipc_msg *m)
 		table[0].flags &= ~S_LOCKED;
 		table[1].flags &= ~S_LOCKED;
 	}
-	rbuf_init(&r, m->p, m->len);
+	rbuf_init(&in, m->p, m->len);
 	dbuf_init(&a, IPC_FRAME_MAX);
-	(void)table[i].fn(k, &r, &a);
+	(void)table[i].fn(k, &in, &a);
 	if (a.err)
 		fatal(EXIT_ERR, "keyholder: out of memory");
-	if (ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0) != 0) {
-		dbuf_free(&a);
-		return -1;
-	}
+	sent = ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0);
+	if (m->type == KH_REQ_CHUNKER)
+		sodium_memzero(a.p, a.len);	/* it carried a key */
 	dbuf_free(&a);
+	if (sent != 0)
+		return -1;
 	/* The passphrase is gone and the keys are derived: close the box. */
 	if (was == S_LOCKED && k->state == S_OPEN) {
 		int pfd = k->o->pass.kind == PASS_FD ? k->o->pass.fd : -1;
@@ -402,6 +403,8 @@ exec_worker(int sock, int argc, char **argv, const struct opts *o)
 	/* A passphrase descriptor among 0-2 is the keyholder's alone. */
 	if ((null = open("/dev/null", O_RDWR)) < 0)
 		_exit(EXIT_ERR);
+	/* The worker reads nothing from stdin: never the terminal. */
+	(void)dup2(null, STDIN_FILENO);
 	if (o->pass.kind == PASS_FD && o->pass.fd <= 2)
 		(void)dup2(null, o->pass.fd);
 	if (o->newpass.kind == PASS_FD && o->newpass.fd <= 2)

@@ -20,7 +20,7 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp)
 	*fdp = -1;
 	/* Read-only media: a reader may open the lock file read-only. */
 	fd = openat(dirfd, LOCK_NAME, (mode == REPO_LOCK_EXCL ? O_RDWR : O_RDONLY) |
-	    O_NOFOLLOW | O_CLOEXEC);
+	    O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (fd < 0)
 		return LOCK_ERR;
 	op = (mode == REPO_LOCK_EXCL ? LOCK_EX : LOCK_SH) | LOCK_NB;

@@ -287,6 +287,7 @@ main(int argc, char **argv)
 	if (harden_process() != 0)
 		fatal(EXIT_ERR, "cannot harden the process: %s",
 		    strerror(errno));
+	harden_environment();
 	catch_signals();
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");

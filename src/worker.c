@@ -54,7 +54,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	if (fn == cmd_backup) {
 		for (i = 0; i < (size_t)o->argc; i++) {
 			p[n].path = o->argv[i];
-			p[n++].access = SBX_R;
+			p[n++].access = SBX_R | SBX_NOFOLLOW;
 		}
 		if (o->exclude_file != NULL) {
 			p[n].path = o->exclude_file;

@@ -99,3 +99,15 @@ if [ "$rc" -ne 0 ] && [ "$rc" -lt 128 ] && [ "$(snapf 0 count)" = "$n0" ] &&
 	ok "two sources with the same base name are refused (exit $rc), no snapshot"
 else notok "two sources with the same base name are refused (exit $rc)"
 	sed 's/^/#   /' "$T/dup.out"; fi
+
+# A relative source and a source that is a symlink (stored as the link).
+mkdir -p "$T/rel/inner"
+printf 'x\n' >"$T/rel/inner/f"
+ln -s inner "$T/rel/alias"
+xcode 0 "a relative source and a symlink source back up" \
+    sh -c "cd '$T/rel' && printf '%s\n' \"\$1\" | \"\$2\" backup -q -r \"\$3\" inner alias --passphrase-fd 0" \
+    sh "$PW" "$TACIT" "$R"
+tp ls -r "$R" latest >"$T/rel.ls" 2>&1
+grepq '/alias -> inner' "$T/rel.ls" && grepq '/inner/f' "$T/rel.ls" &&
+    ok "listed as a directory and a symlink" ||
+    notok "listing: $(cat "$T/rel.ls")"

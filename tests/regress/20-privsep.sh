@@ -66,7 +66,21 @@ field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
 extra=$(ls -l "/proc/$kh/fd" | awk 'NR > 1 && $9 > 2 && $11 !~ /^socket:/')
 [ -z "$extra" ] && ok "keyholder: no open file but its socket and 0-2" ||
     notok "keyholder: open files: $extra"
-[ "$(grep -c . "/proc/$kh/environ" 2>/dev/null || echo 0)" -ge 0 ] && true
+[ "$(field CapEff "$kh")" = 0000000000000000 ] &&
+    ok "keyholder: no capability left" ||
+    notok "keyholder: CapEff $(field CapEff "$kh")"
+[ "$(field NoNewPrivs "$kh")" = 1 ] && ok "keyholder: NoNewPrivs 1" ||
+    notok "keyholder: NoNewPrivs $(field NoNewPrivs "$kh")"
+env=$(tr '\0' '\n' <"/proc/$wk/environ" | grep -v -e '^TZ=' -e '_OPTIONS=')
+[ -z "$env" ] && ok "worker: empty environment" ||
+    notok "worker: environment: $env"
+[ "$(readlink "/proc/$wk/fd/0")" = /dev/null ] &&
+    ok "worker: stdin is /dev/null, never the terminal" ||
+    notok "worker: stdin is $(readlink "/proc/$wk/fd/0")"
+case $(readlink "/proc/$wk/fd/3") in
+socket:*) ok "worker: fd 3 is the socket to the keyholder" ;;
+*) notok "worker: fd 3 is $(readlink "/proc/$wk/fd/3")" ;;
+esac
 if python3 "$SCAN" "$kh" "$pwhex" \
     >"$T/scan" 2>&1; then
 	ok "keyholder: the passphrase is not in its memory after the unlock"

@@ -1,0 +1,724 @@
+/*
+ * test_chunker.c: the chunker and its AES-128.
+ *
+ * AES: the FIPS-197 known answers (appendices B and C.1) on the portable
+ * and AES-NI code, and both agreeing on random blocks.  Chunker: P is
+ * irreducible (Rabin's test); the rolled UHF equals its definition,
+ * computed from an independent key schedule with bitwise polynomial
+ * arithmetic; cut points equal those of a slow reference chunker written
+ * from the specification in chunker.h, for several parameter sets and
+ * every implementation; on 64 MiB every implementation agrees, sizes stay
+ * in bounds and average near avg; keys separate; an insertion moves only
+ * nearby cut points; zeros and tiny inputs; and the chunker_cut contract,
+ * including feeding it through a max-byte buffer.  Data buffers are
+ * exact-size sodium_malloc allocations so an overread hits a guard page.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "aes128.h"
+#include "chunker.h"
+#include "t.h"
+
+#define BIG_BYTES	(64u << 20)	/* the agreement and size tests */
+#define SHIFT_BYTES	(32u << 20)	/* the insertion test */
+#define MID_BYTES	(16u << 20)	/* keys, zeros, streaming */
+#define REF_BYTES	(2u << 20)	/* against the reference chunker */
+#define NIMPL		(CHUNKER_IMPL_VAES + 1)
+
+static const char *impl_name[NIMPL] = { "portable", "AES-NI", "VAES" };
+
+/* Chunk lengths of a whole buffer. */
+struct cuts {
+	size_t	*len;
+	size_t	 n;
+};
+
+static uint64_t
+le64(const uint8_t *p)
+{
+	uint64_t v = 0;
+	int i;
+
+	for (i = 7; i >= 0; i--)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+put64(uint8_t *p, uint64_t v)
+{
+	int i;
+
+	for (i = 0; i < 8; i++, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+static uint8_t *
+xalloc(size_t n)
+{
+	uint8_t *p;
+
+	if ((p = sodium_malloc(n)) == NULL) {
+		printf("not ok - sodium_malloc(%zu)\n", n);
+		exit(1);
+	}
+	return p;
+}
+
+/* Deterministic pseudo-random bytes: seed byte ${s}. */
+static uint8_t *
+random_buf(size_t n, uint8_t s)
+{
+	uint8_t seed[randombytes_SEEDBYTES] = { s, 0x5a };
+	uint8_t *p = xalloc(n);
+
+	randombytes_buf_deterministic(p, n, seed);
+	return p;
+}
+
+/* ---- polynomials over GF(2) modulo P, one bit at a time ---- */
+
+static uint64_t
+xtime(uint64_t a)			/* a * x mod P */
+{
+	return a << 1 ^ (a >> 63 ? 0x1b : 0);
+}
+
+static uint64_t
+pmul(uint64_t a, uint64_t b)		/* a * b mod P */
+{
+	uint64_t r = 0;
+	int i;
+
+	for (i = 0; i < 64; i++, a = xtime(a))
+		if (b >> i & 1)
+			r ^= a;
+	return r;
+}
+
+static int
+pdeg(unsigned __int128 v)
+{
+	int d = -1;
+
+	for (; v != 0; v >>= 1)
+		d++;
+	return d;
+}
+
+static unsigned __int128
+pgcd(unsigned __int128 a, unsigned __int128 b)
+{
+	unsigned __int128 t;
+
+	while (b != 0) {
+		while (a != 0 && pdeg(a) >= pdeg(b))
+			a ^= b << (pdeg(a) - pdeg(b));
+		t = a;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+/* Rabin: degree 64 = 2^6, so P is irreducible iff x^(2^64) = x mod P and
+ * gcd(x^(2^32) - x, P) = 1. */
+static int
+p_irreducible(void)
+{
+	unsigned __int128 p = (unsigned __int128)1 << 64 | 0x1b;
+	uint64_t a = 2, a32 = 0;
+	int i;
+
+	for (i = 1; i <= 64; i++) {
+		a = pmul(a, a);
+		if (i == 32)
+			a32 = a;
+	}
+	return a == 2 && pgcd(p, (unsigned __int128)(a32 ^ 2)) == 1;
+}
+
+/* ---- a reference chunker, written from chunker.h alone ---- */
+
+struct ref {
+	uint64_t		t[2][256];
+	uint64_t		u[2][256];
+	struct aes128		*aes;
+	struct chunker_params	p;
+	uint64_t		mask_s, mask_l;
+};
+
+static void
+ref_init(struct ref *r, const uint8_t key[CHUNKER_KEY_BYTES],
+    const struct chunker_params *p)
+{
+	uint8_t nonce[12], *s = xalloc(4112);
+	uint64_t x512 = 1;
+	int b, i, lane;
+
+	memcpy(nonce, "tacit-chunkr", 12);
+	crypto_stream_chacha20_ietf(s, 4112, nonce, key);
+	for (i = 0; i < 512; i++)
+		x512 = xtime(x512);
+	for (lane = 0; lane < 2; lane++)
+		for (b = 0; b < 256; b++) {
+			r->t[lane][b] = le64(s + 2048 * lane + 8 * b);
+			r->u[lane][b] = pmul(r->t[lane][b], x512);
+		}
+	r->aes = (struct aes128 *)xalloc(sizeof(*r->aes));
+	aes128_init(r->aes, s + 4096);
+	aes128_force_portable(r->aes, 1);
+	sodium_free(s);
+	r->p = *p;
+	for (b = 0; (1u << b) < p->avg; b++)
+		;
+	r->mask_s = ((uint64_t)1 << (b + 2)) - 1;
+	r->mask_l = ((uint64_t)1 << (b - 2)) - 1;
+}
+
+/* h_L of the window w[0..64), term by term from the definition. */
+static void
+ref_direct(const struct ref *r, const uint8_t *w, uint64_t h[2])
+{
+	uint64_t y = 1;				/* x^(8 (63 - j)) */
+	int j, i;
+
+	h[0] = h[1] = 0;
+	for (j = 63; j >= 0; j--) {
+		h[0] ^= pmul(r->t[0][w[j]], y);
+		h[1] ^= pmul(r->t[1][w[j]], y);
+		for (i = 0; i < 8; i++)
+			y = xtime(y);
+	}
+}
+
+static size_t
+ref_cut(const struct ref *r, const uint8_t *p, size_t n)
+{
+	uint8_t blk[16];
+	uint64_t h[2];
+	size_t l, lim;
+	int lane, i;
+
+	if (n <= r->p.min)
+		return n;
+	lim = n < r->p.max ? n : r->p.max;
+	ref_direct(r, p + r->p.min - 64, h);
+	for (l = r->p.min;; l++) {
+		if (l > r->p.min)
+			for (lane = 0; lane < 2; lane++) {
+				for (i = 0; i < 8; i++)
+					h[lane] = xtime(h[lane]);
+				h[lane] ^= r->t[lane][p[l - 1]] ^
+				    r->u[lane][p[l - 65]];
+			}
+		put64(blk, h[0]);
+		put64(blk + 8, h[1]);
+		aes128_encrypt(r->aes, blk, blk);
+		if ((le64(blk) & (l < r->p.avg ? r->mask_s : r->mask_l)) == 0)
+			return l;
+		if (l == lim)
+			return lim;
+	}
+}
+
+/* ---- chunking whole buffers ---- */
+
+static void
+cuts_add(struct cuts *k, size_t len)
+{
+	if ((k->n & (k->n + 1)) == 0 &&
+	    (k->len = realloc(k->len, 2 * (k->n + 1) * sizeof(size_t))) ==
+	    NULL) {
+		printf("not ok - realloc\n");
+		exit(1);
+	}
+	k->len[k->n++] = len;
+}
+
+/* All chunks of p[0..n) with chunker_cut (or ref_cut if ${r}). */
+static struct cuts
+chunk_all(const struct chunker *c, const struct ref *r, const uint8_t *p,
+    size_t n)
+{
+	struct cuts k = { NULL, 0 };
+	size_t off, len;
+
+	for (off = 0; off < n; off += len) {
+		len = r != NULL ? ref_cut(r, p + off, n - off) :
+		    chunker_cut(c, p + off, n - off, 1);
+		if (len == 0 || len > n - off) {
+			printf("not ok - chunker_cut returned %zu with %zu "
+			    "left\n", len, n - off);
+			exit(1);
+		}
+		cuts_add(&k, len);
+	}
+	return k;
+}
+
+/*
+ * The same through a caller buffer of max bytes, filled ${step} bytes at
+ * a time from p[0..n), as a backup reader would.
+ */
+static struct cuts
+chunk_stream(const struct chunker *c, uint32_t max, const uint8_t *p,
+    size_t n, size_t step)
+{
+	struct cuts k = { NULL, 0 };
+	uint8_t *buf = xalloc(max);
+	size_t have = 0, in = 0, len, add;
+
+	for (;;) {
+		add = max - have < step ? max - have : step;
+		add = add < n - in ? add : n - in;
+		memcpy(buf + have, p + in, add);
+		have += add;
+		in += add;
+		len = chunker_cut(c, buf, have, in == n);
+		if (len == 0 && in == n)
+			break;
+		if (len == 0)
+			continue;
+		cuts_add(&k, len);
+		memmove(buf, buf + len, have - len);
+		have -= len;
+	}
+	sodium_free(buf);
+	return k;
+}
+
+static int
+cuts_equal(const struct cuts *a, const struct cuts *b)
+{
+	return a->n == b->n &&
+	    memcmp(a->len, b->len, a->n * sizeof(size_t)) == 0;
+}
+
+/* Every chunk but the last in [min, max], the last in [1, max]. */
+static int
+cuts_in_bounds(const struct cuts *k, const struct chunker_params *p)
+{
+	size_t i;
+
+	for (i = 0; i < k->n; i++)
+		if (k->len[i] > p->max || k->len[i] == 0 ||
+		    (i + 1 < k->n && k->len[i] < p->min))
+			return 0;
+	return 1;
+}
+
+/* End offsets of the chunks in ${k}, sorted. */
+static size_t *
+cuts_ends(const struct cuts *k)
+{
+	size_t *e = malloc((k->n + 1) * sizeof(size_t)), i, off = 0;
+
+	if (e == NULL) {
+		printf("not ok - malloc\n");
+		exit(1);
+	}
+	for (i = 0; i < k->n; i++)
+		e[i] = off += k->len[i];
+	return e;
+}
+
+static int
+has_end(const size_t *e, size_t n, size_t v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (e[mid] == v)
+			return 1;
+		if (e[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/* ---- the tests ---- */
+
+static void
+test_aes_kat(void)
+{
+	static const char *kat[2][3] = {
+		{ "000102030405060708090a0b0c0d0e0f",
+		  "00112233445566778899aabbccddeeff",
+		  "69c4e0d86a7b0430d8cdb78070b4c55a" },	/* C.1 */
+		{ "2b7e151628aed2a6abf7158809cf4f3c",
+		  "3243f6a8885a308d313198a2e0370734",
+		  "3925841d02dc09fbdc118597196a0b32" },	/* B */
+	};
+	static const char *name[2] = { "C.1", "B" };
+	struct aes128 *a = (struct aes128 *)xalloc(sizeof(*a));
+	uint8_t key[16], pt[16], ct[16], out[16];
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (sodium_hex2bin(key, 16, kat[i][0], 32, NULL, NULL, NULL) ||
+		    sodium_hex2bin(pt, 16, kat[i][1], 32, NULL, NULL, NULL) ||
+		    sodium_hex2bin(ct, 16, kat[i][2], 32, NULL, NULL, NULL))
+			exit(1);
+		aes128_init(a, key);
+		aes128_force_portable(a, 1);
+		aes128_encrypt(a, out, pt);
+		T(memcmp(out, ct, 16) == 0, "portable AES-128: FIPS-197 %s",
+		    name[i]);
+		if (!aes128_hw()) {
+			printf("ok - AES-NI AES-128: FIPS-197 %s # SKIP no "
+			    "AES-NI\n", name[i]);
+			continue;
+		}
+		aes128_force_portable(a, 0);
+		memset(out, 0, 16);
+		aes128_encrypt(a, out, pt);
+		T(memcmp(out, ct, 16) == 0, "AES-NI AES-128: FIPS-197 %s",
+		    name[i]);
+	}
+	aes128_wipe(a);
+	sodium_free(a);
+}
+
+static void
+test_aes_random(void)
+{
+	struct aes128 *a = (struct aes128 *)xalloc(sizeof(*a));
+	uint8_t key[16], *in = xalloc(1000 * 16), *pt = xalloc(1000 * 16);
+	uint8_t *hw = xalloc(1000 * 16);
+	int i, ok = 1;
+
+	randombytes_buf(key, sizeof(key));
+	randombytes_buf(in, 1000 * 16);
+	aes128_init(a, key);
+	aes128_force_portable(a, 1);
+	for (i = 0; i < 1000; i++)
+		aes128_encrypt(a, pt + 16 * i, in + 16 * i);
+	if (!aes128_hw()) {
+		printf("ok - AES-NI equals portable on 1000 blocks # SKIP no "
+		    "AES-NI\n");
+		goto out;
+	}
+	aes128_force_portable(a, 0);
+	aes128_encrypt_blocks(a, hw, in, 1000);
+	T(memcmp(hw, pt, 1000 * 16) == 0,
+	    "AES-NI equals portable on 1000 random blocks (batches of 8)");
+	for (i = 0; i < 13; i++) {
+		aes128_encrypt(a, hw + 16 * i, in + 16 * i);
+		ok &= memcmp(hw + 16 * i, pt + 16 * i, 16) == 0;
+	}
+	aes128_encrypt_blocks(a, hw, in, 13);	/* one batch and a tail */
+	T(ok && memcmp(hw, pt, 13 * 16) == 0,
+	    "AES-NI single blocks and a 13-block batch equal portable");
+out:
+	sodium_free(hw);
+	sodium_free(pt);
+	sodium_free(in);
+	sodium_free(a);
+}
+
+static void
+test_params(void)
+{
+	static const struct chunker_params bad[] = {
+		{ 63, 128, 256 }, { 128, 128, 256 }, { 256, 128, 1024 },
+		{ 64, 192, 256 }, { 64, 256, 128 }, { 0, 0, 0 },
+	};
+	struct chunker_params p;
+	uint8_t key[CHUNKER_KEY_BYTES] = { 0 };
+	struct chunker *c;
+	size_t i;
+	int ok = 1;
+
+	chunker_params_default(&p);
+	T(p.min == 256u << 10 && p.avg == 1u << 20 && p.max == 4u << 20 &&
+	    chunker_params_check(&p) == 0,
+	    "default parameters are 256 KiB / 1 MiB / 4 MiB and valid");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ok &= chunker_params_check(&bad[i]) == -1;
+		if ((c = chunker_new(key, &bad[i])) != NULL) {
+			ok = 0;
+			chunker_free(c);
+		}
+	}
+	T(ok, "bad parameters are refused by chunker_params_check and "
+	    "chunker_new");
+	p.min = 64;
+	p.avg = p.max = 128;
+	T(chunker_params_check(&p) == 0, "64 / 128 / 128 is valid");
+	chunker_free(NULL);
+}
+
+static void
+test_uhf(void)
+{
+	static const size_t lens[] = { 64, 65, 127, 200, 200, 200, 1000 };
+	struct chunker_params p;
+	struct ref r;
+	struct chunker *c;
+	uint8_t key[CHUNKER_KEY_BYTES], buf[1000];
+	uint64_t h1, h2, d[2];
+	size_t i;
+	int ok = 1;
+
+	T(p_irreducible(), "P = x^64 + x^4 + x^3 + x + 1 is irreducible");
+	randombytes_buf(key, sizeof(key));
+	chunker_params_default(&p);
+	ref_init(&r, key, &p);
+	c = chunker_new(key, &p);
+	for (i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+		randombytes_buf(buf, lens[i]);
+		if (i == 5)
+			memset(buf, 0xff, lens[i]);
+		ok &= chunker_uhf(c, buf, lens[i], &h1, &h2) == 0;
+		ref_direct(&r, buf + lens[i] - 64, d);
+		ok &= h1 == d[0] && h2 == d[1];
+	}
+	T(ok, "rolled UHF equals the sum formula (windows after 64..1000 "
+	    "bytes)");
+	T(chunker_uhf(c, buf, 63, &h1, &h2) == -1, "chunker_uhf wants 64 "
+	    "bytes");
+	chunker_free(c);
+	sodium_free(r.aes);
+}
+
+/* Cut points of every implementation against the reference chunker. */
+static void
+test_reference(void)
+{
+	static const struct chunker_params ps[] = {
+		{ 1024, 8192, 65536 },
+		{ 4096, 32768, 262144 },
+		{ 64, 4096, 1u << 20 },
+		{ 64, 128, 128 },
+		{ 5000, 8192, 8192 },
+	};
+	struct chunker *c;
+	struct cuts want, got;
+	struct ref r;
+	uint8_t key[CHUNKER_KEY_BYTES], *p;
+	size_t i;
+	int impl, ok;
+
+	p = random_buf(REF_BYTES, 1);
+	/* A run of zeros and a short period: windows that repeat. */
+	memset(p + REF_BYTES / 2, 0, 300000);
+	for (i = 0; i < 100000; i++)
+		p[REF_BYTES / 2 + 400000 + i] = (uint8_t)(i % 7);
+	for (i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
+		randombytes_buf(key, sizeof(key));
+		ref_init(&r, key, &ps[i]);
+		c = chunker_new(key, &ps[i]);
+		want = chunk_all(NULL, &r, p, REF_BYTES);
+		for (impl = 0; impl < NIMPL; impl++) {
+			if (chunker_force_impl(c, impl) != impl) {
+				printf("ok - %s equals the reference (%u/%u/%u)"
+				    " # SKIP not on this CPU\n",
+				    impl_name[impl], ps[i].min, ps[i].avg,
+				    ps[i].max);
+				continue;
+			}
+			got = chunk_all(c, NULL, p, REF_BYTES);
+			ok = cuts_equal(&got, &want);
+			T(ok, "%s cut points equal the reference chunker's "
+			    "(%u/%u/%u, %zu chunks)", impl_name[impl],
+			    ps[i].min, ps[i].avg, ps[i].max, want.n);
+			free(got.len);
+		}
+		free(want.len);
+		chunker_free(c);
+		sodium_free(r.aes);
+	}
+	sodium_free(p);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* 64 MiB: all implementations agree; sizes; the time each takes. */
+static void
+test_big(void)
+{
+	struct chunker_params p;
+	struct chunker *c;
+	struct cuts k[NIMPL];
+	uint8_t key[CHUNKER_KEY_BYTES] = { 7 }, *buf;
+	double t, avg;
+	int impl, best;
+
+	chunker_params_default(&p);
+	buf = random_buf(BIG_BYTES, 2);
+	c = chunker_new(key, &p);
+	best = chunker_impl(c);
+	for (impl = 0; impl < NIMPL; impl++) {
+		k[impl].len = NULL;
+		if (chunker_force_impl(c, impl) != impl)
+			continue;
+		t = now();
+		k[impl] = chunk_all(c, NULL, buf, BIG_BYTES);
+		t = now() - t;
+		printf("# %s: %.0f MB/s over 64 MiB (%zu chunks)\n",
+		    impl_name[impl], BIG_BYTES / t / 1e6, k[impl].n);
+	}
+	for (impl = 1; impl < NIMPL; impl++) {
+		if (k[impl].len == NULL) {
+			printf("ok - %s cut points equal portable on 64 MiB "
+			    "# SKIP not on this CPU\n", impl_name[impl]);
+			continue;
+		}
+		T(cuts_equal(&k[impl], &k[0]), "%s cut points equal portable "
+		    "on 64 MiB", impl_name[impl]);
+	}
+	T(cuts_in_bounds(&k[0], &p), "every chunk of 64 MiB is in "
+	    "[min, max] (the last in [1, max])");
+	avg = (double)BIG_BYTES / (double)k[0].n;
+	T(avg >= 0.6 * p.avg && avg <= 1.6 * p.avg, "average chunk %.0f "
+	    "KiB is within 0.6..1.6 x avg", avg / 1024);
+	(void)chunker_force_impl(c, best);
+	for (impl = 0; impl < NIMPL; impl++)
+		free(k[impl].len);
+	chunker_free(c);
+	sodium_free(buf);
+}
+
+static void
+test_keys_and_stream(void)
+{
+	struct chunker_params p;
+	struct chunker *c, *c2;
+	struct cuts a, b, s;
+	uint8_t key[CHUNKER_KEY_BYTES] = { 1 }, *buf;
+	size_t *ea, i, same = 0;
+
+	chunker_params_default(&p);
+	buf = random_buf(MID_BYTES, 3);
+	c = chunker_new(key, &p);
+	key[31] ^= 0x80;
+	c2 = chunker_new(key, &p);
+	a = chunk_all(c, NULL, buf, MID_BYTES);
+	b = chunk_all(c2, NULL, buf, MID_BYTES);
+	ea = cuts_ends(&a);
+	s.len = cuts_ends(&b);
+	for (i = 0; i + 1 < b.n; i++)
+		same += has_end(ea, a.n, s.len[i]);
+	T(!cuts_equal(&a, &b) && same * 10 < b.n, "keys differing in one "
+	    "bit share %zu of %zu cut points", same, b.n);
+	free(s.len);
+	free(ea);
+	s = chunk_stream(c, p.max, buf, MID_BYTES, 1000003);
+	T(cuts_equal(&s, &a), "through a max-byte buffer filled ~1 MB at a "
+	    "time: the same cut points");
+	free(s.len);
+	s = chunk_stream(c, p.max, buf, MID_BYTES, p.max);
+	T(cuts_equal(&s, &a), "through a max-byte buffer filled max at a "
+	    "time: the same cut points");
+	free(s.len);
+	free(a.len);
+	free(b.len);
+	chunker_free(c2);
+	chunker_free(c);
+	sodium_free(buf);
+}
+
+/* Insert 10 bytes at offset 100: later cut points move by 10. */
+static void
+test_shift(void)
+{
+	struct chunker_params p;
+	struct chunker *c;
+	struct cuts a, b;
+	uint8_t key[CHUNKER_KEY_BYTES] = { 2 }, *x, *y;
+	size_t *ea, *eb, i, later = 0, kept = 0;
+
+	chunker_params_default(&p);
+	x = random_buf(SHIFT_BYTES, 4);
+	y = xalloc(SHIFT_BYTES + 10);
+	memcpy(y, x, 100);
+	randombytes_buf(y + 100, 10);
+	memcpy(y + 110, x + 100, SHIFT_BYTES - 100);
+	c = chunker_new(key, &p);
+	a = chunk_all(c, NULL, x, SHIFT_BYTES);
+	b = chunk_all(c, NULL, y, SHIFT_BYTES + 10);
+	ea = cuts_ends(&a);
+	eb = cuts_ends(&b);
+	for (i = 2; i < a.n; i++, later++)
+		kept += has_end(eb, b.n, ea[i] + 10);
+	T(later > 10 && kept * 10 >= later * 9, "after an insertion %zu of "
+	    "%zu later cut points move by exactly 10", kept, later);
+	free(ea);
+	free(eb);
+	free(a.len);
+	free(b.len);
+	chunker_free(c);
+	sodium_free(y);
+	sodium_free(x);
+}
+
+static void
+test_edges(void)
+{
+	struct chunker_params p;
+	struct chunker *c;
+	struct cuts k;
+	uint8_t key[CHUNKER_KEY_BYTES] = { 3 }, *z, *r;
+	size_t n;
+	int impl, ok = 1;
+
+	chunker_params_default(&p);
+	c = chunker_new(key, &p);
+	z = xalloc(MID_BYTES);
+	memset(z, 0, MID_BYTES);
+	for (impl = 0; impl < NIMPL; impl++) {
+		if (chunker_force_impl(c, impl) != impl)
+			continue;
+		k = chunk_all(c, NULL, z, MID_BYTES);
+		ok &= cuts_in_bounds(&k, &p);
+		free(k.len);
+	}
+	T(ok, "16 MiB of zeros: chunks stay in [min, max]");
+	(void)chunker_force_impl(c, CHUNKER_IMPL_VAES);
+	r = random_buf(p.max, 5);
+	T(chunker_cut(c, r, p.min - 1, 1) == p.min - 1,
+	    "fewer than min bytes at the end are one chunk");
+	T(chunker_cut(c, r, 1, 1) == 1 && chunker_cut(c, r, 0, 1) == 0,
+	    "a final 1-byte input is one chunk, an empty one none");
+	T(chunker_cut(c, r, p.max - 1, 0) == 0 && chunker_cut(c, r, 0, 0) ==
+	    0 && chunker_cut(c, r, p.min + 1, 0) == 0,
+	    "chunker_cut returns 0 when n < max and not final");
+	n = chunker_cut(c, r, p.max, 0);
+	T(n >= p.min && n <= p.max, "with max bytes, not final: a chunk of "
+	    "%zu bytes", n);
+	T(chunker_cut(c, r, p.max - 1, 1) == (n < p.max ? n : p.max - 1),
+	    "final input of max - 1 bytes: the same cut, or all of it");
+	sodium_free(r);
+	sodium_free(z);
+	chunker_free(c);
+}
+
+int
+main(void)
+{
+	t_init();
+	test_aes_kat();
+	test_aes_random();
+	test_params();
+	test_uhf();
+	test_reference();
+	test_big();
+	test_keys_and_stream();
+	test_shift();
+	test_edges();
+	return t_exit();
+}

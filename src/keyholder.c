@@ -46,6 +46,10 @@ struct khs {
 	uint32_t	 seq;
 	int		 ttyfd;		/* kept for prompts after the sandbox */
 	char		 prompt[512];
+	uint8_t		*out;		/* seal/open output, reused */
+	size_t		 outcap;
+	const uint8_t	*tail;		/* sent after the answer, no copy */
+	size_t		 taillen;
 };
 
 typedef int handler_fn(struct khs *, struct rbuf *, struct dbuf *);
@@ -197,14 +201,19 @@ transform(struct khs *k, struct rbuf *r, struct dbuf *a, int seal)
 	if (rbuf_get_ref(r, &in, n) != 0 || (seal && n > ENV_PLAIN_MAX))
 		bad(seal ? "seal" : "open");
 	cap = seal ? envelope_sealed_len(type, n) : n;
-	if ((out = malloc(cap ? cap : 1)) == NULL)
-		fatal(EXIT_ERR, "keyholder: out of memory");
-	st = seal ? kh_seal(k->kh, type, id, in, n, out, cap, &outlen) :
-	    kh_open(k->kh, type, id, in, n, out, cap, &outlen);
+	if (cap > k->outcap) {
+		if ((out = realloc(k->out, cap)) == NULL)
+			fatal(EXIT_ERR, "keyholder: out of memory");
+		k->out = out;
+		k->outcap = cap;
+	}
+	st = seal ? kh_seal(k->kh, type, id, in, n, k->out, cap, &outlen) :
+	    kh_open(k->kh, type, id, in, n, k->out, cap, &outlen);
 	dbuf_put_u32(a, (uint32_t)st);
-	if (st == 0)
-		dbuf_put_bytes(a, out, outlen);
-	free(out);
+	if (st == 0) {		/* the bytes follow the status, uncopied */
+		k->tail = k->out;
+		k->taillen = outlen;
+	}
 	return 0;
 }
 
@@ -305,10 +314,13 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	}
 	rbuf_init(&in, m->p, m->len);
 	dbuf_init(&a, IPC_FRAME_MAX);
+	k->tail = NULL;
+	k->taillen = 0;
 	(void)table[i].fn(k, &in, &a);
 	if (a.err)
 		fatal(EXIT_ERR, "keyholder: out of memory");
-	sent = ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, NULL, 0);
+	sent = ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, k->tail,
+	    k->taillen);
 	if (m->type == KH_REQ_CHUNKER)
 		sodium_memzero(a.p, a.len);	/* it carried a key */
 	dbuf_free(&a);
@@ -366,6 +378,7 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 	}
 	kh_free(k.kh);
 	k.kh = NULL;
+	free(k.out);
 	live = NULL;
 	return r == 1 ? 0 : r;
 }

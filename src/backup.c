@@ -618,6 +618,34 @@ out:
 
 /* --- sources, parent, commit ------------------------------------------ */
 
+static double
+elapsed(const struct timespec *start)
+{
+	struct timespec now;
+
+	(void)clock_gettime(CLOCK_REALTIME, &now);
+	return (double)(now.tv_sec - start->tv_sec) +
+	    (double)(now.tv_nsec - start->tv_nsec) / 1e9;
+}
+
+/* Store the RAM log of this run as a data blob; 0, or -1 (reported). */
+static int
+store_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
+{
+	char *text;
+	size_t n;
+	int r;
+
+	if ((text = malloc(LOG_RING_BYTES)) == NULL)
+		return -1;
+	n = log_ring_copy(text, LOG_RING_BYTES);
+	r = store_blob(b, BLOB_DATA, (const uint8_t *)text, n, id);
+	free(text);
+	if (r != 0)
+		alertx("cannot store the log of this run: %s", strerror(errno));
+	return r;
+}
+
 /* Split ${path} into its parent directory and last component. */
 static int
 split_source(const char *path, char **dirp, char **basep)
@@ -939,6 +967,23 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		goto out;
 	}
 	progress_done(&b.prog);
+	/* The run's log goes in with its snapshot: totals, then the ring. */
+	lognote("backup of %zu paths: %llu files (%llu new, %llu changed, "
+	    "%llu unchanged), %llu directories, %llu skipped, %llu excluded",
+	    nsrc, (unsigned long long)(st->files_new + st->files_changed +
+	    st->files_unchanged), (unsigned long long)st->files_new,
+	    (unsigned long long)st->files_changed,
+	    (unsigned long long)st->files_unchanged,
+	    (unsigned long long)st->dirs, (unsigned long long)st->skipped,
+	    (unsigned long long)st->excluded);
+	lognote("bytes: %llu in files, %llu read, %llu new, %llu stored; "
+	    "%llu files read without O_NOATIME; %.2f s",
+	    (unsigned long long)st->bytes, (unsigned long long)st->bytes_read,
+	    (unsigned long long)st->added_raw,
+	    (unsigned long long)st->added_stored,
+	    (unsigned long long)st->noatime_refused, elapsed(&now));
+	if (store_log(&b, snap.log) == 0)
+		snap.has_log = 1;
 	/* Commit: packs, then the index, then the snapshot. */
 	if (!o->dry_run) {
 		if (packw_finish(b.pw) != 0) {

@@ -149,6 +149,7 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
 	struct chunker_params def;
 	struct chunker *c;
 	uint8_t s[CHUNKER_STREAM_BYTES];
+	size_t sz = (sizeof(*c) + 63) & ~(size_t)63;
 	unsigned int b;
 
 	if (p == NULL) {
@@ -157,10 +158,14 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
 	}
 	if (chunker_params_check(p) != 0)
 		return NULL;
-	/* Tables and AES key are key material: secure memory only. */
-	if ((c = sodium_malloc(sizeof(*c))) == NULL)
+	/*
+	 * Tables and AES key are key material: secure memory only.
+	 * sodium_malloc puts the end of the block at the end of a page, so
+	 * a multiple of 64 bytes aligns the tables to cache lines.
+	 */
+	if ((c = sodium_malloc(sz)) == NULL)
 		return NULL;
-	memset(c, 0, sizeof(*c));
+	memset(c, 0, sz);
 	c->p = *p;
 	b = (unsigned int)__builtin_ctz(p->avg);	/* 7 <= b <= 31 */
 	c->mask_s = ((uint64_t)1 << (b + 2)) - 1;
@@ -257,11 +262,9 @@ uhf_window(const struct chunker *c, struct uhf *u, const uint8_t *p)
  * [l, l + SEG) and B over [l + SEG, l + 2 SEG): each roll step depends on
  * the one before, and one chain alone cannot keep the AES unit busy.  B
  * starts from a fresh window digest; the next round's A continues from
- * B's state.  Work past a cut is wasted: fewer than SEG lengths a chunk.
+ * B's state.  Work past a cut is wasted: at most 2 SEG lengths a chunk.
  */
-#ifndef CHUNKER_SEG
 #define CHUNKER_SEG	2048
-#endif
 
 static inline __m128i CHUNKER_TARGET
 ld128(const void *p)
@@ -315,7 +318,7 @@ uhf_put(struct uhf *u, __m128i v)
 	b4 = f(b4, k); b5 = f(b5, k); b6 = f(b6, k); b7 = f(b7, k);	\
 } while (0)
 
-/* Chain A: a hit at length ${l} is the cut. */
+/* Chain A: a hit at length ${l} is the cut, so return it. */
 #define HW_CHECK_A(b, l) do {						\
 	if ((lo64(b) & mask) == 0)					\
 		return (l);						\
@@ -404,6 +407,7 @@ scan_hw(const struct chunker *c, const uint8_t *chunk, size_t *lp, size_t to,
 	*lp = l;
 	return 0;
 }
+
 /*
  * The VAES path: the same computation on 256-bit vectors, which hold two
  * AES blocks, for CPUs with VAES and AVX2.  Four chains in two vectors,
@@ -438,7 +442,10 @@ ld2(const void *lo, const void *hi)
 	v4 = f(v4, k); v5 = f(v5, k); v6 = f(v6, k); v7 = f(v7, k);	\
 } while (0)
 
-/* Chain A's block in the low half of ${v}, chain ${x}'s in the high. */
+/*
+ * Chain A's block in the low half of ${v}: a hit is the cut, so return
+ * it.  Chain ${x}'s in the high half: note its first hit in ${hx}.
+ */
 #define V_CHECK(v, i, hx, x) do {					\
 	if ((lo64(_mm256_castsi256_si128(v)) & mask) == 0)		\
 		return (l + (i));					\
@@ -499,6 +506,7 @@ scan_vaes_round(const struct chunker *c, const uint8_t *chunk, size_t l,
 
 	for (r = 0; r <= AES128_ROUNDS; r++)
 		k[r] = _mm256_broadcastsi128_si256(ld128(c->aes.rkb + 16 * r));
+	/* B's window twice, then A's state replaces the low copy. */
 	v_window(c, pb, pb, pc, pd, k[0], &g1, &g2);
 	g1 = _mm256_inserti128_si256(g1, _mm_xor_si128(uhf_get(u),
 	    _mm256_castsi256_si128(k[0])), 0);

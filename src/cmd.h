@@ -43,6 +43,7 @@ int cmd_backup(struct opts *);
 int cmd_snapshots(struct opts *);
 int cmd_ls(struct opts *);
 int cmd_restore(struct opts *);
+int cmd_log(struct opts *);
 
 /*
  * cmd_open(o, mode, rp): open, lock (mode: REPO_LOCK_*) and unlock the

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -12,14 +13,80 @@
 int log_verbosity = 1;
 static void (*cleanup_hook)(void);
 
+/* The RAM log: a ring of text; ring_pos is where the next byte goes. */
+static char ring[LOG_RING_BYTES];
+static size_t ring_pos;
+static int ring_full;
+static struct timespec ring_start;
+
+static void
+ring_put(const char *p, size_t n)
+{
+	size_t k;
+
+	while (n > 0) {
+		k = LOG_RING_BYTES - ring_pos < n ? LOG_RING_BYTES - ring_pos : n;
+		memcpy(ring + ring_pos, p, k);
+		ring_pos += k;
+		p += k;
+		n -= k;
+		if (ring_pos == LOG_RING_BYTES) {
+			ring_pos = 0;
+			ring_full = 1;
+		}
+	}
+}
+
+/* Add one message, stamped with the seconds since the first one. */
+static void
+ring_add(const char *msg, size_t n)
+{
+	struct timespec now;
+	char stamp[32];
+	int k;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &now);
+	if (ring_start.tv_sec == 0 && ring_start.tv_nsec == 0)
+		ring_start = now;
+	k = snprintf(stamp, sizeof(stamp), "[%8.3f] ",
+	    (double)(now.tv_sec - ring_start.tv_sec) +
+	    (double)(now.tv_nsec - ring_start.tv_nsec) / 1e9);
+	if (k > 0)
+		ring_put(stamp, (size_t)k);
+	ring_put(msg, n);
+}
+
+size_t
+log_ring_copy(char *out, size_t cap)
+{
+	size_t n = 0, k;
+
+	/* A wrapped ring starts after the first newline past ring_pos. */
+	if (ring_full) {
+		size_t start = ring_pos;
+
+		while (start < LOG_RING_BYTES && ring[start] != '\n')
+			start++;
+		if (start < LOG_RING_BYTES)
+			start++;
+		k = LOG_RING_BYTES - start < cap ? LOG_RING_BYTES - start : cap;
+		memcpy(out, ring + start, k);
+		n = k;
+	}
+	k = ring_pos < cap - n ? ring_pos : cap - n;
+	memcpy(out + n, ring, k);
+	return n + k;
+}
+
 void
 log_set_cleanup(void (*fn)(void))
 {
 	cleanup_hook = fn;
 }
 
+/* Format a message; print it when ${show}; always keep it in the ring. */
 static void
-emit(const char *prefix, const char *fmt, va_list ap)
+emit(const char *prefix, int show, const char *fmt, va_list ap)
 {
 	char msg[1024];
 	int n, m;
@@ -34,7 +101,9 @@ emit(const char *prefix, const char *fmt, va_list ap)
 	if ((size_t)n >= sizeof(msg) - 1)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
-	(void)!write(STDERR_FILENO, msg, (size_t)n);
+	ring_add(msg + 7, (size_t)n - 7);	/* without "tacit: " */
+	if (show)
+		(void)!write(STDERR_FILENO, msg, (size_t)n);
 }
 
 void
@@ -42,10 +111,18 @@ warnx(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (log_verbosity < 1)
-		return;
 	va_start(ap, fmt);
-	emit("", fmt, ap);
+	emit("", log_verbosity >= 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+lognote(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	emit("", 0, fmt, ap);
 	va_end(ap);
 }
 
@@ -55,7 +132,7 @@ alertx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("warning: ", fmt, ap);
+	emit("warning: ", 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -65,7 +142,7 @@ errorx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("error: ", fmt, ap);
+	emit("error: ", 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -74,10 +151,8 @@ infox(const char *fmt, ...)
 {
 	va_list ap;
 
-	if (log_verbosity < 2)
-		return;
 	va_start(ap, fmt);
-	emit("", fmt, ap);
+	emit("", log_verbosity >= 2, fmt, ap);
 	va_end(ap);
 }
 
@@ -87,7 +162,7 @@ fatal(int code, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("error: ", fmt, ap);
+	emit("error: ", 1, fmt, ap);
 	va_end(ap);
 	if (cleanup_hook != NULL)
 		cleanup_hook();

@@ -41,6 +41,21 @@ void errorx(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* infox(fmt, ...): print "tacit: <message>" to stderr when verbose. */
 void infox(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * The RAM log.  Every message above, printed or not (-q, -v), is also
+ * kept with its time in a bounded ring in memory (LOG_RING_BYTES; the
+ * oldest lines go first).  Nothing is ever written to a file, syslog or
+ * the journal; a backup seals the ring into the repository with its
+ * snapshot, and `tacit log SNAP` prints it.
+ */
+#define LOG_RING_BYTES	(1u << 20)
+
+/* lognote(fmt, ...): record a line in the RAM log only (never printed). */
+void lognote(const char *, ...) __attribute__((format(printf, 1, 2)));
+
+/* log_ring_copy(out, cap): the ring's text, oldest first; its length. */
+size_t log_ring_copy(char *, size_t);
+
 /* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */
 void fatal(int, const char *, ...)
     __attribute__((format(printf, 2, 3), noreturn));

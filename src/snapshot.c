@@ -76,6 +76,8 @@ encode(const struct snapshot *s, struct dbuf *b)
 	dbuf_put_u64(b, s->added);
 	dbuf_put_u64(b, s->packs);
 	put_str(b, s->version ? s->version : "");
+	dbuf_put_u8(b, (uint8_t)(s->has_log != 0));
+	dbuf_put_bytes(b, s->log, 32);
 	/* Write only what decode() will accept back. */
 	if (s->npaths > SNAP_PATHS_MAX || s->ntags > SNAP_TAGS_MAX ||
 	    (s->version && strlen(s->version) > SNAP_STR_MAX))
@@ -128,7 +130,7 @@ decode(const uint8_t *p, size_t len, struct snapshot *s)
 {
 	uint64_t t;
 	uint32_t fmt;
-	uint8_t hp;
+	uint8_t hp, hl;
 	struct rbuf r;
 
 	rbuf_init(&r, p, len);
@@ -144,10 +146,13 @@ decode(const uint8_t *p, size_t len, struct snapshot *s)
 	    rbuf_get_u64(&r, &s->bytes) != 0 ||
 	    rbuf_get_u64(&r, &s->added) != 0 ||
 	    rbuf_get_u64(&r, &s->packs) != 0 ||
-	    get_str(&r, &s->version) != 0 || rbuf_end(&r) != 0)
+	    get_str(&r, &s->version) != 0 ||
+	    rbuf_get_u8(&r, &hl) != 0 || hl > 1 ||
+	    rbuf_get_bytes(&r, s->log, 32) != 0 || rbuf_end(&r) != 0)
 		return -1;
 	s->time_sec = (int64_t)t;
 	s->has_parent = hp;
+	s->has_log = hl;
 	return 0;
 }
 

@@ -7,7 +7,7 @@
  *   | root tree id[32] | u8 has_parent | parent id[16]
  *   | u32 npaths | (u16 len | path)... | u32 ntags | (u16 len | tag)...
  *   | u64 files | u64 dirs | u64 bytes | u64 added | u64 packs
- *   | u16 len | tacit version
+ *   | u16 len | tacit version | u8 has_log | log blob id[32]
  */
 #ifndef TACIT_SNAPSHOT_H
 #define TACIT_SNAPSHOT_H
@@ -41,6 +41,8 @@ struct snapshot {
 	size_t		 ntags;
 	uint64_t	 files, dirs, bytes, added, packs;
 	char		*version;
+	int		 has_log;	/* the run's RAM log, a data blob */
+	uint8_t		 log[32];
 };
 
 /* snapshot_free_fields(s): free what ${s} points to. */

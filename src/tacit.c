@@ -44,6 +44,7 @@ static const char usage_text[] =
 "  snapshots       list the snapshots\n"
 "  ls SNAP [PATH]  list the files of a snapshot (SNAP: id prefix or latest)\n"
 "  restore SNAP    restore a snapshot into --target DIR\n"
+"  log SNAP        print the log a backup sealed with its snapshot\n"
 "  version         print the version\n"
 "\n"
 "options:\n"
@@ -75,6 +76,7 @@ static const struct {
 	{ "snapshots",	cmd_snapshots },
 	{ "ls",		cmd_ls },
 	{ "restore",	cmd_restore },
+	{ "log",	cmd_log },
 };
 
 static void __attribute__((noreturn))

@@ -22,7 +22,7 @@ role_of(int (*fn)(struct opts *))
 {
 	if (fn == cmd_restore)
 		return SBX_RESTORE;
-	if (fn == cmd_snapshots || fn == cmd_ls)
+	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log)
 		return SBX_READ;
 	return SBX_REPO;
 }

@@ -21,11 +21,34 @@
 #include "chunker.h"
 #include "t.h"
 
-#define BIG_BYTES	(64u << 20)	/* the agreement and size tests */
-#define SHIFT_BYTES	(32u << 20)	/* the insertion test */
-#define MID_BYTES	(16u << 20)	/* keys, zeros, streaming */
-#define REF_BYTES	(2u << 20)	/* against the reference chunker */
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#define ON_VALGRIND()	RUNNING_ON_VALGRIND
+#endif
+#endif
+#ifndef ON_VALGRIND
+#define ON_VALGRIND()	0
+#endif
+#ifdef __SANITIZE_ADDRESS__
+#define SANITIZED	1
+#else
+#define SANITIZED	0
+#endif
+
 #define NIMPL		(CHUNKER_IMPL_VAES + 1)
+
+/*
+ * Data sizes, and the parameters of the tests that use whole buffers.
+ * Under valgrind (about 1 MB/s here), ASan or with TACIT_TEST_SMALL set,
+ * both shrink 16-fold, which keeps chunk counts and ratios (the reference
+ * test, whose parameters are its own, shrinks 4-fold).
+ */
+static size_t big_bytes = 64u << 20;	/* agreement and sizes */
+static size_t shift_bytes = 32u << 20;	/* the insertion */
+static size_t mid_bytes = 16u << 20;	/* keys, zeros, streaming */
+static size_t ref_bytes = 1u << 20;	/* against the reference chunker */
+static struct chunker_params dp;	/* default, or 1/16 of it */
 
 static const char *impl_name[NIMPL] = { "portable", "AES-NI", "VAES" };
 
@@ -506,16 +529,16 @@ test_reference(void)
 	size_t i;
 	int impl, ok;
 
-	p = random_buf(REF_BYTES, 1);
+	p = random_buf(ref_bytes, 1);
 	/* A run of zeros and a short period: windows that repeat. */
-	memset(p + REF_BYTES / 2, 0, 300000);
-	for (i = 0; i < 100000; i++)
-		p[REF_BYTES / 2 + 400000 + i] = (uint8_t)(i % 7);
+	memset(p + ref_bytes / 2, 0, ref_bytes / 7);
+	for (i = 0; i < ref_bytes / 20; i++)
+		p[ref_bytes / 2 + ref_bytes / 5 + i] = (uint8_t)(i % 7);
 	for (i = 0; i < sizeof(ps) / sizeof(ps[0]); i++) {
 		randombytes_buf(key, sizeof(key));
 		ref_init(&r, key, &ps[i]);
 		c = chunker_new(key, &ps[i]);
-		want = chunk_all(NULL, &r, p, REF_BYTES);
+		want = chunk_all(NULL, &r, p, ref_bytes);
 		for (impl = 0; impl < NIMPL; impl++) {
 			if (chunker_force_impl(c, impl) != impl) {
 				printf("ok - %s equals the reference (%u/%u/%u)"
@@ -524,7 +547,7 @@ test_reference(void)
 				    ps[i].max);
 				continue;
 			}
-			got = chunk_all(c, NULL, p, REF_BYTES);
+			got = chunk_all(c, NULL, p, ref_bytes);
 			ok = cuts_equal(&got, &want);
 			T(ok, "%s cut points equal the reference chunker's "
 			    "(%u/%u/%u, %zu chunks)", impl_name[impl],
@@ -551,42 +574,42 @@ now(void)
 static void
 test_big(void)
 {
-	struct chunker_params p;
+	const struct chunker_params *p = &dp;
 	struct chunker *c;
 	struct cuts k[NIMPL];
 	uint8_t key[CHUNKER_KEY_BYTES] = { 7 }, *buf;
+	size_t mib = big_bytes >> 20;
 	double t, avg;
-	int impl, best;
+	int impl;
 
-	chunker_params_default(&p);
-	buf = random_buf(BIG_BYTES, 2);
-	c = chunker_new(key, &p);
-	best = chunker_impl(c);
+	buf = random_buf(big_bytes, 2);
+	c = chunker_new(key, p);
 	for (impl = 0; impl < NIMPL; impl++) {
 		k[impl].len = NULL;
 		if (chunker_force_impl(c, impl) != impl)
 			continue;
 		t = now();
-		k[impl] = chunk_all(c, NULL, buf, BIG_BYTES);
+		k[impl] = chunk_all(c, NULL, buf, big_bytes);
 		t = now() - t;
-		printf("# %s: %.0f MB/s over 64 MiB (%zu chunks)\n",
-		    impl_name[impl], BIG_BYTES / t / 1e6, k[impl].n);
+		printf("# %s: %.0f MB/s over %zu MiB (%zu chunks)\n",
+		    impl_name[impl], (double)big_bytes / t / 1e6, mib,
+		    k[impl].n);
 	}
 	for (impl = 1; impl < NIMPL; impl++) {
 		if (k[impl].len == NULL) {
-			printf("ok - %s cut points equal portable on 64 MiB "
-			    "# SKIP not on this CPU\n", impl_name[impl]);
+			printf("ok - %s cut points equal portable on %zu MiB "
+			    "# SKIP not on this CPU\n", impl_name[impl], mib);
 			continue;
 		}
 		T(cuts_equal(&k[impl], &k[0]), "%s cut points equal portable "
-		    "on 64 MiB", impl_name[impl]);
+		    "on %zu MiB", impl_name[impl], mib);
 	}
-	T(cuts_in_bounds(&k[0], &p), "every chunk of 64 MiB is in "
-	    "[min, max] (the last in [1, max])");
-	avg = (double)BIG_BYTES / (double)k[0].n;
-	T(avg >= 0.6 * p.avg && avg <= 1.6 * p.avg, "average chunk %.0f "
-	    "KiB is within 0.6..1.6 x avg", avg / 1024);
-	(void)chunker_force_impl(c, best);
+	T(cuts_in_bounds(&k[0], p), "every chunk of %zu MiB is in "
+	    "[min, max] (the last in [1, max])", mib);
+	avg = (double)big_bytes / (double)k[0].n;
+	T(avg >= 0.6 * p->avg && avg <= 1.6 * p->avg, "average chunk %.0f "
+	    "KiB is within 0.6..1.6 x avg (%u KiB)", avg / 1024,
+	    p->avg >> 10);
 	for (impl = 0; impl < NIMPL; impl++)
 		free(k[impl].len);
 	chunker_free(c);
@@ -596,19 +619,18 @@ test_big(void)
 static void
 test_keys_and_stream(void)
 {
-	struct chunker_params p;
+	const struct chunker_params *p = &dp;
 	struct chunker *c, *c2;
 	struct cuts a, b, s;
 	uint8_t key[CHUNKER_KEY_BYTES] = { 1 }, *buf;
 	size_t *ea, i, same = 0;
 
-	chunker_params_default(&p);
-	buf = random_buf(MID_BYTES, 3);
-	c = chunker_new(key, &p);
+	buf = random_buf(mid_bytes, 3);
+	c = chunker_new(key, p);
 	key[31] ^= 0x80;
-	c2 = chunker_new(key, &p);
-	a = chunk_all(c, NULL, buf, MID_BYTES);
-	b = chunk_all(c2, NULL, buf, MID_BYTES);
+	c2 = chunker_new(key, p);
+	a = chunk_all(c, NULL, buf, mid_bytes);
+	b = chunk_all(c2, NULL, buf, mid_bytes);
 	ea = cuts_ends(&a);
 	s.len = cuts_ends(&b);
 	for (i = 0; i + 1 < b.n; i++)
@@ -617,13 +639,13 @@ test_keys_and_stream(void)
 	    "bit share %zu of %zu cut points", same, b.n);
 	free(s.len);
 	free(ea);
-	s = chunk_stream(c, p.max, buf, MID_BYTES, 1000003);
-	T(cuts_equal(&s, &a), "through a max-byte buffer filled ~1 MB at a "
-	    "time: the same cut points");
+	s = chunk_stream(c, p->max, buf, mid_bytes, p->max / 4 + 3);
+	T(cuts_equal(&s, &a), "through a max-byte buffer filled max/4 + 3 "
+	    "bytes at a time: the same %zu cut points", a.n);
 	free(s.len);
-	s = chunk_stream(c, p.max, buf, MID_BYTES, p.max);
-	T(cuts_equal(&s, &a), "through a max-byte buffer filled max at a "
-	    "time: the same cut points");
+	s = chunk_stream(c, p->max, buf, mid_bytes, p->max);
+	T(cuts_equal(&s, &a), "through a max-byte buffer refilled to max: "
+	    "the same cut points");
 	free(s.len);
 	free(a.len);
 	free(b.len);
@@ -636,27 +658,26 @@ test_keys_and_stream(void)
 static void
 test_shift(void)
 {
-	struct chunker_params p;
 	struct chunker *c;
 	struct cuts a, b;
 	uint8_t key[CHUNKER_KEY_BYTES] = { 2 }, *x, *y;
 	size_t *ea, *eb, i, later = 0, kept = 0;
 
-	chunker_params_default(&p);
-	x = random_buf(SHIFT_BYTES, 4);
-	y = xalloc(SHIFT_BYTES + 10);
+	x = random_buf(shift_bytes, 4);
+	y = xalloc(shift_bytes + 10);
 	memcpy(y, x, 100);
 	randombytes_buf(y + 100, 10);
-	memcpy(y + 110, x + 100, SHIFT_BYTES - 100);
-	c = chunker_new(key, &p);
-	a = chunk_all(c, NULL, x, SHIFT_BYTES);
-	b = chunk_all(c, NULL, y, SHIFT_BYTES + 10);
+	memcpy(y + 110, x + 100, shift_bytes - 100);
+	c = chunker_new(key, &dp);
+	a = chunk_all(c, NULL, x, shift_bytes);
+	b = chunk_all(c, NULL, y, shift_bytes + 10);
 	ea = cuts_ends(&a);
 	eb = cuts_ends(&b);
 	for (i = 2; i < a.n; i++, later++)
 		kept += has_end(eb, b.n, ea[i] + 10);
-	T(later > 10 && kept * 10 >= later * 9, "after an insertion %zu of "
-	    "%zu later cut points move by exactly 10", kept, later);
+	T(later > 10 && kept * 10 >= later * 9, "10 bytes inserted into %zu "
+	    "MiB: %zu of %zu cut points after the second move by exactly 10",
+	    shift_bytes >> 20, kept, later);
 	free(ea);
 	free(eb);
 	free(a.len);
@@ -669,38 +690,40 @@ test_shift(void)
 static void
 test_edges(void)
 {
-	struct chunker_params p;
+	const struct chunker_params *p = &dp;
 	struct chunker *c;
 	struct cuts k;
 	uint8_t key[CHUNKER_KEY_BYTES] = { 3 }, *z, *r;
 	size_t n;
 	int impl, ok = 1;
 
-	chunker_params_default(&p);
-	c = chunker_new(key, &p);
-	z = xalloc(MID_BYTES);
-	memset(z, 0, MID_BYTES);
+	c = chunker_new(key, p);
+	n = mid_bytes / 2;
+	z = xalloc(n);
+	memset(z, 0, n);
 	for (impl = 0; impl < NIMPL; impl++) {
 		if (chunker_force_impl(c, impl) != impl)
 			continue;
-		k = chunk_all(c, NULL, z, MID_BYTES);
-		ok &= cuts_in_bounds(&k, &p);
+		k = chunk_all(c, NULL, z, n);
+		ok &= cuts_in_bounds(&k, p) && k.n >= n / p->max;
 		free(k.len);
 	}
-	T(ok, "16 MiB of zeros: chunks stay in [min, max]");
+	T(ok, "%zu MiB of zeros: chunks stay in [min, max]", n >> 20);
 	(void)chunker_force_impl(c, CHUNKER_IMPL_VAES);
-	r = random_buf(p.max, 5);
-	T(chunker_cut(c, r, p.min - 1, 1) == p.min - 1,
-	    "fewer than min bytes at the end are one chunk");
+	r = random_buf(p->max, 5);
+	T(chunker_cut(c, r, p->min - 1, 1) == p->min - 1 &&
+	    chunker_cut(c, r, p->min, 1) == p->min,
+	    "min bytes or fewer at the end are one chunk");
 	T(chunker_cut(c, r, 1, 1) == 1 && chunker_cut(c, r, 0, 1) == 0,
 	    "a final 1-byte input is one chunk, an empty one none");
-	T(chunker_cut(c, r, p.max - 1, 0) == 0 && chunker_cut(c, r, 0, 0) ==
-	    0 && chunker_cut(c, r, p.min + 1, 0) == 0,
+	T(chunker_cut(c, r, p->max - 1, 0) == 0 &&
+	    chunker_cut(c, r, 0, 0) == 0 &&
+	    chunker_cut(c, r, p->min + 1, 0) == 0,
 	    "chunker_cut returns 0 when n < max and not final");
-	n = chunker_cut(c, r, p.max, 0);
-	T(n >= p.min && n <= p.max, "with max bytes, not final: a chunk of "
+	n = chunker_cut(c, r, p->max, 0);
+	T(n >= p->min && n <= p->max, "with max bytes, not final: a chunk of "
 	    "%zu bytes", n);
-	T(chunker_cut(c, r, p.max - 1, 1) == (n < p.max ? n : p.max - 1),
+	T(chunker_cut(c, r, p->max - 1, 1) == (n < p->max ? n : p->max - 1),
 	    "final input of max - 1 bytes: the same cut, or all of it");
 	sodium_free(r);
 	sodium_free(z);
@@ -711,6 +734,17 @@ int
 main(void)
 {
 	t_init();
+	chunker_params_default(&dp);
+	if (getenv("TACIT_TEST_SMALL") != NULL || ON_VALGRIND() || SANITIZED) {
+		big_bytes /= 16;
+		shift_bytes /= 16;
+		mid_bytes /= 16;
+		ref_bytes /= 4;		/* its parameters stay */
+		dp.min /= 16;
+		dp.avg /= 16;
+		dp.max /= 16;
+		printf("# small run: 1/16 of the data and chunk sizes\n");
+	}
 	test_aes_kat();
 	test_aes_random();
 	test_params();

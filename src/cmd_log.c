@@ -1,0 +1,54 @@
+/*
+ * cmd_log.c: tacit log -r REPO SNAP: print the log a backup sealed into
+ * the repository with its snapshot (its warnings, skipped files, totals
+ * and timings).  The log never existed anywhere on the host but in memory.
+ */
+#include <errno.h>
+#include <stdio.h>
+
+#include "cmd.h"
+#include "lock.h"
+#include "log.h"
+#include "reader.h"
+
+int
+cmd_log(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	struct snapshot *s;
+	const uint8_t *p;
+	size_t len, i;
+	int e;
+
+	if (o->argc != 1)
+		fatal(EXIT_USAGE, "usage: tacit log -r DIR SNAP");
+	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
+		return e;
+	if ((e = reader_open(&rd, r)) != EXIT_OK)
+		goto out;
+	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+		e = EXIT_ERR;
+	else if (!s->has_log) {
+		errorx("this snapshot has no log");
+		e = EXIT_ERR;
+	} else if ((p = reader_blob(&rd, s->log, BLOB_DATA, &len)) == NULL) {
+		errorx("the log of this snapshot is %s", errno == ENODATA ?
+		    "missing from the repository" : "damaged");
+		e = EXIT_DAMAGED;
+	} else {
+		/* Names in the log are bytes from the source: escape them. */
+		for (i = 0; i < len; i++) {
+			if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') ||
+			    p[i] == 0x7f)
+				printf("\\x%02x", p[i]);
+			else
+				putchar(p[i]);
+		}
+		e = EXIT_OK;
+	}
+out:
+	reader_close(&rd);
+	cmd_close(r);
+	return e;
+}

@@ -32,6 +32,7 @@ struct opts {
 	int			 overwrite;	/* --overwrite */
 	int			 zstd_level;	/* init --compression; 0 default */
 	int			 allow_no_landlock; /* --allow-no-landlock */
+	int			 strict;	/* backup --strict */
 	int			 argc;		/* operands after options */
 	char			**argv;
 };
@@ -44,6 +45,7 @@ int cmd_snapshots(struct opts *);
 int cmd_ls(struct opts *);
 int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
+int cmd_doctor(struct opts *);
 
 /*
  * cmd_open(o, mode, rp): open, lock (mode: REPO_LOCK_*) and unlock the

@@ -16,7 +16,8 @@ extern char **environ;
 static int
 keep_var(const char *v)
 {
-	static const char *const keep[] = { "TERM=", "LANG=", "LC_", "TZ=",
+	static const char *const keep[] = { "HOME=", "TERM=", "LANG=", "LC_",
+	    "TZ=",
 	    "DISPLAY=", "WAYLAND_DISPLAY=", "XAUTHORITY=",
 	    "DBUS_SESSION_BUS_ADDRESS=", "XDG_RUNTIME_DIR=", "ASAN_OPTIONS=",
 	    "UBSAN_OPTIONS=", "LSAN_OPTIONS=" };

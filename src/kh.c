@@ -261,28 +261,50 @@ kh_slot_new(struct kh *kh, const struct pass_src *src, const char *prompt,
     const struct kdf_params *kdf, uint32_t kind, uint8_t id[SLOT_ID_BYTES],
     uint8_t *out, size_t cap, size_t *len)
 {
-	struct keyslot s;
 	uint8_t *pw = NULL;
-	size_t pwlen = RECOVERY_TEXT_LEN;
-	char why[160];
-	int r = KH_ERR;
+	size_t pwlen = 0;
+	int r;
 
 	if (kh->fd >= 0)
 		return khc_slot_new(kh, src ? src->which : PASS_CURRENT, kind,
 		    id, out, cap, len);
-	memset(&s, 0, sizeof(s));
 	if (!kh->have_mk)
+		return KH_ERR;
+	/* The new passphrase lives from here to the secmem_free below. */
+	if (kind == SLOT_KIND_PASSPHRASE &&
+	    (pw = passphrase_read(src, prompt, 1, &pwlen)) == NULL)
+		return KH_ERR;
+	r = kh_slot_new_pw(kh, pw, pwlen, kdf, kind, id, out, cap, len);
+	secmem_free(pw);
+	return r;
+}
+
+int
+kh_slot_new_pw(struct kh *kh, const uint8_t *newpw, size_t newlen,
+    const struct kdf_params *kdf, uint32_t kind, uint8_t id[SLOT_ID_BYTES],
+    uint8_t *out, size_t cap, size_t *len)
+{
+	struct keyslot s;
+	uint8_t *rk = NULL;
+	const uint8_t *pw = newpw;
+	size_t pwlen = newlen;
+	char why[160];
+	int r = KH_ERR;
+
+	memset(&s, 0, sizeof(s));
+	if (kh->fd >= 0 || !kh->have_mk)
 		goto out;
 	if (kdf_params_check(kdf, why, sizeof(why)) != 0) {
 		errorx("key derivation parameters: %s", why);
 		goto out;
 	}
 	if (kind == SLOT_KIND_RECOVERY) {
-		if ((pw = secmem_alloc(RECOVERY_TEXT_LEN + 1)) == NULL)
+		if ((rk = secmem_alloc(RECOVERY_TEXT_LEN + 1)) == NULL)
 			goto out;
-		recovery_generate((char *)pw);
-	} else if (kind != SLOT_KIND_PASSPHRASE ||
-	    (pw = passphrase_read(src, prompt, 1, &pwlen)) == NULL)
+		recovery_generate((char *)rk);
+		pw = rk;
+		pwlen = RECOVERY_TEXT_LEN;
+	} else if (kind != SLOT_KIND_PASSPHRASE || pw == NULL || pwlen == 0)
 		goto out;
 	randombytes_buf(s.id, SLOT_ID_BYTES);
 	randombytes_buf(s.salt, KDF_SALT_BYTES);
@@ -293,13 +315,13 @@ kh_slot_new(struct kh *kh, const struct pass_src *src, const char *prompt,
 	memcpy(id, s.id, SLOT_ID_BYTES);
 	if (kind == SLOT_KIND_RECOVERY) {
 		secmem_free(kh->pending);
-		kh->pending = (char *)pw;	/* shown by kh_recovery_show */
-		pw = NULL;
+		kh->pending = (char *)rk;	/* shown by kh_recovery_show */
+		rk = NULL;
 	}
 	r = KH_OK;
 out:
 	explicit_bzero(&s, sizeof(s));
-	secmem_free(pw);
+	secmem_free(rk);
 	return r;
 }
 

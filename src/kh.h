@@ -76,6 +76,16 @@ int kh_slot_new(struct kh *, const struct pass_src *, const char *,
     size_t, size_t *) __attribute__((warn_unused_result));
 
 /*
+ * kh_slot_new_pw(kh, pw, pwlen, kdf, kind, id, out, cap, len): the same
+ * with the new passphrase ${pw} already read (by the keyholder, before its
+ * sandbox); ${pw} stays the caller's to wipe.  For SLOT_KIND_RECOVERY
+ * ${pw} is unused and may be NULL.  Returns KH_OK or KH_ERR.
+ */
+int kh_slot_new_pw(struct kh *, const uint8_t *, size_t,
+    const struct kdf_params *, uint32_t, uint8_t[SLOT_ID_BYTES], uint8_t *,
+    size_t, size_t *) __attribute__((warn_unused_result));
+
+/*
  * kh_recovery_show(kh, fd): write the recovery key made by the last
  * kh_slot_new(SLOT_KIND_RECOVERY) to ${fd} once, then wipe it.  Call it only
  * after the slot is durable on disk.  Returns 0, or -1.

@@ -17,6 +17,7 @@
 #include <sodium.h>
 
 #include "cmd.h"
+#include "doctor.h"
 #include "harden.h"
 #include "ipc.h"
 #include "keyholder.h"
@@ -45,6 +46,7 @@ static const char usage_text[] =
 "  ls SNAP [PATH]  list the files of a snapshot (SNAP: id prefix or latest)\n"
 "  restore SNAP    restore a snapshot into --target DIR\n"
 "  log SNAP        print the log a backup sealed with its snapshot\n"
+"  doctor          is this host safe to back up from? (swap, dumps, ...)\n"
 "  version         print the version\n"
 "\n"
 "options:\n"
@@ -59,6 +61,7 @@ static const char usage_text[] =
 "  --json                    machine-readable output where supported\n"
 "  --allow-no-landlock       run on a kernel without Landlock (seccomp only)\n"
 "backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
+"        --strict (refuse on a high host risk, see doctor),\n"
 "        --tag T, -n/--dry-run, --force (reread all), --parent SNAP\n"
 "restore: -t/--target DIR, --include PATH, --overwrite\n"
 "  -q, --quiet / -v, --verbose\n"
@@ -108,7 +111,7 @@ enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
-	OPT_COMPRESSION, OPT_NOLANDLOCK
+	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_STRICT
 };
 
 static const struct option longopts[] = {
@@ -132,6 +135,7 @@ static const struct option longopts[] = {
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
+	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -228,6 +232,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_NOLANDLOCK:
 			o->allow_no_landlock = 1;
 			break;
+		case OPT_STRICT:
+			o->strict = 1;
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -262,6 +269,18 @@ on_signal(int sig)
 	passphrase_tty_restore();
 	secmem_wipe_all();
 	_exit(EXIT_INTR);
+}
+
+/* Before a backup: warn about unencrypted swap; --strict: any high risk. */
+static void
+host_check(const struct opts *o)
+{
+	if (o->strict && doctor_run(0) == DOCTOR_HIGH)
+		fatal(EXIT_ERR, "--strict: this host has a high risk; see "
+		    "'tacit doctor'");
+	if (doctor_swap_risk() == DOCTOR_HIGH)
+		alertx("unencrypted swap is active: memory of this backup may "
+		    "be written to disk; see 'tacit doctor' (--strict refuses)");
 }
 
 static void
@@ -324,6 +343,8 @@ main(int argc, char **argv)
 #endif
 		return EXIT_OK;
 	}
+	if (strcmp(cmd, "doctor") == 0)		/* no repository, no keys */
+		return cmd_doctor(&o);
 	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
 	    strcmp(cmd, "--help") == 0) {
 		(void)!write(STDOUT_FILENO, usage_text, sizeof(usage_text) - 1);
@@ -340,6 +361,8 @@ main(int argc, char **argv)
 		/* Bench-only build: the same data path, no keyholder, no IPC. */
 		return commands[i].fn(&o);
 #endif
+		if (commands[i].fn == cmd_backup)
+			host_check(&o);
 		/* The keyholder: start the worker, then serve it. */
 		return keyholder_run(argc, argv, &o, commands[i].fn ==
 		    cmd_init || commands[i].fn == cmd_key);

@@ -708,7 +708,7 @@ test_edges(void)
 		ok &= cuts_in_bounds(&k, p) && k.n >= n / p->max;
 		free(k.len);
 	}
-	T(ok, "%zu MiB of zeros: chunks stay in [min, max]", n >> 20);
+	T(ok, "%zu KiB of zeros: chunks stay in [min, max]", n >> 10);
 	(void)chunker_force_impl(c, CHUNKER_IMPL_VAES);
 	r = random_buf(p->max, 5);
 	T(chunker_cut(c, r, p->min - 1, 1) == p->min - 1 &&

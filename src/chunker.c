@@ -26,6 +26,7 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #define CHUNKER_X86
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
@@ -185,6 +186,19 @@ chunker_free(struct chunker *c)
 	sodium_free(c);			/* wipes */
 }
 
+#ifdef CHUNKER_X86
+/* VAES from CPUID leaf 7 (ECX bit 9): clang 14 has no "vaes" builtin name. */
+static int
+cpu_vaes(void)
+{
+	unsigned a, b, c, d;
+
+	if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+		return 0;
+	return (c >> 9) & 1;
+}
+#endif
+
 /* The fastest implementation this CPU can run. */
 static int
 impl_best(void)
@@ -192,7 +206,7 @@ impl_best(void)
 	if (!aes128_hw())
 		return CHUNKER_IMPL_PORTABLE;
 #ifdef CHUNKER_X86
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("vaes"))
+	if (__builtin_cpu_supports("avx2") && cpu_vaes())
 		return CHUNKER_IMPL_VAES;
 #endif
 	return CHUNKER_IMPL_AESNI;

@@ -1,5 +1,5 @@
 #!/bin/sh
-# tests/run.sh [unit|sandbox|regress|all]: run tacit's tests and print one summary
+# tests/run.sh [unit|sandbox|regress|footprint|all]: run tacit's tests and print one summary
 # line, "N passed, N failed"; exit non-zero if anything failed.
 #
 # Each test program (tests/unit/test_*.c, built into $UNITDIR) and each
@@ -60,13 +60,18 @@ if [ "$what" = sandbox ] || [ "$what" = all ]; then
 		run_one "sandbox/$(basename "$t")" "$t" "$d"
 	done
 fi
-if [ "$what" = regress ] || [ "$what" = all ]; then
+if [ "$what" = regress ] || [ "$what" = footprint ] || [ "$what" = all ]; then
 	: "${TACIT:?TACIT must name the tacit binary}"
 	export TACIT
 	TOOLDIR=${TOOLDIR:-$(dirname "$UNITDIR")/tools}
 	export TOOLDIR
+	[ "$what" = footprint ] ||
 	for t in "$top"/tests/regress/[0-9]*.sh; do
 		run_one "regress/$(basename "$t")" sh "$t"
+	done
+	[ "$what" = regress ] ||
+	for t in "$top"/tests/footprint/[0-9]*.sh; do
+		run_one "footprint/$(basename "$t")" sh "$t"
 	done
 fi
 # Keep the scratch of a failed run for inspection.

@@ -1,0 +1,91 @@
+#!/bin/sh
+# footprint/10-strace.sh: every command, traced with strace -f, with HOME,
+# the XDG directories and TMPDIR pointed at empty directories: no file
+# system write, create, rename, unlink, truncate, link, chmod, chown or
+# utimes happens outside the repository (or the restore target), the empty
+# directories stay empty, and no access time changes in the source (but a
+# symlink's: the kernel moves it on every readlink and offers no
+# O_NOATIME for that; threat-model.md says so).
+. "$(dirname "$0")/../regress/lib.sh"
+
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is not installed"
+	exit 0
+fi
+AUDIT=$(cd "$(dirname "$0")" && pwd)/audit.py
+R=$T/repo
+D=$T/restored
+mkdir -p "$T/home" "$T/tmp" "$T/xdg" "$T/src/dir"
+printf '%s\n' "$PW" >"$T/pw"
+printf 'content\n' >"$T/src/dir/file"
+head -c 3000000 /dev/urandom >"$T/src/big"
+ln -s dir/file "$T/src/link"
+# Old access times, so a read that moved them would show (relatime too).
+find "$T/src" -exec touch -h -a -d '2001-01-01 00:00:00' {} +
+find "$T/src" ! -type l -exec stat -c '%n %X' {} + | sort >"$T/atime.before"
+export HOME="$T/home" TMPDIR="$T/tmp" XDG_CONFIG_HOME="$T/xdg/config" \
+    XDG_CACHE_HOME="$T/xdg/cache" XDG_DATA_HOME="$T/xdg/data" \
+    XDG_STATE_HOME="$T/xdg/state" XDG_RUNTIME_DIR="$T/xdg/run"
+
+n=0
+audit() {	# description, allowed prefixes..., --, command...
+	desc=$1
+	shift
+	allowed=
+	while [ "$1" != -- ]; do
+		allowed="$allowed $1"
+		shift
+	done
+	shift
+	n=$((n + 1))
+	strace -f -qq -y -e status=successful -o "$T/trace.$n" \
+	    -e trace=%file,%desc,write,pwrite64,writev,ftruncate,fchmod,fchown,fsetxattr,fremovexattr,fsync \
+	    "$@" >"$T/out.$n" 2>&1
+	rc=$?
+	if [ $rc -ne 0 ]; then
+		notok "$desc (exit $rc)"
+		sed 's/^/#   /' "$T/out.$n" | head -5
+		return
+	fi
+	# shellcheck disable=SC2086
+	if python3 "$AUDIT" "$T/trace.$n" $allowed >"$T/audit.$n"; then
+		ok "$desc: no write outside$allowed"
+	else
+		notok "$desc wrote outside its place:"
+		sed 's/^/#   /' "$T/audit.$n"
+	fi
+}
+
+audit "init" "$R" -- "$TACIT" init -q -r "$R" $FAST --passphrase-fd 3 3<"$T/pw"
+audit "backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
+    --passphrase-fd 3 3<"$T/pw"
+audit "second backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
+    --passphrase-fd 3 3<"$T/pw"
+audit "snapshots" "$R" -- "$TACIT" snapshots -r "$R" --passphrase-fd 3 \
+    3<"$T/pw"
+audit "ls" "$R" -- "$TACIT" ls -r "$R" latest --passphrase-fd 3 3<"$T/pw"
+audit "log" "$R" -- "$TACIT" log -r "$R" latest --passphrase-fd 3 3<"$T/pw"
+audit "restore" "$D" -- "$TACIT" restore -q -r "$R" latest --target "$D" \
+    --passphrase-fd 3 3<"$T/pw"
+printf '%s\nsecond passphrase\n' "$PW" >"$T/pw2"
+audit "key add" "$R" -- "$TACIT" key add -q -r "$R" $FAST \
+    --passphrase-fd 3 --new-passphrase-fd 3 3<"$T/pw2"
+audit "key list" "$R" -- "$TACIT" key list -r "$R" --passphrase-fd 3 3<"$T/pw"
+audit "doctor" -- "$TACIT" doctor
+
+left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)
+[ -z "$left" ] && ok "HOME, XDG directories and TMPDIR are still empty" ||
+    notok "left behind: $left"
+find "$T/src" ! -type l -exec stat -c '%n %X' {} + | sort >"$T/atime.after"
+if cmp -s "$T/atime.before" "$T/atime.after"; then
+	ok "no access time changed in the source"
+else
+	notok "access times changed:"
+	diff "$T/atime.before" "$T/atime.after" | sed 's/^/#   /' | head
+fi
+# Control: the audit does catch a write outside.
+strace -f -qq -y -e status=successful -o "$T/trace.ctl" \
+    -e trace=%file,%desc,write sh -c "echo x >'$T/tmp/stray'" 2>/dev/null
+python3 "$AUDIT" "$T/trace.ctl" "$R" >/dev/null &&
+    notok "control: the audit missed a write to TMPDIR" ||
+    ok "control: the audit catches a write to TMPDIR"

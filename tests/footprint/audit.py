@@ -1,0 +1,68 @@
+#!/usr/bin/python3
+"""audit.py TRACE ALLOWED...: read an `strace -f -y` log and print every
+successful system call that writes, creates, renames, removes, links or
+changes the metadata of something outside the ALLOWED path prefixes.
+Exit 1 if there is any.  Writes to pipes, sockets, /dev/null and
+terminals are fine (they are not the file system)."""
+import re
+import sys
+
+trace, allowed = sys.argv[1], sys.argv[2:]
+harmless = ("pipe:", "socket:", "anon_inode:", "/dev/null", "/dev/tty",
+            "/dev/pts/", "/dev/ptmx")
+writes = {"openat", "open", "creat", "openat2"}
+by_fd = {"write", "pwrite64", "writev", "ftruncate", "fchmod", "fchown",
+         "fsetxattr", "fremovexattr", "fallocate"}
+by_path = {"mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink",
+           "unlinkat", "link", "linkat", "symlink", "symlinkat", "truncate",
+           "chmod", "fchmodat", "chown", "fchownat", "lchown", "utimensat",
+           "setxattr", "lsetxattr", "removexattr", "lremovexattr", "mknod",
+           "mknodat", "rmdir"}
+bad = []
+
+
+def ok(path):
+    return path.startswith(harmless) or any(
+        path == a or path.startswith(a.rstrip("/") + "/") for a in allowed)
+
+
+def paths_in(args):
+    """Absolute paths named by the call: "<dir>" decorations joined with
+    the relative names after them, and absolute string arguments."""
+    out = []
+    for m in re.finditer(r'(\d+)<([^>]*)>, "([^"]*)"', args):
+        d, name = m.group(2), m.group(3)
+        out.append(name if name.startswith("/") else d + "/" + name)
+    for m in re.finditer(r'AT_FDCWD, "([^"]*)"|^"([^"]*)"|, "(/[^"]*)"', args):
+        p = m.group(1) or m.group(2) or m.group(3)
+        if p:
+            out.append(p)
+    return out
+
+
+for line in open(trace, errors="replace"):
+    m = re.match(r'(?:\[pid\s+\d+\]\s+|\d+\s+)?(\w+)\((.*)\)\s+=\s+(-?\d+)(<[^>]*>)?', line)
+    if not m or int(m.group(3)) < 0:
+        continue
+    call, args, ret = m.group(1), m.group(2), m.group(4)
+    if call in writes:
+        if not re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND", args):
+            continue
+        path = ret[1:-1] if ret else (paths_in(args) or ["?"])[0]
+        if not ok(path):
+            bad.append(line.strip())
+    elif call in by_fd:
+        fm = re.match(r'(\d+)<([^>]*)>', args)
+        # 1 and 2 are the caller's stdout and stderr, wherever they go.
+        if fm and fm.group(1) not in ("1", "2") and not ok(fm.group(2)):
+            bad.append(line.strip())
+    elif call in by_path:
+        if call in ("symlink", "symlinkat"):	# the target is not a path
+            args = re.sub(r'^"[^"]*", ', "", args)
+        for p in paths_in(args):
+            if not ok(p):
+                bad.append(line.strip())
+                break
+for b in bad[:20]:
+    print("outside:", b)
+sys.exit(1 if bad else 0)

@@ -29,7 +29,9 @@
 #include "sandbox.h"
 
 static int failed;
-static char dir[4096], allowed[4200], outside[4200], srcdir[4200];
+/* dir/src: sources (read-only); dir/repo: repository or target. */
+static char dir[4096], allowed[4400], outside[4200], srcdir[4200];
+static char repodir[4200];
 
 enum expect { KILLED, DENIED, ALLOWED };
 
@@ -129,6 +131,17 @@ op_write_in_read_role(void)
 	return fd < 0 ? -1 : 0;
 }
 static int
+op_write_source(void)
+{
+	char p[4300];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/new", srcdir);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	return fd < 0 ? -1 : 0;
+}
+
+static int
 op_getpid(void)
 {
 	return getpid() > 0 ? 0 : -1;
@@ -154,19 +167,19 @@ confine(enum role role)
 	case W_BACKUP:
 		p[0].path = srcdir;
 		p[0].access = SBX_R;
-		p[1].path = dir;	/* the "repository": read-write */
+		p[1].path = repodir;	/* the repository: read-write */
 		p[1].access = SBX_RW;
 		sandbox_worker(SBX_REPO, p, 2, 1);
 		break;
 	case W_READ:
-		p[0].path = dir;
+		p[0].path = srcdir;	/* the repository, read-only */
 		p[0].access = SBX_R;
 		sandbox_worker(SBX_READ, p, 1, 1);
 		break;
 	case W_RESTORE:
-		p[0].path = srcdir;	/* the "repository": read-only */
+		p[0].path = srcdir;	/* the repository: read-only */
 		p[0].access = SBX_R;
-		p[1].path = dir;	/* the target */
+		p[1].path = repodir;	/* the target */
 		p[1].access = SBX_MAKE;
 		sandbox_worker(SBX_RESTORE, p, 2, 1);
 		break;
@@ -227,10 +240,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	(void)snprintf(dir, sizeof(dir), "%s", argv[1]);
-	(void)snprintf(allowed, sizeof(allowed), "%s/allowed", dir);
 	(void)snprintf(srcdir, sizeof(srcdir), "%s/src", dir);
+	(void)snprintf(repodir, sizeof(repodir), "%s/repo", dir);
+	(void)snprintf(allowed, sizeof(allowed), "%s/allowed", repodir);
 	(void)snprintf(outside, sizeof(outside), "%s.outside", dir);
 	(void)mkdir(srcdir, 0700);
+	(void)mkdir(repodir, 0700);
 
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
@@ -270,10 +285,15 @@ main(int argc, char **argv)
 	    op_write_allowed, ALLOWED);
 	attempt(W_RESTORE, "creating a file in the target (control)",
 	    op_write_allowed, ALLOWED);
+	attempt(W_BACKUP, "creating a file among the sources", op_write_source,
+	    DENIED);
+	attempt(W_RESTORE, "creating a file in the repository",
+	    op_write_source, DENIED);
 	attempt(W_READ, "opening for writing in a read-only role",
 	    op_write_in_read_role, KILLED);
 	(void)unlink(allowed);
 	(void)unlink(outside);
 	(void)rmdir(srcdir);
+	(void)rmdir(repodir);
 	return failed ? 1 : 0;
 }

@@ -320,30 +320,45 @@ reuse(struct node *n, const struct node *p)
 
 static int backup_dir(struct bk *, int, struct node *, const struct node *);
 
-/* Hard links: one group id per (dev, inode) in this snapshot. */
+/*
+ * Hard links: one group id per (dev, inode) in this snapshot, found in an
+ * open-addressing table (ids start at 1; 0 marks a free slot).
+ */
+static size_t
+link_slot(const struct linkent *t, size_t cap, uint64_t dev, uint64_t ino)
+{
+	size_t i = (size_t)((ino * 0x9e3779b97f4a7c15ull) ^ dev) & (cap - 1);
+
+	while (t[i].id != 0 && (t[i].dev != dev || t[i].ino != ino))
+		i = (i + 1) & (cap - 1);
+	return i;
+}
+
 static int
 link_id(struct bk *b, const struct stat *st, uint64_t *id)
 {
-	struct linkent *p;
-	size_t i;
+	struct linkent *t;
+	size_t i, ncap;
 
-	for (i = 0; i < b->nlinks; i++)
-		if (b->links[i].dev == st->st_dev &&
-		    b->links[i].ino == st->st_ino) {
-			*id = b->links[i].id;
-			return 0;
-		}
-	if (b->nlinks == b->linkcap) {
-		b->linkcap = b->linkcap ? b->linkcap * 2 : 64;
-		if ((p = reallocarray(b->links, b->linkcap, sizeof(*p))) ==
-		    NULL)
+	if ((b->nlinks + 1) * 2 > b->linkcap) {
+		ncap = b->linkcap ? b->linkcap * 2 : 256;
+		if ((t = calloc(ncap, sizeof(*t))) == NULL)
 			return -1;
-		b->links = p;
+		for (i = 0; i < b->linkcap; i++)
+			if (b->links[i].id != 0)
+				t[link_slot(t, ncap, b->links[i].dev,
+				    b->links[i].ino)] = b->links[i];
+		free(b->links);
+		b->links = t;
+		b->linkcap = ncap;
 	}
-	b->links[b->nlinks].dev = st->st_dev;
-	b->links[b->nlinks].ino = st->st_ino;
-	b->links[b->nlinks].id = b->nlinks + 1;
-	*id = b->links[b->nlinks++].id;
+	i = link_slot(b->links, b->linkcap, st->st_dev, st->st_ino);
+	if (b->links[i].id == 0) {
+		b->links[i].dev = st->st_dev;
+		b->links[i].ino = st->st_ino;
+		b->links[i].id = ++b->nlinks;
+	}
+	*id = b->links[i].id;
 	return 0;
 }
 

@@ -192,9 +192,11 @@ cmd_snapshots(struct opts *o)
 		printf("]\n");
 	else if (log_verbosity > 0)
 		printf("%zu snapshots\n", rd.nsnaps);
+	/* The intact ones are listed; the exit code still tells of damage. */
+	e = rd.badsnaps > 0 ? EXIT_DAMAGED : EXIT_OK;
 	reader_close(&rd);
 	cmd_close(r);
-	return EXIT_OK;
+	return e;
 }
 
 static void

@@ -21,7 +21,7 @@ reader_open(struct reader *rd, struct repo *r)
 		errorx("cannot read the index: %s", strerror(errno));
 		return EXIT_ERR;
 	}
-	if (bad > 0)
+	if ((rd->badsegs = bad) > 0)
 		alertx("%zu damaged index segments left out", bad);
 	if ((rd->pr = packr_new(r->dirfd)) == NULL)
 		return EXIT_ERR;
@@ -30,7 +30,7 @@ reader_open(struct reader *rd, struct repo *r)
 		errorx("cannot read the snapshots: %s", strerror(errno));
 		return EXIT_ERR;
 	}
-	if (bad > 0)
+	if ((rd->badsnaps = bad) > 0)
 		alertx("%zu damaged snapshots left out", bad);
 	return EXIT_OK;
 }

@@ -21,6 +21,8 @@ struct reader {
 	size_t		  nsnaps;
 	uint8_t		 *buf;
 	size_t		  cap;
+	size_t		  badsegs;	/* damaged index segments left out */
+	size_t		  badsnaps;	/* damaged snapshots left out */
 };
 
 /*

@@ -14,9 +14,10 @@ struct strv {
 };
 
 struct opts {
+	const char		*cmd;		/* the command: init, key... */
 	const char		*repo;		/* -r, --repo */
-	struct pass_src		 pass;		/* --passphrase-fd or tty */
-	struct pass_src		 newpass;	/* --new-passphrase-fd or tty */
+	struct pass_src		 pass;		/* the passphrase's source */
+	struct pass_src		 newpass;	/* a new passphrase's source */
 	struct kdf_params	 kdf;		/* for new key slots */
 	unsigned		 lock_wait;	/* --lock-wait seconds */
 	int			 json;		/* --json */
@@ -33,6 +34,8 @@ struct opts {
 	int			 zstd_level;	/* init --compression; 0 default */
 	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 strict;	/* backup --strict */
+	int			 read_data;	/* check --read-data */
+	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
 	int			 argc;		/* operands after options */
 	char			**argv;
 };
@@ -46,6 +49,7 @@ int cmd_ls(struct opts *);
 int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
+int cmd_check(struct opts *);
 
 /*
  * cmd_open(o, mode, rp): open, lock (mode: REPO_LOCK_*) and unlock the

@@ -37,6 +37,18 @@
 #define F_ONCE		0x4	/* permitted once */
 #define F_KEYCMD	0x8	/* only for init and key commands */
 
+/*
+ * When this run reads a new passphrase: all of them are read before the
+ * sandbox goes on (it forbids starting pinentry or keepassxc-cli, and
+ * opening the terminal), so a new one is read with the request that
+ * closes the box, and kept in secret memory until KH_REQ_SLOT_NEW.
+ */
+enum newpw_when {
+	NEWPW_NONE,		/* no new passphrase (key recovery too) */
+	NEWPW_AT_GENERATE,	/* init: the repository's first passphrase */
+	NEWPW_AT_UNLOCK		/* key add, key passwd: after the unlock */
+};
+
 struct khs {
 	int		 fd;
 	const struct opts *o;
@@ -44,7 +56,9 @@ struct khs {
 	struct kh	*kh;
 	int		 state;		/* S_LOCKED or S_OPEN */
 	uint32_t	 seq;
-	int		 ttyfd;		/* kept for prompts after the sandbox */
+	enum newpw_when	 newwhen;
+	uint8_t		*newpw;		/* secret memory, or NULL */
+	size_t		 newpwlen;
 	char		 prompt[512];
 	uint8_t		*out;		/* seal/open output, reused */
 	size_t		 outcap;
@@ -56,13 +70,56 @@ typedef int handler_fn(struct khs *, struct rbuf *, struct dbuf *);
 
 static struct khs *live;
 
-/* fatal() path: wipe the keys. */
+/*
+ * The new passphrase's whole life: newpw_read (before the sandbox), one
+ * use in h_slot_new, newpw_drop right after it, at the end of the run and
+ * on the fatal() path.
+ */
+static int
+newpw_read(struct khs *k, const struct pass_src *src)
+{
+	const char *why;
+
+	(void)snprintf(k->prompt, sizeof(k->prompt),
+	    "New passphrase for repository %s: ", k->o->repo);
+	if ((k->newpw = passphrase_read(src, k->prompt, 1, &k->newpwlen)) ==
+	    NULL)
+		return -1;
+	if ((why = passphrase_weak(k->newpw, k->newpwlen)) != NULL)
+		alertx("weak passphrase: %s; several random words make a "
+		    "strong one", why);
+	return 0;
+}
+
+static void
+newpw_drop(struct khs *k)
+{
+	secmem_free(k->newpw);
+	k->newpw = NULL;
+	k->newpwlen = 0;
+}
+
+/* Which new passphrase this command needs, from our own command line. */
+static enum newpw_when
+newpw_when(const struct opts *o)
+{
+	if (o->cmd != NULL && strcmp(o->cmd, "init") == 0)
+		return NEWPW_AT_GENERATE;
+	if (o->cmd != NULL && strcmp(o->cmd, "key") == 0 && o->argc >= 1 &&
+	    (strcmp(o->argv[0], "add") == 0 ||
+	    strcmp(o->argv[0], "passwd") == 0))
+		return NEWPW_AT_UNLOCK;
+	return NEWPW_NONE;
+}
+
+/* fatal() path: wipe the keys and a new passphrase not yet used. */
 static void
 cleanup(void)
 {
 	if (live != NULL) {
 		kh_free(live->kh);
 		live->kh = NULL;
+		newpw_drop(live);
 	}
 }
 
@@ -99,6 +156,10 @@ h_unlock(struct khs *k, struct rbuf *r, struct dbuf *a)
 	(void)snprintf(k->prompt, sizeof(k->prompt),
 	    "Passphrase for repository %s: ", k->o->repo);
 	st = kh_unlock(k->kh, &k->o->pass, k->prompt, slots, n, &which);
+	/* key add, key passwd: the new passphrase too, while we still can. */
+	if (st == KH_OK && k->newwhen == NEWPW_AT_UNLOCK &&
+	    newpw_read(k, &k->o->newpass) != 0)
+		st = KH_ERR;
 	if (st == KH_OK)
 		k->state = S_OPEN;
 	else {
@@ -117,6 +178,12 @@ h_generate(struct khs *k, struct rbuf *r, struct dbuf *a)
 
 	if (rbuf_get_bytes(r, rid, sizeof(rid)) != 0 || rbuf_end(r) != 0)
 		bad("generate");
+	/* init: the first passphrase, before the sandbox and the key. */
+	if (k->newwhen == NEWPW_AT_GENERATE &&
+	    newpw_read(k, &k->o->pass) != 0) {
+		dbuf_put_u32(a, (uint32_t)KH_ERR);
+		return 0;
+	}
 	if ((k->kh = kh_new(rid)) == NULL || kh_generate(k->kh) != 0)
 		fatal(EXIT_ERR, "keyholder: cannot make a master key");
 	k->state = S_OPEN;
@@ -136,11 +203,14 @@ h_slot_new(struct khs *k, struct rbuf *r, struct dbuf *a)
 	    rbuf_get_u32(r, &kind) != 0 || rbuf_end(r) != 0 ||
 	    (kind != SLOT_KIND_PASSPHRASE && kind != SLOT_KIND_RECOVERY))
 		bad("new slot");
-	(void)snprintf(k->prompt, sizeof(k->prompt),
-	    "New passphrase for repository %s: ", k->o->repo);
-	st = kh_slot_new(k->kh, which == PASS_NEW ? &k->o->newpass :
-	    &k->o->pass, k->prompt, &k->o->kdf, kind, id, slot, sizeof(slot),
-	    &len);
+	/* The passphrase was read before the sandbox; it makes one slot. */
+	if (kind == SLOT_KIND_PASSPHRASE && k->newpw == NULL)
+		fatal(EXIT_ERR, "keyholder: no new passphrase was read for "
+		    "this command; stopping");
+	st = kh_slot_new_pw(k->kh, k->newpw, k->newpwlen, &k->o->kdf, kind, id,
+	    slot, sizeof(slot), &len);
+	if (kind == SLOT_KIND_PASSPHRASE)
+		newpw_drop(k);
 	dbuf_put_u32(a, (uint32_t)st);
 	if (st == KH_OK) {
 		dbuf_put_bytes(a, id, sizeof(id));
@@ -280,6 +350,17 @@ static struct {
 	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
 };
 
+/* Close the passphrase descriptors above 2: nothing more to read there. */
+static void
+close_pass_fds(const struct opts *o)
+{
+	if (o->pass.kind == PASS_FD && o->pass.fd > 2)
+		(void)close(o->pass.fd);
+	if (o->newpass.kind == PASS_FD && o->newpass.fd > 2 &&
+	    o->newpass.fd != o->pass.fd)
+		(void)close(o->newpass.fd);
+}
+
 /*
  * Answer one request; fatal on anything the table does not permit.
  * Returns 0, or -1 with errno when the answer cannot be sent (the worker
@@ -326,20 +407,14 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	dbuf_free(&a);
 	if (sent != 0)
 		return -1;
-	/* The passphrase is gone and the keys are derived: close the box. */
+	/*
+	 * Every passphrase this run needs is read and the keys are derived:
+	 * close the passphrase descriptors and the box.  From here on the
+	 * keyholder reads only its socket.
+	 */
 	if (was == S_LOCKED && k->state == S_OPEN) {
-		int pfd = k->o->pass.kind == PASS_FD ? k->o->pass.fd : -1;
-		int nfd = k->o->newpass.kind == PASS_FD ? k->o->newpass.fd : -1;
-
-		/* No more passphrases to read but for key commands. */
-		if (!k->keycmd) {
-			if (pfd > 2)
-				(void)close(pfd);
-			if (k->ttyfd >= 0)
-				(void)close(k->ttyfd);
-			pfd = nfd = k->ttyfd = -1;
-		}
-		sandbox_keyholder(k->fd, k->keycmd, pfd, nfd, k->ttyfd);
+		close_pass_fds(k->o);
+		sandbox_keyholder(k->fd, k->keycmd, -1, -1, -1);
 	}
 	return 0;
 }
@@ -356,9 +431,7 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 	k.o = o;
 	k.keycmd = keycmd;
 	k.state = S_LOCKED;
-	k.ttyfd = -1;
-	if (o->pass.kind == PASS_TTY || (keycmd && o->newpass.kind == PASS_TTY))
-		k.ttyfd = passphrase_tty_keep();
+	k.newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
 	live = &k;
 	log_set_cleanup(cleanup);
 	for (;;) {
@@ -378,6 +451,7 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 	}
 	kh_free(k.kh);
 	k.kh = NULL;
+	newpw_drop(&k);
 	free(k.out);
 	live = NULL;
 	return r == 1 ? 0 : r;

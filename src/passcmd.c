@@ -114,8 +114,8 @@ check_result(const struct pass_src *src, const char *what, int status,
 	else if (status != 0 && src->db != NULL)
 		errorx("keepassxc-cli could not give the password of entry "
 		    "'%s' in %s (%s): a wrong database password or no such "
-		    "entry; its own message is above", src->entry, src->db,
-		    subproc_status_text(status, st, sizeof(st)));
+		    "entry (it said which on the terminal)", src->entry,
+		    src->db, subproc_status_text(status, st, sizeof(st)));
 	else if (status != 0)
 		errorx("%s failed (%s)", what,
 		    subproc_status_text(status, st, sizeof(st)));

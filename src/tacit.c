@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +27,7 @@
 #include "log.h"
 #include "passphrase.h"
 #include "secmem.h"
+#include "subproc.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
@@ -47,12 +49,17 @@ static const char usage_text[] =
 "  restore SNAP    restore a snapshot into --target DIR\n"
 "  log SNAP        print the log a backup sealed with its snapshot\n"
 "  doctor          is this host safe to back up from? (swap, dumps, ...)\n"
+"  check           verify the repository [--read-data[-subset N/M]]\n"
 "  version         print the version\n"
 "\n"
 "options:\n"
 "  -r, --repo DIR            the repository\n"
 "  --passphrase-fd N         read the passphrase from descriptor N\n"
 "  --new-passphrase-fd N     read the new passphrase from descriptor N\n"
+"  --pinentry PROGRAM        ask through this pinentry program\n"
+"  --no-pinentry             ask on the terminal, never through pinentry\n"
+"  --keepassxc DB ENTRY      the password of ENTRY in the KeePassXC DB\n"
+"  --passphrase-command CMD  what CMD prints (split into words, no shell)\n"
 "  --kdf-memory MIB          Argon2id memory for new key slots (>= 64)\n"
 "  --kdf-iterations N        Argon2id passes for new key slots\n"
 "  --kdf-lanes N             Argon2id lanes for new key slots\n"
@@ -66,8 +73,9 @@ static const char usage_text[] =
 "restore: -t/--target DIR, --include PATH, --overwrite\n"
 "  -q, --quiet / -v, --verbose\n"
 "\n"
-"Passphrases are read from the terminal (echo off) unless a descriptor is\n"
-"given; never from the command line or the environment.  See tacit(1).\n";
+"Passphrases are asked through pinentry where one is installed and can show\n"
+"a dialog, else on the terminal (echo off), unless a source above is given;\n"
+"never from the command line or the environment.  See tacit(1).\n";
 
 static const struct {
 	const char	*name;
@@ -80,6 +88,7 @@ static const struct {
 	{ "ls",		cmd_ls },
 	{ "restore",	cmd_restore },
 	{ "log",	cmd_log },
+	{ "check",	cmd_check },
 };
 
 static void __attribute__((noreturn))
@@ -111,13 +120,18 @@ enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
-	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_STRICT
+	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
+	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET
 };
 
 static const struct option longopts[] = {
 	{ "repo",		required_argument,	NULL, 'r' },
 	{ "passphrase-fd",	required_argument,	NULL, OPT_PASSFD },
 	{ "new-passphrase-fd",	required_argument,	NULL, OPT_NEWPASSFD },
+	{ "pinentry",		required_argument,	NULL, OPT_PINENTRY },
+	{ "no-pinentry",	no_argument,		NULL, OPT_NOPINENTRY },
+	{ "keepassxc",		required_argument,	NULL, OPT_KEEPASSXC },
+	{ "passphrase-command",	required_argument,	NULL, OPT_PASSCMD },
 	{ "kdf-memory",		required_argument,	NULL, OPT_KDFMEM },
 	{ "kdf-iterations",	required_argument,	NULL, OPT_KDFITER },
 	{ "kdf-lanes",		required_argument,	NULL, OPT_KDFLANES },
@@ -136,6 +150,8 @@ static const struct option longopts[] = {
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
+	{ "read-data",		no_argument,		NULL, OPT_READDATA },
+	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -153,13 +169,55 @@ strv_add(struct strv *s, const char *v)
 	s->v = p;
 }
 
+/* keepassxc-cli's argv for --keepassxc DB ENTRY (no shell, "--" first). */
+static char **
+keepassxc_argv(const char *db, const char *entry)
+{
+	static const char *v[] = { "keepassxc-cli", "show",
+	    "--show-protected", "--attributes", "Password", "--", NULL, NULL,
+	    NULL };
+
+	v[6] = db;
+	v[7] = entry;
+	return (char **)(uintptr_t)v;	/* posix_spawn writes none of it */
+}
+
+/* The passphrase options, checked, as the two sources. */
+static void
+pass_sources(struct opts *o, int nopin)
+{
+	struct pass_src *p = &o->pass, *n = &o->newpass;
+	const char *why;
+
+	if ((p->kind == PASS_FD) + (p->cmdline != NULL) + (p->db != NULL) > 1)
+		usage("give only one of --passphrase-fd, --passphrase-command "
+		    "and --keepassxc");
+	if (nopin && p->prog != NULL)
+		usage("--pinentry and --no-pinentry contradict each other");
+	if (p->cmdline != NULL &&
+	    (p->argv = subproc_split(p->cmdline, &why)) == NULL) {
+		errorx("--passphrase-command: %s", why);
+		exit(EXIT_USAGE);
+	}
+	if (p->db != NULL)
+		p->argv = keepassxc_argv(p->db, p->entry);
+	if (p->argv != NULL)
+		p->kind = PASS_CMD;
+	n->prog = p->prog;
+	if (p->kind == PASS_AUTO && (p->prog != NULL || nopin))
+		p->kind = p->prog != NULL ? PASS_PINENTRY : PASS_TTY;
+	if (n->kind == PASS_AUTO && (n->prog != NULL || nopin))
+		n->kind = n->prog != NULL ? PASS_PINENTRY : PASS_TTY;
+}
+
 static void
 parse(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int c, nopin = 0;
 
 	memset(o, 0, sizeof(*o));
-	o->pass.kind = o->newpass.kind = PASS_TTY;
+	o->cmd = argv[0];
+	o->pass.kind = o->newpass.kind = PASS_AUTO;
 	o->pass.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
@@ -179,6 +237,21 @@ parse(int argc, char **argv, struct opts *o)
 			o->newpass.kind = PASS_FD;
 			o->newpass.fd = (int)number(optarg,
 			    "--new-passphrase-fd", 0, INT_MAX);
+			break;
+		case OPT_PINENTRY:
+			o->pass.prog = optarg;
+			break;
+		case OPT_NOPINENTRY:
+			nopin = 1;
+			break;
+		case OPT_PASSCMD:
+			o->pass.cmdline = optarg;
+			break;
+		case OPT_KEEPASSXC:	/* two arguments: DB ENTRY */
+			if (optind >= argc)
+				usage("--keepassxc needs DB and ENTRY");
+			o->pass.db = optarg;
+			o->pass.entry = argv[optind++];
 			break;
 		case OPT_KDFMEM:
 			o->kdf.m_kib = number(optarg, "--kdf-memory",
@@ -235,6 +308,16 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_STRICT:
 			o->strict = 1;
 			break;
+		case OPT_READDATA:
+			o->read_data = 1;
+			break;
+		case OPT_SUBSET:
+			if (sscanf(optarg, "%u/%u", &o->subset_n, &o->subset_m)
+			    != 2 || o->subset_m == 0 || o->subset_m > 256 ||
+			    o->subset_n == 0 || o->subset_n > o->subset_m)
+				usage("--read-data-subset takes N/M, "
+				    "1 <= N <= M <= 256");
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -253,6 +336,7 @@ parse(int argc, char **argv, struct opts *o)
 			usage(NULL);
 		}
 	}
+	pass_sources(o, nopin);
 	o->argc = argc - optind;
 	o->argv = argv + optind;
 }
@@ -309,6 +393,9 @@ main(int argc, char **argv)
 	if (harden_process() != 0)
 		fatal(EXIT_ERR, "cannot harden the process: %s",
 		    strerror(errno));
+	/* A passphrase in the environment is refused before it is hidden. */
+	passphrase_env_refuse();
+	subproc_save_env();	/* PATH for --keepassxc and commands */
 	harden_environment();
 	catch_signals();
 	/*

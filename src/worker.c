@@ -22,7 +22,8 @@ role_of(int (*fn)(struct opts *))
 {
 	if (fn == cmd_restore)
 		return SBX_RESTORE;
-	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log)
+	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
+	    fn == cmd_check)
 		return SBX_READ;
 	return SBX_REPO;
 }

@@ -13,6 +13,12 @@ fi
 
 TTYPW="Typed-On-The-Terminal 77"	# distinctive, to spot any echo
 
+# These cases test tacit's own prompt, so never pinentry (which is the
+# default on a terminal where one is installed; 30-pinentry.sh tests it).
+printf '#!/bin/sh\nexec "%s" "$@" --no-pinentry\n' "$TACIT" >"$T/tacit"
+chmod +x "$T/tacit"
+TACIT=$T/tacit
+
 # drive.exp PATTERN ANSWER ... -- COMMAND ARGS: run COMMAND on a pty; for
 # each PATTERN in turn wait for it and type ANSWER and Enter; then wait for
 # the end and exit with COMMAND's status (101: a pattern never came, 102:

@@ -122,7 +122,7 @@ pmul(uint64_t a, uint64_t b)		/* a * b mod P */
 }
 
 static int
-pdeg(unsigned __int128 v)
+pdeg(uint64_t v)			/* degree; -1 for 0 */
 {
 	int d = -1;
 
@@ -131,36 +131,51 @@ pdeg(unsigned __int128 v)
 	return d;
 }
 
-static unsigned __int128
-pgcd(unsigned __int128 a, unsigned __int128 b)
+static uint64_t
+prem(uint64_t v, uint64_t a)		/* v mod a, a != 0 */
 {
-	unsigned __int128 t;
+	while (v != 0 && pdeg(v) >= pdeg(a))
+		v ^= a << (pdeg(v) - pdeg(a));
+	return v;
+}
 
+/* gcd(P, a) for 0 < deg a < 64, by Euclid from P mod a. */
+static uint64_t
+pgcd_p(uint64_t a)
+{
+	uint64_t b = 1, t;
+	int i, d = pdeg(a);
+
+	for (i = 0; i < 64; i++) {		/* b = x^64 mod a */
+		b <<= 1;
+		if (b >> d & 1)
+			b ^= a;
+	}
+	b ^= prem(0x1b, a);
 	while (b != 0) {
-		while (a != 0 && pdeg(a) >= pdeg(b))
-			a ^= b << (pdeg(a) - pdeg(b));
-		t = a;
+		t = prem(a, b);
 		a = b;
 		b = t;
 	}
 	return a;
 }
 
-/* Rabin: degree 64 = 2^6, so P is irreducible iff x^(2^64) = x mod P and
- * gcd(x^(2^32) - x, P) = 1. */
+/*
+ * Rabin: deg P = 64 = 2^6, so P is irreducible iff x^(2^64) = x mod P
+ * and gcd(x^(2^32) - x, P) = 1.
+ */
 static int
 p_irreducible(void)
 {
-	unsigned __int128 p = (unsigned __int128)1 << 64 | 0x1b;
 	uint64_t a = 2, a32 = 0;
 	int i;
 
 	for (i = 1; i <= 64; i++) {
 		a = pmul(a, a);
 		if (i == 32)
-			a32 = a;
+			a32 = a ^ 2;
 	}
-	return a == 2 && pgcd(p, (unsigned __int128)(a32 ^ 2)) == 1;
+	return a == 2 && pdeg(a32) > 0 && pgcd_p(a32) == 1;
 }
 
 /* ---- a reference chunker, written from chunker.h alone ---- */
@@ -525,11 +540,19 @@ test_reference(void)
 	struct chunker *c;
 	struct cuts want, got;
 	struct ref r;
-	uint8_t key[CHUNKER_KEY_BYTES], *p;
+	uint8_t key[CHUNKER_KEY_BYTES], *p, *s;
 	size_t i;
 	int impl, ok;
 
-	p = random_buf(ref_bytes, 1);
+	/*
+	 * From malloc, not sodium_malloc: ASan then guards both ends, and
+	 * a chunk starting at offset 0 must not read before it.
+	 */
+	if ((p = malloc(ref_bytes)) == NULL)
+		exit(1);
+	s = random_buf(ref_bytes, 1);
+	memcpy(p, s, ref_bytes);
+	sodium_free(s);
 	/* A run of zeros and a short period: windows that repeat. */
 	memset(p + ref_bytes / 2, 0, ref_bytes / 7);
 	for (i = 0; i < ref_bytes / 20; i++)
@@ -558,7 +581,102 @@ test_reference(void)
 		chunker_free(c);
 		sodium_free(r.aes);
 	}
-	sodium_free(p);
+	free(p);
+}
+
+/*
+ * Search the last three bytes of the window ${w} for a digest whose PRF
+ * output has no bit of ${mask} set.  Changing byte j adds
+ * (T[new] + T[old]) x^(8 (63 - j)) to each lane, so no rehashing.
+ */
+static int
+find_hit(const struct ref *r, uint8_t w[64], uint64_t mask)
+{
+	uint64_t h[2], d[2], y8 = 0x100, y16 = 0x10000;
+	uint8_t blk[16];
+	uint32_t v;
+	int lane;
+
+	ref_direct(r, w, h);
+	for (v = 0; v < (1u << 24); v++) {
+		for (lane = 0; lane < 2; lane++)
+			d[lane] = h[lane] ^
+			    pmul(r->t[lane][w[61]] ^ r->t[lane][v >> 16], y16) ^
+			    pmul(r->t[lane][w[62]] ^ r->t[lane][(v >> 8) & 0xff],
+			    y8) ^ r->t[lane][w[63]] ^ r->t[lane][v & 0xff];
+		put64(blk, d[0]);
+		put64(blk + 8, d[1]);
+		aes128_encrypt(r->aes, blk, blk);
+		if ((le64(blk) & mask) == 0) {
+			w[61] = (uint8_t)(v >> 16);
+			w[62] = (uint8_t)(v >> 8);
+			w[63] = (uint8_t)v;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/*
+ * Hits planted in chosen chains: zeros, whose window does not hit, with
+ * copies of one window that does (64 bytes or more apart).  Whichever chains of a round hold
+ * hits, every implementation must cut at the first.  The AES-NI rounds
+ * (chains A, B) and VAES rounds (A..D) of the scan from avg start at
+ * 65536, each chain 2048 lengths long; the scan below avg starts at 65.
+ */
+static void
+test_planted(void)
+{
+#define R	65536
+#define S	2048
+	static const size_t plant[][3] = {
+		{ R + 3 * S + 300, R + 3 * S + 1000, 0 },	/* D, D */
+		{ R + 2 * S + 1500, R + 3 * S + 10, 0 },	/* C, D */
+		{ R + S + 1900, R + 2 * S + 5, R + 3 * S + 5 },	/* B, C, D */
+		{ R + 1900, R + S + 5, 0 },			/* A, B */
+		{ R + 2 * S + 100, R + 2 * S + 900, 0 },	/* C, C */
+		{ R + S + 100, R + S + 700, R + 5 * S + 3 },	/* B, B; next */
+		{ R + 4 * S + 3 * S + 50, R + 4 * S + 3 * S + 200, 0 },
+		{ 65 + 4 * S + 3 * S + 77, 65 + 4 * S + 3 * S + 300, 0 },
+		{ 65 + 4 * S + 2 * S + 9, 65 + 4 * S + 3 * S + 9, R + 9 },
+	};
+#undef R
+#undef S
+	static const struct chunker_params pp = { 64, 1u << 16, 1u << 20 };
+	static const uint8_t seed[randombytes_SEEDBYTES] = { 9 };
+	struct chunker *c;
+	struct ref r;
+	uint8_t key[CHUNKER_KEY_BYTES] = { 9 }, w[64], *z;
+	size_t i, j, n, first, want;
+	int impl, ok = 1;
+
+	ref_init(&r, key, &pp);
+	c = chunker_new(key, &pp);
+	z = xalloc(1u << 17);
+	memset(z, 0, 1u << 17);
+	randombytes_buf_deterministic(w, sizeof(w), seed);
+	T(ref_cut(&r, z, 1u << 17) == 1u << 17 &&
+	    find_hit(&r, w, r.mask_s) == 0,
+	    "the zero window does not hit; found a window that does");
+	for (i = 0; i < sizeof(plant) / sizeof(plant[0]); i++) {
+		memset(z, 0, 1u << 17);
+		for (j = 0, first = n = 0; j < 3 && plant[i][j] != 0; j++) {
+			memcpy(z + plant[i][j] - 64, w, 64);
+			first = first == 0 || plant[i][j] < first ?
+			    plant[i][j] : first;
+			n = plant[i][j] + 100 > n ? plant[i][j] + 100 : n;
+		}
+		want = ref_cut(&r, z, n);
+		ok &= want == first;
+		for (impl = 0; impl < NIMPL; impl++)
+			if (chunker_force_impl(c, impl) == impl)
+				ok &= chunker_cut(c, z, n, 1) == want;
+	}
+	T(ok, "planted hits in chains A..D: every implementation cuts at the "
+	    "first");
+	sodium_free(z);
+	chunker_free(c);
+	sodium_free(r.aes);
 }
 
 static double
@@ -750,6 +868,7 @@ main(void)
 	test_params();
 	test_uhf();
 	test_reference();
+	test_planted();
 	test_big();
 	test_keys_and_stream();
 	test_shift();

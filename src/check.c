@@ -1,0 +1,308 @@
+/*
+ * check.c: tacit check -r REPO [--read-data | --read-data-subset N/M].
+ *
+ * Structure first: every snapshot's trees are reachable and decode, every
+ * blob they reference is in the index, every indexed pack exists, is large
+ * enough for its blobs and has an authentic header and trailer.  With
+ * --read-data every referenced blob is read, authenticated and
+ * decompressed too (a subset of the packs with N/M).  Damage is reported by
+ * object and by the snapshots and paths it affects; leftovers of
+ * interrupted runs (temporary files, packs no index names) are reported as
+ * harmless.  Exit: 0 clean, 14 damaged, 1 could not check.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <sodium.h>
+
+#include "cmd.h"
+#include "lock.h"
+#include "log.h"
+#include "pack.h"
+#include "reader.h"
+
+/* Per index slot: what we learned of that blob. */
+#define SEEN	1	/* a tree already walked, or a blob already counted */
+#define READOK	2	/* read and authenticated */
+#define READBAD	4	/* read and found damaged */
+
+struct ck {
+	struct reader	 rd;
+	const struct opts *o;
+	uint8_t		*state;		/* by index slot */
+	int		 readdata;
+	unsigned	 subn, subm;	/* --read-data-subset N/M */
+	uint64_t	 trees, blobs, bytes, damaged, leftovers;
+	char		 snap[9];
+};
+
+static size_t
+slot(struct ck *c, const struct blobloc *loc)
+{
+	return (size_t)(loc - c->rd.ix.slots);
+}
+
+static void
+hex8(const uint8_t *id, char out[9])
+{
+	sodium_bin2hex(out, 9, id, 4);
+}
+
+static void
+damage(struct ck *c, const char *path, const char *what, const uint8_t *id)
+{
+	char h[9];
+
+	hex8(id, h);
+	alertx("snapshot %s: %s: %s (blob %s)", c->snap, path[0] ? path : "/",
+	    what, h);
+	c->damaged++;
+}
+
+/* Is this blob's pack in the --read-data subset? */
+static int
+in_subset(struct ck *c, const struct blobloc *loc)
+{
+	const uint8_t *pid = index_pack_id(&c->rd.ix, loc->pack);
+
+	if (!c->readdata)
+		return 0;
+	if (c->subm == 0)
+		return 1;
+	return pid != NULL && (pid[0] % c->subm) == c->subn - 1;
+}
+
+static void
+check_data(struct ck *c, const char *path, const uint8_t *id)
+{
+	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	size_t len, s;
+
+	if (loc == NULL) {
+		damage(c, path, "data missing from the index", id);
+		return;
+	}
+	s = slot(c, loc);
+	if (!(c->state[s] & SEEN)) {
+		c->state[s] |= SEEN;
+		c->blobs++;
+		c->bytes += loc->rawlen;
+	}
+	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD)))
+		c->state[s] |= reader_blob(&c->rd, id, BLOB_DATA, &len) != NULL ?
+		    READOK : READBAD;
+	if (c->state[s] & READBAD)
+		damage(c, path, "data damaged (authentication or "
+		    "decompression failed)", id);
+}
+
+static void check_tree(struct ck *, const uint8_t *, char *, size_t, size_t);
+
+static void
+check_node(struct ck *c, const struct node *n, char *path, size_t plen,
+    size_t cap)
+{
+	size_t i, nl = n->namelen;
+
+	if (plen + 1 + nl + 1 > cap)
+		nl = cap - plen - 2;
+	path[plen] = '/';
+	memcpy(path + plen + 1, n->name, nl);
+	path[plen + 1 + nl] = '\0';
+	if (n->type == NODE_DIR)
+		check_tree(c, n->subtree, path, plen + 1 + nl, cap);
+	else if (n->type == NODE_FILE)
+		for (i = 0; i < n->nchunks; i++)
+			check_data(c, path, n->chunks[i]);
+	path[plen] = '\0';
+}
+
+static void
+check_tree(struct ck *c, const uint8_t *id, char *path, size_t plen,
+    size_t cap)
+{
+	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	struct tree t;
+	size_t i;
+
+	if (loc != NULL) {
+		if (c->state[slot(c, loc)] & SEEN)
+			return;		/* the same tree in another place */
+		c->state[slot(c, loc)] |= SEEN;
+	}
+	if (reader_tree(&c->rd, id, &t) != 0) {
+		damage(c, path, errno == ENODATA ? "directory listing missing "
+		    "from the index" : "directory listing damaged", id);
+		return;
+	}
+	c->trees++;
+	for (i = 0; i < t.count; i++)
+		check_node(c, &t.nodes[i], path, plen, cap);
+	tree_free(&t);
+}
+
+/* Each indexed pack: present, large enough, authentic header. */
+static void
+check_packs(struct ck *c, int repofd)
+{
+	struct index *ix = &c->rd.ix;
+	uint64_t *need;
+	uint8_t tid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], out[64];
+	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
+	struct stat st;
+	size_t i, len;
+	int fd;
+
+	if ((need = calloc(ix->npacks ? ix->npacks : 1, sizeof(*need))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	for (i = 0; i < ix->cap; i++)
+		if (ix->slots[i].type != 0 && (uint64_t)ix->slots[i].off +
+		    ix->slots[i].len > need[ix->slots[i].pack])
+			need[ix->slots[i].pack] = (uint64_t)ix->slots[i].off +
+			    ix->slots[i].len;
+	for (i = 0; i < ix->npacks; i++) {
+		pack_name(ix->packs[i], shard, name);
+		(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard,
+		    name);
+		fd = openat(repofd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+		    O_CLOEXEC);
+		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+			alertx("pack %s: missing or not a file", name);
+			c->damaged++;
+		} else if ((uint64_t)st.st_size < need[i] + PACK_TRAILER_BYTES) {
+			alertx("pack %s: truncated (%lld bytes, its blobs need "
+			    "%llu)", name, (long long)st.st_size,
+			    (unsigned long long)need[i]);
+			c->damaged++;
+		} else {
+			memset(tid, 0, sizeof(tid));
+			memcpy(tid, ix->packs[i], PACK_ID_BYTES);
+			tid[PACK_ID_BYTES] = 1;
+			if (pread(fd, tr, sizeof(tr), st.st_size -
+			    PACK_TRAILER_BYTES) != PACK_TRAILER_BYTES ||
+			    kh_open(c->rd.r->kh, OBJ_PACKHDR, tid, tr,
+			    sizeof(tr), out, sizeof(out), &len) != 0 ||
+			    len != 8) {
+				alertx("pack %s: trailer damaged", name);
+				c->damaged++;
+			}
+		}
+		if (fd >= 0)
+			(void)close(fd);
+	}
+	free(need);
+}
+
+/* Leftovers of interrupted runs: temporaries, packs no index names. */
+static void
+leftovers(struct ck *c, int repofd)
+{
+	static const char *const dirs[] = { ".", "keys", "index", "snapshots" };
+	char sub[16], full[NAME_MAX + 1];
+	uint8_t pid[PACK_ID_BYTES];
+	struct dirent *de, *se;
+	size_t i, n, k;
+	DIR *d, *sd;
+	int fd, sfd;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		if ((fd = openat(repofd, dirs[i], O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL)
+			if (strncmp(de->d_name, ".tmp-", 5) == 0)
+				c->leftovers++;
+		(void)closedir(d);
+	}
+	if ((fd = openat(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
+			continue;
+		(void)snprintf(sub, sizeof(sub), "%s", de->d_name);
+		if ((sfd = openat(dirfd(d), sub, O_RDONLY | O_DIRECTORY |
+		    O_CLOEXEC)) < 0 || (sd = fdopendir(sfd)) == NULL)
+			continue;
+		while ((se = readdir(sd)) != NULL) {
+			if (se->d_name[0] == '.') {
+				if (strncmp(se->d_name, ".tmp-", 5) == 0)
+					c->leftovers++;
+				continue;
+			}
+			(void)snprintf(full, sizeof(full), "%s", se->d_name);
+			if (sodium_hex2bin(pid, sizeof(pid), full, strlen(full),
+			    NULL, &n, NULL) != 0 || n != PACK_ID_BYTES)
+				continue;
+			for (k = 0; k < c->rd.ix.npacks; k++)
+				if (memcmp(c->rd.ix.packs[k], pid,
+				    PACK_ID_BYTES) == 0)
+					break;
+			if (k == c->rd.ix.npacks)
+				c->leftovers++;
+		}
+		(void)closedir(sd);
+	}
+	(void)closedir(d);
+}
+
+int
+cmd_check(struct opts *o)
+{
+	struct ck c;
+	struct repo *r;
+	char path[8192];
+	size_t i;
+	int e;
+
+	memset(&c, 0, sizeof(c));
+	c.o = o;
+	c.readdata = o->read_data || o->subset_m > 0;
+	c.subn = o->subset_n;
+	c.subm = o->subset_m;
+	if (o->argc != 0)
+		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
+		    "--read-data-subset N/M]");
+	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
+		return e;
+	if ((e = reader_open(&c.rd, r)) != EXIT_OK) {
+		reader_close(&c.rd);
+		cmd_close(r);
+		return e;
+	}
+	c.damaged = c.rd.badsegs + c.rd.badsnaps;
+	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	check_packs(&c, r->dirfd);
+	for (i = 0; i < c.rd.nsnaps; i++) {
+		snapshot_hex(c.rd.snaps[i].id, path);
+		memcpy(c.snap, path, 8);
+		c.snap[8] = '\0';
+		path[0] = '\0';
+		check_tree(&c, c.rd.snaps[i].root, path, 0, sizeof(path));
+		if (c.rd.snaps[i].has_log)
+			check_data(&c, "(the backup's log)", c.rd.snaps[i].log);
+	}
+	leftovers(&c, r->dirfd);
+	if (log_verbosity > 0)
+		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"
+		    "%s; %llu problems; %llu harmless leftovers of interrupted "
+		    "runs\n", c.rd.nsnaps, (unsigned long long)c.trees,
+		    (unsigned long long)c.blobs, (unsigned long long)c.bytes,
+		    c.readdata ? ", data read" : "",
+		    (unsigned long long)c.damaged,
+		    (unsigned long long)c.leftovers);
+	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
+	free(c.state);
+	reader_close(&c.rd);
+	cmd_close(r);
+	return e;
+}

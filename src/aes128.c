@@ -120,7 +120,8 @@ expand_portable(uint32_t w[4 * (AES128_ROUNDS + 1)],
 	for (i = 4; i < 4 * (AES128_ROUNDS + 1); i++) {
 		t = w[i - 1];
 		if (i % 4 == 0) {
-			t = subword(ror32(t, 24)) ^ rcon << 24;	/* RotWord */
+			/* SubWord(RotWord(t)) ^ Rcon */
+			t = subword(ror32(t, 24)) ^ rcon << 24;
 			rcon = ((rcon << 1) ^ (rcon & 0x80 ? 0x1b : 0)) & 0xff;
 		}
 		w[i] = w[i - 4] ^ t;

@@ -41,6 +41,22 @@
 #define TACIT_VERSION "0.1.0-dev"
 #endif
 
+/*
+ * Small files (one chunk each) are batched: their contents wait in a
+ * buffer and go to the keyholder in one id request and one seal request,
+ * since round trips are what the process split costs.  Each waiting file
+ * has its one chunk-id slot (on the heap, so it does not move) filled when
+ * the batch is flushed, which happens before any tree is encoded.
+ */
+#define BATCH_FILES	KH_BATCH_MAX
+#define BATCH_BYTES	(8u << 20)
+
+struct pend {
+	uint8_t		*dst;		/* the node's chunk id, to fill */
+	size_t		 off;		/* its bytes in the batch buffer */
+	size_t		 len;
+};
+
 struct linkent {
 	uint64_t	 dev, ino, id;
 };
@@ -69,6 +85,10 @@ struct bk {
 	int			 partial;
 	struct backup_stats	*st;
 	struct progress		 prog;
+	uint8_t			*bbuf;		/* the batch of small files */
+	size_t			 blen;
+	struct pend		 pend[BATCH_FILES];
+	size_t			 npend;
 	char			*path;		/* the current path, for messages */
 	size_t			 pathlen, pathcap;
 };
@@ -172,6 +192,138 @@ store_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
 	}
 	return packw_add(b->pw, &b->ix, type, id, b->zbuf, 1 + c,
 	    (uint32_t)len);
+}
+
+/*
+ * Send the waiting small files: their ids in one request; the new ones,
+ * compressed, sealed in one more; then into the pack.  0, or -1 (fatal).
+ */
+static int
+flush(struct bk *b)
+{
+	static const uint8_t none[PACK_ID_BYTES];
+	const uint8_t *ptr[BATCH_FILES];
+	size_t len[BATCH_FILES], slen[BATCH_FILES], raw[BATCH_FILES];
+	uint8_t (*ids)[KH_ID_BYTES] = NULL, (*nid)[ENV_ID_BYTES] = NULL;
+	uint32_t types[BATCH_FILES];
+	uint8_t *z = NULL, *sealed = NULL;
+	size_t i, j, n = b->npend, nn = 0, zoff = 0, soff = 0, c, need = 0;
+	int r = -1;
+
+	if (n == 0)
+		return 0;
+	if ((ids = calloc(n, KH_ID_BYTES)) == NULL ||
+	    (nid = calloc(n, ENV_ID_BYTES)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		ptr[i] = b->bbuf + b->pend[i].off;
+		len[i] = b->pend[i].len;
+		need += 1 + ZSTD_compressBound(len[i]);
+	}
+	if (kh_id_batch(b->r->kh, KH_ID_DATA, n, ptr, len, ids) != 0 ||
+	    (z = malloc(need)) == NULL)
+		goto out;
+	for (i = 0; i < n; i++) {
+		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
+		if (index_get(&b->ix, ids[i]) != NULL)
+			continue;
+		for (j = 0; j < nn; j++)	/* twice in this batch */
+			if (memcmp(nid[j], ids[i], KH_ID_BYTES) == 0)
+				break;
+		if (j < nn)
+			continue;
+		c = ZSTD_compressCCtx(b->zc, z + zoff + 1, need - zoff - 1,
+		    ptr[i], len[i], b->r->cfg.zstd_level);
+		if (ZSTD_isError(c) || c >= len[i]) {
+			z[zoff] = BLOB_RAW;
+			memcpy(z + zoff + 1, ptr[i], len[i]);
+			c = len[i];
+		} else
+			z[zoff] = BLOB_ZSTD;
+		memcpy(nid[nn], ids[i], KH_ID_BYTES);
+		ptr[nn] = z + zoff;
+		len[nn] = 1 + c;
+		raw[nn] = b->pend[i].len;
+		types[nn] = OBJ_BLOB;
+		soff += envelope_sealed_len(OBJ_BLOB, 1 + c);
+		zoff += 1 + c;
+		nn++;
+	}
+	for (i = 0; i < nn; i++) {
+		b->st->added_raw += raw[i];
+		b->st->added_stored += envelope_sealed_len(OBJ_BLOB, len[i]);
+	}
+	if (b->o->dry_run) {
+		for (i = 0; i < nn; i++)
+			if (index_add(&b->ix, nid[i], BLOB_DATA, none, 0, 0,
+			    (uint32_t)raw[i]) != 0)
+				goto out;
+		r = 0;
+		goto out;
+	}
+	if (nn > 0 && ((sealed = malloc(soff)) == NULL ||
+	    kh_seal_batch(b->r->kh, nn, types,
+	    (const uint8_t (*)[ENV_ID_BYTES])nid, ptr, len, sealed, soff,
+	    slen) != 0))
+		goto out;
+	for (i = soff = 0; i < nn; soff += slen[i++])
+		if (packw_add_sealed(b->pw, &b->ix, BLOB_DATA, nid[i],
+		    sealed + soff, slen[i], (uint32_t)raw[i]) != 0)
+			goto out;
+	r = 0;
+out:
+	b->npend = 0;
+	b->blen = 0;
+	free(sealed);
+	free(z);
+	free(nid);
+	free(ids);
+	return r;
+}
+
+/*
+ * A small file (less than one minimum chunk, no holes): read it whole into
+ * the batch; its chunk id arrives with the next flush.  Returns as
+ * read_content.
+ */
+static int
+read_small(struct bk *b, int fd, struct node *n)
+{
+	size_t len = (size_t)n->size, got = 0;
+	ssize_t k;
+	int shrank = 0;
+
+	if ((b->npend == BATCH_FILES || len > BATCH_BYTES - b->blen) &&
+	    flush(b) != 0)
+		return -2;
+	while (got < len) {
+		k = pread(fd, b->bbuf + b->blen + got, len - got, (off_t)got);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k < 0)
+			return -1;
+		if (k == 0)
+			break;		/* shrank while read: keep what was read */
+		got += (size_t)k;
+	}
+	b->st->bytes_read += got;
+	if (got < len) {
+		n->extents[0].len = got;
+		n->nextents = got > 0;
+		if (got == 0)
+			return 1;
+		len = got;
+		shrank = 1;
+	}
+	if ((n->chunks = malloc(NODE_ID_BYTES)) == NULL)
+		return -2;
+	n->nchunks = 1;
+	b->pend[b->npend].dst = n->chunks[0];
+	b->pend[b->npend].off = b->blen;
+	b->pend[b->npend].len = len;
+	b->npend++;
+	b->blen += len;
+	return shrank;
 }
 
 static int
@@ -418,7 +570,11 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	else
 		b->st->files_new++;
 	b->st->files_read++;
-	r = read_content(b, fd, n);
+	if (n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
+	    n->extents[0].off == 0 && n->extents[0].len == n->size)
+		r = read_small(b, fd, n);
+	else
+		r = read_content(b, fd, n);
 	if (r == -2 || (r < 0 && errno == ENOMEM)) {
 		errorx("%s: cannot store: %s", shown(b->path), strerror(errno));
 		return -1;
@@ -618,7 +774,8 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 			goto out;
 		}
 	}
-	if (tree_encode(&t, &enc) != 0)
+	/* Every small file below has its chunk id once the batch is out. */
+	if (flush(b) != 0 || tree_encode(&t, &enc) != 0)
 		goto out;
 	r = store_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
 	dbuf_free(&enc);
@@ -821,6 +978,7 @@ bk_setup(struct bk *b)
 	b->rcap = 2 * (size_t)b->cp.max;
 	if (b->ch == NULL || (b->zc = ZSTD_createCCtx()) == NULL ||
 	    (b->rbuf = malloc(b->rcap)) == NULL ||
+	    (b->bbuf = malloc(BATCH_BYTES)) == NULL ||
 	    (b->pw = packw_new(b->r->kh, b->r->dirfd, b->r->cfg.pack_bytes)) ==
 	    NULL || (b->pr = packr_new(b->r->dirfd)) == NULL) {
 		errorx("cannot set up the backup: out of memory");
@@ -849,6 +1007,7 @@ bk_teardown(struct bk *b)
 	chunker_free(b->ch);
 	ZSTD_freeCCtx(b->zc);
 	free(b->rbuf);
+	free(b->bbuf);
 	free(b->zbuf);
 	free(b->tbuf);
 	free(b->links);
@@ -976,7 +1135,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		    have_proot ? &proot : NULL) != 0)
 			goto out;
 	}
-	if (tree_encode(&root, &enc) != 0 ||
+	if (flush(&b) != 0 || tree_encode(&root, &enc) != 0 ||
 	    store_blob(&b, BLOB_TREE, enc.p, enc.len, snap.root) != 0) {
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;

@@ -37,7 +37,7 @@ struct chunker {
 	/* Lanes side by side: one 16-byte load gives both for a byte. */
 	uint64_t		tin[256][2];	/* {T1[b], T2[b]} */
 	uint64_t		tout[256][2];	/* {U1[b], U2[b]} */
-	uint64_t		tinw[256][2];	/* tin ^ W: see scan_hw_round */
+	uint64_t		tinw[256][2];	/* tin ^ W (see below) */
 	struct aes128		aes;
 	uint64_t		mask_s;		/* lengths < avg */
 	uint64_t		mask_l;		/* lengths >= avg */
@@ -171,10 +171,16 @@ chunker_new(const uint8_t key[CHUNKER_KEY_BYTES],
 	b = (unsigned int)__builtin_ctz(p->avg);	/* 7 <= b <= 31 */
 	c->mask_s = ((uint64_t)1 << (b + 2)) - 1;
 	c->mask_l = ((uint64_t)1 << (b - 2)) - 1;
-	crypto_stream_chacha20_ietf(s, sizeof(s), chunker_nonce, key);
+	if (crypto_stream_chacha20_ietf(s, sizeof(s), chunker_nonce, key) !=
+	    0) {
+		sodium_free(c);
+		c = NULL;
+		goto out;
+	}
 	chunker_schedule(c, s);
-	sodium_memzero(s, sizeof(s));
 	(void)chunker_force_impl(c, CHUNKER_IMPL_VAES);
+out:
+	sodium_memzero(s, sizeof(s));	/* the whole key schedule */
 	return c;
 }
 
@@ -601,7 +607,7 @@ scan(const struct chunker *c, const uint8_t *chunk, size_t from, size_t to,
 	h2 = u->h2;
 	for (; l <= to; l += nb) {
 		nb = to - l + 1 < CHUNKER_BATCH ? to - l + 1 : CHUNKER_BATCH;
-		p = chunk + l - 1;		/* the byte that enters at l */
+		p = chunk + l - 1;	/* the byte that enters at l */
 		for (j = 0; j < nb; j++) {
 			UHF_ROLL(c, h1, h2, p + j);
 			st64le(blk[j], h1);

@@ -4,9 +4,10 @@
  * The cut decision at each candidate position is PRF(UHF(last 64 bytes)),
  * the "UHF-then-PRF" construction of Truong et al. (ACM CCS 2025; borg
  * calls it Chk-PHTE): a keyed universal hash of the window, then AES-128
- * on the 128-bit digest.  An observer of chunk lengths learns nothing
- * useful about the content without the chunker key, unlike a Rabin or
- * Gear chunker whose cut points follow from public functions of the data.
+ * on the 128-bit digest.  Cut points are a keyed function of the content,
+ * so without the chunker key an observer of chunk sizes cannot compute
+ * them for a candidate file, as it can for a Rabin or Gear chunker whose
+ * cut points follow from public functions of the data.
  *
  * The cut points decide deduplication, so everything below is part of
  * the repository format: changing any of it changes every chunk.
@@ -32,11 +33,13 @@
  *    l with (v & mask) == 0, where mask has the low b + 2 bits set when
  *    l < avg and the low b - 2 bits set when l >= avg (FastCDC-style
  *    normalisation); if there is none it ends at max.  At the end of the
- *    input, fewer than min bytes (or no cut up to the end) form one chunk.
+ *    input, the rest is one chunk if it is at most min bytes long, or if
+ *    it is shorter than max and has no cut.
  *
  * The object returned by chunker_new holds the tables and AES key in
- * sodium_malloc memory.  AES-NI is used when the CPU has it; the portable
- * code gives the same cut points.
+ * sodium_malloc memory.  Three implementations give the same cut points:
+ * portable C, AES-NI on SSE2 vectors, and VAES on AVX2 vectors; the best
+ * one the CPU has is chosen at run time.
  */
 #ifndef TACIT_CHUNKER_H
 #define TACIT_CHUNKER_H
@@ -102,8 +105,8 @@ int chunker_impl(const struct chunker *);
 
 /*
  * chunker_force_impl(c, impl): for tests and benchmarks.  Make ${c} use
- * CHUNKER_IMPL_${impl}, or the best this CPU has if that is lower.
- * Returns the implementation now in use.
+ * the implementation ${impl} (a CHUNKER_IMPL_*), or the best this CPU
+ * has if that is lower.  Returns the implementation now in use.
  */
 int chunker_force_impl(struct chunker *, int);
 

@@ -317,6 +317,83 @@ h_id(struct khs *k, struct rbuf *r, struct dbuf *a)
 	return 0;
 }
 
+/* Ids of many buffers: u32 domain | u32 n | n × (u32 len | bytes). */
+static int
+h_id_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	uint8_t id[KH_ID_BYTES];
+	const uint8_t *p;
+	uint32_t domain, n, len, i;
+
+	if (rbuf_get_u32(r, &domain) != 0 || (domain != KH_ID_DATA &&
+	    domain != KH_ID_TREE) || rbuf_get_u32(r, &n) != 0 ||
+	    n > KH_BATCH_MAX)
+		bad("id batch");
+	dbuf_put_u32(a, 0);
+	for (i = 0; i < n; i++) {
+		if (rbuf_get_u32(r, &len) != 0 || len > ENV_PLAIN_MAX ||
+		    rbuf_get_ref(r, &p, len) != 0)
+			bad("id batch");
+		if (kh_id(k->kh, domain, p, len, id) != 0)
+			fatal(EXIT_ERR, "keyholder: id failed");
+		dbuf_put_bytes(a, id, sizeof(id));
+	}
+	if (rbuf_end(r) != 0)
+		bad("id batch");
+	return 0;
+}
+
+/* Make room for ${need} bytes in the reused output buffer. */
+static void
+out_reserve(struct khs *k, size_t need)
+{
+	uint8_t *p;
+
+	if (need <= k->outcap)
+		return;
+	if ((p = realloc(k->out, need)) == NULL)
+		fatal(EXIT_ERR, "keyholder: out of memory");
+	k->out = p;
+	k->outcap = need;
+}
+
+/*
+ * Seal many blobs: u32 n | n × (u32 type | id[32] | u32 len | bytes).
+ * The answer, built in the output buffer and sent without a copy:
+ * u32 status | n × (u32 len | sealed).
+ */
+static int
+h_seal_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	const uint8_t *id, *p;
+	uint32_t n, type, len, i;
+	size_t off = 4, got;
+
+	(void)a;
+	if (rbuf_get_u32(r, &n) != 0 || n > KH_BATCH_MAX)
+		bad("seal batch");
+	for (i = 0; i < n; i++) {
+		if (rbuf_get_u32(r, &type) != 0 || (type != OBJ_BLOB &&
+		    type != OBJ_TREE) || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0 ||
+		    rbuf_get_u32(r, &len) != 0 || len > ENV_PLAIN_MAX ||
+		    rbuf_get_ref(r, &p, len) != 0)
+			bad("seal batch");
+		out_reserve(k, off + 4 + envelope_sealed_len(type, len));
+		if (kh_seal(k->kh, type, id, p, len, k->out + off + 4,
+		    k->outcap - off - 4, &got) != 0)
+			fatal(EXIT_ERR, "keyholder: seal failed");
+		le32enc(k->out + off, (uint32_t)got);
+		off += 4 + got;
+	}
+	if (rbuf_end(r) != 0)
+		bad("seal batch");
+	out_reserve(k, 4);
+	le32enc(k->out, 0);
+	k->tail = k->out;
+	k->taillen = off;
+	return 0;
+}
+
 static int
 h_chunker(struct khs *k, struct rbuf *r, struct dbuf *a)
 {
@@ -348,6 +425,8 @@ static struct {
 	{ KH_REQ_ID,		S_OPEN,				h_id },
 	/* The one key the worker may hold; once per run. */
 	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
+	{ KH_REQ_ID_BATCH,	S_OPEN,				h_id_batch },
+	{ KH_REQ_SEAL_BATCH,	S_OPEN,				h_seal_batch },
 };
 
 /* Close the passphrase descriptors above 2: nothing more to read there. */

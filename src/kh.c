@@ -409,6 +409,44 @@ kh_open(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
 }
 
 int
+kh_id_batch(struct kh *kh, uint32_t domain, size_t n,
+    const uint8_t *const *data, const size_t *lens,
+    uint8_t (*ids)[KH_ID_BYTES])
+{
+	size_t i;
+
+	if (n > KH_BATCH_MAX)
+		return -1;
+	if (kh->fd >= 0)
+		return khc_id_batch(kh, domain, n, data, lens, ids);
+	for (i = 0; i < n; i++)
+		if (kh_id(kh, domain, data[i], lens[i], ids[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int
+kh_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *pts,
+    const size_t *lens, uint8_t *out, size_t cap, size_t *outlens)
+{
+	size_t i, off = 0;
+
+	if (n > KH_BATCH_MAX)
+		return -1;
+	if (kh->fd >= 0)
+		return khc_seal_batch(kh, n, types, ids, pts, lens, out, cap,
+		    outlens);
+	for (i = 0; i < n; i++) {
+		if (kh_seal(kh, types[i], ids[i], pts[i], lens[i], out + off,
+		    cap - off, &outlens[i]) != 0)
+			return -1;
+		off += outlens[i];
+	}
+	return 0;
+}
+
+int
 kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
 {
 	if (kh->fd >= 0)

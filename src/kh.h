@@ -109,6 +109,25 @@ int kh_open(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
     const uint8_t *, size_t, uint8_t *, size_t, size_t *)
     __attribute__((warn_unused_result));
 
+#define KH_BATCH_MAX	1024	/* objects in one batch request */
+
+/*
+ * kh_id_batch(kh, domain, n, data, lens, ids): kh_id of ${n} buffers in one
+ * request (the worker's round trips are what privilege separation costs).
+ * Returns 0, or -1.
+ */
+int kh_id_batch(struct kh *, uint32_t, size_t, const uint8_t *const *,
+    const size_t *, uint8_t (*)[KH_ID_BYTES]) __attribute__((warn_unused_result));
+
+/*
+ * kh_seal_batch(kh, n, types, ids, pts, lens, out, cap, outlens): kh_seal of
+ * ${n} objects in one request, their sealed forms back to back in ${out}
+ * (${cap} bytes), each one's length in ${outlens}.  Returns 0, or -1.
+ */
+int kh_seal_batch(struct kh *, size_t, const uint32_t *,
+    const uint8_t (*)[ENV_ID_BYTES], const uint8_t *const *, const size_t *,
+    uint8_t *, size_t, size_t *) __attribute__((warn_unused_result));
+
 /*
  * kh_chunker_key(kh, out): copy the chunker subkey to ${out} (secret memory
  * of 32 bytes).  It is the one key the worker may hold: it decides chunk

@@ -231,3 +231,71 @@ khc_chunker_key(struct kh *kh, uint8_t *key)
 	done(&ans, &r);
 	return st;
 }
+
+int
+khc_id_batch(struct kh *kh, uint32_t domain, size_t n,
+    const uint8_t *const *data, const size_t *lens,
+    uint8_t (*ids)[KH_ID_BYTES])
+{
+	struct ipc_msg ans;
+	struct dbuf b;
+	struct rbuf r;
+	size_t i;
+	int st;
+
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u32(&b, domain);
+	dbuf_put_u32(&b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		dbuf_put_u32(&b, (uint32_t)lens[i]);
+		dbuf_put_bytes(&b, data[i], lens[i]);
+	}
+	if (b.err)
+		fatal(EXIT_ERR, "id batch too large");
+	call(kh, KH_REQ_ID_BATCH, b.p, b.len, NULL, 0, &ans);
+	dbuf_free(&b);
+	if ((st = status(&ans, &r)) == 0)
+		for (i = 0; i < n; i++)
+			if (rbuf_get_bytes(&r, ids[i], KH_ID_BYTES) != 0)
+				fatal(EXIT_ERR, "keyholder protocol violation "
+				    "(id batch)");
+	done(&ans, &r);
+	return st;
+}
+
+int
+khc_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *pts,
+    const size_t *lens, uint8_t *out, size_t cap, size_t *outlens)
+{
+	struct ipc_msg ans;
+	struct dbuf b;
+	struct rbuf r;
+	uint32_t len;
+	size_t i, off = 0;
+	int st;
+
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u32(&b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		dbuf_put_u32(&b, types[i]);
+		dbuf_put_bytes(&b, ids[i], ENV_ID_BYTES);
+		dbuf_put_u32(&b, (uint32_t)lens[i]);
+		dbuf_put_bytes(&b, pts[i], lens[i]);
+	}
+	if (b.err)
+		fatal(EXIT_ERR, "seal batch too large");
+	call(kh, KH_REQ_SEAL_BATCH, b.p, b.len, NULL, 0, &ans);
+	dbuf_free(&b);
+	if ((st = status(&ans, &r)) == 0)
+		for (i = 0; i < n; i++) {
+			if (rbuf_get_u32(&r, &len) != 0 || len > cap - off ||
+			    rbuf_get_bytes(&r, out + off, len) != 0)
+				fatal(EXIT_ERR, "keyholder protocol violation "
+				    "(seal batch)");
+			outlens[i] = len;
+			off += len;
+		}
+	done(&ans, &r);
+	return st;
+}

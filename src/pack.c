@@ -212,25 +212,24 @@ flush_full(struct packw *w)
 	return 0;
 }
 
-int
-packw_add(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
-    const uint8_t *data, size_t len, uint32_t rawlen)
+/* Room for a sealed blob of ${slen} bytes: a full pack goes out first. */
+static int
+reserve(struct packw *w, size_t slen)
 {
-	size_t slen = envelope_sealed_len(type == BLOB_TREE ? OBJ_TREE :
-	    OBJ_BLOB, len), got;
-	uint8_t ent[PACK_HDR_ENTRY_BYTES];
-
 	if (w->count > 0 && w->len + slen + hdr_sealed_len(w->count + 1) +
 	    PACK_TRAILER_BYTES > w->pack_bytes && flush_full(w) != 0)
 		return -1;
 	/* A blob larger than a pack gets an oversized pack of its own. */
-	if (ensure_cap(w, w->len + slen) != 0)
-		return -1;
-	if (kh_seal(w->kh, type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, id, data,
-	    len, w->buf + w->len, w->cap - w->len, &got) != 0 || got != slen) {
-		errno = EINVAL;
-		return -1;
-	}
+	return ensure_cap(w, w->len + slen);
+}
+
+/* The blob just placed at w->len: header entry, index, advance. */
+static int
+record(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
+    size_t slen, uint32_t rawlen)
+{
+	uint8_t ent[PACK_HDR_ENTRY_BYTES];
+
 	ent[0] = type;
 	memcpy(ent + 1, id, INDEX_ID_BYTES);
 	le32enc(ent + 1 + INDEX_ID_BYTES, (uint32_t)w->len);
@@ -247,6 +246,33 @@ packw_add(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
 	w->len += slen;
 	w->count++;
 	return 0;
+}
+
+int
+packw_add(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
+    const uint8_t *data, size_t len, uint32_t rawlen)
+{
+	size_t slen = envelope_sealed_len(type == BLOB_TREE ? OBJ_TREE :
+	    OBJ_BLOB, len), got;
+
+	if (reserve(w, slen) != 0)
+		return -1;
+	if (kh_seal(w->kh, type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, id, data,
+	    len, w->buf + w->len, w->cap - w->len, &got) != 0 || got != slen) {
+		errno = EINVAL;
+		return -1;
+	}
+	return record(w, ix, type, id, slen, rawlen);
+}
+
+int
+packw_add_sealed(struct packw *w, struct index *ix, uint8_t type,
+    const uint8_t *id, const uint8_t *sealed, size_t slen, uint32_t rawlen)
+{
+	if (reserve(w, slen) != 0)
+		return -1;
+	memcpy(w->buf + w->len, sealed, slen);
+	return record(w, ix, type, id, slen, rawlen);
 }
 
 int

@@ -50,6 +50,13 @@ struct packw *packw_new(struct kh *, int, size_t);
 int packw_add(struct packw *, struct index *, uint8_t, const uint8_t *,
     const uint8_t *, size_t, uint32_t) __attribute__((warn_unused_result));
 
+/*
+ * packw_add_sealed(w, ix, type, id, sealed, slen, rawlen): the same for a
+ * blob the keyholder has already sealed (a batch).  0, or -1 with errno.
+ */
+int packw_add_sealed(struct packw *, struct index *, uint8_t, const uint8_t *,
+    const uint8_t *, size_t, uint32_t) __attribute__((warn_unused_result));
+
 /* packw_finish(w): write the last pack of the run (Padmé-padded). 0/-1. */
 int packw_finish(struct packw *) __attribute__((warn_unused_result));
 

@@ -1,6 +1,7 @@
 /*
  * chunker_bench.c: chunker_cut throughput on pseudo-random data, for
- * each implementation this CPU can run.  CPU time, best of several runs.  Not part of make; build it by hand after make:
+ * each implementation this CPU can run: input bytes per second of CPU
+ * time, the best of several runs.  Not part of make; after make:
  *
  *   cc -std=c11 -O2 -D_GNU_SOURCE -Isrc -o build/chunker_bench \
  *       tests/bench/chunker_bench.c build/release/obj/chunker.o \

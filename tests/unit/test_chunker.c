@@ -30,9 +30,14 @@
 #ifndef ON_VALGRIND
 #define ON_VALGRIND()	0
 #endif
-#ifdef __SANITIZE_ADDRESS__
+#if defined(__SANITIZE_ADDRESS__)		/* gcc */
 #define SANITIZED	1
-#else
+#elif defined(__has_feature)			/* clang */
+#if __has_feature(address_sanitizer)
+#define SANITIZED	1
+#endif
+#endif
+#ifndef SANITIZED
 #define SANITIZED	0
 #endif
 
@@ -602,8 +607,9 @@ find_hit(const struct ref *r, uint8_t w[64], uint64_t mask)
 		for (lane = 0; lane < 2; lane++)
 			d[lane] = h[lane] ^
 			    pmul(r->t[lane][w[61]] ^ r->t[lane][v >> 16], y16) ^
-			    pmul(r->t[lane][w[62]] ^ r->t[lane][(v >> 8) & 0xff],
-			    y8) ^ r->t[lane][w[63]] ^ r->t[lane][v & 0xff];
+			    pmul(r->t[lane][w[62]] ^
+			    r->t[lane][(v >> 8) & 0xff], y8) ^
+			    r->t[lane][w[63]] ^ r->t[lane][v & 0xff];
 		put64(blk, d[0]);
 		put64(blk + 8, d[1]);
 		aes128_encrypt(r->aes, blk, blk);
@@ -619,8 +625,9 @@ find_hit(const struct ref *r, uint8_t w[64], uint64_t mask)
 
 /*
  * Hits planted in chosen chains: zeros, whose window does not hit, with
- * copies of one window that does (64 bytes or more apart).  Whichever chains of a round hold
- * hits, every implementation must cut at the first.  The AES-NI rounds
+ * copies of one window that does (64 bytes or more apart).  Whichever
+ * chains of a round hold hits, every implementation must cut at the
+ * first.  The AES-NI rounds
  * (chains A, B) and VAES rounds (A..D) of the scan from avg start at
  * 65536, each chain 2048 lengths long; the scan below avg starts at 65.
  */
@@ -629,16 +636,20 @@ test_planted(void)
 {
 #define R	65536
 #define S	2048
+	/*
+	 * Chains by row: D D; C D; B C D; A B; C C; B B and round 2 B;
+	 * D D of round 2; D D below avg; C D below avg and one above.
+	 */
 	static const size_t plant[][3] = {
-		{ R + 3 * S + 300, R + 3 * S + 1000, 0 },	/* D, D */
-		{ R + 2 * S + 1500, R + 3 * S + 10, 0 },	/* C, D */
-		{ R + S + 1900, R + 2 * S + 5, R + 3 * S + 5 },	/* B, C, D */
-		{ R + 1900, R + S + 5, 0 },			/* A, B */
-		{ R + 2 * S + 100, R + 2 * S + 900, 0 },	/* C, C */
-		{ R + S + 100, R + S + 700, R + 5 * S + 3 },	/* B, B; next */
-		{ R + 4 * S + 3 * S + 50, R + 4 * S + 3 * S + 200, 0 },
-		{ 65 + 4 * S + 3 * S + 77, 65 + 4 * S + 3 * S + 300, 0 },
-		{ 65 + 4 * S + 2 * S + 9, 65 + 4 * S + 3 * S + 9, R + 9 },
+		{ R + 3 * S + 300, R + 3 * S + 1000, 0 },
+		{ R + 2 * S + 1500, R + 3 * S + 10, 0 },
+		{ R + S + 1900, R + 2 * S + 5, R + 3 * S + 5 },
+		{ R + 1900, R + S + 5, 0 },
+		{ R + 2 * S + 100, R + 2 * S + 900, 0 },
+		{ R + S + 100, R + S + 700, R + 5 * S + 3 },
+		{ R + 7 * S + 50, R + 7 * S + 200, 0 },
+		{ 65 + 7 * S + 77, 65 + 7 * S + 300, 0 },
+		{ 65 + 6 * S + 9, 65 + 7 * S + 9, R + 9 },
 	};
 #undef R
 #undef S

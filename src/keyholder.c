@@ -394,6 +394,45 @@ h_seal_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
 	return 0;
 }
 
+/*
+ * Open many blobs: u32 n | n × (u32 type | id[32] | u32 len | bytes).
+ * The answer, from the output buffer: u32 status | n × (u32 len | plain),
+ * len 0xffffffff (and no bytes) for one that is not authentic.
+ */
+static int
+h_open_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	const uint8_t *id, *p;
+	uint32_t n, type, len, i;
+	size_t off = 4, got;
+
+	(void)a;
+	if (rbuf_get_u32(r, &n) != 0 || n > KH_BATCH_MAX)
+		bad("open batch");
+	for (i = 0; i < n; i++) {
+		if (rbuf_get_u32(r, &type) != 0 || (type != OBJ_BLOB &&
+		    type != OBJ_TREE) || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0 ||
+		    rbuf_get_u32(r, &len) != 0 || rbuf_get_ref(r, &p, len) != 0)
+			bad("open batch");
+		out_reserve(k, off + 4 + len);
+		if (kh_open(k->kh, type, id, p, len, k->out + off + 4,
+		    k->outcap - off - 4, &got) != 0) {
+			le32enc(k->out + off, UINT32_MAX);
+			off += 4;
+			continue;
+		}
+		le32enc(k->out + off, (uint32_t)got);
+		off += 4 + got;
+	}
+	if (rbuf_end(r) != 0)
+		bad("open batch");
+	out_reserve(k, 4);
+	le32enc(k->out, 0);
+	k->tail = k->out;
+	k->taillen = off;
+	return 0;
+}
+
 static int
 h_chunker(struct khs *k, struct rbuf *r, struct dbuf *a)
 {
@@ -427,6 +466,7 @@ static struct {
 	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
 	{ KH_REQ_ID_BATCH,	S_OPEN,				h_id_batch },
 	{ KH_REQ_SEAL_BATCH,	S_OPEN,				h_seal_batch },
+	{ KH_REQ_OPEN_BATCH,	S_OPEN,				h_open_batch },
 };
 
 /* Close the passphrase descriptors above 2: nothing more to read there. */

@@ -447,6 +447,28 @@ kh_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
 }
 
 int
+kh_open_batch(struct kh *kh, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
+    const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens)
+{
+	size_t i, off = 0;
+
+	if (n > KH_BATCH_MAX)
+		return -1;
+	if (kh->fd >= 0)
+		return khc_open_batch(kh, n, types, ids, ins, inlens, out, cap,
+		    outlens);
+	for (i = 0; i < n; i++) {
+		if (kh_open(kh, types[i], ids[i], ins[i], inlens[i], out + off,
+		    cap - off, &outlens[i]) != 0)
+			outlens[i] = SIZE_MAX;
+		else
+			off += outlens[i];
+	}
+	return 0;
+}
+
+int
 kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
 {
 	if (kh->fd >= 0)

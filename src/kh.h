@@ -129,6 +129,16 @@ int kh_seal_batch(struct kh *, size_t, const uint32_t *,
     uint8_t *, size_t, size_t *) __attribute__((warn_unused_result));
 
 /*
+ * kh_open_batch(kh, n, types, ids, ins, inlens, out, cap, outlens): kh_open
+ * of ${n} objects in one request, plaintexts back to back in ${out}.
+ * An object that fails authentication gets outlens[i] = SIZE_MAX.
+ * Returns 0, or -1.
+ */
+int kh_open_batch(struct kh *, size_t, const uint32_t *,
+    const uint8_t (*)[ENV_ID_BYTES], const uint8_t *const *, const size_t *,
+    uint8_t *, size_t, size_t *) __attribute__((warn_unused_result));
+
+/*
  * kh_chunker_key(kh, out): copy the chunker subkey to ${out} (secret memory
  * of 32 bytes).  It is the one key the worker may hold: it decides chunk
  * boundaries over plaintext the worker sees anyway.  0, or -1 if locked.

@@ -299,3 +299,47 @@ khc_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
 	done(&ans, &r);
 	return st;
 }
+
+int
+khc_open_batch(struct kh *kh, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
+    const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens)
+{
+	struct ipc_msg ans;
+	struct dbuf b;
+	struct rbuf r;
+	uint32_t len;
+	size_t i, off = 0;
+	int st;
+
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u32(&b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		dbuf_put_u32(&b, types[i]);
+		dbuf_put_bytes(&b, ids[i], ENV_ID_BYTES);
+		dbuf_put_u32(&b, (uint32_t)inlens[i]);
+		dbuf_put_bytes(&b, ins[i], inlens[i]);
+	}
+	if (b.err)
+		fatal(EXIT_ERR, "open batch too large");
+	call(kh, KH_REQ_OPEN_BATCH, b.p, b.len, NULL, 0, &ans);
+	dbuf_free(&b);
+	if ((st = status(&ans, &r)) == 0)
+		for (i = 0; i < n; i++) {
+			if (rbuf_get_u32(&r, &len) != 0)
+				fatal(EXIT_ERR, "keyholder protocol violation "
+				    "(open batch)");
+			if (len == UINT32_MAX) {	/* not authentic */
+				outlens[i] = SIZE_MAX;
+				continue;
+			}
+			if (len > cap - off || rbuf_get_bytes(&r, out + off,
+			    len) != 0)
+				fatal(EXIT_ERR, "keyholder protocol violation "
+				    "(open batch)");
+			outlens[i] = len;
+			off += len;
+		}
+	done(&ans, &r);
+	return st;
+}

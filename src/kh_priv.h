@@ -42,6 +42,9 @@ int khc_id(struct kh *, uint32_t, const uint8_t *, size_t, uint8_t *);
 int khc_chunker_key(struct kh *, uint8_t *);
 int khc_id_batch(struct kh *, uint32_t, size_t, const uint8_t *const *,
     const size_t *, uint8_t (*)[KH_ID_BYTES]);
+int khc_open_batch(struct kh *, size_t, const uint32_t *,
+    const uint8_t (*)[ENV_ID_BYTES], const uint8_t *const *, const size_t *,
+    uint8_t *, size_t, size_t *);
 int khc_seal_batch(struct kh *, size_t, const uint32_t *,
     const uint8_t (*)[ENV_ID_BYTES], const uint8_t *const *, const size_t *,
     uint8_t *, size_t, size_t *);

@@ -355,6 +355,29 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 }
 
 int
+packr_read_sealed(struct packr *r, const struct index *ix,
+    const struct blobloc *loc, uint8_t *out)
+{
+	const uint8_t *pid = index_pack_id(ix, loc->pack);
+	ssize_t got;
+
+	if (pid == NULL) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (open_pack(r, pid) != 0)
+		return -1;
+	got = pread(r->fd, out, loc->len, loc->off);
+	if (got < 0)
+		return -1;
+	if ((size_t)got != loc->len) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+int
 packr_read(struct packr *r, struct kh *kh, const struct index *ix,
     const struct blobloc *loc, uint8_t *out, size_t cap)
 {

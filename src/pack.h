@@ -84,6 +84,13 @@ struct packr *packr_new(int);
 int packr_read(struct packr *, struct kh *, const struct index *,
     const struct blobloc *, uint8_t *, size_t) __attribute__((warn_unused_result));
 
+/*
+ * packr_read_sealed(r, ix, loc, out): the sealed bytes of blob ${loc}
+ * (loc->len of them) into ${out}, unopened.  0, or -1 with errno.
+ */
+int packr_read_sealed(struct packr *, const struct index *,
+    const struct blobloc *, uint8_t *) __attribute__((warn_unused_result));
+
 /* packr_free(r): close and release ${r}; NULL is a no-op. */
 void packr_free(struct packr *);
 

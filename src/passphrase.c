@@ -187,8 +187,8 @@ static uint8_t *
 via_pinentry(const char *path, const char *prompt, int confirm,
     size_t *lenp, int fallback)
 {
-	struct pass_src tty = { PASS_TTY, -1, PASS_CURRENT, NULL, NULL, NULL,
-	    NULL, NULL };
+	struct pass_src tty = { .kind = PASS_TTY, .fd = -1,
+	    .which = PASS_CURRENT };
 	char desc[512];
 	size_t n;
 	uint8_t *pw;

@@ -5,9 +5,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zstd.h>
+
 #include "idxio.h"
 #include "log.h"
 #include "reader.h"
+
+/* A blob's plaintext (compression byte and payload) into ${out}. */
+static int
+blob_plain(const uint8_t *p, size_t len, size_t rawlen, uint8_t *out)
+{
+	size_t n;
+
+	if (len < 1)
+		return -1;
+	if (p[0] == BLOB_RAW) {
+		if (len - 1 != rawlen)
+			return -1;
+		memcpy(out, p + 1, rawlen);
+		return 0;
+	}
+	if (p[0] != BLOB_ZSTD)
+		return -1;
+	n = ZSTD_decompress(out, rawlen, p + 1, len - 1);
+	return ZSTD_isError(n) || n != rawlen ? -1 : 0;
+}
 
 int
 reader_open(struct reader *rd, struct repo *r)
@@ -70,6 +92,85 @@ reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t *lenp)
 		return NULL;
 	*lenp = loc->rawlen;
 	return rd->buf;
+}
+
+int
+reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
+    struct prefetch *pf)
+{
+	const struct blobloc *loc[KH_BATCH_MAX];
+	const uint8_t *in[KH_BATCH_MAX];
+	uint8_t (*oid)[ENV_ID_BYTES] = NULL;
+	uint32_t types[KH_BATCH_MAX];
+	size_t inlen[KH_BATCH_MAX], plen[KH_BATCH_MAX], map[KH_BATCH_MAX];
+	uint8_t *sealed = NULL, *plain = NULL, *p;
+	size_t i, m = 0, sl = 0, raw = 0, off = 0, poff = 0, k;
+	int r = -1;
+
+	if (n > KH_BATCH_MAX)
+		return -1;
+	pf->n = n;
+	for (i = 0; i < n; i++) {
+		pf->err[i] = 0;
+		pf->len[i] = 0;
+		if ((loc[i] = index_get(&rd->ix, ids[i])) == NULL ||
+		    loc[i]->type != BLOB_DATA) {
+			pf->err[i] = loc[i] == NULL ? ENODATA : EBADMSG;
+			continue;
+		}
+		sl += loc[i]->len;
+		raw += loc[i]->rawlen;
+	}
+	if ((sealed = malloc(sl ? sl : 1)) == NULL ||
+	    (plain = malloc(sl ? sl : 1)) == NULL ||
+	    (oid = calloc(n ? n : 1, ENV_ID_BYTES)) == NULL)
+		goto out;
+	if (raw > pf->cap) {
+		if ((p = realloc(pf->buf, raw)) == NULL)
+			goto out;
+		pf->buf = p;
+		pf->cap = raw;
+	}
+	for (i = 0; i < n; i++) {
+		if (pf->err[i] != 0)
+			continue;
+		if (packr_read_sealed(rd->pr, &rd->ix, loc[i], sealed + off)
+		    != 0) {
+			pf->err[i] = errno;
+			continue;
+		}
+		in[m] = sealed + off;
+		inlen[m] = loc[i]->len;
+		types[m] = OBJ_BLOB;
+		memcpy(oid[m], ids[i], 32);
+		map[m++] = i;
+		off += loc[i]->len;
+	}
+	if (kh_open_batch(rd->r->kh, m, types,
+	    (const uint8_t (*)[ENV_ID_BYTES])oid, in, inlen, plain, sl ? sl : 1,
+	    plen) != 0)
+		goto out;
+	for (k = 0, off = 0; k < m; k++) {
+		i = map[k];
+		if (plen[k] == SIZE_MAX) {
+			pf->err[i] = EBADMSG;
+			continue;
+		}
+		pf->off[i] = poff;
+		if (blob_plain(plain + off, plen[k], loc[i]->rawlen,
+		    pf->buf + poff) != 0)
+			pf->err[i] = EBADMSG;
+		else
+			pf->len[i] = loc[i]->rawlen;
+		off += plen[k];
+		poff += loc[i]->rawlen;
+	}
+	r = 0;
+out:
+	free(oid);
+	free(plain);
+	free(sealed);
+	return r;
 }
 
 int

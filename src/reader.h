@@ -45,6 +45,25 @@ void reader_close(struct reader *);
 const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t,
     size_t *);
 
+/* Data blobs fetched in one batch (see reader_prefetch). */
+struct prefetch {
+	uint8_t		*buf;			/* plaintexts, back to back */
+	size_t		 cap;
+	size_t		 n;
+	size_t		 off[KH_BATCH_MAX];
+	size_t		 len[KH_BATCH_MAX];
+	int		 err[KH_BATCH_MAX];	/* 0, ENODATA, EBADMSG, ... */
+};
+
+/*
+ * reader_prefetch(rd, ids, n, pf): read the data blobs ${ids} (at most
+ * KH_BATCH_MAX) with one keyholder request instead of ${n}; each one's
+ * plaintext or error lands in ${pf}.  Returns 0, or -1 if the batch as a
+ * whole failed (the caller falls back to reader_blob).
+ */
+int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
+    struct prefetch *) __attribute__((warn_unused_result));
+
 /* reader_tree(rd, id, t): decode tree ${id} into ${t}.  0, or -1 errno. */
 int reader_tree(struct reader *, const uint8_t *, struct tree *)
     __attribute__((warn_unused_result));

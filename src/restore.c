@@ -55,6 +55,9 @@ struct rs {
 	struct linkrec		*links;
 	size_t			 nlinks, linkcap;
 	struct progress		 prog;
+	struct prefetch		*pf;		/* small files' data, batched */
+	const struct node	*pfnode[KH_BATCH_MAX];
+	size_t			 pfn;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
 };
@@ -173,6 +176,28 @@ report(struct rs *s, const char *what)
 	alertx("%s: %s", shown(s->path), what);
 }
 
+/*
+ * The batched data of the one-chunk file ${n}, or NULL (errno set) when it
+ * was not batched or the batch found it missing or damaged.
+ */
+static const uint8_t *
+prefetched(struct rs *s, const struct node *n, size_t *lenp)
+{
+	size_t i;
+
+	errno = 0;
+	for (i = 0; i < s->pfn; i++)
+		if (s->pfnode[i] == n) {
+			if (s->pf->err[i] != 0) {
+				errno = s->pf->err[i];
+				return NULL;
+			}
+			*lenp = s->pf->len[i];
+			return s->pf->buf + s->pf->off[i];
+		}
+	return NULL;
+}
+
 /* Write the content of ${n} to ${fd}; -1 if damaged (reported). */
 static int
 write_content(struct rs *s, int fd, const struct node *n)
@@ -187,7 +212,8 @@ write_content(struct rs *s, int fd, const struct node *n)
 	e = 0;
 	off = n->nextents ? n->extents[0].off : 0;
 	for (c = 0; c < n->nchunks; c++) {
-		if ((p = reader_blob(s->rd, n->chunks[c], BLOB_DATA, &len)) ==
+		if ((p = prefetched(s, n, &len)) == NULL &&
+		    (p = reader_blob(s->rd, n->chunks[c], BLOB_DATA, &len)) ==
 		    NULL) {
 			report(s, errno == ENODATA ? "data missing from the "
 			    "repository" : "data damaged (authentication "
@@ -436,14 +462,58 @@ out:
 	return r;
 }
 
+/*
+ * Fetch, in one keyholder request, the data of the one-chunk files among
+ * t->nodes[from..] (up to KH_BATCH_MAX of them or 8 MiB); returns the
+ * index after the last node covered.
+ */
+static size_t
+prefetch(struct rs *s, const struct tree *t, size_t from)
+{
+	uint8_t (*ids)[32];
+	size_t i, raw = 0;
+	const struct blobloc *loc;
+
+	s->pfn = 0;
+	if (s->pf == NULL || s->o->includes.n > 0)
+		return t->count;	/* with --include most would be waste */
+	if ((ids = calloc(KH_BATCH_MAX, 32)) == NULL)
+		return t->count;
+	for (i = from; i < t->count && s->pfn < KH_BATCH_MAX; i++) {
+		const struct node *n = &t->nodes[i];
+
+		if (n->type != NODE_FILE || n->nchunks != 1 || n->link_id != 0)
+			continue;
+		if ((loc = index_get(&s->rd->ix, n->chunks[0])) != NULL &&
+		    (raw += loc->rawlen) > (8u << 20) && s->pfn > 0)
+			break;
+		memcpy(ids[s->pfn], n->chunks[0], 32);
+		s->pfnode[s->pfn++] = n;
+	}
+	if (s->pfn > 1 && reader_prefetch(s->rd,
+	    (const uint8_t (*)[32])ids, s->pfn, s->pf) != 0)
+		s->pfn = 0;		/* one by one after all */
+	else if (s->pfn <= 1)
+		s->pfn = 0;
+	free(ids);
+	return i;
+}
+
 static int
 restore_tree(struct rs *s, int dirfd, const struct tree *t)
 {
-	size_t i;
+	size_t i, upto = 0;
 
-	for (i = 0; i < t->count; i++)
+	for (i = 0; i < t->count; i++) {
+		if (i == upto)
+			upto = prefetch(s, t, i);
 		if (restore_node(s, dirfd, &t->nodes[i]) != 0)
 			return -1;
+		/* A subdirectory's own batches replaced ours: start anew. */
+		if (t->nodes[i].type == NODE_DIR)
+			upto = i + 1;
+	}
+	s->pfn = 0;
 	return 0;
 }
 
@@ -554,6 +624,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
 	    o->json);
+	s.pf = calloc(1, sizeof(*s.pf));	/* no batching if it fails */
 	if (restore_tree(&s, s.rootfd, &root) != 0)
 		errorx("restore stopped: %s", strerror(errno));
 	else {
@@ -562,6 +633,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
 	}
 	progress_done(&s.prog);
+	if (s.pf != NULL)
+		free(s.pf->buf);
+	free(s.pf);
 	tree_free(&root);
 	free_deferred(s.syms, s.nsyms);
 	free_deferred(s.dirs, s.ndirs);

@@ -170,7 +170,9 @@ done
     notok "the passphrase is in:$leak"
 hex=$(printf '%s' "$PPW" | od -An -tx1 | tr -d ' \n')
 SCAN=$(cd "$(dirname "$0")/../tools" && pwd)/memscan.py
-if python3 "$SCAN" "$kh" "$hex" >"$T/scan" 2>&1 &&
+if "$TACIT" version | grep -q 'sandbox compiled out'; then
+	ok "# SKIP no memory scan of an ASan build (its shadow maps are huge)"
+elif python3 "$SCAN" "$kh" "$hex" >"$T/scan" 2>&1 &&
     python3 "$SCAN" "$wk" "$hex" >>"$T/scan" 2>&1; then
 	ok "the passphrase read from the command is in neither process's memory"
 else notok "the passphrase is in memory: $(cat "$T/scan")"; fi

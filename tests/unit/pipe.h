@@ -12,7 +12,8 @@
 static inline struct pass_src
 pipe_src(const char *s)
 {
-	struct pass_src src = { PASS_FD, -1, PASS_CURRENT };
+	struct pass_src src = { .kind = PASS_FD, .fd = -1,
+	    .which = PASS_CURRENT };
 	int p[2];
 
 	if (pipe(p) != 0)

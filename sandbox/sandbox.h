@@ -15,9 +15,10 @@ enum sandbox_role {
 
 /*
  * sandbox_keyholder(sock, keycmd, passfd, newpassfd, ttyfd): after the
- * unlock, the keyholder may read only its socket, the passphrase
- * descriptors and the terminal, write only
- * its socket, stdout, stderr and the terminal, manage memory and exit.
+ * unlock, the keyholder may read only its socket (and the other
+ * descriptors given, which today are always -1: every passphrase is read
+ * before the filter), write only its socket, stdout and stderr, manage
+ * memory and exit.
  * With ${keycmd} (init and key commands) it may also start threads (never
  * processes) for Argon2id.  Anything else kills it.  -1 fds are unused.
  */

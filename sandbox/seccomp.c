@@ -52,12 +52,12 @@ struct rule {
 static const struct rule keyholder_rules[] = {
 	/* glibc tries clone3 first and falls back to clone on ENOSYS. */
 	DENY(clone3, ENOSYS),
-	ALLOW(read, A_FD),		/* socket, passphrase fd, terminal */
-	ALLOW(write, A_FD),		/* socket, stdout, stderr, terminal */
+	/* Every passphrase was read before this filter: the socket only. */
+	ALLOW(read, A_FD),
+	ALLOW(write, A_FD),		/* socket, stdout, stderr */
 	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
-	ALLOW(ioctl, A_TTYIOCTL),	/* echo off for a new passphrase */
 	ALLOW(brk, A_NONE),
 	ALLOW(mmap, A_NOEXEC),
 	ALLOW(munmap, A_NONE),

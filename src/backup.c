@@ -135,26 +135,6 @@ excluded(struct bk *b, const char *name)
 	return 0;
 }
 
-/* Printable form of a path for a message: control bytes escaped. */
-static const char *
-shown(const char *s)
-{
-	static char out[1024];
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 /* --- blobs ------------------------------------------------------------ */
 
 /* Compress (when it shrinks) and store one blob unless it is known. */
@@ -545,7 +525,7 @@ open_entry(struct bk *b, int dfd, const char *name, const struct stat *st)
 static void
 skip(struct bk *b, const char *why)
 {
-	alertx("%s: %s; skipped", shown(b->path), why);
+	alertx("%s: %s; skipped", log_shown(b->path), why);
 	b->st->skipped++;
 	b->partial = 1;
 }
@@ -576,12 +556,12 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	else
 		r = read_content(b, fd, n);
 	if (r == -2 || (r < 0 && errno == ENOMEM)) {
-		errorx("%s: cannot store: %s", shown(b->path), strerror(errno));
+		errorx("%s: cannot store: %s", log_shown(b->path), strerror(errno));
 		return -1;
 	}
 	if (r < 0) {
 		alertx("%s: read error: %s; stored empty and marked unreadable",
-		    shown(b->path), strerror(errno));
+		    log_shown(b->path), strerror(errno));
 		free(n->chunks);
 		n->chunks = NULL;
 		n->nchunks = 0;
@@ -599,7 +579,7 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	    after.st_ctim.tv_sec != n->ctime_sec ||
 	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
 		alertx("%s: changed while it was read; stored as read and "
-		    "flagged", shown(b->path));
+		    "flagged", log_shown(b->path));
 		n->flags |= NODE_F_CHANGED;
 		b->partial = 1;
 	}
@@ -627,12 +607,12 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 		return 1;
 	}
 	if (S_ISSOCK(st.st_mode)) {
-		warnx("%s: socket not backed up", shown(b->path));
+		warnx("%s: socket not backed up", log_shown(b->path));
 		return 1;
 	}
 	if (st.st_dev == b->repo_dev && st.st_ino == b->repo_ino) {
 		warnx("%s: the repository itself, not backed up",
-		    shown(b->path));
+		    log_shown(b->path));
 		return 1;
 	}
 	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
@@ -758,7 +738,7 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 			have_pt = 1;
 		else
 			warnx("%s: parent snapshot's tree unreadable; reading "
-			    "everything below", shown(b->path));
+			    "everything below", log_shown(b->path));
 	}
 	for (i = 0; i < nnames; i++) {
 		if (path_push(b, names[i], &saved) != 0)

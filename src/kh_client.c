@@ -263,10 +263,36 @@ khc_id_batch(struct kh *kh, uint32_t domain, size_t n,
 	return st;
 }
 
-int
-khc_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
-    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *pts,
-    const size_t *lens, uint8_t *out, size_t cap, size_t *outlens)
+/* A batch of objects: u32 n | n × (u32 type | id[32] | u32 len | bytes). */
+static void
+put_objects(struct dbuf *b, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ptrs,
+    const size_t *lens)
+{
+	size_t i;
+
+	dbuf_init(b, IPC_FRAME_MAX);
+	dbuf_put_u32(b, (uint32_t)n);
+	for (i = 0; i < n; i++) {
+		dbuf_put_u32(b, types[i]);
+		dbuf_put_bytes(b, ids[i], ENV_ID_BYTES);
+		dbuf_put_u32(b, (uint32_t)lens[i]);
+		dbuf_put_bytes(b, ptrs[i], lens[i]);
+	}
+	if (b->err)
+		fatal(EXIT_ERR, "keyholder batch too large");
+}
+
+/*
+ * Send a batch and take its answer: n × (u32 len | bytes) into ${out};
+ * with ${failok}, a length of 0xffffffff marks an object that could not
+ * be done (outlens[i] = SIZE_MAX).
+ */
+static int
+batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
+    const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens,
+    int failok)
 {
 	struct ipc_msg ans;
 	struct dbuf b;
@@ -275,24 +301,22 @@ khc_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
 	size_t i, off = 0;
 	int st;
 
-	dbuf_init(&b, IPC_FRAME_MAX);
-	dbuf_put_u32(&b, (uint32_t)n);
-	for (i = 0; i < n; i++) {
-		dbuf_put_u32(&b, types[i]);
-		dbuf_put_bytes(&b, ids[i], ENV_ID_BYTES);
-		dbuf_put_u32(&b, (uint32_t)lens[i]);
-		dbuf_put_bytes(&b, pts[i], lens[i]);
-	}
-	if (b.err)
-		fatal(EXIT_ERR, "seal batch too large");
-	call(kh, KH_REQ_SEAL_BATCH, b.p, b.len, NULL, 0, &ans);
+	put_objects(&b, n, types, ids, ins, inlens);
+	call(kh, req, b.p, b.len, NULL, 0, &ans);
 	dbuf_free(&b);
 	if ((st = status(&ans, &r)) == 0)
 		for (i = 0; i < n; i++) {
-			if (rbuf_get_u32(&r, &len) != 0 || len > cap - off ||
-			    rbuf_get_bytes(&r, out + off, len) != 0)
+			if (rbuf_get_u32(&r, &len) != 0)
 				fatal(EXIT_ERR, "keyholder protocol violation "
-				    "(seal batch)");
+				    "(batch)");
+			if (failok && len == UINT32_MAX) {
+				outlens[i] = SIZE_MAX;
+				continue;
+			}
+			if (len > cap - off || rbuf_get_bytes(&r, out + off,
+			    len) != 0)
+				fatal(EXIT_ERR, "keyholder protocol violation "
+				    "(batch)");
 			outlens[i] = len;
 			off += len;
 		}
@@ -305,41 +329,15 @@ khc_open_batch(struct kh *kh, size_t n, const uint32_t *types,
     const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
     const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens)
 {
-	struct ipc_msg ans;
-	struct dbuf b;
-	struct rbuf r;
-	uint32_t len;
-	size_t i, off = 0;
-	int st;
+	return batch(kh, KH_REQ_OPEN_BATCH, n, types, ids, ins, inlens, out,
+	    cap, outlens, 1);
+}
 
-	dbuf_init(&b, IPC_FRAME_MAX);
-	dbuf_put_u32(&b, (uint32_t)n);
-	for (i = 0; i < n; i++) {
-		dbuf_put_u32(&b, types[i]);
-		dbuf_put_bytes(&b, ids[i], ENV_ID_BYTES);
-		dbuf_put_u32(&b, (uint32_t)inlens[i]);
-		dbuf_put_bytes(&b, ins[i], inlens[i]);
-	}
-	if (b.err)
-		fatal(EXIT_ERR, "open batch too large");
-	call(kh, KH_REQ_OPEN_BATCH, b.p, b.len, NULL, 0, &ans);
-	dbuf_free(&b);
-	if ((st = status(&ans, &r)) == 0)
-		for (i = 0; i < n; i++) {
-			if (rbuf_get_u32(&r, &len) != 0)
-				fatal(EXIT_ERR, "keyholder protocol violation "
-				    "(open batch)");
-			if (len == UINT32_MAX) {	/* not authentic */
-				outlens[i] = SIZE_MAX;
-				continue;
-			}
-			if (len > cap - off || rbuf_get_bytes(&r, out + off,
-			    len) != 0)
-				fatal(EXIT_ERR, "keyholder protocol violation "
-				    "(open batch)");
-			outlens[i] = len;
-			off += len;
-		}
-	done(&ans, &r);
-	return st;
+int
+khc_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
+    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *pts,
+    const size_t *lens, uint8_t *out, size_t cap, size_t *outlens)
+{
+	return batch(kh, KH_REQ_SEAL_BATCH, n, types, ids, pts, lens, out, cap,
+	    outlens, 0);
 }

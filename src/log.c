@@ -156,6 +156,25 @@ infox(const char *fmt, ...)
 	va_end(ap);
 }
 
+const char *
+log_shown(const char *s)
+{
+	static char out[1024];
+	size_t o = 0;
+
+	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c < 0x20 || c == 0x7f)
+			o += (size_t)snprintf(out + o, sizeof(out) - o,
+			    "\\x%02x", c);
+		else
+			out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return out;
+}
+
 void
 fatal(int code, const char *fmt, ...)
 {

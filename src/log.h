@@ -56,6 +56,13 @@ void lognote(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* log_ring_copy(out, cap): the ring's text, oldest first; its length. */
 size_t log_ring_copy(char *, size_t);
 
+/*
+ * log_shown(s): ${s} (a path from the source or the repository) fit for a
+ * message: control bytes as \xNN, so a file name cannot drive the
+ * terminal.  A static buffer: one call per message at a time.
+ */
+const char *log_shown(const char *);
+
 /* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */
 void fatal(int, const char *, ...)
     __attribute__((format(printf, 2, 3), noreturn));

@@ -74,26 +74,6 @@ open_beneath(int dirfd, const char *path, uint64_t flags, uint64_t mode)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
-/* Printable form of the current path: control bytes escaped. */
-static const char *
-shown(const char *s)
-{
-	static char out[1024];
-	size_t o = 0;
-
-	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-		else
-			out[o++] = (char)c;
-	}
-	out[o] = '\0';
-	return out;
-}
-
 static int
 path_push(struct rs *s, const struct node *n, size_t *saved)
 {
@@ -173,7 +153,7 @@ defer(struct deferred **v, size_t *n, size_t *cap, const char *dir,
 static void
 report(struct rs *s, const char *what)
 {
-	alertx("%s: %s", shown(s->path), what);
+	alertx("%s: %s", log_shown(s->path), what);
 }
 
 /*
@@ -436,7 +416,7 @@ restore_node(struct rs *s, int dirfd, const struct node *n)
 	/* tree_decode refused these already; check again where it matters. */
 	if (!node_name_ok(n->name, n->namelen)) {
 		alertx("%s: unsafe name in the repository; skipped",
-		    shown(s->path));
+		    log_shown(s->path));
 		s->st->damaged++;
 		return 0;
 	}
@@ -548,12 +528,12 @@ finish(struct rs *s)
 		    d->dir[0] ? "/" : "", name);
 		if ((fd = open_rel(s, d->dir)) < 0) {
 			alertx("%s: parent directory gone: %s",
-			    shown(shownpath), strerror(errno));
+			    log_shown(shownpath), strerror(errno));
 			s->st->failed++;
 			continue;
 		}
 		if (make_special(s, fd, name, &d->n) != 0) {
-			alertx("%s: %s", shown(shownpath),
+			alertx("%s: %s", log_shown(shownpath),
 			    errno == EEXIST ? "exists; not overwritten (use "
 			    "--overwrite)" : strerror(errno));
 			if (errno == EEXIST)

@@ -38,6 +38,8 @@ audit() {	# description, allowed prefixes..., --, command...
 	done
 	shift
 	n=$((n + 1))
+	# LeakSanitizer cannot run under ptrace (ASan builds only).
+	ASAN_OPTIONS=detect_leaks=0 \
 	strace -f -qq -y -e status=successful -o "$T/trace.$n" \
 	    -e trace=%file,%desc,write,pwrite64,writev,ftruncate,fchmod,fchown,fsetxattr,fremovexattr,fsync \
 	    "$@" >"$T/out.$n" 2>&1

@@ -73,6 +73,14 @@ printf '%s\nsecond passphrase\n' "$PW" >"$T/pw2"
 audit "key add" "$R" -- "$TACIT" key add -q -r "$R" $FAST \
     --passphrase-fd 3 --new-passphrase-fd 3 3<"$T/pw2"
 audit "key list" "$R" -- "$TACIT" key list -r "$R" --passphrase-fd 3 3<"$T/pw"
+audit "key recovery" "$R" -- "$TACIT" key recovery -q -r "$R" $FAST \
+    --passphrase-fd 3 3<"$T/pw"
+printf '%s\nthird passphrase\n' "$PW" >"$T/pw3"
+audit "key passwd" "$R" -- "$TACIT" key passwd -q -r "$R" $FAST \
+    --passphrase-fd 3 --new-passphrase-fd 3 3<"$T/pw3"
+printf 'third passphrase\n' >"$T/pw"
+audit "check --read-data" "$R" -- "$TACIT" check -r "$R" --read-data \
+    --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

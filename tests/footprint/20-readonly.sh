@@ -38,6 +38,11 @@ t "$TACIT" backup -q -r "$W/repo" "$T/src" --passphrase-fd 3 3<"$T/pw"
 t "$TACIT" snapshots -q -r "$W/repo" --passphrase-fd 3 3<"$T/pw"
 t "$TACIT" ls -r "$W/repo" latest --passphrase-fd 3 3<"$T/pw"
 t "$TACIT" restore -q -r "$W/repo" latest --target "$W/out" --passphrase-fd 3 3<"$T/pw"
+t "$TACIT" check -r "$W/repo" --read-data --passphrase-fd 3 3<"$T/pw"
+t "$TACIT" log -r "$W/repo" latest --passphrase-fd 3 3<"$T/pw"
+t "$TACIT" key list -r "$W/repo" --passphrase-fd 3 3<"$T/pw"
+printf '%s\nsecond\n' "$PW" >"$W/pw2"
+t "$TACIT" key add -q -r "$W/repo" $FAST --passphrase-fd 3 --new-passphrase-fd 3 3<"$W/pw2"
 cmp "$T/src/big" "$W/out/src/big" || { echo "restore differs"; exit 1; }
 echo ALLGOOD
 EOS
@@ -45,7 +50,7 @@ unshare $U sh "$T/inner.sh" >"$T/ns.out" 2>&1
 rc=$?
 case $rc in
 0)	grepq ALLGOOD "$T/ns.out" &&
-	    ok "init, backup, snapshots, ls, restore run with every mount read-only but the repository's" ||
+	    ok "init, backup, snapshots, ls, restore, check, log, key list, key add run with every mount read-only but the repository's" ||
 	    notok "namespace run: $(cat "$T/ns.out")" ;;
 90|91)	ok "# SKIP cannot make a read-only world here ($(head -n 1 "$T/ns.out"))" ;;
 *)	notok "a command failed with the world read-only:"

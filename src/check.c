@@ -206,7 +206,7 @@ static void
 leftovers(struct ck *c, int repofd)
 {
 	static const char *const dirs[] = { ".", "keys", "index", "snapshots" };
-	char sub[16], full[NAME_MAX + 1];
+	char sub[NAME_MAX + 1], full[NAME_MAX + 1];
 	uint8_t pid[PACK_ID_BYTES];
 	struct dirent *de, *se;
 	size_t i, n, k;

@@ -11,9 +11,8 @@
 #include "log.h"
 #include "reader.h"
 
-/* A blob's plaintext (compression byte and payload) into ${out}. */
-static int
-blob_plain(const uint8_t *p, size_t len, size_t rawlen, uint8_t *out)
+int
+reader_blob_plain(const uint8_t *p, size_t len, size_t rawlen, uint8_t *out)
 {
 	size_t n;
 
@@ -157,7 +156,7 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 			continue;
 		}
 		pf->off[i] = poff;
-		if (blob_plain(plain + off, plen[k], loc[i]->rawlen,
+		if (reader_blob_plain(plain + off, plen[k], loc[i]->rawlen,
 		    pf->buf + poff) != 0)
 			pf->err[i] = EBADMSG;
 		else

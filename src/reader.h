@@ -64,6 +64,14 @@ struct prefetch {
 int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
     struct prefetch *) __attribute__((warn_unused_result));
 
+/*
+ * reader_blob_plain(p, len, rawlen, out): a blob's opened plaintext
+ * (compression byte, then raw or zstd data) into exactly ${rawlen} bytes
+ * at ${out}.  0, or -1 when the byte, the length or the frame is wrong.
+ */
+int reader_blob_plain(const uint8_t *, size_t, size_t, uint8_t *)
+    __attribute__((warn_unused_result));
+
 /* reader_tree(rd, id, t): decode tree ${id} into ${t}.  0, or -1 errno. */
 int reader_tree(struct reader *, const uint8_t *, struct tree *)
     __attribute__((warn_unused_result));

@@ -156,6 +156,27 @@ decode(const uint8_t *p, size_t len, struct snapshot *s)
 	return 0;
 }
 
+int
+snapshot_encode_plain(const struct snapshot *s, struct dbuf *b)
+{
+	if (encode(s, b) != 0) {
+		dbuf_free(b);
+		return -1;
+	}
+	return 0;
+}
+
+int
+snapshot_decode(const uint8_t *p, size_t len, struct snapshot *s)
+{
+	memset(s, 0, sizeof(*s));
+	if (decode(p, len, s) != 0) {
+		snapshot_free_fields(s);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 snapdir(int repofd, int create)
 {

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "buf.h"
 #include "kh.h"
 
 #define SNAP_DIR		"snapshots"
@@ -47,6 +48,20 @@ struct snapshot {
 
 /* snapshot_free_fields(s): free what ${s} points to. */
 void snapshot_free_fields(struct snapshot *);
+
+/*
+ * snapshot_encode_plain(s, out): the plaintext of ${s} in a fresh dbuf
+ * (what snapshot_write seals).  0, or -1 (EINVAL past a limit).
+ */
+int snapshot_encode_plain(const struct snapshot *, struct dbuf *)
+    __attribute__((warn_unused_result));
+
+/*
+ * snapshot_decode(p, len, s): parse a snapshot plaintext (untrusted) into
+ * ${s}; every length capped, no trailing byte.  0, or -1 (${s} freed).
+ */
+int snapshot_decode(const uint8_t *, size_t, struct snapshot *)
+    __attribute__((warn_unused_result));
 
 /* snapshot_write(kh, repofd, s): seal and store ${s} durably.  0 or -1. */
 int snapshot_write(struct kh *, int, const struct snapshot *)

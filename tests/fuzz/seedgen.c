@@ -16,7 +16,10 @@
 #include "index.h"
 #include "ipc.h"
 #include "keyslot.h"
+#include "snapshot.h"
 #include "tree.h"
+
+#include <zstd.h>
 
 static void
 put(const char *dir, const char *target, const void *p, size_t len)
@@ -48,6 +51,7 @@ main(int argc, char **argv)
 	if (argc != 2 || sodium_init() < 0)
 		return 2;
 	config_default(&c);
+	c.created = 1700000000;	/* a fixed seed, not today */
 	config_encode(&c, cfg);
 	put(argv[1], "config", cfg, sizeof(cfg));
 	memset(&s, 0, sizeof(s));
@@ -87,5 +91,31 @@ main(int argc, char **argv)
 	dbuf_free(&b);
 	tree_free(&t);
 	put(argv[1], "envelope", "\x01", 1);
+	{
+		/* A zstd blob of 100 'a's, claimed 100 bytes long. */
+		uint8_t blob[256], raw[100];
+		size_t c;
+
+		memset(raw, 'a', sizeof(raw));
+		blob[0] = 100;
+		blob[1] = 0;
+		blob[2] = 1;	/* BLOB_ZSTD */
+		c = ZSTD_compress(blob + 3, sizeof(blob) - 3, raw, sizeof(raw), 3);
+		if (!ZSTD_isError(c))
+			put(argv[1], "blob", blob, 3 + c);
+	}
+	{
+		struct snapshot sn;
+		char *paths[1] = { (char *)(uintptr_t)"/home/user" };
+
+		memset(&sn, 0, sizeof(sn));
+		sn.paths = paths;
+		sn.npaths = 1;
+		sn.version = (char *)(uintptr_t)"0.1.0-dev";
+		if (snapshot_encode_plain(&sn, &b) == 0) {
+			put(argv[1], "snapshot", b.p, b.len);
+			dbuf_free(&b);
+		}
+	}
 	return 0;
 }

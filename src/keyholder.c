@@ -358,65 +358,36 @@ out_reserve(struct khs *k, size_t need)
 }
 
 /*
- * Seal many blobs: u32 n | n × (u32 type | id[32] | u32 len | bytes).
- * The answer, built in the output buffer and sent without a copy:
- * u32 status | n × (u32 len | sealed).
+ * Seal or open many blobs: u32 n | n × (u32 type | id[32] | u32 len |
+ * bytes), type blob or tree.  The answer, built in the output buffer and
+ * sent without a copy: u32 status | n × (u32 len | bytes).  An object
+ * that does not open gets len 0xffffffff and no bytes; a seal cannot fail.
  */
 static int
-h_seal_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+batch(struct khs *k, struct rbuf *r, int seal)
 {
+	const char *what = seal ? "seal batch" : "open batch";
 	const uint8_t *id, *p;
 	uint32_t n, type, len, i;
 	size_t off = 4, got;
+	int st;
 
-	(void)a;
 	if (rbuf_get_u32(r, &n) != 0 || n > KH_BATCH_MAX)
-		bad("seal batch");
+		bad(what);
 	for (i = 0; i < n; i++) {
 		if (rbuf_get_u32(r, &type) != 0 || (type != OBJ_BLOB &&
 		    type != OBJ_TREE) || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0 ||
-		    rbuf_get_u32(r, &len) != 0 || len > ENV_PLAIN_MAX ||
+		    rbuf_get_u32(r, &len) != 0 || (seal && len > ENV_PLAIN_MAX) ||
 		    rbuf_get_ref(r, &p, len) != 0)
-			bad("seal batch");
-		out_reserve(k, off + 4 + envelope_sealed_len(type, len));
-		if (kh_seal(k->kh, type, id, p, len, k->out + off + 4,
-		    k->outcap - off - 4, &got) != 0)
+			bad(what);
+		out_reserve(k, off + 4 + (seal ? envelope_sealed_len(type, len) :
+		    len));
+		st = seal ? kh_seal(k->kh, type, id, p, len, k->out + off + 4,
+		    k->outcap - off - 4, &got) : kh_open(k->kh, type, id, p, len,
+		    k->out + off + 4, k->outcap - off - 4, &got);
+		if (st != 0 && seal)
 			fatal(EXIT_ERR, "keyholder: seal failed");
-		le32enc(k->out + off, (uint32_t)got);
-		off += 4 + got;
-	}
-	if (rbuf_end(r) != 0)
-		bad("seal batch");
-	out_reserve(k, 4);
-	le32enc(k->out, 0);
-	k->tail = k->out;
-	k->taillen = off;
-	return 0;
-}
-
-/*
- * Open many blobs: u32 n | n × (u32 type | id[32] | u32 len | bytes).
- * The answer, from the output buffer: u32 status | n × (u32 len | plain),
- * len 0xffffffff (and no bytes) for one that is not authentic.
- */
-static int
-h_open_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
-{
-	const uint8_t *id, *p;
-	uint32_t n, type, len, i;
-	size_t off = 4, got;
-
-	(void)a;
-	if (rbuf_get_u32(r, &n) != 0 || n > KH_BATCH_MAX)
-		bad("open batch");
-	for (i = 0; i < n; i++) {
-		if (rbuf_get_u32(r, &type) != 0 || (type != OBJ_BLOB &&
-		    type != OBJ_TREE) || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0 ||
-		    rbuf_get_u32(r, &len) != 0 || rbuf_get_ref(r, &p, len) != 0)
-			bad("open batch");
-		out_reserve(k, off + 4 + len);
-		if (kh_open(k->kh, type, id, p, len, k->out + off + 4,
-		    k->outcap - off - 4, &got) != 0) {
+		if (st != 0) {
 			le32enc(k->out + off, UINT32_MAX);
 			off += 4;
 			continue;
@@ -425,12 +396,26 @@ h_open_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
 		off += 4 + got;
 	}
 	if (rbuf_end(r) != 0)
-		bad("open batch");
+		bad(what);
 	out_reserve(k, 4);
 	le32enc(k->out, 0);
 	k->tail = k->out;
 	k->taillen = off;
 	return 0;
+}
+
+static int
+h_seal_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	(void)a;
+	return batch(k, r, 1);
+}
+
+static int
+h_open_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
+{
+	(void)a;
+	return batch(k, r, 0);
 }
 
 static int

@@ -1033,8 +1033,6 @@ backup_source(struct bk *b, const char *src, const char *abs,
 		node_free_fields(&n);
 		e = -1;
 	}
-	if (e == 1 && b->st->excluded == 0)
-		e = 0;		/* the source was skipped: reported, partial */
 	free(dir);
 	free(base);
 	return e < 0 ? -1 : 0;
@@ -1049,7 +1047,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct tree root = { 0 }, proot = { 0 };
 	struct dbuf enc = { 0 };
 	struct timespec now;
-	char **abs = NULL;
+	char **abs = NULL, **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
 	int e = EXIT_ERR, have_proot = 0;
 
@@ -1076,12 +1074,16 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		free(d);
 		free(base);
 	}
-	qsort(abs, nsrc, sizeof(*abs), str_cmp);
+	/* abs[i] stays srcs[i]'s; the snapshot records them sorted. */
+	if ((sorted = calloc(nsrc, sizeof(*sorted))) == NULL)
+		goto out;
+	memcpy(sorted, abs, nsrc * sizeof(*sorted));
+	qsort(sorted, nsrc, sizeof(*sorted), str_cmp);
 	if (snapshot_load_all(r->kh, r->dirfd, &v, &nv, &bad) != 0) {
 		errorx("cannot read the snapshots: %s", strerror(errno));
 		goto out;
 	}
-	if (find_parent(&b, v, nv, abs, nsrc, &parent) != 0)
+	if (find_parent(&b, v, nv, sorted, nsrc, &parent) != 0)
 		goto out;
 	/* The parent's size is the best guess of this run's. */
 	progress_init(&b.prog, "backup", parent ? parent->bytes : 0,
@@ -1094,24 +1096,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 			    "reading every file");
 	}
 	for (i = 0; i < nsrc; i++) {
-		char *d, *base;
-		const char *src = NULL;
-		size_t k;
-
-		/* The source whose absolute form is abs[i]. */
-		for (k = 0; k < nsrc && src == NULL; k++) {
-			char *a;
-
-			if (split_source(srcs[k], &d, &base) != 0)
-				goto out;
-			a = absolute(d, base);
-			if (a != NULL && strcmp(a, abs[i]) == 0)
-				src = srcs[k];
-			free(a);
-			free(d);
-			free(base);
-		}
-		if (src == NULL || backup_source(&b, src, abs[i], &root,
+		if (backup_source(&b, srcs[i], abs[i], &root,
 		    have_proot ? &proot : NULL) != 0)
 			goto out;
 	}
@@ -1158,7 +1143,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		snap.has_parent = 1;
 		memcpy(snap.parent, parent->id, SNAP_ID_BYTES);
 	}
-	snap.paths = abs;
+	snap.paths = sorted;
 	snap.npaths = nsrc;
 	snap.tags = (char **)(uintptr_t)o->tags.v;
 	snap.ntags = o->tags.n;
@@ -1180,6 +1165,7 @@ out:
 			free(abs[i]);
 		free(abs);
 	}
+	free(sorted);
 	dbuf_free(&enc);
 	tree_free(&root);
 	tree_free(&proot);

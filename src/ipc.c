@@ -115,10 +115,8 @@ ipc_recv(int fd, struct ipc_msg *m)
 	if ((m->p = malloc(m->len ? m->len : 1)) == NULL)
 		return -1;
 	if (read_all(fd, m->p, m->len) != 0) {
-		if (errno == 0 || m->len == 0)
-			errno = EPROTO;
 		ipc_msg_free(m);
-		errno = EPROTO;
+		errno = EPROTO;		/* the frame ended early */
 		return -1;
 	}
 	return 0;

@@ -150,6 +150,21 @@ static const struct rule worker_rules[] = {
 	ALLOW(exit_group, A_NONE),
 };
 
+/*
+ * Writing and restoring workers run a second thread (backup: compression,
+ * sealing and pack writes; restore: decompression and file writes) so
+ * both cores work.  Threads only: the clone flags must carry CLONE_THREAD,
+ * so a new process (fork) is still killed.
+ */
+static const struct rule worker_thread_rules[] = {
+	ALLOW(clone, A_THREAD),
+	ALLOW(set_robust_list, A_NONE),	/* glibc, at thread start */
+	ALLOW(rseq, A_NONE),		/* glibc registers each thread */
+	ALLOW(sched_yield, A_NONE),
+	/* glibc installs its thread-cancel handler at the first thread. */
+	ALLOW(rt_sigaction, A_NONE),
+};
+
 /* Reading only (snapshots, ls): opens may not write or create. */
 static const struct rule worker_read_rules[] = {
 	ALLOW(openat, A_RDONLY),
@@ -344,9 +359,13 @@ sandbox_worker_seccomp(enum sandbox_role role)
 	scmp_filter_ctx ctx;
 	size_t i;
 
+	/* No warm_threads(): the worker's threads return, never exit. */
 	ctx = start();
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
+	if (role != SBX_READ)
+		for (i = 0; i < NRULES(worker_thread_rules); i++)
+			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
 	case SBX_READ:
 		for (i = 0; i < NRULES(worker_read_rules); i++)

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <fnmatch.h>
@@ -61,21 +62,77 @@ struct linkent {
 	uint64_t	 dev, ino, id;
 };
 
+/*
+ * The store stage runs on threads of its own: compression, sealing and
+ * pack writing overlap the walk, the reads, the chunking and the id
+ * requests of the main thread, and the kernel schedules the three kinds
+ * of work (main thread, store threads, keyholder) over the cores.  The
+ * main thread decides what is new and hands the plaintexts over in jobs,
+ * round-robin through JOBS buffers; each store thread takes the oldest
+ * waiting job, compresses it with its own context, and seals and packs it
+ * under the pack mutex (the pack writer and the index of the blobs this
+ * run wrote belong to the store until it is joined).  Memory: JOBS ×
+ * JOB_BYTES, plus a compressed and a sealed copy of a job per thread.
+ */
+#define JOBS		4
+#define JOB_BYTES	(4u << 20)
+#define STORERS		2
+
+struct jblob {
+	uint8_t		 id[NODE_ID_BYTES];
+	uint8_t		 type;
+	size_t		 off, len;
+};
+
+struct job {
+	uint8_t		*buf;		/* the plaintexts, back to back */
+	size_t		 len, cap;
+	struct jblob	 v[KH_BATCH_MAX];
+	size_t		 n;
+	int		 queued;	/* handed over; until done */
+	int		 taken;		/* a store thread has it */
+};
+
+struct storer {
+	struct store	*s;
+	pthread_t	 thread;
+	ZSTD_CCtx	*zc;
+	uint8_t		*z, *sealed;
+	size_t		 zcap, scap;
+};
+
+struct store {
+	pthread_mutex_t	 mu;		/* job states, next, quit, err */
+	pthread_cond_t	 cv;
+	int		 quit;
+	int		 err;		/* errno of the first failure, or 0 */
+	struct job	 jobs[JOBS];
+	size_t		 fill;		/* the job the main thread fills */
+	size_t		 next;		/* the next job a store thread takes */
+	struct storer	 w[STORERS];
+	size_t		 nw;		/* threads started */
+	pthread_mutex_t	 packmu;	/* pw, ix, stored */
+	struct packw	*pw;
+	struct index	 ix;		/* the blobs written by this run */
+	uint64_t	 stored;	/* sealed bytes added */
+	struct kh	*kh;
+	int		 level;
+	int		 dry_run;
+};
+
 struct bk {
 	struct repo		*r;
 	const struct opts	*o;
 	char			**excl;
 	size_t			 nexcl;
-	struct index		 ix;
-	struct packw		*pw;
+	struct index		 ix;		/* what the repository had */
+	struct index		 queued;	/* new: handed to the store */
+	struct store		 sto;
 	struct packr		*pr;
 	struct chunker		*ch;
 	struct chunker_params	 cp;
-	ZSTD_CCtx		*zc;
 	uint8_t			*rbuf;		/* read buffer: 2 × max chunk */
 	size_t			 rcap;
-	uint8_t			*zbuf;		/* compressed blob */
-	size_t			 zcap;
 	uint8_t			*tbuf;		/* parent tree blob */
 	size_t			 tcap;
 	struct linkent		*links;
@@ -135,128 +192,347 @@ excluded(struct bk *b, const char *name)
 	return 0;
 }
 
+/* --- the store thread ------------------------------------------------ */
+
+static int
+grow(uint8_t **p, size_t *cap, size_t need)
+{
+	uint8_t *q;
+
+	if (need <= *cap)
+		return 0;
+	if ((q = realloc(*p, need)) == NULL)
+		return -1;
+	*p = q;
+	*cap = need;
+	return 0;
+}
+
+/*
+ * One job: compress each blob (kept raw when zstd does not shrink it),
+ * seal them all in one keyholder request, put them into packs.  0, or -1
+ * with errno.
+ */
+static int
+store_job(struct storer *t, struct job *j)
+{
+	struct store *s = t->s;
+	const uint8_t *ptr[KH_BATCH_MAX];
+	uint8_t (*ids)[ENV_ID_BYTES] = NULL;
+	size_t len[KH_BATCH_MAX], slen[KH_BATCH_MAX], need = 0, off = 0, c, i;
+	uint32_t types[KH_BATCH_MAX];
+	uint64_t stored = 0;
+	int r = -1;
+
+	for (i = 0; i < j->n; i++)
+		need += 1 + ZSTD_compressBound(j->v[i].len);
+	if (grow(&t->z, &t->zcap, need) != 0)
+		return -1;
+	for (i = 0; i < j->n; i++) {
+		const uint8_t *in = j->buf + j->v[i].off;
+		uint8_t *z = t->z + off;
+
+		c = ZSTD_compressCCtx(t->zc, z + 1, need - off - 1, in,
+		    j->v[i].len, s->level);
+		if (ZSTD_isError(c) || c >= j->v[i].len) {
+			z[0] = BLOB_RAW;
+			memcpy(z + 1, in, j->v[i].len);
+			c = j->v[i].len;
+		} else
+			z[0] = BLOB_ZSTD;
+		ptr[i] = z;
+		len[i] = 1 + c;
+		types[i] = j->v[i].type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB;
+		off += 1 + c;
+	}
+	for (i = need = 0; i < j->n; i++)
+		need += envelope_sealed_len(types[i], len[i]);
+	if (s->dry_run) {
+		(void)pthread_mutex_lock(&s->packmu);
+		s->stored += need;
+		(void)pthread_mutex_unlock(&s->packmu);
+		return 0;
+	}
+	if (grow(&t->sealed, &t->scap, need) != 0 ||
+	    (ids = calloc(j->n ? j->n : 1, ENV_ID_BYTES)) == NULL)
+		goto out;
+	for (i = 0; i < j->n; i++)
+		memcpy(ids[i], j->v[i].id, NODE_ID_BYTES);
+	if (j->n > 0 && kh_seal_batch(s->kh, j->n, types,
+	    (const uint8_t (*)[ENV_ID_BYTES])ids, ptr, len, t->sealed, need,
+	    slen) != 0) {
+		errno = EPROTO;
+		goto out;
+	}
+	(void)pthread_mutex_lock(&s->packmu);
+	for (i = off = 0; i < j->n; off += slen[i++]) {
+		if (packw_add_sealed(s->pw, &s->ix, j->v[i].type, j->v[i].id,
+		    t->sealed + off, slen[i], (uint32_t)j->v[i].len) != 0)
+			break;
+		stored += slen[i];
+	}
+	s->stored += stored;
+	(void)pthread_mutex_unlock(&s->packmu);
+	if (i == j->n)
+		r = 0;
+out:
+	free(ids);
+	return r;
+}
+
+static void *
+store_main(void *arg)
+{
+	struct storer *t = arg;
+	struct store *s = t->s;
+	struct job *j;
+	int e;
+
+	(void)pthread_mutex_lock(&s->mu);
+	for (;;) {
+		j = &s->jobs[s->next];
+		while (!(j->queued && !j->taken) && !s->quit) {
+			(void)pthread_cond_wait(&s->cv, &s->mu);
+			j = &s->jobs[s->next];
+		}
+		if (!j->queued || j->taken)
+			break;		/* quit, and nothing left to take */
+		j->taken = 1;
+		s->next = (s->next + 1) % JOBS;
+		e = s->err;
+		(void)pthread_mutex_unlock(&s->mu);
+		if (e == 0 && store_job(t, j) != 0)
+			e = errno ? errno : EIO;
+		else
+			e = 0;
+		(void)pthread_mutex_lock(&s->mu);
+		if (e != 0 && s->err == 0)
+			s->err = e;
+		j->queued = j->taken = 0;
+		j->n = j->len = 0;
+		(void)pthread_cond_broadcast(&s->cv);
+	}
+	(void)pthread_mutex_unlock(&s->mu);
+	return NULL;
+}
+
+/*
+ * Hand the job being filled to the store threads and wait for the next
+ * buffer to be free.  0, or -1 with errno when the store failed.
+ */
+static int
+store_submit(struct store *s)
+{
+	struct job *j;
+	int e;
+
+	(void)pthread_mutex_lock(&s->mu);
+	j = &s->jobs[s->fill];
+	if (j->n > 0) {
+		j->queued = 1;
+		(void)pthread_cond_broadcast(&s->cv);
+		s->fill = (s->fill + 1) % JOBS;
+		j = &s->jobs[s->fill];
+		while (j->queued)
+			(void)pthread_cond_wait(&s->cv, &s->mu);
+	}
+	e = s->err;
+	(void)pthread_mutex_unlock(&s->mu);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Wait until the store threads have done every job.  0, or -1 errno. */
+static int
+store_drain(struct store *s)
+{
+	size_t i;
+	int e;
+
+	if (s->nw == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (store_submit(s) != 0)
+		return -1;
+	(void)pthread_mutex_lock(&s->mu);
+	for (i = 0; i < JOBS; i++)
+		while (s->jobs[i].queued)
+			(void)pthread_cond_wait(&s->cv, &s->mu);
+	e = s->err;
+	(void)pthread_mutex_unlock(&s->mu);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
+	return 0;
+}
+
+/* Let the store threads finish every job, and join them.  0, or -1. */
+static int
+store_stop(struct store *s)
+{
+	size_t i;
+	int r;
+
+	if (s->nw == 0)
+		return 0;
+	r = store_drain(s);
+	(void)pthread_mutex_lock(&s->mu);
+	s->quit = 1;
+	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_mutex_unlock(&s->mu);
+	for (i = 0; i < s->nw; i++)
+		(void)pthread_join(s->w[i].thread, NULL);
+	s->nw = 0;
+	if (r == 0 && s->err != 0) {
+		errno = s->err;
+		r = -1;
+	}
+	return r;
+}
+
+static int
+store_start(struct store *s, struct repo *r, int dry_run)
+{
+	size_t i;
+	int e;
+
+	s->kh = r->kh;
+	s->level = r->cfg.zstd_level;
+	s->dry_run = dry_run;
+	index_init(&s->ix);
+	if ((s->pw = packw_new(r->kh, r->dirfd, r->cfg.pack_bytes)) == NULL)
+		return -1;
+	for (i = 0; i < JOBS; i++) {
+		if ((s->jobs[i].buf = malloc(JOB_BYTES)) == NULL)
+			return -1;
+		s->jobs[i].cap = JOB_BYTES;
+	}
+	for (i = 0; i < STORERS; i++) {
+		s->w[i].s = s;
+		if ((s->w[i].zc = ZSTD_createCCtx()) == NULL)
+			return -1;
+	}
+	if (pthread_mutex_init(&s->mu, NULL) != 0 ||
+	    pthread_mutex_init(&s->packmu, NULL) != 0 ||
+	    pthread_cond_init(&s->cv, NULL) != 0)
+		return -1;
+	for (i = 0; i < STORERS; i++) {
+		if ((e = pthread_create(&s->w[i].thread, NULL, store_main,
+		    &s->w[i])) != 0) {
+			(void)store_stop(s);
+			errno = e;
+			return -1;
+		}
+		s->nw++;
+	}
+	return 0;
+}
+
+static void
+store_free(struct store *s)
+{
+	size_t i;
+
+	(void)store_stop(s);
+	for (i = 0; i < JOBS; i++)
+		free(s->jobs[i].buf);
+	for (i = 0; i < STORERS; i++) {
+		ZSTD_freeCCtx(s->w[i].zc);
+		free(s->w[i].z);
+		free(s->w[i].sealed);
+	}
+	index_free(&s->ix);
+	packw_free(s->pw);
+}
+
 /* --- blobs ------------------------------------------------------------ */
 
-/* Compress (when it shrinks) and store one blob unless it is known. */
+/*
+ * Queue blob ${id} for the store thread unless the repository has it or
+ * this run already queued it.  0, or -1 with errno.
+ */
+static int
+queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
+    const uint8_t *data, size_t len)
+{
+	static const uint8_t none[PACK_ID_BYTES];
+	struct store *s = &b->sto;
+	struct job *j = &s->jobs[s->fill];
+	struct jblob *v;
+
+	if (index_get(&b->ix, id) != NULL || index_get(&b->queued, id) != NULL)
+		return 0;
+	if (index_add(&b->queued, id, type, none, 0, 0, (uint32_t)len) != 0)
+		return -1;
+	if ((j->n == KH_BATCH_MAX || len > j->cap - j->len) && j->n > 0) {
+		if (store_submit(s) != 0)
+			return -1;
+		j = &s->jobs[s->fill];
+	}
+	if (len > j->cap && grow(&j->buf, &j->cap, len) != 0)
+		return -1;	/* a tree larger than a job: alone */
+	v = &j->v[j->n++];
+	memcpy(v->id, id, NODE_ID_BYTES);
+	v->type = type;
+	v->off = j->len;
+	v->len = len;
+	memcpy(j->buf + j->len, data, len);
+	j->len += len;
+	b->st->added_raw += len;
+	return 0;
+}
+
+/* Store one blob (its id from the keyholder) unless it is known. */
 static int
 store_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
     uint8_t id[NODE_ID_BYTES])
 {
-	size_t c, need = 1 + ZSTD_compressBound(len);
-	uint8_t *z;
-
 	if (kh_id(b->r->kh, type == BLOB_TREE ? KH_ID_TREE : KH_ID_DATA, data,
-	    len, id) != 0)
+	    len, id) != 0) {
+		errno = EPROTO;
 		return -1;
-	if (index_get(&b->ix, id) != NULL)
-		return 0;
-	if (need > b->zcap) {
-		if ((z = realloc(b->zbuf, need)) == NULL)
-			return -1;
-		b->zbuf = z;
-		b->zcap = need;
 	}
-	c = ZSTD_compressCCtx(b->zc, b->zbuf + 1, b->zcap - 1, data, len,
-	    b->r->cfg.zstd_level);
-	if (ZSTD_isError(c) || c >= len) {
-		b->zbuf[0] = BLOB_RAW;
-		memcpy(b->zbuf + 1, data, len);
-		c = len;
-	} else
-		b->zbuf[0] = BLOB_ZSTD;
-	b->st->added_raw += len;
-	b->st->added_stored += envelope_sealed_len(OBJ_BLOB, 1 + c);
-	if (b->o->dry_run) {
-		static const uint8_t none[PACK_ID_BYTES];
-		return index_add(&b->ix, id, type, none, 0, 0, (uint32_t)len);
-	}
-	return packw_add(b->pw, &b->ix, type, id, b->zbuf, 1 + c,
-	    (uint32_t)len);
+	return queue_blob(b, type, id, data, len);
 }
 
 /*
- * Send the waiting small files: their ids in one request; the new ones,
- * compressed, sealed in one more; then into the pack.  0, or -1 (fatal).
+ * Send the waiting small files' ids in one request and queue the new
+ * ones.  0, or -1 (fatal).
  */
 static int
 flush(struct bk *b)
 {
-	static const uint8_t none[PACK_ID_BYTES];
 	const uint8_t *ptr[BATCH_FILES];
-	size_t len[BATCH_FILES], slen[BATCH_FILES], raw[BATCH_FILES];
-	uint8_t (*ids)[KH_ID_BYTES] = NULL, (*nid)[ENV_ID_BYTES] = NULL;
-	uint32_t types[BATCH_FILES];
-	uint8_t *z = NULL, *sealed = NULL;
-	size_t i, j, n = b->npend, nn = 0, zoff = 0, soff = 0, c, need = 0;
+	size_t len[BATCH_FILES], i, n = b->npend;
+	uint8_t (*ids)[KH_ID_BYTES] = NULL;
 	int r = -1;
 
 	if (n == 0)
 		return 0;
-	if ((ids = calloc(n, KH_ID_BYTES)) == NULL ||
-	    (nid = calloc(n, ENV_ID_BYTES)) == NULL)
+	if ((ids = calloc(n, KH_ID_BYTES)) == NULL)
 		goto out;
 	for (i = 0; i < n; i++) {
 		ptr[i] = b->bbuf + b->pend[i].off;
 		len[i] = b->pend[i].len;
-		need += 1 + ZSTD_compressBound(len[i]);
 	}
-	if (kh_id_batch(b->r->kh, KH_ID_DATA, n, ptr, len, ids) != 0 ||
-	    (z = malloc(need)) == NULL)
+	if (kh_id_batch(b->r->kh, KH_ID_DATA, n, ptr, len, ids) != 0) {
+		errno = EPROTO;
 		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
-		if (index_get(&b->ix, ids[i]) != NULL)
-			continue;
-		for (j = 0; j < nn; j++)	/* twice in this batch */
-			if (memcmp(nid[j], ids[i], KH_ID_BYTES) == 0)
-				break;
-		if (j < nn)
-			continue;
-		c = ZSTD_compressCCtx(b->zc, z + zoff + 1, need - zoff - 1,
-		    ptr[i], len[i], b->r->cfg.zstd_level);
-		if (ZSTD_isError(c) || c >= len[i]) {
-			z[zoff] = BLOB_RAW;
-			memcpy(z + zoff + 1, ptr[i], len[i]);
-			c = len[i];
-		} else
-			z[zoff] = BLOB_ZSTD;
-		memcpy(nid[nn], ids[i], KH_ID_BYTES);
-		ptr[nn] = z + zoff;
-		len[nn] = 1 + c;
-		raw[nn] = b->pend[i].len;
-		types[nn] = OBJ_BLOB;
-		soff += envelope_sealed_len(OBJ_BLOB, 1 + c);
-		zoff += 1 + c;
-		nn++;
-	}
-	for (i = 0; i < nn; i++) {
-		b->st->added_raw += raw[i];
-		b->st->added_stored += envelope_sealed_len(OBJ_BLOB, len[i]);
-	}
-	if (b->o->dry_run) {
-		for (i = 0; i < nn; i++)
-			if (index_add(&b->ix, nid[i], BLOB_DATA, none, 0, 0,
-			    (uint32_t)raw[i]) != 0)
-				goto out;
-		r = 0;
-		goto out;
-	}
-	if (nn > 0 && ((sealed = malloc(soff)) == NULL ||
-	    kh_seal_batch(b->r->kh, nn, types,
-	    (const uint8_t (*)[ENV_ID_BYTES])nid, ptr, len, sealed, soff,
-	    slen) != 0))
-		goto out;
-	for (i = soff = 0; i < nn; soff += slen[i++])
-		if (packw_add_sealed(b->pw, &b->ix, BLOB_DATA, nid[i],
-		    sealed + soff, slen[i], (uint32_t)raw[i]) != 0)
+		if (queue_blob(b, BLOB_DATA, ids[i], ptr[i], len[i]) != 0)
 			goto out;
+	}
 	r = 0;
 out:
 	b->npend = 0;
 	b->blen = 0;
-	free(sealed);
-	free(z);
-	free(nid);
 	free(ids);
 	return r;
 }
@@ -956,11 +1232,11 @@ bk_setup(struct bk *b)
 		b->ch = chunker_new(ck, &b->cp);
 	secmem_free(ck);
 	b->rcap = 2 * (size_t)b->cp.max;
-	if (b->ch == NULL || (b->zc = ZSTD_createCCtx()) == NULL ||
-	    (b->rbuf = malloc(b->rcap)) == NULL ||
+	index_init(&b->queued);
+	if (b->ch == NULL || (b->rbuf = malloc(b->rcap)) == NULL ||
 	    (b->bbuf = malloc(BATCH_BYTES)) == NULL ||
-	    (b->pw = packw_new(b->r->kh, b->r->dirfd, b->r->cfg.pack_bytes)) ==
-	    NULL || (b->pr = packr_new(b->r->dirfd)) == NULL) {
+	    (b->pr = packr_new(b->r->dirfd)) == NULL ||
+	    store_start(&b->sto, b->r, b->o->dry_run) != 0) {
 		errorx("cannot set up the backup: out of memory");
 		return EXIT_ERR;
 	}
@@ -982,13 +1258,12 @@ bk_teardown(struct bk *b)
 		free(b->excl[i]);
 	free(b->excl);
 	index_free(&b->ix);
-	packw_free(b->pw);
+	store_free(&b->sto);
+	index_free(&b->queued);
 	packr_free(b->pr);
 	chunker_free(b->ch);
-	ZSTD_freeCCtx(b->zc);
 	free(b->rbuf);
 	free(b->bbuf);
-	free(b->zbuf);
 	free(b->tbuf);
 	free(b->links);
 	free(b->path);
@@ -1105,6 +1380,11 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;
 	}
+	if (store_drain(&b.sto) != 0) {
+		errorx("cannot store: %s", strerror(errno));
+		goto out;
+	}
+	st->added_stored = b.sto.stored;
 	progress_done(&b.prog);
 	/* The run's log goes in with its snapshot: totals, then the ring. */
 	lognote("backup of %zu paths: %llu files (%llu new, %llu changed, "
@@ -1124,17 +1404,21 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	if (store_log(&b, snap.log) == 0)
 		snap.has_log = 1;
 	/* Commit: packs, then the index, then the snapshot. */
+	if (store_stop(&b.sto) != 0) {
+		errorx("cannot store: %s", strerror(errno));
+		goto out;
+	}
 	if (!o->dry_run) {
-		if (packw_finish(b.pw) != 0) {
+		if (packw_finish(b.sto.pw) != 0) {
 			errorx("cannot write a pack: %s", strerror(errno));
 			goto out;
 		}
-		if (idxio_save(r->kh, r->dirfd, &b.ix, &nseg) != 0) {
+		if (idxio_save(r->kh, r->dirfd, &b.sto.ix, &nseg) != 0) {
 			errorx("cannot write the index: %s", strerror(errno));
 			goto out;
 		}
 	}
-	packw_stats(b.pw, &st->packs, &st->pack_bytes);
+	packw_stats(b.sto.pw, &st->packs, &st->pack_bytes);
 	randombytes_buf(snap.id, sizeof(snap.id));
 	snap.time_sec = now.tv_sec;
 	snap.time_nsec = (uint32_t)now.tv_nsec;

@@ -330,6 +330,7 @@ h_id_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
 	    n > KH_BATCH_MAX)
 		bad("id batch");
 	dbuf_put_u32(a, 0);
+	kh_hold(k->kh);
 	for (i = 0; i < n; i++) {
 		if (rbuf_get_u32(r, &len) != 0 || len > ENV_PLAIN_MAX ||
 		    rbuf_get_ref(r, &p, len) != 0)
@@ -338,6 +339,7 @@ h_id_batch(struct khs *k, struct rbuf *r, struct dbuf *a)
 			fatal(EXIT_ERR, "keyholder: id failed");
 		dbuf_put_bytes(a, id, sizeof(id));
 	}
+	kh_release(k->kh);
 	if (rbuf_end(r) != 0)
 		bad("id batch");
 	return 0;
@@ -374,6 +376,7 @@ batch(struct khs *k, struct rbuf *r, int seal)
 
 	if (rbuf_get_u32(r, &n) != 0 || n > KH_BATCH_MAX)
 		bad(what);
+	kh_hold(k->kh);
 	for (i = 0; i < n; i++) {
 		if (rbuf_get_u32(r, &type) != 0 || (type != OBJ_BLOB &&
 		    type != OBJ_TREE) || rbuf_get_ref(r, &id, ENV_ID_BYTES) != 0 ||
@@ -395,6 +398,7 @@ batch(struct khs *k, struct rbuf *r, int seal)
 		le32enc(k->out + off, (uint32_t)got);
 		off += 4 + got;
 	}
+	kh_release(k->kh);
 	if (rbuf_end(r) != 0)
 		bad(what);
 	out_reserve(k, 4);

@@ -3,6 +3,7 @@
  * sodium_malloc region that is PROT_NONE except while a request uses it.
  * Everything secret is allocated, used and wiped inside one function here.
  */
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -73,11 +74,19 @@ int kh_remote_fd = -1;
 struct kh *
 kh_new(const uint8_t repo_id[ENV_REPOID_BYTES])
 {
+	pthread_mutexattr_t ma;
 	struct kh *kh;
 
 	if ((kh = calloc(1, sizeof(*kh))) == NULL)
 		return NULL;
 	memcpy(kh->repo_id, repo_id, ENV_REPOID_BYTES);
+	if (pthread_mutexattr_init(&ma) != 0 ||
+	    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&kh->mu, &ma) != 0) {
+		free(kh);
+		return NULL;
+	}
+	(void)pthread_mutexattr_destroy(&ma);
 	kh->fd = kh_remote_fd;
 	if (kh->fd >= 0)
 		return kh;	/* the worker: no key ever lives here */
@@ -96,6 +105,7 @@ kh_free(struct kh *kh)
 		return;
 	secmem_free(kh->keys);		/* sodium_free wipes whatever the prot */
 	secmem_free(kh->pending);
+	(void)pthread_mutex_destroy(&kh->mu);
 	free(kh);
 }
 
@@ -372,21 +382,44 @@ kh_slot_info(struct kh *kh, const struct kh_slotfile *f,
 	return 0;
 }
 
+/*
+ * kh_hold ... kh_release bracket every use of the data keys.  They make
+ * the keys readable once for a whole batch (two mprotect calls per blob
+ * were a tenth of a restore) and serialise the callers: the worker's
+ * backup pipeline asks from two threads, and one socket or one key
+ * region serves one request at a time.  The mutex is recursive so a batch
+ * can call the single-object operations.
+ */
+void
+kh_hold(struct kh *kh)
+{
+	(void)pthread_mutex_lock(&kh->mu);
+	if (kh->fd < 0 && kh->held++ == 0)
+		(void)sodium_mprotect_readonly(kh->keys);
+}
+
+void
+kh_release(struct kh *kh)
+{
+	if (kh->fd < 0 && --kh->held == 0)
+		(void)sodium_mprotect_noaccess(kh->keys);
+	(void)pthread_mutex_unlock(&kh->mu);
+}
+
 int
 kh_seal(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
     const uint8_t *pt, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
 	uint32_t k = type_key(type);
-	int r;
+	int r = -1;
 
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_seal(kh, type, id, pt, len, out, cap, outlen);
-	if (!kh->have_mk || k == KEY__MAX)
-		return -1;
-	(void)sodium_mprotect_readonly(kh->keys);
-	r = envelope_seal(kh->keys + SUB_OFF(k), ENV_FORMAT, type, kh->repo_id,
-	    id, pt, len, out, cap, outlen);
-	(void)sodium_mprotect_noaccess(kh->keys);
+		r = khc_seal(kh, type, id, pt, len, out, cap, outlen);
+	else if (kh->have_mk && k != KEY__MAX)
+		r = envelope_seal(kh->keys + SUB_OFF(k), ENV_FORMAT, type,
+		    kh->repo_id, id, pt, len, out, cap, outlen);
+	kh_release(kh);
 	return r;
 }
 
@@ -395,16 +428,15 @@ kh_open(struct kh *kh, uint32_t type, const uint8_t id[ENV_ID_BYTES],
     const uint8_t *in, size_t inlen, uint8_t *out, size_t cap, size_t *outlen)
 {
 	uint32_t k = type_key(type);
-	int r;
+	int r = -1;
 
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_open(kh, type, id, in, inlen, out, cap, outlen);
-	if (!kh->have_mk || k == KEY__MAX)
-		return -1;
-	(void)sodium_mprotect_readonly(kh->keys);
-	r = envelope_open(kh->keys + SUB_OFF(k), ENV_FORMAT, type, kh->repo_id,
-	    id, in, inlen, out, cap, outlen);
-	(void)sodium_mprotect_noaccess(kh->keys);
+		r = khc_open(kh, type, id, in, inlen, out, cap, outlen);
+	else if (kh->have_mk && k != KEY__MAX)
+		r = envelope_open(kh->keys + SUB_OFF(k), ENV_FORMAT, type,
+		    kh->repo_id, id, in, inlen, out, cap, outlen);
+	kh_release(kh);
 	return r;
 }
 
@@ -413,16 +445,22 @@ kh_id_batch(struct kh *kh, uint32_t domain, size_t n,
     const uint8_t *const *data, const size_t *lens,
     uint8_t (*ids)[KH_ID_BYTES])
 {
-	size_t i;
+	size_t i = 0;
+	int r;
 
 	if (n > KH_BATCH_MAX)
 		return -1;
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_id_batch(kh, domain, n, data, lens, ids);
-	for (i = 0; i < n; i++)
-		if (kh_id(kh, domain, data[i], lens[i], ids[i]) != 0)
-			return -1;
-	return 0;
+		r = khc_id_batch(kh, domain, n, data, lens, ids);
+	else {
+		for (i = 0; i < n; i++)
+			if (kh_id(kh, domain, data[i], lens[i], ids[i]) != 0)
+				break;
+		r = i == n ? 0 : -1;
+	}
+	kh_release(kh);
+	return r;
 }
 
 int
@@ -431,19 +469,25 @@ kh_seal_batch(struct kh *kh, size_t n, const uint32_t *types,
     const size_t *lens, uint8_t *out, size_t cap, size_t *outlens)
 {
 	size_t i, off = 0;
+	int r;
 
 	if (n > KH_BATCH_MAX)
 		return -1;
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_seal_batch(kh, n, types, ids, pts, lens, out, cap,
+		r = khc_seal_batch(kh, n, types, ids, pts, lens, out, cap,
 		    outlens);
-	for (i = 0; i < n; i++) {
-		if (kh_seal(kh, types[i], ids[i], pts[i], lens[i], out + off,
-		    cap - off, &outlens[i]) != 0)
-			return -1;
-		off += outlens[i];
+	else {
+		for (i = 0; i < n; i++) {
+			if (kh_seal(kh, types[i], ids[i], pts[i], lens[i],
+			    out + off, cap - off, &outlens[i]) != 0)
+				break;
+			off += outlens[i];
+		}
+		r = i == n ? 0 : -1;
 	}
-	return 0;
+	kh_release(kh);
+	return r;
 }
 
 int
@@ -452,20 +496,24 @@ kh_open_batch(struct kh *kh, size_t n, const uint32_t *types,
     const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens)
 {
 	size_t i, off = 0;
+	int r = 0;
 
 	if (n > KH_BATCH_MAX)
 		return -1;
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_open_batch(kh, n, types, ids, ins, inlens, out, cap,
+		r = khc_open_batch(kh, n, types, ids, ins, inlens, out, cap,
 		    outlens);
-	for (i = 0; i < n; i++) {
-		if (kh_open(kh, types[i], ids[i], ins[i], inlens[i], out + off,
-		    cap - off, &outlens[i]) != 0)
-			outlens[i] = SIZE_MAX;
-		else
-			off += outlens[i];
-	}
-	return 0;
+	else
+		for (i = 0; i < n; i++) {
+			if (kh_open(kh, types[i], ids[i], ins[i], inlens[i],
+			    out + off, cap - off, &outlens[i]) != 0)
+				outlens[i] = SIZE_MAX;
+			else
+				off += outlens[i];
+		}
+	kh_release(kh);
+	return r;
 }
 
 int
@@ -485,18 +533,17 @@ int
 kh_id(struct kh *kh, uint32_t domain, const uint8_t *data, size_t len,
     uint8_t id[KH_ID_BYTES])
 {
-	int r;
+	int r = -1;
 
 	if (domain != KH_ID_DATA && domain != KH_ID_TREE)
 		return -1;
+	kh_hold(kh);
 	if (kh->fd >= 0)
-		return khc_id(kh, domain, data, len, id);
-	if (!kh->have_mk)
-		return -1;
-	(void)sodium_mprotect_readonly(kh->keys);
-	r = crypto_generichash(id, KH_ID_BYTES, data, len, kh->keys +
-	    SUB_OFF(domain == KH_ID_TREE ? KEY_TREEID : KEY_CHUNKID),
-	    ENV_KEY_BYTES);
-	(void)sodium_mprotect_noaccess(kh->keys);
+		r = khc_id(kh, domain, data, len, id);
+	else if (kh->have_mk)
+		r = crypto_generichash(id, KH_ID_BYTES, data, len, kh->keys +
+		    SUB_OFF(domain == KH_ID_TREE ? KEY_TREEID : KEY_CHUNKID),
+		    ENV_KEY_BYTES);
+	kh_release(kh);
 	return r;
 }

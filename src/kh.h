@@ -112,6 +112,14 @@ int kh_open(struct kh *, uint32_t, const uint8_t[ENV_ID_BYTES],
 #define KH_BATCH_MAX	1024	/* objects in one batch request */
 
 /*
+ * kh_hold(kh), kh_release(kh): keep the keys readable across many
+ * kh_id/kh_seal/kh_open calls (a batch) and keep other threads out
+ * meanwhile (recursive: every operation holds it itself too).
+ */
+void kh_hold(struct kh *);
+void kh_release(struct kh *);
+
+/*
  * kh_id_batch(kh, domain, n, data, lens, ids): kh_id of ${n} buffers in one
  * request (the worker's round trips are what privilege separation costs).
  * Returns 0, or -1.

@@ -6,6 +6,7 @@
 #ifndef TACIT_KH_PRIV_H
 #define TACIT_KH_PRIV_H
 
+#include <pthread.h>
 #include <stdint.h>
 
 #include "kh.h"
@@ -14,6 +15,8 @@ struct kh {
 	uint8_t		 repo_id[ENV_REPOID_BYTES];
 	uint8_t		*keys;		/* MK || subkeys; PROT_NONE at rest */
 	int		 have_mk;
+	pthread_mutex_t	 mu;		/* kh_hold: one request at a time */
+	unsigned int	 held;		/* kh_hold depth: keys readable */
 	char		*pending;	/* recovery key not yet shown */
 	int		 fd;		/* >= 0: a remote keyholder (worker) */
 	uint32_t	 seq;		/* request counter (remote) */

@@ -2,6 +2,7 @@
  * log.c: stderr messages and fatal exits.  Formats into a stack buffer and
  * writes it with one write(2): no stdio buffer holds a message afterwards.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,6 +85,8 @@ log_set_cleanup(void (*fn)(void))
 	cleanup_hook = fn;
 }
 
+static pthread_mutex_t emit_mu = PTHREAD_MUTEX_INITIALIZER;
+
 /* Format a message; print it when ${show}; always keep it in the ring. */
 static void
 emit(const char *prefix, int show, const char *fmt, va_list ap)
@@ -101,9 +104,12 @@ emit(const char *prefix, int show, const char *fmt, va_list ap)
 	if ((size_t)n >= sizeof(msg) - 1)
 		n = (int)sizeof(msg) - 2;
 	msg[n++] = '\n';
+	/* Backup and restore report from a second thread too. */
+	(void)pthread_mutex_lock(&emit_mu);
 	ring_add(msg + 7, (size_t)n - 7);	/* without "tacit: " */
 	if (show)
 		(void)!write(STDERR_FILENO, msg, (size_t)n);
+	(void)pthread_mutex_unlock(&emit_mu);
 }
 
 void
@@ -159,7 +165,7 @@ infox(const char *fmt, ...)
 const char *
 log_shown(const char *s)
 {
-	static char out[1024];
+	static _Thread_local char out[1024];	/* one per thread */
 	size_t o = 0;
 
 	for (; *s != '\0' && o + 5 < sizeof(out); s++) {

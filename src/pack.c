@@ -38,6 +38,7 @@ struct packr {
 	size_t		 sealedcap;
 	uint8_t		*plain;
 	size_t		 plaincap;
+	ZSTD_DCtx	*dz;		/* reused: see reader_blob_plain */
 };
 
 void
@@ -296,6 +297,10 @@ packr_new(int repofd)
 
 	if ((r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
+	if ((r->dz = ZSTD_createDCtx()) == NULL) {
+		free(r);
+		return NULL;
+	}
 	r->repofd = repofd;
 	r->fd = -1;
 	return r;
@@ -310,6 +315,7 @@ packr_free(struct packr *r)
 		(void)close(r->fd);
 	free(r->sealed);
 	free(r->plain);
+	ZSTD_freeDCtx(r->dz);
 	free(r);
 }
 
@@ -378,14 +384,14 @@ packr_read_sealed(struct packr *r, const struct index *ix,
 }
 
 int
-packr_read(struct packr *r, struct kh *kh, const struct index *ix,
-    const struct blobloc *loc, uint8_t *out, size_t cap)
+packr_open(struct packr *r, struct kh *kh, const struct index *ix,
+    const struct blobloc *loc, const uint8_t **plainp, size_t *plenp)
 {
 	const uint8_t *pid = index_pack_id(ix, loc->pack);
-	size_t plen, n;
+	size_t plen;
 	ssize_t got;
 
-	if (pid == NULL || loc->rawlen > cap || loc->len < ENV_OVERHEAD ||
+	if (pid == NULL || loc->len < ENV_OVERHEAD ||
 	    loc->len > ENV_OVERHEAD + ENV_LEN_BYTES + 1 + ENV_PLAIN_MAX) {
 		errno = EBADMSG;
 		return -1;
@@ -404,19 +410,37 @@ packr_read(struct packr *r, struct kh *kh, const struct index *ix,
 		errno = EBADMSG;
 		return -1;
 	}
-	if (r->plain[0] == BLOB_RAW) {
+	*plainp = r->plain;
+	*plenp = plen;
+	return 0;
+}
+
+int
+packr_read(struct packr *r, struct kh *kh, const struct index *ix,
+    const struct blobloc *loc, uint8_t *out, size_t cap)
+{
+	const uint8_t *p;
+	size_t plen, n;
+
+	if (loc->rawlen > cap) {
+		errno = EBADMSG;
+		return -1;
+	}
+	if (packr_open(r, kh, ix, loc, &p, &plen) != 0)
+		return -1;
+	if (p[0] == BLOB_RAW) {
 		if (plen - 1 != loc->rawlen) {
 			errno = EBADMSG;
 			return -1;
 		}
-		memcpy(out, r->plain + 1, plen - 1);
+		memcpy(out, p + 1, plen - 1);
 		return 0;
 	}
-	if (r->plain[0] != BLOB_ZSTD) {
+	if (p[0] != BLOB_ZSTD) {
 		errno = EBADMSG;
 		return -1;
 	}
-	n = ZSTD_decompress(out, loc->rawlen, r->plain + 1, plen - 1);
+	n = ZSTD_decompressDCtx(r->dz, out, loc->rawlen, p + 1, plen - 1);
 	if (ZSTD_isError(n) || n != loc->rawlen) {
 		errno = EBADMSG;
 		return -1;

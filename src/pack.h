@@ -75,6 +75,15 @@ struct packr;
 struct packr *packr_new(int);
 
 /*
+ * packr_open(r, kh, ix, loc, plainp, plenp): read and authenticate blob
+ * ${loc}; *plainp is its opened plaintext (compression byte, then raw or
+ * zstd data), valid until the next call.  0, or -1 errno (EBADMSG).
+ */
+int packr_open(struct packr *, struct kh *, const struct index *,
+    const struct blobloc *, const uint8_t **, size_t *)
+    __attribute__((warn_unused_result));
+
+/*
  * packr_read(r, kh, loc, ix, out, cap, len): read, authenticate and
  * decompress blob ${loc} into ${out} (at least loc->rawlen bytes).
  * Returns 0; -1 with errno EBADMSG when the blob is damaged (not

@@ -12,7 +12,8 @@
 #include "reader.h"
 
 int
-reader_blob_plain(const uint8_t *p, size_t len, size_t rawlen, uint8_t *out)
+reader_blob_plain(ZSTD_DCtx *dz, const uint8_t *p, size_t len, size_t rawlen,
+    uint8_t *out)
 {
 	size_t n;
 
@@ -26,7 +27,7 @@ reader_blob_plain(const uint8_t *p, size_t len, size_t rawlen, uint8_t *out)
 	}
 	if (p[0] != BLOB_ZSTD)
 		return -1;
-	n = ZSTD_decompress(out, rawlen, p + 1, len - 1);
+	n = ZSTD_decompressDCtx(dz, out, rawlen, p + 1, len - 1);
 	return ZSTD_isError(n) || n != rawlen ? -1 : 0;
 }
 
@@ -44,7 +45,8 @@ reader_open(struct reader *rd, struct repo *r)
 	}
 	if ((rd->badsegs = bad) > 0)
 		alertx("%zu damaged index segments left out", bad);
-	if ((rd->pr = packr_new(r->dirfd)) == NULL)
+	if ((rd->pr = packr_new(r->dirfd)) == NULL ||
+	    (rd->dz = ZSTD_createDCtx()) == NULL)
 		return EXIT_ERR;
 	if (snapshot_load_all(r->kh, r->dirfd, &rd->snaps, &rd->nsnaps, &bad)
 	    != 0) {
@@ -61,6 +63,7 @@ reader_close(struct reader *rd)
 {
 	index_free(&rd->ix);
 	packr_free(rd->pr);
+	ZSTD_freeDCtx(rd->dz);
 	snapshot_list_free(rd->snaps, rd->nsnaps);
 	free(rd->buf);
 	memset(rd, 0, sizeof(*rd));
@@ -93,6 +96,27 @@ reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t *lenp)
 	return rd->buf;
 }
 
+const uint8_t *
+reader_blob_opened(struct reader *rd, const uint8_t *id, size_t *lenp,
+    size_t *rawlenp)
+{
+	const struct blobloc *loc = index_get(&rd->ix, id);
+	const uint8_t *p;
+
+	if (loc == NULL) {
+		errno = ENODATA;
+		return NULL;
+	}
+	if (loc->type != BLOB_DATA) {
+		errno = EBADMSG;
+		return NULL;
+	}
+	if (packr_open(rd->pr, rd->r->kh, &rd->ix, loc, &p, lenp) != 0)
+		return NULL;
+	*rawlenp = loc->rawlen;
+	return p;
+}
+
 int
 reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
     struct prefetch *pf)
@@ -118,7 +142,7 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 			continue;
 		}
 		sl += loc[i]->len;
-		raw += loc[i]->rawlen;
+		raw += pf->opened ? loc[i]->len : loc[i]->rawlen;
 	}
 	if ((sealed = malloc(sl ? sl : 1)) == NULL ||
 	    (plain = malloc(sl ? sl : 1)) == NULL ||
@@ -156,13 +180,19 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 			continue;
 		}
 		pf->off[i] = poff;
-		if (reader_blob_plain(plain + off, plen[k], loc[i]->rawlen,
-		    pf->buf + poff) != 0)
+		pf->rawlen[i] = loc[i]->rawlen;
+		if (pf->opened) {
+			memcpy(pf->buf + poff, plain + off, plen[k]);
+			pf->len[i] = plen[k];
+			poff += plen[k];
+		} else if (reader_blob_plain(rd->dz, plain + off, plen[k],
+		    loc[i]->rawlen, pf->buf + poff) != 0)
 			pf->err[i] = EBADMSG;
-		else
+		else {
 			pf->len[i] = loc[i]->rawlen;
+			poff += loc[i]->rawlen;
+		}
 		off += plen[k];
-		poff += loc[i]->rawlen;
 	}
 	r = 0;
 out:

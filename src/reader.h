@@ -7,6 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <zstd.h>
+
 #include "index.h"
 #include "pack.h"
 #include "repo.h"
@@ -17,6 +19,7 @@ struct reader {
 	struct repo	 *r;
 	struct index	  ix;
 	struct packr	 *pr;
+	ZSTD_DCtx	 *dz;		/* reused for every blob */
 	struct snapshot	 *snaps;
 	size_t		  nsnaps;
 	uint8_t		 *buf;
@@ -47,29 +50,44 @@ const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t,
 
 /* Data blobs fetched in one batch (see reader_prefetch). */
 struct prefetch {
+	int		 opened;		/* keep blobs compressed */
 	uint8_t		*buf;			/* plaintexts, back to back */
 	size_t		 cap;
 	size_t		 n;
 	size_t		 off[KH_BATCH_MAX];
 	size_t		 len[KH_BATCH_MAX];
+	size_t		 rawlen[KH_BATCH_MAX];	/* their size decompressed */
 	int		 err[KH_BATCH_MAX];	/* 0, ENODATA, EBADMSG, ... */
 };
 
 /*
  * reader_prefetch(rd, ids, n, pf): read the data blobs ${ids} (at most
  * KH_BATCH_MAX) with one keyholder request instead of ${n}; each one's
- * plaintext or error lands in ${pf}.  Returns 0, or -1 if the batch as a
- * whole failed (the caller falls back to reader_blob).
+ * plaintext or error lands in ${pf} (with pf->opened: the opened blob,
+ * still compressed, for reader_blob_plain).  Returns 0, or -1 if the batch
+ * as a whole failed (the caller falls back to reader_blob).
  */
 int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
     struct prefetch *) __attribute__((warn_unused_result));
 
 /*
+ * reader_blob_opened(rd, id, lenp, rawlenp): data blob ${id} authenticated
+ * but still compressed (for reader_blob_plain), valid until the next read;
+ * *rawlenp its decompressed size.  NULL with errno ENODATA (not in the
+ * index) or EBADMSG (damaged).
+ */
+const uint8_t *reader_blob_opened(struct reader *, const uint8_t *, size_t *,
+    size_t *);
+
+/*
  * reader_blob_plain(p, len, rawlen, out): a blob's opened plaintext
  * (compression byte, then raw or zstd data) into exactly ${rawlen} bytes
- * at ${out}.  0, or -1 when the byte, the length or the frame is wrong.
+ * at ${out}, decompressing with ${dz} (one context reused: creating one
+ * per blob costs a CPUID, which traps in a virtual machine).  0, or -1 when
+ * the byte, the length or the frame is wrong.
  */
-int reader_blob_plain(const uint8_t *, size_t, size_t, uint8_t *)
+int reader_blob_plain(ZSTD_DCtx *, const uint8_t *, size_t, size_t,
+    uint8_t *)
     __attribute__((warn_unused_result));
 
 /* reader_tree(rd, id, t): decode tree ${id} into ${t}.  0, or -1 errno. */

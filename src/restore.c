@@ -31,6 +31,7 @@
 #include "meta.h"
 #include "progress.h"
 #include "restore.h"
+#include "rwrite.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -55,6 +56,8 @@ struct rs {
 	struct linkrec		*links;
 	size_t			 nlinks, linkcap;
 	struct progress		 prog;
+	struct rwriter		*w;		/* writes file data, metadata */
+	uint64_t		 queued;	/* bytes handed to it */
 	struct prefetch		*pf;		/* small files' data, batched */
 	const struct node	*pfnode[KH_BATCH_MAX];
 	size_t			 pfn;
@@ -161,7 +164,7 @@ report(struct rs *s, const char *what)
  * was not batched or the batch found it missing or damaged.
  */
 static const uint8_t *
-prefetched(struct rs *s, const struct node *n, size_t *lenp)
+prefetched(struct rs *s, const struct node *n, size_t *lenp, size_t *rawp)
 {
 	size_t i;
 
@@ -173,68 +176,38 @@ prefetched(struct rs *s, const struct node *n, size_t *lenp)
 				return NULL;
 			}
 			*lenp = s->pf->len[i];
+			*rawp = s->pf->rawlen[i];
 			return s->pf->buf + s->pf->off[i];
 		}
 	return NULL;
 }
 
-/* Write the content of ${n} to ${fd}; -1 if damaged (reported). */
+/*
+ * Hand the content of ${n} to the writer, chunk by chunk, then close the
+ * file there.  A missing or damaged chunk is reported here and ends the
+ * file's data (the writer counts it damaged).  0, or -1 (fatal: ENOMEM).
+ */
 static int
-write_content(struct rs *s, int fd, const struct node *n)
+send_content(struct rs *s, const struct node *n)
 {
 	const uint8_t *p;
-	uint64_t want = 0, got = 0, off;
-	size_t len, c, e = 0, done, part;
-	ssize_t w;
+	size_t len, raw, c;
 
-	for (e = 0; e < n->nextents; e++)
-		want += n->extents[e].len;
-	e = 0;
-	off = n->nextents ? n->extents[0].off : 0;
 	for (c = 0; c < n->nchunks; c++) {
-		if ((p = prefetched(s, n, &len)) == NULL &&
-		    (p = reader_blob(s->rd, n->chunks[c], BLOB_DATA, &len)) ==
+		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
+		    (p = reader_blob_opened(s->rd, n->chunks[c], &len, &raw)) ==
 		    NULL) {
 			report(s, errno == ENODATA ? "data missing from the "
 			    "repository" : "data damaged (authentication "
 			    "failed)");
+			return rw_close(s->w, 1);
+		}
+		if (rw_data(s->w, p, len, raw) != 0)
 			return -1;
-		}
-		for (done = 0; done < len;) {
-			if (e >= n->nextents) {
-				report(s, "more data than the file holds");
-				return -1;
-			}
-			part = len - done;
-			if (part > n->extents[e].off + n->extents[e].len - off)
-				part = (size_t)(n->extents[e].off +
-				    n->extents[e].len - off);
-			w = pwrite(fd, p + done, part, (off_t)off);
-			if (w < 0 && errno == EINTR)
-				continue;
-			if (w <= 0) {
-				report(s, strerror(w < 0 ? errno : EIO));
-				return -2;
-			}
-			done += (size_t)w;
-			off += (uint64_t)w;
-			got += (uint64_t)w;
-			progress_tick(&s->prog, s->st->files, s->st->bytes + got);
-			if (off == n->extents[e].off + n->extents[e].len &&
-			    ++e < n->nextents)
-				off = n->extents[e].off;
-		}
+		s->queued += raw;
+		progress_tick(&s->prog, s->st->files, s->queued);
 	}
-	if (got != want) {
-		report(s, "data shorter than the file (damaged tree)");
-		return -1;
-	}
-	if (ftruncate(fd, (off_t)n->size) != 0) {
-		report(s, strerror(errno));
-		return -2;
-	}
-	s->st->bytes += got;
-	return 0;
+	return rw_close(s->w, 0);
 }
 
 /* Try to make ${n} a hard link to an earlier file of its group. */
@@ -301,8 +274,7 @@ create_file(struct rs *s, int dirfd, const char *name)
 static int
 restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
-	size_t nf = 0;
-	int fd, r;
+	int fd;
 
 	if (n->link_id != 0 && try_link(s, dirfd, name, n) == 0)
 		return 0;
@@ -317,14 +289,14 @@ restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 		return 0;
 	}
 	s->st->files++;
-	progress_tick(&s->prog, s->st->files, s->st->bytes);
-	if ((r = write_content(s, fd, n)) == -1)
-		s->st->damaged++;
-	else if (r == -2)
-		s->st->failed++;
-	if (meta_apply(fd, n, s->owner, &nf) != 0 || nf > 0)
-		s->st->meta_failed++;
-	(void)close(fd);
+	progress_tick(&s->prog, s->st->files, s->queued);
+	if (rw_open(s->w, fd, n, s->path) != 0) {
+		(void)close(fd);
+		return -1;
+	}
+	if (send_content(s, n) != 0)
+		return -1;
+	/* Linking to it needs the inode only, which exists from here on. */
 	if (n->link_id != 0 && remember_link(s, n->link_id) != 0)
 		return -1;
 	return 0;
@@ -604,14 +576,24 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
 	    o->json);
-	s.pf = calloc(1, sizeof(*s.pf));	/* no batching if it fails */
-	if (restore_tree(&s, s.rootfd, &root) != 0)
+	/* no batching if it fails; the writer decompresses */
+	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
+		s.pf->opened = 1;
+	if ((s.w = rw_start(s.owner)) == NULL) {
+		errorx("cannot start the writer: %s", strerror(errno));
+		goto out;
+	}
+	if (restore_tree(&s, s.rootfd, &root) != 0) {
 		errorx("restore stopped: %s", strerror(errno));
-	else {
+		rw_finish(s.w, st);
+	} else {
+		/* Every file complete before symlinks and directory times. */
+		rw_finish(s.w, st);
 		finish(&s);
 		e = st->damaged || st->existing || st->failed ||
 		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
 	}
+out:
 	progress_done(&s.prog);
 	if (s.pf != NULL)
 		free(s.pf->buf);

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -65,6 +66,19 @@ op_fork(void)
 	if (p == 0)
 		_exit(0);
 	return p < 0 ? -1 : 0;
+}
+static void *thread_main(void *arg) { return arg; }
+static int
+op_thread(void)
+{
+	pthread_t t;
+	int e;
+
+	if ((e = pthread_create(&t, NULL, thread_main, NULL)) != 0) {
+		errno = e;
+		return -1;
+	}
+	return pthread_join(t, NULL) == 0 ? 0 : -1;
 }
 static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; }
 static int
@@ -291,6 +305,11 @@ main(int argc, char **argv)
 	    op_write_source, DENIED);
 	attempt(W_READ, "opening for writing in a read-only role",
 	    op_write_in_read_role, KILLED);
+	/* Backup's store threads and restore's writer: threads, not forks. */
+	attempt(W_BACKUP, "a thread (control)", op_thread, ALLOWED);
+	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
+	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
+	attempt(KH, "a thread", op_thread, KILLED);
 	(void)unlink(allowed);
 	(void)unlink(outside);
 	(void)rmdir(srcdir);

@@ -1,0 +1,365 @@
+/*
+ * rwrite.c: restore's file writer, a thread of its own.
+ *
+ * The main thread walks the trees, creates each file (O_EXCL, beneath
+ * the target), fetches and decompresses its data; this thread writes the
+ * data into the open descriptor, sets the size, the metadata, and closes
+ * it.  The two overlap, so both cores work: the kernel's share of a
+ * restore (writes, owners, modes, times) is about half of it.
+ *
+ * Only open descriptors, copies of the data and of the metadata cross
+ * over, through one queue under one mutex, bounded by bytes and by open
+ * files.  The writer reports its own failures by path and keeps its own
+ * counts; rw_finish adds them to the caller's.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "meta.h"
+#include "reader.h"
+#include "rwrite.h"
+
+#define QUEUE_BYTES	(32u << 20)	/* data waiting to be written */
+#define QUEUE_FILES	256		/* open descriptors waiting */
+
+enum item_kind { IT_OPEN, IT_DATA, IT_CLOSE };
+
+struct item {
+	struct item	*next;
+	enum item_kind	 kind;
+	int		 fd;		/* IT_OPEN */
+	struct node	 node;		/* IT_OPEN: metadata and extents */
+	char		*path;		/* IT_OPEN: for messages */
+	uint8_t		*data;		/* IT_DATA: an opened blob */
+	size_t		 len;
+	size_t		 rawlen;	/* its size decompressed */
+	int		 damaged;	/* IT_CLOSE: the data stopped short */
+};
+
+struct rwriter {
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	pthread_t	 thread;
+	struct item	*head, *tail;
+	size_t		 bytes, files;	/* queued */
+	int		 quit;
+	int		 owner;
+	struct restore_stats st;	/* the writer's counts */
+	/* The file being written (writer thread only). */
+	struct item	*cur;
+	uint64_t	 off, got, want, end;
+	size_t		 e;
+	int		 bad;		/* reported; write no more of it */
+	ZSTD_DCtx	*dz;
+	uint8_t		*plain;		/* one blob decompressed */
+	size_t		 plaincap;
+};
+
+static void
+item_free(struct item *it)
+{
+	if (it == NULL)
+		return;
+	if (it->kind == IT_OPEN) {
+		node_free_fields(&it->node);
+		free(it->path);
+	}
+	free(it->data);
+	free(it);
+}
+
+/* Write one piece of the current file's data along its extents. */
+static void
+put_data(struct rwriter *w, const uint8_t *p, size_t len)
+{
+	const struct node *n = &w->cur->node;
+	size_t done = 0, part;
+	uint64_t eend;
+	ssize_t k;
+
+	while (!w->bad && done < len) {
+		if (w->e >= n->nextents) {
+			alertx("%s: more data than the file holds",
+			    log_shown(w->cur->path));
+			w->st.damaged++;
+			w->bad = 1;
+			break;
+		}
+		eend = n->extents[w->e].off + n->extents[w->e].len;
+		part = len - done;
+		if (part > eend - w->off)
+			part = (size_t)(eend - w->off);
+		k = pwrite(w->cur->fd, p + done, part, (off_t)w->off);
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			alertx("%s: %s", log_shown(w->cur->path),
+			    strerror(k < 0 ? errno : EIO));
+			w->st.failed++;
+			w->bad = 1;
+			break;
+		}
+		done += (size_t)k;
+		w->off += (uint64_t)k;
+		w->got += (uint64_t)k;
+		if (w->off == eend && ++w->e < n->nextents)
+			w->off = n->extents[w->e].off;
+	}
+}
+
+/* Decompress one opened blob (damage is reported here) and write it. */
+static void
+put_blob(struct rwriter *w, const struct item *it)
+{
+	uint8_t *p;
+
+	if (w->bad)
+		return;
+	if (it->rawlen > w->plaincap) {
+		if ((p = realloc(w->plain, it->rawlen)) == NULL) {
+			alertx("%s: %s", log_shown(w->cur->path),
+			    strerror(errno));
+			w->st.failed++;
+			w->bad = 1;
+			return;
+		}
+		w->plain = p;
+		w->plaincap = it->rawlen;
+	}
+	if (reader_blob_plain(w->dz, it->data, it->len, it->rawlen, w->plain)
+	    != 0) {
+		alertx("%s: data damaged (does not decompress)",
+		    log_shown(w->cur->path));
+		w->st.damaged++;
+		w->bad = 1;
+		return;
+	}
+	put_data(w, w->plain, it->rawlen);
+}
+
+static void
+begin(struct rwriter *w, struct item *it)
+{
+	const struct node *n = &it->node;
+	size_t e;
+
+	w->cur = it;
+	w->e = 0;
+	w->got = w->want = w->end = 0;
+	w->bad = 0;
+	w->off = n->nextents ? n->extents[0].off : 0;
+	for (e = 0; e < n->nextents; e++) {
+		w->want += n->extents[e].len;
+		if (n->extents[e].off + n->extents[e].len > w->end)
+			w->end = n->extents[e].off + n->extents[e].len;
+	}
+}
+
+/* The file is complete: size, metadata, close. */
+static void
+end(struct rwriter *w, int damaged)
+{
+	struct item *it = w->cur;
+	const struct node *n = &it->node;
+	size_t nf = 0;
+
+	if (damaged)
+		w->st.damaged++;
+	else if (!w->bad && w->got != w->want) {
+		alertx("%s: data shorter than the file (damaged tree)",
+		    log_shown(it->path));
+		w->st.damaged++;
+	} else if (!w->bad) {
+		/* The file is new: only a hole at its end needs the size. */
+		if (w->end != n->size && ftruncate(it->fd, (off_t)n->size)
+		    != 0) {
+			alertx("%s: %s", log_shown(it->path), strerror(errno));
+			w->st.failed++;
+		}
+	}
+	w->st.bytes += w->got;
+	if (meta_apply(it->fd, n, w->owner, &nf) != 0 || nf > 0)
+		w->st.meta_failed++;
+	(void)close(it->fd);
+	item_free(it);
+	w->cur = NULL;
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct rwriter *w = arg;
+	struct item *it;
+
+	(void)pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->head == NULL && !w->quit)
+			(void)pthread_cond_wait(&w->cv, &w->mu);
+		if ((it = w->head) == NULL)
+			break;
+		if ((w->head = it->next) == NULL)
+			w->tail = NULL;
+		(void)pthread_mutex_unlock(&w->mu);
+		switch (it->kind) {
+		case IT_OPEN:
+			begin(w, it);
+			it = NULL;		/* owned by w->cur now */
+			break;
+		case IT_DATA:
+			if (w->cur != NULL)
+				put_blob(w, it);
+			break;
+		case IT_CLOSE:
+			if (w->cur != NULL)
+				end(w, it->damaged);
+			break;
+		}
+		(void)pthread_mutex_lock(&w->mu);
+		if (it != NULL && it->kind == IT_DATA)
+			w->bytes -= it->len;
+		if (it != NULL && it->kind == IT_CLOSE)
+			w->files--;
+		(void)pthread_cond_broadcast(&w->cv);
+		item_free(it);
+	}
+	(void)pthread_mutex_unlock(&w->mu);
+	return NULL;
+}
+
+/* Queue ${it}, waiting while the queue is over its bounds. */
+static void
+push(struct rwriter *w, struct item *it)
+{
+	(void)pthread_mutex_lock(&w->mu);
+	while ((it->kind == IT_DATA && w->bytes > 0 &&
+	    w->bytes + it->len > QUEUE_BYTES) ||
+	    (it->kind == IT_OPEN && w->files >= QUEUE_FILES))
+		(void)pthread_cond_wait(&w->cv, &w->mu);
+	if (it->kind == IT_DATA)
+		w->bytes += it->len;
+	if (it->kind == IT_OPEN)
+		w->files++;
+	it->next = NULL;
+	if (w->tail != NULL)
+		w->tail->next = it;
+	else
+		w->head = it;
+	w->tail = it;
+	(void)pthread_cond_broadcast(&w->cv);
+	(void)pthread_mutex_unlock(&w->mu);
+}
+
+struct rwriter *
+rw_start(int owner)
+{
+	struct rwriter *w;
+	int e;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		return NULL;
+	w->owner = owner;
+	if ((w->dz = ZSTD_createDCtx()) == NULL) {
+		free(w);
+		return NULL;
+	}
+	if (pthread_mutex_init(&w->mu, NULL) != 0 ||
+	    pthread_cond_init(&w->cv, NULL) != 0) {
+		ZSTD_freeDCtx(w->dz);
+		free(w);
+		return NULL;
+	}
+	if ((e = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		ZSTD_freeDCtx(w->dz);
+		free(w);
+		errno = e;
+		return NULL;
+	}
+	return w;
+}
+
+int
+rw_open(struct rwriter *w, int fd, const struct node *n, const char *path)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	it->kind = IT_OPEN;
+	it->fd = fd;
+	if (node_copy_meta(&it->node, n) != 0 ||
+	    (it->path = strdup(path)) == NULL) {
+		item_free(it);
+		return -1;
+	}
+	if (n->nextents > 0) {
+		if ((it->node.extents = calloc(n->nextents,
+		    sizeof(*n->extents))) == NULL) {
+			item_free(it);
+			return -1;
+		}
+		memcpy(it->node.extents, n->extents,
+		    n->nextents * sizeof(*n->extents));
+		it->node.nextents = n->nextents;
+	}
+	push(w, it);
+	return 0;
+}
+
+int
+rw_data(struct rwriter *w, const uint8_t *p, size_t len, size_t rawlen)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	it->kind = IT_DATA;
+	if ((it->data = malloc(len ? len : 1)) == NULL) {
+		free(it);
+		return -1;
+	}
+	memcpy(it->data, p, len);
+	it->len = len;
+	it->rawlen = rawlen;
+	push(w, it);
+	return 0;
+}
+
+int
+rw_close(struct rwriter *w, int damaged)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	it->kind = IT_CLOSE;
+	it->damaged = damaged;
+	push(w, it);
+	return 0;
+}
+
+void
+rw_finish(struct rwriter *w, struct restore_stats *st)
+{
+	if (w == NULL)
+		return;
+	(void)pthread_mutex_lock(&w->mu);
+	w->quit = 1;
+	(void)pthread_cond_broadcast(&w->cv);
+	(void)pthread_mutex_unlock(&w->mu);
+	(void)pthread_join(w->thread, NULL);
+	if (w->cur != NULL)		/* opened, never closed: an error path */
+		end(w, 1);
+	st->bytes += w->st.bytes;
+	st->damaged += w->st.damaged;
+	st->failed += w->st.failed;
+	st->meta_failed += w->st.meta_failed;
+	(void)pthread_mutex_destroy(&w->mu);
+	(void)pthread_cond_destroy(&w->cv);
+	ZSTD_freeDCtx(w->dz);
+	free(w->plain);
+	free(w);
+}

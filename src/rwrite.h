@@ -1,0 +1,43 @@
+/*
+ * rwrite.h: restore's file writer thread (see rwrite.c).
+ */
+#ifndef TACIT_RWRITE_H
+#define TACIT_RWRITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "node.h"
+#include "restore.h"
+
+struct rwriter;
+
+/* rw_start(owner): start the writer; owner as for meta_apply.  NULL errno. */
+struct rwriter *rw_start(int);
+
+/*
+ * rw_open(w, fd, n, path): the writer takes ${fd}, a new empty file for
+ * node ${n} (metadata and extents are copied; ${path} is for messages).
+ * 0, or -1 (ENOMEM: the caller still owns fd).
+ */
+int rw_open(struct rwriter *, int, const struct node *, const char *)
+    __attribute__((warn_unused_result));
+
+/*
+ * rw_data(w, p, len, rawlen): the next blob of the open file's data, as
+ * opened (compression byte, then raw or zstd data: decompressed on the
+ * writer's thread into ${rawlen} bytes; damage is reported there).
+ */
+int rw_data(struct rwriter *, const uint8_t *, size_t, size_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * rw_close(w, damaged): the file's data is complete, or stopped short
+ * because the repository lacks the rest (${damaged}: already reported).
+ */
+int rw_close(struct rwriter *, int) __attribute__((warn_unused_result));
+
+/* rw_finish(w, st): write everything queued, stop, add the counts to st. */
+void rw_finish(struct rwriter *, struct restore_stats *);
+
+#endif

@@ -317,6 +317,23 @@ cmd_kernels(int reps, size_t mib, int level, const char *dir)
 	    chunker_impl(c) == CHUNKER_IMPL_AESNI ? "chunker-aesni" :
 	    "chunker-portable", w.len, ch.n, t, reps);
 
+	/*
+	 * The same sample as one stream, so that every byte is scanned (files
+	 * under the minimum chunk size are not): the chunker's own rate.
+	 */
+	for (r = -1; r < reps; r++) {
+		double s = now();
+		size_t off, k, n = 0;
+
+		for (off = 0; off < w.len; off += k, n++)
+			if ((k = chunker_cut(c, w.sample + off, w.len - off,
+			    1)) == 0)
+				errx(1, "chunker_cut returned 0");
+		if (r >= 0)
+			t[r] = now() - s;
+	}
+	row("chunker-stream", w.len, w.len, t, reps);
+
 	/* Chunk id: keyed BLAKE2b-256 of each chunk. */
 	for (r = -1; r < reps; r++) {
 		double s = now();

@@ -44,7 +44,8 @@ dsets = meta.get("datasets", "").split()
 for (tool, ds, step) in runs:
     if tool not in tools:
         tools.append(tool)
-tools.sort(key=lambda t: (t != "tacit", t))
+order = meta.get("tools", "").split()
+tools.sort(key=lambda t: (t != "tacit", order.index(t) if t in order else 99, t))
 peers = [t for t in tools if t != "tacit"]
 
 
@@ -250,7 +251,12 @@ if any(k[0] == "tacit" for k in runs):
 lim = defaultdict(dict)
 for r in lines("limits.tsv"):
     ds, kernel = r[0], r[1]
-    lim[ds][kernel.split("-")[0] if kernel.startswith(("chunker", "zstd")) else kernel] = r[2:]
+    if kernel.startswith("chunker-") and kernel != "chunker-stream":
+        lim[ds]["chunker-impl"] = [kernel[8:]]
+        kernel = "chunker"
+    elif kernel.startswith("zstd-"):
+        kernel = "zstd"
+    lim[ds][kernel] = r[2:]
 if lim:
     lvl = meta.get("zstd_level")
     P("## What one core can do, and how close tacit comes")
@@ -260,10 +266,12 @@ if lim:
       f"stages on the first {meta.get('limits_mib')} MiB of the data set loaded into memory, cut by tacit's own "
       f"chunker (files under 256 KiB are one chunk, as in tacit), zstd -{lvl} on each chunk, "
       "keyed BLAKE2b-256 of each chunk (the id), XChaCha20-Poly1305 of each compressed "
-      "chunk (the seal). Ideal = one byte through every stage, 1 / Σ(1 / rate); two cores "
+      "chunk (the seal); chunker: file by file as tacit cuts (files under the minimum "
+      "are one chunk and not scanned), in brackets the whole sample as one stream "
+      f"({lim[next(iter(lim))].get('chunker-impl', ['?'])[0]} implementation). Ideal = one byte through every stage, 1 / Σ(1 / rate); two cores "
       "can at best double it. tacit: data-set bytes / wall time of the first backup.")
     P("")
-    P(f"| data set | read | chunker | BLAKE2b | zstd -{lvl} (ratio) | XChaCha20-Poly1305 | "
+    P(f"| data set | read | chunker (stream) | BLAKE2b | zstd -{lvl} (ratio) | XChaCha20-Poly1305 | "
       "ideal 1 core | ideal 2 cores | tacit | tacit, data path | data path / ideal 2 cores |")
     P("|---|" + "---:|" * 10)
     for ds in dsets:
@@ -273,6 +281,7 @@ if lim:
         try:
             rd = float(L["read"][3])
             ch = float(L["chunker"][3])
+            cs = float(L["chunker-stream"][3])
             bl = float(L["blake2b-keyed"][3])
             zs = float(L["zstd"][3])
             zr = int(L["zstd"][0]) / max(1, int(L["zstd"][1]))
@@ -285,7 +294,8 @@ if lim:
         kw = med("tacit", ds, "full-kdf64", "wall")
         tm = b / tw / 1e6 if (b and tw) else None
         km = b / kw / 1e6 if (b and kw) else None
-        P(f"| {ds} | {rd:.0f} | {ch:.0f} | {bl:.0f} | {zs:.0f} ({zr:.2f}) | {xc:.0f} | "
+        chs = f"{ch:.0f}" if ch < 100000 else "not scanned"
+        P(f"| {ds} | {rd:.0f} | {chs} ({cs:.0f}) | {bl:.0f} | {zs:.0f} ({zr:.2f}) | {xc:.0f} | "
           f"{ideal:.0f} | {2 * ideal:.0f} | {f(tm, 0)} | {f(km, 0)} | "
           f"{'–' if km is None else f'{100 * km / (2 * ideal):.0f} %'} |")
     P("")
@@ -321,8 +331,9 @@ if sets:
     P("")
     P("tacit only, each set in a new repository (key slot at the 64 MiB floor so the "
       "KDF does not hide the trend), first backup and unchanged backup. Linear growth "
-      "shows as a constant cost per file or per MB; 'relative' is that cost against the "
-      "smallest set.")
+      "shows as a constant marginal cost: the extra time per extra file (or GB) from one "
+      "set to the next, which leaves out the fixed cost of a run (start, unlock, "
+      "snapshot).")
     P("")
     for kind, unit, per in (("files", "µs / file", lambda n, b: n),
                             ("bytes", "s / GB", lambda n, b: b / 1e9)):
@@ -331,21 +342,25 @@ if sets:
         if not labels:
             continue
         P(f"| set | files | bytes | first backup s | CPU s | peak RSS MiB | {unit} | "
-          f"relative | unchanged s | {unit} | relative |")
+          f"marginal {unit} | unchanged s | {unit} | marginal {unit} |")
         P("|---|" + "---:|" * 10)
-        base_f = base_n = None
+        prev = None
         scale = 1e6 if kind == "files" else 1
+        nd = 1 if kind == "files" else 2
         for l in labels:
             n, b = sets[l]
+            u = per(n, b)
             fw, nw = smed(l, "full", 0), smed(l, "nochange", 0)
-            uf = fw / per(n, b) * scale if fw else None
-            un = nw / per(n, b) * scale if nw else None
-            base_f = base_f or uf
-            base_n = base_n or un
+            uf = fw / u * scale if fw else None
+            un = nw / u * scale if nw else None
+            mf = mn = None
+            if prev and fw and nw and prev[1] and prev[2] and u > prev[0]:
+                mf = (fw - prev[1]) / (u - prev[0]) * scale
+                mn = (nw - prev[2]) / (u - prev[0]) * scale
+            prev = (u, fw, nw)
             P(f"| {l} | {n} | {size(b)} | {f(fw)} | {f(smed(l, 'full', 1))} | "
-              f"{f(smed(l, 'full', 2), 0)} | {f(uf, 1 if kind == 'files' else 2)} | "
-              f"{f(ratio(uf, base_f))} | {f(nw)} | {f(un, 1 if kind == 'files' else 2)} | "
-              f"{f(ratio(un, base_n))} |")
+              f"{f(smed(l, 'full', 2), 0)} | {f(uf, nd)} | {f(mf, nd)} | {f(nw)} | "
+              f"{f(un, nd)} | {f(mn, nd)} |")
         P("")
 
 print("\n".join(out))

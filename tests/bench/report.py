@@ -110,7 +110,8 @@ P(f"- machine: {meta.get('cpu')}, {meta.get('mem')} RAM, {meta.get('host')}, "
   f"data on {meta.get('fs')}; restores to {meta.get('restore_fs')}  ")
 P(f"- load average at start / end: {meta.get('load_start')} / {meta.get('load_end')} "
   "(other work on the machine inflates every figure)  ")
-P(f"- runs: {meta.get('reps')} per step, medians; the tools alternate run by run, "
+P(f"- runs: {meta.get('reps')} per step ({meta.get('check_reps', '1')} for check --read-data, "
+  "1 for tacit's data-path backup), medians; the tools alternate run by run, "
   "each run in its own empty HOME, XDG dirs and TMPDIR and a new repository  ")
 for k, v in meta.items():
     if k.startswith("version."):

@@ -275,6 +275,10 @@ peers() {
 	done
 	set -- $active
 	ntools=$#
+	if [ "$ntools" = 0 ]; then
+		say "peers: no tool to run"
+		return 0
+	fi
 	for d in $datasets; do
 		# page cache warm for everyone
 		"$limits" warm "$ds/$d"
@@ -346,7 +350,8 @@ scale_part() {
 			echo "scale n=$n seed=4" >"$s.done"
 		fi
 		say "scale: $n files"
-		scale_one "files-$n" "$n" "$(du -sb --apparent-size "$s" | cut -f1)" "$s"
+		scale_one "files-$n" "$n" "$(find "$s" -type f -printf '%s\n' |
+		    awk '{t += $1} END {printf "%.0f", t}')" "$s"
 	done
 	for m in $scale_mib; do
 		s=$sd/bytes-$m

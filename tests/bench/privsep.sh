@@ -3,8 +3,9 @@
 # same backup and restore with the real binary (keyholder + sandboxed
 # worker, every id and seal over the socket) and with a bench-only build
 # that runs the same data path in one process, alternated, several runs,
-# medians and their ratio.  Data: the Linux tree of ../shared/bench when it
-# has been built, otherwise a generated 512 MiB mix.  Reported only.
+# medians and their ratio.  Data: $PRIVSEP_SRC when set (make bench passes
+# one of its data sets), else the Linux tree under /var/tmp/tacit-bench-data
+# when it has been built, otherwise a generated 512 MiB mix.  Reported only.
 set -eu
 pair=${1:?usage: privsep.sh PAIR INPROC}
 inproc=${2:?usage: privsep.sh PAIR INPROC}
@@ -19,7 +20,7 @@ rm -rf "$d"
 mkdir -p "$d"
 trap 'rm -rf "$d" "$out"' EXIT
 printf 'bench passphrase\n' >"$d/pw"
-src=/var/tmp/tacit-bench-data/ds/linux/linux-source-6.1
+src=${PRIVSEP_SRC:-/var/tmp/tacit-bench-data/ds/linux/linux-source-6.1}
 if [ ! -d "$src" ]; then
 	src=$d/data
 	mkdir -p "$src/text"

@@ -34,7 +34,8 @@ export LC_ALL=C
 
 tacit=$(realpath "${1:?usage: bench.sh TACIT INPROC LIMITS}")
 inproc=$(realpath "${2:?usage: bench.sh TACIT INPROC LIMITS}")
-limits=$(realpath "${3:?usage: bench.sh TACIT INPROC LIMITS}")
+limits=$(realpath "${3:?usage: bench.sh TACIT INPROC LIMITS [IPC_BENCH]}")
+ipcbench=${4:-}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
 data=${BENCH_DATA:-/var/tmp/tacit-bench-data}
@@ -412,6 +413,17 @@ if in_list privsep "$parts"; then
 	[ -d "$ds/linux" ] && in_list linux "$datasets" && psrc=$ds/linux
 	RUNS=$reps PRIVSEP_SRC=$psrc sh "$here/privsep.sh" "$tacit" "$inproc" \
 	    >"$out/privsep.md" || say "privsep failed"
+	if [ -n "$ipcbench" ] && [ -x "$ipcbench" ]; then
+		say "privsep: the socket against shared memory"
+		{
+			echo
+			echo "The transport alone (tests/bench/ipc_bench.c: two"
+			echo "processes, no crypto; shared memory copies in and"
+			echo "out, as a keyholder must):"
+			echo
+			"$ipcbench"
+		} >>"$out/privsep.md" || say "ipc bench failed"
+	fi
 fi
 if in_list unlock "$parts"; then
 	say "unlock: $reps runs"

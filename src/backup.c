@@ -684,14 +684,26 @@ load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES], struct tree *t)
 	return tree_decode(b->tbuf, loc->rawlen, t);
 }
 
+/* What unchanged() compares, from lstat. */
+static void
+stat_probe(struct node *n, const struct stat *st)
+{
+	n->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
+	n->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+	n->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
+	n->ctime_sec = (int64_t)st->st_ctim.tv_sec;
+	n->ctime_nsec = (uint32_t)st->st_ctim.tv_nsec;
+	n->ino = (uint64_t)st->st_ino;
+}
+
 /* Can ${n} reuse the content of its parent-snapshot twin ${p}? */
 static int
 unchanged(struct bk *b, const struct node *n, const struct node *p)
 {
 	size_t i;
 
-	if (b->o->force || p == NULL || p->type != NODE_FILE ||
-	    p->flags != 0 || p->size != n->size ||
+	if (b->o->force || p == NULL || n->type != NODE_FILE ||
+	    p->type != NODE_FILE || p->flags != 0 || p->size != n->size ||
 	    p->mtime_sec != n->mtime_sec || p->mtime_nsec != n->mtime_nsec ||
 	    p->ctime_sec != n->ctime_sec || p->ctime_nsec != n->ctime_nsec ||
 	    p->ino != n->ino)
@@ -871,7 +883,7 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
     const struct node *p, dev_t root_dev)
 {
 	struct stat st;
-	int fd = -1, r = -1;
+	int fd = -1, r = -1, quick = 0;
 
 	memset(n, 0, sizeof(*n));
 	if (excluded(b, name)) {
@@ -891,13 +903,28 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 		    log_shown(b->path));
 		return 1;
 	}
-	if ((S_ISREG(st.st_mode) || S_ISDIR(st.st_mode)) &&
+	/*
+	 * A file its parent snapshot has with the same inode, size, mtime
+	 * and ctime is not opened at all: its metadata comes from lstat and
+	 * the parent (nothing else changes without changing ctime), its
+	 * content from the parent's chunks.
+	 */
+	if (S_ISREG(st.st_mode) && p != NULL && p->type == NODE_FILE) {
+		struct node probe;
+
+		memset(&probe, 0, sizeof(probe));
+		probe.type = NODE_FILE;
+		stat_probe(&probe, &st);
+		if (unchanged(b, &probe, p))
+			quick = 1;
+	}
+	if (((S_ISREG(st.st_mode) && !quick) || S_ISDIR(st.st_mode)) &&
 	    (fd = open_entry(b, dfd, name, &st)) < 0) {
 		skip(b, strerror(errno));
 		return 1;
 	}
-	if (meta_read(dfd, (const uint8_t *)name, strlen(name), fd, &st, n)
-	    != 0) {
+	if ((quick ? meta_read_like(&st, p, n) : meta_read(dfd,
+	    (const uint8_t *)name, strlen(name), fd, &st, n)) != 0) {
 		if (errno == ENOMEM)
 			goto out;
 		skip(b, strerror(errno));

@@ -40,6 +40,7 @@ struct ck {
 	uint8_t		*state;		/* by index slot */
 	int		 readdata;
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
+	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
 	char		 snap[9];
 };
@@ -106,6 +107,53 @@ check_data(struct ck *c, const char *path, const uint8_t *id)
 
 static void check_tree(struct ck *, const uint8_t *, char *, size_t, size_t);
 
+/*
+ * --read-data: read the one-chunk files of tree ${t} not read yet in
+ * batches of one keyholder request each (KH_BATCH_MAX blobs, 8 MiB)
+ * instead of one request per blob.  Marks them READOK or READBAD; a batch
+ * that fails as a whole leaves them to check_data, one by one.
+ */
+static void
+read_batched(struct ck *c, const struct tree *t)
+{
+	const struct blobloc *loc, *locs[KH_BATCH_MAX];
+	uint8_t (*ids)[32];
+	size_t i = 0, n, k, raw;
+
+	if (!c->readdata || c->pf == NULL ||
+	    (ids = calloc(KH_BATCH_MAX, 32)) == NULL)
+		return;
+	while (i < t->count) {
+		for (n = raw = 0; i < t->count && n < KH_BATCH_MAX; i++) {
+			const struct node *nd = &t->nodes[i];
+
+			if (nd->type != NODE_FILE || nd->nchunks != 1 ||
+			    (loc = index_get(&c->rd.ix, nd->chunks[0])) ==
+			    NULL || loc->type != BLOB_DATA ||
+			    !in_subset(c, loc) ||
+			    (c->state[slot(c, loc)] & (READOK | READBAD)))
+				continue;
+			for (k = 0; k < n; k++)		/* twice in this tree */
+				if (locs[k] == loc)
+					break;
+			if (k < n)
+				continue;
+			if (n > 0 && raw + loc->rawlen > (8u << 20))
+				break;
+			raw += loc->rawlen;
+			memcpy(ids[n], nd->chunks[0], 32);
+			locs[n++] = loc;
+		}
+		if (n < 2 || reader_prefetch(&c->rd,
+		    (const uint8_t (*)[32])ids, n, c->pf) != 0)
+			continue;
+		for (k = 0; k < n; k++)
+			c->state[slot(c, locs[k])] |= c->pf->err[k] == 0 ?
+			    READOK : READBAD;
+	}
+	free(ids);
+}
+
 static void
 check_node(struct ck *c, const struct node *n, char *path, size_t plen,
     size_t cap)
@@ -144,6 +192,7 @@ check_tree(struct ck *c, const uint8_t *id, char *path, size_t plen,
 		return;
 	}
 	c->trees++;
+	read_batched(c, &t);
 	for (i = 0; i < t.count; i++)
 		check_node(c, &t.nodes[i], path, plen, cap);
 	tree_free(&t);
@@ -282,6 +331,8 @@ cmd_check(struct opts *o)
 	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL)
 		fatal(EXIT_ERR, "out of memory");
 	check_packs(&c, r->dirfd);
+	if (c.readdata)
+		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
 	for (i = 0; i < c.rd.nsnaps; i++) {
 		snapshot_hex(c.rd.snaps[i].id, path);
 		memcpy(c.snap, path, 8);
@@ -291,6 +342,9 @@ cmd_check(struct opts *o)
 		if (c.rd.snaps[i].has_log)
 			check_data(&c, "(the backup's log)", c.rd.snaps[i].log);
 	}
+	if (c.pf != NULL)
+		free(c.pf->buf);
+	free(c.pf);
 	leftovers(&c, r->dirfd);
 	if (log_verbosity > 0)
 		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"

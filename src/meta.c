@@ -625,6 +625,25 @@ out:
 	return r;
 }
 
+int
+meta_read_like(const struct stat *st, const struct node *p, struct node *n)
+{
+	if (p->type != NODE_FILE || !S_ISREG(st->st_mode) ||
+	    node_copy_meta(n, p) != 0)
+		return -1;
+	free(n->user);
+	free(n->group);
+	n->user = n->group = NULL;
+	n->link_id = 0;
+	stat_fill(n, st);
+	if (name_get(0, n->uid, &n->user) != 0 ||
+	    name_get(1, n->gid, &n->group) != 0) {
+		node_free_fields(n);
+		return -1;
+	}
+	return 0;
+}
+
 /* The checks meta_apply and meta_apply_at share. */
 static int
 apply_ok(const struct node *n, int flags)

@@ -53,6 +53,17 @@ int meta_read(int, const uint8_t *, size_t, int, const struct stat *,
     struct node *) __attribute__((warn_unused_result));
 
 /*
+ * meta_read_like(st, p, n): fill *${n} for a regular file whose lstat
+ * ${st} has the inode, size, mtime and ctime of its parent-snapshot node
+ * ${p}, without opening it: everything lstat says and the owner names
+ * anew, the extended attributes (ACLs included) from ${p}, since setting
+ * or removing one changes ctime.  Not extents, chunks or link_id.  0, or
+ * -1 with errno (ENOMEM) and ${n} zeroed.
+ */
+int meta_read_like(const struct stat *, const struct node *, struct node *)
+    __attribute__((warn_unused_result));
+
+/*
  * meta_names_reset(): forget the cached uid -> user and gid -> group
  * names, e.g. between snapshots or after /etc/passwd changed.
  */

@@ -2,7 +2,7 @@
 # 25-privsep-ids.sh: the ids and capabilities of a worker started by root,
 # read from /proc while it waits, sandboxed, for the keyholder to read the
 # passphrase (from a FIFO this script has not written yet).  The read-only
-# roles (snapshots, ls) run as nobody:nogroup with CAP_DAC_READ_SEARCH
+# roles (snapshots, ls, check, log) run as nobody:nogroup with CAP_DAC_READ_SEARCH
 # only; backup and restore stay uid 0, by design, with their own sets; no
 # root worker keeps a supplementary group.  A root backup leaves every
 # repository file owned by root, and the commands still work.
@@ -91,13 +91,15 @@ run backup 0 0 000000000000000e backup -q -r "$R" "$T/src"
 bad=$(find "$R" \( ! -user 0 -o ! -group 0 \) -print)
 [ -z "$bad" ] && ok "every repository file of a root backup is root's" ||
     notok "repository files not root's: $bad"
-# snapshots, ls: DAC_READ_SEARCH(2) only, as nobody.
+# snapshots, ls, check, log: DAC_READ_SEARCH(2) only, as nobody.
 run snapshots "$nobody" "$nogroup" 0000000000000004 snapshots -r "$R"
 grep -q "$T/src" "$T/out.snapshots" && ok "snapshots as nobody lists it" ||
     notok "snapshots output: $(cat "$T/out.snapshots")"
 run ls "$nobody" "$nogroup" 0000000000000004 ls -r "$R" latest
 grep -q file "$T/out.ls" && ok "ls as nobody lists the file" ||
     notok "ls output: $(cat "$T/out.ls")"
+run check "$nobody" "$nogroup" 0000000000000004 check -q -r "$R" --read-data
+run log "$nobody" "$nogroup" 0000000000000004 log -r "$R" latest
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"

@@ -6,9 +6,9 @@
  *
  * The dispatch table below is the state machine: a request must be
  * permitted in the current state (locked or unlocked), ONCE requests are
- * permitted a single time per session, and anything else (unknown type, wrong state,
- * wrong sequence number, a malformed payload) ends the keyholder, which
- * wipes its keys on the way out.
+ * permitted a single time per session, and anything else (unknown type,
+ * wrong state, wrong sequence number, a malformed payload) ends the
+ * keyholder, which wipes its keys on the way out.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>

@@ -9,6 +9,7 @@
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -158,6 +159,33 @@ unpriv_ids(uid_t *uid, gid_t *gid)
 }
 
 /*
+ * Whether this is the initial user namespace, where uid 0 is the real
+ * root.  In another one (unshare -r, a rootless container) uid 0 is an
+ * ordinary user outside, setgroups is usually denied and nobody is often
+ * not mapped: there the ids are left alone and only the capabilities (which
+ * reach only what that namespace owns) are cut.  When the map cannot be
+ * read, the answer is yes: the drop is then attempted, and fatal if it fails.
+ */
+static int
+init_userns(void)
+{
+	unsigned long inside, outside, count;
+	char map[128];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, map, sizeof(map) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 1;
+	map[n] = '\0';
+	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+	    inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+/*
  * Become ${uid}:${gid} with no supplementary group.  PR_SET_KEEPCAPS keeps
  * the permitted set across setresuid, so caps_set can then narrow it to
  * the role's; the effective set is emptied by the change and comes back
@@ -189,16 +217,17 @@ static void
 worker_privs(enum sandbox_role role, uid_t uid, gid_t gid)
 {
 	uint64_t have = caps_permitted(), keep = role_caps(role);
+	int root = geteuid() == 0 && init_userns();
 
 	if (have == 0)
 		return;
 	caps_bound(keep);
-	if (geteuid() == 0 && setgroups(0, NULL) != 0)
+	if (root && setgroups(0, NULL) != 0)
 		fatal(EXIT_ERR, "setgroups: %s", strerror(errno));
-	if (geteuid() == 0 && role_drops_uid(role))
+	if (root && role_drops_uid(role))
 		drop_ids(uid, gid);
 	caps_set(keep & have);
-	if (role_drops_uid(role) && geteuid() != 0 &&
+	if (root && role_drops_uid(role) &&
 	    (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0))
 		fatal(EXIT_ERR, "the worker could become root again");
 }

@@ -108,3 +108,16 @@ run restore 0 0 000000008820001f restore -q -r "$R" -t "$T/dst" latest
 got=$(find "$T/dst" -name file -exec stat -c '%u:%g %a' {} \;)
 [ "$got" = "1234:2345 600" ] && ok "restore as root keeps owner and mode" ||
     notok "restored file: $got"
+# In a user namespace (unshare -r) uid 0 is not the real root: the ids are
+# left alone (nobody may be unmapped, setgroups denied) and the commands
+# still work.
+if unshare -r true 2>/dev/null; then
+	mkdir "$T/src2"
+	echo mapped >"$T/src2/file"	# root's: mapped in the namespace
+	xcode 0 "in a user namespace, snapshots still works" unshare -r \
+	    "$TACIT" snapshots -r "$R" --passphrase-fd 3 3<"$T/pw"
+	xcode 0 "in a user namespace, backup still works" unshare -r \
+	    "$TACIT" backup -q -r "$R" "$T/src2" --passphrase-fd 3 3<"$T/pw"
+else
+	ok "# SKIP unshare -r does not work here"
+fi

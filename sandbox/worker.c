@@ -1,12 +1,15 @@
 /*
  * worker.c: the worker's confinement in one place, in the order that
- * matters: capabilities cut to the role's needs (only when running as
- * root), no_new_privs, Landlock on the role's paths, seccomp last.
+ * matters: as root, capabilities cut to the role's needs and, where the
+ * role needs no root, nobody's uid and gid; then no_new_privs, Landlock on
+ * the role's paths, seccomp last (it allows no setuid-family call, so the
+ * ids cannot change again).
  */
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
@@ -54,54 +57,204 @@ last_cap(void)
 	return c - 1;
 }
 
-/* Keep only ${keep}: bounding set, then permitted and effective. */
-void
-sandbox_cut_caps(uint64_t keep)
+/* The permitted set: zero for an ordinary user. */
+static uint64_t
+caps_permitted(void)
 {
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct d[2];
-	uint64_t have;
-	int c, last = last_cap();
 
 	memset(d, 0, sizeof(d));
 	if (syscall(SYS_capget, &h, d) != 0)
 		fatal(EXIT_ERR, "capget: %s", strerror(errno));
-	have = (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
-	if (have == 0)
-		return;			/* an ordinary user: nothing to drop */
+	return (uint64_t)d[0].permitted | (uint64_t)d[1].permitted << 32;
+}
+
+/*
+ * Drop all but ${keep} from the bounding set and clear the ambient set.
+ * It needs CAP_SETPCAP in the effective set, so it comes before any change
+ * of uid (which empties the effective set).
+ */
+static void
+caps_bound(uint64_t keep)
+{
+	int c, last = last_cap();
+
 	for (c = 0; c <= last; c++)
 		if (!(keep & (1ULL << c)) &&
 		    prctl(PR_CAPBSET_DROP, c, 0, 0, 0) != 0 && errno != EINVAL)
 			fatal(EXIT_ERR, "cannot drop capability %d: %s", c,
 			    strerror(errno));
 	(void)prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	keep &= have;
+}
+
+/* Effective and permitted become ${keep} (a subset of permitted). */
+static void
+caps_set(uint64_t keep)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));	/* inheritable: none */
 	d[0].effective = d[0].permitted = (uint32_t)keep;
 	d[1].effective = d[1].permitted = (uint32_t)(keep >> 32);
-	d[0].inheritable = d[1].inheritable = 0;
 	if (syscall(SYS_capset, &h, d) != 0)
 		fatal(EXIT_ERR, "capset: %s", strerror(errno));
+}
+
+/* Keep only ${keep}: bounding set, then permitted and effective. */
+void
+sandbox_cut_caps(uint64_t keep)
+{
+	uint64_t have = caps_permitted();
+
+	if (have == 0)
+		return;			/* an ordinary user: nothing to drop */
+	caps_bound(keep);
+	caps_set(keep & have);
+}
+
+/*
+ * Whether ${role}, started by root, gives up uid and gid 0.  Only the
+ * roles that write nothing do: for them root is needed for nothing but
+ * reading, which CAP_DAC_READ_SEARCH does.  The roles that write keep uid
+ * 0 (see threat-model.md, P3): every file they create must belong to root
+ * (a repository or restored file owned by nobody could be read or replaced
+ * by any process running as nobody), and any identity that can create
+ * root's files in root's 0700 directories (fsuid 0, or CAP_DAC_OVERRIDE)
+ * reaches as far on the file system as uid 0 does; that reach is bounded
+ * by Landlock and seccomp, not by the uid.
+ */
+static int
+role_drops_uid(enum sandbox_role role)
+{
+	switch (role) {
+	case SBX_READ:
+		return 1;
+	case SBX_REPO:
+	case SBX_RESTORE:
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * The unprivileged ids: nobody's, looked up while NSS may still read
+ * /etc/passwd (before any filter); 65534 (nobody and nogroup on Debian,
+ * and the kernel's overflow ids) when there is no such user, or when the
+ * entry claims id 0.
+ */
+static void
+unpriv_ids(uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	*uid = 65534;
+	*gid = 65534;
+	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid != 0 &&
+	    pw->pw_gid != 0) {
+		*uid = pw->pw_uid;
+		*gid = pw->pw_gid;
+	}
+}
+
+/*
+ * Whether this is the initial user namespace, where uid 0 is the real
+ * root.  In another one (unshare -r, a rootless container) uid 0 is an
+ * ordinary user outside, setgroups is usually denied and nobody is often
+ * not mapped: there the ids are left alone and only the capabilities (which
+ * reach only what that namespace owns) are cut.  When the map cannot be
+ * read, the answer is yes: the drop is then attempted, and fatal if it fails.
+ */
+static int
+init_userns(void)
+{
+	unsigned long inside, outside, count;
+	char map[128];
+	ssize_t n;
+	int fd;
+
+	if ((fd = open("/proc/self/uid_map", O_RDONLY | O_CLOEXEC)) < 0)
+		return 1;
+	n = read(fd, map, sizeof(map) - 1);
+	(void)close(fd);
+	if (n <= 0)
+		return 1;
+	map[n] = '\0';
+	return sscanf(map, "%lu %lu %lu", &inside, &outside, &count) == 3 &&
+	    inside == 0 && outside == 0 && count == 4294967295UL;
+}
+
+/*
+ * Become ${uid}:${gid} with no supplementary group.  PR_SET_KEEPCAPS keeps
+ * the permitted set across setresuid, so caps_set can then narrow it to
+ * the role's; the effective set is emptied by the change and comes back
+ * only through caps_set.
+ */
+static void
+drop_ids(uid_t uid, gid_t gid)
+{
+	if (setresgid(gid, gid, gid) != 0)
+		fatal(EXIT_ERR, "setresgid: %s", strerror(errno));
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) != 0 ||
+	    setresuid(uid, uid, uid) != 0 ||
+	    prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) != 0)
+		fatal(EXIT_ERR, "cannot drop to uid %u: %s", (unsigned)uid,
+		    strerror(errno));
+	/* A change of effective id resets the dumpable flag (to
+	 * fs.suid_dumpable, which may be 2): clear it again. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal(EXIT_ERR, "PR_SET_DUMPABLE: %s", strerror(errno));
+}
+
+/*
+ * The worker's privileges.  An ordinary user has none to give up.  Root:
+ * the bounding set first (it needs CAP_SETPCAP), no supplementary groups,
+ * nobody's ids where the role needs no root, then the role's capabilities
+ * only.  Checked before the filters: root cannot come back.
+ */
+static void
+worker_privs(enum sandbox_role role, uid_t uid, gid_t gid)
+{
+	uint64_t have = caps_permitted(), keep = role_caps(role);
+	int root = geteuid() == 0 && init_userns();
+
+	if (have == 0)
+		return;
+	caps_bound(keep);
+	if (root && setgroups(0, NULL) != 0)
+		fatal(EXIT_ERR, "setgroups: %s", strerror(errno));
+	if (root && role_drops_uid(role))
+		drop_ids(uid, gid);
+	caps_set(keep & have);
+	if (root && role_drops_uid(role) &&
+	    (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0))
+		fatal(EXIT_ERR, "the worker could become root again");
 }
 
 void
 sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
     size_t n, int required)
 {
+	uid_t uid;
+	gid_t gid;
+
 	/* Load what libc would otherwise load under the filter: NSS for
 	 * user and group names, the time zone. */
+	unpriv_ids(&uid, &gid);
 	(void)getpwuid(getuid());
 	(void)getgrgid(getgid());
 	tzset();
 #ifdef SANDBOX_OFF
 	/* ASan and fuzz builds only: their runtimes need more. */
-	(void)role_caps;
+	(void)worker_privs;
 	(void)role;
 	(void)paths;
 	(void)n;
 	(void)required;
 	return;
 #else
-	sandbox_cut_caps(role_caps(role));
+	worker_privs(role, uid, gid);
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal(EXIT_ERR, "no_new_privs: %s", strerror(errno));
 	(void)sandbox_landlock(paths, n, required);

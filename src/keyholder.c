@@ -6,9 +6,9 @@
  *
  * The dispatch table below is the state machine: a request must be
  * permitted in the current state (locked or unlocked), ONCE requests are
- * permitted a single time, and anything else (unknown type, wrong state,
- * wrong sequence number, a malformed payload) ends the keyholder, which
- * wipes its keys on the way out.
+ * permitted a single time per session, and anything else (unknown type,
+ * wrong state, wrong sequence number, a malformed payload) ends the
+ * keyholder, which wipes its keys on the way out.
  */
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -55,6 +55,7 @@ struct khs {
 	int		 keycmd;	/* this run manages key slots */
 	struct kh	*kh;
 	int		 state;		/* S_LOCKED or S_OPEN */
+	uint32_t	 spent;		/* bit t: ONCE request t was used */
 	uint32_t	 seq;
 	enum newpw_when	 newwhen;
 	uint8_t		*newpw;		/* secret memory, or NULL */
@@ -438,7 +439,7 @@ h_chunker(struct khs *k, struct rbuf *r, struct dbuf *a)
 	return 0;
 }
 
-static struct {
+static const struct {
 	uint32_t	 type;
 	int		 flags;
 	handler_fn	*fn;
@@ -469,18 +470,19 @@ close_pass_fds(const struct opts *o)
 		(void)close(o->newpass.fd);
 }
 
+/* ONCE requests are remembered per session in a 32-bit set. */
+_Static_assert(KH_MSG__MAX <= 32, "request types must fit k->spent");
+
 /*
- * Answer one request; fatal on anything the table does not permit.
- * Returns 0, or -1 with errno when the answer cannot be sent (the worker
- * died: its exit status says how).
+ * The whole of one request but the I/O: checked against the table, the
+ * state and the sequence, then answered; fatal on anything not permitted.
  */
-static int
-dispatch(struct khs *k, struct ipc_msg *m)
+void
+keyholder_answer(struct khs *k, const struct ipc_msg *m, struct dbuf *a,
+    const uint8_t **tail, size_t *taillen)
 {
-	struct dbuf a;
 	struct rbuf in;
 	size_t i;
-	int was = k->state, sent;
 
 	for (i = 0; i < sizeof(table) / sizeof(table[0]); i++)
 		if (table[i].type == m->type)
@@ -488,28 +490,43 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	if (i == sizeof(table) / sizeof(table[0]) || (m->type & 1))
 		fatal(EXIT_ERR, "keyholder: unknown request %u", m->type);
 	if (!(table[i].flags & k->state) ||
-	    ((table[i].flags & F_KEYCMD) && !k->keycmd))
+	    ((table[i].flags & F_KEYCMD) && !k->keycmd) ||
+	    ((table[i].flags & F_ONCE) && (k->spent & 1U << m->type)))
 		fatal(EXIT_ERR, "keyholder: request %u not permitted now",
 		    m->type);
 	if (m->seq != k->seq + 1)
 		fatal(EXIT_ERR, "keyholder: request out of sequence");
 	k->seq = m->seq;
-	if (table[i].flags & F_ONCE)
-		table[i].flags &= ~(S_LOCKED | S_OPEN);
+	k->spent |= 1U << m->type;
 	/* Unlock and generate are alternatives: either one closes both. */
-	if (m->type == KH_REQ_UNLOCK || m->type == KH_REQ_GENERATE) {
-		table[0].flags &= ~S_LOCKED;
-		table[1].flags &= ~S_LOCKED;
-	}
+	if (m->type == KH_REQ_UNLOCK || m->type == KH_REQ_GENERATE)
+		k->spent |= 1U << KH_REQ_UNLOCK | 1U << KH_REQ_GENERATE;
 	rbuf_init(&in, m->p, m->len);
-	dbuf_init(&a, IPC_FRAME_MAX);
 	k->tail = NULL;
 	k->taillen = 0;
-	(void)table[i].fn(k, &in, &a);
-	if (a.err)
+	(void)table[i].fn(k, &in, a);
+	if (a->err)
 		fatal(EXIT_ERR, "keyholder: out of memory");
-	sent = ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, k->tail,
-	    k->taillen);
+	*tail = k->tail;
+	*taillen = k->taillen;
+}
+
+/*
+ * Answer one request and send the answer.  Returns 0, or -1 with errno
+ * when the answer cannot be sent (the worker died: its exit status says
+ * how).
+ */
+static int
+dispatch(struct khs *k, struct ipc_msg *m)
+{
+	struct dbuf a;
+	const uint8_t *tail;
+	size_t taillen;
+	int was = k->state, sent;
+
+	dbuf_init(&a, IPC_FRAME_MAX);
+	keyholder_answer(k, m, &a, &tail, &taillen);
+	sent = ipc_send(k->fd, m->type + 1, m->seq, a.p, a.len, tail, taillen);
 	if (m->type == KH_REQ_CHUNKER)
 		sodium_memzero(a.p, a.len);	/* it carried a key */
 	dbuf_free(&a);
@@ -527,6 +544,48 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	return 0;
 }
 
+static void
+session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
+{
+	memset(k, 0, sizeof(*k));
+	k->fd = fd;
+	k->o = o;
+	k->keycmd = keycmd;
+	k->state = S_LOCKED;
+	k->newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
+}
+
+/* Wipe the keys and a new passphrase not yet used; free the buffers. */
+static void
+session_wipe(struct khs *k)
+{
+	kh_free(k->kh);
+	k->kh = NULL;
+	newpw_drop(k);
+	free(k->out);
+	k->out = NULL;
+	k->outcap = 0;
+}
+
+struct khs *
+keyholder_session_new(int fd, const struct opts *o, int keycmd)
+{
+	struct khs *k;
+
+	if ((k = malloc(sizeof(*k))) != NULL)
+		session_init(k, fd, o, keycmd);
+	return k;
+}
+
+void
+keyholder_session_free(struct khs *k)
+{
+	if (k == NULL)
+		return;
+	session_wipe(k);
+	free(k);
+}
+
 int
 keyholder_serve(int fd, const struct opts *o, int keycmd)
 {
@@ -534,12 +593,7 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 	struct khs k;
 	int r;
 
-	memset(&k, 0, sizeof(k));
-	k.fd = fd;
-	k.o = o;
-	k.keycmd = keycmd;
-	k.state = S_LOCKED;
-	k.newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
+	session_init(&k, fd, o, keycmd);
 	live = &k;
 	log_set_cleanup(cleanup);
 	for (;;) {
@@ -557,10 +611,7 @@ keyholder_serve(int fd, const struct opts *o, int keycmd)
 			break;
 		}
 	}
-	kh_free(k.kh);
-	k.kh = NULL;
-	newpw_drop(&k);
-	free(k.out);
+	session_wipe(&k);
 	live = NULL;
 	return r == 1 ? 0 : r;
 }

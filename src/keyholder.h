@@ -4,7 +4,12 @@
 #ifndef TACIT_KEYHOLDER_H
 #define TACIT_KEYHOLDER_H
 
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
 #include "cmd.h"
+#include "ipc.h"
 
 /*
  * keyholder_serve(fd, o, keycmd): answer the worker's requests on ${fd}
@@ -22,5 +27,30 @@ int keyholder_serve(int, const struct opts *, int);
  * return its exit status.  No secret exists before the worker is started.
  */
 int keyholder_run(int, char **, const struct opts *, int);
+
+/* A keyholder's session: its state, keys and sequence number. */
+struct khs;
+
+/*
+ * keyholder_session_new(fd, o, keycmd): a locked session, answering on
+ * ${fd} for the command line ${o}; ${keycmd} as for keyholder_serve.
+ * NULL when out of memory.  keyholder_session_free(k) wipes its keys and
+ * releases it; NULL is a no-op.
+ */
+struct khs *keyholder_session_new(int, const struct opts *, int);
+void keyholder_session_free(struct khs *);
+
+/*
+ * keyholder_answer(k, m, a, tail, taillen): check the request ${m}
+ * against the dispatch table, ${k}'s state and sequence number, and answer
+ * it: the answer's head is appended to ${a}, followed on the wire by
+ * *${taillen} bytes at *${tail} (the session's buffer, valid until the
+ * next request; NULL and 0 when none).  No socket I/O: keyholder_serve
+ * sends the answer, and the fuzz target (tests/fuzz/khreq_fuzz.c) calls
+ * this directly.  fatal() on any request that is unknown, not permitted
+ * now, out of sequence or malformed.
+ */
+void keyholder_answer(struct khs *, const struct ipc_msg *, struct dbuf *,
+    const uint8_t **, size_t *);
 
 #endif

@@ -16,23 +16,158 @@
 #include "index.h"
 #include "ipc.h"
 #include "keyslot.h"
+#include "khreq.h"
 #include "snapshot.h"
 #include "tree.h"
 
 #include <zstd.h>
 
 static void
-put(const char *dir, const char *target, const void *p, size_t len)
+put_as(const char *dir, const char *target, const char *name, const void *p,
+    size_t len)
 {
 	char path[4096];
 	FILE *f;
 
 	(void)snprintf(path, sizeof(path), "%s/%s", dir, target);
 	(void)mkdir(path, 0755);
-	(void)snprintf(path, sizeof(path), "%s/%s/seed", dir, target);
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", dir, target, name);
 	if ((f = fopen(path, "wb")) == NULL || fwrite(p, 1, len, f) != len ||
 	    fclose(f) != 0)
 		exit(1);
+}
+
+static void
+put(const char *dir, const char *target, const void *p, size_t len)
+{
+	put_as(dir, target, "seed", p, len);
+}
+
+/*
+ * A seed for the keyholder's target, written once: the key slots in it
+ * carry their creation time, so a new one would differ at every run.
+ */
+static void
+put_once(const char *dir, const char *name, const void *p, size_t len)
+{
+	char path[4096];
+	struct stat st;
+
+	(void)snprintf(path, sizeof(path), "%s/khreq/%s", dir, name);
+	if (stat(path, &st) != 0)
+		put_as(dir, "khreq", name, p, len);
+}
+
+/* One frame as on the keyholder socket, appended to ${b}. */
+static void
+frame(struct dbuf *b, uint32_t type, uint32_t seq, const struct dbuf *pl)
+{
+	dbuf_put_u32(b, type);
+	dbuf_put_u32(b, seq);
+	dbuf_put_u32(b, (uint32_t)pl->len);
+	dbuf_put_bytes(b, pl->p, pl->len);
+}
+
+/* Start a payload: ${pl} emptied. */
+static struct dbuf *
+payload(struct dbuf *pl)
+{
+	dbuf_free(pl);
+	dbuf_init(pl, IPC_FRAME_MAX);
+	return pl;
+}
+
+/* Seal or open batch payload: n × (type | id | len | bytes). */
+static void
+batch_item(struct dbuf *pl, uint32_t type, const uint8_t *id,
+    const void *p, size_t len)
+{
+	dbuf_put_u32(pl, type);
+	dbuf_put_bytes(pl, id, ENV_ID_BYTES);
+	dbuf_put_u32(pl, (uint32_t)len);
+	dbuf_put_bytes(pl, p, len);
+}
+
+/* The keyholder's requests, under the test key of khreq.h. */
+static int
+khreq_seeds(const char *dir)
+{
+	static const uint8_t id[ENV_ID_BYTES] = { 3 };
+	uint8_t sealed[256], slot[SLOT_FILE_MAX], sid[SLOT_ID_BYTES];
+	struct dbuf b, pl;
+	struct kh *kh;
+	size_t slen, len;
+
+	if ((kh = khreq_key()) == NULL ||
+	    kh_seal(kh, OBJ_BLOB, id, (const uint8_t *)"abc", 3, sealed,
+	    sizeof(sealed), &len) != 0 ||
+	    khreq_slot(kh, sid, slot, sizeof(slot), &slen) != 0)
+		return -1;
+	kh_free(kh);
+	memset(&pl, 0, sizeof(pl));
+	/* Unlocked (mode 2): every request of a backup and a restore. */
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u8(&b, 2);
+	dbuf_put_u32(payload(&pl), KH_ID_DATA);
+	dbuf_put_bytes(&pl, "hello", 5);
+	frame(&b, KH_REQ_ID, 2, &pl);
+	dbuf_put_u32(payload(&pl), OBJ_BLOB);
+	dbuf_put_bytes(&pl, id, sizeof(id));
+	dbuf_put_bytes(&pl, "abc", 3);
+	frame(&b, KH_REQ_SEAL, 3, &pl);
+	dbuf_put_u32(payload(&pl), OBJ_BLOB);
+	dbuf_put_bytes(&pl, id, sizeof(id));
+	dbuf_put_bytes(&pl, sealed, len);
+	frame(&b, KH_REQ_OPEN, 4, &pl);
+	dbuf_put_u32(payload(&pl), KH_ID_TREE);
+	dbuf_put_u32(&pl, 2);
+	dbuf_put_u32(&pl, 3);
+	dbuf_put_bytes(&pl, "abc", 3);
+	dbuf_put_u32(&pl, 0);
+	frame(&b, KH_REQ_ID_BATCH, 5, &pl);
+	dbuf_put_u32(payload(&pl), 2);
+	batch_item(&pl, OBJ_BLOB, id, "abc", 3);
+	batch_item(&pl, OBJ_TREE, id, "", 0);
+	frame(&b, KH_REQ_SEAL_BATCH, 6, &pl);
+	dbuf_put_u32(payload(&pl), 2);
+	batch_item(&pl, OBJ_BLOB, id, sealed, len);
+	batch_item(&pl, OBJ_BLOB, id, "forged", 6);
+	frame(&b, KH_REQ_OPEN_BATCH, 7, &pl);
+	dbuf_put_bytes(payload(&pl), sid, sizeof(sid));
+	dbuf_put_bytes(&pl, slot, slen);
+	frame(&b, KH_REQ_SLOT_INFO, 8, &pl);
+	payload(&pl);
+	frame(&b, KH_REQ_CHUNKER, 9, &pl);
+	put_once(dir, "unlocked", b.p, b.len);
+	dbuf_free(&b);
+	/* A key command, locked (mode 1): a new key and its recovery slot. */
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u8(&b, 1);
+	dbuf_put_bytes(payload(&pl), khreq_rid, sizeof(khreq_rid));
+	frame(&b, KH_REQ_GENERATE, 1, &pl);
+	dbuf_put_u32(payload(&pl), PASS_CURRENT);
+	dbuf_put_u32(&pl, SLOT_KIND_RECOVERY);
+	frame(&b, KH_REQ_SLOT_NEW, 2, &pl);
+	payload(&pl);
+	frame(&b, KH_REQ_RECOVERY, 3, &pl);
+	put_once(dir, "keycmd", b.p, b.len);
+	dbuf_free(&b);
+	/* Locked (mode 0): an unlock (no passphrase), then too early a seal. */
+	dbuf_init(&b, IPC_FRAME_MAX);
+	dbuf_put_u8(&b, 0);
+	dbuf_put_bytes(payload(&pl), khreq_rid, sizeof(khreq_rid));
+	dbuf_put_u32(&pl, 1);
+	dbuf_put_bytes(&pl, sid, sizeof(sid));
+	dbuf_put_u32(&pl, (uint32_t)slen);
+	dbuf_put_bytes(&pl, slot, slen);
+	frame(&b, KH_REQ_UNLOCK, 1, &pl);
+	dbuf_put_u32(payload(&pl), OBJ_BLOB);
+	dbuf_put_bytes(&pl, id, sizeof(id));
+	frame(&b, KH_REQ_SEAL, 2, &pl);
+	put_once(dir, "locked", b.p, b.len);
+	dbuf_free(&b);
+	dbuf_free(&pl);
+	return 0;
 }
 
 int
@@ -48,8 +183,11 @@ main(int argc, char **argv)
 	struct dbuf b;
 	size_t len;
 
-	if (argc != 2 || sodium_init() < 0)
+	/* Fixed randomness: the same seeds, and khreq's test key, each run. */
+	if (argc != 2 || khreq_rng_install() != 0 || sodium_init() < 0)
 		return 2;
+	if (khreq_seeds(argv[1]) != 0)
+		return 1;
 	config_default(&c);
 	c.created = 1700000000;	/* a fixed seed, not today */
 	config_encode(&c, cfg);

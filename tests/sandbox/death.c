@@ -161,6 +161,32 @@ op_getpid(void)
 	return getpid() > 0 ? 0 : -1;
 }
 
+/* Regaining root: each call is judged, whatever the ids are now. */
+static int op_setuid(void) { return (int)syscall(SYS_setuid, 0); }
+static int op_setresuid(void) { return (int)syscall(SYS_setresuid, 0, 0, 0); }
+static int op_setgid(void) { return (int)syscall(SYS_setgid, 0); }
+static int op_setgroups(void) { return (int)syscall(SYS_setgroups, 0, NULL); }
+static int op_setfsuid(void) { return (int)syscall(SYS_setfsuid, 0); }
+static int
+op_capset(void)
+{
+	struct { uint32_t version; int pid; } h = { 0x20080522, 0 };
+	uint32_t d[6] = { ~0U, ~0U, 0, ~0U, ~0U, 0 };	/* everything */
+
+	return (int)syscall(SYS_capset, &h, d);
+}
+
+/* Succeeds (0) while any of the ids is root's. */
+static int
+op_still_root(void)
+{
+	if (getuid() == 0 || geteuid() == 0 || getgid() == 0 ||
+	    getegid() == 0)
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
@@ -294,6 +320,21 @@ main(int argc, char **argv)
 		attempt(w, "an x32 system call", op_x32, KILLED);
 		attempt(w, "writing outside its tree", op_write_outside, DENIED);
 		attempt(w, "reading outside its tree", op_read_outside, DENIED);
+		attempt(w, "setuid(0)", op_setuid, KILLED);
+		attempt(w, "setresuid(0, 0, 0)", op_setresuid, KILLED);
+		attempt(w, "setgid(0)", op_setgid, KILLED);
+		attempt(w, "setgroups", op_setgroups, KILLED);
+		attempt(w, "setfsuid(0)", op_setfsuid, KILLED);
+		attempt(w, "capset (every capability)", op_capset, KILLED);
+	}
+	/* Started by root, the read-only worker is nobody; the writing roles
+	 * stay uid 0 by design (threat-model.md, P3). */
+	if (getuid() == 0) {
+		attempt(W_READ, "keeping a root id", op_still_root, DENIED);
+		attempt(W_BACKUP, "keeping uid 0 (repository files stay "
+		    "root's)", op_still_root, ALLOWED);
+		attempt(W_RESTORE, "keeping uid 0 (restored files are created "
+		    "root's)", op_still_root, ALLOWED);
 	}
 	attempt(W_BACKUP, "creating a file in the repository (control)",
 	    op_write_allowed, ALLOWED);

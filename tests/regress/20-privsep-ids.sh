@@ -1,5 +1,5 @@
 #!/bin/sh
-# 25-privsep-ids.sh: the ids and capabilities of a worker started by root,
+# 20-privsep-ids.sh: the ids and capabilities of a worker started by root,
 # read from /proc while it waits, sandboxed, for the keyholder to read the
 # passphrase (from a FIFO this script has not written yet).  The read-only
 # roles (snapshots, ls, check, log) run as nobody:nogroup with CAP_DAC_READ_SEARCH

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """powerloss.py: simulate a power cut in a repository from an strace log.
 
-  powerloss.py state REPO > STATE
-      Record what REPO holds before a run (all of it is taken as durable).
-  powerloss.py replay REPO STATE TRACE
-      TRACE is `strace -f -y -s 0 -o TRACE -e trace=openat,write,pwrite64,
-      fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate` of the
-      run, cut short (e.g. by inject=fsync:signal=KILL:when=N).  Rebuild REPO
-      as a disk would hold it after losing power at that moment:
+  powerloss.py REPO BASE TRACE [strict|meta]
+      BASE is a copy of REPO made before the run (all of it is taken as
+      durable); TRACE is `strace -f -y -s 0 -o TRACE -e trace=openat,write,
+      pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate`
+      of the run, cut short (e.g. by inject=fsync:signal=KILL:when=N).
+      Rebuild REPO as a disk would hold it after losing power at that
+      moment:
 
       - a file keeps only the bytes it had at its last fsync/fdatasync;
       - a directory keeps only the entries it had at its last fsync, so a
@@ -17,6 +17,10 @@
       - a directory that is not durable in its parent is gone with all it
         holds.
 
+      That is the "strict" mode.  In "meta" mode every directory change is
+      durable at once (a file system that journals metadata in order) and
+      only file data waits for fsync: a new file can survive empty.
+
       Prints one line per dropped entry ("dropped PATH") or cut file ("cut
       PATH OLD->NEW"), then "summary: F files kept, D dropped, C cut,
       B bytes lost".
@@ -25,7 +29,6 @@ Only appending writes are modelled (tacit writes each file once, from the
 start); a pwrite or ftruncate that would need the overwritten bytes is
 refused, so the model cannot silently be wrong.
 """
-import json
 import os
 import re
 import shutil
@@ -94,14 +97,25 @@ class Model:
                              "/".join(parts))
         return d, parts[-1]
 
-    def load(self, state):
-        for rel, kind, size in state:
-            parts = rel.split("/")
-            d, name = self.parent(parts)
-            i = self.new(kind)
-            self.cdir[d][name] = self.ddir[d][name] = i
-            if kind == 'f':
-                self.cur[i] = self.dur[i] = size
+    def load(self, base):
+        """Everything in ${base} (a copy of the repository) is durable."""
+        self.origin = {}
+        for d, ds, fs in os.walk(base):
+            rel = os.path.relpath(d, base)
+            parts = [] if rel == "." else rel.split("/")
+            di = self.lookup(parts)
+            for name in sorted(ds):
+                i = self.new('d')
+                self.cdir[di][name] = self.ddir[di][name] = i
+            for name in sorted(fs):
+                i = self.new('f')
+                self.cdir[di][name] = self.ddir[di][name] = i
+                self.origin[i] = os.path.join(d, name)
+                self.cur[i] = self.dur[i] = os.lstat(self.origin[i]).st_size
+
+    def touched(self, d):
+        if self.meta:
+            self.ddir[d] = dict(self.cdir[d])
 
 
 def target(m, dpath, name):
@@ -119,6 +133,7 @@ def event(m, kind, g):
         if m.lookup(parts) is None:
             d, base = m.parent(parts)
             m.cdir[d][base] = m.new('f')
+            m.touched(d)
     elif kind in ("write", "pwrite", "trunc", "sync"):
         parts = m.rel(g[0])
         if parts is None:
@@ -148,16 +163,20 @@ def event(m, kind, g):
         da, na = m.parent(a)
         db, nb = m.parent(b)
         m.cdir[db][nb] = m.cdir[da].pop(na)
+        m.touched(da)
+        m.touched(db)
     elif kind == "unlink":
         a = target(m, g[0], g[1])
         if a is not None:
             d, n = m.parent(a)
             m.cdir[d].pop(n)
+            m.touched(d)
     elif kind == "mkdir":
         a = target(m, g[0], g[1])
         if a is not None:
             d, n = m.parent(a)
             m.cdir[d][n] = m.new('d')
+            m.touched(d)
 
 
 def lines(trace):
@@ -188,10 +207,10 @@ def walk(m, d, prefix, table):
             yield from walk(m, i, p, table)
 
 
-def replay(repo, statefile, trace):
+def replay(repo, base, trace, mode):
     m = Model(repo)
-    with open(statefile) as f:
-        m.load(json.load(f))
+    m.meta = mode == "meta"
+    m.load(base)
     for line in lines(trace):
         for kind, rx in PATTERNS:
             mm = rx.match(line)
@@ -221,10 +240,13 @@ def replay(repo, statefile, trace):
         if m.kind[i] == 'd':
             os.mkdir(dst, 0o700)
             continue
-        if i not in now:
+        if i in now:
+            src = os.path.join(m.root, *now[i])
+        elif i in m.origin:     # unlinked, but the unlink was not durable
+            src = m.origin[i]
+        else:
             raise SystemExit("powerloss.py: durable %s was unlinked" %
                              "/".join(p))
-        src = os.path.join(m.root, *now[i])
         with open(src, "rb") as f:
             data = f.read(m.dur[i])
         with open(dst, "wb") as f:
@@ -245,26 +267,14 @@ def replay(repo, statefile, trace):
           (files, dropped, cut, lost))
 
 
-def state(repo):
-    root = os.path.realpath(repo)
-    out = []
-    for d, ds, fs in os.walk(root):
-        for name in sorted(ds):
-            out.append([os.path.relpath(os.path.join(d, name), root), 'd', 0])
-        for name in sorted(fs):
-            p = os.path.join(d, name)
-            out.append([os.path.relpath(p, root), 'f', os.lstat(p).st_size])
-    out.sort(key=lambda e: e[0].count("/"))
-    json.dump(out, sys.stdout)
-
-
 def main():
-    if len(sys.argv) == 3 and sys.argv[1] == "state":
-        state(sys.argv[2])
-    elif len(sys.argv) == 5 and sys.argv[1] == "replay":
-        replay(sys.argv[2], sys.argv[3], sys.argv[4])
+    if len(sys.argv) in (4, 5):
+        mode = sys.argv[4] if len(sys.argv) == 5 else "strict"
+        if mode not in ("strict", "meta"):
+            sys.exit("powerloss.py: mode is strict or meta")
+        replay(sys.argv[1], sys.argv[2], sys.argv[3], mode)
     else:
-        sys.exit("usage: powerloss.py state REPO | replay REPO STATE TRACE")
+        sys.exit("usage: powerloss.py REPO BASE TRACE [strict|meta]")
 
 
 if __name__ == "__main__":

@@ -187,6 +187,11 @@ write_content(struct rs *s, int fd, const struct node *n)
 	size_t len, c, e = 0, done, part;
 	ssize_t w;
 
+	/* Nothing was read at backup: leave it empty, not zeros of its size. */
+	if (n->flags & NODE_F_UNREADABLE) {
+		report(s, "unreadable at backup; restored empty");
+		return -1;
+	}
 	for (e = 0; e < n->nextents; e++)
 		want += n->extents[e].len;
 	e = 0;

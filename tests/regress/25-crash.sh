@@ -72,7 +72,7 @@ kill_run() {
 		    --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1 &
 		pid=$!
 		sleep "$((RN / 1000)).$(printf %03d $((RN % 1000)))"
-		kill -9 -- "-$pid" 2>/dev/null
+		kill -KILL "-$pid" 2>/dev/null
 		wait "$pid"
 		rc=$?
 	else

@@ -56,8 +56,8 @@ after_fault() {
 	if [ -z "${2:-}" ]; then
 		record "$W"
 		for id in $(snaps "$W"); do
-			verify "$W" "$id" ||
-			    { notok "$1: snapshot $id differs"; return 1; }
+			verify "$W" "$id" || { notok "$1: snapshot $id differs"
+			    sed 's/^/#   /' "$T/.diff" | head; return 1; }
 		done
 	fi
 	snaps "$W" >"$T/known"
@@ -67,8 +67,8 @@ after_fault() {
 	[ -z "${2:-}" ] && return 0
 	id=$(snaps "$W" | grep -v -x -f "$T/known")
 	record "$W"
-	verify "$W" "$id" ||
-	    { notok "$1: the next snapshot $id differs"; return 1; }
+	verify "$W" "$id" || { notok "$1: the next snapshot $id differs"
+	    sed 's/^/#   /' "$T/.diff" | head; return 1; }
 }
 
 # --- I/O errors on each repository call -----------------------------------
@@ -303,7 +303,7 @@ slow_backup() {
 	    3<"$T/pw" >"$T/slow.out" 2>&1 &
 	slow=$!
 	i=0	# until it holds the lock (then it is held 2 s at least)
-	while flock -n -s "$R/lock" true && [ $i -lt 200 ]; do
+	while flock -n -s "$R/lock" true && [ $i -lt 500 ]; do
 		sleep 0.02; i=$((i + 1)); done
 }
 ds edit "$SRC" 3 2

@@ -11,6 +11,8 @@
 #    or, when nothing is left to restore (header, config, the root tree),
 #    fails with the documented code; damage that no file depends on (pack
 #    header and trailer, the older snapshot) restores everything (exit 0).
+# A FIFO in place of a pack, the config, an index segment or a snapshot is
+# refused (check exits 14) instead of blocking either command.
 # 14-tamper.sh (any pack damaged, deleted index segment), 24-check.sh
 # (missing/truncated pack, lost index) and 06-header.sh (header, config and
 # slot fields one by one) cover the rest.
@@ -184,4 +186,26 @@ if [ "$rc" -eq 3 ] && grep -q "src/d3: directory listing damaged" "$T/rs.err" &&
     diff -r -x d3 "$SRC" "$T/dst/src" >/dev/null; then
 	ok "a flipped tree: restore exits 3, names src/d3, all else identical"
 else notok "a flipped tree: exit $rc"; sed 's/^/#   /' "$T/rs.err" | head; fi
+
+# A FIFO planted in place of an object is refused, never waited on.
+for what in "$(path_of_pack "$pack1") 14 3_14" "config 14 14" \
+    "index/$seg1 14 3_14" "snapshots/$snap1 14 0"; do
+	set -- $what
+	n=$((n + 1))
+	rm -rf "$C" "$T/dst"
+	cp -a "$R" "$C"
+	rm "$C/$1"
+	mkfifo "$C/$1"
+	timeout 60 "$TACIT" check -r "$C" --read-data --passphrase-fd 3 \
+	    3<"$T/pw" >"$T/ck.out" 2>&1
+	crc=$?
+	timeout 60 "$TACIT" restore -r "$C" latest --target "$T/dst" \
+	    --passphrase-fd 3 3<"$T/pw" >"$T/rs.out" 2>&1
+	rrc=$?
+	case " $(echo "$3" | tr _ ' ') " in *" $rrc "*) rok=1 ;; *) rok=0 ;; esac
+	if [ "$crc" -eq "$2" ] && [ "$rok" -eq 1 ]; then
+		ok "a FIFO as $1: check exits $crc, restore $rrc, neither waits"
+	else notok "a FIFO as $1: check exits $crc, restore $rrc (124: hung)"
+		sed 's/^/#   /' "$T/ck.out" "$T/rs.out" | head; fi
+done
 ok "$n corruptions tried"

@@ -26,9 +26,9 @@ ds() { python3 -S "$TOOLS/dataset.py" "$@"; }
 # `snapshots` lists exactly these.)
 snaps() { ls "$1/snapshots" 2>/dev/null | grep -v '^\.'; }
 
-record() {
-	for id in $(snaps "$1"); do
-		[ -e "$T/copies/$id" ] || cp -al "$SRC" "$T/copies/$id"
+record() {	# (its loop variable is its own: callers use $id)
+	for _rid in $(snaps "$1"); do
+		[ -e "$T/copies/$_rid" ] || cp -al "$SRC" "$T/copies/$_rid"
 	done
 }
 

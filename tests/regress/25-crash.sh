@@ -4,7 +4,9 @@
 # either both processes at once after a random delay (below the time of a
 # whole run), or one of them by
 # strace at its Nth call of write, fsync, renameat2, openat, mkdirat, read
-# or close (a random N below what a whole run makes).  After every kill:
+# or close (a random N below what a whole run makes), or as it exits
+# (exit_group: after the commit, so the run fails but its snapshot is
+# whole).  After every kill:
 # `check` passes (leftovers are harmless) and a snapshot the killed run
 # managed to commit holds exactly the data of that run; after every second
 # kill a sampled earlier snapshot restores bit for bit and the next backup
@@ -13,7 +15,7 @@
 #
 # Two killed runs come before each backup that must succeed, so a kill
 # also lands on the leftovers of the one before.  TACIT_CRASH_RUNS
-# (default 100; 1000 with LONG=1) sets the number of killed runs,
+# (default 64; 1000 with LONG=1) sets the number of killed runs,
 # TACIT_CRASH_SEED the sequence of kill points.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/crash.sh"
@@ -21,7 +23,7 @@
 if ! command -v strace >/dev/null || ! command -v setsid >/dev/null; then
 	ok "# SKIP strace or setsid is missing"; exit 0; fi
 if [ "$LONG" = 1 ]; then N=${TACIT_CRASH_RUNS:-1000}; else
-	N=${TACIT_CRASH_RUNS:-100}; fi
+	N=${TACIT_CRASH_RUNS:-64}; fi
 R=$T/repo SRC=$T/src
 tk init -q -r "$R" $FAST >/dev/null 2>&1 || notok "setup: init"
 ds make "$SRC" 1 0.5
@@ -36,7 +38,7 @@ tk backup -q -r "$R" "$SRC" || notok "setup: calibration backup"
 MS=$(( $(now_ms) - t0 ))
 record "$R"
 ds edit "$SRC" 1 -1
-SYSCALLS="write fsync renameat2 openat mkdirat read close"
+SYSCALLS="write fsync renameat2 openat mkdirat read close exit_group"
 strace -f -qq -o "$T/cal" -e trace=$(echo $SYSCALLS | tr ' ' ,) \
     "$TACIT" backup -q -r "$R" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
     notok "setup: calibration backup under strace"
@@ -73,10 +75,10 @@ kill_run() {
 		pid=$!
 		sleep "$((RN / 1000)).$(printf %03d $((RN % 1000)))"
 		kill -KILL "-$pid" 2>/dev/null
-		wait "$pid"
+		{ wait "$pid"; } 2>/dev/null
 		rc=$?
 	else
-		rnd 7
+		rnd 8
 		set -- $SYSCALLS
 		shift "$RN"
 		sc=$1

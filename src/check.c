@@ -168,7 +168,9 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 	size_t ptlen;
 	int r = -1;
 
-	if (hlen < ENV_OVERHEAD || hlen > size - PACK_TRAILER_BYTES)
+	/* The trailer is authentic, but cap what it makes us allocate. */
+	if (hlen < ENV_OVERHEAD || hlen > size - PACK_TRAILER_BYTES ||
+	    hlen > (uint64_t)ENV_PLAIN_MAX + ENV_OVERHEAD + 4096)
 		return -1;
 	end = size - PACK_TRAILER_BYTES - hlen;	/* where the header starts */
 	if ((sealed = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL ||

@@ -138,8 +138,10 @@ for how in flip zero cut; do
 	    14 "pack $pack1: .*damaged" "0 3 14"
 	case_ "pack trailer" $how "$(path_of_pack "$pack1")" $((psz - 52)) 52 \
 	    14 "pack $pack1: .*damaged" "0 3 14"
+	# (A cut also loses the trees after it in the pack: then the file is
+	# named through its directory, or the root.)
 	case_ "data blob of $dpath" $how "$(path_of_pack "$dpack")" "$doff" \
-	    "$dlen" 14 "$dpath: data damaged" "3 14"
+	    "$dlen" 14 "$dpath: data damaged\|${dpath%/*}: directory listing damaged\|/src: directory listing damaged\|/: directory listing damaged" "3 14"
 	# (A cut in the tree's pack also loses the root tree after it.)
 	case_ "tree of $tpath" $how "$(path_of_pack "$tpack")" "$toff" \
 	    "$tlen" 14 "$tpath: directory listing damaged\|/: directory listing damaged" "3 14"

@@ -635,7 +635,10 @@ read_content(struct bk *b, int fd, struct node *n)
 					continue;
 				if (got < 0)
 					return -1;
-				if (got == 0) {
+				if (got == 0) {	/* shrank: the data ends here */
+					n->extents[e].len = off -
+					    n->extents[e].off;
+					n->nextents = e + (n->extents[e].len > 0);
 					shrank = eof = 1;
 					break;
 				}

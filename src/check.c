@@ -3,7 +3,8 @@
  *
  * Structure first: every snapshot's trees are reachable and decode, every
  * blob they reference is in the index, every indexed pack exists, is large
- * enough for its blobs and has an authentic header and trailer.  With
+ * enough for its blobs and has an authentic trailer and header, and the
+ * header agrees with the index.  With
  * --read-data every referenced blob is read, authenticated and
  * decompressed too (a subset of the packs with N/M).  Damage is reported by
  * object and by the snapshots and paths it affects; leftovers of
@@ -198,7 +199,60 @@ check_tree(struct ck *c, const uint8_t *id, char *path, size_t plen,
 	tree_free(&t);
 }
 
-/* Each indexed pack: present, large enough, authentic header. */
+/*
+ * The sealed header of pack ${i} (${fd}, ${size} bytes; its trailer says
+ * the header is ${hlen} bytes): authentic, well formed, every blob inside
+ * the pack, and in agreement with the index about each blob the index
+ * places in this pack.  0, or -1 if not.
+ */
+static int
+check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
+{
+	const struct blobloc *loc;
+	uint8_t hid[ENV_ID_BYTES], *sealed = NULL, *pt = NULL, type;
+	const uint8_t *id;
+	uint32_t fmt, count, off, len, raw, k;
+	uint64_t end;
+	struct rbuf b;
+	size_t ptlen;
+	int r = -1;
+
+	/* The trailer is authentic, but cap what it makes us allocate. */
+	if (hlen < ENV_OVERHEAD || hlen > size - PACK_TRAILER_BYTES ||
+	    hlen > (uint64_t)ENV_PLAIN_MAX + ENV_OVERHEAD + 4096)
+		return -1;
+	end = size - PACK_TRAILER_BYTES - hlen;	/* where the header starts */
+	if ((sealed = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL ||
+	    pread(fd, sealed, hlen, (off_t)end) != (ssize_t)hlen)
+		goto out;
+	memset(hid, 0, sizeof(hid));
+	memcpy(hid, c->rd.ix.packs[i], PACK_ID_BYTES);
+	if (kh_open(c->rd.r->kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen,
+	    &ptlen) != 0)
+		goto out;
+	rbuf_init(&b, pt, ptlen);
+	if (rbuf_get_u32(&b, &fmt) != 0 || fmt != PACK_FORMAT ||
+	    rbuf_get_u32(&b, &count) != 0)
+		goto out;
+	for (k = 0; k < count; k++) {
+		if (rbuf_get_u8(&b, &type) != 0 ||
+		    rbuf_get_ref(&b, &id, INDEX_ID_BYTES) != 0 ||
+		    rbuf_get_u32(&b, &off) != 0 || rbuf_get_u32(&b, &len) != 0 ||
+		    rbuf_get_u32(&b, &raw) != 0 || (uint64_t)off + len > end)
+			goto out;
+		loc = index_get(&c->rd.ix, id);
+		if (loc != NULL && loc->pack == i && (loc->off != off ||
+		    loc->len != len || loc->type != type))
+			goto out;
+	}
+	r = rbuf_end(&b);
+out:
+	free(pt);
+	free(sealed);
+	return r;
+}
+
+/* Each indexed pack: present, large enough, authentic trailer and header. */
 static void
 check_packs(struct ck *c, int repofd)
 {
@@ -241,6 +295,10 @@ check_packs(struct ck *c, int repofd)
 			    sizeof(tr), out, sizeof(out), &len) != 0 ||
 			    len != 8) {
 				alertx("pack %s: trailer damaged", name);
+				c->damaged++;
+			} else if (check_header(c, fd, (uint64_t)st.st_size,
+			    (uint32_t)i, le64dec(out)) != 0) {
+				alertx("pack %s: header damaged", name);
 				c->damaged++;
 			}
 		}

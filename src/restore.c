@@ -193,6 +193,11 @@ send_content(struct rs *s, const struct node *n)
 	const uint8_t *p;
 	size_t len, raw, c;
 
+	/* Nothing was read at backup: leave it empty, not zeros of its size. */
+	if (n->flags & NODE_F_UNREADABLE) {
+		report(s, "unreadable at backup; restored empty");
+		return rw_close(s->w, 1);
+	}
 	for (c = 0; c < n->nchunks; c++) {
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
 		    (p = reader_blob_opened(s->rd, n->chunks[c], &len, &raw)) ==

@@ -8,7 +8,7 @@
 # counts as one failure.  $WRAP (e.g. valgrind) prefixes the unit programs.
 #
 # Environment: TACIT (the binary), UNITDIR, TOOLDIR (test-only tools such
-# as forge), CONF (build configuration).
+# as forge), CONF (build configuration), LONG (1: the long crash tests).
 set -u
 what=${1:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)

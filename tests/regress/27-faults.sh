@@ -1,0 +1,348 @@
+#!/bin/sh
+# 27-faults.sh: faults stop a backup with one clear message and no damage
+# (P9).  Each of these must give the documented exit code, a message that
+# names the cause, no snapshot that lies (a snapshot exists only if it
+# restores bit for bit), and a repository that `check` passes and the
+# next backup uses without repair:
+#  - I/O errors on the repository, SQLite-style: an incremental backup is
+#    traced once, then run again with an error injected (strace) into each
+#    of its repository calls in turn: ENOSPC into every openat(O_CREAT),
+#    write and mkdirat, EIO into every write, fsync and renameat2; then the
+#    same with every fsync/renameat2/mkdirat failing from that call on (a
+#    disk that is gone);
+#  - out of space for real: a repository on a 2 MiB tmpfs (then grown);
+#  - a read-only repository (tmpfs remounted ro): backup refuses, reading
+#    commands work;
+#  - the repository directory removed in the middle of a run;
+#  - EIO reading a source file; a source file that shrinks, or vanishes,
+#    in the middle of being read, and one that vanishes before it is
+#    opened (partial snapshot, exit 3, restore names the file);
+#  - a second backup while one runs: refused with exit 11, or waits with
+#    --lock-wait; a backup killed with -9 leaves no stale lock (05-lock.sh
+#    covers the lock itself).
+# Errors are injected with :syscall=getpid, because the worker's seccomp
+# filter kills it for the invalid syscall number strace uses by default.
+if [ -z "${TACIT_FAULTS_NS:-}" ] &&
+    unshare -m --propagation private true 2>/dev/null; then
+	TACIT_FAULTS_NS=1 exec unshare -m --propagation private sh "$0" "$@"
+fi
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../tools/crash.sh"
+
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is missing"; exit 0; fi
+M=$T/mnt
+trap 'umount -l "$M" 2>/dev/null' EXIT
+R=$T/repo SRC=$T/src W=$T/w
+tk init -q -r "$R" $FAST >/dev/null 2>&1 || notok "setup: init"
+ds make "$SRC" 3 0.5
+tk backup -q -r "$R" "$SRC" || notok "setup: backup"
+record "$R"
+ds edit "$SRC" 3 1
+
+# one_message FILE ERRNOTEXT: exactly one "error:" line, naming the cause.
+one_message() {
+	[ "$(grep -c 'error:' "$1")" -eq 1 ] && grep -q "error:.*$2" "$1"
+}
+
+# after_fault DESC [partial]: the copy $W passes check, any snapshot it has
+# restores bit for bit (with "partial": the failed run's snapshot is
+# partial by design, and only the next one is compared), and the next
+# backup works.
+after_fault() {
+	tk check -r "$W" >"$T/ck.out" 2>&1 ||
+	    { notok "$1: check fails afterwards"; sed 's/^/#   /' "$T/ck.out"
+	    return 1; }
+	if [ -z "${2:-}" ]; then
+		record "$W"
+		for id in $(snaps "$W"); do
+			verify "$W" "$id" || { notok "$1: snapshot $id differs"
+			    sed 's/^/#   /' "$T/.diff" | head; return 1; }
+		done
+	fi
+	snaps "$W" >"$T/known"
+	tk backup -q -r "$W" "$SRC" >"$T/nx.out" 2>&1 ||
+	    { notok "$1: the next backup fails"; sed 's/^/#   /' "$T/nx.out"
+	    return 1; }
+	[ -z "${2:-}" ] && return 0
+	id=$(snaps "$W" | grep -v -x -f "$T/known")
+	record "$W"
+	verify "$W" "$id" || { notok "$1: the next snapshot $id differs"
+	    sed 's/^/#   /' "$T/.diff" | head; return 1; }
+}
+
+# --- I/O errors on each repository call -----------------------------------
+rm -rf "$W"
+cp -a "$R" "$W"
+strace -f -qq -y -o "$T/cal" -e trace=openat,write,fsync,renameat2,mkdirat \
+    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
+    notok "setup: traced backup"
+# "syscall ordinal" of each repository call, counted per process as
+# strace counts for when=.
+awk -v r="$W" '{ split($2, a, "("); n[$1 " " a[1]]++ }
+    index($0, r "/") && ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
+    ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
+    "$T/cal" >"$T/calls"
+nsnap=$(snaps "$R" | wc -l)
+faults=0 bad=0 lies=0
+# fault SYSCALL ERRNO WHEN TEXT: inject and judge one fault.
+fault() {
+	rm -rf "$W"
+	cp -a "$R" "$W"
+	strace -f -qq -o /dev/null -e trace="$1" \
+	    -e inject="$1:error=$2:syscall=getpid:when=$3" \
+	    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
+	    >"$T/f.out" 2>&1
+	rc=$?
+	faults=$((faults + 1))
+	d="$2 at $1 #$3"
+	if [ "$rc" -ne 1 ] || ! one_message "$T/f.out" "$4"; then
+		bad=$((bad + 1))
+		notok "$d: exit $rc (wanted 1 and one message saying '$4')"
+		sed 's/^/#   /' "$T/f.out"
+		return
+	fi
+	# A snapshot the failed run left (the error hit only the last fsync of
+	# the snapshots directory) must be whole.
+	[ "$(snaps "$W" | wc -l)" -gt "$nsnap" ] && lies=$((lies + 1))
+	after_fault "$d" || bad=$((bad + 1))
+}
+while read -r sc k; do
+	case $sc in
+	openat|mkdirat)	fault "$sc" ENOSPC "$k" "No space left on device" ;;
+	write)		fault "$sc" ENOSPC "$k" "No space left on device"
+			fault "$sc" EIO "$k" "Input/output error" ;;
+	fsync|renameat2) fault "$sc" EIO "$k" "Input/output error" ;;
+	esac
+done <"$T/calls"
+n=$(wc -l <"$T/calls")
+[ "$n" -ge 10 ] || notok "only $n repository calls found in the trace"
+[ "$bad" -eq 0 ] && ok "$faults faults over $n repository calls: exit 1, one message, check passes, the next backup works ($lies left a whole snapshot)"
+
+# A disk that is gone: every fsync, renameat2 and mkdirat fails from the
+# Nth on.
+bad=0 gone=0
+for sc in fsync renameat2 mkdirat; do
+	k=1
+	m=$(grep -c "^$sc " "$T/calls")
+	while [ "$k" -le "$m" ]; do
+		rm -rf "$W"
+		cp -a "$R" "$W"
+		strace -f -qq -o /dev/null -e trace=fsync,renameat2,mkdirat \
+		    -e inject="$sc:error=EIO:syscall=getpid:when=$k+" \
+		    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
+		    3<"$T/pw" >"$T/f.out" 2>&1
+		rc=$?
+		gone=$((gone + 1))
+		if [ "$rc" -ne 1 ] || ! one_message "$T/f.out" "Input/output error"
+		then bad=$((bad + 1)); notok "EIO from $sc #$k on: exit $rc"
+			sed 's/^/#   /' "$T/f.out"
+		else after_fault "EIO from $sc #$k on" || bad=$((bad + 1)); fi
+		k=$((k + 1))
+	done
+done
+[ "$bad" -eq 0 ] && ok "$gone runs with every later fsync/renameat2/mkdirat failing: exit 1, one message, no damage"
+
+# --- the repository directory removed in the middle of a run -------------
+rm -rf "$W"
+cp -a "$R" "$W"
+rm -f "$T/dl"
+strace -f -qq -o "$T/dl" -e trace=renameat2 \
+    -e inject=renameat2:delay_enter=1500000:when=1 \
+    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
+    >"$T/f.out" 2>&1 &
+pid=$!
+i=0
+while [ "$(ls "$W"/packs/*/.tmp-* 2>/dev/null | wc -l)" -eq 0 ] &&
+    [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+rm -rf "$W"
+wait "$pid"
+rc=$?
+if [ "$rc" -eq 1 ] && one_message "$T/f.out" "No such file or directory"; then
+	ok "repository removed mid-run: exit 1, $(grep error: "$T/f.out")"
+else notok "repository removed mid-run: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+[ ! -e "$W" ] && ok "and nothing was recreated" || notok "the repository came back"
+
+# --- out of space, read-only: a real tmpfs --------------------------------
+mkdir -p "$M"
+if mount -t tmpfs -o size=2m tmpfs "$M" 2>/dev/null; then
+	W=$M/repo
+	tk init -q -r "$W" $FAST >/dev/null 2>&1 || notok "setup: init on tmpfs"
+	tk backup -q -r "$W" "$SRC" >"$T/f.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 1 ] && one_message "$T/f.out" "No space left on device"
+	then ok "a full disk: exit 1, $(grep error: "$T/f.out")"
+	else notok "a full disk: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+	[ -z "$(snaps "$W")" ] && ok "no snapshot after running out of space" ||
+	    notok "a snapshot after running out of space"
+	left=$(find "$W" -name '.tmp-*' | wc -l)
+	[ "$left" -eq 0 ] && ok "no temporary file left on the full disk" ||
+	    notok "$left temporary files left on the full disk"
+	xcode 0 "check passes on the full disk" tk check -r "$W"
+	mount -o remount,size=64m "$M" || notok "setup: grow the tmpfs"
+	xcode 0 "with room again, the next backup works" tk backup -q -r "$W" "$SRC"
+	record "$W"
+	id=$(snaps "$W")
+	verify "$W" "$id" && ok "and restores bit for bit" ||
+	    notok "the backup after the full disk differs"
+	before=$(treesum "$W")
+	mount -o remount,ro "$M" || notok "setup: remount read-only"
+	tk backup -q -r "$W" "$SRC" >"$T/f.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 1 ] && one_message "$T/f.out" "Read-only file system"; then
+		ok "a read-only repository: backup exits 1, $(grep error: "$T/f.out")"
+	else notok "a read-only repository: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+	xcode 0 "check works on the read-only repository" tk check -r "$W"
+	verify "$W" "$id" && ok "and restore works, bit for bit" ||
+	    notok "restore from the read-only repository"
+	[ "$(treesum "$W")" = "$before" ] && ok "nothing changed on it" ||
+	    notok "the read-only repository changed"
+	umount "$M"
+else
+	ok "# SKIP cannot mount a tmpfs here (out of space, read-only)"
+fi
+W=$T/w
+
+# --- the sources: EIO, shrinking and vanishing files ------------------------
+victim=$(ls "$SRC/d4" | head -n 1)
+rm -rf "$W"
+cp -a "$R" "$W"
+strace -f -qq -o /dev/null -P "$SRC/d4/$victim" -e trace=read,pread64 \
+    -e inject=read,pread64:error=EIO:syscall=getpid:when=1 \
+    "$TACIT" backup -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
+    >"$T/f.out" 2>&1
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "d4/$victim: read error: Input/output error" \
+    "$T/f.out" && grep -q "marked partial" "$T/f.out"; then
+	ok "EIO reading a source file: exit 3, the file named, snapshot partial"
+else notok "EIO reading a source file: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+tk restore -r "$W" latest --target "$T/dst" >"$T/r.out" 2>"$T/r.err"
+rc=$?
+python3 "$TOOLS/named.py" "$SRC" "$T/dst" "$T/r.err" >"$T/nm.out" 2>&1
+if [ "$rc" -eq 3 ] && [ "$(head -n 1 "$T/nm.out")" = "src/d4/$victim" ] &&
+    grep -q "unreadable at backup" "$T/r.err" &&
+    [ ! -s "$T/dst/src/d4/$victim" ]; then
+	ok "its restore exits 3, names just that file (unreadable at backup, restored empty), all else identical"
+else notok "restore of a snapshot with an unreadable file: exit $rc"
+	sed 's/^/#   /' "$T/nm.out" "$T/r.err"; fi
+rm -rf "$T/dst"
+after_fault "EIO on a source file" partial && ok "then check passes and the next backup works"
+
+# A file of 12 MB is read in two parts; the second read waits 1.5 s while
+# the test shrinks (or removes) the file.
+midread() {	# truncate|unlink
+	head -c 12000000 /dev/urandom >"$SRC/big"
+	rm -rf "$W" "$T/mr"
+	cp -a "$R" "$W"
+	strace -f -qq -o "$T/mr" -P "$SRC/big" -e trace=read,pread64 \
+	    -e inject=read,pread64:delay_enter=1500000:when=2 \
+	    "$TACIT" backup -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
+	    >"$T/f.out" 2>&1 &
+	pid=$!
+	i=0
+	while ! grep -q 'read.*= [0-9]' "$T/mr" 2>/dev/null &&
+	    [ $i -lt 200 ]; do
+		sleep 0.05; i=$((i + 1)); done
+	if [ "$1" = truncate ]; then truncate -s 1000 "$SRC/big"
+	else rm -f "$SRC/big"; fi
+	wait "$pid"
+}
+midread truncate
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "src/big: changed while it was read" "$T/f.out"
+then ok "a file that shrinks mid-read: exit 3, named as changed while read"
+else notok "a file that shrinks mid-read: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+# What was read is stored as read: its restore is not "damaged".
+rm -rf "$T/dst"
+tk restore -r "$W" latest --target "$T/dst" >"$T/r.out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && ! grep -q damaged "$T/r.out" &&
+    cmp -s -n 1000 "$SRC/big" "$T/dst/src/big"; then
+	ok "its restore exits 0 with the data as read (not called damaged)"
+else notok "restore of a file that shrank while read: exit $rc"
+	sed 's/^/#   /' "$T/r.out"; fi
+rm -rf "$T/dst"
+after_fault "a file shrunk mid-read" partial && ok "then check passes, the next backup works"
+rm -f "$SRC/big"
+midread unlink
+rc=$?
+if [ "$rc" -eq 3 ] && grep -q "src/big: changed while it was read" "$T/f.out"
+then ok "a file removed mid-read: exit 3, named as changed while read"
+else notok "a file removed mid-read: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+after_fault "a file removed mid-read" partial && ok "then check passes, the next backup works"
+
+# Vanishing between the directory listing and the open: delay the openat
+# of that file (its ordinal from a traced run) and remove it meanwhile.
+rm -rf "$W"
+cp -a "$R" "$W"
+strace -f -qq -y -o "$T/op" -e trace=openat "$TACIT" backup -q -r "$W" \
+    "$SRC" --force --passphrase-fd 3 3<"$T/pw" || notok "setup: traced run"
+k=$(awk -v f="$SRC/d5/" '{ n[$1]++ } index($0, "= ") && index($0, f) &&
+    /O_NOATIME/ && !/O_DIRECTORY/ { print n[$1]; exit }' "$T/op")
+# ... and the path of the worker's openat just before it (once that is
+# done, the delayed one comes next).
+set -- $(awk -v f="$SRC/d5/" '{ n[$1]++; s = $0; sub(/.*<\//, "/", s)
+    sub(/>.*/, "", s); if (index($0, f) && /O_NOATIME/ && !/O_DIRECTORY/) {
+    print prev[$1], s; exit }; prev[$1] = s }' "$T/op")
+prev=${1:-} gone=${2:-}
+rm -rf "$W"
+cp -a "$R" "$W"
+strace -f -qq -y -o "$T/op2" -e trace=openat \
+    -e inject="openat:delay_enter=1500000:when=$k" \
+    "$TACIT" backup -r "$W" "$SRC" --force --passphrase-fd 3 3<"$T/pw" \
+    >"$T/f.out" 2>&1 &
+pid=$!
+i=0
+while ! grep -q "= [0-9]*<$prev>" "$T/op2" 2>/dev/null && [ $i -lt 200 ]; do
+	sleep 0.02; i=$((i + 1)); done
+rm -f "$gone"
+wait "$pid"
+rc=$?
+if [ -n "$k" ] && [ "$rc" -eq 3 ] &&
+    grep -q "${gone#"$T"/}: .*No such file or directory" "$T/f.out"; then
+	ok "a file that vanishes before it is opened: exit 3, named (${gone#"$T"/})"
+else notok "a file that vanishes before it is opened ($gone, openat #$k): exit $rc"
+	sed 's/^/#   /' "$T/f.out"; fi
+after_fault "a file vanished before open" partial && ok "then check passes, the next backup works"
+
+# --- two writers ---------------------------------------------------------------
+# The first backup waits 3 s inside its run (at its first fsync).
+slow_backup() {
+	setsid strace -f -qq -o /dev/null -e trace=fsync \
+	    -e inject=fsync:delay_enter=3000000:when=1 \
+	    "$TACIT" backup -q -r "$R" "$SRC" --force --passphrase-fd 3 \
+	    3<"$T/pw" >"$T/slow.out" 2>&1 &
+	slow=$!
+	i=0	# until it holds the lock (then it is held 3 s at least)
+	while flock -n -s "$R/lock" true; do
+		i=$((i + 1))
+		[ $i -lt 1500 ] || { notok "setup: the slow backup never took the lock"; break; }
+		sleep 0.02
+	done
+}
+ds edit "$SRC" 3 2
+slow_backup
+tk backup -q -r "$R" "$SRC" >"$T/f.out" 2>&1
+rc=$?
+if [ "$rc" -eq 11 ] && grep -q locked "$T/f.out"; then
+	ok "a second backup while one runs: exit 11, says locked"
+else notok "a second backup while one runs: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+xcode 0 "with --lock-wait 30 it waits for the first and then runs" \
+    tk backup -q -r "$R" "$SRC" --lock-wait 30
+wait "$slow"
+[ $? -eq 0 ] && ok "the first backup finished normally" ||
+    notok "the first backup: $(cat "$T/slow.out")"
+slow_backup
+kill -KILL "-$slow"
+wait "$slow" 2>/dev/null
+# The kernel drops the lock as the killed processes exit (the worker, the
+# last to go, may take a few ms once strace is gone).
+t0=$(now_ms)
+i=0
+while ! flock -n -x "$R/lock" true && [ $i -lt 250 ]; do
+	sleep 0.02; i=$((i + 1)); done
+dt=$(( $(now_ms) - t0 ))
+[ "$dt" -lt 3000 ] && ok "a backup killed with -9 leaves no stale lock (free after ${dt} ms)" ||
+    notok "the lock was still held ${dt} ms after the kill"
+xcode 0 "and the next backup takes it and runs" tk backup -q -r "$R" "$SRC"
+xcode 0 "and check passes" tk check -r "$R"

@@ -63,16 +63,18 @@ struct linkent {
 };
 
 /*
- * The store stage runs on threads of its own: compression, sealing and
- * pack writing overlap the walk, the reads, the chunking and the id
- * requests of the main thread, and the kernel schedules the three kinds
- * of work (main thread, store threads, keyholder) over the cores.  The
- * main thread decides what is new and hands the plaintexts over in jobs,
- * round-robin through JOBS buffers; each store thread takes the oldest
- * waiting job, compresses it with its own context, and seals and packs it
- * under the pack mutex (the pack writer and the index of the blobs this
- * run wrote belong to the store until it is joined).  Memory: JOBS ×
- * JOB_BYTES, plus a compressed and a sealed copy of a job per thread.
+ * The store stage runs on threads of its own: compression and sealing
+ * overlap the walk, the reads, the chunking and the id requests of the
+ * main thread, and the kernel schedules the three kinds of work (main
+ * thread, store threads, keyholder) over the cores.  The main thread
+ * decides what is new and hands the plaintexts over in jobs, round-robin
+ * through JOBS buffers; each store thread takes the oldest waiting job,
+ * compresses it with its own context and has it sealed into the job's
+ * sealed buffer.  The main thread takes sealed jobs back in order and
+ * puts them into packs itself, so every write, fsync and rename of the
+ * repository happens on one thread, in an order that does not depend on
+ * scheduling (the power-loss tests count on that).  Memory: JOBS ×
+ * (JOB_BYTES and its sealed copy), plus a compressed copy per thread.
  */
 #define JOBS		4
 #define JOB_BYTES	(4u << 20)
@@ -89,16 +91,20 @@ struct job {
 	size_t		 len, cap;
 	struct jblob	 v[KH_BATCH_MAX];
 	size_t		 n;
-	int		 queued;	/* handed over; until done */
+	int		 queued;	/* handed over; until packed */
 	int		 taken;		/* a store thread has it */
+	int		 sealed;	/* done: ready to pack */
+	uint8_t		*sbuf;		/* the sealed blobs, back to back */
+	size_t		 scap;
+	size_t		 slen[KH_BATCH_MAX];
 };
 
 struct storer {
 	struct store	*s;
 	pthread_t	 thread;
 	ZSTD_CCtx	*zc;
-	uint8_t		*z, *sealed;
-	size_t		 zcap, scap;
+	uint8_t		*z;
+	size_t		 zcap;
 };
 
 struct store {
@@ -109,9 +115,10 @@ struct store {
 	struct job	 jobs[JOBS];
 	size_t		 fill;		/* the job the main thread fills */
 	size_t		 next;		/* the next job a store thread takes */
+	size_t		 reap;		/* the next job to pack (main thread) */
 	struct storer	 w[STORERS];
 	size_t		 nw;		/* threads started */
-	pthread_mutex_t	 packmu;	/* pw, ix, stored */
+	/* The main thread's: */
 	struct packw	*pw;
 	struct index	 ix;		/* the blobs written by this run */
 	uint64_t	 stored;	/* sealed bytes added */
@@ -209,8 +216,8 @@ grow(uint8_t **p, size_t *cap, size_t need)
 }
 
 /*
- * One job: compress each blob (kept raw when zstd does not shrink it),
- * seal them all in one keyholder request, put them into packs.  0, or -1
+ * One job: compress each blob (kept raw when zstd does not shrink it)
+ * and seal them all in one keyholder request, into the job.  0, or -1
  * with errno.
  */
 static int
@@ -219,9 +226,8 @@ store_job(struct storer *t, struct job *j)
 	struct store *s = t->s;
 	const uint8_t *ptr[KH_BATCH_MAX];
 	uint8_t (*ids)[ENV_ID_BYTES] = NULL;
-	size_t len[KH_BATCH_MAX], slen[KH_BATCH_MAX], need = 0, off = 0, c, i;
+	size_t len[KH_BATCH_MAX], need = 0, off = 0, c, i;
 	uint32_t types[KH_BATCH_MAX];
-	uint64_t stored = 0;
 	int r = -1;
 
 	for (i = 0; i < j->n; i++)
@@ -248,33 +254,22 @@ store_job(struct storer *t, struct job *j)
 	for (i = need = 0; i < j->n; i++)
 		need += envelope_sealed_len(types[i], len[i]);
 	if (s->dry_run) {
-		(void)pthread_mutex_lock(&s->packmu);
-		s->stored += need;
-		(void)pthread_mutex_unlock(&s->packmu);
+		for (i = 0; i < j->n; i++)
+			j->slen[i] = envelope_sealed_len(types[i], len[i]);
 		return 0;
 	}
-	if (grow(&t->sealed, &t->scap, need) != 0 ||
+	if (grow(&j->sbuf, &j->scap, need) != 0 ||
 	    (ids = calloc(j->n ? j->n : 1, ENV_ID_BYTES)) == NULL)
 		goto out;
 	for (i = 0; i < j->n; i++)
 		memcpy(ids[i], j->v[i].id, NODE_ID_BYTES);
 	if (j->n > 0 && kh_seal_batch(s->kh, j->n, types,
-	    (const uint8_t (*)[ENV_ID_BYTES])ids, ptr, len, t->sealed, need,
-	    slen) != 0) {
+	    (const uint8_t (*)[ENV_ID_BYTES])ids, ptr, len, j->sbuf, need,
+	    j->slen) != 0) {
 		errno = EPROTO;
 		goto out;
 	}
-	(void)pthread_mutex_lock(&s->packmu);
-	for (i = off = 0; i < j->n; off += slen[i++]) {
-		if (packw_add_sealed(s->pw, &s->ix, j->v[i].type, j->v[i].id,
-		    t->sealed + off, slen[i], (uint32_t)j->v[i].len) != 0)
-			break;
-		stored += slen[i];
-	}
-	s->stored += stored;
-	(void)pthread_mutex_unlock(&s->packmu);
-	if (i == j->n)
-		r = 0;
+	r = 0;
 out:
 	free(ids);
 	return r;
@@ -308,8 +303,7 @@ store_main(void *arg)
 		(void)pthread_mutex_lock(&s->mu);
 		if (e != 0 && s->err == 0)
 			s->err = e;
-		j->queued = j->taken = 0;
-		j->n = j->len = 0;
+		j->sealed = 1;
 		(void)pthread_cond_broadcast(&s->cv);
 	}
 	(void)pthread_mutex_unlock(&s->mu);
@@ -317,8 +311,46 @@ store_main(void *arg)
 }
 
 /*
- * Hand the job being filled to the store threads and wait for the next
- * buffer to be free.  0, or -1 with errno when the store failed.
+ * Pack the oldest job the store threads took, waiting for them to seal
+ * it, and free its buffer.  Called with s->mu held; drops it while it
+ * writes.  0, or -1 with errno.
+ */
+static int
+store_reap(struct store *s)
+{
+	struct job *j = &s->jobs[s->reap];
+	size_t i, off;
+	int r = 0, failed;
+
+	while (j->queued && !j->sealed)
+		(void)pthread_cond_wait(&s->cv, &s->mu);
+	if (!j->queued)
+		return 0;
+	failed = s->err != 0;		/* then only free the buffer */
+	(void)pthread_mutex_unlock(&s->mu);
+	for (i = off = 0; !failed && i < j->n; off += j->slen[i++]) {
+		s->stored += j->slen[i];
+		if (s->dry_run)
+			continue;
+		if (packw_add_sealed(s->pw, &s->ix, j->v[i].type, j->v[i].id,
+		    j->sbuf + off, j->slen[i], (uint32_t)j->v[i].len) != 0) {
+			r = -1;
+			break;
+		}
+	}
+	(void)pthread_mutex_lock(&s->mu);
+	if (r != 0 && s->err == 0)
+		s->err = errno ? errno : EIO;
+	j->queued = j->taken = j->sealed = 0;
+	j->n = j->len = 0;
+	s->reap = (s->reap + 1) % JOBS;
+	return r;
+}
+
+/*
+ * Hand the job being filled to the store threads, pack what they have
+ * sealed, and make sure the next buffer is free.  0, or -1 with errno
+ * when the store failed.
  */
 static int
 store_submit(struct store *s)
@@ -332,10 +364,11 @@ store_submit(struct store *s)
 		j->queued = 1;
 		(void)pthread_cond_broadcast(&s->cv);
 		s->fill = (s->fill + 1) % JOBS;
-		j = &s->jobs[s->fill];
-		while (j->queued)
-			(void)pthread_cond_wait(&s->cv, &s->mu);
 	}
+	/* Sealed jobs go into packs at once; the next buffer must be free. */
+	while (s->jobs[s->reap].queued && (s->jobs[s->reap].sealed ||
+	    s->reap == s->fill))
+		(void)store_reap(s);
 	e = s->err;
 	(void)pthread_mutex_unlock(&s->mu);
 	if (e != 0) {
@@ -345,11 +378,10 @@ store_submit(struct store *s)
 	return 0;
 }
 
-/* Wait until the store threads have done every job.  0, or -1 errno. */
+/* Pack every job handed over.  0, or -1 errno. */
 static int
 store_drain(struct store *s)
 {
-	size_t i;
 	int e;
 
 	if (s->nw == 0) {
@@ -359,9 +391,8 @@ store_drain(struct store *s)
 	if (store_submit(s) != 0)
 		return -1;
 	(void)pthread_mutex_lock(&s->mu);
-	for (i = 0; i < JOBS; i++)
-		while (s->jobs[i].queued)
-			(void)pthread_cond_wait(&s->cv, &s->mu);
+	while (s->jobs[s->reap].queued)
+		(void)store_reap(s);
 	e = s->err;
 	(void)pthread_mutex_unlock(&s->mu);
 	if (e != 0) {
@@ -418,7 +449,6 @@ store_start(struct store *s, struct repo *r, int dry_run)
 			return -1;
 	}
 	if (pthread_mutex_init(&s->mu, NULL) != 0 ||
-	    pthread_mutex_init(&s->packmu, NULL) != 0 ||
 	    pthread_cond_init(&s->cv, NULL) != 0)
 		return -1;
 	for (i = 0; i < STORERS; i++) {
@@ -439,12 +469,13 @@ store_free(struct store *s)
 	size_t i;
 
 	(void)store_stop(s);
-	for (i = 0; i < JOBS; i++)
+	for (i = 0; i < JOBS; i++) {
 		free(s->jobs[i].buf);
+		free(s->jobs[i].sbuf);
+	}
 	for (i = 0; i < STORERS; i++) {
 		ZSTD_freeCCtx(s->w[i].zc);
 		free(s->w[i].z);
-		free(s->w[i].sealed);
 	}
 	index_free(&s->ix);
 	packw_free(s->pw);

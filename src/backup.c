@@ -201,20 +201,6 @@ excluded(struct bk *b, const char *name)
 
 /* --- the store thread ------------------------------------------------ */
 
-static int
-grow(uint8_t **p, size_t *cap, size_t need)
-{
-	uint8_t *q;
-
-	if (need <= *cap)
-		return 0;
-	if ((q = realloc(*p, need)) == NULL)
-		return -1;
-	*p = q;
-	*cap = need;
-	return 0;
-}
-
 /*
  * One job: compress each blob (kept raw when zstd does not shrink it)
  * and seal them all in one keyholder request, into the job.  0, or -1
@@ -232,7 +218,7 @@ store_job(struct storer *t, struct job *j)
 
 	for (i = 0; i < j->n; i++)
 		need += 1 + ZSTD_compressBound(j->v[i].len);
-	if (grow(&t->z, &t->zcap, need) != 0)
+	if (mem_grow(&t->z, &t->zcap, need) != 0)
 		return -1;
 	for (i = 0; i < j->n; i++) {
 		const uint8_t *in = j->buf + j->v[i].off;
@@ -258,7 +244,7 @@ store_job(struct storer *t, struct job *j)
 			j->slen[i] = envelope_sealed_len(types[i], len[i]);
 		return 0;
 	}
-	if (grow(&j->sbuf, &j->scap, need) != 0 ||
+	if (mem_grow(&j->sbuf, &j->scap, need) != 0 ||
 	    (ids = calloc(j->n ? j->n : 1, ENV_ID_BYTES)) == NULL)
 		goto out;
 	for (i = 0; i < j->n; i++)
@@ -348,16 +334,20 @@ store_reap(struct store *s)
 }
 
 /*
- * Hand the job being filled to the store threads, pack what they have
- * sealed, and make sure the next buffer is free.  0, or -1 with errno
- * when the store failed.
+ * Hand the job being filled to the store threads and pack what they have
+ * sealed: with ${all}, every job handed over; otherwise at least enough
+ * that the next buffer is free.  0, or -1 with errno when the store failed.
  */
 static int
-store_submit(struct store *s)
+store_submit(struct store *s, int all)
 {
 	struct job *j;
 	int e;
 
+	if (s->nw == 0) {
+		errno = EINVAL;
+		return -1;
+	}
 	(void)pthread_mutex_lock(&s->mu);
 	j = &s->jobs[s->fill];
 	if (j->n > 0) {
@@ -365,33 +355,8 @@ store_submit(struct store *s)
 		(void)pthread_cond_broadcast(&s->cv);
 		s->fill = (s->fill + 1) % JOBS;
 	}
-	/* Sealed jobs go into packs at once; the next buffer must be free. */
-	while (s->jobs[s->reap].queued && (s->jobs[s->reap].sealed ||
+	while (s->jobs[s->reap].queued && (all || s->jobs[s->reap].sealed ||
 	    s->reap == s->fill))
-		(void)store_reap(s);
-	e = s->err;
-	(void)pthread_mutex_unlock(&s->mu);
-	if (e != 0) {
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-/* Pack every job handed over.  0, or -1 errno. */
-static int
-store_drain(struct store *s)
-{
-	int e;
-
-	if (s->nw == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	if (store_submit(s) != 0)
-		return -1;
-	(void)pthread_mutex_lock(&s->mu);
-	while (s->jobs[s->reap].queued)
 		(void)store_reap(s);
 	e = s->err;
 	(void)pthread_mutex_unlock(&s->mu);
@@ -411,7 +376,7 @@ store_stop(struct store *s)
 
 	if (s->nw == 0)
 		return 0;
-	r = store_drain(s);
+	r = store_submit(s, 1);
 	(void)pthread_mutex_lock(&s->mu);
 	s->quit = 1;
 	(void)pthread_cond_broadcast(&s->cv);
@@ -501,11 +466,11 @@ queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
 	if (index_add(&b->queued, id, type, none, 0, 0, (uint32_t)len) != 0)
 		return -1;
 	if ((j->n == KH_BATCH_MAX || len > j->cap - j->len) && j->n > 0) {
-		if (store_submit(s) != 0)
+		if (store_submit(s, 0) != 0)
 			return -1;
 		j = &s->jobs[s->fill];
 	}
-	if (len > j->cap && grow(&j->buf, &j->cap, len) != 0)
+	if (len > j->cap && mem_grow(&j->buf, &j->cap, len) != 0)
 		return -1;	/* a tree larger than a job: alone */
 	v = &j->v[j->n++];
 	memcpy(v->id, id, NODE_ID_BYTES);
@@ -1441,7 +1406,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;
 	}
-	if (store_drain(&b.sto) != 0) {
+	if (store_submit(&b.sto, 1) != 0) {
 		errorx("cannot store: %s", strerror(errno));
 		goto out;
 	}

@@ -241,3 +241,17 @@ dbuf_free(struct dbuf *b)
 	free(b->p);
 	memset(b, 0, sizeof(*b));
 }
+
+int
+mem_grow(uint8_t **p, size_t *cap, size_t need)
+{
+	uint8_t *q;
+
+	if (need <= *cap && *p != NULL)
+		return 0;
+	if ((q = realloc(*p, need ? need : 1)) == NULL)
+		return -1;
+	*p = q;
+	*cap = need ? need : 1;
+	return 0;
+}

@@ -87,6 +87,12 @@ void dbuf_free(struct dbuf *);
 int rbuf_get_u16(struct rbuf *, uint16_t *) __attribute__((warn_unused_result));
 
 /* le32enc/le32dec/le64enc/le64dec: fixed-width little-endian helpers. */
+/*
+ * mem_grow(p, cap, need): make the heap buffer *p (of *cap bytes) hold at
+ * least ${need} bytes, keeping its contents.  0, or -1 (ENOMEM; *p kept).
+ */
+int mem_grow(uint8_t **, size_t *, size_t) __attribute__((warn_unused_result));
+
 void le32enc(uint8_t *, uint32_t);
 uint32_t le32dec(const uint8_t *);
 void le64enc(uint8_t *, uint64_t);

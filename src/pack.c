@@ -320,20 +320,6 @@ packr_free(struct packr *r)
 }
 
 static int
-grow_to(uint8_t **p, size_t *cap, size_t need)
-{
-	uint8_t *q;
-
-	if (need <= *cap)
-		return 0;
-	if ((q = realloc(*p, need)) == NULL)
-		return -1;
-	*p = q;
-	*cap = need;
-	return 0;
-}
-
-static int
 open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 {
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
@@ -397,8 +383,8 @@ packr_open(struct packr *r, struct kh *kh, const struct index *ix,
 		return -1;
 	}
 	if (open_pack(r, pid) != 0 ||
-	    grow_to(&r->sealed, &r->sealedcap, loc->len) != 0 ||
-	    grow_to(&r->plain, &r->plaincap, loc->len) != 0)
+	    mem_grow(&r->sealed, &r->sealedcap, loc->len) != 0 ||
+	    mem_grow(&r->plain, &r->plaincap, loc->len) != 0)
 		return -1;
 	got = pread(r->fd, r->sealed, loc->len, loc->off);
 	if (got < 0)

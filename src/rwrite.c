@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "buf.h"
 #include "log.h"
 #include "meta.h"
 #include "reader.h"
@@ -115,20 +116,13 @@ put_data(struct rwriter *w, const uint8_t *p, size_t len)
 static void
 put_blob(struct rwriter *w, const struct item *it)
 {
-	uint8_t *p;
-
 	if (w->bad)
 		return;
-	if (it->rawlen > w->plaincap) {
-		if ((p = realloc(w->plain, it->rawlen)) == NULL) {
-			alertx("%s: %s", log_shown(w->cur->path),
-			    strerror(errno));
-			w->st.failed++;
-			w->bad = 1;
-			return;
-		}
-		w->plain = p;
-		w->plaincap = it->rawlen;
+	if (mem_grow(&w->plain, &w->plaincap, it->rawlen) != 0) {
+		alertx("%s: %s", log_shown(w->cur->path), strerror(errno));
+		w->st.failed++;
+		w->bad = 1;
+		return;
 	}
 	if (reader_blob_plain(w->dz, it->data, it->len, it->rawlen, w->plain)
 	    != 0) {

@@ -683,18 +683,6 @@ load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES], struct tree *t)
 	return tree_decode(b->tbuf, loc->rawlen, t);
 }
 
-/* What unchanged() compares, from lstat. */
-static void
-stat_probe(struct node *n, const struct stat *st)
-{
-	n->size = st->st_size > 0 ? (uint64_t)st->st_size : 0;
-	n->mtime_sec = (int64_t)st->st_mtim.tv_sec;
-	n->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
-	n->ctime_sec = (int64_t)st->st_ctim.tv_sec;
-	n->ctime_nsec = (uint32_t)st->st_ctim.tv_nsec;
-	n->ino = (uint64_t)st->st_ino;
-}
-
 /* Can ${n} reuse the content of its parent-snapshot twin ${p}? */
 static int
 unchanged(struct bk *b, const struct node *n, const struct node *p)
@@ -913,7 +901,7 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 
 		memset(&probe, 0, sizeof(probe));
 		probe.type = NODE_FILE;
-		stat_probe(&probe, &st);
+		meta_stat_fill(&probe, &st);
 		if (unchanged(b, &probe, p))
 			quick = 1;
 	}

@@ -309,8 +309,8 @@ meta_names_reset(void)
 }
 
 /* Copy what lstat says into ${n}. */
-static void
-stat_fill(struct node *n, const struct stat *st)
+void
+meta_stat_fill(struct node *n, const struct stat *st)
 {
 	n->mode = (uint32_t)(st->st_mode & 07777);
 	n->uid = (uint32_t)st->st_uid;
@@ -602,7 +602,7 @@ meta_read(int dirfd, const uint8_t *name, size_t namelen, int fd,
 		goto out;
 	memcpy(n->name, name, namelen);
 	n->namelen = namelen;
-	stat_fill(n, st);
+	meta_stat_fill(n, st);
 	if (name_get(0, n->uid, &n->user) != 0 ||
 	    name_get(1, n->gid, &n->group) != 0)
 		goto out;
@@ -635,7 +635,7 @@ meta_read_like(const struct stat *st, const struct node *p, struct node *n)
 	free(n->group);
 	n->user = n->group = NULL;
 	n->link_id = 0;
-	stat_fill(n, st);
+	meta_stat_fill(n, st);
 	if (name_get(0, n->uid, &n->user) != 0 ||
 	    name_get(1, n->gid, &n->group) != 0) {
 		node_free_fields(n);

@@ -53,6 +53,12 @@ int meta_read(int, const uint8_t *, size_t, int, const struct stat *,
     struct node *) __attribute__((warn_unused_result));
 
 /*
+ * meta_stat_fill(n, st): mode, owner ids, size, mtime, ctime, dev, ino,
+ * nlink (and rdev for a device ${n}->type) from lstat's ${st}.
+ */
+void meta_stat_fill(struct node *, const struct stat *);
+
+/*
  * meta_read_like(st, p, n): fill *${n} for a regular file whose lstat
  * ${st} has the inode, size, mtime and ctime of its parent-snapshot node
  * ${p}, without opening it: everything lstat says and the owner names

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 12-incremental.sh: a second backup reads only what changed.  An
-# unchanged tree of 200 files is not read at all, one edited file is the
+# unchanged tree of 200 files is not read (nor opened) at all, one edited file is the
 # only one read, --force reads everything; each snapshot names its parent.
 # Also: --dry-run writes nothing yet reports numbers; --exclude and
 # --exclude-file leave matching entries out; --tag is recorded; two
@@ -40,6 +40,16 @@ expect b1 "first backup reads all 200 files" files_new=200 files_read=200
 run b2 "$S"
 expect b2 "unchanged tree: nothing read, 200 files unchanged" \
     files_read=0 bytes_read=0 files_unchanged=200 files_new=0 files_changed=0
+# Unchanged files are not even opened (metadata from lstat and the parent).
+if command -v strace >/dev/null 2>&1; then
+	printf '%s\n' "$PW" | strace -f -qq -e trace=openat,open \
+	    -o "$T/open.trace" "$TACIT" backup -q -r "$R" "$S" \
+	    --passphrase-fd 0 >/dev/null 2>&1
+	n=$(grep -c "$S/d[0-9]/f\|\"f[0-9]*\"" "$T/open.trace")
+	if [ "$n" -eq 0 ] && grep -q 'openat' "$T/open.trace"; then
+		ok "unchanged backup opens none of the 200 files"
+	else notok "unchanged backup opened source files $n times"; fi
+else ok "# SKIP no strace"; fi
 printf 'more\n' >>"$S/d3/f7"
 run b3 "$S"
 expect b3 "one edited file: exactly that file read" files_read=1 \

@@ -29,6 +29,7 @@
 #include "backup.h"
 #include "chunker.h"
 #include "fsio.h"
+#include "idq.h"
 #include "idxio.h"
 #include "log.h"
 #include "meta.h"
@@ -51,11 +52,27 @@
  */
 #define BATCH_FILES	KH_BATCH_MAX
 #define BATCH_BYTES	(8u << 20)
+#define CB_BYTES	(4u << 20)	/* a large file's id batch */
 
 struct pend {
 	uint8_t		*dst;		/* the node's chunk id, to fill */
 	size_t		 off;		/* its bytes in the batch buffer */
 	size_t		 len;
+};
+
+/*
+ * A large file is read and cut in batches of about CB_BYTES of chunks.
+ * Each batch goes to the id thread (idq.h) while the next one is read and
+ * cut into the other buffer; the uncut tail of a batch (less than a max
+ * chunk) moves to the front of the other buffer.  A batch's ids come back
+ * in file order, and its chunks are queued from its buffer then.
+ */
+struct cbatch {
+	uint8_t		*buf;		/* CB_BYTES + max chunk */
+	const uint8_t	*ptr[KH_BATCH_MAX];
+	size_t		 len[KH_BATCH_MAX];
+	size_t		 n;
+	int		 asked;		/* in flight on the id thread */
 };
 
 struct linkent {
@@ -70,10 +87,13 @@ struct linkent {
  * decides what is new and hands the plaintexts over in jobs, round-robin
  * through JOBS buffers; each store thread takes the oldest waiting job,
  * compresses it with its own context and has it sealed into the job's
- * sealed buffer.  The main thread takes sealed jobs back in order and
- * puts them into packs itself, so every write, fsync and rename of the
- * repository happens on one thread, in an order that does not depend on
- * scheduling (the power-loss tests count on that).  Memory: JOBS ×
+ * sealed buffer.  The walk itself runs on a thread of its own, and the
+ * main thread takes sealed jobs back in order and puts them into packs,
+ * then writes the index and the snapshot after the walk is joined: every
+ * write, fsync and rename of the repository happens on the main thread,
+ * in an order that does not depend on scheduling (the power-loss tests
+ * count on that), and writing packs (copies into the page cache, fsync
+ * waits) no longer holds up the reads and the chunker.  Memory: JOBS ×
  * (JOB_BYTES and its sealed copy), plus a compressed copy per thread.
  */
 #define JOBS		4
@@ -116,6 +136,8 @@ struct store {
 	size_t		 fill;		/* the job the main thread fills */
 	size_t		 next;		/* the next job a store thread takes */
 	size_t		 reap;		/* the next job to pack (main thread) */
+	int		 packer;	/* the main thread is in store_pack */
+	int		 walked;	/* the walk is over: no more jobs */
 	struct storer	 w[STORERS];
 	size_t		 nw;		/* threads started */
 	/* The main thread's: */
@@ -138,8 +160,10 @@ struct bk {
 	struct packr		*pr;
 	struct chunker		*ch;
 	struct chunker_params	 cp;
-	uint8_t			*rbuf;		/* read buffer: 2 × max chunk */
-	size_t			 rcap;
+	struct idq		*idq;		/* ids of large files' chunks */
+	struct cbatch		 cb[2];		/* their read buffers */
+	size_t			 cbcap;
+	uint8_t			 cids[KH_BATCH_MAX][KH_ID_BYTES];
 	uint8_t			*tbuf;		/* parent tree blob */
 	size_t			 tcap;
 	struct linkent		*links;
@@ -330,13 +354,48 @@ store_reap(struct store *s)
 	j->queued = j->taken = j->sealed = 0;
 	j->n = j->len = 0;
 	s->reap = (s->reap + 1) % JOBS;
+	(void)pthread_cond_broadcast(&s->cv);	/* a buffer is free */
 	return r;
+}
+
+/*
+ * The main thread while the walk runs: pack every job in order until the
+ * walk is over and nothing is left.  After a failure it goes on freeing
+ * buffers so that the walk, which sees s->err, is never left waiting.
+ */
+static void
+store_pack(struct store *s)
+{
+	(void)pthread_mutex_lock(&s->mu);
+	s->packer = 1;
+	for (;;) {
+		if (s->jobs[s->reap].queued)
+			(void)store_reap(s);
+		else if (s->walked)
+			break;
+		else
+			(void)pthread_cond_wait(&s->cv, &s->mu);
+	}
+	s->packer = 0;
+	(void)pthread_mutex_unlock(&s->mu);
+}
+
+/* The walk is over (it ends with store_submit): let store_pack return. */
+static void
+store_walked(struct store *s)
+{
+	(void)pthread_mutex_lock(&s->mu);
+	s->walked = 1;
+	(void)pthread_cond_broadcast(&s->cv);
+	(void)pthread_mutex_unlock(&s->mu);
 }
 
 /*
  * Hand the job being filled to the store threads and pack what they have
  * sealed: with ${all}, every job handed over; otherwise at least enough
- * that the next buffer is free.  0, or -1 with errno when the store failed.
+ * that the next buffer is free.  While the main thread is in store_pack
+ * (the caller is the walk), wait for it to free the next buffer instead.
+ * 0, or -1 with errno when the store failed.
  */
 static int
 store_submit(struct store *s, int all)
@@ -355,9 +414,13 @@ store_submit(struct store *s, int all)
 		(void)pthread_cond_broadcast(&s->cv);
 		s->fill = (s->fill + 1) % JOBS;
 	}
-	while (s->jobs[s->reap].queued && (all || s->jobs[s->reap].sealed ||
-	    s->reap == s->fill))
-		(void)store_reap(s);
+	if (s->packer)
+		while (s->jobs[s->fill].queued && s->err == 0)
+			(void)pthread_cond_wait(&s->cv, &s->mu);
+	else
+		while (s->jobs[s->reap].queued && (all ||
+		    s->jobs[s->reap].sealed || s->reap == s->fill))
+			(void)store_reap(s);
 	e = s->err;
 	(void)pthread_mutex_unlock(&s->mu);
 	if (e != 0) {
@@ -593,6 +656,40 @@ add_chunk(struct node *n, size_t *cap, const uint8_t id[NODE_ID_BYTES])
 	return 0;
 }
 
+/* Take batch ${c}'s ids back: the file's chunk list, new blobs queued. */
+static int
+take_batch(struct bk *b, struct cbatch *c, struct node *n, size_t *cap)
+{
+	size_t i;
+
+	if (!c->asked)
+		return 0;
+	c->asked = 0;
+	if (idq_wait(b->idq, b->cids) != 0)
+		return -1;
+	for (i = 0; i < c->n; i++)
+		if (queue_blob(b, BLOB_DATA, b->cids[i], c->ptr[i],
+		    c->len[i]) != 0 || add_chunk(n, cap, b->cids[i]) != 0)
+			return -1;
+	c->n = 0;
+	return 0;
+}
+
+/* After a failure: wait for what is in flight, keep nothing. */
+static void
+drop_batches(struct bk *b)
+{
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (b->cb[i].asked) {
+			b->cb[i].asked = 0;
+			if (idq_wait(b->idq, b->cids) != 0)
+				continue;	/* failed too: nothing to keep */
+		}
+	b->cb[0].n = b->cb[1].n = 0;
+}
+
 /*
  * Read the data extents of the open file ${fd}, cut them into chunks and
  * store the new ones.  Returns 0, 1 if the file shrank while read, -1 with
@@ -602,62 +699,81 @@ add_chunk(struct node *n, size_t *cap, const uint8_t id[NODE_ID_BYTES])
 static int
 read_content(struct bk *b, int fd, struct node *n)
 {
-	uint8_t id[NODE_ID_BYTES];
-	size_t cap = 0, len = 0, pos = 0, c, e = 0;
+	struct cbatch *c = &b->cb[0], *o;
+	size_t cap = 0, len = 0, pos = 0, k, e = 0;
 	uint64_t off = n->nextents ? n->extents[0].off : 0;
 	uint64_t left = n->nextents ? n->extents[0].len : 0;
 	ssize_t got;
-	int eof = 0, shrank = 0;
+	int eof = 0, shrank = 0, last, saved;
 
-	while (!eof || pos < len) {
-		/* Refill: keep at least one max chunk ahead of pos. */
-		if (!eof && len - pos < b->cp.max) {
-			memmove(b->rbuf, b->rbuf + pos, len - pos);
-			len -= pos;
-			pos = 0;
-			while (len < b->rcap && !eof) {
-				if (left == 0) {
-					if (++e >= n->nextents) {
-						eof = 1;
-						break;
-					}
-					off = n->extents[e].off;
-					left = n->extents[e].len;
-				}
-				got = pread(fd, b->rbuf + len,
-				    left < b->rcap - len ? left : b->rcap - len,
-				    (off_t)off);
-				if (got < 0 && errno == EINTR)
-					continue;
-				if (got < 0)
-					return -1;
-				if (got == 0) {	/* shrank: the data ends here */
-					n->extents[e].len = off -
-					    n->extents[e].off;
-					n->nextents = e + (n->extents[e].len > 0);
-					shrank = eof = 1;
+	for (;;) {
+		/* Fill the buffer (or reach the end of the data). */
+		while (len < b->cbcap && !eof) {
+			if (left == 0) {
+				if (++e >= n->nextents) {
+					eof = 1;
 					break;
 				}
-				len += (size_t)got;
-				off += (uint64_t)got;
-				left -= (uint64_t)got;
-				b->st->bytes_read += (uint64_t)got;
+				off = n->extents[e].off;
+				left = n->extents[e].len;
 			}
+			got = pread(fd, c->buf + len, left < b->cbcap - len ?
+			    left : b->cbcap - len, (off_t)off);
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				saved = errno;
+				drop_batches(b);
+				errno = saved;
+				return -1;
+			}
+			if (got == 0) {	/* shrank: the data ends here */
+				n->extents[e].len = off - n->extents[e].off;
+				n->nextents = e + (n->extents[e].len > 0);
+				shrank = eof = 1;
+				break;
+			}
+			len += (size_t)got;
+			off += (uint64_t)got;
+			left -= (uint64_t)got;
+			b->st->bytes_read += (uint64_t)got;
 		}
-		if (pos == len)
-			break;
-		c = chunker_cut(b->ch, b->rbuf + pos, len - pos, eof);
-		if (c == 0)
-			continue;	/* cannot happen: >= max bytes or eof */
-		if (store_blob(b, BLOB_DATA, b->rbuf + pos, c, id) != 0 ||
-		    add_chunk(n, &cap, id) != 0)
-			return -2;	/* the repository side failed: fatal */
-		pos += c;
+		/* Cut while a max chunk is ahead, or to the end. */
+		while (pos < len && (eof || len - pos >= b->cp.max) &&
+		    c->n < KH_BATCH_MAX) {
+			k = chunker_cut(b->ch, c->buf + pos, len - pos, eof);
+			c->ptr[c->n] = c->buf + pos;
+			c->len[c->n++] = k;
+			pos += k;
+		}
+		last = eof && pos == len;
+		/* This batch to the id thread; the one before it back. */
+		o = c == &b->cb[0] ? &b->cb[1] : &b->cb[0];
+		if (c->n > 0) {
+			if (idq_submit(b->idq, c->n, c->ptr, c->len) != 0)
+				goto fail;
+			c->asked = 1;
+		}
+		if (take_batch(b, o, n, &cap) != 0)
+			goto fail;
 		progress_tick(&b->prog, b->st->files_new +
 		    b->st->files_changed + b->st->files_unchanged,
 		    b->st->bytes_read + b->st->bytes_reused);
+		if (last)
+			break;
+		memcpy(o->buf, c->buf + pos, len - pos);
+		len -= pos;
+		pos = 0;
+		c = o;
 	}
+	if (take_batch(b, c, n, &cap) != 0)
+		goto fail;
 	return shrank;
+fail:
+	saved = errno;
+	drop_batches(b);
+	errno = saved;
+	return -2;	/* the repository side failed: fatal */
 }
 
 /* --- parent snapshot -------------------------------------------------- */
@@ -1245,9 +1361,11 @@ bk_setup(struct bk *b)
 	if (kh_chunker_key(b->r->kh, ck) == 0)
 		b->ch = chunker_new(ck, &b->cp);
 	secmem_free(ck);
-	b->rcap = 2 * (size_t)b->cp.max;
+	b->cbcap = CB_BYTES + (size_t)b->cp.max;
 	index_init(&b->queued);
-	if (b->ch == NULL || (b->rbuf = malloc(b->rcap)) == NULL ||
+	if (b->ch == NULL || (b->cb[0].buf = malloc(b->cbcap)) == NULL ||
+	    (b->cb[1].buf = malloc(b->cbcap)) == NULL ||
+	    (b->idq = idq_new(b->r->kh, KH_ID_DATA)) == NULL ||
 	    (b->bbuf = malloc(BATCH_BYTES)) == NULL ||
 	    (b->pr = packr_new(b->r->dirfd)) == NULL ||
 	    store_start(&b->sto, b->r, b->o->dry_run) != 0) {
@@ -1276,7 +1394,9 @@ bk_teardown(struct bk *b)
 	index_free(&b->queued);
 	packr_free(b->pr);
 	chunker_free(b->ch);
-	free(b->rbuf);
+	idq_free(b->idq);
+	free(b->cb[0].buf);
+	free(b->cb[1].buf);
 	free(b->bbuf);
 	free(b->tbuf);
 	free(b->links);
@@ -1327,6 +1447,45 @@ backup_source(struct bk *b, const char *src, const char *abs,
 	return e < 0 ? -1 : 0;
 }
 
+/* The walk, on its own thread: every source, then the root tree. */
+struct walk {
+	struct bk	*b;
+	char		**srcs, **abs;
+	size_t		 nsrc;
+	struct tree	*root, *proot;
+	uint8_t		*rootid;
+	int		 rc;		/* 0, or -1: a message was shown */
+};
+
+static void *
+walk_main(void *arg)
+{
+	struct walk *w = arg;
+	struct bk *b = w->b;
+	struct dbuf enc = { 0 };
+	size_t i;
+
+	w->rc = -1;
+	for (i = 0; i < w->nsrc; i++)
+		if (backup_source(b, w->srcs[i], w->abs[i], w->root,
+		    w->proot) != 0)
+			goto out;
+	if (flush(b) != 0 || tree_encode(w->root, &enc) != 0 ||
+	    store_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
+		errorx("cannot store the root tree: %s", strerror(errno));
+		goto out;
+	}
+	if (store_submit(&b->sto, 0) != 0) {
+		errorx("cannot store: %s", strerror(errno));
+		goto out;
+	}
+	w->rc = 0;
+out:
+	dbuf_free(&enc);
+	store_walked(&b->sto);
+	return NULL;
+}
+
 int
 backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
     uint8_t snapid[16], struct backup_stats *st)
@@ -1334,7 +1493,8 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct bk b;
 	struct snapshot *v = NULL, *parent = NULL, snap;
 	struct tree root = { 0 }, proot = { 0 };
-	struct dbuf enc = { 0 };
+	struct walk w;
+	pthread_t walker;
 	struct timespec now;
 	char **abs = NULL, **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
@@ -1384,16 +1544,21 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 			alertx("the parent snapshot's tree is unreadable; "
 			    "reading every file");
 	}
-	for (i = 0; i < nsrc; i++) {
-		if (backup_source(&b, srcs[i], abs[i], &root,
-		    have_proot ? &proot : NULL) != 0)
-			goto out;
-	}
-	if (flush(&b) != 0 || tree_encode(&root, &enc) != 0 ||
-	    store_blob(&b, BLOB_TREE, enc.p, enc.len, snap.root) != 0) {
-		errorx("cannot store the root tree: %s", strerror(errno));
+	w.b = &b;
+	w.srcs = srcs;
+	w.abs = abs;
+	w.nsrc = nsrc;
+	w.root = &root;
+	w.proot = have_proot ? &proot : NULL;
+	w.rootid = snap.root;
+	if ((i = (size_t)pthread_create(&walker, NULL, walk_main, &w)) != 0) {
+		errorx("cannot start the walk: %s", strerror((int)i));
 		goto out;
 	}
+	store_pack(&b.sto);
+	(void)pthread_join(walker, NULL);
+	if (w.rc != 0)
+		goto out;
 	if (store_submit(&b.sto, 1) != 0) {
 		errorx("cannot store: %s", strerror(errno));
 		goto out;
@@ -1464,7 +1629,6 @@ out:
 		free(abs);
 	}
 	free(sorted);
-	dbuf_free(&enc);
 	tree_free(&root);
 	tree_free(&proot);
 	snapshot_list_free(v, nv);

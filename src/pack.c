@@ -17,6 +17,8 @@
 #include "padme.h"
 #include "pack.h"
 
+#define PACK_ALIGN	FSIO_DIRECT_ALIGN	/* the pack buffer: for O_DIRECT */
+
 struct packw {
 	struct kh	*kh;
 	int		 repofd;
@@ -71,8 +73,8 @@ packw_new(struct kh *kh, int repofd, size_t pack_bytes)
 	w->kh = kh;
 	w->repofd = repofd;
 	w->pack_bytes = pack_bytes;
-	w->cap = pack_bytes;
-	if ((w->buf = malloc(w->cap)) == NULL) {
+	w->cap = (pack_bytes + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+	if (posix_memalign((void **)&w->buf, PACK_ALIGN, w->cap) != 0) {
 		free(w);
 		return NULL;
 	}
@@ -112,8 +114,13 @@ ensure_cap(struct packw *w, size_t need)
 
 	if (need <= w->cap)
 		return 0;
-	if ((p = realloc(w->buf, need)) == NULL)
+	need = (need + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
+	if (posix_memalign((void **)&p, PACK_ALIGN, need) != 0) {
+		errno = ENOMEM;
 		return -1;
+	}
+	memcpy(p, w->buf, w->len);
+	free(w->buf);
 	w->buf = p;
 	w->cap = need;
 	return 0;
@@ -187,7 +194,7 @@ write_pack(struct packw *w, size_t total)
 	pack_name(w->id, shard, name);
 	if ((dfd = shard_dir(w->repofd, shard)) < 0)
 		goto out;
-	r = fsio_write_atomic(dfd, name, w->buf, w->len);
+	r = fsio_write_atomic_direct(dfd, name, w->buf, w->len);
 	(void)close(dfd);
 	if (r == 0) {
 		w->packs++;

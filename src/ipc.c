@@ -13,51 +13,69 @@
 #include "ipc.h"
 
 int
-ipc_send(int fd, uint32_t type, uint32_t seq, const void *a, size_t alen,
-    const void *b, size_t blen)
+ipc_sendv(int fd, uint32_t type, uint32_t seq, struct iovec *iov, size_t n)
 {
 	uint8_t hdr[IPC_HDR_BYTES];
-	struct iovec iov[3];
-	size_t left, skip;
-	ssize_t n;
-	int i, cnt = 3;
+	struct iovec h;
+	size_t total = 0, i = 0, skip, k;
+	ssize_t got;
 
-	if (alen > IPC_FRAME_MAX || blen > IPC_FRAME_MAX - alen) {
-		errno = EMSGSIZE;
-		return -1;
+	for (k = 0; k < n; k++) {
+		if (iov[k].iov_len > IPC_FRAME_MAX - total) {
+			errno = EMSGSIZE;
+			return -1;
+		}
+		total += iov[k].iov_len;
 	}
 	le32enc(hdr, type);
 	le32enc(hdr + 4, seq);
-	le32enc(hdr + 8, (uint32_t)(alen + blen));
-	iov[0].iov_base = hdr;
-	iov[0].iov_len = sizeof(hdr);
-	iov[1].iov_base = (void *)(uintptr_t)a;
-	iov[1].iov_len = alen;
-	iov[2].iov_base = (void *)(uintptr_t)b;
-	iov[2].iov_len = blen;
-	left = sizeof(hdr) + alen + blen;
-	i = 0;
-	while (left > 0) {
+	le32enc(hdr + 8, (uint32_t)total);
+	h.iov_base = hdr;
+	h.iov_len = sizeof(hdr);
+	/* The header alone first: iov[] stays the caller's, cut as sent. */
+	while (h.iov_len > 0) {
+		got = sendmsg(fd, &(struct msghdr){ .msg_iov = &h,
+		    .msg_iovlen = 1 }, MSG_NOSIGNAL);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		h.iov_base = (uint8_t *)h.iov_base + got;
+		h.iov_len -= (size_t)got;
+	}
+	while (i < n) {
 		struct msghdr mh;
 
 		/* MSG_NOSIGNAL: a dead peer is EPIPE here, not SIGPIPE. */
 		memset(&mh, 0, sizeof(mh));
 		mh.msg_iov = iov + i;
-		mh.msg_iovlen = (size_t)(cnt - i);
-		n = sendmsg(fd, &mh, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
+		mh.msg_iovlen = n - i < IPC_IOV_MAX ? n - i : IPC_IOV_MAX;
+		got = sendmsg(fd, &mh, MSG_NOSIGNAL);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (got < 0)
 			return -1;
-		left -= (size_t)n;
-		for (skip = (size_t)n; i < cnt && skip >= iov[i].iov_len; i++)
+		for (skip = (size_t)got; i < n && skip >= iov[i].iov_len; i++)
 			skip -= iov[i].iov_len;
-		if (i < cnt) {
+		if (i < n) {
 			iov[i].iov_base = (uint8_t *)iov[i].iov_base + skip;
 			iov[i].iov_len -= skip;
 		}
 	}
 	return 0;
+}
+
+int
+ipc_send(int fd, uint32_t type, uint32_t seq, const void *a, size_t alen,
+    const void *b, size_t blen)
+{
+	struct iovec iov[2];
+
+	iov[0].iov_base = (void *)(uintptr_t)a;
+	iov[0].iov_len = alen;
+	iov[1].iov_base = (void *)(uintptr_t)b;
+	iov[1].iov_len = blen;
+	return ipc_sendv(fd, type, seq, iov, 2);
 }
 
 /* Read exactly ${len} bytes; 0, 1 if EOF before the first byte, -1. */
@@ -96,6 +114,30 @@ parse_hdr(const uint8_t *h, struct ipc_msg *m)
 	}
 	if (m->len > IPC_FRAME_MAX) {
 		errno = EMSGSIZE;
+		return -1;
+	}
+	return 0;
+}
+
+int
+ipc_recv_hdr(int fd, struct ipc_msg *m)
+{
+	uint8_t hdr[IPC_HDR_BYTES];
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	if ((r = read_all(fd, hdr, sizeof(hdr))) != 0)
+		return r;
+	return parse_hdr(hdr, m);
+}
+
+int
+ipc_read(int fd, void *p, size_t len)
+{
+	if (len == 0)
+		return 0;
+	if (read_all(fd, p, len) != 0) {
+		errno = EPROTO;
 		return -1;
 	}
 	return 0;

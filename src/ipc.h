@@ -53,6 +53,26 @@ int ipc_send(int, uint32_t, uint32_t, const void *, size_t, const void *,
     size_t) __attribute__((warn_unused_result));
 
 /*
+ * ipc_sendv(fd, type, seq, iov, n): one frame whose payload is the ${n}
+ * pieces of ${iov}, sent without gathering them (a batch's blobs go from
+ * where they are); ${iov} is consumed.  Returns as ipc_send.
+ */
+#define IPC_IOV_MAX	1024
+struct iovec;
+int ipc_sendv(int, uint32_t, uint32_t, struct iovec *, size_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * ipc_recv_hdr(fd, m) and ipc_read(fd, p, len): a frame's header alone
+ * (m->type, m->seq, m->len checked as ipc_recv checks them; m->p NULL),
+ * then its payload in pieces, straight where each belongs.  The caller
+ * must read exactly m->len bytes.  Return as ipc_recv; a short payload
+ * is -1 with EPROTO.
+ */
+int ipc_recv_hdr(int, struct ipc_msg *) __attribute__((warn_unused_result));
+int ipc_read(int, void *, size_t) __attribute__((warn_unused_result));
+
+/*
  * ipc_recv(fd, m): read one whole frame into ${m} (m->p malloc'd, freed by
  * ipc_msg_free).  Returns 0; 1 at a clean end of stream (no bytes of a new
  * frame); -1 with errno on a short frame (EPROTO), an oversized length

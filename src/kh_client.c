@@ -4,7 +4,10 @@
  * socket, a wrong answer type or sequence number, a short or long answer)
  * ends the worker, since the keyholder would never send it.
  */
+#include <sys/uio.h>
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -14,24 +17,65 @@
 #include "kh_priv.h"
 #include "log.h"
 
+static void __attribute__((noreturn))
+gone(int e, int closed)
+{
+	fatal(EXIT_ERR, "keyholder gone (%s); nothing was changed after "
+	    "this point", closed ? "it closed the channel" : strerror(e));
+}
+
+static void __attribute__((noreturn))
+violation(const char *what)
+{
+	fatal(EXIT_ERR, "keyholder protocol violation (%s)", what);
+}
+
+/* The answer to request ${type}/${seq}: its header, checked. */
+static void
+answer_hdr(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
+{
+	int r;
+
+	if ((r = ipc_recv_hdr(kh->fd, ans)) != 0)
+		gone(errno, r == 1);
+	if (ans->type != type + 1 || ans->seq != seq)
+		fatal(EXIT_ERR, "keyholder protocol violation (answer %u/%u "
+		    "to request %u/%u)", ans->type, ans->seq, type, seq);
+}
+
+/* The rest of a round trip: the answer's payload is left in ${ans}. */
+static void
+finish(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
+{
+	answer_hdr(kh, type, seq, ans);
+	if ((ans->p = malloc(ans->len ? ans->len : 1)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	if (ipc_read(kh->fd, ans->p, ans->len) != 0)
+		gone(errno, 0);
+}
+
 /* One round trip; the answer's payload is left in ${ans}. */
 static void
 call(struct kh *kh, uint32_t type, const void *a, size_t alen, const void *b,
     size_t blen, struct ipc_msg *ans)
 {
 	uint32_t seq = ++kh->seq;
-	int r;
 
 	if (ipc_send(kh->fd, type, seq, a, alen, b, blen) != 0)
-		fatal(EXIT_ERR, "keyholder gone (%s); nothing was changed "
-		    "after this point", strerror(errno));
-	if ((r = ipc_recv(kh->fd, ans)) != 0)
-		fatal(EXIT_ERR, "keyholder gone (%s); nothing was changed "
-		    "after this point", r == 1 ? "it closed the channel" :
-		    strerror(errno));
-	if (ans->type != type + 1 || ans->seq != seq)
-		fatal(EXIT_ERR, "keyholder protocol violation (answer %u/%u "
-		    "to request %u/%u)", ans->type, ans->seq, type, seq);
+		gone(errno, 0);
+	finish(kh, type, seq, ans);
+}
+
+/* The same, with the request in pieces (consumed). */
+static void
+callv(struct kh *kh, uint32_t type, struct iovec *iov, size_t n,
+    struct ipc_msg *ans)
+{
+	uint32_t seq = ++kh->seq;
+
+	if (ipc_sendv(kh->fd, type, seq, iov, n) != 0)
+		gone(errno, 0);
+	finish(kh, type, seq, ans);
 }
 
 /* The leading u32 status of an answer. */
@@ -237,23 +281,30 @@ khc_id_batch(struct kh *kh, uint32_t domain, size_t n,
     const uint8_t *const *data, const size_t *lens,
     uint8_t (*ids)[KH_ID_BYTES])
 {
+	uint8_t hdr[8], (*lb)[4] = NULL;
+	struct iovec *iov = NULL;
 	struct ipc_msg ans;
-	struct dbuf b;
 	struct rbuf r;
 	size_t i;
 	int st;
 
-	dbuf_init(&b, IPC_FRAME_MAX);
-	dbuf_put_u32(&b, domain);
-	dbuf_put_u32(&b, (uint32_t)n);
+	if ((iov = calloc(1 + 2 * n, sizeof(*iov))) == NULL ||
+	    (lb = calloc(n ? n : 1, sizeof(*lb))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	le32enc(hdr, domain);
+	le32enc(hdr + 4, (uint32_t)n);
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = sizeof(hdr);
 	for (i = 0; i < n; i++) {
-		dbuf_put_u32(&b, (uint32_t)lens[i]);
-		dbuf_put_bytes(&b, data[i], lens[i]);
+		le32enc(lb[i], (uint32_t)lens[i]);
+		iov[1 + 2 * i].iov_base = lb[i];
+		iov[1 + 2 * i].iov_len = 4;
+		iov[2 + 2 * i].iov_base = (void *)(uintptr_t)data[i];
+		iov[2 + 2 * i].iov_len = lens[i];
 	}
-	if (b.err)
-		fatal(EXIT_ERR, "id batch too large");
-	call(kh, KH_REQ_ID_BATCH, b.p, b.len, NULL, 0, &ans);
-	dbuf_free(&b);
+	callv(kh, KH_REQ_ID_BATCH, iov, 1 + 2 * n, &ans);
+	free(iov);
+	free(lb);
 	if ((st = status(&ans, &r)) == 0)
 		for (i = 0; i < n; i++)
 			if (rbuf_get_bytes(&r, ids[i], KH_ID_BYTES) != 0)
@@ -263,65 +314,75 @@ khc_id_batch(struct kh *kh, uint32_t domain, size_t n,
 	return st;
 }
 
-/* A batch of objects: u32 n | n × (u32 type | id[32] | u32 len | bytes). */
-static void
-put_objects(struct dbuf *b, size_t n, const uint32_t *types,
-    const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ptrs,
-    const size_t *lens)
-{
-	size_t i;
-
-	dbuf_init(b, IPC_FRAME_MAX);
-	dbuf_put_u32(b, (uint32_t)n);
-	for (i = 0; i < n; i++) {
-		dbuf_put_u32(b, types[i]);
-		dbuf_put_bytes(b, ids[i], ENV_ID_BYTES);
-		dbuf_put_u32(b, (uint32_t)lens[i]);
-		dbuf_put_bytes(b, ptrs[i], lens[i]);
-	}
-	if (b->err)
-		fatal(EXIT_ERR, "keyholder batch too large");
-}
-
 /*
- * Send a batch and take its answer: n × (u32 len | bytes) into ${out};
- * with ${failok}, a length of 0xffffffff marks an object that could not
+ * A batch of objects: u32 n | n × (u32 type | id[32] | u32 len | bytes),
+ * sent from where the blobs are; the answer, u32 status | n × (u32 len |
+ * bytes), is read straight into ${out} (no copy of either in between).
+ * With ${failok}, a length of 0xffffffff marks an object that could not
  * be done (outlens[i] = SIZE_MAX).
  */
+#define OBJ_HDR	(4 + ENV_ID_BYTES + 4)
+
 static int
 batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
     const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
     const size_t *inlens, uint8_t *out, size_t cap, size_t *outlens,
     int failok)
 {
+	uint8_t nb[4], (*hb)[OBJ_HDR] = NULL, lb[4];
+	struct iovec *iov = NULL;
 	struct ipc_msg ans;
-	struct dbuf b;
-	struct rbuf r;
-	uint32_t len;
-	size_t i, off = 0;
-	int st;
+	uint32_t seq = ++kh->seq, st, len;
+	size_t i, off = 0, left;
 
-	put_objects(&b, n, types, ids, ins, inlens);
-	call(kh, req, b.p, b.len, NULL, 0, &ans);
-	dbuf_free(&b);
-	if ((st = status(&ans, &r)) == 0)
-		for (i = 0; i < n; i++) {
-			if (rbuf_get_u32(&r, &len) != 0)
-				fatal(EXIT_ERR, "keyholder protocol violation "
-				    "(batch)");
-			if (failok && len == UINT32_MAX) {
-				outlens[i] = SIZE_MAX;
-				continue;
-			}
-			if (len > cap - off || rbuf_get_bytes(&r, out + off,
-			    len) != 0)
-				fatal(EXIT_ERR, "keyholder protocol violation "
-				    "(batch)");
-			outlens[i] = len;
-			off += len;
+	if ((iov = calloc(1 + 2 * n, sizeof(*iov))) == NULL ||
+	    (hb = calloc(n ? n : 1, sizeof(*hb))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	le32enc(nb, (uint32_t)n);
+	iov[0].iov_base = nb;
+	iov[0].iov_len = sizeof(nb);
+	for (i = 0; i < n; i++) {
+		le32enc(hb[i], types[i]);
+		memcpy(hb[i] + 4, ids[i], ENV_ID_BYTES);
+		le32enc(hb[i] + 4 + ENV_ID_BYTES, (uint32_t)inlens[i]);
+		iov[1 + 2 * i].iov_base = hb[i];
+		iov[1 + 2 * i].iov_len = OBJ_HDR;
+		iov[2 + 2 * i].iov_base = (void *)(uintptr_t)ins[i];
+		iov[2 + 2 * i].iov_len = inlens[i];
+	}
+	if (ipc_sendv(kh->fd, req, seq, iov, 1 + 2 * n) != 0)
+		gone(errno, 0);
+	free(iov);
+	free(hb);
+	answer_hdr(kh, req, seq, &ans);
+	left = ans.len;
+	if (left < 4 || ipc_read(kh->fd, lb, 4) != 0)
+		violation("batch");
+	left -= 4;
+	if ((st = le32dec(lb)) != 0) {
+		if (left != 0)
+			violation("batch");
+		return (int)(int32_t)st;
+	}
+	for (i = 0; i < n; i++) {
+		if (left < 4 || ipc_read(kh->fd, lb, 4) != 0)
+			violation("batch");
+		left -= 4;
+		len = le32dec(lb);
+		if (failok && len == UINT32_MAX) {
+			outlens[i] = SIZE_MAX;
+			continue;
 		}
-	done(&ans, &r);
-	return st;
+		if (len > cap - off || len > left ||
+		    ipc_read(kh->fd, out + off, len) != 0)
+			violation("batch");
+		left -= len;
+		outlens[i] = len;
+		off += len;
+	}
+	if (left != 0)
+		violation("batch (trailing bytes)");
+	return 0;
 }
 
 int

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -323,6 +324,56 @@ khc_id_batch(struct kh *kh, uint32_t domain, size_t n,
  */
 #define OBJ_HDR	(4 + ENV_ID_BYTES + 4)
 
+/*
+ * The answer's payload, read through a small buffer so that a batch of
+ * small blobs costs a few reads, not two per blob; a blob larger than
+ * the buffer goes straight to its place.
+ */
+#define RD_BUF	(64u << 10)
+
+struct rd {
+	int		 fd;
+	size_t		 left;		/* payload bytes still in the socket */
+	size_t		 pos, len;	/* buffered: buf[pos..len) */
+	uint8_t		 buf[RD_BUF];
+};
+
+/* ${n} bytes of the payload into ${p}: 0, or -1 past its end. */
+static int
+take(struct rd *r, uint8_t *p, size_t n)
+{
+	ssize_t got;
+	size_t k;
+
+	while (n > 0) {
+		if (r->pos < r->len) {
+			k = n < r->len - r->pos ? n : r->len - r->pos;
+			memcpy(p, r->buf + r->pos, k);
+			r->pos += k;
+			p += k;
+			n -= k;
+			continue;
+		}
+		if (n > r->left)
+			return -1;
+		if (n >= RD_BUF) {
+			if (ipc_read(r->fd, p, n) != 0)
+				gone(errno, 0);
+			r->left -= n;
+			return 0;
+		}
+		got = read(r->fd, r->buf, r->left < RD_BUF ? r->left : RD_BUF);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			gone(got == 0 ? EPROTO : errno, got == 0);
+		r->pos = 0;
+		r->len = (size_t)got;
+		r->left -= (size_t)got;
+	}
+	return 0;
+}
+
 static int
 batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
     const uint8_t (*ids)[ENV_ID_BYTES], const uint8_t *const *ins,
@@ -333,7 +384,8 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 	struct iovec *iov = NULL;
 	struct ipc_msg ans;
 	uint32_t seq = ++kh->seq, st, len;
-	size_t i, off = 0, left;
+	size_t i, off = 0;
+	struct rd rd;		/* 64 KiB of stack */
 
 	if ((iov = calloc(1 + 2 * n, sizeof(*iov))) == NULL ||
 	    (hb = calloc(n ? n : 1, sizeof(*hb))) == NULL)
@@ -355,32 +407,30 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 	free(iov);
 	free(hb);
 	answer_hdr(kh, req, seq, &ans);
-	left = ans.len;
-	if (left < 4 || ipc_read(kh->fd, lb, 4) != 0)
+	rd.fd = kh->fd;
+	rd.pos = rd.len = 0;
+	rd.left = ans.len;
+	if (ans.len < 4 || take(&rd, lb, 4) != 0)
 		violation("batch");
-	left -= 4;
 	if ((st = le32dec(lb)) != 0) {
-		if (left != 0)
+		if (ans.len != 4)
 			violation("batch");
 		return (int)(int32_t)st;
 	}
 	for (i = 0; i < n; i++) {
-		if (left < 4 || ipc_read(kh->fd, lb, 4) != 0)
+		if (take(&rd, lb, 4) != 0)
 			violation("batch");
-		left -= 4;
 		len = le32dec(lb);
 		if (failok && len == UINT32_MAX) {
 			outlens[i] = SIZE_MAX;
 			continue;
 		}
-		if (len > cap - off || len > left ||
-		    ipc_read(kh->fd, out + off, len) != 0)
+		if (len > cap - off || take(&rd, out + off, len) != 0)
 			violation("batch");
-		left -= len;
 		outlens[i] = len;
 		off += len;
 	}
-	if (left != 0)
+	if (rd.left != 0 || rd.pos != rd.len)
 		violation("batch (trailing bytes)");
 	return 0;
 }

@@ -115,6 +115,26 @@ if [ -n "$root" ]; then
 		printf '%s\n--\n%s\n' "$o" "$n" | sed 's/^/#   /'; fi
 else ok "owners and devices # SKIP not root"; fi
 
+# Into a target with a default ACL: every entry made there and below
+# inherits ACLs the source did not have; restore removes them (a file is
+# checked only where its directory has a default ACL, so this also proves
+# the check is not skipped where it is needed).
+A=$T/acltarget
+mkdir "$A"
+if setfacl -d -m u:1000:rwx "$A" 2>/dev/null; then
+	tp restore -r "$R" latest --target "$A" >"$T/ra.out" 2>&1 ||
+	    { notok "restore into a target with a default ACL"
+	    sed 's/^/#   /' "$T/ra.out"; }
+	rsync -aHAXc --numeric-ids --dry-run --itemize-changes --exclude=/sock \
+	    "$S/" "$A/src/" >"$T/rsync" 2>&1
+	if [ "$?" -eq 0 ] && [ ! -s "$T/rsync" ] &&
+	    ! getfacl -pn "$A/src/d1/d2/d3/deep" 2>/dev/null | grep -q '^user:1000'
+	then ok "restore into a directory with a default ACL: nothing inherited is left (rsync -A)"
+	else notok "restore into a directory with a default ACL: nothing inherited is left"
+		sed 's/^/#   /' "$T/rsync" | head; fi
+else ok "default ACL target # SKIP setfacl -d refused here"; fi
+rm -rf "$A"
+
 # Sparse: about as many blocks as the source (within 2x or +1 MiB).
 sb=$(stat -c %b "$S/sparse") db=$(stat -c %b "$D/src/sparse" 2>/dev/null)
 if [ -n "$db" ] && [ "$db" -le $((2 * sb + 2048)) ] &&

@@ -82,19 +82,18 @@ struct linkent {
 /*
  * The store stage runs on threads of its own: compression and sealing
  * overlap the walk, the reads, the chunking and the id requests of the
- * main thread, and the kernel schedules the three kinds of work (main
- * thread, store threads, keyholder) over the cores.  The main thread
+ * walk thread, and the kernel schedules the kinds of work (walk, id,
+ * store and main threads, keyholder) over the cores.  The walk thread
  * decides what is new and hands the plaintexts over in jobs, round-robin
  * through JOBS buffers; each store thread takes the oldest waiting job,
  * compresses it with its own context and has it sealed into the job's
- * sealed buffer.  The walk itself runs on a thread of its own, and the
- * main thread takes sealed jobs back in order and puts them into packs,
- * then writes the index and the snapshot after the walk is joined: every
- * write, fsync and rename of the repository happens on the main thread,
- * in an order that does not depend on scheduling (the power-loss tests
- * count on that), and writing packs (copies into the page cache, fsync
- * waits) no longer holds up the reads and the chunker.  Memory: JOBS ×
- * (JOB_BYTES and its sealed copy), plus a compressed copy per thread.
+ * sealed buffer.  The main thread takes sealed jobs back in order and
+ * puts them into packs, then writes the index and the snapshot after the
+ * walk is joined: every write, fsync and rename of the repository happens
+ * on the main thread, in an order that does not depend on scheduling (the
+ * power-loss tests count on that), and writing packs (fsync waits) does
+ * not hold up the reads and the chunker.  Memory: JOBS × (JOB_BYTES and
+ * its sealed copy), plus a compressed copy per store thread.
  */
 #define JOBS		4
 #define JOB_BYTES	(4u << 20)

@@ -56,41 +56,6 @@ rename_noreplace(int dirfd, const char *tmp, const char *name)
 	return renameat(dirfd, tmp, dirfd, name);
 }
 
-int
-fsio_write_atomic(int dirfd, const char *name, const void *p, size_t len)
-{
-	uint8_t rnd[8];
-	char tmp[64], hex[17];
-	int fd, saved;
-
-	randombytes_buf(rnd, sizeof(rnd));
-	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
-	(void)snprintf(tmp, sizeof(tmp), "%s%s", FSIO_TMP_PREFIX, hex);
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	if (fsio_write_all(fd, p, len) != 0 || fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename_noreplace(dirfd, tmp, name) != 0)
-		goto fail;
-	if (fsync(dirfd) != 0)
-		return -1;	/* renamed: the object exists, not yet durable */
-	return 0;
-fail:
-	saved = errno;
-	if (fd >= 0)
-		(void)close(fd);
-	(void)unlinkat(dirfd, tmp, 0);
-	errno = saved;
-	return -1;
-}
-
 /*
  * Write ${len} bytes of ${p} (aligned to FSIO_DIRECT_ALIGN) to the new file
  * ${fd}, opened with O_DIRECT: the whole blocks straight from ${p}, the
@@ -125,26 +90,33 @@ write_direct(int fd, const uint8_t *p, size_t len)
 	return fsio_write_all(fd, p + head, len - head);
 }
 
-int
-fsio_write_atomic_direct(int dirfd, const char *name, const void *p,
-    size_t len)
+/*
+ * Write ${p} to a new temporary file in ${dirfd} (with O_DIRECT if
+ * ${direct} and the file system takes it), fsync it, rename it to
+ * ${name} without replacing anything, and fsync the directory.
+ */
+static int
+write_atomic(int dirfd, const char *name, const void *p, size_t len,
+    int direct)
 {
 	uint8_t rnd[8];
 	char tmp[64], hex[17];
-	int fd, saved;
+	int fd, saved, r;
 
-	if (((uintptr_t)p & (FSIO_DIRECT_ALIGN - 1)) != 0)
-		return fsio_write_atomic(dirfd, name, p, len);
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
 	(void)snprintf(tmp, sizeof(tmp), "%s%s", FSIO_TMP_PREFIX, hex);
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC | O_DIRECT, 0600);
-	if (fd < 0 && errno == EINVAL)	/* no O_DIRECT here (older tmpfs) */
-		return fsio_write_atomic(dirfd, name, p, len);
+	    O_CLOEXEC | (direct ? O_DIRECT : 0), 0600);
+	if (fd < 0 && direct && errno == EINVAL) {
+		direct = 0;		/* no O_DIRECT here (older tmpfs) */
+		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
 	if (fd < 0)
 		return -1;
-	if (write_direct(fd, p, len) != 0 || fsync(fd) != 0)
+	r = direct ? write_direct(fd, p, len) : fsio_write_all(fd, p, len);
+	if (r != 0 || fsync(fd) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -163,6 +135,20 @@ fail:
 	(void)unlinkat(dirfd, tmp, 0);
 	errno = saved;
 	return -1;
+}
+
+int
+fsio_write_atomic(int dirfd, const char *name, const void *p, size_t len)
+{
+	return write_atomic(dirfd, name, p, len, 0);
+}
+
+int
+fsio_write_atomic_direct(int dirfd, const char *name, const void *p,
+    size_t len)
+{
+	return write_atomic(dirfd, name, p, len,
+	    ((uintptr_t)p & (FSIO_DIRECT_ALIGN - 1)) == 0);
 }
 
 int

@@ -146,14 +146,10 @@ ipc_read(int fd, void *p, size_t len)
 int
 ipc_recv(int fd, struct ipc_msg *m)
 {
-	uint8_t hdr[IPC_HDR_BYTES];
 	int r;
 
-	memset(m, 0, sizeof(*m));
-	if ((r = read_all(fd, hdr, sizeof(hdr))) != 0)
+	if ((r = ipc_recv_hdr(fd, m)) != 0)
 		return r;
-	if (parse_hdr(hdr, m) != 0)
-		return -1;
 	if ((m->p = malloc(m->len ? m->len : 1)) == NULL)
 		return -1;
 	if (read_all(fd, m->p, m->len) != 0) {

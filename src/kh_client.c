@@ -31,7 +31,16 @@ violation(const char *what)
 	fatal(EXIT_ERR, "keyholder protocol violation (%s)", what);
 }
 
-/* The answer to request ${type}/${seq}: its header, checked. */
+/* ${ans} must answer request ${type}/${seq}. */
+static void
+is_answer(const struct ipc_msg *ans, uint32_t type, uint32_t seq)
+{
+	if (ans->type != type + 1 || ans->seq != seq)
+		fatal(EXIT_ERR, "keyholder protocol violation (answer %u/%u "
+		    "to request %u/%u)", ans->type, ans->seq, type, seq);
+}
+
+/* The answer to request ${type}/${seq}: its header only (batch). */
 static void
 answer_hdr(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
 {
@@ -39,20 +48,18 @@ answer_hdr(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
 
 	if ((r = ipc_recv_hdr(kh->fd, ans)) != 0)
 		gone(errno, r == 1);
-	if (ans->type != type + 1 || ans->seq != seq)
-		fatal(EXIT_ERR, "keyholder protocol violation (answer %u/%u "
-		    "to request %u/%u)", ans->type, ans->seq, type, seq);
+	is_answer(ans, type, seq);
 }
 
 /* The rest of a round trip: the answer's payload is left in ${ans}. */
 static void
 finish(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
 {
-	answer_hdr(kh, type, seq, ans);
-	if ((ans->p = malloc(ans->len ? ans->len : 1)) == NULL)
-		fatal(EXIT_ERR, "out of memory");
-	if (ipc_read(kh->fd, ans->p, ans->len) != 0)
-		gone(errno, 0);
+	int r;
+
+	if ((r = ipc_recv(kh->fd, ans)) != 0)
+		gone(errno, r == 1);
+	is_answer(ans, type, seq);
 }
 
 /* One round trip; the answer's payload is left in ${ans}. */

@@ -63,6 +63,8 @@ start_pack(struct packw *w)
 	dbuf_init(&w->hdr, (size_t)1 << 30);
 }
 
+static int ensure_cap(struct packw *, size_t);
+
 struct packw *
 packw_new(struct kh *kh, int repofd, size_t pack_bytes)
 {
@@ -73,8 +75,7 @@ packw_new(struct kh *kh, int repofd, size_t pack_bytes)
 	w->kh = kh;
 	w->repofd = repofd;
 	w->pack_bytes = pack_bytes;
-	w->cap = (pack_bytes + PACK_ALIGN - 1) & ~(size_t)(PACK_ALIGN - 1);
-	if (posix_memalign((void **)&w->buf, PACK_ALIGN, w->cap) != 0) {
+	if (ensure_cap(w, pack_bytes) != 0) {
 		free(w);
 		return NULL;
 	}
@@ -119,7 +120,8 @@ ensure_cap(struct packw *w, size_t need)
 		errno = ENOMEM;
 		return -1;
 	}
-	memcpy(p, w->buf, w->len);
+	if (w->len > 0)
+		memcpy(p, w->buf, w->len);
 	free(w->buf);
 	w->buf = p;
 	w->cap = need;

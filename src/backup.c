@@ -141,7 +141,14 @@ struct store {
 	size_t		 nw;		/* threads started */
 	/* The main thread's: */
 	struct packw	*pw;
-	struct index	 ix;		/* the blobs written by this run */
+	/*
+	 * The blobs of this run: reserved by the walk thread when it queues
+	 * one (its "already queued" set), placed by the main thread when it
+	 * packs it, saved as the run's index segments.  One table for both
+	 * (a table is about 156 bytes per blob), so it has its own lock.
+	 */
+	pthread_mutex_t	 ixmu;
+	struct index	 ix;
 	uint64_t	 stored;	/* sealed bytes added */
 	struct kh	*kh;
 	int		 level;
@@ -154,7 +161,6 @@ struct bk {
 	char			**excl;
 	size_t			 nexcl;
 	struct index		 ix;		/* what the repository had */
-	struct index		 queued;	/* new: handed to the store */
 	struct store		 sto;
 	struct packr		*pr;
 	struct chunker		*ch;
@@ -328,6 +334,8 @@ static int
 store_reap(struct store *s)
 {
 	struct job *j = &s->jobs[s->reap];
+	uint8_t pid[PACK_ID_BYTES];
+	uint32_t poff;
 	size_t i, off;
 	int r = 0, failed;
 
@@ -341,11 +349,18 @@ store_reap(struct store *s)
 		s->stored += j->slen[i];
 		if (s->dry_run)
 			continue;
-		if (packw_add_sealed(s->pw, &s->ix, j->v[i].type, j->v[i].id,
+		if (packw_add_sealed(s->pw, NULL, j->v[i].type, j->v[i].id,
 		    j->sbuf + off, j->slen[i], (uint32_t)j->v[i].len) != 0) {
 			r = -1;
 			break;
 		}
+		packw_last(s->pw, pid, &poff);
+		(void)pthread_mutex_lock(&s->ixmu);
+		r = index_place(&s->ix, j->v[i].id, pid, poff,
+		    (uint32_t)j->slen[i]);
+		(void)pthread_mutex_unlock(&s->ixmu);
+		if (r != 0)
+			break;
 	}
 	(void)pthread_mutex_lock(&s->mu);
 	if (r != 0 && s->err == 0)
@@ -476,6 +491,7 @@ store_start(struct store *s, struct repo *r, int dry_run)
 			return -1;
 	}
 	if (pthread_mutex_init(&s->mu, NULL) != 0 ||
+	    pthread_mutex_init(&s->ixmu, NULL) != 0 ||
 	    pthread_cond_init(&s->cv, NULL) != 0)
 		return -1;
 	for (i = 0; i < STORERS; i++) {
@@ -518,15 +534,18 @@ static int
 queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
     const uint8_t *data, size_t len)
 {
-	static const uint8_t none[PACK_ID_BYTES];
 	struct store *s = &b->sto;
 	struct job *j = &s->jobs[s->fill];
 	struct jblob *v;
+	int r;
 
-	if (index_get(&b->ix, id) != NULL || index_get(&b->queued, id) != NULL)
+	if (index_get(&b->ix, id) != NULL)
 		return 0;
-	if (index_add(&b->queued, id, type, none, 0, 0, (uint32_t)len) != 0)
-		return -1;
+	(void)pthread_mutex_lock(&s->ixmu);
+	r = index_reserve(&s->ix, id, type, (uint32_t)len);
+	(void)pthread_mutex_unlock(&s->ixmu);
+	if (r <= 0)
+		return r;
 	if ((j->n == KH_BATCH_MAX || len > j->cap - j->len) && j->n > 0) {
 		if (store_submit(s, 0) != 0)
 			return -1;
@@ -1361,7 +1380,6 @@ bk_setup(struct bk *b)
 		b->ch = chunker_new(ck, &b->cp);
 	secmem_free(ck);
 	b->cbcap = CB_BYTES + (size_t)b->cp.max;
-	index_init(&b->queued);
 	if (b->ch == NULL || (b->cb[0].buf = malloc(b->cbcap)) == NULL ||
 	    (b->cb[1].buf = malloc(b->cbcap)) == NULL ||
 	    (b->idq = idq_new(b->r->kh, KH_ID_DATA)) == NULL ||
@@ -1390,7 +1408,6 @@ bk_teardown(struct bk *b)
 	free(b->excl);
 	index_free(&b->ix);
 	store_free(&b->sto);
-	index_free(&b->queued);
 	packr_free(b->pr);
 	chunker_free(b->ch);
 	idq_free(b->idq);

@@ -28,8 +28,8 @@ slot_of(const uint8_t *id, size_t cap)
 	return (size_t)le64dec(id) & (cap - 1);
 }
 
-const struct blobloc *
-index_get(const struct index *ix, const uint8_t *id)
+static struct blobloc *
+find(const struct index *ix, const uint8_t *id)
 {
 	size_t i;
 
@@ -40,6 +40,12 @@ index_get(const struct index *ix, const uint8_t *id)
 		if (memcmp(ix->slots[i].id, id, INDEX_ID_BYTES) == 0)
 			return &ix->slots[i];
 	return NULL;
+}
+
+const struct blobloc *
+index_get(const struct index *ix, const uint8_t *id)
+{
+	return find(ix, id);
 }
 
 /* Insert without growing; returns the slot. */
@@ -156,6 +162,41 @@ index_add(struct index *ix, const uint8_t *id, uint8_t type,
 	return add(ix, &b, 1);
 }
 
+int
+index_reserve(struct index *ix, const uint8_t *id, uint8_t type,
+    uint32_t rawlen)
+{
+	struct blobloc b;
+
+	if (index_get(ix, id) != NULL)
+		return 0;
+	memset(&b, 0, sizeof(b));
+	memcpy(b.id, id, INDEX_ID_BYTES);
+	b.type = type;
+	b.pack = INDEX_UNPLACED;
+	b.rawlen = rawlen;
+	return add(ix, &b, 1) == 0 ? 1 : -1;
+}
+
+int
+index_place(struct index *ix, const uint8_t *id,
+    const uint8_t pid[PACK_ID_BYTES], uint32_t off, uint32_t len)
+{
+	struct blobloc *b = find(ix, id);
+	uint32_t np;
+
+	if (b == NULL || b->pack != INDEX_UNPLACED) {
+		errno = b == NULL ? ENOENT : EEXIST;
+		return -1;
+	}
+	if (pack_number(ix, pid, &np) != 0)
+		return -1;
+	b->pack = np;
+	b->off = off;
+	b->len = len;
+	return 0;
+}
+
 const uint8_t *
 index_pack_id(const struct index *ix, uint32_t i)
 {
@@ -173,12 +214,18 @@ index_encode_fresh(struct index *ix, size_t max, struct dbuf *out)
 	if (n == 0)
 		return 0;
 	/* Local pack numbering: only the packs this segment mentions. */
-	if ((map = malloc(ix->npacks * sizeof(*map))) == NULL)
+	if ((map = malloc((ix->npacks + 1) * sizeof(*map))) == NULL)
 		return -1;
 	memset(map, 0xff, ix->npacks * sizeof(*map));
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
+		if (ix->fresh[i]->pack >= ix->npacks) {	/* never placed */
+			free(map);
+			errno = EINVAL;
+			return -1;
+		}
 		if (map[ix->fresh[i]->pack] == UINT32_MAX)
 			map[ix->fresh[i]->pack] = np++;
+	}
 	dbuf_put_u32(out, INDEX_FORMAT);
 	dbuf_put_u32(out, np);
 	for (j = 0; j < np; j++)

@@ -7,9 +7,10 @@
  * Segment plaintext: u32 format (1) | u32 npacks | npacks × pack id[16]
  *   | u32 count | count × (id[32] | u8 type | u32 pack | u32 offset
  *   | u32 length | u32 raw length)
- * Memory: 52 bytes per blob in the table at a load factor of at most 1/2,
- * so about 104 bytes per chunk; a million chunks (a 1 TiB repository of
- * 1 MiB chunks) take about 100 MiB.
+ * Memory: 52 bytes per slot, the table between a quarter and half full
+ * (it doubles), so 104 to 208 bytes per blob; a million blobs (a 1 TiB
+ * repository of 1 MiB chunks) take 104 or 208 MiB.  A backup has two
+ * tables: the repository's and its own new blobs'.
  */
 #ifndef TACIT_INDEX_H
 #define TACIT_INDEX_H
@@ -26,6 +27,8 @@
 
 #define BLOB_DATA		1
 #define BLOB_TREE		2
+
+#define INDEX_UNPLACED		UINT32_MAX	/* reserved, not in a pack yet */
 
 struct blobloc {
 	uint8_t		id[INDEX_ID_BYTES];
@@ -65,13 +68,30 @@ int index_add(struct index *, const uint8_t *, uint8_t,
     const uint8_t[PACK_ID_BYTES], uint32_t, uint32_t, uint32_t)
     __attribute__((warn_unused_result));
 
+/*
+ * index_reserve(ix, id, type, rawlen): record that blob ${id} will be
+ * stored (pack INDEX_UNPLACED) unless ${ix} knows it.  Returns 1 when it
+ * was new, 0 when known, -1 on ENOMEM.
+ */
+int index_reserve(struct index *, const uint8_t *, uint8_t, uint32_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * index_place(ix, id, pack, off, len): where reserved blob ${id} went.
+ * Returns 0, or -1 with errno (ENOENT: not reserved; EEXIST: already
+ * placed; ENOMEM).
+ */
+int index_place(struct index *, const uint8_t *, const uint8_t[PACK_ID_BYTES],
+    uint32_t, uint32_t) __attribute__((warn_unused_result));
+
 /* index_pack_id(ix, i): the id of pack number ${i}. */
 const uint8_t *index_pack_id(const struct index *, uint32_t);
 
 /*
  * index_encode_fresh(ix, max, out): encode up to ${max} blobs added since
  * the last call into a segment plaintext in ${out} (a fresh dbuf) and
- * forget them.  Returns the number encoded (0: none left), or -1.
+ * forget them.  Returns the number encoded (0: none left), or -1 (EINVAL:
+ * a reserved blob was never placed; ENOMEM).
  */
 int index_encode_fresh(struct index *, size_t, struct dbuf *)
     __attribute__((warn_unused_result));

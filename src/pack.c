@@ -29,6 +29,7 @@ struct packw {
 	size_t		 cap;
 	struct dbuf	 hdr;		/* header entries of this pack */
 	uint32_t	 count;
+	uint32_t	 last;		/* offset of the blob added last */
 	uint64_t	 packs, bytes;
 };
 
@@ -250,9 +251,10 @@ record(struct packw *w, struct index *ix, uint8_t type, const uint8_t *id,
 		errno = ENOMEM;
 		return -1;
 	}
-	if (index_add(ix, id, type, w->id, (uint32_t)w->len, (uint32_t)slen,
-	    rawlen) != 0)
+	if (ix != NULL && index_add(ix, id, type, w->id, (uint32_t)w->len,
+	    (uint32_t)slen, rawlen) != 0)
 		return -1;
+	w->last = (uint32_t)w->len;
 	w->len += slen;
 	w->count++;
 	return 0;
@@ -283,6 +285,13 @@ packw_add_sealed(struct packw *w, struct index *ix, uint8_t type,
 		return -1;
 	memcpy(w->buf + w->len, sealed, slen);
 	return record(w, ix, type, id, slen, rawlen);
+}
+
+void
+packw_last(const struct packw *w, uint8_t pid[PACK_ID_BYTES], uint32_t *off)
+{
+	memcpy(pid, w->id, PACK_ID_BYTES);
+	*off = w->last;
 }
 
 int

@@ -44,7 +44,8 @@ struct packw *packw_new(struct kh *, int, size_t);
 /*
  * packw_add(w, ix, type, id, data, len, rawlen): seal one blob (data is
  * the compression byte and the payload) into the current pack, writing
- * out the pack first when the blob does not fit, and record it in ${ix}.
+ * out the pack first when the blob does not fit, and record it in ${ix}
+ * (NULL: the caller records it, see packw_last).
  * Returns 0, or -1 with errno (the message is the caller's).
  */
 int packw_add(struct packw *, struct index *, uint8_t, const uint8_t *,
@@ -56,6 +57,9 @@ int packw_add(struct packw *, struct index *, uint8_t, const uint8_t *,
  */
 int packw_add_sealed(struct packw *, struct index *, uint8_t, const uint8_t *,
     const uint8_t *, size_t, uint32_t) __attribute__((warn_unused_result));
+
+/* packw_last(w, pack, off): the pack and offset of the blob added last. */
+void packw_last(const struct packw *, uint8_t[PACK_ID_BYTES], uint32_t *);
 
 /* packw_finish(w): write the last pack of the run (Padmé-padded). 0/-1. */
 int packw_finish(struct packw *) __attribute__((warn_unused_result));

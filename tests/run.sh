@@ -5,7 +5,8 @@
 # Each test program (tests/unit/test_*.c, built into $UNITDIR) and each
 # script (tests/regress/NN-name.sh) prints one line per case: "ok - what"
 # or "not ok - what".  A program that exits non-zero without a "not ok" line
-# counts as one failure.  $WRAP (e.g. valgrind) prefixes the unit programs.
+# counts as one failure; each program's wall time is printed beside its
+# result (CI must stay under 30 minutes).  $WRAP (e.g. valgrind) prefixes the unit programs.
 #
 # Environment: TACIT (the binary), UNITDIR, TOOLDIR (test-only tools such
 # as forge), CONF (build configuration), LONG (1: the long crash tests).
@@ -25,8 +26,10 @@ run_one() {	# name, command...
 	name=$1
 	shift
 	log=$TESTTMP/log.$$
+	t0=$(date +%s)
 	"$@" >"$log" 2>&1
 	rc=$?
+	secs=$(( $(date +%s) - t0 ))
 	p=$(grep '^ok ' "$log" | grep -vc '# SKIP')
 	s=$(grep -c '^ok .*# SKIP' "$log")
 	f=$(grep -c '^not ok ' "$log")
@@ -38,10 +41,10 @@ run_one() {	# name, command...
 	skip=$((skip + s))
 	fail=$((fail + f))
 	if [ "$f" -ne 0 ]; then
-		echo "FAIL $name ($p passed, $f failed):"
+		echo "FAIL $name ($p passed, $f failed, $secs s):"
 		sed 's/^/    /' "$log"
 	else
-		echo "PASS $name ($p cases)"
+		echo "PASS $name ($p cases, $secs s)"
 		grep '^ok .*# SKIP' "$log" | sed 's/^/    /'
 	fi
 	rm -f "$log"

@@ -35,6 +35,7 @@
 #include "meta.h"
 #include "pack.h"
 #include "progress.h"
+#include "reader.h"
 #include "secmem.h"
 #include "snapshot.h"
 #include "tree.h"
@@ -77,6 +78,24 @@ struct cbatch {
 
 struct linkent {
 	uint64_t	 dev, ino, id;
+};
+
+/*
+ * A directory's subdirectories' trees in the parent snapshot, opened
+ * ahead: up to TP_MAX of them (TP_BYTES of plaintext) in one keyholder
+ * request, in name order from the first one not fetched yet, instead of
+ * one request per directory.  One window per directory being walked that
+ * has subdirectories; the walk of a subdirectory finds its tree in its
+ * parent's window (bk.tp).
+ */
+#define TP_MAX		256
+#define TP_BYTES	(4u << 20)
+
+struct tpre {
+	struct prefetch	 pf;
+	uint8_t		 ids[TP_MAX][NODE_ID_BYTES];
+	size_t		 n;
+	size_t		 end;		/* the parent tree's nodes scanned */
 };
 
 /*
@@ -171,6 +190,8 @@ struct bk {
 	uint8_t			 cids[KH_BATCH_MAX][KH_ID_BYTES];
 	uint8_t			*tbuf;		/* parent tree blob */
 	size_t			 tcap;
+	struct tpre		*tp;		/* the walking directory's window */
+	ZSTD_DCtx		*dz;		/* for windows of trees */
 	struct linkent		*links;
 	size_t			 nlinks, linkcap;
 	dev_t			 repo_dev;
@@ -796,25 +817,100 @@ fail:
 
 /* --- parent snapshot -------------------------------------------------- */
 
-/* Load tree ${id} from the repository into ${t}; -1 if missing or damaged. */
-static int
-load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES], struct tree *t)
+/* Tree ${id}'s plaintext if window ${tp} has it, or NULL. */
+static const uint8_t *
+tpre_get(const struct tpre *tp, const uint8_t *id, size_t *len)
 {
-	const struct blobloc *loc = index_get(&b->ix, id);
+	size_t i;
+
+	for (i = 0; tp != NULL && i < tp->n; i++)
+		if (tp->pf.err[i] == 0 &&
+		    memcmp(tp->ids[i], id, NODE_ID_BYTES) == 0) {
+			*len = tp->pf.len[i];
+			return tp->pf.buf + tp->pf.off[i];
+		}
+	return NULL;
+}
+
+/*
+ * About to walk the directory whose twin in the parent tree ${pt} is ${p}:
+ * unless the window *${tpp} has its tree or passed over it, refill the
+ * window from ${p} on.  Failures leave it to load_tree, one by one.
+ */
+static void
+tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
+    const struct node *p)
+{
+	const struct blobloc *loc;
+	struct tpre *tp = *tpp;
+	size_t k = (size_t)(p - pt->nodes), raw = 0, len;
+
+	if (tp != NULL && (k < tp->end || tpre_get(tp, p->subtree, &len)))
+		return;
+	if (tp == NULL && (tp = *tpp = calloc(1, sizeof(*tp))) == NULL)
+		return;
+	for (tp->n = 0; k < pt->count && tp->n < TP_MAX; k++) {
+		if (pt->nodes[k].type != NODE_DIR ||
+		    (loc = index_get(&b->ix, pt->nodes[k].subtree)) == NULL ||
+		    loc->type != BLOB_TREE)
+			continue;
+		if (tp->n > 0 && raw + loc->rawlen > TP_BYTES)
+			break;
+		raw += loc->rawlen;
+		memcpy(tp->ids[tp->n++], pt->nodes[k].subtree, NODE_ID_BYTES);
+	}
+	tp->end = k;
+	if (tp->n < 2 || prefetch_blobs(b->r->kh, b->pr, &b->ix, b->dz,
+	    BLOB_TREE, (const uint8_t (*)[32])tp->ids, tp->n, &tp->pf) != 0)
+		tp->n = 0;
+}
+
+static void
+tpre_free(struct tpre *tp)
+{
+	if (tp != NULL)
+		free(tp->pf.buf);
+	free(tp);
+}
+
+/*
+ * Load tree ${id} from the parent directory's window ${up} or else from
+ * the repository into ${t}; -1 if missing or damaged.  With ${raw}, also
+ * a copy of its plaintext (*raw, *rawlen; the caller frees it).
+ */
+static int
+load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
+    const struct tpre *up, struct tree *t, uint8_t **raw, size_t *rawlen)
+{
+	const struct blobloc *loc;
+	const uint8_t *w;
 	uint8_t *p;
+	size_t len;
 
 	memset(t, 0, sizeof(*t));
-	if (loc == NULL || loc->type != BLOB_TREE)
-		return -1;
-	if (loc->rawlen > b->tcap) {
-		if ((p = realloc(b->tbuf, loc->rawlen)) == NULL)
+	if ((w = tpre_get(up, id, &len)) == NULL) {
+		loc = index_get(&b->ix, id);
+		if (loc == NULL || loc->type != BLOB_TREE)
 			return -1;
-		b->tbuf = p;
-		b->tcap = loc->rawlen;
+		if (loc->rawlen > b->tcap) {
+			if ((p = realloc(b->tbuf, loc->rawlen)) == NULL)
+				return -1;
+			b->tbuf = p;
+			b->tcap = loc->rawlen;
+		}
+		if (packr_read(b->pr, b->r->kh, &b->ix, loc, b->tbuf,
+		    b->tcap) != 0)
+			return -1;
+		w = b->tbuf;
+		len = loc->rawlen;
 	}
-	if (packr_read(b->pr, b->r->kh, &b->ix, loc, b->tbuf, b->tcap) != 0)
-		return -1;
-	return tree_decode(b->tbuf, loc->rawlen, t);
+	if (raw != NULL) {
+		if ((*raw = malloc(len + 1)) == NULL)
+			return -1;
+		memcpy(*raw, w, len);
+		*rawlen = len;
+	}
+	return tree_decode(w, len, t);
 }
 
 /* Can ${n} reuse the content of its parent-snapshot twin ${p}? */
@@ -1148,7 +1244,10 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 	struct node n;
 	struct stat st;
 	char **names = NULL;
-	size_t nnames = 0, i, saved;
+	struct tpre *up = b->tp, *tp = NULL;
+	const struct node *p;
+	uint8_t *praw = NULL;
+	size_t nnames = 0, i, saved, prawlen = 0;
 	int r = -1, e, have_pt = 0;
 
 	if (fstat(fd, &st) != 0)
@@ -1158,7 +1257,7 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 		nnames = 0;
 	}
 	if (pdn != NULL && pdn->type == NODE_DIR) {
-		if (load_tree(b, pdn->subtree, &pt) == 0)
+		if (load_tree(b, pdn->subtree, up, &pt, &praw, &prawlen) == 0)
 			have_pt = 1;
 		else
 			warnx("%s: parent snapshot's tree unreadable; reading "
@@ -1167,9 +1266,12 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 	for (i = 0; i < nnames; i++) {
 		if (path_push(b, names[i], &saved) != 0)
 			goto out;
-		e = backup_entry(b, fd, names[i], &n, have_pt ? tree_find(&pt,
-		    (const uint8_t *)names[i], strlen(names[i])) : NULL,
-		    st.st_dev);
+		p = have_pt ? tree_find(&pt, (const uint8_t *)names[i],
+		    strlen(names[i])) : NULL;
+		if (p != NULL && p->type == NODE_DIR)
+			tpre_fill(b, &tp, &pt, p);
+		b->tp = tp;
+		e = backup_entry(b, fd, names[i], &n, p, st.st_dev);
 		path_pop(b, saved);
 		if (e < 0)
 			goto out;
@@ -1181,12 +1283,25 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 	/* Every small file below has its chunk id once the batch is out. */
 	if (flush(b) != 0 || tree_encode(&t, &enc) != 0)
 		goto out;
-	r = store_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
+	/*
+	 * The same bytes as the parent snapshot's tree (which the keyholder
+	 * opened and checked): the same id, without asking for it.  An
+	 * unchanged backup then costs one keyholder round trip per directory.
+	 */
+	if (have_pt && enc.len == prawlen &&
+	    memcmp(enc.p, praw, prawlen) == 0) {
+		memcpy(dn->subtree, pdn->subtree, NODE_ID_BYTES);
+		r = 0;
+	} else
+		r = store_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
 	dbuf_free(&enc);
 out:
 	for (i = 0; i < nnames; i++)
 		free(names[i]);
 	free(names);
+	free(praw);
+	tpre_free(tp);
+	b->tp = NULL;
 	tree_free(&t);
 	tree_free(&pt);
 	return r;
@@ -1385,6 +1500,7 @@ bk_setup(struct bk *b)
 	    (b->idq = idq_new(b->r->kh, KH_ID_DATA)) == NULL ||
 	    (b->bbuf = malloc(BATCH_BYTES)) == NULL ||
 	    (b->pr = packr_new(b->r->dirfd)) == NULL ||
+	    (b->dz = ZSTD_createDCtx()) == NULL ||
 	    store_start(&b->sto, b->r, b->o->dry_run) != 0) {
 		errorx("cannot set up the backup: out of memory");
 		return EXIT_ERR;
@@ -1415,6 +1531,7 @@ bk_teardown(struct bk *b)
 	free(b->cb[1].buf);
 	free(b->bbuf);
 	free(b->tbuf);
+	ZSTD_freeDCtx(b->dz);
 	free(b->links);
 	free(b->path);
 }
@@ -1554,7 +1671,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	progress_init(&b.prog, "backup", parent ? parent->bytes : 0,
 	    o->json);
 	if (parent != NULL && !o->force) {
-		if (load_tree(&b, parent->root, &proot) == 0)
+		if (load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)
 			have_proot = 1;
 		else
 			alertx("the parent snapshot's tree is unreadable; "

@@ -121,6 +121,15 @@ int
 reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
     struct prefetch *pf)
 {
+	return prefetch_blobs(rd->r->kh, rd->pr, &rd->ix, rd->dz, BLOB_DATA,
+	    ids, n, pf);
+}
+
+int
+prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
+    ZSTD_DCtx *dz, uint8_t type, const uint8_t (*ids)[32], size_t n,
+    struct prefetch *pf)
+{
 	const struct blobloc *loc[KH_BATCH_MAX];
 	const uint8_t *in[KH_BATCH_MAX];
 	uint8_t (*oid)[ENV_ID_BYTES] = NULL;
@@ -136,8 +145,8 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 	for (i = 0; i < n; i++) {
 		pf->err[i] = 0;
 		pf->len[i] = 0;
-		if ((loc[i] = index_get(&rd->ix, ids[i])) == NULL ||
-		    loc[i]->type != BLOB_DATA) {
+		if ((loc[i] = index_get(ix, ids[i])) == NULL ||
+		    loc[i]->type != type) {
 			pf->err[i] = loc[i] == NULL ? ENODATA : EBADMSG;
 			continue;
 		}
@@ -157,19 +166,19 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 	for (i = 0; i < n; i++) {
 		if (pf->err[i] != 0)
 			continue;
-		if (packr_read_sealed(rd->pr, &rd->ix, loc[i], sealed + off)
+		if (packr_read_sealed(pr, ix, loc[i], sealed + off)
 		    != 0) {
 			pf->err[i] = errno;
 			continue;
 		}
 		in[m] = sealed + off;
 		inlen[m] = loc[i]->len;
-		types[m] = OBJ_BLOB;
+		types[m] = type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB;
 		memcpy(oid[m], ids[i], 32);
 		map[m++] = i;
 		off += loc[i]->len;
 	}
-	if (kh_open_batch(rd->r->kh, m, types,
+	if (kh_open_batch(kh, m, types,
 	    (const uint8_t (*)[ENV_ID_BYTES])oid, in, inlen, plain, sl ? sl : 1,
 	    plen) != 0)
 		goto out;
@@ -185,7 +194,7 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
 			memcpy(pf->buf + poff, plain + off, plen[k]);
 			pf->len[i] = plen[k];
 			poff += plen[k];
-		} else if (reader_blob_plain(rd->dz, plain + off, plen[k],
+		} else if (reader_blob_plain(dz, plain + off, plen[k],
 		    loc[i]->rawlen, pf->buf + poff) != 0)
 			pf->err[i] = EBADMSG;
 		else {

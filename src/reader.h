@@ -71,6 +71,16 @@ int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
     struct prefetch *) __attribute__((warn_unused_result));
 
 /*
+ * prefetch_blobs(kh, pr, ix, dz, type, ids, n, pf): reader_prefetch for
+ * blobs of ${type} (BLOB_DATA or BLOB_TREE) located by ${ix}, read with
+ * ${pr}, opened by ${kh}, decompressed with ${dz}; for a caller without a
+ * reader (a backup reading its parent snapshot's trees).
+ */
+int prefetch_blobs(struct kh *, struct packr *, const struct index *,
+    ZSTD_DCtx *, uint8_t, const uint8_t (*)[32], size_t, struct prefetch *)
+    __attribute__((warn_unused_result));
+
+/*
  * reader_blob_opened(rd, id, lenp, rawlenp): data blob ${id} authenticated
  * but still compressed (for reader_blob_plain), valid until the next read;
  * *rawlenp its decompressed size.  NULL with errno ENODATA (not in the

@@ -136,8 +136,9 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 	uint32_t types[KH_BATCH_MAX];
 	size_t inlen[KH_BATCH_MAX], plen[KH_BATCH_MAX], map[KH_BATCH_MAX];
 	uint8_t *sealed = NULL, *plain = NULL, *p;
-	size_t i, m = 0, sl = 0, raw = 0, off = 0, poff = 0, k;
-	int r = -1;
+	struct blobloc run;
+	size_t i, j, m = 0, sl = 0, raw = 0, off = 0, poff = 0, k, rl;
+	int r = -1, whole;
 
 	if (n > KH_BATCH_MAX)
 		return -1;
@@ -163,20 +164,34 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		pf->buf = p;
 		pf->cap = raw;
 	}
-	for (i = 0; i < n; i++) {
-		if (pf->err[i] != 0)
-			continue;
-		if (packr_read_sealed(pr, ix, loc[i], sealed + off)
-		    != 0) {
-			pf->err[i] = errno;
+	for (i = 0; i < n; i = j) {
+		if (pf->err[i] != 0) {
+			j = i + 1;
 			continue;
 		}
-		in[m] = sealed + off;
-		inlen[m] = loc[i]->len;
-		types[m] = type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB;
-		memcpy(oid[m], ids[i], 32);
-		map[m++] = i;
-		off += loc[i]->len;
+		/* Blobs back to back in one pack come in with one read. */
+		for (j = i + 1, rl = loc[i]->len; j < n && pf->err[j] == 0 &&
+		    loc[j]->pack == loc[i]->pack &&
+		    loc[j]->off == (size_t)loc[i]->off + rl &&
+		    rl + loc[j]->len <= (64u << 20); j++)
+			rl += loc[j]->len;
+		run = *loc[i];
+		run.len = (uint32_t)rl;
+		whole = j - i > 1 &&
+		    packr_read_sealed(pr, ix, &run, sealed + off) == 0;
+		for (k = i; k < j; k++) {
+			if (!whole && packr_read_sealed(pr, ix, loc[k],
+			    sealed + off) != 0) {
+				pf->err[k] = errno;
+				continue;
+			}
+			in[m] = sealed + off;
+			inlen[m] = loc[k]->len;
+			types[m] = type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB;
+			memcpy(oid[m], ids[k], 32);
+			map[m++] = k;
+			off += loc[k]->len;
+		}
 	}
 	if (kh_open_batch(kh, m, types,
 	    (const uint8_t (*)[ENV_ID_BYTES])oid, in, inlen, plain, sl ? sl : 1,

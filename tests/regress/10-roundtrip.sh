@@ -174,3 +174,23 @@ if [ "$rc" -eq 0 ] && [ ! -s "$T/rsync2" ]; then
 	ok "restore --overwrite over a restore gives the same tree (hard links too)"
 else notok "restore --overwrite over a restore gives the same tree (exit $rc)"
 	sed 's/^/#   /' "$T/r2.out" "$T/rsync2"; fi
+
+# --- small files come out of the packs in runs --------------------------------
+# The blobs of a batch that lie back to back in one pack are read with one
+# pread: 200 small files are a handful of reads, not 200.
+S3=$T/small R3=$T/repo3
+mkdir -p "$S3"
+for i in $(seq 1 200); do head -c 700 /dev/urandom >"$S3/f$i"; done
+mkrepo "$R3" || notok "setup: init repo3"
+xcode 0 "200 small files: backup" tp backup -q -r "$R3" "$S3"
+printf '%s\n' "$PW" >"$T/pw3"
+# (LeakSanitizer cannot run under ptrace: off for this run.)
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+    strace -f -qq -e trace=pread64 -o "$T/pr" "$TACIT" restore -q -r "$R3" \
+    latest --target "$T/d3" --passphrase-fd 3 3<"$T/pw3" >"$T/pr.out" 2>&1
+rc=$?
+n=$(grep -c 'pread64(' "$T/pr")
+if [ "$rc" -eq 0 ] && [ "$n" -lt 40 ] && diff -r "$S3" "$T/d3/small" >/dev/null
+then ok "a restore of 200 small files: $n preads (< 40), the same files"
+else notok "a restore of 200 small files: exit $rc, $n preads"
+	sed 's/^/#   /' "$T/pr.out"; fi

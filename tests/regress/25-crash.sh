@@ -15,15 +15,17 @@
 #
 # Two killed runs come before each backup that must succeed, so a kill
 # also lands on the leftovers of the one before.  TACIT_CRASH_RUNS
-# (default 64; 1000 with LONG=1) sets the number of killed runs,
+# (default 64; 24 in the sanitizer build, whose pass repeats the release
+# build's; 1000 with LONG=1) sets the number of killed runs,
 # TACIT_CRASH_SEED the sequence of kill points.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/../tools/crash.sh"
 
 if ! command -v strace >/dev/null || ! command -v setsid >/dev/null; then
 	ok "# SKIP strace or setsid is missing"; exit 0; fi
-if [ "$LONG" = 1 ]; then N=${TACIT_CRASH_RUNS:-1000}; else
-	N=${TACIT_CRASH_RUNS:-64}; fi
+if [ "$LONG" = 1 ]; then N=${TACIT_CRASH_RUNS:-1000}
+elif [ "${CONF:-}" = san ]; then N=${TACIT_CRASH_RUNS:-24}
+else N=${TACIT_CRASH_RUNS:-64}; fi
 R=$T/repo SRC=$T/src
 tk init -q -r "$R" $FAST >/dev/null 2>&1 || notok "setup: init"
 ds make "$SRC" 1 0.5

@@ -148,7 +148,7 @@ rm -rf "$W"
 cp -a "$R" "$W"
 rm -f "$T/dl"
 strace -f -qq -o "$T/dl" -e trace=renameat2 \
-    -e inject=renameat2:delay_enter=1500000:when=1 \
+    -e inject=renameat2:delay_enter=3000000:when=1 \
     "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
     >"$T/f.out" 2>&1 &
 pid=$!
@@ -228,14 +228,14 @@ else notok "restore of a snapshot with an unreadable file: exit $rc"
 rm -rf "$T/dst"
 after_fault "EIO on a source file" partial && ok "then check passes and the next backup works"
 
-# A file of 12 MB is read in two parts; the second read waits 1.5 s while
+# A file of 12 MB is read in two parts; the second read waits 3 s while
 # the test shrinks (or removes) the file.
 midread() {	# truncate|unlink
 	head -c 12000000 /dev/urandom >"$SRC/big"
 	rm -rf "$W" "$T/mr"
 	cp -a "$R" "$W"
 	strace -f -qq -o "$T/mr" -P "$SRC/big" -e trace=read,pread64 \
-	    -e inject=read,pread64:delay_enter=1500000:when=2 \
+	    -e inject=read,pread64:delay_enter=3000000:when=2 \
 	    "$TACIT" backup -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
 	    >"$T/f.out" 2>&1 &
 	pid=$!
@@ -288,7 +288,7 @@ prev=${1:-} gone=${2:-}
 rm -rf "$W"
 cp -a "$R" "$W"
 strace -f -qq -y -o "$T/op2" -e trace=openat \
-    -e inject="openat:delay_enter=1500000:when=$k" \
+    -e inject="openat:delay_enter=3000000:when=$k" \
     "$TACIT" backup -r "$W" "$SRC" --force --passphrase-fd 3 3<"$T/pw" \
     >"$T/f.out" 2>&1 &
 pid=$!

@@ -1285,8 +1285,9 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 		goto out;
 	/*
 	 * The same bytes as the parent snapshot's tree (which the keyholder
-	 * opened and checked): the same id, without asking for it.  An
-	 * unchanged backup then costs one keyholder round trip per directory.
+	 * opened and checked): the same id, without asking for it.  With
+	 * the windows above, an unchanged backup makes one keyholder round
+	 * trip per directory that has subdirectories, not two per directory.
 	 */
 	if (have_pt && enc.len == prawlen &&
 	    memcmp(enc.p, praw, prawlen) == 0) {

@@ -11,6 +11,7 @@ printf '%s\n' "$PW" >"$T/pw"
 mkdir -p "$T/home" "$T/tmp" "$T/src"
 export HOME="$T/home" TMPDIR="$T/tmp" XDG_CACHE_HOME="$T/home/.cache"
 "$TACIT" init -q -r "$R" $FAST --passphrase-fd 3 3<"$T/pw" >/dev/null
+: >"$T/start"	# only files written after this can hold the marker
 marker=logmarker$$q
 printf 'data\n' >"$T/src/plain"
 python3 -c "import socket,sys; s=socket.socket(socket.AF_UNIX); s.bind(sys.argv[1])" \
@@ -33,8 +34,10 @@ grepq "socket not backed up" "$T/log2" &&
     ok "with -q nothing is printed but the log still has it" ||
     notok "quiet run's log: $(cat "$T/log2")"
 # (The test's own outputs live under $TESTTMP, which may be in /var/tmp.)
-found=$(grep -r -l -a -e "$marker" "$T/home" "$T/tmp" /tmp /var/tmp \
-    /var/log 2>/dev/null | grep -v "^$TESTTMP/" | head -n 3)
+found=$(find "$T/home" "$T/tmp" /tmp /var/tmp /var/log -type f \
+    -newer "$T/start" 2>/dev/null | grep -v "^$TESTTMP/" |
+    tr '\n' '\0' | xargs -0 -r grep -l -a -e "$marker" 2>/dev/null |
+    head -n 3)
 [ -z "$found" ] && ok "the log's words are in no file on the host" ||
     notok "found in: $found"
 found=$(grep -r -l -a -e "$marker" "$R" | head -n 3)

@@ -241,11 +241,13 @@ if any(k[0] == "tacit" for k in runs):
           f"{f(med('tacit', ds, 'full-kdf64', 'rss'), 0)} MiB | " +
           " | ".join(f"{f(med(p, ds, 'full', 'rss'), 0)} MiB" for p in peers) + " |")
     P("")
-    P("Index memory (src/index.h): 52 bytes per blob in an open-addressing table kept at "
-      "most half full, so about 104 bytes per chunk: a million 1 MiB chunks (1 TiB) take "
-      "about 100 MiB. A file under the 256 KiB minimum chunk size is one blob, so for "
-      "example the Linux tree (78,579 files) needs roughly 8 MiB. Memory does not grow "
-      "with the size of a file: a file is read, cut and sealed in bounded buffers.")
+    P("Index memory (src/index.h): 52 bytes a slot in an open-addressing table kept "
+      "between a quarter and half full, so 104 to 208 bytes per blob: a million 1 MiB "
+      "chunks (1 TiB) take 104 or 208 MiB. A backup holds two tables, the repository's "
+      "and the one for the blobs it adds (which is also its record of what it queued). "
+      "A file under the 256 KiB minimum chunk size is one blob, so the Linux tree "
+      "(78,579 files, about 85,000 blobs) needs 13 to 26 MiB per table. Memory does not "
+      "grow with the size of a file: a file is read, cut and sealed in bounded buffers.")
     P("")
 
 # ------------------------------------------------------------- limits

@@ -246,7 +246,7 @@ if any(k[0] == "tacit" for k in runs):
       "chunks (1 TiB) take 104 or 208 MiB. A backup holds two tables, the repository's "
       "and the one for the blobs it adds (which is also its record of what it queued). "
       "A file under the 256 KiB minimum chunk size is one blob, so the Linux tree "
-      "(78,579 files, about 85,000 blobs) needs 13 to 26 MiB per table. Memory does not "
+      "(78,579 files, about 85,000 blobs) needs a table of 262,144 slots, 13 MiB. Memory does not "
       "grow with the size of a file: a file is read, cut and sealed in bounded buffers.")
     P("")
 

@@ -86,10 +86,11 @@ struct linkent {
  * request, in name order from the first one not fetched yet, instead of
  * one request per directory.  One window per directory being walked that
  * has subdirectories; the walk of a subdirectory finds its tree in its
- * parent's window (bk.tp).
+ * parent's window (bk.tp).  Memory: a window per level of the path being
+ * walked, so at most TP_BYTES (or one tree, if larger) times the depth.
  */
 #define TP_MAX		256
-#define TP_BYTES	(4u << 20)
+#define TP_BYTES	(1u << 20)
 
 struct tpre {
 	struct prefetch	 pf;

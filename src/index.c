@@ -167,15 +167,16 @@ index_reserve(struct index *ix, const uint8_t *id, uint8_t type,
     uint32_t rawlen)
 {
 	struct blobloc b;
+	size_t before = ix->count;
 
-	if (index_get(ix, id) != NULL)
-		return 0;
 	memset(&b, 0, sizeof(b));
 	memcpy(b.id, id, INDEX_ID_BYTES);
 	b.type = type;
 	b.pack = INDEX_UNPLACED;
 	b.rawlen = rawlen;
-	return add(ix, &b, 1) == 0 ? 1 : -1;
+	if (add(ix, &b, 1) != 0)	/* add leaves a known id as it is */
+		return -1;
+	return ix->count > before;
 }
 
 int

@@ -15,6 +15,16 @@
 #include "fsio.h"
 
 int
+fsio_subdir(int dirfd, const char *name)
+{
+	if ((mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) ||
+	    fsync(dirfd) != 0)
+		return -1;
+	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+}
+
+int
 fsio_write_all(int fd, const void *p, size_t len)
 {
 	const uint8_t *q = p;

@@ -40,6 +40,15 @@ int fsio_write_atomic_direct(int, const char *, const void *, size_t)
 int fsio_read(int, const char *, size_t, uint8_t **, size_t *)
     __attribute__((warn_unused_result));
 
+/*
+ * fsio_subdir(dirfd, name): open the directory ${name} in ${dirfd}, made
+ * (mode 0700) if missing, after an fsync of ${dirfd}.  The fsync comes
+ * whether or not this call made it: a run that made it and then failed or
+ * lost power before the fsync leaves a directory entry that nothing else
+ * would make durable.  Returns the descriptor, or -1 with errno set.
+ */
+int fsio_subdir(int, const char *) __attribute__((warn_unused_result));
+
 /* fsio_unlink(dirfd, name): remove ${name} and fsync ${dirfd}. 0 or -1. */
 int fsio_unlink(int, const char *) __attribute__((warn_unused_result));
 

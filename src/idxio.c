@@ -83,13 +83,7 @@ idxio_save(struct kh *kh, int repofd, struct index *ix, size_t *nseg)
 	int dfd, n, r = -1;
 
 	*nseg = 0;
-	if (mkdirat(repofd, INDEX_DIR, 0700) == 0) {
-		if (fsync(repofd) != 0)
-			return -1;
-	} else if (errno != EEXIST)
-		return -1;
-	if ((dfd = openat(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((dfd = fsio_subdir(repofd, INDEX_DIR)) < 0)
 		return -1;
 	for (;;) {
 		if ((n = index_encode_fresh(ix, INDEX_SEGMENT_MAX, &b)) < 0)

@@ -129,34 +129,15 @@ ensure_cap(struct packw *w, size_t need)
 	return 0;
 }
 
-/*
- * Open (making it if needed) the directory packs/${shard}; a new directory
- * is made durable by an fsync of its parent before any pack goes in.
- */
+/* Open packs/${shard}, made durable (fsio_subdir) before a pack goes in. */
 static int
 shard_dir(int repofd, const char *shard)
 {
 	int pfd, dfd;
 
-	if (mkdirat(repofd, PACK_DIR, 0700) == 0) {
-		if (fsync(repofd) != 0)
-			return -1;
-	} else if (errno != EEXIST)
+	if ((pfd = fsio_subdir(repofd, PACK_DIR)) < 0)
 		return -1;
-	if ((pfd = openat(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
-	    O_NOFOLLOW | O_CLOEXEC)) < 0)
-		return -1;
-	if (mkdirat(pfd, shard, 0700) == 0) {
-		if (fsync(pfd) != 0) {
-			(void)close(pfd);
-			return -1;
-		}
-	} else if (errno != EEXIST) {
-		(void)close(pfd);
-		return -1;
-	}
-	dfd = openat(pfd, shard, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	dfd = fsio_subdir(pfd, shard);
 	(void)close(pfd);
 	return dfd;
 }

@@ -180,9 +180,8 @@ snapshot_decode(const uint8_t *p, size_t len, struct snapshot *s)
 static int
 snapdir(int repofd, int create)
 {
-	if (create && mkdirat(repofd, SNAP_DIR, 0700) == 0 &&
-	    fsync(repofd) != 0)
-		return -1;
+	if (create)
+		return fsio_subdir(repofd, SNAP_DIR);
 	return openat(repofd, SNAP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 }

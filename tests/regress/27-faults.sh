@@ -38,6 +38,15 @@ tk init -q -r "$R" $FAST >/dev/null 2>&1 || notok "setup: init"
 ds make "$SRC" 3 0.5
 tk backup -q -r "$R" "$SRC" || notok "setup: backup"
 record "$R"
+# A pack's name is random and packs/XX is made when the first pack of shard
+# XX comes, so whether a run makes a directory (a mkdirat and an fsync more)
+# was chance: the traced run's calls were not always the faulted runs' calls
+# (then "EIO from fsync #7 on" hit nothing and the run exited 0).  Here
+# every shard exists beforehand; making one is faulted on its own below, in
+# a new repository, where the first pack always makes its shard.
+for h in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+	for l in 0 1 2 3 4 5 6 7 8 9 a b c d e f; do
+		mkdir -p "$R/packs/$h$l"; done; done
 ds edit "$SRC" 3 1
 
 # one_message FILE ERRNOTEXT: exactly one "error:" line, naming the cause.
@@ -80,15 +89,18 @@ strace -f -qq -y -o "$T/cal" -e trace=openat,write,fsync,renameat2,mkdirat \
 # "syscall ordinal" of each repository call, counted per process as
 # strace counts for when=.
 awk -v r="$W" '{ split($2, a, "("); n[$1 " " a[1]]++ }
-    index($0, r "/") && ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
+    (index($0, r "/") || index($0, r ">")) &&
+    ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
     ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
     "$T/cal" >"$T/calls"
 nsnap=$(snaps "$R" | wc -l)
 faults=0 bad=0 lies=0
-# fault SYSCALL ERRNO WHEN TEXT: inject and judge one fault.
+# fault SYSCALL ERRNO WHEN TEXT: inject and judge one fault (on a copy of
+# $FROM).
+FROM=$R
 fault() {
 	rm -rf "$W"
-	cp -a "$R" "$W"
+	cp -a "$FROM" "$W"
 	strace -f -qq -o /dev/null -e trace="$1" \
 	    -e inject="$1:error=$2:syscall=getpid:when=$3" \
 	    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
@@ -142,6 +154,27 @@ for sc in fsync renameat2 mkdirat; do
 	done
 done
 [ "$bad" -eq 0 ] && ok "$gone runs with every later fsync/renameat2/mkdirat failing: exit 1, one message, no damage"
+
+# Making a shard directory: the first pack of a new repository always makes
+# one (a mkdirat, then an fsync of packs/).
+FROM=$T/fresh
+tk init -q -r "$FROM" $FAST >/dev/null 2>&1 || notok "setup: init (fresh)"
+rm -rf "$W"
+cp -a "$FROM" "$W"
+strace -f -qq -y -o "$T/cal" -e trace=mkdirat,fsync \
+    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
+    notok "setup: traced backup (fresh)"
+set -- $(awk -v p="$W/packs>" '{ split($2, a, "("); n[$1 " " a[1]]++ }
+    a[1] == "mkdirat" && index($0, p) && / = 0$/ && !m { m = n[$1 " " a[1]] }
+    a[1] == "fsync" && index($0, p) && !f { f = n[$1 " " a[1]] }
+    END { print m, f }' "$T/cal")
+bad=0
+if [ $# -eq 2 ]; then
+	fault mkdirat ENOSPC "$1" "No space left on device"
+	fault fsync EIO "$2" "Input/output error"
+	[ "$bad" -eq 0 ] && ok "making a shard directory (mkdirat #$1 ENOSPC, fsync #$2 EIO): exit 1, one message, no damage"
+else notok "no shard directory made in the traced run of a new repository"; fi
+FROM=$R
 
 # --- the repository directory removed in the middle of a run -------------
 rm -rf "$W"
@@ -306,6 +339,15 @@ else notok "a file that vanishes before it is opened ($gone, openat #$k): exit $
 after_fault "a file vanished before open" partial && ok "then check passes, the next backup works"
 
 # --- two writers ---------------------------------------------------------------
+# holds_lock FILE: some process holds an exclusive flock on FILE.  Read
+# from /proc/locks: probing with flock(1) took a shared lock for a moment,
+# and a backup that tried its lock at that moment was refused (exit 11);
+# then "the slow backup never took the lock" and the second backup ran.
+holds_lock() {
+	set -- $(stat -c '%Hd %Ld %i' "$1")
+	grep -q "FLOCK  *ADVISORY  *WRITE .* $(printf '%02x:%02x' "$1" "$2"):$3 " \
+	    /proc/locks
+}
 # The first backup waits 3 s inside its run (at its first fsync).
 slow_backup() {
 	setsid strace -f -qq -o /dev/null -e trace=fsync \
@@ -314,7 +356,7 @@ slow_backup() {
 	    3<"$T/pw" >"$T/slow.out" 2>&1 &
 	slow=$!
 	i=0	# until it holds the lock (then it is held 3 s at least)
-	while flock -n -s "$R/lock" true; do
+	while ! holds_lock "$R/lock"; do
 		i=$((i + 1))
 		[ $i -lt 1500 ] || { notok "setup: the slow backup never took the lock"; break; }
 		sleep 0.02

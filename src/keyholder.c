@@ -36,6 +36,7 @@
 #define S_OPEN		0x2	/* permitted after it */
 #define F_ONCE		0x4	/* permitted once */
 #define F_KEYCMD	0x8	/* only for init and key commands */
+#define F_RECOVERY	0x10	/* only for key recovery: it prints a key */
 
 /*
  * When this run reads a new passphrase: all of them are read before the
@@ -53,6 +54,7 @@ struct khs {
 	int		 fd;
 	const struct opts *o;
 	int		 keycmd;	/* this run manages key slots */
+	int		 recovery;	/* this run is key recovery */
 	struct kh	*kh;
 	int		 state;		/* S_LOCKED or S_OPEN */
 	uint32_t	 spent;		/* bit t: ONCE request t was used */
@@ -111,6 +113,14 @@ newpw_when(const struct opts *o)
 	    strcmp(o->argv[0], "passwd") == 0))
 		return NEWPW_AT_UNLOCK;
 	return NEWPW_NONE;
+}
+
+/* Whether our own command line is key recovery (not the worker's say). */
+static int
+is_key_recovery(const struct opts *o)
+{
+	return o->cmd != NULL && strcmp(o->cmd, "key") == 0 && o->argc >= 1 &&
+	    strcmp(o->argv[0], "recovery") == 0;
 }
 
 /* fatal() path: wipe the keys and a new passphrase not yet used. */
@@ -204,6 +214,12 @@ h_slot_new(struct khs *k, struct rbuf *r, struct dbuf *a)
 	    rbuf_get_u32(r, &kind) != 0 || rbuf_end(r) != 0 ||
 	    (kind != SLOT_KIND_PASSPHRASE && kind != SLOT_KIND_RECOVERY))
 		bad("new slot");
+	/* key recovery makes recovery slots, every other command
+	 * passphrase slots: the worker cannot choose. */
+	if ((kind == SLOT_KIND_RECOVERY) != k->recovery)
+		fatal(EXIT_ERR, "keyholder: a %s slot is not what this command "
+		    "makes; stopping", kind == SLOT_KIND_RECOVERY ? "recovery" :
+		    "passphrase");
 	/* The passphrase was read before the sandbox; it makes one slot. */
 	if (kind == SLOT_KIND_PASSPHRASE && k->newpw == NULL)
 		fatal(EXIT_ERR, "keyholder: no new passphrase was read for "
@@ -447,7 +463,8 @@ static const struct {
 	{ KH_REQ_UNLOCK,	S_LOCKED | F_ONCE,		h_unlock },
 	{ KH_REQ_GENERATE,	S_LOCKED | F_ONCE | F_KEYCMD,	h_generate },
 	{ KH_REQ_SLOT_NEW,	S_OPEN | F_KEYCMD,		h_slot_new },
-	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD,		h_recovery },
+	/* Shows a new key on our stdout: only when the user asked for one. */
+	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD | F_RECOVERY,	h_recovery },
 	{ KH_REQ_SLOT_INFO,	S_OPEN,				h_slot_info },
 	{ KH_REQ_SEAL,		S_OPEN,				h_seal },
 	{ KH_REQ_OPEN,		S_OPEN,				h_open },
@@ -491,6 +508,7 @@ keyholder_answer(struct khs *k, const struct ipc_msg *m, struct dbuf *a,
 		fatal(EXIT_ERR, "keyholder: unknown request %u", m->type);
 	if (!(table[i].flags & k->state) ||
 	    ((table[i].flags & F_KEYCMD) && !k->keycmd) ||
+	    ((table[i].flags & F_RECOVERY) && !k->recovery) ||
 	    ((table[i].flags & F_ONCE) && (k->spent & 1U << m->type)))
 		fatal(EXIT_ERR, "keyholder: request %u not permitted now",
 		    m->type);
@@ -551,6 +569,7 @@ session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
 	k->fd = fd;
 	k->o = o;
 	k->keycmd = keycmd;
+	k->recovery = keycmd && is_key_recovery(o);
 	k->state = S_LOCKED;
 	k->newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
 }

@@ -10,6 +10,7 @@
  * wrong state, wrong sequence number, a malformed payload) ends the
  * keyholder, which wipes its keys on the way out.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -654,10 +655,18 @@ worker_env(void)
 
 /* In the child: fds, then exec.  Never returns. */
 static void __attribute__((noreturn))
-exec_worker(int sock, int argc, char **argv, const struct opts *o)
+exec_worker(pid_t parent, int sock, int argc, char **argv,
+    const struct opts *o)
 {
 	char **args;
 	int i, null;
+
+	/* Die with the keyholder, even before the worker runs (it kept on
+	 * writing after a kill -9 otherwise); the check closes the race
+	 * with a parent that died before the prctl. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != parent)
+		_exit(EXIT_ERR);
 
 	/* The socket becomes fd 3 (dup2 clears close-on-exec). */
 	if (sock == IPC_WORKER_FD) {
@@ -718,7 +727,7 @@ int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
 	int sv[2], status, err;
-	pid_t pid;
+	pid_t pid, self = getpid();
 
 	close_stray(o);
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
@@ -727,7 +736,7 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 		fatal(EXIT_ERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_worker(sv[1], argc, argv, o);
+		exec_worker(self, sv[1], argc, argv, o);
 	}
 	(void)close(sv[1]);
 	err = keyholder_serve(sv[0], o, keycmd);

@@ -56,9 +56,12 @@ struct rule {
 static const struct rule keyholder_rules[] = {
 	/* glibc tries clone3 first and falls back to clone on ENOSYS. */
 	DENY(clone3, ENOSYS),
-	/* Every passphrase was read before this filter: the socket only. */
+	/* Every passphrase was read before this filter: the socket and
+	 * the worker's stdout and stderr pipes only. */
 	ALLOW(read, A_FD),
 	ALLOW(write, A_FD),		/* socket, stdout, stderr */
+	ALLOW(poll, A_NONE),		/* the socket and the pipes */
+	ALLOW(ppoll, A_NONE),
 	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
@@ -349,14 +352,14 @@ warm_threads(void)
 }
 
 void
-sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
+sandbox_keyholder(int sock, int keycmd, int out, int err)
 {
 #ifdef SANDBOX_OFF
-	(void)sock; (void)keycmd; (void)passfd; (void)newpassfd; (void)ttyfd;
+	(void)sock; (void)keycmd; (void)out; (void)err;
 	return;
 #endif
-	int rfds[4] = { sock, passfd, newpassfd, ttyfd };
-	int wfds[4] = { sock, 1, 2, ttyfd };
+	int rfds[3] = { sock, out, err };
+	int wfds[3] = { sock, 1, 2 };
 	scmp_filter_ctx ctx;
 	size_t i;
 
@@ -368,9 +371,9 @@ sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
 		const struct rule *r = &keyholder_rules[i];
 
 		if (r->nr == SCMP_SYS(read))
-			add(ctx, r, rfds, 4);
+			add(ctx, r, rfds, 3);
 		else
-			add(ctx, r, wfds, 4);
+			add(ctx, r, wfds, 3);
 	}
 	if (keycmd)
 		for (i = 0; i < NRULES(keyholder_keycmd_rules); i++)

@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +54,7 @@ enum newpw_when {
 
 struct khs {
 	int		 fd;
+	int		 relay[2];	/* the worker's stdout, stderr pipes */
 	const struct opts *o;
 	int		 keycmd;	/* this run manages key slots */
 	int		 recovery;	/* this run is key recovery */
@@ -558,7 +560,7 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	 */
 	if (was == S_LOCKED && k->state == S_OPEN) {
 		close_pass_fds(k->o);
-		sandbox_keyholder(k->fd, k->keycmd, -1, -1, -1);
+		sandbox_keyholder(k->fd, k->keycmd, k->relay[0], k->relay[1]);
 	}
 	return 0;
 }
@@ -568,6 +570,7 @@ session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
 {
 	memset(k, 0, sizeof(*k));
 	k->fd = fd;
+	k->relay[0] = k->relay[1] = -1;
 	k->o = o;
 	k->keycmd = keycmd;
 	k->recovery = keycmd && is_key_recovery(o);
@@ -606,30 +609,81 @@ keyholder_session_free(struct khs *k)
 	free(k);
 }
 
-int
-keyholder_serve(int fd, const struct opts *o, int keycmd)
+/*
+ * Copy what the worker wrote to its stdout or stderr pipe (relay[i]) to
+ * ours (i + 1): the worker holds no descriptor of the terminal, which it
+ * could read (a passphrase being typed) or set up (a fake prompt).  At
+ * the pipe's end, or when ours is closed (EPIPE: SIGPIPE is ignored
+ * here), the pipe is closed, and the worker's next write there gets
+ * SIGPIPE as if it wrote to ours.
+ */
+static void
+relay(struct khs *k, int i)
+{
+	char buf[16384];
+	ssize_t n, w = 0;
+	size_t off = 0;
+
+	if ((n = read(k->relay[i], buf, sizeof(buf))) < 0 && errno == EINTR)
+		return;
+	while (n > 0 && off < (size_t)n && w >= 0)
+		if ((w = write(i + 1, buf + off, (size_t)n - off)) > 0)
+			off += (size_t)w;
+		else if (w < 0 && errno == EINTR)
+			w = 0;
+	if (n <= 0 || w < 0) {
+		(void)close(k->relay[i]);
+		k->relay[i] = -1;
+	}
+}
+
+/* One request from the socket; 0, 1 at its end, or an errno. */
+static int
+serve_one(struct khs *k)
 {
 	struct ipc_msg m;
-	struct khs k;
 	int r;
 
+	if ((r = ipc_recv(k->fd, &m)) == 1)
+		return 1;	/* the worker finished */
+	if (r != 0)
+		return errno;	/* dead or mad: its exit status tells which */
+	r = dispatch(k, &m);
+	ipc_msg_free(&m);
+	return r != 0 ? errno : 0;
+}
+
+int
+keyholder_serve(int fd, int out, int err, const struct opts *o, int keycmd)
+{
+	struct pollfd p[3];
+	struct khs k;
+	int r = 0, i;
+
 	session_init(&k, fd, o, keycmd);
+	k.relay[0] = out;
+	k.relay[1] = err;
 	live = &k;
 	log_set_cleanup(cleanup);
-	for (;;) {
-		if ((r = ipc_recv(fd, &m)) == 1)
-			break;		/* the worker finished */
-		if (r != 0) {
-			/* Dead or mad: its exit status will tell which. */
-			r = errno;
-			break;
+	/* Until the socket ends, then until the worker's output ends. */
+	while (k.fd >= 0 || k.relay[0] >= 0 || k.relay[1] >= 0) {
+		for (i = 0; i < 3; i++) {
+			p[i].fd = i < 2 ? k.relay[i] : k.fd;
+			p[i].events = POLLIN;
+			p[i].revents = 0;
 		}
-		r = dispatch(&k, &m);
-		ipc_msg_free(&m);
-		if (r != 0) {
-			r = errno;
-			break;
-		}
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			fatal(EXIT_ERR, "keyholder: poll: %s", strerror(errno));
+		/* Output first: what the worker printed before a request
+		 * comes before what the answer prints (a recovery key). */
+		for (i = 0; i < 2; i++)
+			if (p[i].revents != 0)
+				relay(&k, i);
+		if (p[2].revents == 0 || (r = serve_one(&k)) == 0)
+			continue;
+		/* Closed, so that a live worker ends and its output too. */
+		(void)close(k.fd);
+		k.fd = -1;
 	}
 	session_wipe(&k);
 	live = NULL;
@@ -655,11 +709,11 @@ worker_env(void)
 
 /* In the child: fds, then exec.  Never returns. */
 static void __attribute__((noreturn))
-exec_worker(pid_t parent, int sock, int argc, char **argv,
-    const struct opts *o)
+exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
+    int argc, char **argv)
 {
 	char **args;
-	int i, null;
+	int i, null, tty = isatty(STDERR_FILENO);
 
 	/* Die with the keyholder, even before the worker runs (it kept on
 	 * writing after a kill -9 otherwise); the check closes the race
@@ -674,15 +728,16 @@ exec_worker(pid_t parent, int sock, int argc, char **argv,
 			_exit(EXIT_ERR);
 	} else if (dup2(sock, IPC_WORKER_FD) != IPC_WORKER_FD)
 		_exit(EXIT_ERR);
-	/* A passphrase descriptor among 0-2 is the keyholder's alone. */
-	if ((null = open("/dev/null", O_RDWR)) < 0)
+	/*
+	 * No descriptor of the terminal, nor a passphrase descriptor among
+	 * 0-2: stdin is /dev/null, stdout and stderr are pipes that the
+	 * keyholder relays (keyholder_serve).
+	 */
+	if ((null = open("/dev/null", O_RDONLY)) < 0 ||
+	    dup2(null, STDIN_FILENO) != STDIN_FILENO ||
+	    dup2(out[1], STDOUT_FILENO) != STDOUT_FILENO ||
+	    dup2(err[1], STDERR_FILENO) != STDERR_FILENO)
 		_exit(EXIT_ERR);
-	/* The worker reads nothing from stdin: never the terminal. */
-	(void)dup2(null, STDIN_FILENO);
-	if (o->pass.kind == PASS_FD && o->pass.fd <= 2)
-		(void)dup2(null, o->pass.fd);
-	if (o->newpass.kind == PASS_FD && o->newpass.fd <= 2)
-		(void)dup2(null, o->newpass.fd);
 	if (close_range(IPC_WORKER_FD + 1, ~0U, 0) != 0)
 		for (i = IPC_WORKER_FD + 1; i < 1024; i++)
 			(void)close(i);
@@ -690,7 +745,8 @@ exec_worker(pid_t parent, int sock, int argc, char **argv,
 		_exit(EXIT_ERR);
 	args[0] = argv[0];
 	args[1] = (char *)(uintptr_t)"-x";
-	args[2] = (char *)(uintptr_t)"worker";
+	/* The progress line needs to know that our stderr is a terminal. */
+	args[2] = (char *)(uintptr_t)(tty ? "worker-tty" : "worker");
 	for (i = 1; i < argc; i++)
 		args[i + 2] = argv[i];
 	execve("/proc/self/exe", args, worker_env());
@@ -726,21 +782,30 @@ close_stray(const struct opts *o)
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
-	int sv[2], status, err;
+	int sv[2], out[2], ep[2], status, err;
 	pid_t pid, self = getpid();
 
 	close_stray(o);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
+	/* 0-2 open, so that the socket and the pipes land above them. */
+	while ((err = open("/dev/null", O_RDWR)) >= 0 && err <= 2)
+		;
+	if (err > 2)
+		(void)close(err);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    pipe2(out, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
+		fatal(EXIT_ERR, "socketpair or pipe: %s", strerror(errno));
 	if ((pid = fork()) < 0)
 		fatal(EXIT_ERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_worker(self, sv[1], argc, argv, o);
+		exec_worker(self, sv[1], out, ep, argc, argv);
 	}
 	(void)close(sv[1]);
-	err = keyholder_serve(sv[0], o, keycmd);
-	(void)close(sv[0]);
+	(void)close(out[1]);
+	(void)close(ep[1]);
+	/* A closed stdout is EPIPE for relay(), which passes it on. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	err = keyholder_serve(sv[0], out[0], ep[0], o, keycmd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));

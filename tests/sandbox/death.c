@@ -30,6 +30,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "keyholder.h"
 #include "sandbox.h"
 #include "worker.h"
 
@@ -291,7 +292,7 @@ confine(enum role role)
 	case KH_KEYCMD:
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 			_exit(90);
-		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1, -1);
+		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1);
 		break;
 	case W_BACKUP:
 		p[0].path = srcdir;
@@ -395,6 +396,73 @@ attempt_prod(const char *what, op_fn *op, enum expect want)
 }
 
 /*
+ * Issue 13, item 3: the worker that tacit starts (keyholder_run, the very
+ * function tacit calls) on a terminal holds no descriptor of it.  The
+ * keyholder re-executes this program as "-x worker ttyprobe REPO"; that
+ * worker confines itself through worker_run, like tacit's, then tries what
+ * a compromised worker would: dup each descriptor and read from the copy
+ * (the filter refuses read on 0-2 only), and open /dev/tty.  A line was
+ * typed on the terminal before; reading any of it fails the test.
+ */
+static int
+tty_cmd(struct opts *o)
+{
+	char buf[64];
+	int fd, d;
+
+	(void)o;
+	for (fd = 0; fd < 16; fd++) {
+		if ((d = dup(fd)) < 0)
+			continue;
+		(void)fcntl(d, F_SETFL, O_NONBLOCK);
+		if (read(d, buf, sizeof(buf)) > 0)
+			return 0;
+		(void)close(d);
+	}
+	return open("/dev/tty", O_RDONLY) >= 0 ? 0 : 1;
+}
+
+static void
+tty_case(const char *argv0)
+{
+	static char *args[4];
+	static struct opts o;
+	int m, s, status;
+	pid_t pid;
+
+	args[0] = (char *)(uintptr_t)argv0;
+	args[1] = (char *)(uintptr_t)"ttyprobe";
+	args[2] = repodir;
+	o.repo = repodir;
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) < 0 || grantpt(m) != 0 ||
+	    unlockpt(m) != 0) {
+		printf("ok - # SKIP no pseudo-terminal here\n");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		/* The user's terminal: controlling tty, and 0-2. */
+		if (setsid() < 0 || (s = open(ptsname(m), O_RDWR)) < 0 ||
+		    write(m, "typed secret\n", 13) != 13)
+			_exit(90);
+		(void)close(m);
+		(void)dup2(s, 0);
+		(void)dup2(s, 1);
+		(void)dup2(s, 2);
+		_exit(keyholder_run(3, args, &o, 0));
+	}
+	(void)waitpid(pid, &status, 0);
+	(void)close(m);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		printf("ok - worker started by the keyholder on a terminal: "
+		    "dup and read, and /dev/tty, reach no terminal\n");
+	else {
+		printf("not ok - worker started by the keyholder on a "
+		    "terminal: it read the terminal (status %#x)\n", status);
+		failed++;
+	}
+}
+
+/*
  * Issue 13, item 4: in each worker role, under its seccomp filter alone,
  * no descriptor can be made to send a signal, and the full F_SETOWN +
  * F_SETSIG(SIGKILL) + O_ASYNC attack leaves the victim alive.
@@ -465,6 +533,14 @@ main(int argc, char **argv)
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
 	size_t i;
 
+	/* The worker of tty_case, started by keyholder_run. */
+	if (argc == 5 && strcmp(argv[1], "-x") == 0 &&
+	    strcmp(argv[3], "ttyprobe") == 0) {
+		static struct opts o;
+
+		o.repo = argv[4];
+		return worker_run(tty_cmd, &o);
+	}
 	if (argc != 2)
 		return 2;
 #ifdef SANDBOX_OFF
@@ -533,6 +609,7 @@ main(int argc, char **argv)
 		    "root's)", op_still_root, ALLOWED);
 	}
 	sigio_cases();
+	tty_case(argv[0]);
 	/* Least access: of /etc, only what NSS and the time zone read. */
 	attempt_prod("reading /etc/passwd (control)", op_passwd, ALLOWED);
 	attempt_prod("reading /etc/shadow", op_shadow, DENIED);

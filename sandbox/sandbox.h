@@ -14,15 +14,15 @@ enum sandbox_role {
 };
 
 /*
- * sandbox_keyholder(sock, keycmd, passfd, newpassfd, ttyfd): after the
- * unlock, the keyholder may read only its socket (and the other
- * descriptors given, which today are always -1: every passphrase is read
- * before the filter), write only its socket, stdout and stderr, manage
- * memory and exit.
+ * sandbox_keyholder(sock, keycmd, out, err): after the unlock, the
+ * keyholder may read only its socket and the worker's stdout and stderr
+ * pipes ${out} and ${err} (every passphrase is read before the filter),
+ * poll them, write only its socket, stdout and stderr, manage memory and
+ * exit.
  * With ${keycmd} (init and key commands) it may also start threads (never
  * processes) for Argon2id.  Anything else kills it.  -1 fds are unused.
  */
-void sandbox_keyholder(int, int, int, int, int);
+void sandbox_keyholder(int, int, int, int);
 
 /*
  * sandbox_cut_caps(keep): when running with capabilities (as root), keep

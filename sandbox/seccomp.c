@@ -31,7 +31,8 @@ enum arg {
 	A_FD,		/* arg 0 is one of the allowed descriptors */
 	A_NOEXEC,	/* arg 2 (prot) has no PROT_EXEC */
 	A_THREAD,	/* arg 0 (clone flags) has CLONE_THREAD */
-	A_TTYIOCTL,	/* arg 1 is a terminal get/set request */
+	A_CMD,		/* arg 1 (fcntl or ioctl command) is the rule's cmd */
+	A_NOASYNC,	/* fcntl: arg 1 is F_SETFL, arg 2 has no O_ASYNC */
 	A_EMPTYPATH,	/* arg 3 (flags) is AT_EMPTY_PATH: fstat */
 	A_RDONLY,	/* openat arg 2: no write access, no create */
 	A_GETONLY,	/* prlimit64 arg 2 (new limit) is NULL: read only */
@@ -43,18 +44,24 @@ struct rule {
 	int		 nr;
 	int		 action;	/* SCMP_ACT_ALLOW, or an errno to return */
 	enum arg	 arg;
+	uint32_t	 cmd;		/* A_CMD: the command allowed or denied */
 };
 
-#define ALLOW(name, arg)	{ SCMP_SYS(name), -1, arg }
-#define DENY(name, err)		{ SCMP_SYS(name), err, A_NONE }
+#define ALLOW(name, arg)	{ SCMP_SYS(name), -1, arg, 0 }
+#define DENY(name, err)		{ SCMP_SYS(name), err, A_NONE, 0 }
+#define ALLOW_CMD(name, cmd)	{ SCMP_SYS(name), -1, A_CMD, cmd }
+#define DENY_CMD(name, cmd, err) { SCMP_SYS(name), err, A_CMD, cmd }
 
 /* The keyholder after unlock: its socket, memory, time, exit. */
 static const struct rule keyholder_rules[] = {
 	/* glibc tries clone3 first and falls back to clone on ENOSYS. */
 	DENY(clone3, ENOSYS),
-	/* Every passphrase was read before this filter: the socket only. */
+	/* Every passphrase was read before this filter: the socket and
+	 * the worker's stdout and stderr pipes only. */
 	ALLOW(read, A_FD),
 	ALLOW(write, A_FD),		/* socket, stdout, stderr */
+	ALLOW(poll, A_NONE),		/* the socket and the pipes */
+	ALLOW(ppoll, A_NONE),
 	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
@@ -104,7 +111,26 @@ static const struct rule worker_rules[] = {
 	ALLOW(lseek, A_NONE),
 	ALLOW(close, A_NONE),
 	ALLOW(dup, A_NONE),		/* fdopendir on a copy */
-	ALLOW(fcntl, A_NONE),
+	/*
+	 * fcntl by command.  A root worker could otherwise signal any
+	 * process, even with no capability: F_SETOWN to the victim,
+	 * F_SETSIG to SIGKILL, O_ASYNC on a descriptor, then make it
+	 * readable (the kernel checks the owner's recorded euid 0, not
+	 * CAP_KILL).  Landlock scopes signals only from ABI 6 (Linux
+	 * 6.12).  The signal commands, leases and directory notification
+	 * fail with EPERM; F_SETFL with O_ASYNC and any command not listed
+	 * kill.
+	 */
+	DENY_CMD(fcntl, F_SETOWN, EPERM),
+	DENY_CMD(fcntl, F_SETOWN_EX, EPERM),
+	DENY_CMD(fcntl, F_SETSIG, EPERM),
+	DENY_CMD(fcntl, F_SETLEASE, EPERM),	/* root may lease any file */
+	DENY_CMD(fcntl, F_NOTIFY, EPERM),	/* SIGIO again */
+	ALLOW_CMD(fcntl, F_GETFD),
+	ALLOW_CMD(fcntl, F_SETFD),		/* fdopendir: FD_CLOEXEC */
+	ALLOW_CMD(fcntl, F_GETFL),		/* fdopendir, fsio */
+	ALLOW(fcntl, A_NOASYNC),		/* fsio: clear O_DIRECT */
+	ALLOW_CMD(fcntl, F_DUPFD_CLOEXEC),
 	ALLOW(flock, A_NONE),		/* the repository lock */
 	ALLOW(newfstatat, A_NONE),
 	ALLOW(statx, A_NONE),
@@ -119,7 +145,10 @@ static const struct rule worker_rules[] = {
 	ALLOW(lgetxattr, A_NONE),
 	ALLOW(listxattr, A_NONE),
 	ALLOW(getxattr, A_NONE),
-	ALLOW(ioctl, A_TTYIOCTL),	/* isatty() for the progress line */
+	/* isatty() (glibc's stdio, the progress line), which holds no
+	 * terminal (the keyholder relays 1 and 2); never FIOSETOWN,
+	 * FIOASYNC, TIOCSTI or a terminal setting. */
+	ALLOW_CMD(ioctl, TCGETS),
 	ALLOW(sysinfo, A_NONE),		/* glibc qsort sizes its buffer */
 	ALLOW(getcwd, A_NONE),		/* realpath() of a relative source */
 	ALLOW(uname, A_NONE),
@@ -234,15 +263,14 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
 		break;
-	case A_TTYIOCTL:
+	case A_CMD:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
-		    SCMP_A1_32(SCMP_CMP_EQ, TCGETS));
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, act, r->nr, 1,
-			    SCMP_A1_32(SCMP_CMP_EQ, TCSETSF));
-		if (rc == 0)
-			rc = seccomp_rule_add(ctx, act, r->nr, 1,
-			    SCMP_A1_32(SCMP_CMP_EQ, TIOCGWINSZ));
+		    SCMP_A1_32(SCMP_CMP_EQ, r->cmd));
+		break;
+	case A_NOASYNC:
+		rc = seccomp_rule_add(ctx, act, r->nr, 2,
+		    SCMP_A1_32(SCMP_CMP_EQ, F_SETFL),
+		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, O_ASYNC, 0));
 		break;
 	case A_EMPTYPATH:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
@@ -324,14 +352,14 @@ warm_threads(void)
 }
 
 void
-sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
+sandbox_keyholder(int sock, int keycmd, int out, int err)
 {
 #ifdef SANDBOX_OFF
-	(void)sock; (void)keycmd; (void)passfd; (void)newpassfd; (void)ttyfd;
+	(void)sock; (void)keycmd; (void)out; (void)err;
 	return;
 #endif
-	int rfds[4] = { sock, passfd, newpassfd, ttyfd };
-	int wfds[4] = { sock, 1, 2, ttyfd };
+	int rfds[3] = { sock, out, err };
+	int wfds[3] = { sock, 1, 2 };
 	scmp_filter_ctx ctx;
 	size_t i;
 
@@ -343,9 +371,9 @@ sandbox_keyholder(int sock, int keycmd, int passfd, int newpassfd, int ttyfd)
 		const struct rule *r = &keyholder_rules[i];
 
 		if (r->nr == SCMP_SYS(read))
-			add(ctx, r, rfds, 4);
+			add(ctx, r, rfds, 3);
 		else
-			add(ctx, r, wfds, 4);
+			add(ctx, r, wfds, 3);
 	}
 	if (keycmd)
 		for (i = 0; i < NRULES(keyholder_keycmd_rules); i++)

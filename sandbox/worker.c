@@ -13,6 +13,7 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -232,10 +233,27 @@ worker_privs(enum sandbox_role role, uid_t uid, gid_t gid)
 		fatal(EXIT_ERR, "the worker could become root again");
 }
 
+/*
+ * SIGKILL when ${parent} (the keyholder) dies.  The keyholder armed it
+ * before the exec, but a change of ids clears it, so it is armed again
+ * after the last change; if the parent died in between, getppid() is no
+ * longer ${parent} and nothing would be sent: exit.
+ */
+static void
+watch_parent(pid_t parent)
+{
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		fatal(EXIT_ERR, "PR_SET_PDEATHSIG: %s", strerror(errno));
+	if (getppid() != parent)
+		fatal(EXIT_ERR, "the keyholder is gone");
+}
+
 void
 sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
     size_t n, int required)
 {
+	/* Still armed from before the exec: alive, so this is our parent. */
+	pid_t parent = getppid();
 	uid_t uid;
 	gid_t gid;
 
@@ -252,9 +270,11 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	(void)paths;
 	(void)n;
 	(void)required;
+	watch_parent(parent);
 	return;
 #else
 	worker_privs(role, uid, gid);
+	watch_parent(parent);	/* after the last change of ids */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal(EXIT_ERR, "no_new_privs: %s", strerror(errno));
 	(void)sandbox_landlock(paths, n, required);

@@ -10,11 +10,13 @@
  * wrong state, wrong sequence number, a malformed payload) ends the
  * keyholder, which wipes its keys on the way out.
  */
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +38,7 @@
 #define S_OPEN		0x2	/* permitted after it */
 #define F_ONCE		0x4	/* permitted once */
 #define F_KEYCMD	0x8	/* only for init and key commands */
+#define F_RECOVERY	0x10	/* only for key recovery: it prints a key */
 
 /*
  * When this run reads a new passphrase: all of them are read before the
@@ -51,8 +54,10 @@ enum newpw_when {
 
 struct khs {
 	int		 fd;
+	int		 relay[2];	/* the worker's stdout, stderr pipes */
 	const struct opts *o;
 	int		 keycmd;	/* this run manages key slots */
+	int		 recovery;	/* this run is key recovery */
 	struct kh	*kh;
 	int		 state;		/* S_LOCKED or S_OPEN */
 	uint32_t	 spent;		/* bit t: ONCE request t was used */
@@ -111,6 +116,14 @@ newpw_when(const struct opts *o)
 	    strcmp(o->argv[0], "passwd") == 0))
 		return NEWPW_AT_UNLOCK;
 	return NEWPW_NONE;
+}
+
+/* Whether our own command line is key recovery (not the worker's say). */
+static int
+is_key_recovery(const struct opts *o)
+{
+	return o->cmd != NULL && strcmp(o->cmd, "key") == 0 && o->argc >= 1 &&
+	    strcmp(o->argv[0], "recovery") == 0;
 }
 
 /* fatal() path: wipe the keys and a new passphrase not yet used. */
@@ -204,6 +217,12 @@ h_slot_new(struct khs *k, struct rbuf *r, struct dbuf *a)
 	    rbuf_get_u32(r, &kind) != 0 || rbuf_end(r) != 0 ||
 	    (kind != SLOT_KIND_PASSPHRASE && kind != SLOT_KIND_RECOVERY))
 		bad("new slot");
+	/* key recovery makes recovery slots, every other command
+	 * passphrase slots: the worker cannot choose. */
+	if ((kind == SLOT_KIND_RECOVERY) != k->recovery)
+		fatal(EXIT_ERR, "keyholder: a %s slot is not what this command "
+		    "makes; stopping", kind == SLOT_KIND_RECOVERY ? "recovery" :
+		    "passphrase");
 	/* The passphrase was read before the sandbox; it makes one slot. */
 	if (kind == SLOT_KIND_PASSPHRASE && k->newpw == NULL)
 		fatal(EXIT_ERR, "keyholder: no new passphrase was read for "
@@ -447,7 +466,8 @@ static const struct {
 	{ KH_REQ_UNLOCK,	S_LOCKED | F_ONCE,		h_unlock },
 	{ KH_REQ_GENERATE,	S_LOCKED | F_ONCE | F_KEYCMD,	h_generate },
 	{ KH_REQ_SLOT_NEW,	S_OPEN | F_KEYCMD,		h_slot_new },
-	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD,		h_recovery },
+	/* Shows a new key on our stdout: only when the user asked for one. */
+	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD | F_RECOVERY,	h_recovery },
 	{ KH_REQ_SLOT_INFO,	S_OPEN,				h_slot_info },
 	{ KH_REQ_SEAL,		S_OPEN,				h_seal },
 	{ KH_REQ_OPEN,		S_OPEN,				h_open },
@@ -491,6 +511,7 @@ keyholder_answer(struct khs *k, const struct ipc_msg *m, struct dbuf *a,
 		fatal(EXIT_ERR, "keyholder: unknown request %u", m->type);
 	if (!(table[i].flags & k->state) ||
 	    ((table[i].flags & F_KEYCMD) && !k->keycmd) ||
+	    ((table[i].flags & F_RECOVERY) && !k->recovery) ||
 	    ((table[i].flags & F_ONCE) && (k->spent & 1U << m->type)))
 		fatal(EXIT_ERR, "keyholder: request %u not permitted now",
 		    m->type);
@@ -539,7 +560,7 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	 */
 	if (was == S_LOCKED && k->state == S_OPEN) {
 		close_pass_fds(k->o);
-		sandbox_keyholder(k->fd, k->keycmd, -1, -1, -1);
+		sandbox_keyholder(k->fd, k->keycmd, k->relay[0], k->relay[1]);
 	}
 	return 0;
 }
@@ -549,8 +570,10 @@ session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
 {
 	memset(k, 0, sizeof(*k));
 	k->fd = fd;
+	k->relay[0] = k->relay[1] = -1;
 	k->o = o;
 	k->keycmd = keycmd;
+	k->recovery = keycmd && is_key_recovery(o);
 	k->state = S_LOCKED;
 	k->newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
 }
@@ -586,30 +609,81 @@ keyholder_session_free(struct khs *k)
 	free(k);
 }
 
-int
-keyholder_serve(int fd, const struct opts *o, int keycmd)
+/*
+ * Copy what the worker wrote to its stdout or stderr pipe (relay[i]) to
+ * ours (i + 1): the worker holds no descriptor of the terminal, which it
+ * could read (a passphrase being typed) or set up (a fake prompt).  At
+ * the pipe's end, or when ours is closed (EPIPE: SIGPIPE is ignored
+ * here), the pipe is closed, and the worker's next write there gets
+ * SIGPIPE as if it wrote to ours.
+ */
+static void
+relay(struct khs *k, int i)
+{
+	char buf[16384];
+	ssize_t n, w = 0;
+	size_t off = 0;
+
+	if ((n = read(k->relay[i], buf, sizeof(buf))) < 0 && errno == EINTR)
+		return;
+	while (n > 0 && off < (size_t)n && w >= 0)
+		if ((w = write(i + 1, buf + off, (size_t)n - off)) > 0)
+			off += (size_t)w;
+		else if (w < 0 && errno == EINTR)
+			w = 0;
+	if (n <= 0 || w < 0) {
+		(void)close(k->relay[i]);
+		k->relay[i] = -1;
+	}
+}
+
+/* One request from the socket; 0, 1 at its end, or an errno. */
+static int
+serve_one(struct khs *k)
 {
 	struct ipc_msg m;
-	struct khs k;
 	int r;
 
+	if ((r = ipc_recv(k->fd, &m)) == 1)
+		return 1;	/* the worker finished */
+	if (r != 0)
+		return errno;	/* dead or mad: its exit status tells which */
+	r = dispatch(k, &m);
+	ipc_msg_free(&m);
+	return r != 0 ? errno : 0;
+}
+
+int
+keyholder_serve(int fd, int out, int err, const struct opts *o, int keycmd)
+{
+	struct pollfd p[3];
+	struct khs k;
+	int r = 0, i;
+
 	session_init(&k, fd, o, keycmd);
+	k.relay[0] = out;
+	k.relay[1] = err;
 	live = &k;
 	log_set_cleanup(cleanup);
-	for (;;) {
-		if ((r = ipc_recv(fd, &m)) == 1)
-			break;		/* the worker finished */
-		if (r != 0) {
-			/* Dead or mad: its exit status will tell which. */
-			r = errno;
-			break;
+	/* Until the socket ends, then until the worker's output ends. */
+	while (k.fd >= 0 || k.relay[0] >= 0 || k.relay[1] >= 0) {
+		for (i = 0; i < 3; i++) {
+			p[i].fd = i < 2 ? k.relay[i] : k.fd;
+			p[i].events = POLLIN;
+			p[i].revents = 0;
 		}
-		r = dispatch(&k, &m);
-		ipc_msg_free(&m);
-		if (r != 0) {
-			r = errno;
-			break;
-		}
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
+			fatal(EXIT_ERR, "keyholder: poll: %s", strerror(errno));
+		/* Output first: what the worker printed before a request
+		 * comes before what the answer prints (a recovery key). */
+		for (i = 0; i < 2; i++)
+			if (p[i].revents != 0)
+				relay(&k, i);
+		if (p[2].revents == 0 || (r = serve_one(&k)) == 0)
+			continue;
+		/* Closed, so that a live worker ends and its output too. */
+		(void)close(k.fd);
+		k.fd = -1;
 	}
 	session_wipe(&k);
 	live = NULL;
@@ -635,10 +709,18 @@ worker_env(void)
 
 /* In the child: fds, then exec.  Never returns. */
 static void __attribute__((noreturn))
-exec_worker(int sock, int argc, char **argv, const struct opts *o)
+exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
+    int argc, char **argv)
 {
 	char **args;
-	int i, null;
+	int i, null, tty = isatty(STDERR_FILENO);
+
+	/* Die with the keyholder, even before the worker runs (it kept on
+	 * writing after a kill -9 otherwise); the check closes the race
+	 * with a parent that died before the prctl. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+	    getppid() != parent)
+		_exit(EXIT_ERR);
 
 	/* The socket becomes fd 3 (dup2 clears close-on-exec). */
 	if (sock == IPC_WORKER_FD) {
@@ -646,15 +728,16 @@ exec_worker(int sock, int argc, char **argv, const struct opts *o)
 			_exit(EXIT_ERR);
 	} else if (dup2(sock, IPC_WORKER_FD) != IPC_WORKER_FD)
 		_exit(EXIT_ERR);
-	/* A passphrase descriptor among 0-2 is the keyholder's alone. */
-	if ((null = open("/dev/null", O_RDWR)) < 0)
+	/*
+	 * No descriptor of the terminal, nor a passphrase descriptor among
+	 * 0-2: stdin is /dev/null, stdout and stderr are pipes that the
+	 * keyholder relays (keyholder_serve).
+	 */
+	if ((null = open("/dev/null", O_RDONLY)) < 0 ||
+	    dup2(null, STDIN_FILENO) != STDIN_FILENO ||
+	    dup2(out[1], STDOUT_FILENO) != STDOUT_FILENO ||
+	    dup2(err[1], STDERR_FILENO) != STDERR_FILENO)
 		_exit(EXIT_ERR);
-	/* The worker reads nothing from stdin: never the terminal. */
-	(void)dup2(null, STDIN_FILENO);
-	if (o->pass.kind == PASS_FD && o->pass.fd <= 2)
-		(void)dup2(null, o->pass.fd);
-	if (o->newpass.kind == PASS_FD && o->newpass.fd <= 2)
-		(void)dup2(null, o->newpass.fd);
 	if (close_range(IPC_WORKER_FD + 1, ~0U, 0) != 0)
 		for (i = IPC_WORKER_FD + 1; i < 1024; i++)
 			(void)close(i);
@@ -662,7 +745,8 @@ exec_worker(int sock, int argc, char **argv, const struct opts *o)
 		_exit(EXIT_ERR);
 	args[0] = argv[0];
 	args[1] = (char *)(uintptr_t)"-x";
-	args[2] = (char *)(uintptr_t)"worker";
+	/* The progress line needs to know that our stderr is a terminal. */
+	args[2] = (char *)(uintptr_t)(tty ? "worker-tty" : "worker");
 	for (i = 1; i < argc; i++)
 		args[i + 2] = argv[i];
 	execve("/proc/self/exe", args, worker_env());
@@ -698,21 +782,30 @@ close_stray(const struct opts *o)
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
-	int sv[2], status, err;
-	pid_t pid;
+	int sv[2], out[2], ep[2], status, err;
+	pid_t pid, self = getpid();
 
 	close_stray(o);
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
-		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
+	/* 0-2 open, so that the socket and the pipes land above them. */
+	while ((err = open("/dev/null", O_RDWR)) >= 0 && err <= 2)
+		;
+	if (err > 2)
+		(void)close(err);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
+	    pipe2(out, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
+		fatal(EXIT_ERR, "socketpair or pipe: %s", strerror(errno));
 	if ((pid = fork()) < 0)
 		fatal(EXIT_ERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_worker(sv[1], argc, argv, o);
+		exec_worker(self, sv[1], out, ep, argc, argv);
 	}
 	(void)close(sv[1]);
-	err = keyholder_serve(sv[0], o, keycmd);
-	(void)close(sv[0]);
+	(void)close(out[1]);
+	(void)close(ep[1]);
+	/* A closed stdout is EPIPE for relay(), which passes it on. */
+	(void)signal(SIGPIPE, SIG_IGN);
+	err = keyholder_serve(sv[0], out[0], ep[0], o, keycmd);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));

@@ -12,18 +12,21 @@
 #include "ipc.h"
 
 /*
- * keyholder_serve(fd, o, keycmd): answer the worker's requests on ${fd}
- * until it closes the socket.  ${keycmd} permits the key-slot requests
- * (init and key commands only).  Exits through fatal() on any request the
- * table does not permit.  Returns 0 at a clean end, or the errno of a
- * broken frame (the caller learns from the worker's status why).
+ * keyholder_serve(fd, out, err, o, keycmd): answer the worker's requests
+ * on ${fd} until it closes the socket, and copy what the worker writes to
+ * the pipes ${out} and ${err} to our stdout and stderr until they end.
+ * Closes the three.  ${keycmd} permits the key-slot requests (init and key
+ * commands only).  Exits through fatal() on any request the table does
+ * not permit.  Returns 0 at a clean end, or the errno of a broken frame
+ * (the caller learns from the worker's status why).
  */
-int keyholder_serve(int, const struct opts *, int);
+int keyholder_serve(int, int, int, const struct opts *, int);
 
 /*
  * keyholder_run(argc, argv, o, keycmd): start the worker (a fresh exec of
  * this binary with "-x worker" and the same arguments, the socket as fd 3,
- * no other descriptor but 0-2 and a minimal environment), serve it, and
+ * /dev/null as 0, pipes the keyholder relays as 1 and 2, no other
+ * descriptor and a minimal environment), serve it, and
  * return its exit status.  No secret exists before the worker is started.
  */
 int keyholder_run(int, char **, const struct opts *, int);

@@ -8,6 +8,8 @@
 #include "log.h"
 #include "progress.h"
 
+int progress_tty;
+
 static double
 since(const struct timespec *a, const struct timespec *b)
 {
@@ -20,7 +22,8 @@ progress_init(struct progress *p, const char *verb, uint64_t total,
     int quiet)
 {
 	memset(p, 0, sizeof(*p));
-	p->on = !quiet && log_verbosity > 0 && isatty(STDERR_FILENO);
+	p->on = !quiet && log_verbosity > 0 &&
+	    (progress_tty || isatty(STDERR_FILENO));
 	p->verb = verb;
 	p->total = total;
 	(void)clock_gettime(CLOCK_MONOTONIC, &p->start);

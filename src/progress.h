@@ -17,6 +17,12 @@ struct progress {
 	int		 shown;
 };
 
+/*
+ * progress_tty: 1 in a worker whose stderr pipe the keyholder relays to a
+ * terminal ("-x worker-tty"); the worker itself holds no terminal.
+ */
+extern int progress_tty;
+
 /* progress_init(p, verb, total, quiet): start; ${quiet} turns it off. */
 void progress_init(struct progress *, const char *, uint64_t, int);
 

@@ -26,6 +26,7 @@
 #include "kh_priv.h"
 #include "log.h"
 #include "passphrase.h"
+#include "progress.h"
 #include "secmem.h"
 #include "subproc.h"
 
@@ -407,10 +408,13 @@ main(int argc, char **argv)
 	(void)mallopt(M_TRIM_THRESHOLD, 128 << 20);
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");
-	/* "-x worker": we are the worker the keyholder started (fd 3). */
+	/* "-x worker": we are the worker the keyholder started (fd 3);
+	 * "-x worker-tty": and its stderr reaches a terminal. */
 	if (argc >= 3 && strcmp(argv[1], "-x") == 0 &&
-	    strcmp(argv[2], "worker") == 0) {
+	    (strcmp(argv[2], "worker") == 0 ||
+	    strcmp(argv[2], "worker-tty") == 0)) {
 		worker = 1;
+		progress_tty = strcmp(argv[2], "worker-tty") == 0;
 		kh_remote_fd = IPC_WORKER_FD;
 		(void)prctl(PR_SET_NAME, "tacit-worker", 0, 0, 0);
 		argv[2] = argv[0];

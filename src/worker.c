@@ -14,8 +14,13 @@
 #include "sandbox.h"
 #include "worker.h"
 
-/* Paths every worker reads: user and group names, the time zone. */
-static const char *const common[] = { "/etc", "/usr/share/zoneinfo" };
+/*
+ * Files every worker reads once confined: user and group names (glibc's
+ * NSS: nsswitch.conf, then the files module), the time zone.  Only these
+ * files, never /etc as a whole: a root worker would read /etc/shadow.
+ */
+static const char *const common[] = { "/etc/passwd", "/etc/group",
+    "/etc/nsswitch.conf", "/etc/localtime", "/usr/share/zoneinfo" };
 
 static enum sandbox_role
 role_of(int (*fn)(struct opts *))
@@ -33,7 +38,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 4 + (size_t)o->argc;
+	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
+	    (size_t)o->argc;
 	int e;
 
 	/* What the sandbox must find in place: a new repository, a target. */

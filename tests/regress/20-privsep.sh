@@ -1,8 +1,9 @@
 #!/bin/sh
 # 20-privsep.sh: the running pair, seen from outside, during a backup of a
 # large file.  The worker has seccomp (mode 2), no_new_privs and no more
-# capabilities than backup needs; the keyholder has seccomp and no open
-# file but its socket and the standard descriptors; after the unlock the
+# capabilities than backup needs, and its stdout and stderr are pipes, not
+# the terminal; the keyholder has seccomp and no open file but its socket,
+# the standard descriptors and those pipes' read ends; after the unlock the
 # passphrase is in neither process's memory and no key but the chunker's is
 # in the worker's (read from /proc/PID/mem, as root).
 . "$(dirname "$0")/lib.sh"
@@ -63,8 +64,12 @@ field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
     notok "keyholder: Seccomp $(field Seccomp "$kh")"
 [ "$(field TracerPid "$kh")" = 0 ] && ok "keyholder: not traced" ||
     notok "keyholder: traced"
-extra=$(ls -l "/proc/$kh/fd" | awk 'NR > 1 && $9 > 2 && $11 !~ /^socket:/')
-[ -z "$extra" ] && ok "keyholder: no open file but its socket and 0-2" ||
+# Besides: the read ends of the worker's stdout and stderr pipes (relayed).
+extra=$(ls -l "/proc/$kh/fd" | awk -v o="$(readlink "/proc/$wk/fd/1")" \
+    -v e="$(readlink "/proc/$wk/fd/2")" \
+    'NR > 1 && $9 > 2 && $11 !~ /^socket:/ && $11 != o && $11 != e')
+[ -z "$extra" ] && ok "keyholder: no open file but its socket, 0-2 and the" \
+    "worker's output pipes" ||
     notok "keyholder: open files: $extra"
 [ "$(field CapEff "$kh")" = 0000000000000000 ] &&
     ok "keyholder: no capability left" ||
@@ -77,6 +82,13 @@ env=$(tr '\0' '\n' <"/proc/$wk/environ" | grep -v -e '^TZ=' -e '_OPTIONS=')
 [ "$(readlink "/proc/$wk/fd/0")" = /dev/null ] &&
     ok "worker: stdin is /dev/null, never the terminal" ||
     notok "worker: stdin is $(readlink "/proc/$wk/fd/0")"
+for f in 1 2; do
+	case $(readlink "/proc/$wk/fd/$f") in
+	pipe:*) ok "worker: fd $f is a pipe to the keyholder, not the" \
+	    "terminal" ;;
+	*) notok "worker: fd $f is $(readlink "/proc/$wk/fd/$f")" ;;
+	esac
+done
 case $(readlink "/proc/$wk/fd/3") in
 socket:*) ok "worker: fd 3 is the socket to the keyholder" ;;
 *) notok "worker: fd 3 is $(readlink "/proc/$wk/fd/3")" ;;

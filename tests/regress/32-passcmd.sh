@@ -179,7 +179,10 @@ else notok "the passphrase is in memory: $(cat "$T/scan")"; fi
 kids=$(pgrep -P "$kh" | grep -v -x "$wk")
 [ -z "$kids" ] && ok "the command was reaped: the keyholder's only child is the worker" ||
     notok "the keyholder has other children: $kids"
-extra=$(ls -l "/proc/$kh/fd" | awk 'NR > 1 && $9 > 2 && $11 !~ /^socket:/')
+# The read ends of the worker's stdout and stderr pipes are the relay's.
+extra=$(ls -l "/proc/$kh/fd" | awk -v o="$(readlink "/proc/$wk/fd/1")" \
+    -v e="$(readlink "/proc/$wk/fd/2")" \
+    'NR > 1 && $9 > 2 && $11 !~ /^socket:/ && $11 != o && $11 != e')
 [ -z "$extra" ] && ok "keyholder: no pipe or terminal left open" ||
     notok "keyholder: open files: $extra"
 kill -CONT "$kh" "$wk"

@@ -9,8 +9,10 @@
  *
  *   death SCRATCHDIR
  */
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,12 +24,15 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
+#include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "keyholder.h"
 #include "sandbox.h"
+#include "worker.h"
 
 static int failed;
 /* dir/src: sources (read-only); dir/repo: repository or target. */
@@ -81,6 +86,8 @@ op_thread(void)
 	return pthread_join(t, NULL) == 0 ? 0 : -1;
 }
 static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; }
+static int op_shadow(void) { return open("/etc/shadow", O_RDONLY) < 0 ? -1 : 0; }
+static int op_passwd(void) { return open("/etc/passwd", O_RDONLY) < 0 ? -1 : 0; }
 static int
 op_mount(void)
 {
@@ -161,6 +168,77 @@ op_getpid(void)
 	return getpid() > 0 ? 0 : -1;
 }
 
+/*
+ * Signals through SIGIO (issue 13, item 4): F_SETOWN records the caller's
+ * euid, and an euid-0 owner may signal anyone with no capability.  Each
+ * call is judged on a pipe of our own; the owner is a child of the test
+ * (victim), never the test itself.
+ */
+static pid_t victim;
+static int sio[2] = { -1, -1 };	/* a pipe made before the filter */
+static int sigio_fd(void) { return sio[0]; }
+static int op_setown(void) { return fcntl(sigio_fd(), F_SETOWN, victim); }
+static int
+op_setown_ex(void)
+{
+	struct f_owner_ex o = { F_OWNER_PID, 0 };
+
+	o.pid = victim;
+	return fcntl(sigio_fd(), F_SETOWN_EX, &o);
+}
+static int op_setsig(void) { return fcntl(sigio_fd(), F_SETSIG, SIGKILL); }
+static int op_async(void) { return fcntl(sigio_fd(), F_SETFL, O_ASYNC); }
+static int
+op_nonblock(void)
+{
+	int fd = sigio_fd(), fl = fcntl(fd, F_GETFL);
+
+	return fl < 0 ? -1 : fcntl(fd, F_SETFL, fl | O_NONBLOCK);
+}
+static int
+op_setlease(void)
+{
+	char p[4300];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/lease", srcdir);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return -1;
+	return fcntl(fd, F_SETLEASE, F_RDLCK);
+}
+static int
+op_notify(void)
+{
+	int fd = open(srcdir, O_RDONLY | O_DIRECTORY);
+
+	return fd < 0 ? -1 : fcntl(fd, F_NOTIFY, DN_CREATE);
+}
+static int
+op_fioasync(void)
+{
+	int on = 1;
+
+	return ioctl(sigio_fd(), FIOASYNC, &on);
+}
+static int op_fiosetown(void) { return ioctl(sigio_fd(), FIOSETOWN, &victim); }
+static int
+op_tiocsti(void)
+{
+	char c = 'x';
+
+	return ioctl(STDERR_FILENO, TIOCSTI, &c);
+}
+/* The whole attack: SIGKILL to the victim if any step passes. */
+static int
+op_sigio_kill(void)
+{
+	if (fcntl(sio[0], F_SETOWN, victim) != 0 ||
+	    fcntl(sio[0], F_SETSIG, SIGKILL) != 0 ||
+	    fcntl(sio[0], F_SETFL, O_ASYNC) != 0)
+		return -1;
+	return write(sio[1], "x", 1) == 1 ? 0 : -1;
+}
+
 /* Regaining root: each call is judged, whatever the ids are now. */
 static int op_setuid(void) { return (int)syscall(SYS_setuid, 0); }
 static int op_setresuid(void) { return (int)syscall(SYS_setresuid, 0, 0, 0); }
@@ -191,18 +269,30 @@ enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
 
+/* 1: the worker roles put on their seccomp filter only (no Landlock, as
+ * on a kernel without Landlock signal scoping). */
+static int seccomp_only;
+
 static void
 confine(enum role role)
 {
+	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO, SBX_REPO,
+	    SBX_READ, SBX_RESTORE };
 	struct sandbox_path p[2];
 	int sv[2];
 
+	if (seccomp_only && role != KH && role != KH_KEYCMD) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+			_exit(90);
+		sandbox_worker_seccomp(sbx[role]);
+		return;
+	}
 	switch (role) {
 	case KH:
 	case KH_KEYCMD:
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 			_exit(90);
-		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1, -1);
+		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1);
 		break;
 	case W_BACKUP:
 		p[0].path = srcdir;
@@ -263,12 +353,194 @@ attempt(enum role role, const char *what, op_fn *op, enum expect want)
 	}
 }
 
+/*
+ * Issue 13, item 6: the paths tacit itself grants (src/worker.c), not the
+ * test's own: worker_run confines exactly as in tacit and then runs, as
+ * its command, the operation under test.
+ */
+static op_fn *prod_op;
+
+static int
+prod_cmd(struct opts *o)
+{
+	(void)o;
+	if (prod_op() == 0)
+		_exit(0);
+	_exit(errno == EACCES || errno == EPERM ? 1 : 2);
+}
+
+static void
+attempt_prod(const char *what, op_fn *op, enum expect want)
+{
+	static struct opts o;
+	enum expect got;
+	int status;
+	pid_t pid;
+
+	o.repo = repodir;
+	prod_op = op;
+	if ((pid = fork()) == 0)
+		_exit(worker_run(prod_cmd, &o) == 0 ? 3 : 4);
+	(void)waitpid(pid, &status, 0);
+	got = WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS ? KILLED :
+	    WIFEXITED(status) && WEXITSTATUS(status) == 1 ? DENIED :
+	    WIFEXITED(status) && WEXITSTATUS(status) == 0 ? ALLOWED : 3;
+	if (got == want || (want == DENIED && got == KILLED))
+		printf("ok - worker (tacit's own paths): %s is %s\n", what,
+		    ename[got]);
+	else {
+		printf("not ok - worker (tacit's own paths): %s: status %#x, "
+		    "wanted %s\n", what, status, ename[want]);
+		failed++;
+	}
+}
+
+/*
+ * Issue 13, item 3: the worker that tacit starts (keyholder_run, the very
+ * function tacit calls) on a terminal holds no descriptor of it.  The
+ * keyholder re-executes this program as "-x worker ttyprobe REPO"; that
+ * worker confines itself through worker_run, like tacit's, then tries what
+ * a compromised worker would: dup each descriptor and read from the copy
+ * (the filter refuses read on 0-2 only), and open /dev/tty.  A line was
+ * typed on the terminal before; reading any of it fails the test.
+ */
+static int
+tty_cmd(struct opts *o)
+{
+	char buf[64];
+	int fd, d;
+
+	(void)o;
+	for (fd = 0; fd < 16; fd++) {
+		if ((d = dup(fd)) < 0)
+			continue;
+		(void)fcntl(d, F_SETFL, O_NONBLOCK);
+		if (read(d, buf, sizeof(buf)) > 0)
+			return 0;
+		(void)close(d);
+	}
+	return open("/dev/tty", O_RDONLY) >= 0 ? 0 : 1;
+}
+
+static void
+tty_case(const char *argv0)
+{
+	static char *args[4];
+	static struct opts o;
+	int m, s, status;
+	pid_t pid;
+
+	args[0] = (char *)(uintptr_t)argv0;
+	args[1] = (char *)(uintptr_t)"ttyprobe";
+	args[2] = repodir;
+	o.repo = repodir;
+	if ((m = posix_openpt(O_RDWR | O_NOCTTY)) < 0 || grantpt(m) != 0 ||
+	    unlockpt(m) != 0) {
+		printf("ok - # SKIP no pseudo-terminal here\n");
+		return;
+	}
+	if ((pid = fork()) == 0) {
+		/* The user's terminal: controlling tty, and 0-2. */
+		if (setsid() < 0 || (s = open(ptsname(m), O_RDWR)) < 0 ||
+		    write(m, "typed secret\n", 13) != 13)
+			_exit(90);
+		(void)close(m);
+		(void)dup2(s, 0);
+		(void)dup2(s, 1);
+		(void)dup2(s, 2);
+		_exit(keyholder_run(3, args, &o, 0));
+	}
+	(void)waitpid(pid, &status, 0);
+	(void)close(m);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		printf("ok - worker started by the keyholder on a terminal: "
+		    "dup and read, and /dev/tty, reach no terminal\n");
+	else {
+		printf("not ok - worker started by the keyholder on a "
+		    "terminal: it read the terminal (status %#x)\n", status);
+		failed++;
+	}
+}
+
+/*
+ * Issue 13, item 4: in each worker role, under its seccomp filter alone,
+ * no descriptor can be made to send a signal, and the full F_SETOWN +
+ * F_SETSIG(SIGKILL) + O_ASYNC attack leaves the victim alive.
+ */
+static void
+sigio_cases(void)
+{
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	char p[4300];
+	size_t i;
+	int fd, status;
+
+	(void)snprintf(p, sizeof(p), "%s/lease", srcdir);
+	if ((fd = open(p, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+	if ((victim = fork()) == 0) {
+		for (;;)
+			(void)pause();
+	}
+	if (pipe(sio) != 0)
+		sio[0] = sio[1] = -1;
+	seccomp_only = 1;
+	for (i = 0; i < sizeof(workers) / sizeof(workers[0]); i++) {
+		enum role w = workers[i];
+
+		attempt(w, "seccomp alone: fcntl F_GETFL, F_SETFL O_NONBLOCK "
+		    "(control)", op_nonblock, ALLOWED);
+		attempt(w, "seccomp alone: fcntl F_SETOWN", op_setown, DENIED);
+		attempt(w, "seccomp alone: fcntl F_SETOWN_EX", op_setown_ex,
+		    DENIED);
+		attempt(w, "seccomp alone: fcntl F_SETSIG", op_setsig, DENIED);
+		attempt(w, "seccomp alone: fcntl F_SETFL O_ASYNC", op_async,
+		    DENIED);
+		attempt(w, "seccomp alone: fcntl F_SETLEASE", op_setlease,
+		    DENIED);
+		attempt(w, "seccomp alone: fcntl F_NOTIFY", op_notify, DENIED);
+		attempt(w, "seccomp alone: ioctl FIOASYNC", op_fioasync,
+		    DENIED);
+		attempt(w, "seccomp alone: ioctl FIOSETOWN", op_fiosetown,
+		    DENIED);
+		attempt(w, "seccomp alone: ioctl TIOCSTI", op_tiocsti, DENIED);
+		/* Whatever the calls return: does the victim live? */
+		attempt(w, "seccomp alone: F_SETOWN, F_SETSIG(SIGKILL), "
+		    "O_ASYNC, write", op_sigio_kill, DENIED);
+		if (waitpid(victim, &status, WNOHANG) == 0)
+			printf("ok - %s: seccomp alone: SIGIO's SIGKILL leaves "
+			    "the victim alive\n", rname[w]);
+		else {
+			printf("not ok - %s: seccomp alone: SIGIO's SIGKILL "
+			    "killed the victim\n", rname[w]);
+			failed++;
+			if ((victim = fork()) == 0)
+				for (;;)
+					(void)pause();
+		}
+	}
+	seccomp_only = 0;
+	(void)kill(victim, SIGKILL);
+	(void)waitpid(victim, &status, 0);
+	(void)close(sio[0]);
+	(void)close(sio[1]);
+	(void)unlink(p);
+}
+
 int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
 	size_t i;
 
+	/* The worker of tty_case, started by keyholder_run. */
+	if (argc == 5 && strcmp(argv[1], "-x") == 0 &&
+	    strcmp(argv[3], "ttyprobe") == 0) {
+		static struct opts o;
+
+		o.repo = argv[4];
+		return worker_run(tty_cmd, &o);
+	}
 	if (argc != 2)
 		return 2;
 #ifdef SANDBOX_OFF
@@ -336,6 +608,12 @@ main(int argc, char **argv)
 		attempt(W_RESTORE, "keeping uid 0 (restored files are created "
 		    "root's)", op_still_root, ALLOWED);
 	}
+	sigio_cases();
+	tty_case(argv[0]);
+	/* Least access: of /etc, only what NSS and the time zone read. */
+	attempt_prod("reading /etc/passwd (control)", op_passwd, ALLOWED);
+	attempt_prod("reading /etc/shadow", op_shadow, DENIED);
+	attempt_prod("reading /etc/hostname", op_read_outside, DENIED);
 	attempt(W_BACKUP, "creating a file in the repository (control)",
 	    op_write_allowed, ALLOWED);
 	attempt(W_RESTORE, "creating a file in the target (control)",

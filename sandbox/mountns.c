@@ -14,6 +14,7 @@
  * the seccomp filter (which then kills every mount-family call).
  */
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
@@ -60,24 +61,36 @@ put_file(const char *path, const char *s)
 	return r;
 }
 
-/* A new user namespace where our uid and gid are themselves. */
+/*
+ * A new user namespace where our uid and gid are themselves.  The maps
+ * are /proc/self files, which belong to root while we are not dumpable
+ * (harden.c): dumpable for these few calls, before the worker holds
+ * anything (no key, no untrusted byte yet), then not again.
+ */
 static int
 userns_enter(void)
 {
 	char map[64];
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
+	int r = -1;
 
 	if (unshare(CLONE_NEWUSER | CLONE_NEWNS) != 0)
 		return -1;
+	if (prctl(PR_SET_DUMPABLE, 1, 0, 0, 0) != 0)
+		goto out;
 	(void)snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)gid,
 	    (unsigned)gid);
 	if (put_file("/proc/self/setgroups", "deny") != 0 ||
 	    put_file("/proc/self/gid_map", map) != 0)
-		return -1;
+		goto out;
 	(void)snprintf(map, sizeof(map), "%u %u 1\n", (unsigned)uid,
 	    (unsigned)uid);
-	return put_file("/proc/self/uid_map", map);
+	r = put_file("/proc/self/uid_map", map);
+out:
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) != 0)
+		fatal(EXIT_ERR, "PR_SET_DUMPABLE: %s", strerror(errno));
+	return r;
 }
 
 /* The per-mount flags of ${fd} that a remount must keep (locked ones). */

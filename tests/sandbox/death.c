@@ -232,6 +232,16 @@ op_lremovexattr(void)
 	return lremovexattr(outside, "user.keep");
 }
 
+/* "Succeeds" in the private root, fails (EPERM) without one. */
+static int
+op_private_root(void)
+{
+	if (sandbox_private_root() == 1)
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
 /* A device node made in the target, then opened. */
 static int
 op_mknod_open(const char *name, mode_t type, dev_t dev, int flags)
@@ -482,6 +492,8 @@ restore_meta(void)
 	}
 	attempt(W_RESTORE, "creating a file in the target (control)",
 	    op_write_allowed, ALLOWED);
+	attempt(W_RESTORE, "being in a private root (control)",
+	    op_private_root, no_userns ? DENIED : ALLOWED);
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		attempt(W_RESTORE, ops[i].what, ops[i].op, DENIED);
 	outside_same(who()[0] ? who() + (who()[0] == ',' ? 2 : 1) :

@@ -123,7 +123,7 @@ sandbox_landlock(const struct sandbox_path *paths, size_t n, int required)
 		}
 		memset(&pb, 0, sizeof(pb));
 		pb.allowed_access = known(abi, rights(paths[i].access &
-		    ~SBX_NOFOLLOW));
+		    ~(SBX_NOFOLLOW | SBX_NSBIND)));
 		/* A file (not a directory) takes file rights only. */
 		if (fstat(fd, &st) == 0 && !S_ISDIR(st.st_mode))
 			pb.allowed_access &= LANDLOCK_ACCESS_FS_READ_FILE |

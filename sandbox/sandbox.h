@@ -31,8 +31,17 @@ void sandbox_keyholder(int, int, int, int);
  */
 void sandbox_cut_caps(uint64_t);
 
-/* sandbox_worker_seccomp(role): the worker's filter for ${role}. */
-void sandbox_worker_seccomp(enum sandbox_role);
+/*
+ * sandbox_worker_seccomp(role, private_root): the worker's filter for
+ * ${role}.  For restore, ${private_root} (sandbox_mountns done) allows
+ * fchownat, utimensat and fchmodat2 with AT_EMPTY_PATH (on O_PATH
+ * descriptors of symlinks and device nodes), and fchdir, lsetxattr and
+ * lremovexattr (their xattrs): any path they name can only lie in the
+ * private root; without it they fail with EPERM.  chmod, fchmodat,
+ * chown, lchown, setxattr, removexattr and the utime family kill the
+ * worker in every role.
+ */
+void sandbox_worker_seccomp(enum sandbox_role, int);
 
 /* A path the worker may use, and how (SBX_R: read, SBX_RW, SBX_RWX...). */
 struct sandbox_path {
@@ -43,6 +52,7 @@ struct sandbox_path {
 #define SBX_RW		2	/* and create, write, remove, rename */
 #define SBX_MAKE	3	/* and also symlinks, FIFOs, device nodes */
 #define SBX_NOFOLLOW	0x10	/* or'ed in: a symlink grants nothing beyond */
+#define SBX_NSBIND	0x20	/* or'ed in: bound into restore's private root */
 
 /*
  * sandbox_landlock(paths, n, required): confine the file system to
@@ -51,6 +61,27 @@ struct sandbox_path {
  * is missing and ${required}, or on any error.
  */
 int sandbox_landlock(const struct sandbox_path *, size_t, int);
+
+/*
+ * sandbox_mountns(paths, n, admin): move into a new mount namespace (with
+ * ${admin}, i.e. CAP_SYS_ADMIN; else also a new user namespace mapping our
+ * uid and gid to themselves) whose root is an empty read-only tmpfs
+ * holding only the ${paths} marked SBX_NSBIND, each at its real absolute
+ * path: SBX_R ones read-only, the others writable, all nodev, nosuid and
+ * noexec.  No /proc, no /etc inside.  Returns 1 when done, 0 when the
+ * system refuses a namespace (nothing was changed); fatal when it fails
+ * half-way, or when a directory descriptor to the old root is open.
+ */
+int sandbox_mountns(const struct sandbox_path *, size_t, int);
+
+/*
+ * sandbox_private_root(): 1 if this (restore) worker runs in its private
+ * root (sandbox_mountns), 0 if it is confined without one (path-based
+ * metadata calls are then refused by seccomp: symlink owners, times and
+ * xattrs cannot be set), -1 if unconfined (SANDBOX_OFF builds, and every
+ * process that never called sandbox_worker).
+ */
+int sandbox_private_root(void);
 
 /* sandbox_landlock_abi(): the kernel's Landlock ABI, or 0 without one. */
 int sandbox_landlock_abi(void);

@@ -25,6 +25,7 @@
 
 #include "log.h"
 #include "sandbox.h"
+#include "sysnr.h"
 
 enum arg {
 	A_NONE,		/* no argument check */
@@ -38,6 +39,11 @@ enum arg {
 	A_GETONLY,	/* prlimit64 arg 2 (new limit) is NULL: read only */
 	A_NOSTDIO,	/* arg 0 >= 3: never read the terminal on 0-2 */
 	A_SELF,		/* arg 0 is our own pid: signals to ourselves only */
+	A_ADVICE,	/* madvise arg 2 < MADV_HWPOISON (root-only ones) */
+	A_NOPATH,	/* arg 1 (path) is NULL: utimensat as futimens */
+	A_PATH,		/* arg 1 (path) is not NULL */
+	A_EMPTY3,	/* arg 3 (flags) has AT_EMPTY_PATH: utimensat, fchmodat2 */
+	A_EMPTY4,	/* arg 4 (flags) has AT_EMPTY_PATH: fchownat */
 };
 
 struct rule {
@@ -51,6 +57,9 @@ struct rule {
 #define DENY(name, err)		{ SCMP_SYS(name), err, A_NONE, 0 }
 #define ALLOW_CMD(name, cmd)	{ SCMP_SYS(name), -1, A_CMD, cmd }
 #define DENY_CMD(name, cmd, err) { SCMP_SYS(name), err, A_CMD, cmd }
+/* Calls newer than libseccomp 2.5.4 and the 6.1 headers: by number. */
+#define ALLOW_NR(nr, arg)	{ nr, -1, arg, 0 }
+#define DENY_NR(nr, err)	{ nr, err, A_NONE, 0 }
 
 /* The keyholder after unlock: its socket, memory, time, exit. */
 static const struct rule keyholder_rules[] = {
@@ -161,7 +170,9 @@ static const struct rule worker_rules[] = {
 	ALLOW(munmap, A_NONE),
 	ALLOW(mremap, A_NONE),
 	ALLOW(mprotect, A_NOEXEC),
-	ALLOW(madvise, A_NONE),
+	/* Not MADV_HWPOISON or MADV_SOFT_OFFLINE: with CAP_SYS_ADMIN (the
+	 * restore role) they could poison a page of a shared library. */
+	ALLOW(madvise, A_ADVICE),
 	ALLOW(mlock, A_NONE),		/* the chunker key's locked memory */
 	ALLOW(munlock, A_NONE),
 	ALLOW(prlimit64, A_GETONLY),	/* RLIMIT_MEMLOCK for the warning */
@@ -211,7 +222,13 @@ static const struct rule worker_repo_rules[] = {
 	ALLOW(fdatasync, A_NONE),
 };
 
-/* Restoring into the target. */
+/*
+ * Restoring into the target.  Metadata is set through descriptors only:
+ * the file written, the directory or FIFO opened (Landlock checked those
+ * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
+ * utime family take a path that could name anything, so they are not
+ * allowed (they kill); lsetxattr only in the private root, below.
+ */
 static const struct rule worker_restore_rules[] = {
 	/* openat2's flags are in a struct seccomp cannot read; Landlock. */
 	ALLOW(openat, A_NONE),
@@ -219,23 +236,49 @@ static const struct rule worker_restore_rules[] = {
 	ALLOW(mkdir, A_NONE),		/* the target itself */
 	ALLOW(mkdirat, A_NONE),
 	ALLOW(mknodat, A_NONE),		/* FIFOs, devices (as root) */
+	ALLOW(umask, A_NONE),		/* devices are made with their mode */
 	ALLOW(symlinkat, A_NONE),
-	ALLOW(linkat, A_NONE),		/* hard links */
+	ALLOW(linkat, A_NONE),		/* hard links, by name in the target */
 	ALLOW(unlinkat, A_NONE),	/* --overwrite */
 	ALLOW(pwrite64, A_NONE),
 	ALLOW(ftruncate, A_NONE),	/* holes at the end of sparse files */
 	ALLOW(fchmod, A_NONE),
-	ALLOW(fchmodat, A_NONE),
-	ALLOW(chmod, A_NONE),		/* special files, via /proc/self/fd */
 	ALLOW(fchown, A_NONE),
-	ALLOW(fchownat, A_NONE),
-	ALLOW(utimensat, A_NONE),
+	ALLOW(utimensat, A_NOPATH),	/* futimens */
 	ALLOW(fsetxattr, A_NONE),
-	ALLOW(lsetxattr, A_NONE),
-	ALLOW(setxattr, A_NONE),
 	ALLOW(fremovexattr, A_NONE),	/* ACLs inherited from the target */
-	ALLOW(removexattr, A_NONE),
 	ALLOW(fsync, A_NONE),
+};
+
+/*
+ * In the private root (sandbox_mountns): symlinks and device nodes are
+ * reached through O_PATH descriptors and AT_EMPTY_PATH.  seccomp cannot
+ * see that the path is empty; a non-empty one resolves too, but only to
+ * the target or the read-only repository, which is all there is.  Their
+ * xattrs have no descriptor call at all (setxattrat refuses O_PATH): by
+ * name, from their directory (fchdir), in the same private root.
+ */
+static const struct rule worker_restore_private_rules[] = {
+	ALLOW(fchownat, A_EMPTY4),	/* owner of a symlink or device */
+	ALLOW(utimensat, A_EMPTY3),	/* its times */
+	ALLOW_NR(__NR_fchmodat2, A_EMPTY3),	/* a device's mode */
+	ALLOW(fchdir, A_NONE),		/* to the directory of ... */
+	ALLOW(lsetxattr, A_NONE),	/* ... a symlink's or device's xattrs */
+	ALLOW(lremovexattr, A_NONE),	/* ... a device's inherited ACLs */
+};
+
+/*
+ * Without a private root a path could name any file: those calls fail
+ * (EPERM), and a symlink keeps the owner, times and xattrs it was made
+ * with.  (No device nodes there: CAP_MKNOD is gone.)
+ */
+static const struct rule worker_restore_bare_rules[] = {
+	DENY(fchownat, EPERM),
+	{ SCMP_SYS(utimensat), EPERM, A_PATH, 0 },
+	DENY_NR(__NR_fchmodat2, EPERM),
+	DENY(fchdir, EPERM),
+	DENY(lsetxattr, EPERM),
+	DENY(lremovexattr, EPERM),
 };
 
 static void
@@ -287,6 +330,28 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 	case A_SELF:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A0_32(SCMP_CMP_EQ, (uint32_t)getpid()));
+		break;
+	case A_ADVICE:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A2_32(SCMP_CMP_LT, MADV_HWPOISON));
+		break;
+	case A_NOPATH:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A1_64(SCMP_CMP_EQ, 0));
+		break;
+	case A_PATH:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A1_64(SCMP_CMP_NE, 0));
+		break;
+	case A_EMPTY3:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A3_32(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+		    AT_EMPTY_PATH));
+		break;
+	case A_EMPTY4:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A4_32(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
+		    AT_EMPTY_PATH));
 		break;
 	case A_RDONLY:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
@@ -382,7 +447,7 @@ sandbox_keyholder(int sock, int keycmd, int out, int err)
 }
 
 void
-sandbox_worker_seccomp(enum sandbox_role role)
+sandbox_worker_seccomp(enum sandbox_role role, int priv)
 {
 	scmp_filter_ctx ctx;
 	size_t i;
@@ -406,6 +471,15 @@ sandbox_worker_seccomp(enum sandbox_role role)
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)
 			add(ctx, &worker_restore_rules[i], NULL, 0);
+		if (priv == 1)
+			for (i = 0; i < NRULES(worker_restore_private_rules);
+			    i++)
+				add(ctx, &worker_restore_private_rules[i],
+				    NULL, 0);
+		else
+			for (i = 0; i < NRULES(worker_restore_bare_rules); i++)
+				add(ctx, &worker_restore_bare_rules[i], NULL,
+				    0);
 		break;
 	}
 	load(ctx);

@@ -23,11 +23,25 @@
 #include "log.h"
 #include "sandbox.h"
 
-/* The capabilities each role keeps when tacit runs as root. */
+/*
+ * The capabilities each role keeps when tacit runs as root.  The restore
+ * role needs no CAP_DAC_READ_SEARCH (it reads the repository as its
+ * owner or through CAP_DAC_OVERRIDE; without it, no open_by_handle_at and
+ * no linkat of a descriptor) and never had CAP_SYS_CHROOT.  It keeps
+ * CAP_SYS_ADMIN, without which no security.* (other than
+ * security.capability) or trusted.* attribute can be set: what else that
+ * capability allows is a system call the filter kills (mount, unshare,
+ * setns, swapon, bpf...) or a madvise the filter refuses.  CAP_MKNOD only
+ * in the private root (${priv}), whose target is mounted nodev: elsewhere
+ * a device node it made could be opened.
+ */
 static uint64_t
-role_caps(enum sandbox_role role)
+role_caps(enum sandbox_role role, int priv)
 {
 	uint64_t read = 1ULL << CAP_DAC_READ_SEARCH;	/* read any file */
+	uint64_t restore = 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER |
+	    1ULL << CAP_CHOWN | 1ULL << CAP_FSETID | 1ULL << CAP_SETFCAP |
+	    1ULL << CAP_SYS_ADMIN;
 
 	switch (role) {
 	case SBX_READ:
@@ -37,14 +51,25 @@ role_caps(enum sandbox_role role)
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
 	case SBX_RESTORE:
-		/* Owners, set-id bits, device nodes, file capabilities and
-		 * trusted.* attributes, as they were. */
-		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER |
-		    1ULL << CAP_CHOWN | 1ULL << CAP_FSETID |
-		    1ULL << CAP_MKNOD | 1ULL << CAP_SETFCAP |
-		    1ULL << CAP_SYS_ADMIN;
+		/* Owners, set-id bits, file capabilities, trusted.* and
+		 * security.* attributes, and (only on the nodev mount of the
+		 * private root) device nodes. */
+		return priv == 1 ? restore | 1ULL << CAP_MKNOD : restore;
 	}
 	return 0;
+}
+
+/* Whether CAP_SYS_ADMIN is in the effective set. */
+static int
+caps_admin(void)
+{
+	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct d[2];
+
+	memset(d, 0, sizeof(d));
+	if (syscall(SYS_capget, &h, d) != 0)
+		fatal(EXIT_ERR, "capget: %s", strerror(errno));
+	return (d[CAP_SYS_ADMIN / 32].effective >> (CAP_SYS_ADMIN % 32)) & 1;
 }
 
 static int
@@ -209,16 +234,20 @@ drop_ids(uid_t uid, gid_t gid)
 }
 
 /*
- * The worker's privileges.  An ordinary user has none to give up.  Root:
- * the bounding set first (it needs CAP_SETPCAP), no supplementary groups,
- * nobody's ids where the role needs no root, then the role's capabilities
- * only.  Checked before the filters: root cannot come back.
+ * The worker's privileges.  An ordinary user has none to give up (in the
+ * user namespace of its private root it has them all there: all go).
+ * Root (${root}: uid 0 of the initial user namespace, found out while
+ * /proc was still there): the bounding set first (it needs CAP_SETPCAP),
+ * no supplementary groups, nobody's ids where the role needs no root, then
+ * the role's capabilities only.  Checked before the filters: root cannot
+ * come back.
  */
 static void
-worker_privs(enum sandbox_role role, uid_t uid, gid_t gid)
+worker_privs(enum sandbox_role role, int priv, int userns, int root,
+    uid_t uid, gid_t gid)
 {
-	uint64_t have = caps_permitted(), keep = role_caps(role);
-	int root = geteuid() == 0 && init_userns();
+	uint64_t have = caps_permitted();
+	uint64_t keep = userns ? 0 : role_caps(role, priv);
 
 	if (have == 0)
 		return;
@@ -248,6 +277,33 @@ watch_parent(pid_t parent)
 		fatal(EXIT_ERR, "the keyholder is gone");
 }
 
+/* -1 unconfined, 0 confined without a private root, 1 in it. */
+static int private_root = -1;
+
+int
+sandbox_private_root(void)
+{
+	return private_root;
+}
+
+/*
+ * The restore worker's private root (mountns.c), before Landlock and
+ * seccomp; a warning where the system refuses one.
+ */
+static int
+restore_root(const struct sandbox_path *paths, size_t n, int admin, int root)
+{
+	int priv = sandbox_mountns(paths, n, admin);
+
+	if (!priv)
+		alertx("no private mount namespace for the restore worker "
+		    "(user namespaces are disabled here?): it is confined by "
+		    "Landlock and seccomp only, and the owners, times and "
+		    "extended attributes of symlinks are not restored%s",
+		    root ? "; nor are device nodes" : "");
+	return priv;
+}
+
 void
 sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
     size_t n, int required)
@@ -256,6 +312,7 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	pid_t parent = getppid();
 	uid_t uid;
 	gid_t gid;
+	int root, admin, priv = 0;
 
 	/* Load what libc would otherwise load under the filter: NSS for
 	 * user and group names, the time zone. */
@@ -266,6 +323,12 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 #ifdef SANDBOX_OFF
 	/* ASan and fuzz builds only: their runtimes need more. */
 	(void)worker_privs;
+	(void)caps_admin;
+	(void)restore_root;
+	(void)init_userns;
+	(void)root;
+	(void)admin;
+	(void)priv;
 	(void)role;
 	(void)paths;
 	(void)n;
@@ -273,11 +336,16 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	watch_parent(parent);
 	return;
 #else
-	worker_privs(role, uid, gid);
+	/* Both need /proc, which the private root has not. */
+	root = geteuid() == 0 && init_userns();
+	admin = caps_admin();
+	if (role == SBX_RESTORE)
+		priv = private_root = restore_root(paths, n, admin, root);
+	worker_privs(role, priv, priv && !admin, root, uid, gid);
 	watch_parent(parent);	/* after the last change of ids */
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 		fatal(EXIT_ERR, "no_new_privs: %s", strerror(errno));
 	(void)sandbox_landlock(paths, n, required);
-	sandbox_worker_seccomp(role);
+	sandbox_worker_seccomp(role, priv);
 #endif
 }

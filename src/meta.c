@@ -3,13 +3,22 @@
  *
  * Entries that are not opened normally (symlinks, FIFOs, devices) are
  * reached through an O_PATH | O_NOFOLLOW descriptor whose inode is checked
- * against the expected one, then through /proc/self/fd/N for the calls
- * that have no descriptor form on O_PATH (xattrs, chmod).  The kernel
- * resolves that magic link to the inode itself, never following a symlink
- * there, and unlike "/proc/self/fd/<dirfd>/<name>" it cannot be raced by
- * someone renaming another entry into place between the check and the use.
+ * against the expected one.  Reading (backup) then goes through
+ * /proc/self/fd/N for the xattr calls that have no descriptor form on
+ * O_PATH: the kernel resolves that magic link to the inode itself, never
+ * following a symlink there, and unlike "/proc/self/fd/<dirfd>/<name>" it
+ * cannot be raced by someone renaming another entry into place between the
+ * check and the use.
+ *
+ * Writing (restore) uses no path at all, because the restore worker has
+ * no /proc in its private root and seccomp forbids the path-based calls:
+ * a FIFO is opened O_RDONLY | O_NONBLOCK and treated like a file; a
+ * symlink or a device node (never opened: it may be a disk) is changed
+ * through its O_PATH descriptor with AT_EMPTY_PATH: fchownat, utimensat,
+ * fchmodat2 (Linux 6.6); only its xattrs go by name (obj_setxattr).
  */
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -19,6 +28,7 @@
 #include <grp.h>
 #include <pthread.h>
 #include <pwd.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +37,7 @@
 
 #include "meta.h"
 #include "node.h"
+#include "sysnr.h"
 
 /* Retries when a name list or value grows between size probe and read. */
 #define XATTR_TRIES		8
@@ -46,6 +57,8 @@ struct obj {
 	int	 fd;
 	int	 opath;
 	char	 proc[32];
+	int	 dirfd;		/* where name is (restore: xattrs of O_PATH) */
+	const char *name;
 };
 
 struct name_ent {
@@ -69,6 +82,8 @@ obj_open(int dirfd, const char *name, struct obj *o)
 {
 	o->opath = 1;
 	o->proc[0] = '\0';
+	o->dirfd = dirfd;
+	o->name = name;
 	if (!node_name_ok((const uint8_t *)name, strlen(name))) {
 		errno = EINVAL;
 		return -1;
@@ -107,12 +122,32 @@ obj_getxattr(const struct obj *o, const char *name, void *buf, size_t size)
 	return fgetxattr(o->fd, name, buf, size);
 }
 
+/*
+ * The xattrs of a symlink or device node (an O_PATH object): Linux has
+ * no call that takes an O_PATH descriptor for them (setxattrat's
+ * AT_EMPTY_PATH wants an open file), and the restore worker has no /proc;
+ * so by name, from its directory made the working directory.  That name
+ * was checked to be the inode of o->fd a moment before; in the restore
+ * worker's private root nothing else a name could reach is writable.
+ */
 static int
 obj_setxattr(const struct obj *o, const char *name, const void *v, size_t len)
 {
-	if (o->opath)
-		return setxattr(o->proc, name, v, len, 0);
-	return fsetxattr(o->fd, name, v, len, 0);
+	if (!o->opath)
+		return fsetxattr(o->fd, name, v, len, 0);
+	if (fchdir(o->dirfd) != 0)
+		return -1;
+	return lsetxattr(o->name, name, v, len, 0);
+}
+
+static int
+obj_removexattr(const struct obj *o, const char *name)
+{
+	if (!o->opath)
+		return fremovexattr(o->fd, name);
+	if (fchdir(o->dirfd) != 0)
+		return -1;
+	return lremovexattr(o->name, name);
 }
 
 static int
@@ -124,12 +159,24 @@ obj_chown(const struct obj *o, uid_t uid, gid_t gid)
 	return fchown(o->fd, uid, gid);
 }
 
+/*
+ * A device node's mode: fchmodat2 on its O_PATH descriptor.  Before Linux
+ * 6.6 there is none; the node was made with its permission bits
+ * (meta_make_special), so only set-id bits or an ACL mask could differ.
+ */
 static int
 obj_chmod(const struct obj *o, mode_t mode)
 {
-	if (o->opath)
-		return chmod(o->proc, mode);
-	return fchmod(o->fd, mode);
+	struct stat st;
+
+	if (!o->opath)
+		return fchmod(o->fd, mode);
+	if (syscall(__NR_fchmodat2, o->fd, "", mode, AT_EMPTY_PATH) == 0)
+		return 0;
+	if (errno == ENOSYS && fstat(o->fd, &st) == 0 &&
+	    (st.st_mode & 07777) == mode)
+		return 0;
+	return -1;
 }
 
 /* utimensat with AT_EMPTY_PATH on an O_PATH descriptor: Linux >= 5.8. */
@@ -697,10 +744,7 @@ drop_inherited_acls(const struct obj *o, const struct node *n)
 				break;
 		if (k < n->nxattrs)
 			continue;
-		if (o->opath)
-			(void)removexattr(o->proc, acls[i]);
-		else
-			(void)fremovexattr(o->fd, acls[i]);
+		(void)obj_removexattr(o, acls[i]);
 	}
 }
 
@@ -779,6 +823,32 @@ out:
 	return r;
 }
 
+/*
+ * A FIFO is opened for reading without blocking (no writer is needed) and
+ * then treated as a file: ${o} becomes that descriptor, checked to be the
+ * inode ${o} had.
+ */
+static int
+obj_fifo(int dirfd, const char *name, struct obj *o)
+{
+	struct stat st;
+	int fd;
+
+	if (fstat(o->fd, &st) != 0)
+		return -1;
+	if ((fd = openat(dirfd, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if (!same_inode(fd, &st)) {
+		(void)close(fd);
+		return -1;
+	}
+	obj_close(o);
+	o->fd = fd;
+	o->opath = 0;
+	return 0;
+}
+
 int
 meta_apply_at(int dirfd, const char *name, const struct node *n, int flags,
     size_t *nfailed)
@@ -796,9 +866,14 @@ meta_apply_at(int dirfd, const char *name, const struct node *n, int flags,
 		errno = EINVAL;
 		goto out;
 	}
+	if (n->type == NODE_FIFO && obj_fifo(dirfd, name, &o) != 0)
+		goto out;
 	r = apply(&o, &st, n, flags, nfailed);
 out:
-	obj_close(&o);
+	if (!o.opath && o.fd != -1)
+		(void)close(o.fd);
+	else
+		obj_close(&o);
 	return r;
 }
 
@@ -827,6 +902,7 @@ meta_make_special(int dirfd, const char *name, const struct node *n)
 {
 	char *target = NULL;
 	dev_t dev = makedev(major((dev_t)n->rdev), minor((dev_t)n->rdev));
+	mode_t um;
 	int r = -1, saved;
 
 	if (!node_name_ok((const uint8_t *)name, strlen(name))) {
@@ -836,17 +912,22 @@ meta_make_special(int dirfd, const char *name, const struct node *n)
 	/*
 	 * mkfifoat, mknodat and symlinkat never follow or replace the last
 	 * component: an existing entry, even a dangling symlink, is EEXIST.
-	 * 0600 until meta_apply_at sets the owner, then the mode.
+	 * A FIFO is 0600 until meta_apply_at sets the owner, then the mode.
+	 * A device node, which is never opened, can change mode only by
+	 * fchmodat2 (Linux 6.6): it is made with its permission bits (not
+	 * the set-id ones; root-owned until its owner is set), so an older
+	 * kernel still gets them.
 	 */
 	switch ((enum node_type)n->type) {
 	case NODE_FIFO:
 		r = mkfifoat(dirfd, name, 0600);
 		break;
 	case NODE_CHR:
-		r = mknodat(dirfd, name, S_IFCHR | 0600, dev);
-		break;
 	case NODE_BLK:
-		r = mknodat(dirfd, name, S_IFBLK | 0600, dev);
+		um = umask(0);
+		r = mknodat(dirfd, name, (n->type == NODE_CHR ? S_IFCHR :
+		    S_IFBLK) | (n->mode & 0777), dev);
+		(void)umask(um);
 		break;
 	case NODE_SYMLINK:
 		if ((target = target_cstr(n)) != NULL)

@@ -32,6 +32,7 @@
 #include "progress.h"
 #include "restore.h"
 #include "rwrite.h"
+#include "sandbox.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -215,11 +216,35 @@ send_content(struct rs *s, const struct node *n)
 	return rw_close(s->w, 0);
 }
 
+/*
+ * Link the file ${src} (an O_PATH descriptor of ${path}, below the target)
+ * as ${name} in ${dirfd}, by name: the restore worker has no /proc (and
+ * linkat of a descriptor needs CAP_DAC_READ_SEARCH, which it dropped).
+ * The new entry must be the very inode ${src} holds, not whatever the path
+ * named by then (a directory swapped for a symlink): otherwise it is
+ * removed again, and the result is ESTALE.
+ */
+static int
+link_same(int rootfd, const char *path, int src, int dirfd, const char *name)
+{
+	struct stat a, b;
+
+	if (linkat(rootfd, path, dirfd, name, 0) != 0)
+		return -1;
+	if (fstat(src, &a) == 0 && fstatat(dirfd, name, &b,
+	    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
+	    a.st_ino == b.st_ino)
+		return 0;
+	(void)unlinkat(dirfd, name, 0);
+	errno = ESTALE;
+	return -1;
+}
+
 /* Try to make ${n} a hard link to an earlier file of its group. */
 static int
 try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
-	char proc[64];
+	const char *path;
 	size_t i;
 	int src, r;
 
@@ -232,12 +257,12 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 	    O_PATH | O_NOFOLLOW, 0)) < 0)
 		return -1;
 	/* Link the very file we opened, not whatever a path names now. */
-	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
-	r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+	path = s->links[i].path;
+	r = link_same(s->rootfd, path, src, dirfd, name);
 	/* --overwrite: replace the entry (never a directory), link again. */
 	if (r != 0 && errno == EEXIST && s->o->overwrite &&
 	    unlinkat(dirfd, name, 0) == 0)
-		r = linkat(AT_FDCWD, proc, dirfd, name, AT_SYMLINK_FOLLOW);
+		r = link_same(s->rootfd, path, src, dirfd, name);
 	(void)close(src);
 	if (r == 0)
 		s->st->links++;
@@ -520,8 +545,11 @@ finish(struct rs *s)
 		} else {
 			s->st->others++;
 			nf = 0;
-			if (meta_apply_at(fd, name, &d->n, s->owner, &nf) != 0 ||
-			    nf > 0)
+			/* Without a private root, nothing can reach a
+			 * symlink's metadata (sandbox_worker warned). */
+			if (sandbox_private_root() != 0 &&
+			    (meta_apply_at(fd, name, &d->n, s->owner, &nf) !=
+			    0 || nf > 0))
 				s->st->meta_failed++;
 		}
 		(void)close(fd);

@@ -33,6 +33,20 @@ role_of(int (*fn)(struct opts *))
 	return SBX_REPO;
 }
 
+/* Replace *${pathp} by its real absolute path (kept for the run). */
+static int
+abs_path(const char **pathp)
+{
+	char *p;
+
+	if ((p = realpath(*pathp, NULL)) == NULL) {
+		errorx("%s: %s", *pathp, strerror(errno));
+		return -1;
+	}
+	*pathp = p;
+	return 0;
+}
+
 int
 worker_run(int (*fn)(struct opts *), struct opts *o)
 {
@@ -50,6 +64,11 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		errorx("cannot create %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}
+	/* The restore worker's private root holds the repository and the
+	 * target at their real paths, and has no cwd of ours: absolute. */
+	if (role == SBX_RESTORE && (abs_path(&o->repo) != 0 ||
+	    (o->target != NULL && abs_path(&o->target) != 0)))
+		return EXIT_ERR;
 	if ((p = calloc(cap, sizeof(*p))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
@@ -57,7 +76,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n++].access = SBX_R;
 	}
 	p[n].path = o->repo;
-	p[n++].access = role == SBX_REPO ? SBX_RW : SBX_R;
+	p[n++].access = role == SBX_REPO ? SBX_RW : role == SBX_RESTORE ?
+	    SBX_R | SBX_NSBIND : SBX_R;
 	if (fn == cmd_backup) {
 		for (i = 0; i < (size_t)o->argc; i++) {
 			p[n].path = o->argv[i];
@@ -70,7 +90,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	}
 	if (fn == cmd_restore && o->target != NULL) {
 		p[n].path = o->target;
-		p[n++].access = SBX_MAKE;
+		p[n++].access = SBX_MAKE | SBX_NSBIND;
 	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
 	free(p);

@@ -41,7 +41,7 @@ audit() {	# description, allowed prefixes..., --, command...
 	# LeakSanitizer cannot run under ptrace (ASan builds only).
 	ASAN_OPTIONS=detect_leaks=0 \
 	strace -f -qq -y -e status=successful -o "$T/trace.$n" \
-	    -e trace=%file,%desc,write,pwrite64,writev,ftruncate,fchmod,fchown,fsetxattr,fremovexattr,fsync \
+	    -e trace=%file,%desc,write,pwrite64,writev,ftruncate,fchmod,fchown,fsetxattr,fremovexattr,fsync,unshare,mount \
 	    "$@" >"$T/out.$n" 2>&1
 	rc=$?
 	if [ $rc -ne 0 ]; then

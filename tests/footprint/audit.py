@@ -3,7 +3,10 @@
 successful system call that writes, creates, renames, removes, links or
 changes the metadata of something outside the ALLOWED path prefixes.
 Exit 1 if there is any.  Writes to pipes, sockets, /dev/null and
-terminals are fine (they are not the file system)."""
+terminals are fine (they are not the file system), and so are writes
+below a tmpfs that a process mounted after it unshared its mount
+namespace (the restore worker's private root, sandbox/mountns.c): those
+mounts are in no other namespace and vanish with the process."""
 import re
 import sys
 
@@ -19,11 +22,17 @@ by_path = {"mkdir", "mkdirat", "rename", "renameat", "renameat2", "unlink",
            "setxattr", "lsetxattr", "removexattr", "lremovexattr", "mknod",
            "mknodat", "rmdir"}
 bad = []
+unshared = set()	# pids with a mount namespace of their own
+private = {}		# pid -> tmpfs mount points only that pid sees
 
 
-def ok(path):
+def under(path, a):
+    return path == a or path.startswith(a.rstrip("/") + "/")
+
+
+def ok(path, pid=None):
     return path.startswith(harmless) or any(
-        path == a or path.startswith(a.rstrip("/") + "/") for a in allowed)
+        under(path, a) for a in allowed + private.get(pid, []))
 
 
 def paths_in(args):
@@ -45,11 +54,20 @@ for line in open(trace, errors="replace"):
     if not m or int(m.group(3)) < 0:
         continue
     call, args, ret = m.group(1), m.group(2), m.group(4)
+    pm = re.match(r'(?:\[pid\s+(\d+)\]\s+|(\d+)\s+)', line)
+    pid = pm and (pm.group(1) or pm.group(2))
+    if call == "unshare" and "CLONE_NEWNS" in args:
+        unshared.add(pid)
+        continue
+    tm = re.match(r'"[^"]*", "([^"]*)", "tmpfs"', args)
+    if call == "mount" and tm and pid in unshared:
+        private.setdefault(pid, []).append(tm.group(1))
+        continue
     if call in writes:
         if not re.search(r"O_WRONLY|O_RDWR|O_CREAT|O_TRUNC|O_APPEND", args):
             continue
         path = ret[1:-1] if ret else (paths_in(args) or ["?"])[0]
-        if not ok(path):
+        if not ok(path, pid):
             bad.append(line.strip())
     elif call in by_fd:
         fm = re.match(r'(\d+)<([^>]*)>', args)
@@ -60,7 +78,7 @@ for line in open(trace, errors="replace"):
         if call in ("symlink", "symlinkat"):	# the target is not a path
             args = re.sub(r'^"[^"]*", ', "", args)
         for p in paths_in(args):
-            if not ok(p):
+            if not ok(p, pid):
                 bad.append(line.strip())
                 break
 for b in bad[:20]:

@@ -104,7 +104,7 @@ run log "$nobody" "$nogroup" 0000000000000004 log -r "$R" latest
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"
 run backup2 0 0 000000000000000e backup -q -r "$R" "$T/src"
-run restore 0 0 000000008820001f restore -q -r "$R" -t "$T/dst" latest
+run restore 0 0 000000008820001b restore -q -r "$R" -t "$T/dst" latest
 got=$(find "$T/dst" -name file -exec stat -c '%u:%g %a' {} \;)
 [ "$got" = "1234:2345 600" ] && ok "restore as root keeps owner and mode" ||
     notok "restored file: $got"

@@ -5,7 +5,15 @@
  * passes when the child is killed by SIGSYS, or when the operation is
  * refused with the errno the policy documents (EACCES from Landlock, or a
  * soft deny).  A permitted control operation in each role shows the policy
- * is not simply killing everything.
+ * is not simply killing everything.  ENOENT and EROFS count as denials
+ * too: in the restore worker's private root (sandbox/mountns.c) nothing
+ * outside the target and the repository exists, and only the target is
+ * writable.
+ *
+ * The restore role's metadata cases run as the caller and, when that is
+ * root, again as nobody (the child drops to 65534 before it confines
+ * itself), each with and without a private root (a pre-filter makes
+ * unshare fail, as a sysctl would).
  *
  *   death SCRATCHDIR
  */
@@ -13,6 +21,8 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
 #include <sys/ptrace.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -22,22 +32,29 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <sched.h>
+#include <seccomp.h>
 #include <pthread.h>
 #include <signal.h>
 #include <termios.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "keyholder.h"
 #include "sandbox.h"
 #include "worker.h"
+#include "sysnr.h"
 
 static int failed;
 /* dir/src: sources (read-only); dir/repo: repository or target. */
 static char dir[4096], allowed[4400], outside[4200], srcdir[4200];
 static char repodir[4200];
+static int as_nobody;		/* the child drops to 65534 first */
+static int no_userns;		/* the child cannot unshare (EPERM) */
 
 enum expect { KILLED, DENIED, ALLOWED };
 
@@ -162,6 +179,123 @@ op_write_source(void)
 	return fd < 0 ? -1 : 0;
 }
 
+/* Metadata of ${outside}, a file outside the target, by path. */
+static const struct timespec t0[2] = { { 0, 0 }, { 0, 0 } };
+static int op_chmod(void) { return chmod(outside, 04777); }
+static int op_fchmodat(void) { return fchmodat(AT_FDCWD, outside, 0666, 0); }
+static int
+op_fchmodat2(void)
+{
+	return (int)syscall(__NR_fchmodat2, AT_FDCWD, outside, 04777,
+	    AT_EMPTY_PATH);
+}
+static int op_chown(void) { return chown(outside, 1234, 1234); }
+static int op_lchown(void) { return lchown(outside, 1234, 1234); }
+static int
+op_fchownat(void)
+{
+	return fchownat(AT_FDCWD, outside, 1234, 1234, AT_SYMLINK_NOFOLLOW);
+}
+static int
+op_fchownat_empty(void)	/* the flag the worker may use, with a path */
+{
+	return fchownat(AT_FDCWD, outside, 1234, 1234, AT_EMPTY_PATH);
+}
+static int
+op_opath_chown(void)	/* Landlock never sees an O_PATH open */
+{
+	int fd = open(outside, O_PATH | O_NOFOLLOW);
+
+	return fd < 0 ? -1 : fchownat(fd, "", 1234, 1234, AT_EMPTY_PATH);
+}
+static int op_utimensat(void) { return utimensat(AT_FDCWD, outside, t0, 0); }
+static int
+op_utimensat_empty(void)
+{
+	return utimensat(AT_FDCWD, outside, t0, AT_EMPTY_PATH);
+}
+static int
+op_setxattr(void)
+{
+	return setxattr(outside, "user.tacit", "x", 1, 0);
+}
+static int
+op_setcap(void)		/* cap_setuid+ep */
+{
+	static const uint8_t cap[20] = { 1, 0, 0, 2, 0x80 };
+
+	return setxattr(outside, "security.capability", cap, sizeof(cap), 0);
+}
+static int
+op_lsetxattr(void)
+{
+	return lsetxattr(outside, "trusted.tacit", "x", 1, 0);
+}
+static int op_removexattr(void) { return removexattr(outside, "user.keep"); }
+static int
+op_lremovexattr(void)
+{
+	return lremovexattr(outside, "user.keep");
+}
+
+/* "Succeeds" in the private root, fails (EPERM) without one. */
+static int
+op_private_root(void)
+{
+	if (sandbox_private_root() == 1)
+		return 0;
+	errno = EPERM;
+	return -1;
+}
+
+/* A device node made in the target, then opened. */
+static int
+op_mknod_open(const char *name, mode_t type, dev_t dev, int flags)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/%s", repodir, name);
+	if (mknod(p, type | 0600, dev) != 0)
+		return -1;
+	return open(p, flags) < 0 ? -1 : 0;
+}
+static int
+op_null(void)
+{
+	return op_mknod_open("null", S_IFCHR, makedev(1, 3), O_RDWR);
+}
+static int
+op_loop(void)
+{
+	return op_mknod_open("loop0", S_IFBLK, makedev(7, 0), O_RDONLY);
+}
+
+/* Ways out of a mount namespace. */
+static int op_umount(void) { return umount2("/", MNT_DETACH); }
+static int
+op_pivot(void)
+{
+	return (int)syscall(SYS_pivot_root, ".", ".");
+}
+static int op_chroot(void) { return chroot("/"); }
+static int op_unshare(void) { return unshare(CLONE_NEWNS); }
+static int op_setns(void) { return setns(0, CLONE_NEWNS); }
+static int
+op_handle(void)
+{
+	uint8_t h[128 + 8] = { 128 };
+
+	return (int)syscall(SYS_open_by_handle_at, AT_FDCWD, h, O_RDONLY);
+}
+static int
+op_name_handle(void)
+{
+	uint8_t h[128 + 8] = { 128 };
+	int mnt;
+
+	return (int)syscall(SYS_name_to_handle_at, AT_FDCWD, "/", h, &mnt, 0);
+}
+
 static int
 op_getpid(void)
 {
@@ -284,7 +418,7 @@ confine(enum role role)
 	if (seccomp_only && role != KH && role != KH_KEYCMD) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 			_exit(90);
-		sandbox_worker_seccomp(sbx[role]);
+		sandbox_worker_seccomp(sbx[role], 0);
 		return;
 	}
 	switch (role) {
@@ -308,12 +442,41 @@ confine(enum role role)
 		break;
 	case W_RESTORE:
 		p[0].path = srcdir;	/* the repository: read-only */
-		p[0].access = SBX_R;
+		p[0].access = SBX_R | SBX_NSBIND;
 		p[1].path = repodir;	/* the target */
-		p[1].access = SBX_MAKE;
+		p[1].access = SBX_MAKE | SBX_NSBIND;
 		sandbox_worker(SBX_RESTORE, p, 2, 1);
 		break;
 	}
+}
+
+/* As nobody, and/or with unshare refused, per the flags. */
+static void
+child_setup(void)
+{
+	scmp_filter_ctx ctx;
+
+	if (as_nobody && (setgroups(0, NULL) != 0 ||
+	    setresgid(65534, 65534, 65534) != 0 ||
+	    setresuid(65534, 65534, 65534) != 0))
+		_exit(91);
+	if (no_userns) {
+		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+		    (ctx = seccomp_init(SCMP_ACT_ALLOW)) == NULL ||
+		    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EPERM),
+		    SCMP_SYS(unshare), 0) != 0 || seccomp_load(ctx) != 0)
+			_exit(92);
+		seccomp_release(ctx);
+	}
+}
+
+static const char *
+who(void)
+{
+	if (as_nobody)
+		return no_userns ? " as nobody, no user namespaces" :
+		    " as nobody";
+	return no_userns ? ", no namespaces" : "";
 }
 
 static void
@@ -325,10 +488,12 @@ attempt(enum role role, const char *what, op_fn *op, enum expect want)
 
 	(void)unlink(allowed);
 	if ((pid = fork()) == 0) {
+		child_setup();
 		confine(role);
 		if (op() == 0)
 			_exit(0);
-		_exit(errno == EACCES || errno == EPERM ? 1 : 2);
+		_exit(errno == EACCES || errno == EPERM || errno == ENOENT ||
+		    errno == EROFS ? 1 : 2);
 	}
 	(void)waitpid(pid, &status, 0);
 	if (WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS)
@@ -338,17 +503,18 @@ attempt(enum role role, const char *what, op_fn *op, enum expect want)
 	else if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		got = ALLOWED;
 	else {
-		printf("not ok - %s: %s: child ended with status %#x\n",
-		    rname[role], what, status);
+		printf("not ok - %s%s: %s: child ended with status %#x\n",
+		    rname[role], who(), what, status);
 		failed++;
 		return;
 	}
 	/* A kill is as good as a denial where a denial is expected. */
 	if (got == want || (want == DENIED && got == KILLED))
-		printf("ok - %s: %s is %s\n", rname[role], what, ename[got]);
+		printf("ok - %s%s: %s is %s\n", rname[role], who(), what,
+		    ename[got]);
 	else {
-		printf("not ok - %s: %s is %s, wanted %s\n", rname[role], what,
-		    ename[got], ename[want]);
+		printf("not ok - %s%s: %s is %s, wanted %s\n", rname[role],
+		    who(), what, ename[got], ename[want]);
 		failed++;
 	}
 }
@@ -527,6 +693,162 @@ sigio_cases(void)
 	(void)unlink(p);
 }
 
+/* ${outside} as it was made, or a failure. */
+static void
+outside_same(const char *when)
+{
+	struct stat st;
+	char v[8];
+
+	if (stat(outside, &st) != 0 || (st.st_mode & 07777) != 0640 ||
+	    st.st_uid != (as_nobody ? 65534 : getuid()) ||
+	    st.st_mtim.tv_sec != 1000000000 ||
+	    getxattr(outside, "user.tacit", v, sizeof(v)) >= 0 ||
+	    lgetxattr(outside, "trusted.tacit", v, sizeof(v)) >= 0 ||
+	    getxattr(outside, "security.capability", v, sizeof(v)) >= 0) {
+		printf("not ok - the file outside the target changed (%s)\n",
+		    when);
+		failed++;
+	} else
+		printf("ok - the file outside the target is unchanged (%s)\n",
+		    when);
+}
+
+/* One set of the restore role's metadata and device cases. */
+static void
+restore_meta(void)
+{
+	static const struct { const char *what; op_fn *op; } ops[] = {
+		{ "chmod(outside, 04777)", op_chmod },
+		{ "fchmodat(AT_FDCWD, outside)", op_fchmodat },
+		{ "fchmodat2(AT_FDCWD, outside, AT_EMPTY_PATH)", op_fchmodat2 },
+		{ "chown(outside)", op_chown },
+		{ "lchown(outside)", op_lchown },
+		{ "fchownat(AT_FDCWD, outside)", op_fchownat },
+		{ "fchownat(AT_FDCWD, outside, AT_EMPTY_PATH)",
+		    op_fchownat_empty },
+		{ "fchownat(O_PATH fd of outside, \"\", AT_EMPTY_PATH)",
+		    op_opath_chown },
+		{ "utimensat(AT_FDCWD, outside)", op_utimensat },
+		{ "utimensat(AT_FDCWD, outside, AT_EMPTY_PATH)",
+		    op_utimensat_empty },
+		{ "setxattr(outside, user.*)", op_setxattr },
+		{ "setxattr(outside, security.capability)", op_setcap },
+		{ "lsetxattr(outside, trusted.*)", op_lsetxattr },
+		{ "removexattr(outside)", op_removexattr },
+		{ "lremovexattr(outside)", op_lremovexattr },
+	};
+	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
+	char v[4400];
+	size_t i;
+
+	(void)unlink(outside);
+	if (close(open(outside, O_WRONLY | O_CREAT, 0640)) != 0 ||
+	    chmod(outside, 0640) != 0 ||
+	    (as_nobody && chown(outside, 65534, 65534) != 0) ||
+	    setxattr(outside, "user.keep", "k", 1, 0) != 0 ||
+	    utimensat(AT_FDCWD, outside, ts, 0) != 0) {
+		printf("not ok - setup of the file outside: %s\n",
+		    strerror(errno));
+		failed++;
+		return;
+	}
+	attempt(W_RESTORE, "creating a file in the target (control)",
+	    op_write_allowed, ALLOWED);
+	attempt(W_RESTORE, "being in a private root (control)",
+	    op_private_root, no_userns ? DENIED : ALLOWED);
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
+		attempt(W_RESTORE, ops[i].what, ops[i].op, DENIED);
+	outside_same(who()[0] ? who() + (who()[0] == ',' ? 2 : 1) :
+	    "as the caller");
+	if (getxattr(outside, "user.keep", ts, 1) != 1) {
+		printf("not ok - user.keep removed from the file outside\n");
+		failed++;
+	}
+	if (as_nobody)
+		return;
+	/* Root: the nodes it makes in the target are never openable. */
+	if (geteuid() == 0) {
+		(void)snprintf(v, sizeof(v), "%s/null", repodir);
+		(void)unlink(v);
+		(void)snprintf(v, sizeof(v), "%s/loop0", repodir);
+		(void)unlink(v);
+		attempt(W_RESTORE, "opening a char device (1,3) it made in the "
+		    "target", op_null, DENIED);
+		attempt(W_RESTORE, "opening a block device (7,0) it made in "
+		    "the target", op_loop, DENIED);
+		/* In the private root the nodes are made: open is refused. */
+		if (!no_userns) {
+			struct stat st;
+
+			(void)snprintf(v, sizeof(v), "%s/loop0", repodir);
+			if (stat(v, &st) == 0 && S_ISBLK(st.st_mode))
+				printf("ok - the block device was made, and "
+				    "only its open refused\n");
+			else {
+				printf("not ok - the block device was not "
+				    "made\n");
+				failed++;
+			}
+		}
+		(void)snprintf(v, sizeof(v), "%s/null", repodir);
+		(void)unlink(v);
+		(void)snprintf(v, sizeof(v), "%s/loop0", repodir);
+		(void)unlink(v);
+	}
+	attempt(W_RESTORE, "umount2", op_umount, KILLED);
+	attempt(W_RESTORE, "pivot_root", op_pivot, KILLED);
+	attempt(W_RESTORE, "chroot", op_chroot, KILLED);
+	attempt(W_RESTORE, "unshare", op_unshare, KILLED);
+	attempt(W_RESTORE, "setns", op_setns, KILLED);
+	attempt(W_RESTORE, "open_by_handle_at", op_handle, KILLED);
+	attempt(W_RESTORE, "name_to_handle_at", op_name_handle, KILLED);
+}
+
+/*
+ * Every restore metadata set: as the caller, as nobody (root only, in a
+ * tree nobody owns), each with and without namespaces.
+ */
+static void
+restore_meta_all(void)
+{
+	char tmpl[] = "/tmp/tacit-death.XXXXXX", sdir[4096], sout[4200];
+
+	for (no_userns = 0; no_userns < 2; no_userns++)
+		restore_meta();
+	no_userns = 0;
+	if (geteuid() != 0 || mkdtemp(tmpl) == NULL)
+		return;
+	(void)snprintf(sdir, sizeof(sdir), "%s", dir);
+	(void)snprintf(sout, sizeof(sout), "%s", outside);
+	(void)snprintf(dir, sizeof(dir), "%s", tmpl);
+	(void)snprintf(srcdir, sizeof(srcdir), "%s/src", dir);
+	(void)snprintf(repodir, sizeof(repodir), "%s/repo", dir);
+	(void)snprintf(allowed, sizeof(allowed), "%s/allowed", repodir);
+	(void)snprintf(outside, sizeof(outside), "%s/outside", dir);
+	if (mkdir(srcdir, 0700) != 0 || mkdir(repodir, 0700) != 0 ||
+	    chown(dir, 65534, 65534) != 0 || chown(srcdir, 65534, 65534) != 0 ||
+	    chown(repodir, 65534, 65534) != 0) {
+		printf("not ok - setup of nobody's tree\n");
+		failed++;
+	} else {
+		as_nobody = 1;
+		for (no_userns = 0; no_userns < 2; no_userns++)
+			restore_meta();
+		as_nobody = no_userns = 0;
+	}
+	(void)unlink(allowed);
+	(void)unlink(outside);
+	(void)rmdir(srcdir);
+	(void)rmdir(repodir);
+	(void)rmdir(dir);
+	(void)snprintf(dir, sizeof(dir), "%s", sdir);
+	(void)snprintf(srcdir, sizeof(srcdir), "%s/src", dir);
+	(void)snprintf(repodir, sizeof(repodir), "%s/repo", dir);
+	(void)snprintf(allowed, sizeof(allowed), "%s/allowed", repodir);
+	(void)snprintf(outside, sizeof(outside), "%s", sout);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -629,6 +951,7 @@ main(int argc, char **argv)
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
 	attempt(KH, "a thread", op_thread, KILLED);
+	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);
 	(void)rmdir(srcdir);

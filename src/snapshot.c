@@ -183,8 +183,8 @@ snapdir(int repofd, int create)
 	if (create && mkdirat(repofd, SNAP_DIR, 0700) == 0 &&
 	    fsync(repofd) != 0)
 		return -1;
-	return openat(repofd, SNAP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	return fsio_open(repofd, SNAP_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
 }
 
 int

@@ -355,13 +355,17 @@ cmd_restore(struct opts *o)
 
 	if (o->argc != 1 || o->target == NULL)
 		fatal(EXIT_USAGE, "usage: tacit restore -r DIR SNAP --target "
-		    "DIR [--include PATH]... [--overwrite]");
+		    "DIR [--include PATH]... [--overwrite] [--no-devices] "
+		    "[--no-setid]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
 	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else {
 		e = restore_run(&rd, s, o, &st);
+		if (st.devices > 0)
+			alertx("%llu device nodes not restored (--no-devices)",
+			    (unsigned long long)st.devices);
 		if ((e == EXIT_OK || e == EXIT_PARTIAL) && log_verbosity > 0)
 			printf("restored %llu files, %llu directories, %llu "
 			    "other entries, %llu hard links, %llu bytes to %s"

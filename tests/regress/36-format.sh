@@ -62,3 +62,15 @@ grep -q 'forged/nul: Invalid argument' "$T/.out" &&
     ok "16.1: and names it; the other symlink is restored" ||
     { notok "16.1: and names it; the other symlink is restored"
 	sed 's/^/#   /' "$T/.out"; }
+
+# Section 19 (and threat-model.md 5): an unchanged backup still writes
+# three files, a pack (the log), an index segment and a snapshot.
+find "$R" -type f | sort >"$T/files1"
+tp backup -q -r "$R" "$S" >/dev/null 2>&1 || notok "setup: unchanged backup"
+find "$R" -type f | sort >"$T/files2"
+new=$(comm -13 "$T/files1" "$T/files2" | sed "s|^$R/||; s|/[^/]*\$||" |
+    sort | tr '\n' ' ')
+[ "$new" = "index packs/$(comm -13 "$T/files1" "$T/files2" |
+    sed -n "s|^$R/packs/\([0-9a-f]*\)/.*|\1|p") snapshots " ] &&
+    ok "19: an unchanged backup writes a pack, a segment and a snapshot" ||
+    notok "19: an unchanged backup writes a pack, a segment and a snapshot (new: $new)"

@@ -12,7 +12,10 @@ R=$T/repo H=$T/hostile
 mkrepo "$R" || notok "setup: init"
 
 if command -v strace >/dev/null; then
-	printf '%s\n' "$PW" | strace -f -qq -e trace=mlock,mlock2 -o "$T/st" \
+	# LeakSanitizer cannot run under ptrace (SAN=1 builds).
+	printf '%s\n' "$PW" |
+	    ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \
+	    strace -f -qq -e trace=mlock,mlock2 -o "$T/st" \
 	    "$TACIT" snapshots -r "$R" --passphrase-fd 0 >/dev/null 2>&1 ||
 	    notok "setup: snapshots under strace"
 	big=$(sed -n 's/.*mlock2\{0,1\}(0x[0-9a-f]*, \([0-9]*\).*/\1/p' "$T/st" |

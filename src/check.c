@@ -25,6 +25,7 @@
 #include <sodium.h>
 
 #include "cmd.h"
+#include "fsio.h"
 #include "lock.h"
 #include "log.h"
 #include "pack.h"
@@ -275,8 +276,8 @@ check_packs(struct ck *c, int repofd)
 		pack_name(ix->packs[i], shard, name);
 		(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard,
 		    name);
-		fd = openat(repofd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-		    O_CLOEXEC);
+		fd = fsio_open(repofd, path, O_RDONLY | O_NOFOLLOW |
+		    O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			alertx("pack %s: missing or not a file", name);
 			c->damaged++;
@@ -321,7 +322,7 @@ leftovers(struct ck *c, int repofd)
 	int fd, sfd;
 
 	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if ((fd = openat(repofd, dirs[i], O_RDONLY | O_DIRECTORY |
+		if ((fd = fsio_open(repofd, dirs[i], O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
 			continue;
 		while ((de = readdir(d)) != NULL)
@@ -329,14 +330,14 @@ leftovers(struct ck *c, int repofd)
 				c->leftovers++;
 		(void)closedir(d);
 	}
-	if ((fd = openat(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
+	if ((fd = fsio_open(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
 		return;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
 			continue;
 		(void)snprintf(sub, sizeof(sub), "%s", de->d_name);
-		if ((sfd = openat(dirfd(d), sub, O_RDONLY | O_DIRECTORY |
+		if ((sfd = fsio_open(dirfd(d), sub, O_RDONLY | O_DIRECTORY |
 		    O_CLOEXEC)) < 0 || (sd = fdopendir(sfd)) == NULL)
 			continue;
 		while ((se = readdir(sd)) != NULL) {

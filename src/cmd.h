@@ -31,6 +31,8 @@ struct opts {
 	const char		*target;	/* --target DIR */
 	struct strv		 includes;	/* --include PATH */
 	int			 overwrite;	/* --overwrite */
+	int			 no_devices;	/* restore --no-devices */
+	int			 no_setid;	/* restore --no-setid */
 	int			 zstd_level;	/* init --compression; 0 default */
 	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 strict;	/* backup --strict */

@@ -18,8 +18,8 @@ cmd_log(struct opts *o)
 	struct repo *r;
 	struct snapshot *s;
 	const uint8_t *p;
-	size_t len, i;
-	int e;
+	size_t len, i, j, k;
+	int e, ctl;
 
 	if (o->argc != 1)
 		fatal(EXIT_USAGE, "usage: tacit log -r DIR SNAP");
@@ -38,12 +38,16 @@ cmd_log(struct opts *o)
 		e = EXIT_DAMAGED;
 	} else {
 		/* Names in the log are bytes from the source: escape them. */
-		for (i = 0; i < len; i++) {
-			if ((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') ||
-			    p[i] == 0x7f)
-				printf("\\x%02x", p[i]);
-			else
-				putchar(p[i]);
+		for (i = 0; i < len; i += k) {
+			k = log_char(p + i, len - i, &ctl);
+			if (p[i] == '\n' || p[i] == '\t')
+				ctl = 0;
+			for (j = i; j < i + k; j++) {
+				if (ctl)
+					printf("\\x%02x", p[j]);
+				else
+					putchar(p[j]);
+			}
 		}
 		e = EXIT_OK;
 	}

@@ -14,76 +14,51 @@
 #include "restore.h"
 
 /*
- * The length of the well-formed UTF-8 sequence at ${p} (RFC 3629: no
- * overlong forms, no surrogates, nothing past U+10FFFF), or 0.
+ * Print bytes as a JSON string: valid UTF-8 kept but for C1 controls, the
+ * rest escaped.
  */
-static size_t
-utf8_len(const uint8_t *p, size_t n)
-{
-	uint32_t cp;
-	size_t len, k;
-
-	if (p[0] >= 0xc2 && p[0] <= 0xdf)
-		len = 2, cp = p[0] & 0x1f;
-	else if (p[0] >= 0xe0 && p[0] <= 0xef)
-		len = 3, cp = p[0] & 0x0f;
-	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
-		len = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	if (len > n)
-		return 0;
-	for (k = 1; k < len; k++) {
-		if ((p[k] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[k] & 0x3f);
-	}
-	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return len;
-}
-
-/* Print bytes as a JSON string: valid UTF-8 kept, the rest escaped. */
 static void
 json_str(const uint8_t *p, size_t n)
 {
 	size_t i, len;
+	int ctl;
 
 	putchar('"');
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n; i += len) {
 		uint8_t c = p[i];
 
+		len = log_char(p + i, n - i, &ctl);
 		if (c == '"' || c == '\\')
 			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
+		else if (c < 0x80 && ctl)
 			printf("\\u%04x", c);
 		else if (c < 0x80)
 			putchar(c);
-		else {
-			len = utf8_len(p + i, n - i);
-			if (len == 0)	/* surrogate escape, as Python does */
-				printf("\\udc%02x", c);
-			else {
-				fwrite(p + i, 1, len, stdout);
-				i += len - 1;
-			}
-		}
+		else if (len == 1)	/* surrogate escape, as Python does */
+			printf("\\udc%02x", c);
+		else if (ctl)		/* C1: U+0080-U+009F */
+			printf("\\u%04x", p[i + 1]);
+		else
+			fwrite(p + i, 1, len, stdout);
 	}
 	putchar('"');
 }
 
-/* Print bytes for a terminal: control bytes and backslash escaped. */
+/* Print bytes for a terminal: controls (log_char) and backslash escaped. */
 static void
 text_str(const uint8_t *p, size_t n)
 {
-	size_t i;
+	size_t i, k, len;
+	int ctl;
 
-	for (i = 0; i < n; i++) {
-		if (p[i] < 0x20 || p[i] == 0x7f || p[i] == '\\')
-			printf("\\x%02x", p[i]);
-		else
-			putchar(p[i]);
+	for (i = 0; i < n; i += len) {
+		len = log_char(p + i, n - i, &ctl);
+		for (k = i; k < i + len; k++) {
+			if (ctl || p[k] == '\\')
+				printf("\\x%02x", p[k]);
+			else
+				putchar(p[k]);
+		}
 	}
 }
 
@@ -299,8 +274,8 @@ ls_tree(const struct opts *o, struct reader *rd, const struct tree *t,
 		ls_one(o, path->p, path->len, n);
 		if (n->type == NODE_DIR) {
 			if (reader_tree(rd, n->subtree, &sub) != 0) {
-				alertx("%.*s: directory listing %s",
-				    (int)path->len, (char *)path->p,
+				alertx("%s: directory listing %s",
+				    log_shown_n(path->p, path->len),
 				    errno == ENODATA ? "missing" : "damaged");
 				bad = 1;
 			} else {
@@ -380,13 +355,17 @@ cmd_restore(struct opts *o)
 
 	if (o->argc != 1 || o->target == NULL)
 		fatal(EXIT_USAGE, "usage: tacit restore -r DIR SNAP --target "
-		    "DIR [--include PATH]... [--overwrite]");
+		    "DIR [--include PATH]... [--overwrite] [--no-devices] "
+		    "[--no-setid]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
 	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else {
 		e = restore_run(&rd, s, o, &st);
+		if (st.devices > 0)
+			alertx("%llu device nodes not restored (--no-devices)",
+			    (unsigned long long)st.devices);
 		if ((e == EXIT_OK || e == EXIT_PARTIAL) && log_verbosity > 0)
 			printf("restored %llu files, %llu directories, %llu "
 			    "other entries, %llu hard links, %llu bytes to %s"

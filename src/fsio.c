@@ -162,6 +162,17 @@ fsio_write_atomic_direct(int dirfd, const char *name, const void *p,
 }
 
 int
+fsio_open(int dirfd, const char *path, int flags)
+{
+	int fd;
+
+	fd = openat(dirfd, path, flags | O_NOATIME);
+	if (fd < 0 && errno == EPERM)
+		fd = openat(dirfd, path, flags);	/* not ours: atime moves */
+	return fd;
+}
+
+int
 fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
     size_t *lenp)
 {
@@ -172,7 +183,7 @@ fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
 	int fd, saved;
 
 	/* O_NONBLOCK: a FIFO planted in the repository must not hang us. */
-	if ((fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	if ((fd = fsio_open(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC)) < 0)
 		return -1;
 	if (fstat(fd, &st) != 0)

@@ -49,6 +49,15 @@ int fsio_read(int, const char *, size_t, uint8_t **, size_t *)
  */
 int fsio_subdir(int, const char *) __attribute__((warn_unused_result));
 
+/*
+ * fsio_open(dirfd, path, flags): openat(${dirfd}, ${path}, ${flags}) with
+ * O_NOATIME, so reading the repository leaves its access times as they
+ * were (they would tell when it was read, and which packs a restore
+ * needed).  O_NOATIME needs the file's owner or CAP_FOWNER; on EPERM the
+ * file is opened without it and its access time moves.  Only for reading.
+ */
+int fsio_open(int, const char *, int);
+
 /* fsio_unlink(dirfd, name): remove ${name} and fsync ${dirfd}. 0 or -1. */
 int fsio_unlink(int, const char *) __attribute__((warn_unused_result));
 

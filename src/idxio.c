@@ -56,7 +56,7 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 	int dfd;
 
 	*bad = 0;
-	if ((dfd = openat(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
+	if ((dfd = fsio_open(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return errno == ENOENT ? 0 : -1;
 	if ((d = fdopendir(dfd)) == NULL) {

@@ -77,6 +77,12 @@ kdf_params_check(const struct kdf_params *p, char *why, size_t whylen)
 		    p->m_kib, 8 * p->lanes, KDF_M_KIB_MAX);
 		return -1;
 	}
+	if (kdf_work(p) > KDF_WORK_MAX_KIB) {
+		snprintf(why, whylen, "memory times iterations %llu MiB "
+		    "over %llu MiB", (unsigned long long)(kdf_work(p) >> 10),
+		    (unsigned long long)(KDF_WORK_MAX_KIB >> 10));
+		return -1;
+	}
 	avail = mem_available_kib();
 	if (avail != 0 && p->m_kib > avail / 4 * 3) {
 		snprintf(why, whylen, "needs %u MiB of memory but only %llu "
@@ -87,10 +93,24 @@ kdf_params_check(const struct kdf_params *p, char *why, size_t whylen)
 	return 0;
 }
 
+uint64_t
+kdf_work(const struct kdf_params *p)
+{
+	return (uint64_t)p->m_kib * p->t_cost;
+}
+
 /*
- * The Argon2 work area holds values derived from the passphrase: keep it out
- * of core dumps and out of children, and lock it when the limit allows (it
- * usually does not for an unprivileged user; `tacit doctor` says so).
+ * The Argon2 work area holds values derived from the passphrase (its last
+ * blocks give the KEK; its first ones a cheap check of a guess): keep it
+ * out of core dumps and out of children.  It is not locked.  mlock would
+ * fault in up to KDF_M_KIB_MAX at once for every slot tried, which a
+ * hostile slot chooses (as root, where the limit allows it, that pushed
+ * the rest of the machine out to swap); for a user the default
+ * RLIMIT_MEMLOCK (8 MiB) refused it anyway.  What it guarded against,
+ * swap, is the same for every other page of a process under memory
+ * pressure: P4 in threat-model.md asks for encrypted or no swap, and
+ * `tacit doctor` checks.  The area lives for one derivation and libargon2
+ * wipes it before kdf_free.
  */
 static int
 kdf_alloc(uint8_t **memory, size_t len)
@@ -104,7 +124,6 @@ kdf_alloc(uint8_t **memory, size_t len)
 		return ARGON2_MEMORY_ALLOCATION_ERROR;
 	(void)madvise(p, len, MADV_DONTDUMP);
 	(void)madvise(p, len, MADV_WIPEONFORK);
-	(void)mlock(p, len);
 	*memory = p;
 	return ARGON2_OK;
 }
@@ -113,7 +132,6 @@ kdf_alloc(uint8_t **memory, size_t len)
 static void
 kdf_free(uint8_t *memory, size_t len)
 {
-	(void)munlock(memory, len);
 	(void)munmap(memory, len);
 }
 

@@ -172,6 +172,46 @@ try_slot(struct kh *kh, const struct keyslot *s, const uint8_t *pw,
 	return r;
 }
 
+/*
+ * Sum the Argon2 work of the slots within the caps into kh->slots_work;
+ * -1 (reported) when it is over what one unlock runs: a slot tacit did
+ * not make.  Before any Argon2 runs, so a hostile set of slots costs
+ * nothing but this refusal.
+ */
+static int
+slots_too_costly(struct kh *kh, const struct kh_slotfile *slots, size_t n)
+{
+	struct keyslot s;
+	char why[160], big[2 * SLOT_ID_BYTES + 1];
+	uint64_t most = 0;
+	size_t i;
+
+	kh->slots_work = 0;
+	big[0] = '\0';
+	for (i = 0; i < n; i++) {
+		if (keyslot_decode(slots[i].bytes, slots[i].len, &s, why,
+		    sizeof(why)) != 0 ||
+		    kdf_params_check(&s.kdf, why, sizeof(why)) != 0)
+			continue;	/* skipped, with a warning, below */
+		kh->slots_work += kdf_work(&s.kdf);
+		if (kdf_work(&s.kdf) > most) {
+			most = kdf_work(&s.kdf);
+			keyslot_id_hex(slots[i].id, big);
+		}
+	}
+	explicit_bzero(&s, sizeof(s));
+	if (kh->slots_work <= KDF_UNLOCK_WORK_MAX_KIB)
+		return 0;
+	errorx("the key slots ask for %llu GiB-passes of Argon2id in all, "
+	    "more than the %llu an unlock runs; tacit makes no such set of "
+	    "slots, so some were not made by tacit (the largest: %s, %llu "
+	    "MiB-passes); nothing was tried", (unsigned long long)
+	    (kh->slots_work >> 20), (unsigned long long)
+	    (KDF_UNLOCK_WORK_MAX_KIB >> 20), big,
+	    (unsigned long long)(most >> 10));
+	return -1;
+}
+
 int
 kh_unlock(struct kh *kh, const struct pass_src *src, const char *prompt,
     const struct kh_slotfile *slots, size_t n, size_t *which)
@@ -190,6 +230,10 @@ kh_unlock(struct kh *kh, const struct pass_src *src, const char *prompt,
 	    (kek = secmem_alloc(KDF_OUT_BYTES)) == NULL)
 		goto out;
 	rec = recovery_canonical((const char *)pw, pwlen, canon);
+	if (slots_too_costly(kh, slots, n) != 0) {
+		r = KH_ENOSLOT;
+		goto out;
+	}
 	for (i = 0; i < n; i++) {
 		keyslot_id_hex(slots[i].id, hex);
 		if (keyslot_decode(slots[i].bytes, slots[i].len, &s, why,
@@ -306,6 +350,16 @@ kh_slot_new_pw(struct kh *kh, const uint8_t *newpw, size_t newlen,
 		goto out;
 	if (kdf_params_check(kdf, why, sizeof(why)) != 0) {
 		errorx("key derivation parameters: %s", why);
+		goto out;
+	}
+	/* Never make a set of slots that unlocking would refuse. */
+	if (kh->slots_work + kdf_work(kdf) > KDF_UNLOCK_WORK_MAX_KIB) {
+		errorx("with this slot the key slots would ask for %llu "
+		    "MiB-passes of Argon2id in all, more than the %llu an "
+		    "unlock runs: remove a slot, or give lower --kdf-memory "
+		    "or --kdf-iterations", (unsigned long long)
+		    ((kh->slots_work + kdf_work(kdf)) >> 10),
+		    (unsigned long long)(KDF_UNLOCK_WORK_MAX_KIB >> 10));
 		goto out;
 	}
 	if (kind == SLOT_KIND_RECOVERY) {

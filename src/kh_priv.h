@@ -20,6 +20,8 @@ struct kh {
 	char		*pending;	/* recovery key not yet shown */
 	int		 fd;		/* >= 0: a remote keyholder (worker) */
 	uint32_t	 seq;		/* request counter (remote) */
+	uint64_t	 slots_work;	/* kdf_work summed over the usable
+					   slots at unlock */
 };
 
 /* The worker's socket to the keyholder, or -1 in the keyholder itself. */

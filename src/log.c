@@ -3,6 +3,7 @@
  * writes it with one write(2): no stdio buffer holds a message afterwards.
  */
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -162,20 +163,82 @@ infox(const char *fmt, ...)
 	va_end(ap);
 }
 
+size_t
+log_utf8_len(const uint8_t *p, size_t n)
+{
+	uint32_t cp;
+	size_t len, k;
+
+	if (n == 0)
+		return 0;
+	if (p[0] >= 0xc2 && p[0] <= 0xdf)
+		len = 2, cp = p[0] & 0x1f;
+	else if (p[0] >= 0xe0 && p[0] <= 0xef)
+		len = 3, cp = p[0] & 0x0f;
+	else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+		len = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	if (len > n)
+		return 0;
+	for (k = 1; k < len; k++) {
+		if ((p[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[k] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
+		return 0;
+	return len;
+}
+
+size_t
+log_char(const uint8_t *p, size_t n, int *ctl)
+{
+	size_t len;
+
+	/*
+	 * C1 controls (U+0080-U+009F) act like C0 ones on many terminals:
+	 * U+009B is CSI and U+009D is OSC, in UTF-8 (C2 9B) and, on an
+	 * 8-bit terminal, as the bare byte.  Both forms are controls here.
+	 */
+	if (p[0] < 0x80) {
+		*ctl = p[0] < 0x20 || p[0] == 0x7f;
+		return 1;
+	}
+	if ((len = log_utf8_len(p, n)) > 0) {
+		*ctl = len == 2 && p[0] == 0xc2 && p[1] <= 0x9f;
+		return len;
+	}
+	*ctl = p[0] <= 0x9f;
+	return 1;
+}
+
 const char *
 log_shown(const char *s)
 {
+	return log_shown_n(s, strlen(s));
+}
+
+const char *
+log_shown_n(const void *v, size_t n)
+{
 	static _Thread_local char out[1024];	/* one per thread */
-	size_t o = 0;
+	const uint8_t *p = v;
+	size_t o = 0, i = 0, k, len;
+	int ctl;
 
-	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-		else
-			out[o++] = (char)c;
+	while (i < n) {
+		len = log_char(p + i, n - i, &ctl);
+		if (o + (ctl ? 4 * len : len) + 1 > sizeof(out))
+			break;
+		for (k = 0; k < len; k++, i++) {
+			if (ctl)
+				o += (size_t)snprintf(out + o,
+				    sizeof(out) - o, "\\x%02x", p[i]);
+			else
+				out[o++] = (char)p[i];
+		}
 	}
 	out[o] = '\0';
 	return out;

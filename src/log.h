@@ -7,6 +7,8 @@
 #define TACIT_LOG_H
 
 #include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 
 /* Exit codes, documented in tacit(1) and README.md.  They follow restic's. */
 #define EXIT_OK		0	/* success */
@@ -58,10 +60,28 @@ size_t log_ring_copy(char *, size_t);
 
 /*
  * log_shown(s): ${s} (a path from the source or the repository) fit for a
- * message: control bytes as \xNN, so a file name cannot drive the
+ * message: control characters as \xNN, so a file name cannot drive the
  * terminal.  A static buffer: one call per message at a time.
+ * log_shown_n(p, n): the same for the ${n} bytes at ${p}.
  */
 const char *log_shown(const char *);
+const char *log_shown_n(const void *, size_t);
+
+/*
+ * log_char(p, n, ctl): the length (1 to 4) of the character at ${p}, of
+ * ${n} > 0 bytes; sets ${ctl} if it is one a terminal may act on, to be
+ * shown escaped: C0 (below 0x20), DEL, C1 (U+0080-U+009F, i.e. C2 80 to
+ * C2 9F in UTF-8) and a byte 0x80-0x9F outside well-formed UTF-8 (C1 on an
+ * 8-bit terminal).  Other bytes outside UTF-8 are one character each.
+ */
+size_t log_char(const uint8_t *, size_t, int *);
+
+/*
+ * log_utf8_len(p, n): the length of the well-formed UTF-8 sequence of two
+ * or more bytes at ${p} (RFC 3629: no overlong forms, no surrogates,
+ * nothing past U+10FFFF), or 0.
+ */
+size_t log_utf8_len(const uint8_t *, size_t);
 
 /* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */
 void fatal(int, const char *, ...)

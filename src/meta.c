@@ -695,7 +695,8 @@ meta_read_like(const struct stat *st, const struct node *p, struct node *n)
 static int
 apply_ok(const struct node *n, int flags)
 {
-	if ((flags & ~META_OWNER) != 0 || (n->mode & ~07777u) != 0 ||
+	if ((flags & ~(META_OWNER | META_NOSETID)) != 0 ||
+	    (n->mode & ~07777u) != 0 ||
 	    n->mtime_nsec >= 1000000000u ||
 	    (int64_t)(time_t)n->mtime_sec != n->mtime_sec) {
 		errno = EINVAL;
@@ -704,9 +705,13 @@ apply_ok(const struct node *n, int flags)
 	return 0;
 }
 
-/* Set every xattr of ${n}; the number that failed, *errp the first errno. */
+/*
+ * Set every xattr of ${n} (but file capabilities with META_NOSETID in
+ * ${flags}); the number that failed, *errp the first errno.
+ */
 static size_t
-xattrs_apply(const struct obj *o, const struct node *n, int *errp)
+xattrs_apply(const struct obj *o, const struct node *n, int flags,
+    int *errp)
 {
 	const struct xattr *x;
 	size_t i, bad = 0;
@@ -716,6 +721,9 @@ xattrs_apply(const struct obj *o, const struct node *n, int *errp)
 		x = &n->xattrs[i];
 		if (x->name == NULL || (x->value == NULL && x->len != 0))
 			e = EINVAL;
+		else if ((flags & META_NOSETID) != 0 &&
+		    strcmp(x->name, "security.capability") == 0)
+			continue;
 		else if (obj_setxattr(o, x->name, x->value, x->len) == 0)
 			continue;
 		else
@@ -776,13 +784,15 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 		uid = (uid_t)n->uid;
 		gid = (gid_t)n->gid;
 	}
-	bad = xattrs_apply(o, n, &xerr);
+	bad = xattrs_apply(o, n, flags, &xerr);
 	drop_inherited_acls(o, n);
 	/* Never set-id to someone other than the stored owner (GNU tar). */
 	if (uid != (uid_t)n->uid)
 		mode &= ~(mode_t)S_ISUID;
 	if (gid != (gid_t)n->gid)
 		mode &= ~(mode_t)S_ISGID;
+	if ((flags & META_NOSETID) != 0)	/* restore --no-setid */
+		mode &= ~(mode_t)(S_ISUID | S_ISGID);
 	if (n->type != NODE_SYMLINK && obj_chmod(o, mode) != 0)
 		goto out;
 	/* No atime is stored; ctime is the kernel's and cannot be set. */

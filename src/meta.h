@@ -20,6 +20,8 @@
 
 /* meta_apply flags. */
 #define META_OWNER		0x1	/* restore uid/gid (needs root) */
+#define META_NOSETID		0x2	/* no set-uid/set-gid bit, no
+					   security.capability xattr */
 
 /*
  * Data extents recorded per file.  A file with more holes than this keeps
@@ -85,7 +87,9 @@ void meta_names_reset(void);
  * and, for a directory, after its entries are restored.  Set-user-ID and
  * set-group-ID bits are dropped unless the file ends up owned by the
  * stored uid (resp. gid), so a restore never makes a file set-id to the
- * wrong user.  Existing extended attributes not in ${n} are left alone.
+ * wrong user.  With META_NOSETID in ${flags} (restore --no-setid) both
+ * bits are always dropped and a security.capability attribute is not set.
+ * Existing extended attributes not in ${n} are left alone.
  * An extended attribute that cannot be set does not stop the rest: they
  * are counted in *${nfailed} if ${nfailed} is not NULL; if it is NULL,
  * any such failure makes the result -1 with the errno of the first one.

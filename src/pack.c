@@ -331,8 +331,8 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 	pack_name(id, shard, name);
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
 	/* O_NONBLOCK: a FIFO planted as a pack must not hang us. */
-	r->fd = openat(r->repofd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC);
+	r->fd = fsio_open(r->repofd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC);
 	if (r->fd < 0)
 		return -1;
 	if (fstat(r->fd, &st) != 0 || !S_ISREG(st.st_mode)) {

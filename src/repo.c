@@ -366,7 +366,8 @@ repo_open(const char *path, struct repo **rp)
 	*rp = NULL;
 	if ((r = repo_alloc(path)) == NULL)
 		fatal(EXIT_ERR, "out of memory");
-	if ((r->dirfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+	if ((r->dirfd = fsio_open(AT_FDCWD, path, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC)) < 0) {
 		errorx("no repository at %s: %s", path, strerror(errno));
 		goto fail;
 	}
@@ -388,7 +389,7 @@ repo_open(const char *path, struct repo **rp)
 	}
 	if ((e = header_parse(r, hdr, len)) != EXIT_OK)
 		goto fail;
-	if ((r->keysfd = openat(r->dirfd, REPO_KEYS_DIR,
+	if ((r->keysfd = fsio_open(r->dirfd, REPO_KEYS_DIR,
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		errorx("%s/%s: %s", path, REPO_KEYS_DIR, strerror(errno));
 		e = EXIT_DAMAGED;

@@ -50,7 +50,8 @@ struct rs {
 	struct reader		*rd;
 	const struct opts	*o;
 	int			 rootfd;
-	int			 owner;		/* META_OWNER when root */
+	int			 owner;		/* meta_apply flags: META_OWNER
+						   when root, META_NOSETID */
 	struct restore_stats	*st;
 	struct deferred		*syms, *dirs;
 	size_t			 nsyms, symcap, ndirs, dircap;
@@ -437,6 +438,9 @@ restore_node(struct rs *s, int dirfd, const struct node *n)
 		r = restore_file(s, dirfd, name, n);
 	else if (n->type == NODE_SYMLINK)
 		r = defer(&s->syms, &s->nsyms, &s->symcap, s->path, dirlen, n);
+	else if (s->o->no_devices &&
+	    (n->type == NODE_CHR || n->type == NODE_BLK))
+		s->st->devices++;	/* --no-devices: counted, not made */
 	else
 		r = restore_special(s, dirfd, name, n);
 out:
@@ -591,7 +595,8 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	s.rd = rd;
 	s.o = o;
 	s.st = st;
-	s.owner = geteuid() == 0 ? META_OWNER : 0;
+	s.owner = (geteuid() == 0 ? META_OWNER : 0) |
+	    (o->no_setid ? META_NOSETID : 0);
 	if (mkdir(o->target, 0700) != 0 && errno != EEXIST) {
 		errorx("cannot create %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;

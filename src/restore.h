@@ -16,11 +16,12 @@ struct restore_stats {
 	uint64_t	damaged;	/* files hit by damage */
 	uint64_t	failed;		/* could not be created */
 	uint64_t	meta_failed;	/* metadata that could not be set */
+	uint64_t	devices;	/* device nodes left out (--no-devices) */
 };
 
 /*
  * restore_run(rd, snap, o, st): restore ${snap} into o->target following
- * o->includes and o->overwrite.  Returns EXIT_OK, EXIT_PARTIAL (something
+ * o->includes, o->overwrite, o->no_devices and o->no_setid.  Returns EXIT_OK, EXIT_PARTIAL (something
  * was damaged, existed or failed; each is reported by path) or an error.
  */
 int restore_run(struct reader *, const struct snapshot *, const struct opts *,

@@ -182,8 +182,8 @@ snapdir(int repofd, int create)
 {
 	if (create)
 		return fsio_subdir(repofd, SNAP_DIR);
-	return openat(repofd, SNAP_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	return fsio_open(repofd, SNAP_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC);
 }
 
 int

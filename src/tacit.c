@@ -71,7 +71,9 @@ static const char usage_text[] =
 "backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
 "        --strict (refuse on a high host risk, see doctor),\n"
 "        --tag T, -n/--dry-run, --force (reread all), --parent SNAP\n"
-"restore: -t/--target DIR, --include PATH, --overwrite\n"
+"restore: -t/--target DIR, --include PATH, --overwrite,\n"
+"         --no-devices (skip device nodes), --no-setid (no set-uid/gid\n"
+"         bits, no file capabilities)\n"
 "  -q, --quiet / -v, --verbose\n"
 "\n"
 "Passphrases are asked through pinentry where one is installed and can show\n"
@@ -122,7 +124,8 @@ enum {
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
-	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET
+	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
+	OPT_NODEVICES, OPT_NOSETID
 };
 
 static const struct option longopts[] = {
@@ -148,6 +151,8 @@ static const struct option longopts[] = {
 	{ "target",		required_argument,	NULL, OPT_TARGET },
 	{ "include",		required_argument,	NULL, OPT_INCLUDE },
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
+	{ "no-devices",		no_argument,		NULL, OPT_NODEVICES },
+	{ "no-setid",		no_argument,		NULL, OPT_NOSETID },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
@@ -302,6 +307,12 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_OVERWRITE:
 			o->overwrite = 1;
+			break;
+		case OPT_NODEVICES:
+			o->no_devices = 1;
+			break;
+		case OPT_NOSETID:
+			o->no_setid = 1;
 			break;
 		case OPT_NOLANDLOCK:
 			o->allow_no_landlock = 1;

@@ -150,7 +150,7 @@ tp key list -r "$W" >"$T/out" 2>"$T/err"
 rc=$?
 dt=$(( $(now_ms) - t0 ))
 if [ "$rc" -ne 0 ] && grep -q "$S" "$T/err" &&
-    grep -q "4194304" "$T/err"; then
+    grep -q "2097152" "$T/err"; then
 	ok "key slot with KDF memory 0xFFFFFFFF is refused naming the cap (exit $rc)"
 else notok "key slot with KDF memory 0xFFFFFFFF is refused naming the cap (exit $rc)"
 	sed 's/^/#   /' "$T/err"; fi

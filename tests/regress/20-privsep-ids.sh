@@ -92,14 +92,14 @@ bad=$(find "$R" \( ! -user 0 -o ! -group 0 \) -print)
 [ -z "$bad" ] && ok "every repository file of a root backup is root's" ||
     notok "repository files not root's: $bad"
 # snapshots, ls, check, log: DAC_READ_SEARCH(2) only, as nobody.
-run snapshots "$nobody" "$nogroup" 0000000000000004 snapshots -r "$R"
+run snapshots "$nobody" "$nogroup" 000000000000000c snapshots -r "$R"
 grep -q "$T/src" "$T/out.snapshots" && ok "snapshots as nobody lists it" ||
     notok "snapshots output: $(cat "$T/out.snapshots")"
-run ls "$nobody" "$nogroup" 0000000000000004 ls -r "$R" latest
+run ls "$nobody" "$nogroup" 000000000000000c ls -r "$R" latest
 grep -q file "$T/out.ls" && ok "ls as nobody lists the file" ||
     notok "ls output: $(cat "$T/out.ls")"
-run check "$nobody" "$nogroup" 0000000000000004 check -q -r "$R" --read-data
-run log "$nobody" "$nogroup" 0000000000000004 log -r "$R" latest
+run check "$nobody" "$nogroup" 000000000000000c check -q -r "$R" --read-data
+run log "$nobody" "$nogroup" 000000000000000c log -r "$R" latest
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"

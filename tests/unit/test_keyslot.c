@@ -91,7 +91,14 @@ main(void)
 	p = cheap; p.lanes = 0;
 	T(kdf_params_check(&p, why, sizeof(why)) != 0, "lanes = 0 refused");
 	p = cheap; p.m_kib = KDF_M_KIB_MAX + 1;
-	T(kdf_params_check(&p, why, sizeof(why)) != 0, "m > 4 GiB refused");
+	T(kdf_params_check(&p, why, sizeof(why)) != 0, "m > 2 GiB refused");
+	p = cheap; p.m_kib = KDF_M_KIB_MAX; p.t_cost = 2;
+	T(kdf_params_check(&p, why, sizeof(why)) == 0 ||
+	    strstr(why, "available") != NULL, "2 GiB x 2 passes allowed");
+	p = cheap; p.m_kib = KDF_M_KIB_MAX; p.t_cost = 3;
+	T(kdf_params_check(&p, why, sizeof(why)) != 0 &&
+	    strstr(why, "iterations") != NULL,
+	    "2 GiB x 3 passes (over 4 GiB-passes) refused: %s", why);
 	p = cheap; p.m_kib = 7;
 	T(kdf_params_check(&p, why, sizeof(why)) != 0, "m < 8 * lanes refused");
 	p = cheap; p.m_kib = 0xffffffffu;

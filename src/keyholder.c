@@ -179,8 +179,10 @@ h_generate(struct khs *k, struct rbuf *r, struct dbuf *a)
 
 	if (rbuf_get_bytes(r, rid, sizeof(rid)) != 0 || rbuf_end(r) != 0)
 		bad("generate");
-	/* init: the first passphrase, before the sandbox and the key. */
-	if (k->newwhen == NEWPW_AT_GENERATE &&
+	/* init: the first passphrase, before the sandbox and the key
+	 * (keyholder_run has read it already, before the worker wrote
+	 * anything). */
+	if (k->newwhen == NEWPW_AT_GENERATE && k->newpw == NULL &&
 	    newpw_read(k, &k->o->pass) != 0) {
 		dbuf_put_u32(a, (uint32_t)KH_ERR);
 		return 0;
@@ -586,34 +588,42 @@ keyholder_session_free(struct khs *k)
 	free(k);
 }
 
-int
-keyholder_serve(int fd, const struct opts *o, int keycmd)
+/* Answer the worker for the session ${k} until it is done; 0 or errno. */
+static int
+serve(struct khs *k)
 {
 	struct ipc_msg m;
-	struct khs k;
 	int r;
 
-	session_init(&k, fd, o, keycmd);
-	live = &k;
+	live = k;
 	log_set_cleanup(cleanup);
 	for (;;) {
-		if ((r = ipc_recv(fd, &m)) == 1)
+		if ((r = ipc_recv(k->fd, &m)) == 1)
 			break;		/* the worker finished */
 		if (r != 0) {
 			/* Dead or mad: its exit status will tell which. */
 			r = errno;
 			break;
 		}
-		r = dispatch(&k, &m);
+		r = dispatch(k, &m);
 		ipc_msg_free(&m);
 		if (r != 0) {
 			r = errno;
 			break;
 		}
 	}
-	session_wipe(&k);
+	session_wipe(k);
 	live = NULL;
 	return r == 1 ? 0 : r;
+}
+
+int
+keyholder_serve(int fd, const struct opts *o, int keycmd)
+{
+	struct khs k;
+
+	session_init(&k, fd, o, keycmd);
+	return serve(&k);
 }
 
 /* Environment the worker may see: nothing secret, nothing it needs not. */
@@ -698,10 +708,26 @@ close_stray(const struct opts *o)
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
+	struct khs k;
 	int sv[2], status, err;
 	pid_t pid;
 
 	close_stray(o);
+	session_init(&k, -1, o, keycmd);
+	/*
+	 * init: ask the first passphrase (and warn if it is weak) before the
+	 * worker starts, so a failed or cancelled entry leaves nothing on
+	 * disk, not even the new directory.
+	 */
+	if (k.newwhen == NEWPW_AT_GENERATE) {
+		live = &k;
+		log_set_cleanup(cleanup);
+		if (newpw_read(&k, &o->pass) != 0) {
+			session_wipe(&k);
+			live = NULL;
+			return EXIT_ERR;
+		}
+	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
 		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
 	if ((pid = fork()) < 0)
@@ -711,7 +737,8 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 		exec_worker(sv[1], argc, argv, o);
 	}
 	(void)close(sv[1]);
-	err = keyholder_serve(sv[0], o, keycmd);
+	k.fd = sv[0];
+	err = serve(&k);
 	(void)close(sv[0]);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)

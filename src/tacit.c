@@ -27,6 +27,7 @@
 #include "kh_priv.h"
 #include "log.h"
 #include "passphrase.h"
+#include "repo.h"
 #include "secmem.h"
 #include "subproc.h"
 
@@ -782,6 +783,9 @@ main(int argc, char **argv)
 #endif
 	if (c->fn == cmd_backup)
 		host_check(&o);
+	/* init: refuse a directory it cannot use before asking anything. */
+	if (c->fn == cmd_init && repo_check_new(o.repo) != EXIT_OK)
+		return EXIT_ERR;
 	/* The keyholder: start the worker, then serve it. */
 	return keyholder_run(argc, argv, &o, c->fn == cmd_init ||
 	    c->fn == cmd_key);

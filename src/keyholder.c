@@ -192,8 +192,10 @@ h_generate(struct khs *k, struct rbuf *r, struct dbuf *a)
 
 	if (rbuf_get_bytes(r, rid, sizeof(rid)) != 0 || rbuf_end(r) != 0)
 		bad("generate");
-	/* init: the first passphrase, before the sandbox and the key. */
-	if (k->newwhen == NEWPW_AT_GENERATE &&
+	/* init: the first passphrase, before the sandbox and the key
+	 * (keyholder_run has read it already, before the worker wrote
+	 * anything). */
+	if (k->newwhen == NEWPW_AT_GENERATE && k->newpw == NULL &&
 	    newpw_read(k, &k->o->pass) != 0) {
 		dbuf_put_u32(a, (uint32_t)KH_ERR);
 		return 0;
@@ -653,22 +655,22 @@ serve_one(struct khs *k)
 	return r != 0 ? errno : 0;
 }
 
-int
-keyholder_serve(int fd, int out, int err, const struct opts *o, int keycmd)
+/*
+ * Answer the worker for the session ${k} and relay its output, until the
+ * socket ends, then until the output ends; closes the socket and pipes.
+ * 0 or an errno.
+ */
+static int
+serve(struct khs *k)
 {
 	struct pollfd p[3];
-	struct khs k;
 	int r = 0, i;
 
-	session_init(&k, fd, o, keycmd);
-	k.relay[0] = out;
-	k.relay[1] = err;
-	live = &k;
+	live = k;
 	log_set_cleanup(cleanup);
-	/* Until the socket ends, then until the worker's output ends. */
-	while (k.fd >= 0 || k.relay[0] >= 0 || k.relay[1] >= 0) {
+	while (k->fd >= 0 || k->relay[0] >= 0 || k->relay[1] >= 0) {
 		for (i = 0; i < 3; i++) {
-			p[i].fd = i < 2 ? k.relay[i] : k.fd;
+			p[i].fd = i < 2 ? k->relay[i] : k->fd;
 			p[i].events = POLLIN;
 			p[i].revents = 0;
 		}
@@ -678,16 +680,27 @@ keyholder_serve(int fd, int out, int err, const struct opts *o, int keycmd)
 		 * comes before what the answer prints (a recovery key). */
 		for (i = 0; i < 2; i++)
 			if (p[i].revents != 0)
-				relay(&k, i);
-		if (p[2].revents == 0 || (r = serve_one(&k)) == 0)
+				relay(k, i);
+		if (p[2].revents == 0 || (r = serve_one(k)) == 0)
 			continue;
 		/* Closed, so that a live worker ends and its output too. */
-		(void)close(k.fd);
-		k.fd = -1;
+		(void)close(k->fd);
+		k->fd = -1;
 	}
-	session_wipe(&k);
+	session_wipe(k);
 	live = NULL;
 	return r == 1 ? 0 : r;
+}
+
+int
+keyholder_serve(int fd, int out, int err, const struct opts *o, int keycmd)
+{
+	struct khs k;
+
+	session_init(&k, fd, o, keycmd);
+	k.relay[0] = out;
+	k.relay[1] = err;
+	return serve(&k);
 }
 
 /* Environment the worker may see: nothing secret, nothing it needs not. */
@@ -782,10 +795,26 @@ close_stray(const struct opts *o)
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
+	struct khs k;
 	int sv[2], out[2], ep[2], status, err;
 	pid_t pid, self = getpid();
 
 	close_stray(o);
+	session_init(&k, -1, o, keycmd);
+	/*
+	 * init: ask the first passphrase (and warn if it is weak) before the
+	 * worker starts, so a failed or cancelled entry leaves nothing on
+	 * disk, not even the new directory.
+	 */
+	if (k.newwhen == NEWPW_AT_GENERATE) {
+		live = &k;
+		log_set_cleanup(cleanup);
+		if (newpw_read(&k, &o->pass) != 0) {
+			session_wipe(&k);
+			live = NULL;
+			return EXIT_ERR;
+		}
+	}
 	/* 0-2 open, so that the socket and the pipes land above them. */
 	while ((err = open("/dev/null", O_RDWR)) >= 0 && err <= 2)
 		;
@@ -805,7 +834,10 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	(void)close(ep[1]);
 	/* A closed stdout is EPIPE for relay(), which passes it on. */
 	(void)signal(SIGPIPE, SIG_IGN);
-	err = keyholder_serve(sv[0], out[0], ep[0], o, keycmd);
+	k.fd = sv[0];
+	k.relay[0] = out[0];
+	k.relay[1] = ep[0];
+	err = serve(&k);
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));

@@ -227,6 +227,37 @@ repo_prepare_dir(const char *path)
 }
 
 int
+repo_check_new(const char *path)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, e = EXIT_OK;
+
+	/* Missing, or no directory: repo_create makes it or says why not. */
+	if ((fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return EXIT_OK;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return EXIT_OK;
+	}
+	while ((de = readdir(d)) != NULL && e == EXIT_OK) {
+		if (strcmp(de->d_name, ".") == 0 ||
+		    strcmp(de->d_name, "..") == 0)
+			continue;
+		if (strcmp(de->d_name, REPO_HEADER_NAME) == 0) {
+			errorx("%s is already a tacit repository", path);
+			e = EXIT_ERR;
+		} else if (!init_leftover(de->d_name, 0)) {
+			errorx("%s is not empty and is not a tacit repository; "
+			    "choose an empty or new directory", path);
+			e = EXIT_ERR;
+		}
+	}
+	(void)closedir(d);
+	return e;
+}
+
+int
 repo_create(const char *path, struct repo **rp)
 {
 	struct repo *r;

@@ -59,6 +59,14 @@ int repo_create(const char *, struct repo **)
  */
 int repo_prepare_dir(const char *) __attribute__((warn_unused_result));
 
+/*
+ * repo_check_new(path): is ${path} no repository and no user's directory
+ * (missing, empty, or only an interrupted init's files)?  Says why not.
+ * Read only, so init can ask no passphrase for a directory it would
+ * refuse; repo_create checks again.  EXIT_OK, or EXIT_ERR.
+ */
+int repo_check_new(const char *) __attribute__((warn_unused_result));
+
 /* repo_commit_init(r): write config (sealed) and then the header. */
 int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
 

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <malloc.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +28,7 @@
 #include "log.h"
 #include "passphrase.h"
 #include "progress.h"
+#include "repo.h"
 #include "secmem.h"
 #include "subproc.h"
 
@@ -34,73 +36,296 @@
 #define TACIT_VERSION "0.1.0-dev"
 #endif
 
-static const char usage_text[] =
-"usage: tacit COMMAND [options] [arguments]\n"
-"\n"
-"commands:\n"
-"  init            create a repository (-r DIR)\n"
-"  key list        list the key slots\n"
-"  key add         add a passphrase\n"
-"  key remove ID   remove a key slot\n"
-"  key passwd [ID] change the passphrase of one slot (default: the one used)\n"
-"  key recovery    add a recovery key and print it once\n"
-"  backup PATH...  back up files and directories into a new snapshot\n"
-"  snapshots       list the snapshots\n"
-"  ls SNAP [PATH]  list the files of a snapshot (SNAP: id prefix or latest)\n"
-"  restore SNAP    restore a snapshot into --target DIR\n"
-"  log SNAP        print the log a backup sealed with its snapshot\n"
-"  doctor          is this host safe to back up from? (swap, dumps, ...)\n"
-"  check           verify the repository [--read-data[-subset N/M]]\n"
-"  version         print the version\n"
-"\n"
-"options:\n"
-"  -r, --repo DIR            the repository\n"
-"  --passphrase-fd N         read the passphrase from descriptor N\n"
-"  --new-passphrase-fd N     read the new passphrase from descriptor N\n"
-"  --pinentry PROGRAM        ask through this pinentry program\n"
-"  --no-pinentry             ask on the terminal, never through pinentry\n"
-"  --keepassxc DB ENTRY      the password of ENTRY in the KeePassXC DB\n"
-"  --passphrase-command CMD  what CMD prints (split into words, no shell)\n"
-"  --kdf-memory MIB          Argon2id memory for new key slots (>= 64)\n"
-"  --kdf-iterations N        Argon2id passes for new key slots\n"
-"  --kdf-lanes N             Argon2id lanes for new key slots\n"
-"  --compression LEVEL       init: zstd level 1..19 for this repository (3)\n"
-"  --lock-wait SECONDS       wait this long for the repository lock\n"
-"  --json                    machine-readable output where supported\n"
-"  --allow-no-landlock       run on a kernel without Landlock (seccomp only)\n"
-"backup: --exclude PATTERN, --exclude-file F, -x/--one-file-system,\n"
-"        --strict (refuse on a high host risk, see doctor),\n"
-"        --tag T, -n/--dry-run, --force (reread all), --parent SNAP\n"
-"restore: -t/--target DIR, --include PATH, --overwrite,\n"
-"         --no-devices (skip device nodes), --no-setid (no set-uid/gid\n"
-"         bits, no file capabilities)\n"
-"  -q, --quiet / -v, --verbose\n"
-"\n"
-"Passphrases are asked through pinentry where one is installed and can show\n"
-"a dialog, else on the terminal (echo off), unless a source above is given;\n"
-"never from the command line or the environment.  See tacit(1).\n";
-
+/*
+ * The options, as --help shows them.  Every option has a long name; the
+ * commands below name the options that apply to them by it.  A new option
+ * goes into longopts, parse()'s switch, this table, the options of each
+ * command it applies to, and tacit(1) (tests/regress/08-cli.sh compares).
+ */
 static const struct {
-	const char	*name;
-	int		(*fn)(struct opts *);
-} commands[] = {
-	{ "init",	cmd_init },
-	{ "key",	cmd_key },
-	{ "backup",	cmd_backup },
-	{ "snapshots",	cmd_snapshots },
-	{ "ls",		cmd_ls },
-	{ "restore",	cmd_restore },
-	{ "log",	cmd_log },
-	{ "check",	cmd_check },
+	const char	*name;		/* long name, as in longopts */
+	char		 sc;		/* short letter, or 0 */
+	const char	*arg;		/* its argument(s), or NULL */
+	const char	*help;
+} opthelp[] = {
+	{ "repo", 'r', "DIR", "the repository" },
+	{ "passphrase-fd", 0, "N", "read the passphrase from descriptor N" },
+	{ "passphrase-command", 0, "CMD",
+	    "what CMD prints (split into words, no shell)" },
+	{ "keepassxc", 0, "DB ENTRY", "the password of ENTRY in KeePassXC DB" },
+	{ "pinentry", 0, "PROGRAM", "ask through this pinentry program" },
+	{ "no-pinentry", 0, NULL, "ask on the terminal, never through pinentry" },
+	{ "new-passphrase-fd", 0, "N",
+	    "read the new passphrase from descriptor N" },
+	{ "kdf-memory", 0, "MIB", "Argon2id memory for new key slots (64..2048)" },
+	{ "kdf-iterations", 0, "N", "Argon2id passes for new key slots" },
+	{ "kdf-lanes", 0, "N", "Argon2id lanes for new key slots" },
+	{ "compression", 0, "LEVEL", "zstd level 1..19 for this repository (3)" },
+	{ "lock-wait", 0, "SECONDS", "wait this long for the repository lock" },
+	{ "allow-no-landlock", 0, NULL,
+	    "run on a kernel without Landlock (seccomp only)" },
+	{ "exclude", 0, "PATTERN", "leave out paths or names matching PATTERN" },
+	{ "exclude-file", 0, "FILE", "read --exclude patterns from FILE" },
+	{ "one-file-system", 'x', NULL, "stay on the file system of each PATH" },
+	{ "tag", 0, "TAG", "give the snapshot this tag (repeatable)" },
+	{ "dry-run", 'n', NULL, "read and chunk, but write nothing" },
+	{ "force", 0, NULL, "reread every file, trust no parent" },
+	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
+	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
+	{ "target", 't', "DIR", "restore into DIR (made if missing)" },
+	{ "include", 0, "PATH", "restore only PATH (repeatable)" },
+	{ "overwrite", 0, NULL, "replace existing entries of the same name" },
+	{ "no-devices", 0, NULL, "skip device nodes" },
+	{ "no-setid", 0, NULL, "no set-uid/gid bits, no file capabilities" },
+	{ "read-data", 0, NULL, "also read and authenticate every blob" },
+	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "json", 0, NULL, "machine-readable output" },
+	{ "quiet", 'q', NULL, "print only errors and real warnings" },
+	{ "verbose", 'v', NULL, "more messages" },
+	{ "help", 'h', NULL, "print this help" },
 };
 
-static void __attribute__((noreturn))
-usage(const char *why)
+/* Option groups, by long name, for the command table. */
+#define O_ANY	"quiet verbose help"
+#define O_PASS	"passphrase-fd passphrase-command keepassxc pinentry " \
+		"no-pinentry "
+#define O_REPO	"repo lock-wait allow-no-landlock " O_PASS
+#define O_KDF	"kdf-memory kdf-iterations kdf-lanes "
+
+/*
+ * The commands, and the options that apply to each: any other option is a
+ * usage error, never silently ignored.  "key" has one entry per
+ * subcommand.  fn NULL: handled in main without a repository.
+ */
+static const struct command {
+	const char	*name;
+	int		(*fn)(struct opts *);
+	const char	*operands;
+	const char	*what;
+	const char	*options;	/* long names, separated by spaces */
+} commands[] = {
+	{ "init", cmd_init, "", "create a repository in a new or empty DIR",
+	    "repo allow-no-landlock " O_PASS O_KDF "compression " O_ANY },
+	{ "key list", cmd_key, "", "list the key slots",
+	    O_REPO "json " O_ANY },
+	{ "key add", cmd_key, "", "add a passphrase",
+	    O_REPO "new-passphrase-fd " O_KDF O_ANY },
+	{ "key remove", cmd_key, " ID", "remove a key slot", O_REPO O_ANY },
+	{ "key passwd", cmd_key, " [ID]",
+	    "change the passphrase of one slot (default: the one used)",
+	    O_REPO "new-passphrase-fd " O_KDF O_ANY },
+	{ "key recovery", cmd_key, "", "add a recovery key and print it once",
+	    O_REPO O_KDF O_ANY },
+	{ "backup", cmd_backup, " PATH...",
+	    "back up files and directories into a new snapshot",
+	    O_REPO "exclude exclude-file one-file-system tag dry-run force "
+	    "parent strict json " O_ANY },
+	{ "snapshots", cmd_snapshots, "", "list the snapshots",
+	    O_REPO "json " O_ANY },
+	{ "ls", cmd_ls, " SNAP [PATH]",
+	    "list the files of a snapshot (SNAP: id prefix or latest)",
+	    O_REPO "json " O_ANY },
+	{ "restore", cmd_restore, " SNAP", "restore a snapshot into --target DIR",
+	    O_REPO "target include overwrite no-devices no-setid " O_ANY },
+	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
+	    "snapshot", O_REPO O_ANY },
+	{ "check", cmd_check, "", "verify the repository",
+	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "doctor", cmd_doctor, "",
+	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
+	{ "version", NULL, "", "print the version", O_ANY },
+	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
+	    O_ANY },
+};
+
+#define NCOMMANDS	(sizeof(commands) / sizeof(commands[0]))
+
+static const char usage_tail[] =
+"\n"
+"Options may come before or after the command.  'tacit COMMAND --help'\n"
+"lists the options of COMMAND.  Passphrases are asked through pinentry\n"
+"where one is installed and can show a dialog, else on the terminal (echo\n"
+"off), unless --passphrase-fd, --passphrase-command or --keepassxc names\n"
+"a source; never from the command line or the environment.  See tacit(1).\n";
+
+/* Does the space-separated ${list} hold the word ${w}? */
+static int
+word_in(const char *list, const char *w)
 {
-	if (why != NULL)
-		errorx("%s", why);
-	(void)!write(STDERR_FILENO, usage_text, sizeof(usage_text) - 1);
+	size_t n = strlen(w);
+	const char *p = list;
+
+	while ((p = strstr(p, w)) != NULL) {
+		if ((p == list || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
+			return 1;
+		p += n;
+	}
+	return 0;
+}
+
+/* The usage of every command, one line each: tacit help, tacit alone. */
+static void
+usage_all(FILE *f, int full)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(f, "usage: tacit COMMAND [options] [arguments]\n\ncommands:\n");
+	for (i = 0; i < NCOMMANDS; i++) {
+		(void)snprintf(left, sizeof(left), "%s%s", commands[i].name,
+		    commands[i].operands);
+		fprintf(f, "  %-20s%s\n", left, commands[i].what);
+	}
+	if (full)
+		fputs(usage_tail, f);
+	else
+		fprintf(f, "\ntry 'tacit COMMAND --help' or 'tacit help'\n");
+}
+
+/* The usage and the options of ${c} only. */
+static void
+usage_cmd(FILE *f, const struct command *c)
+{
+	char left[64];
+	size_t i;
+
+	fprintf(f, "usage: tacit %s [options]%s\n%s\n\noptions:\n", c->name,
+	    c->operands, c->what);
+	for (i = 0; i < sizeof(opthelp) / sizeof(opthelp[0]); i++) {
+		if (!word_in(c->options, opthelp[i].name))
+			continue;
+		if (opthelp[i].sc != 0)
+			(void)snprintf(left, sizeof(left), "-%c, ",
+			    opthelp[i].sc);
+		else
+			(void)snprintf(left, sizeof(left), "    ");
+		(void)snprintf(left + 4, sizeof(left) - 4, "--%s%s%s",
+		    opthelp[i].name, opthelp[i].arg ? " " : "",
+		    opthelp[i].arg ? opthelp[i].arg : "");
+		fprintf(f, "  %-30s%s\n", left, opthelp[i].help);
+	}
+}
+
+/* "tacit key": its subcommands. */
+static void
+usage_key(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tacit key SUBCOMMAND [options]\n\nsubcommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, "key ", 4) == 0)
+			fprintf(f, "  %-20s%s\n", commands[i].name + 4,
+			    commands[i].what);
+	fprintf(f, "\ntry 'tacit key SUBCOMMAND --help'\n");
+}
+
+/* A usage error: one line, with a hint where to look, and exit 2. */
+static void __attribute__((noreturn, format(printf, 2, 3)))
+usage_err(const char *hint, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (hint != NULL)
+		errorx("%s; try 'tacit %s --help'", msg, hint);
+	else
+		errorx("%s; try 'tacit --help'", msg);
 	exit(EXIT_USAGE);
+}
+
+/* Levenshtein distance of ${a} and ${b}, both short words. */
+static size_t
+edit_distance(const char *a, const char *b)
+{
+	size_t row[33], i, j, diag, up, la = strlen(a), lb = strlen(b);
+
+	if (la > 32 || lb > 32)
+		return 99;
+	for (j = 0; j <= lb; j++)
+		row[j] = j;
+	for (i = 1; i <= la; i++) {
+		diag = row[0];
+		row[0] = i;
+		for (j = 1; j <= lb; j++) {
+			up = row[j];
+			row[j] = diag + (a[i - 1] != b[j - 1]);
+			if (up + 1 < row[j])
+				row[j] = up + 1;
+			if (row[j - 1] + 1 < row[j])
+				row[j] = row[j - 1] + 1;
+			diag = up;
+		}
+	}
+	return row[lb];
+}
+
+/*
+ * The command ${word} (a key subcommand when ${prefix} is "key ") was not
+ * found: name the nearest one, if one is near, and exit 2.
+ */
+static void __attribute__((noreturn))
+unknown_command(const char *prefix, const char *word)
+{
+	const char *best = NULL, *name;
+	size_t i, d, bestd = 3, n = strlen(prefix);
+
+	for (i = 0; i < NCOMMANDS; i++) {
+		name = commands[i].name;
+		if (strncmp(name, prefix, n) != 0 || strchr(name + n, ' '))
+			continue;
+		d = edit_distance(word, name + n);
+		if (strncmp(name + n, word, strlen(word)) == 0 && *word)
+			d = 1;		/* a prefix of it */
+		if (d < bestd) {
+			bestd = d;
+			best = name + n;
+		}
+	}
+	if (best != NULL)
+		errorx("unknown command '%s%s'; did you mean '%s%s'?", prefix,
+		    word, prefix, best);
+	else
+		errorx("unknown command '%s%s'; try 'tacit %s--help'", prefix,
+		    word, prefix);
+	exit(EXIT_USAGE);
+}
+
+/* Is ${w} a command's first word? */
+static int
+command_word_known(const char *w)
+{
+	size_t i, n = strlen(w);
+
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, w, n) == 0 &&
+		    (commands[i].name[n] == '\0' ||
+		    commands[i].name[n] == ' '))
+			return 1;
+	return 0;
+}
+
+/* The entry of ${name} ("key" with ${sub}), or NULL. */
+static const struct command *
+command_find(const char *name, const char *sub)
+{
+	char full[64];
+	size_t i;
+
+	if (strcmp(name, "key") == 0) {
+		if (sub == NULL)
+			return NULL;
+		(void)snprintf(full, sizeof(full), "key %s", sub);
+		name = full;
+	}
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strcmp(commands[i].name, name) == 0)
+			return &commands[i];
+	return NULL;
 }
 
 /* Parse a decimal number in [lo, hi] or exit with a usage error. */
@@ -148,7 +373,7 @@ static const struct option longopts[] = {
 	{ "dry-run",		no_argument,		NULL, 'n' },
 	{ "force",		no_argument,		NULL, OPT_FORCE },
 	{ "parent",		required_argument,	NULL, OPT_PARENT },
-	{ "target",		required_argument,	NULL, OPT_TARGET },
+	{ "target",		required_argument,	NULL, 't' },
 	{ "include",		required_argument,	NULL, OPT_INCLUDE },
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
 	{ "no-devices",		no_argument,		NULL, OPT_NODEVICES },
@@ -196,10 +421,11 @@ pass_sources(struct opts *o, int nopin)
 	const char *why;
 
 	if ((p->kind == PASS_FD) + (p->cmdline != NULL) + (p->db != NULL) > 1)
-		usage("give only one of --passphrase-fd, --passphrase-command "
-		    "and --keepassxc");
+		usage_err(o->cmd, "give only one of --passphrase-fd, "
+		    "--passphrase-command and --keepassxc");
 	if (nopin && p->prog != NULL)
-		usage("--pinentry and --no-pinentry contradict each other");
+		usage_err(o->cmd, "--pinentry and --no-pinentry contradict "
+		    "each other");
 	if (p->cmdline != NULL &&
 	    (p->argv = subproc_split(p->cmdline, &why)) == NULL) {
 		errorx("--passphrase-command: %s", why);
@@ -216,20 +442,74 @@ pass_sources(struct opts *o, int nopin)
 		n->kind = n->prog != NULL ? PASS_PINENTRY : PASS_TTY;
 }
 
+#define NLONGOPTS	(sizeof(longopts) / sizeof(longopts[0]) - 1)
+
+/* The options given, by index in longopts: checked once the command is. */
+static uint64_t opts_seen;
+static int want_help;	/* -h, --help */
+
+/*
+ * Note the option getopt returned as ${c}, or end with one line naming
+ * what was wrong (unknown, or its argument missing) and where to look.
+ */
+static void
+opt_note(int c, char **argv, const char *cmd)
+{
+	size_t i;
+
+	if (c == '?' || c == ':') {
+		const char *what = c == '?' ? "unknown option" :
+		    "missing argument for option";
+		const char *a = argv[optind - 1];
+
+		/* XXX an unknown letter inside a cluster (-zq) is named by
+		 * its letter only when the word before it is no --option. */
+		if (strncmp(a, "--", 2) == 0 &&
+		    (optopt == 0 || optopt >= 256 || c == ':'))
+			usage_err(cmd, "%s '%s'", what, a);
+		usage_err(cmd, "%s '-%c'", what, optopt);
+	}
+	for (i = 0; i < NLONGOPTS; i++)
+		if (longopts[i].val == c) {
+			opts_seen |= UINT64_C(1) << i;
+			return;
+		}
+}
+
+/*
+ * Options before the command (as restic has them: tacit -r DIR snapshots),
+ * the command, then options and operands after it in any order.
+ */
 static void
 parse(int argc, char **argv, struct opts *o)
 {
+	const char *optstr = "+:r:qvhxnt:";	/* stop at the command */
 	int c, nopin = 0;
 
+	_Static_assert(NLONGOPTS <= 64, "opts_seen has 64 bits");
 	memset(o, 0, sizeof(*o));
-	o->cmd = argv[0];
 	o->pass.kind = o->newpass.kind = PASS_AUTO;
 	o->pass.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "r:qvhxnt:", longopts, NULL)) !=
-	    -1) {
+	opterr = 0;
+	optind = 0;
+	for (;;) {
+		if ((c = getopt_long(argc, argv, optstr, longopts, NULL)) ==
+		    -1) {
+			if (o->cmd != NULL || optind >= argc)
+				break;
+			/* The command; what follows is its own argv. */
+			o->cmd = argv[optind];
+			if (!command_word_known(o->cmd))
+				unknown_command("", o->cmd);
+			argc -= optind;
+			argv += optind;
+			optind = 0;
+			optstr = ":r:qvhxnt:";
+			continue;
+		}
+		opt_note(c, argv, o->cmd);
 		switch (c) {
 		case 'r':
 			o->repo = optarg;
@@ -255,7 +535,8 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_KEEPASSXC:	/* two arguments: DB ENTRY */
 			if (optind >= argc)
-				usage("--keepassxc needs DB and ENTRY");
+				usage_err(o->cmd, "--keepassxc needs DB and "
+				    "ENTRY");
 			o->pass.db = optarg;
 			o->pass.entry = argv[optind++];
 			break;
@@ -327,8 +608,8 @@ parse(int argc, char **argv, struct opts *o)
 			if (sscanf(optarg, "%u/%u", &o->subset_n, &o->subset_m)
 			    != 2 || o->subset_m == 0 || o->subset_m > 256 ||
 			    o->subset_n == 0 || o->subset_n > o->subset_m)
-				usage("--read-data-subset takes N/M, "
-				    "1 <= N <= M <= 256");
+				usage_err(o->cmd, "--read-data-subset takes "
+				    "N/M, 1 <= N <= M <= 256");
 			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
@@ -341,16 +622,72 @@ parse(int argc, char **argv, struct opts *o)
 			log_verbosity = 2;
 			break;
 		case 'h':
-			(void)!write(STDOUT_FILENO, usage_text,
-			    sizeof(usage_text) - 1);
-			exit(EXIT_OK);
+			want_help = 1;
+			break;
 		default:
-			usage(NULL);
+			usage_err(o->cmd, "unknown option");
 		}
 	}
 	pass_sources(o, nopin);
 	o->argc = argc - optind;
 	o->argv = argv + optind;
+}
+
+/*
+ * The command table's entry for the parsed ${o}.  Help (--help, help
+ * COMMAND), a missing or unknown command or key subcommand end here.
+ */
+static const struct command *
+command_resolve(const struct opts *o)
+{
+	const struct command *c;
+	const char *sub = o->argc > 0 ? o->argv[0] : NULL;
+
+	if (o->cmd == NULL) {		/* only options: tacit --help */
+		usage_all(want_help ? stdout : stderr, want_help);
+		exit(want_help ? EXIT_OK : EXIT_USAGE);
+	}
+	if (strcmp(o->cmd, "help") == 0 && sub != NULL) {
+		if (!command_word_known(sub))
+			unknown_command("", sub);
+		if (strcmp(sub, "key") == 0 && o->argc < 2) {
+			usage_key(stdout);
+			exit(EXIT_OK);
+		}
+		if ((c = command_find(sub, o->argc > 1 ? o->argv[1] : NULL))
+		    == NULL)
+			unknown_command("key ", o->argv[1]);
+		usage_cmd(stdout, c);
+		exit(EXIT_OK);
+	}
+	if (strcmp(o->cmd, "help") == 0) {
+		usage_all(stdout, 1);
+		exit(EXIT_OK);
+	}
+	if (strcmp(o->cmd, "key") == 0 && sub == NULL) {
+		usage_key(want_help ? stdout : stderr);
+		exit(want_help ? EXIT_OK : EXIT_USAGE);
+	}
+	if ((c = command_find(o->cmd, sub)) == NULL)
+		unknown_command("key ", sub);
+	if (want_help) {
+		usage_cmd(stdout, c);
+		exit(EXIT_OK);
+	}
+	return c;
+}
+
+/* Every option given must apply to ${c}: none is silently ignored. */
+static void
+options_check(const struct command *c)
+{
+	size_t i;
+
+	for (i = 0; i < NLONGOPTS; i++)
+		if ((opts_seen & (UINT64_C(1) << i)) != 0 &&
+		    !word_in(c->options, longopts[i].name))
+			usage_err(c->name, "--%s does not apply to %s",
+			    longopts[i].name, c->name);
 }
 
 /*
@@ -397,8 +734,7 @@ int
 main(int argc, char **argv)
 {
 	static struct opts o;	/* lives as long as the process */
-	const char *cmd;
-	size_t i;
+	const struct command *c;
 	int worker = 0;
 
 	/* Before any secret can exist: no core dumps, no ptrace, umask 077. */
@@ -432,11 +768,16 @@ main(int argc, char **argv)
 		argv += 2;
 		argc -= 2;
 	}
-	if (argc < 2)
-		usage(NULL);
-	cmd = argv[1];
-	parse(argc - 1, argv + 1, &o);
-	if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+	if (argc < 2) {
+		usage_all(stderr, 0);
+		exit(EXIT_USAGE);
+	}
+	if (strcmp(argv[1], "--version") == 0)
+		argv[1] = (char *)(uintptr_t)"version";
+	parse(argc, argv, &o);
+	c = command_resolve(&o);
+	options_check(c);
+	if (strcmp(c->name, "version") == 0) {
 #ifdef SANDBOX_OFF
 		printf("tacit %s (test build: sandbox compiled out)\n",
 		    TACIT_VERSION);
@@ -445,30 +786,22 @@ main(int argc, char **argv)
 #endif
 		return EXIT_OK;
 	}
-	if (strcmp(cmd, "doctor") == 0)		/* no repository, no keys */
+	if (c->fn == cmd_doctor)		/* no repository, no keys */
 		return cmd_doctor(&o);
-	if (strcmp(cmd, "help") == 0 || strcmp(cmd, "-h") == 0 ||
-	    strcmp(cmd, "--help") == 0) {
-		(void)!write(STDOUT_FILENO, usage_text, sizeof(usage_text) - 1);
-		return EXIT_OK;
-	}
-	for (i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
-		if (strcmp(cmd, commands[i].name) != 0)
-			continue;
-		if (o.repo == NULL)
-			usage("no repository: give -r DIR");
-		if (worker)
-			return worker_run(commands[i].fn, &o);
+	if (o.repo == NULL)
+		usage_err(c->name, "no repository: give -r DIR");
+	if (worker)
+		return worker_run(c->fn, &o);
 #ifdef TACIT_BENCH_INPROCESS
-		/* Bench-only build: the same data path, no keyholder, no IPC. */
-		return commands[i].fn(&o);
+	/* Bench-only build: the same data path, no keyholder, no IPC. */
+	return c->fn(&o);
 #endif
-		if (commands[i].fn == cmd_backup)
-			host_check(&o);
-		/* The keyholder: start the worker, then serve it. */
-		return keyholder_run(argc, argv, &o, commands[i].fn ==
-		    cmd_init || commands[i].fn == cmd_key);
-	}
-	errorx("unknown command '%s'", cmd);
-	usage(NULL);
+	if (c->fn == cmd_backup)
+		host_check(&o);
+	/* init: refuse a directory it cannot use before asking anything. */
+	if (c->fn == cmd_init && repo_check_new(o.repo) != EXIT_OK)
+		return EXIT_ERR;
+	/* The keyholder: start the worker, then serve it. */
+	return keyholder_run(argc, argv, &o, c->fn == cmd_init ||
+	    c->fn == cmd_key);
 }

@@ -104,3 +104,47 @@ else notok "failed init (existing empty directory) leaves it empty"; fi
 # ... and the directory can then be used.
 xcode 0 "init succeeds after a failed init in the same directory" \
     tp init -r "$F2" $FAST
+
+# --- the passphrase comes before anything is written ------------------------
+# A passphrase command that notes whether the repository directory exists
+# when it runs, and then prints a weak passphrase.
+W=$T/weak
+"$TACIT" init -r "$W" $FAST --passphrase-command \
+    "sh -c 'if test -e $W; then echo exists; else echo missing; fi >$T/seen; echo short'" \
+    >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && grep -q "weak passphrase" "$T/out"; then
+	ok "init with a weak passphrase warns and goes on"
+else notok "init with a weak passphrase warns and goes on (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+if [ "$(cat "$T/seen" 2>/dev/null)" = missing ]; then
+	ok "the passphrase (and its weak warning) comes before init writes anything"
+else notok "the passphrase (and its weak warning) comes before init writes anything (dir: $(cat "$T/seen" 2>/dev/null))"; fi
+
+# A passphrase that cannot be had (the command fails): nothing is left, not
+# even the new directory.
+G=$T/gone
+"$TACIT" init -r "$G" $FAST --passphrase-command false >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && [ ! -e "$G" ]; then
+	ok "failed passphrase: init exits 1 and leaves no directory behind"
+else notok "failed passphrase: init exits 1 and leaves no directory behind (exit $rc, $(ls -ld "$G" 2>&1))"; fi
+printf '\n' | "$TACIT" init -r "$G" $FAST --passphrase-fd 0 >"$T/out" 2>&1
+if [ ! -e "$G" ]; then ok "empty passphrase: init leaves no directory behind"
+else notok "empty passphrase: init leaves no directory behind"; fi
+
+# A directory init will refuse is refused before the passphrase is asked.
+rm -f "$T/asked"
+"$TACIT" init -r "$N" $FAST --passphrase-command \
+    "sh -c 'touch $T/asked; echo \"$PW\"'" >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -ne 0 ] && [ ! -e "$T/asked" ] && grep -q "not empty" "$T/out"; then
+	ok "a non-empty directory is refused before the passphrase is asked"
+else notok "a non-empty directory is refused before the passphrase is asked (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+"$TACIT" init -r "$R" $FAST --passphrase-command \
+    "sh -c 'touch $T/asked; echo \"$PW\"'" >"$T/out" 2>&1
+if [ ! -e "$T/asked" ] && grep -q "already a tacit repository" "$T/out"; then
+	ok "an existing repository is refused before the passphrase is asked"
+else notok "an existing repository is refused before the passphrase is asked"
+	sed 's/^/#   /' "$T/out"; fi

@@ -81,9 +81,9 @@ if [ "$rc" -ne 0 ] && [ "$rc" -lt 100 ] && grep -q "differ" "$T/differ.tty"
 then ok "two different passphrases at init fail saying they differ"
 else notok "two different passphrases at init fail saying they differ (exit $rc)"
 	sed 's/^/#   /' "$T/differ.tty"; fi
-if [ -z "$(ls -A "$D" 2>/dev/null)" ]; then
-	ok "the failed terminal init leaves the directory empty"
-else notok "the failed terminal init leaves the directory empty"; fi
+if [ ! -e "$D" ]; then
+	ok "the failed terminal init leaves nothing, not even the directory"
+else notok "the failed terminal init leaves nothing, not even the directory"; fi
 
 # --- unlock on a terminal ------------------------------------------------------------
 drive "Passphrase for repository" "$TTYPW" -- \

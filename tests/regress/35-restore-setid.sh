@@ -9,7 +9,7 @@
 
 man=$(dirname "$0")/../../doc/tacit.1
 for opt in no-devices no-setid; do
-	"$TACIT" --help 2>&1 | grep -q -- "--$opt" && ok "--help lists --$opt" ||
+	"$TACIT" restore --help 2>&1 | grep -q -- "--$opt" && ok "--help lists --$opt" ||
 	    notok "--help lists --$opt"
 	sed 's/\\//g' "$man" | grep -q "^\.It Fl -$opt\$" &&
 	    ok "tacit(1) lists --$opt" || notok "tacit(1) lists --$opt"

@@ -1,12 +1,14 @@
 /*
  * secmem.c: locked memory for secrets, with the mlock result checked.
  */
+#include <sys/mman.h>
 #include <sys/resource.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -67,6 +69,21 @@ secmem_wipe_all(void)
 	}
 }
 
+/*
+ * A child of fork() sees the pages of ${p} as zeros: init reads its
+ * passphrase before the worker is forked (then exec'ed), and no copy of a
+ * secret should exist in that child even for the moment before the exec.
+ */
+static void
+wipe_on_fork(void *p, size_t len)
+{
+	uintptr_t pg = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = (uintptr_t)p & ~(pg - 1);
+	uintptr_t b = ((uintptr_t)p + len + pg - 1) & ~(pg - 1);
+
+	(void)madvise((void *)a, b - a, MADV_WIPEONFORK);
+}
+
 void *
 secmem_alloc(size_t len)
 {
@@ -91,6 +108,7 @@ secmem_alloc(size_t len)
 			alertx("cannot lock secret memory: %s",
 			    strerror(errno));
 	}
+	wipe_on_fork(p, len);
 	live_add(p, len);
 	return p;
 }

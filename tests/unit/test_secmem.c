@@ -2,7 +2,8 @@
  * test_secmem.c: process hardening and the mlock check.  After
  * harden_process the process is not dumpable and has no core limit; a
  * secret allocated under a tiny RLIMIT_MEMLOCK is detected as unlocked and
- * warned about (sodium_malloc alone would stay silent).
+ * warned about (sodium_malloc alone would stay silent); a child of fork
+ * sees secrets as zeros.
  */
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -59,6 +60,25 @@ main(void)
 		T(nz == 0, "secmem_wipe_all zeroes live secrets, PROT_NONE too");
 		secmem_free(a);
 		secmem_free(b);
+	}
+
+	/* A forked child (the worker before its exec) sees zeros. */
+	{
+		uint8_t *a = secmem_alloc(100);
+
+		memset(a, 0xa5, 100);
+		if ((pid = fork()) == 0) {
+			size_t i, nz = 0;
+
+			for (i = 0; i < 100; i++)
+				nz |= a[i];
+			_exit(nz == 0 ? 0 : 1);
+		}
+		T(pid > 0 && waitpid(pid, &status, 0) == pid &&
+		    WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "a child of fork sees a secret as zeros (MADV_WIPEONFORK)");
+		T(a[0] == 0xa5 && a[99] == 0xa5, "and the parent keeps it");
+		secmem_free(a);
 	}
 
 #if defined(__SANITIZE_ADDRESS__)

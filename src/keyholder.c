@@ -792,6 +792,26 @@ close_stray(const struct opts *o)
 	(void)close_range(lo, ~0U, 0);
 }
 
+/*
+ * A passphrase descriptor the user named must be open now: the socket and
+ * the relay pipes take the lowest free numbers, and would otherwise be
+ * read as the passphrase (--passphrase-fd 7 with 7 closed hung).
+ */
+static int
+named_fds_open(const struct opts *o)
+{
+	const struct pass_src *s[2] = { &o->pass, &o->newpass };
+	size_t i;
+
+	for (i = 0; i < 2; i++)
+		if (s[i]->kind == PASS_FD && fcntl(s[i]->fd, F_GETFD) < 0) {
+			errorx("cannot read the passphrase from descriptor %d: "
+			    "%s", s[i]->fd, strerror(errno));
+			return -1;
+		}
+	return 0;
+}
+
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
@@ -800,6 +820,8 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	pid_t pid, self = getpid();
 
 	close_stray(o);
+	if (named_fds_open(o) != 0)
+		return EXIT_ERR;
 	session_init(&k, -1, o, keycmd);
 	/*
 	 * init: ask the first passphrase (and warn if it is weak) before the

@@ -29,16 +29,21 @@
 #include "log.h"
 #include "pack.h"
 #include "reader.h"
+#include "treepath.h"
 
 /* Per index slot: what we learned of that blob. */
 #define SEEN	1	/* a tree already walked, or a blob already counted */
 #define READOK	2	/* read and authenticated */
 #define READBAD	4	/* read and found damaged */
+#define BADLEN	8	/* its recorded lengths cannot be true */
 
 struct ck {
 	struct reader	 rd;
 	const struct opts *o;
 	uint8_t		*state;		/* by index slot */
+	uint16_t	*height;	/* by slot: trees below a SEEN tree, + 1 */
+	struct dbuf	 path;		/* the path walked, NUL-terminated */
+	struct treepath	 tp;		/* the trees on it */
 	int		 readdata;
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
 	struct prefetch	*pf;		/* --read-data batches */
@@ -64,8 +69,8 @@ damage(struct ck *c, const char *path, const char *what, const uint8_t *id)
 	char h[9];
 
 	hex8(id, h);
-	alertx("snapshot %s: %s: %s (blob %s)", c->snap, path[0] ? path : "/",
-	    what, h);
+	alertx("snapshot %s: %s: %s (blob %s)", c->snap,
+	    log_shown(path[0] ? path : "/"), what, h);
 	c->damaged++;
 }
 
@@ -82,8 +87,13 @@ in_subset(struct ck *c, const struct blobloc *loc)
 	return pid != NULL && (pid[0] % c->subm) == c->subn - 1;
 }
 
+/*
+ * Data blob ${id} of the file at ${path}: in the index, with lengths that
+ * can be true (a raw length of at most ${rawmax}: chunk_max for a file,
+ * LOG_RING_BYTES for a log), and with --read-data authentic.
+ */
 static void
-check_data(struct ck *c, const char *path, const uint8_t *id)
+check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 {
 	const struct blobloc *loc = index_get(&c->rd.ix, id);
 	size_t len, s;
@@ -93,20 +103,29 @@ check_data(struct ck *c, const char *path, const uint8_t *id)
 		return;
 	}
 	s = slot(c, loc);
+	if (loc->type != BLOB_DATA || packr_loc_ok(loc, rawmax) != 0) {
+		damage(c, path, loc->type != BLOB_DATA ? "data blob recorded "
+		    "as a tree" : errno == EFBIG ? "data blob claims to be "
+		    "larger than the repository allows (chunk_max, or 1 MiB "
+		    "for a log): damaged or forged" : "data blob's sealed "
+		    "length cannot be true: damaged or forged", id);
+		c->state[s] |= BADLEN;
+		return;
+	}
 	if (!(c->state[s] & SEEN)) {
 		c->state[s] |= SEEN;
 		c->blobs++;
 		c->bytes += loc->rawlen;
 	}
 	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD)))
-		c->state[s] |= reader_blob(&c->rd, id, BLOB_DATA, &len) != NULL ?
-		    READOK : READBAD;
+		c->state[s] |= reader_blob(&c->rd, id, BLOB_DATA, rawmax,
+		    &len) != NULL ? READOK : READBAD;
 	if (c->state[s] & READBAD)
 		damage(c, path, "data damaged (authentication or "
 		    "decompression failed)", id);
 }
 
-static void check_tree(struct ck *, const uint8_t *, char *, size_t, size_t);
+static size_t check_tree(struct ck *, const uint8_t *);
 
 /*
  * --read-data: read the one-chunk files of tree ${t} not read yet in
@@ -155,48 +174,86 @@ read_batched(struct ck *c, const struct tree *t)
 	free(ids);
 }
 
-static void
-check_node(struct ck *c, const struct node *n, char *path, size_t plen,
-    size_t cap)
+/* The node ${n} below the path walked; the height of its trees (0: none). */
+static size_t
+check_node(struct ck *c, const struct node *n)
 {
-	size_t i, nl = n->namelen;
+	size_t i, saved = c->path.len, h = 0;
 
-	if (plen + 1 + nl + 1 > cap)
-		nl = cap - plen - 2;
-	path[plen] = '/';
-	memcpy(path + plen + 1, n->name, nl);
-	path[plen + 1 + nl] = '\0';
+	/* The path grows as deep as the trees go: no fixed buffer. */
+	dbuf_put_u8(&c->path, '/');
+	dbuf_put_bytes(&c->path, n->name, n->namelen);
+	dbuf_put_u8(&c->path, '\0');
+	if (c->path.err)
+		fatal(EXIT_ERR, "out of memory");
+	c->path.len--;
 	if (n->type == NODE_DIR)
-		check_tree(c, n->subtree, path, plen + 1 + nl, cap);
+		h = check_tree(c, n->subtree);
 	else if (n->type == NODE_FILE)
 		for (i = 0; i < n->nchunks; i++)
-			check_data(c, path, n->chunks[i]);
-	path[plen] = '\0';
+			check_data(c, (const char *)c->path.p, n->chunks[i],
+			    c->rd.r->cfg.chunk_max);
+	c->path.len = saved;
+	c->path.p[saved] = '\0';
+	return h;
 }
 
-static void
-check_tree(struct ck *c, const uint8_t *id, char *path, size_t plen,
-    size_t cap)
+/*
+ * Tree ${id} at the end of the path walked, and everything below it.
+ * Returns its height: 1 for a tree without subdirectories, 0 when it
+ * could not be read (reported as damage).
+ */
+static size_t
+check_tree(struct ck *c, const uint8_t *id)
 {
 	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	const char *path = (const char *)c->path.p;
+	char what[160];
 	struct tree t;
-	size_t i;
+	size_t i, h, height = 1;
 
-	if (loc != NULL) {
-		if (c->state[slot(c, loc)] & SEEN)
-			return;		/* the same tree in another place */
-		c->state[slot(c, loc)] |= SEEN;
+	/* Before SEEN: a tree on its own path is SEEN, and a cycle. */
+	if (treepath_push(&c->tp, id) != 0) {
+		damage(c, path, reader_strerror(errno), id);
+		return 0;
 	}
+	if (loc != NULL && (c->state[slot(c, loc)] & SEEN)) {
+		/* The same tree in another place: deep enough here too? */
+		height = c->height[slot(c, loc)];
+		if (c->tp.above + c->tp.n - 1 + height > TREE_DEPTH_MAX)
+			damage(c, path, treepath_why(EMLINK), id);
+		goto out;
+	}
+	if (loc != NULL)
+		c->state[slot(c, loc)] |= SEEN;
 	if (reader_tree(&c->rd, id, &t) != 0) {
-		damage(c, path, errno == ENODATA ? "directory listing missing "
-		    "from the index" : "directory listing damaged", id);
-		return;
+		(void)snprintf(what, sizeof(what), "directory listing %s",
+		    errno == ENODATA ? "missing from the index" :
+		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
+		damage(c, path, what, id);
+		height = 0;
+		goto out;
 	}
 	c->trees++;
 	read_batched(c, &t);
 	for (i = 0; i < t.count; i++)
-		check_node(c, &t.nodes[i], path, plen, cap);
+		if ((h = check_node(c, &t.nodes[i])) + 1 > height)
+			height = h + 1;
 	tree_free(&t);
+	if (loc != NULL)
+		c->height[slot(c, loc)] = height > UINT16_MAX ? UINT16_MAX :
+		    (uint16_t)height;
+out:
+	treepath_pop(&c->tp);
+	return height;
+}
+
+/* The most a data blob may hold: a chunk, or a backup's log. */
+static size_t
+data_max(const struct ck *c)
+{
+	return c->rd.r->cfg.chunk_max > LOG_RING_BYTES ?
+	    c->rd.r->cfg.chunk_max : LOG_RING_BYTES;
 }
 
 /*
@@ -239,6 +296,11 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 		    rbuf_get_ref(&b, &id, INDEX_ID_BYTES) != 0 ||
 		    rbuf_get_u32(&b, &off) != 0 || rbuf_get_u32(&b, &len) != 0 ||
 		    rbuf_get_u32(&b, &raw) != 0 || (uint64_t)off + len > end)
+			goto out;
+		/* Lengths as an index entry's (packr_loc_ok, section 13). */
+		if ((type != BLOB_DATA && type != BLOB_TREE) ||
+		    raw > (type == BLOB_TREE ? TREE_BYTES_MAX : data_max(c)) ||
+		    len < BLOB_OVERHEAD || len - BLOB_OVERHEAD > raw)
 			goto out;
 		loc = index_get(&c->rd.ix, id);
 		if (loc != NULL && loc->pack == i && (loc->off != off ||
@@ -366,7 +428,7 @@ cmd_check(struct opts *o)
 {
 	struct ck c;
 	struct repo *r;
-	char path[8192];
+	char hex[2 * SNAP_ID_BYTES + 1];
 	size_t i;
 	int e;
 
@@ -386,19 +448,27 @@ cmd_check(struct opts *o)
 		return e;
 	}
 	c.damaged = c.rd.badsegs + c.rd.badsnaps;
-	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL)
+	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL ||
+	    (c.height = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1,
+	    sizeof(*c.height))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
+	dbuf_init(&c.path, 1u << 24);
 	check_packs(&c, r->dirfd);
 	if (c.readdata)
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
 	for (i = 0; i < c.rd.nsnaps; i++) {
-		snapshot_hex(c.rd.snaps[i].id, path);
-		memcpy(c.snap, path, 8);
+		snapshot_hex(c.rd.snaps[i].id, hex);
+		memcpy(c.snap, hex, 8);
 		c.snap[8] = '\0';
-		path[0] = '\0';
-		check_tree(&c, c.rd.snaps[i].root, path, 0, sizeof(path));
+		c.path.len = 0;
+		dbuf_put_u8(&c.path, '\0');
+		if (c.path.err)
+			fatal(EXIT_ERR, "out of memory");
+		c.path.len = 0;
+		(void)check_tree(&c, c.rd.snaps[i].root);
 		if (c.rd.snaps[i].has_log)
-			check_data(&c, "(the backup's log)", c.rd.snaps[i].log);
+			check_data(&c, "(the backup's log)", c.rd.snaps[i].log,
+			    LOG_RING_BYTES);
 	}
 	if (c.pf != NULL)
 		free(c.pf->buf);
@@ -413,6 +483,9 @@ cmd_check(struct opts *o)
 		    (unsigned long long)c.damaged,
 		    (unsigned long long)c.leftovers);
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
+	treepath_free(&c.tp);
+	dbuf_free(&c.path);
+	free(c.height);
 	free(c.state);
 	reader_close(&c.rd);
 	cmd_close(r);

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "reader.h"
 #include "restore.h"
+#include "treepath.h"
 
 /*
  * The length of the well-formed UTF-8 sequence at ${p} (RFC 3629: no
@@ -279,38 +280,91 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 	putchar('\n');
 }
 
-/* List ${t} recursively; ${path} holds the prefix (grown as needed). */
+/* One ls walk: the path printed, and the trees on it (cycles, depth). */
+struct lsw {
+	const struct opts	*o;
+	struct reader		*rd;
+	struct dbuf		 path;
+	struct treepath		 tp;
+};
+
+static int ls_tree(struct lsw *, const struct tree *);
+
+/* The path being listed, for a message (log_shown). */
+static const char *
+ls_path(struct lsw *w)
+{
+	dbuf_put_u8(&w->path, '\0');
+	if (w->path.err)
+		return "(out of memory)";
+	w->path.len--;
+	return log_shown((const char *)w->path.p);
+}
+
+/*
+ * List the directory ${n} (its path printed last) and everything below it.
+ * 0, or 1 after a message when something below is damaged, missing, a
+ * cycle, or too deep.
+ */
 static int
-ls_tree(const struct opts *o, struct reader *rd, const struct tree *t,
-    struct dbuf *path)
+ls_dir(struct lsw *w, const struct node *n)
 {
 	struct tree sub;
+	char h[9];
+	int bad;
+
+	reader_hex8(n->subtree, h);
+	if (treepath_push(&w->tp, n->subtree) != 0) {
+		alertx("%s: %s (blob %s)", ls_path(w), reader_strerror(errno),
+		    h);
+		return 1;
+	}
+	if (reader_tree(w->rd, n->subtree, &sub) != 0) {
+		alertx("%s: directory listing %s (blob %s)", ls_path(w),
+		    errno == ENODATA ? "missing" : errno == EBADMSG ?
+		    "damaged" : reader_strerror(errno), h);
+		bad = 1;
+	} else {
+		bad = ls_tree(w, &sub) != 0;
+		tree_free(&sub);
+	}
+	treepath_pop(&w->tp);
+	return bad;
+}
+
+/* List ${t} recursively; w->path holds the prefix (grown as needed). */
+static int
+ls_tree(struct lsw *w, const struct tree *t)
+{
 	size_t i, saved;
 	int bad = 0;
 
 	for (i = 0; i < t->count; i++) {
 		const struct node *n = &t->nodes[i];
 
-		saved = path->len;
-		dbuf_put_u8(path, '/');
-		dbuf_put_bytes(path, n->name, n->namelen);
-		if (path->err)
+		saved = w->path.len;
+		dbuf_put_u8(&w->path, '/');
+		dbuf_put_bytes(&w->path, n->name, n->namelen);
+		if (w->path.err)
 			return -1;
-		ls_one(o, path->p, path->len, n);
-		if (n->type == NODE_DIR) {
-			if (reader_tree(rd, n->subtree, &sub) != 0) {
-				alertx("%.*s: directory listing %s",
-				    (int)path->len, (char *)path->p,
-				    errno == ENODATA ? "missing" : "damaged");
-				bad = 1;
-			} else {
-				bad |= ls_tree(o, rd, &sub, path) != 0;
-				tree_free(&sub);
-			}
-		}
-		path->len = saved;
+		ls_one(w->o, w->path.p, w->path.len, n);
+		if (n->type == NODE_DIR)
+			bad |= ls_dir(w, n);
+		w->path.len = saved;
 	}
 	return bad;
+}
+
+/* The path components of ${p}: the levels reader_walk went down. */
+static size_t
+components(const char *p)
+{
+	size_t n = 0;
+
+	for (; *p != '\0'; p++)
+		if (*p != '/' && (p[1] == '/' || p[1] == '\0'))
+			n++;
+	return n;
 }
 
 int
@@ -319,16 +373,19 @@ cmd_ls(struct opts *o)
 	struct reader rd;
 	struct repo *r;
 	struct snapshot *s;
-	struct tree t, sub;
+	struct tree t;
 	struct node *n;
-	struct dbuf path;
+	struct lsw w;
 	int e;
 
 	if (o->argc < 1 || o->argc > 2)
 		fatal(EXIT_USAGE, "usage: tacit ls -r DIR SNAP [PATH]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
-	dbuf_init(&path, 1u << 24);
+	memset(&w, 0, sizeof(w));
+	w.o = o;
+	w.rd = &rd;
+	dbuf_init(&w.path, 1u << 24);
 	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else if (reader_walk(&rd, s->root, o->argc == 2 ? o->argv[1] : "",
@@ -339,31 +396,28 @@ cmd_ls(struct opts *o)
 		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
 		    EXIT_DAMAGED;
 	} else {
-		if (n == NULL)
-			e = ls_tree(o, &rd, &t, &path) ? EXIT_DAMAGED : EXIT_OK;
-		else {
+		if (n == NULL) {
+			e = treepath_push(&w.tp, s->root) != 0 ||
+			    ls_tree(&w, &t) ? EXIT_DAMAGED : EXIT_OK;
+		} else {
 			const char *p = o->argv[1];
 
 			while (*p == '/')
 				p++;
-			dbuf_put_u8(&path, '/');
-			dbuf_put_bytes(&path, p, strlen(p));
-			while (path.len > 1 && path.p[path.len - 1] == '/')
-				path.len--;
-			ls_one(o, path.p, path.len, n);
-			if (n->type == NODE_DIR) {
-				if (reader_tree(&rd, n->subtree, &sub) != 0)
-					e = EXIT_DAMAGED;
-				else {
-					e = ls_tree(o, &rd, &sub, &path) ?
-					    EXIT_DAMAGED : EXIT_OK;
-					tree_free(&sub);
-				}
-			}
+			dbuf_put_u8(&w.path, '/');
+			dbuf_put_bytes(&w.path, p, strlen(p));
+			while (w.path.len > 1 && w.path.p[w.path.len - 1] == '/')
+				w.path.len--;
+			ls_one(o, w.path.p, w.path.len, n);
+			/* The root and the trees reader_walk went through. */
+			w.tp.above = components(p);
+			if (n->type == NODE_DIR)
+				e = ls_dir(&w, n) ? EXIT_DAMAGED : EXIT_OK;
 		}
 		tree_free(&t);
 	}
-	dbuf_free(&path);
+	treepath_free(&w.tp);
+	dbuf_free(&w.path);
 	reader_close(&rd);
 	cmd_close(r);
 	return e;

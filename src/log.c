@@ -162,20 +162,40 @@ infox(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* One byte of a path as shown: itself, or \xNN.  Its length. */
+static size_t
+shown_byte(unsigned char c, char *out)
+{
+	if (c < 0x20 || c == 0x7f) {
+		(void)snprintf(out, 5, "\\x%02x", c);
+		return 4;
+	}
+	out[0] = (char)c;
+	return 1;
+}
+
 const char *
 log_shown(const char *s)
 {
-	static _Thread_local char out[1024];	/* one per thread */
-	size_t o = 0;
+	/* Room for LOG_SHOWN_MAX shown bytes, "[...]" and a last \xNN. */
+	static _Thread_local char out[LOG_SHOWN_MAX + 16];
+	const char *e = s + strlen(s), *tail = e, *p;
+	size_t o = 0, t = 0, total = 0;
+	char tmp[5];
 
-	for (; *s != '\0' && o + 5 < sizeof(out); s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, sizeof(out) - o,
-			    "\\x%02x", c);
-		else
-			out[o++] = (char)c;
+	for (p = s; p < e && total <= LOG_SHOWN_MAX; p++)
+		total += shown_byte((unsigned char)*p, tmp);
+	/* Deep paths (80 KiB and more) keep their last components. */
+	if (total > LOG_SHOWN_MAX)
+		while (tail > s && t < LOG_SHOWN_MAX / 2)
+			t += shown_byte((unsigned char)*--tail, tmp);
+	for (p = s; p < tail && (tail == e || o < LOG_SHOWN_MAX / 2); p++)
+		o += shown_byte((unsigned char)*p, out + o);
+	if (p < tail) {
+		memcpy(out + o, "[...]", 5);
+		o += 5;
+		for (p = tail; p < e; p++)
+			o += shown_byte((unsigned char)*p, out + o);
 	}
 	out[o] = '\0';
 	return out;

@@ -59,8 +59,11 @@ size_t log_ring_copy(char *, size_t);
 /*
  * log_shown(s): ${s} (a path from the source or the repository) fit for a
  * message: control bytes as \xNN, so a file name cannot drive the
- * terminal.  A static buffer: one call per message at a time.
+ * terminal, and a path of more than LOG_SHOWN_MAX bytes shown as its
+ * start, "[...]" and its end, so what the message says about it still
+ * fits.  A static buffer: one call per message at a time.
  */
+#define LOG_SHOWN_MAX	512
 const char *log_shown(const char *);
 
 /* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */

@@ -32,6 +32,7 @@
 #include "progress.h"
 #include "restore.h"
 #include "rwrite.h"
+#include "treepath.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -63,6 +64,7 @@ struct rs {
 	size_t			 pfn;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
+	struct treepath		 tp;		/* trees on that path */
 };
 
 static int
@@ -159,6 +161,16 @@ report(struct rs *s, const char *what)
 	alertx("%s: %s", log_shown(s->path), what);
 }
 
+/* The same, naming the blob ${id} it is about. */
+static void
+report_blob(struct rs *s, const char *what, const uint8_t *id)
+{
+	char h[9];
+
+	reader_hex8(id, h);
+	alertx("%s: %s (blob %s)", log_shown(s->path), what, h);
+}
+
 /*
  * The batched data of the one-chunk file ${n}, or NULL (errno set) when it
  * was not batched or the batch found it missing or damaged.
@@ -202,9 +214,12 @@ send_content(struct rs *s, const struct node *n)
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
 		    (p = reader_blob_opened(s->rd, n->chunks[c], &len, &raw)) ==
 		    NULL) {
-			report(s, errno == ENODATA ? "data missing from the "
-			    "repository" : "data damaged (authentication "
-			    "failed)");
+			report_blob(s, errno == ENODATA ? "data missing from "
+			    "the repository" : errno == EFBIG ? "data blob "
+			    "claims to be larger than the repository's "
+			    "chunk_max (damaged or forged; not read)" :
+			    "data damaged (authentication failed)",
+			    n->chunks[c]);
 			return rw_close(s->w, 1);
 		}
 		if (rw_data(s->w, p, len, raw) != 0)
@@ -367,13 +382,25 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		return 0;
 	}
 	s->st->dirs++;
-	if (reader_tree(s->rd, n->subtree, &t) != 0) {
-		report(s, errno == ENODATA ? "directory listing missing from "
-		    "the repository" : "directory listing damaged");
+	/* A tree on the path again would be entered without end. */
+	if (treepath_push(&s->tp, n->subtree) != 0) {
+		report_blob(s, reader_strerror(errno), n->subtree);
 		s->st->damaged++;
 	} else {
-		r = restore_tree(s, fd, &t);
-		tree_free(&t);
+		if (reader_tree(s->rd, n->subtree, &t) != 0) {
+			char what[160];
+
+			(void)snprintf(what, sizeof(what), "directory listing "
+			    "%s", errno == ENODATA ? "missing from the "
+			    "repository" : errno == EBADMSG ? "damaged" :
+			    reader_strerror(errno));
+			report_blob(s, what, n->subtree);
+			s->st->damaged++;
+		} else {
+			r = restore_tree(s, fd, &t);
+			tree_free(&t);
+		}
+		treepath_pop(&s->tp);
 	}
 	(void)close(fd);
 	/* Its modes and times once everything below exists (full path). */
@@ -575,9 +602,16 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 	if (reader_tree(rd, snap->root, &root) != 0) {
 		errorx("the snapshot's root tree is %s",
-		    errno == ENODATA ? "missing" : "damaged");
+		    errno == ENODATA ? "missing" : errno == EBADMSG ?
+		    "damaged" : reader_strerror(errno));
 		(void)close(s.rootfd);
 		return EXIT_DAMAGED;
+	}
+	if (treepath_push(&s.tp, snap->root) != 0) {
+		errorx("%s", strerror(errno));
+		tree_free(&root);
+		(void)close(s.rootfd);
+		return EXIT_ERR;
 	}
 	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
 	    o->json);
@@ -610,6 +644,7 @@ out:
 		free(s.links[i].path);
 	free(s.links);
 	free(s.path);
+	treepath_free(&s.tp);
 	(void)close(s.rootfd);
 	return e;
 }

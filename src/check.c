@@ -38,7 +38,7 @@
 #define BADLEN	8	/* its recorded lengths cannot be true */
 
 struct ck {
-	struct reader	 rd;
+	struct reader	*rd;
 	const struct opts *o;
 	uint8_t		*state;		/* by index slot */
 	uint16_t	*height;	/* by slot: trees below a SEEN tree, + 1 */
@@ -54,7 +54,7 @@ struct ck {
 static size_t
 slot(struct ck *c, const struct blobloc *loc)
 {
-	return (size_t)(loc - c->rd.ix.slots);
+	return (size_t)(loc - c->rd->ix.slots);
 }
 
 static void
@@ -78,7 +78,7 @@ damage(struct ck *c, const char *path, const char *what, const uint8_t *id)
 static int
 in_subset(struct ck *c, const struct blobloc *loc)
 {
-	const uint8_t *pid = index_pack_id(&c->rd.ix, loc->pack);
+	const uint8_t *pid = index_pack_id(&c->rd->ix, loc->pack);
 
 	if (!c->readdata)
 		return 0;
@@ -95,7 +95,7 @@ in_subset(struct ck *c, const struct blobloc *loc)
 static void
 check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 {
-	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	size_t len, s;
 
 	if (loc == NULL) {
@@ -118,7 +118,7 @@ check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 		c->bytes += loc->rawlen;
 	}
 	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD)))
-		c->state[s] |= reader_blob(&c->rd, id, BLOB_DATA, rawmax,
+		c->state[s] |= reader_blob(c->rd, id, BLOB_DATA, rawmax,
 		    &len) != NULL ? READOK : READBAD;
 	if (c->state[s] & READBAD)
 		damage(c, path, "data damaged (authentication or "
@@ -148,7 +148,7 @@ read_batched(struct ck *c, const struct tree *t)
 			const struct node *nd = &t->nodes[i];
 
 			if (nd->type != NODE_FILE || nd->nchunks != 1 ||
-			    (loc = index_get(&c->rd.ix, nd->chunks[0])) ==
+			    (loc = index_get(&c->rd->ix, nd->chunks[0])) ==
 			    NULL || loc->type != BLOB_DATA ||
 			    !in_subset(c, loc) ||
 			    (c->state[slot(c, loc)] & (READOK | READBAD)))
@@ -164,7 +164,7 @@ read_batched(struct ck *c, const struct tree *t)
 			memcpy(ids[n], nd->chunks[0], 32);
 			locs[n++] = loc;
 		}
-		if (n < 2 || reader_prefetch(&c->rd,
+		if (n < 2 || reader_prefetch(c->rd,
 		    (const uint8_t (*)[32])ids, n, c->pf) != 0)
 			continue;
 		for (k = 0; k < n; k++)
@@ -192,7 +192,7 @@ check_node(struct ck *c, const struct node *n)
 	else if (n->type == NODE_FILE)
 		for (i = 0; i < n->nchunks; i++)
 			check_data(c, (const char *)c->path.p, n->chunks[i],
-			    c->rd.r->cfg.chunk_max);
+			    c->rd->r->cfg.chunk_max);
 	c->path.len = saved;
 	c->path.p[saved] = '\0';
 	return h;
@@ -206,7 +206,7 @@ check_node(struct ck *c, const struct node *n)
 static size_t
 check_tree(struct ck *c, const uint8_t *id)
 {
-	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	const char *path = (const char *)c->path.p;
 	char what[160];
 	struct tree t;
@@ -226,7 +226,7 @@ check_tree(struct ck *c, const uint8_t *id)
 	}
 	if (loc != NULL)
 		c->state[slot(c, loc)] |= SEEN;
-	if (reader_tree(&c->rd, id, &t) != 0) {
+	if (reader_tree(c->rd, id, &t) != 0) {
 		(void)snprintf(what, sizeof(what), "directory listing %s",
 		    errno == ENODATA ? "missing from the index" :
 		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
@@ -252,8 +252,8 @@ out:
 static size_t
 data_max(const struct ck *c)
 {
-	return c->rd.r->cfg.chunk_max > LOG_RING_BYTES ?
-	    c->rd.r->cfg.chunk_max : LOG_RING_BYTES;
+	return c->rd->r->cfg.chunk_max > LOG_RING_BYTES ?
+	    c->rd->r->cfg.chunk_max : LOG_RING_BYTES;
 }
 
 /*
@@ -283,8 +283,8 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 	    pread(fd, sealed, hlen, (off_t)end) != (ssize_t)hlen)
 		goto out;
 	memset(hid, 0, sizeof(hid));
-	memcpy(hid, c->rd.ix.packs[i], PACK_ID_BYTES);
-	if (kh_open(c->rd.r->kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen,
+	memcpy(hid, c->rd->ix.packs[i], PACK_ID_BYTES);
+	if (kh_open(c->rd->r->kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen,
 	    &ptlen) != 0)
 		goto out;
 	rbuf_init(&b, pt, ptlen);
@@ -302,7 +302,7 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 		    raw > (type == BLOB_TREE ? TREE_BYTES_MAX : data_max(c)) ||
 		    len < BLOB_OVERHEAD || len - BLOB_OVERHEAD > raw)
 			goto out;
-		loc = index_get(&c->rd.ix, id);
+		loc = index_get(&c->rd->ix, id);
 		if (loc != NULL && loc->pack == i && (loc->off != off ||
 		    loc->len != len || loc->type != type))
 			goto out;
@@ -318,7 +318,7 @@ out:
 static void
 check_packs(struct ck *c, int repofd)
 {
-	struct index *ix = &c->rd.ix;
+	struct index *ix = &c->rd->ix;
 	uint64_t *need;
 	uint8_t tid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], out[64];
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
@@ -353,7 +353,7 @@ check_packs(struct ck *c, int repofd)
 			tid[PACK_ID_BYTES] = 1;
 			if (pread(fd, tr, sizeof(tr), st.st_size -
 			    PACK_TRAILER_BYTES) != PACK_TRAILER_BYTES ||
-			    kh_open(c->rd.r->kh, OBJ_PACKHDR, tid, tr,
+			    kh_open(c->rd->r->kh, OBJ_PACKHDR, tid, tr,
 			    sizeof(tr), out, sizeof(out), &len) != 0 ||
 			    len != 8) {
 				alertx("pack %s: trailer damaged", name);
@@ -411,11 +411,11 @@ leftovers(struct ck *c, int repofd)
 			if (sodium_hex2bin(pid, sizeof(pid), full, strlen(full),
 			    NULL, &n, NULL) != 0 || n != PACK_ID_BYTES)
 				continue;
-			for (k = 0; k < c->rd.ix.npacks; k++)
-				if (memcmp(c->rd.ix.packs[k], pid,
+			for (k = 0; k < c->rd->ix.npacks; k++)
+				if (memcmp(c->rd->ix.packs[k], pid,
 				    PACK_ID_BYTES) == 0)
 					break;
-			if (k == c->rd.ix.npacks)
+			if (k == c->rd->ix.npacks)
 				c->leftovers++;
 		}
 		(void)closedir(sd);
@@ -424,40 +424,30 @@ leftovers(struct ck *c, int repofd)
 }
 
 int
-cmd_check(struct opts *o)
+check_run(const struct opts *o, struct reader *rd)
 {
 	struct ck c;
-	struct repo *r;
 	char hex[2 * SNAP_ID_BYTES + 1];
 	size_t i;
 	int e;
 
 	memset(&c, 0, sizeof(c));
+	c.rd = rd;
 	c.o = o;
 	c.readdata = o->read_data || o->subset_m > 0;
 	c.subn = o->subset_n;
 	c.subm = o->subset_m;
-	if (o->argc != 0)
-		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
-		    "--read-data-subset N/M]");
-	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
-		return e;
-	if ((e = reader_open(&c.rd, r)) != EXIT_OK) {
-		reader_close(&c.rd);
-		cmd_close(r);
-		return e;
-	}
-	c.damaged = c.rd.badsegs + c.rd.badsnaps;
-	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL ||
-	    (c.height = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1,
+	c.damaged = c.rd->badsegs + c.rd->badsnaps;
+	if ((c.state = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1, 1)) == NULL ||
+	    (c.height = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1,
 	    sizeof(*c.height))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
 	dbuf_init(&c.path, 1u << 24);
-	check_packs(&c, r->dirfd);
+	check_packs(&c, c.rd->r->dirfd);
 	if (c.readdata)
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
-	for (i = 0; i < c.rd.nsnaps; i++) {
-		snapshot_hex(c.rd.snaps[i].id, hex);
+	for (i = 0; i < c.rd->nsnaps; i++) {
+		snapshot_hex(c.rd->snaps[i].id, hex);
 		memcpy(c.snap, hex, 8);
 		c.snap[8] = '\0';
 		c.path.len = 0;
@@ -465,19 +455,19 @@ cmd_check(struct opts *o)
 		if (c.path.err)
 			fatal(EXIT_ERR, "out of memory");
 		c.path.len = 0;
-		(void)check_tree(&c, c.rd.snaps[i].root);
-		if (c.rd.snaps[i].has_log)
-			check_data(&c, "(the backup's log)", c.rd.snaps[i].log,
+		(void)check_tree(&c, c.rd->snaps[i].root);
+		if (c.rd->snaps[i].has_log)
+			check_data(&c, "(the backup's log)", c.rd->snaps[i].log,
 			    LOG_RING_BYTES);
 	}
 	if (c.pf != NULL)
 		free(c.pf->buf);
 	free(c.pf);
-	leftovers(&c, r->dirfd);
+	leftovers(&c, c.rd->r->dirfd);
 	if (log_verbosity > 0)
 		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"
 		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs\n", c.rd.nsnaps, (unsigned long long)c.trees,
+		    "runs\n", c.rd->nsnaps, (unsigned long long)c.trees,
 		    (unsigned long long)c.blobs, (unsigned long long)c.bytes,
 		    c.readdata ? ", data read" : "",
 		    (unsigned long long)c.damaged,
@@ -487,7 +477,24 @@ cmd_check(struct opts *o)
 	dbuf_free(&c.path);
 	free(c.height);
 	free(c.state);
-	reader_close(&c.rd);
+	return e;
+}
+
+int
+cmd_check(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	int e;
+
+	if (o->argc != 0)
+		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
+		    "--read-data-subset N/M]");
+	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
+		return e;
+	if ((e = reader_open(&rd, r)) == EXIT_OK)
+		e = check_run(o, &rd);
+	reader_close(&rd);
 	cmd_close(r);
 	return e;
 }

@@ -368,29 +368,20 @@ components(const char *p)
 }
 
 int
-cmd_ls(struct opts *o)
+ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
+    const char *path)
 {
-	struct reader rd;
-	struct repo *r;
-	struct snapshot *s;
 	struct tree t;
 	struct node *n;
 	struct lsw w;
-	int e;
+	int e = EXIT_OK;
 
-	if (o->argc < 1 || o->argc > 2)
-		fatal(EXIT_USAGE, "usage: tacit ls -r DIR SNAP [PATH]");
-	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
-		return e;
 	memset(&w, 0, sizeof(w));
 	w.o = o;
-	w.rd = &rd;
+	w.rd = rd;
 	dbuf_init(&w.path, 1u << 24);
-	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
-		e = EXIT_ERR;
-	else if (reader_walk(&rd, s->root, o->argc == 2 ? o->argv[1] : "",
-	    &t, &n) != 0) {
-		errorx("%s: %s", o->argc == 2 ? o->argv[1] : "/",
+	if (reader_walk(rd, s->root, path, &t, &n) != 0) {
+		errorx("%s: %s", path[0] ? path : "/",
 		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
 		    "snapshot" : "damaged in the repository");
 		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
@@ -400,7 +391,7 @@ cmd_ls(struct opts *o)
 			e = treepath_push(&w.tp, s->root) != 0 ||
 			    ls_tree(&w, &t) ? EXIT_DAMAGED : EXIT_OK;
 		} else {
-			const char *p = o->argv[1];
+			const char *p = path;
 
 			while (*p == '/')
 				p++;
@@ -418,6 +409,25 @@ cmd_ls(struct opts *o)
 	}
 	treepath_free(&w.tp);
 	dbuf_free(&w.path);
+	return e;
+}
+
+int
+cmd_ls(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	struct snapshot *s;
+	int e;
+
+	if (o->argc < 1 || o->argc > 2)
+		fatal(EXIT_USAGE, "usage: tacit ls -r DIR SNAP [PATH]");
+	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
+		return e;
+	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+		e = EXIT_ERR;
+	else
+		e = ls_run(o, &rd, s, o->argc == 2 ? o->argv[1] : "");
 	reader_close(&rd);
 	cmd_close(r);
 	return e;

@@ -149,41 +149,6 @@ tree_id_ok(struct kh *kh, const uint8_t *id, const uint8_t *p, size_t len)
 #endif
 }
 
-/* The trees of a prefetch batch against their ids, in one request. */
-static void
-prefetch_check_ids(struct kh *kh, const uint8_t (*ids)[32], size_t n,
-    struct prefetch *pf)
-{
-#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
-	(void)kh, (void)ids, (void)n, (void)pf;
-#else
-	const uint8_t *p[KH_BATCH_MAX];
-	uint8_t (*got)[KH_ID_BYTES];
-	size_t len[KH_BATCH_MAX], i, m = 0;
-
-	for (i = 0; i < n; i++)
-		if (pf->err[i] == 0) {
-			p[m] = pf->buf + pf->off[i];
-			len[m++] = pf->len[i];
-		}
-	if (m == 0)
-		return;
-	if ((got = calloc(m, KH_ID_BYTES)) == NULL ||
-	    kh_id_batch(kh, KH_ID_TREE, m, p, len, got) != 0) {
-		for (i = 0; i < n; i++)	/* unchecked: left to one by one */
-			if (pf->err[i] == 0)
-				pf->err[i] = EIO;
-		free(got);
-		return;
-	}
-	for (i = 0, m = 0; i < n; i++)
-		if (pf->err[i] == 0 &&
-		    sodium_memcmp(got[m++], ids[i], KH_ID_BYTES) != 0)
-			pf->err[i] = EILSEQ;
-	free(got);
-#endif
-}
-
 int
 prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
     ZSTD_DCtx *dz, uint8_t type, size_t rawmax, const uint8_t (*ids)[32],
@@ -282,8 +247,6 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		}
 		off += plen[k];
 	}
-	if (type == BLOB_TREE && !pf->opened)
-		prefetch_check_ids(kh, ids, n, pf);
 	r = 0;
 out:
 	free(oid);

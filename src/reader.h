@@ -87,9 +87,9 @@ int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
  * prefetch_blobs(kh, pr, ix, dz, type, rawmax, ids, n, pf): reader_prefetch
  * for blobs of ${type} (BLOB_DATA or BLOB_TREE) of at most ${rawmax} bytes
  * (a larger one gets err EFBIG, unread) located by ${ix}, read with ${pr},
- * opened by ${kh}, decompressed with ${dz}; trees (not pf->opened) are
- * checked against their ids too (err EILSEQ).  For a caller without a
- * reader (a backup reading its parent snapshot's trees).
+ * opened by ${kh}, decompressed with ${dz}, for a caller without a reader
+ * (a backup reading its parent snapshot's trees; their ids are not
+ * checked, see backup.c load_tree).
  */
 int prefetch_blobs(struct kh *, struct packr *, const struct index *,
     ZSTD_DCtx *, uint8_t, size_t, const uint8_t (*)[32], size_t,

@@ -79,6 +79,49 @@ open_beneath(int dirfd, const char *path, uint64_t flags, uint64_t mode)
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
 }
 
+/*
+ * open_beneath of a relative path of any length: openat2 takes at most
+ * PATH_MAX - 1 bytes, and a restored path can be 256 KiB (1022 names of
+ * 255 bytes), so a longer one is opened in pieces cut at a '/', each
+ * beneath the directory the previous piece opened, the last with ${flags}.
+ */
+static int
+open_long(int dirfd, const char *rel, uint64_t flags)
+{
+	char part[PATH_MAX];
+	size_t len, cut;
+	int fd = dirfd, nfd;
+
+	for (;;) {
+		len = strlen(rel);
+		if (len < sizeof(part)) {
+			nfd = open_beneath(fd, rel, flags, 0);
+			break;
+		}
+		/* Names are at most 255 bytes: a '/' is near the end. */
+		for (cut = sizeof(part) - 1; cut > 0 && rel[cut] != '/'; cut--)
+			;
+		if (cut == 0) {
+			errno = ENAMETOOLONG;
+			nfd = -1;
+			break;
+		}
+		memcpy(part, rel, cut);
+		part[cut] = '\0';
+		nfd = open_beneath(fd, part, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW, 0);
+		if (fd != dirfd)
+			(void)close(fd);
+		if (nfd < 0)
+			return -1;
+		fd = nfd;
+		rel += cut + 1;
+	}
+	if (fd != dirfd)
+		(void)close(fd);
+	return nfd;
+}
+
 static int
 path_push(struct rs *s, const struct node *n, size_t *saved)
 {
@@ -243,8 +286,8 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 			break;
 	if (i == s->nlinks)
 		return -1;
-	if ((src = open_beneath(s->rootfd, s->links[i].path,
-	    O_PATH | O_NOFOLLOW, 0)) < 0)
+	if ((src = open_long(s->rootfd, s->links[i].path,
+	    O_PATH | O_NOFOLLOW)) < 0)
 		return -1;
 	/* Link the very file we opened, not whatever a path names now. */
 	(void)snprintf(proc, sizeof(proc), "/proc/self/fd/%d", src);
@@ -507,8 +550,7 @@ open_rel(struct rs *s, const char *rel)
 {
 	if (*rel == '\0')
 		return dup(s->rootfd);
-	return open_beneath(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
-	    0);
+	return open_long(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 }
 
 /* The deferred work: symlinks first, then directory metadata. */

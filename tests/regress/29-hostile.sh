@@ -13,7 +13,9 @@
 #       --read-data; with the address space capped at 1 GiB (release)
 #       nothing runs out of memory;
 #  (16) a real directory tree 400 levels deep with 200-byte names (80 KiB
-#       paths): backup, ls, restore, check and check --read-data all work.
+#       paths): backup, ls, restore, check and check --read-data all work,
+#       and restore gives every directory its mode and makes the hard link
+#       at the bottom a hard link (paths past PATH_MAX opened in pieces).
 # Every command runs under a timeout with its output cut at 64 KiB.
 . "$(dirname "$0")/lib.sh"
 trap 'rm -rf "$T"' EXIT INT TERM
@@ -144,9 +146,10 @@ judge "(9) check reports the tree, the log and the pack header, exit 14" 14 \
 
 # --- (16) an 80 KiB path --------------------------------------------------------------
 n=$(printf '%0200d' 0 | tr 0 n)
-mkdir -p "$T/deep"
+mkdir -p -m 0751 "$T/deep"
 (cd "$T/deep" && i=0 && while [ $i -lt 400 ]; do
-	mkdir "$n" && cd -P "$n" || exit 1; i=$((i + 1)); done && echo hello >leaf.txt)
+	mkdir -m 0751 "$n" && cd -P "$n" || exit 1; i=$((i + 1)); done &&
+    echo hello >leaf.txt && ln leaf.txt leaf2.txt)
 repo long
 run bk16 300 backup -r "$T/long" "$T/deep"
 judge "(16) backup of a tree 400 levels deep with 200-byte names, exit 0" 0
@@ -154,9 +157,9 @@ printf '%s\n' "$PW" | timeout -k 5 120 "$TACIT" ls -r "$T/long" latest \
     --passphrase-fd 0 2>"$W/ls16.err" | awk '{ n++; if (length($0) > m) m = length($0) }
     END { print n, m }' >"$W/ls16"
 set -- $(cat "$W/ls16")
-if [ "${1:-0}" -eq 402 ] && [ "${2:-0}" -gt 80400 ] && [ ! -s "$W/ls16.err" ]; then
-	ok "(16) ls lists all 402 entries, the longest line with its 80 KiB path"
-else notok "(16) ls lists all 402 entries ($(cat "$W/ls16"))"
+if [ "${1:-0}" -eq 403 ] && [ "${2:-0}" -gt 80400 ] && [ ! -s "$W/ls16.err" ]; then
+	ok "(16) ls lists all 403 entries, the longest line with its 80 KiB path"
+else notok "(16) ls lists all 403 entries ($(cat "$W/ls16"))"
 	head -c 2000 "$W/ls16.err" | sed 's/^/#   /'; echo; fi
 run restore16 300 restore -r "$T/long" latest --target "$T/dst16"
 judge "(16) restore of it, exit 0" 0
@@ -165,6 +168,18 @@ dirs=$(find "$T/dst16" -type d | wc -l)
 if [ "$got" = hello ] && [ "$dirs" -eq 402 ]; then
 	ok "(16) the file at the bottom is restored, with all 401 directories"
 else notok "(16) the file at the bottom is restored ($got, $dirs)"; fi
+other=$(find "$T/dst16" -mindepth 1 -type d ! -perm 0751 | wc -l)
+links=$(find "$T/dst16" -name 'leaf*.txt' -execdir stat -c %i:%h {} \; |
+    sort -u | tr '\n' ' ')
+if [ "$other" -eq 0 ]; then
+	ok "(16) every directory has its mode back, the deepest too"
+else notok "(16) every directory has its mode back ($other without it)"; fi
+case $links in
+*:2" ") [ "$(echo "$links" | wc -w)" -eq 1 ] &&
+	ok "(16) the hard link 80 KiB down is a hard link again" ||
+	notok "(16) the hard link 80 KiB down is a hard link again ($links)" ;;
+*) notok "(16) the hard link 80 KiB down is a hard link again ($links)" ;;
+esac
 rm -rf "$T/dst16"
 run check16 300 check -r "$T/long"
 judge "(16) check of it, exit 0" 0

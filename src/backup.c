@@ -36,10 +36,10 @@
 #include "pack.h"
 #include "progress.h"
 #include "reader.h"
-#include "treepath.h"
 #include "secmem.h"
 #include "snapshot.h"
 #include "tree.h"
+#include "treepath.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"

@@ -125,7 +125,8 @@ check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 		    "decompression failed)", id);
 }
 
-static size_t check_tree(struct ck *, const uint8_t *);
+static size_t check_tree(struct ck *, const uint8_t *, const struct tree *,
+    size_t, struct treewin **);
 
 /*
  * --read-data: read the one-chunk files of tree ${t} not read yet in
@@ -174,10 +175,14 @@ read_batched(struct ck *c, const struct tree *t)
 	free(ids);
 }
 
-/* The node ${n} below the path walked; the height of its trees (0: none). */
+/*
+ * The node t->nodes[k] below the path walked (its subtree from the window
+ * *${win}); the height of its trees (0: none).
+ */
 static size_t
-check_node(struct ck *c, const struct node *n)
+check_node(struct ck *c, const struct tree *t, size_t k, struct treewin **win)
 {
+	const struct node *n = &t->nodes[k];
 	size_t i, saved = c->path.len, h = 0;
 
 	/* The path grows as deep as the trees go: no fixed buffer. */
@@ -188,7 +193,7 @@ check_node(struct ck *c, const struct node *n)
 		fatal(EXIT_ERR, "out of memory");
 	c->path.len--;
 	if (n->type == NODE_DIR)
-		h = check_tree(c, n->subtree);
+		h = check_tree(c, n->subtree, t, k, win);
 	else if (n->type == NODE_FILE)
 		for (i = 0; i < n->nchunks; i++)
 			check_data(c, (const char *)c->path.p, n->chunks[i],
@@ -199,18 +204,22 @@ check_node(struct ck *c, const struct node *n)
 }
 
 /*
- * Tree ${id} at the end of the path walked, and everything below it.
- * Returns its height: 1 for a tree without subdirectories, 0 when it
- * could not be read (reported as damage).
+ * Tree ${id} at the end of the path walked, and everything below it: the
+ * subtree of pt->nodes[k] (from the window *${win}), or with ${pt} NULL a
+ * snapshot's root.  Returns its height: 1 for a tree without
+ * subdirectories, 0 when it could not be read (reported as damage).
  */
 static size_t
-check_tree(struct ck *c, const uint8_t *id)
+check_tree(struct ck *c, const uint8_t *id, const struct tree *pt, size_t k,
+    struct treewin **win)
 {
 	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	const char *path = (const char *)c->path.p;
+	struct treewin *sub = NULL;
 	char what[160];
 	struct tree t;
 	size_t i, h, height = 1;
+	int r;
 
 	/* Before SEEN: a tree on its own path is SEEN, and a cycle. */
 	if (treepath_push(&c->tp, id) != 0) {
@@ -226,7 +235,9 @@ check_tree(struct ck *c, const uint8_t *id)
 	}
 	if (loc != NULL)
 		c->state[slot(c, loc)] |= SEEN;
-	if (reader_tree(c->rd, id, &t) != 0) {
+	r = pt != NULL ? reader_subtree(c->rd, win, pt, k, &t) :
+	    reader_tree(c->rd, id, &t);
+	if (r != 0) {
 		(void)snprintf(what, sizeof(what), "directory listing %s",
 		    errno == ENODATA ? "missing from the index" :
 		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
@@ -237,8 +248,9 @@ check_tree(struct ck *c, const uint8_t *id)
 	c->trees++;
 	read_batched(c, &t);
 	for (i = 0; i < t.count; i++)
-		if ((h = check_node(c, &t.nodes[i])) + 1 > height)
+		if ((h = check_node(c, &t, i, &sub)) + 1 > height)
 			height = h + 1;
+	treewin_free(sub);
 	tree_free(&t);
 	if (loc != NULL)
 		c->height[slot(c, loc)] = height > UINT16_MAX ? UINT16_MAX :
@@ -455,7 +467,7 @@ check_run(const struct opts *o, struct reader *rd)
 		if (c.path.err)
 			fatal(EXIT_ERR, "out of memory");
 		c.path.len = 0;
-		(void)check_tree(&c, c.rd->snaps[i].root);
+		(void)check_tree(&c, c.rd->snaps[i].root, NULL, 0, NULL);
 		if (c.rd->snaps[i].has_log)
 			check_data(&c, "(the backup's log)", c.rd->snaps[i].log,
 			    LOG_RING_BYTES);

@@ -302,13 +302,15 @@ ls_path(struct lsw *w)
 }
 
 /*
- * List the directory ${n} (its path printed last) and everything below it.
- * 0, or 1 after a message when something below is damaged, missing, a
- * cycle, or too deep.
+ * List the directory t->nodes[k] (its path printed last) and everything
+ * below it, its tree from the window *${win} of ${t}'s subtrees.  0, or 1
+ * after a message when something below is damaged, missing, a cycle, or
+ * too deep.
  */
 static int
-ls_dir(struct lsw *w, const struct node *n)
+ls_dir(struct lsw *w, const struct tree *t, size_t k, struct treewin **win)
 {
+	const struct node *n = &t->nodes[k];
 	struct tree sub;
 	char h[9];
 	int bad;
@@ -319,7 +321,7 @@ ls_dir(struct lsw *w, const struct node *n)
 		    h);
 		return 1;
 	}
-	if (reader_tree(w->rd, n->subtree, &sub) != 0) {
+	if (reader_subtree(w->rd, win, t, k, &sub) != 0) {
 		alertx("%s: directory listing %s (blob %s)", ls_path(w),
 		    errno == ENODATA ? "missing" : errno == EBADMSG ?
 		    "damaged" : reader_strerror(errno), h);
@@ -336,6 +338,7 @@ ls_dir(struct lsw *w, const struct node *n)
 static int
 ls_tree(struct lsw *w, const struct tree *t)
 {
+	struct treewin *win = NULL;
 	size_t i, saved;
 	int bad = 0;
 
@@ -345,13 +348,16 @@ ls_tree(struct lsw *w, const struct tree *t)
 		saved = w->path.len;
 		dbuf_put_u8(&w->path, '/');
 		dbuf_put_bytes(&w->path, n->name, n->namelen);
-		if (w->path.err)
-			return -1;
+		if (w->path.err) {
+			bad = -1;
+			break;
+		}
 		ls_one(w->o, w->path.p, w->path.len, n);
 		if (n->type == NODE_DIR)
-			bad |= ls_dir(w, n);
+			bad |= ls_dir(w, t, i, &win);
 		w->path.len = saved;
 	}
+	treewin_free(win);
 	return bad;
 }
 
@@ -371,6 +377,7 @@ int
 ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
     const char *path)
 {
+	struct treewin *win = NULL;
 	struct tree t;
 	struct node *n;
 	struct lsw w;
@@ -403,7 +410,9 @@ ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
 			/* The root and the trees reader_walk went through. */
 			w.tp.above = components(p);
 			if (n->type == NODE_DIR)
-				e = ls_dir(&w, n) ? EXIT_DAMAGED : EXIT_OK;
+				e = ls_dir(&w, &t, (size_t)(n - t.nodes), &win) ?
+				    EXIT_DAMAGED : EXIT_OK;
+			treewin_free(win);
 		}
 		tree_free(&t);
 	}

@@ -275,6 +275,96 @@ reader_tree(struct reader *rd, const uint8_t *id, struct tree *t)
 	return 0;
 }
 
+/* Fill ${w} with the subtrees of t->nodes[k..] that fit; ids checked. */
+static void
+treewin_fill(struct reader *rd, struct treewin *w, const struct tree *t,
+    size_t k)
+{
+	const struct blobloc *loc;
+	const uint8_t *p[TREEWIN_MAX];
+	uint8_t (*got)[KH_ID_BYTES] = NULL;
+	size_t len[TREEWIN_MAX], raw = 0, i;
+
+	for (w->n = 0; k < t->count && w->n < TREEWIN_MAX; k++) {
+		if (t->nodes[k].type != NODE_DIR ||
+		    (loc = index_get(&rd->ix, t->nodes[k].subtree)) == NULL ||
+		    loc->type != BLOB_TREE ||
+		    packr_loc_ok(loc, TREE_BYTES_MAX) != 0)
+			continue;		/* reader_tree reports it */
+		if (loc->rawlen > TREEWIN_BYTES - raw) {
+			if (loc->rawlen > TREEWIN_BYTES / 4)
+				continue;	/* large: read alone */
+			break;
+		}
+		raw += loc->rawlen;
+		memcpy(w->ids[w->n++], t->nodes[k].subtree, NODE_ID_BYTES);
+	}
+	w->end = k;
+	if (w->n < 2 || prefetch_blobs(rd->r->kh, rd->pr, &rd->ix, rd->dz,
+	    BLOB_TREE, TREE_BYTES_MAX, (const uint8_t (*)[32])w->ids, w->n,
+	    &w->pf) != 0) {
+		w->n = 0;
+		return;
+	}
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* Every tree against its id (tree_id_ok), in one request. */
+	for (i = 0; i < w->n; i++) {
+		p[i] = w->pf.buf + w->pf.off[i];
+		len[i] = w->pf.err[i] == 0 ? w->pf.len[i] : 0;
+	}
+	if ((got = calloc(w->n, KH_ID_BYTES)) == NULL ||
+	    kh_id_batch(rd->r->kh, KH_ID_TREE, w->n, p, len, got) != 0) {
+		free(got);
+		w->n = 0;		/* unchecked: one by one after all */
+		return;
+	}
+	for (i = 0; i < w->n; i++)
+		if (w->pf.err[i] == 0 &&
+		    sodium_memcmp(got[i], w->ids[i], KH_ID_BYTES) != 0)
+			w->pf.err[i] = EILSEQ;
+	free(got);
+#else
+	(void)p, (void)len, (void)got, (void)i;
+#endif
+}
+
+int
+reader_subtree(struct reader *rd, struct treewin **wp, const struct tree *t,
+    size_t k, struct tree *out)
+{
+	const uint8_t *id = t->nodes[k].subtree;
+	struct treewin *w = *wp;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (w == NULL && (w = *wp = calloc(1, sizeof(*w))) == NULL)
+		return reader_tree(rd, id, out);
+	if (k >= w->end)
+		treewin_fill(rd, w, t, k);
+	for (i = 0; i < w->n; i++)
+		if (memcmp(w->ids[i], id, NODE_ID_BYTES) == 0)
+			break;
+	if (i == w->n || w->pf.err[i] == EIO)
+		return reader_tree(rd, id, out);
+	if (w->pf.err[i] != 0) {
+		errno = w->pf.err[i];
+		return -1;
+	}
+	if (tree_decode(w->pf.buf + w->pf.off[i], w->pf.len[i], out) != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+void
+treewin_free(struct treewin *w)
+{
+	if (w != NULL)
+		free(w->pf.buf);
+	free(w);
+}
+
 int
 reader_walk(struct reader *rd, const uint8_t *root, const char *path,
     struct tree *t, struct node **np)

@@ -136,6 +136,36 @@ int reader_tree(struct reader *, const uint8_t *, struct tree *)
     __attribute__((warn_unused_result));
 
 /*
+ * A window of one tree's subtrees opened ahead: the trees of up to
+ * TREEWIN_MAX of its directories, at most TREEWIN_BYTES of plaintext,
+ * opened with one keyholder request and their ids checked with a second,
+ * instead of two requests per directory.  A walker keeps one per level of
+ * its path (so at most TREEWIN_BYTES times TREE_DEPTH_MAX in all).
+ */
+#define TREEWIN_MAX	256
+#define TREEWIN_BYTES	(256u << 10)
+
+struct treewin {
+	struct prefetch	 pf;
+	uint8_t		 ids[TREEWIN_MAX][NODE_ID_BYTES];
+	size_t		 n;
+	size_t		 end;		/* nodes of the tree scanned */
+};
+
+/*
+ * reader_subtree(rd, wp, t, k, out): reader_tree of the subtree of the
+ * directory t->nodes[k], taken from the window *${wp} of ${t}'s subtrees,
+ * which is made or refilled from node ${k} on when it does not hold it.
+ * Trees too large for a window are read alone.  0, or -1 with errno as
+ * reader_tree.
+ */
+int reader_subtree(struct reader *, struct treewin **, const struct tree *,
+    size_t, struct tree *) __attribute__((warn_unused_result));
+
+/* treewin_free(w): release a window; NULL is a no-op. */
+void treewin_free(struct treewin *);
+
+/*
  * reader_walk(rd, root, path, t, n): find ${path} ("a/b/c", components
  * separated by '/', empty for the root) below tree ${root}.  On success *t
  * is the tree holding it and *n points into *t (NULL for the root itself).

@@ -402,11 +402,15 @@ restore_special(struct rs *s, int dirfd, const char *name,
 
 static int restore_tree(struct rs *, int, const struct tree *);
 
-/* Enter (making it if needed) the directory ${n} and restore below it. */
+/*
+ * Enter (making it if needed) the directory ${n}, which is pt->nodes[k],
+ * and restore below it; its tree from the window *${win}.
+ */
 static int
-restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
-    int inc)
+restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
+    size_t k, struct treewin **win, int inc)
 {
+	const struct node *n = &pt->nodes[k];
 	struct tree t;
 	int fd, r = 0;
 
@@ -430,7 +434,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		report_blob(s, reader_strerror(errno), n->subtree);
 		s->st->damaged++;
 	} else {
-		if (reader_tree(s->rd, n->subtree, &t) != 0) {
+		if (reader_subtree(s->rd, win, pt, k, &t) != 0) {
 			char what[160];
 
 			(void)snprintf(what, sizeof(what), "directory listing "
@@ -453,9 +457,12 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 	return r;
 }
 
+/* Restore t->nodes[k] into ${dirfd} (subtrees from the window *${win}). */
 static int
-restore_node(struct rs *s, int dirfd, const struct node *n)
+restore_node(struct rs *s, int dirfd, const struct tree *t, size_t k,
+    struct treewin **win)
 {
+	const struct node *n = &t->nodes[k];
 	char name[NODE_NAME_MAX + 1];
 	size_t saved, dirlen;
 	int inc, r = 0;
@@ -475,7 +482,7 @@ restore_node(struct rs *s, int dirfd, const struct node *n)
 	if ((inc = included(s)) == 0)
 		goto out;
 	if (n->type == NODE_DIR)
-		r = restore_dir(s, dirfd, name, n, inc);
+		r = restore_dir(s, dirfd, name, t, k, win, inc);
 	else if (inc < 2)
 		;	/* an include names something below a non-directory */
 	else if (n->type == NODE_FILE)
@@ -529,19 +536,22 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 static int
 restore_tree(struct rs *s, int dirfd, const struct tree *t)
 {
+	struct treewin *win = NULL;	/* our subdirectories' trees */
 	size_t i, upto = 0;
+	int r = 0;
 
 	for (i = 0; i < t->count; i++) {
 		if (i == upto)
 			upto = prefetch(s, t, i);
-		if (restore_node(s, dirfd, &t->nodes[i]) != 0)
-			return -1;
+		if ((r = restore_node(s, dirfd, t, i, &win)) != 0)
+			break;
 		/* A subdirectory's own batches replaced ours: start anew. */
 		if (t->nodes[i].type == NODE_DIR)
 			upto = i + 1;
 	}
 	s->pfn = 0;
-	return 0;
+	treewin_free(win);
+	return r;
 }
 
 /* Open the directory ${rel} below the target ("" is the target). */

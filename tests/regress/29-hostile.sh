@@ -78,6 +78,18 @@ if [ "$(cat "$T/dst8/forged/a" 2>/dev/null)" = x ] &&
 else notok "(8) the rest is restored, nothing below the cycle"; fi
 run check8 60 check -r "$T/cyc"
 judge "(8) check reports the cycle as damage, exit 14" 14 "snapshot ${id%"${id#????????}"}: /$CYC"
+# The same with a sibling directory: the trees come in a window of several.
+repo cyc2
+id=$(spec cyc2 'dir d' 'cycle loop' 'file f y' end 'dir e' 'file g z' end)
+run ls8w 60 ls -r "$T/cyc2" "$id"
+judge "(8) ... also when its tree comes in a window with a sibling's: ls 14" 14 "$CYC"
+run restore8w 120 restore -r "$T/cyc2" "$id" --target "$T/dst8w"
+judge "(8) ... restore 3" 3 "$CYC"
+[ "$(cat "$T/dst8w/forged/e/g" 2>/dev/null)" = z ] &&
+    ok "(8) ... and the sibling is restored" ||
+    notok "(8) ... and the sibling is restored"
+run check8w 60 check -r "$T/cyc2"
+judge "(8) ... check 14" 14 "/$CYC"
 
 # --- (8) deeper than the format allows --------------------------------------------
 repo chain

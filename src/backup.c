@@ -39,6 +39,7 @@
 #include "secmem.h"
 #include "snapshot.h"
 #include "tree.h"
+#include "treepath.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
@@ -206,6 +207,7 @@ struct bk {
 	size_t			 npend;
 	char			*path;		/* the current path, for messages */
 	size_t			 pathlen, pathcap;
+	size_t			 depth;		/* directories entered */
 };
 
 /* --- paths for messages and exclusion -------------------------------- */
@@ -862,7 +864,8 @@ tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
 	}
 	tp->end = k;
 	if (tp->n < 2 || prefetch_blobs(b->r->kh, b->pr, &b->ix, b->dz,
-	    BLOB_TREE, (const uint8_t (*)[32])tp->ids, tp->n, &tp->pf) != 0)
+	    BLOB_TREE, TREE_BYTES_MAX, (const uint8_t (*)[32])tp->ids, tp->n,
+	    &tp->pf) != 0)
 		tp->n = 0;
 }
 
@@ -878,6 +881,10 @@ tpre_free(struct tpre *tp)
  * Load tree ${id} from the parent directory's window ${up} or else from
  * the repository into ${t}; -1 if missing or damaged.  With ${raw}, also
  * a copy of its plaintext (*raw, *rawlen; the caller frees it).
+ * Unlike the readers, backup does not check the tree id (one more round
+ * trip per directory): it walks the source, not these trees, so a cycle
+ * cannot make it loop, and it trusts its parent snapshot anyway (an
+ * unchanged file keeps the parent's chunks, doc/format.md 18.2).
  */
 static int
 load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
@@ -891,7 +898,8 @@ load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
 	memset(t, 0, sizeof(*t));
 	if ((w = tpre_get(up, id, &len)) == NULL) {
 		loc = index_get(&b->ix, id);
-		if (loc == NULL || loc->type != BLOB_TREE)
+		if (loc == NULL || loc->type != BLOB_TREE ||
+		    packr_loc_ok(loc, TREE_BYTES_MAX) != 0)
 			return -1;
 		if (loc->rawlen > b->tcap) {
 			if ((p = realloc(b->tbuf, loc->rawlen)) == NULL)
@@ -1116,6 +1124,12 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 		warnx("%s: socket not backed up", log_shown(b->path));
 		return 1;
 	}
+	/* Readers refuse a deeper tree (treepath.h): do not write one. */
+	if (S_ISDIR(st.st_mode) && b->depth + 1 >= TREE_DEPTH_MAX) {
+		skip(b, "more than 1024 directory levels deep (the limit of "
+		    "the repository format)");
+		return 1;
+	}
 	if (st.st_dev == b->repo_dev && st.st_ino == b->repo_ino) {
 		warnx("%s: the repository itself, not backed up",
 		    log_shown(b->path));
@@ -1170,8 +1184,11 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 				r = store_blob(b, BLOB_TREE, enc.p, enc.len,
 				    n->subtree);
 			dbuf_free(&enc);
-		} else
+		} else {
+			b->depth++;
 			r = backup_dir(b, fd, n, p);
+			b->depth--;
+		}
 	} else {
 		b->st->others++;
 		r = 0;

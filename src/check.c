@@ -30,16 +30,21 @@
 #include "log.h"
 #include "pack.h"
 #include "reader.h"
+#include "treepath.h"
 
 /* Per index slot: what we learned of that blob. */
 #define SEEN	1	/* a tree already walked, or a blob already counted */
 #define READOK	2	/* read and authenticated */
 #define READBAD	4	/* read and found damaged */
+#define BADLEN	8	/* its recorded lengths cannot be true */
 
 struct ck {
-	struct reader	 rd;
+	struct reader	*rd;
 	const struct opts *o;
 	uint8_t		*state;		/* by index slot */
+	uint16_t	*height;	/* by slot: trees below a SEEN tree, + 1 */
+	struct dbuf	 path;		/* the path walked, NUL-terminated */
+	struct treepath	 tp;		/* the trees on it */
 	int		 readdata;
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
 	struct prefetch	*pf;		/* --read-data batches */
@@ -50,7 +55,7 @@ struct ck {
 static size_t
 slot(struct ck *c, const struct blobloc *loc)
 {
-	return (size_t)(loc - c->rd.ix.slots);
+	return (size_t)(loc - c->rd->ix.slots);
 }
 
 static void
@@ -65,8 +70,8 @@ damage(struct ck *c, const char *path, const char *what, const uint8_t *id)
 	char h[9];
 
 	hex8(id, h);
-	alertx("snapshot %s: %s: %s (blob %s)", c->snap, path[0] ? path : "/",
-	    what, h);
+	alertx("snapshot %s: %s: %s (blob %s)", c->snap,
+	    log_shown(path[0] ? path : "/"), what, h);
 	c->damaged++;
 }
 
@@ -74,7 +79,7 @@ damage(struct ck *c, const char *path, const char *what, const uint8_t *id)
 static int
 in_subset(struct ck *c, const struct blobloc *loc)
 {
-	const uint8_t *pid = index_pack_id(&c->rd.ix, loc->pack);
+	const uint8_t *pid = index_pack_id(&c->rd->ix, loc->pack);
 
 	if (!c->readdata)
 		return 0;
@@ -83,10 +88,15 @@ in_subset(struct ck *c, const struct blobloc *loc)
 	return pid != NULL && (pid[0] % c->subm) == c->subn - 1;
 }
 
+/*
+ * Data blob ${id} of the file at ${path}: in the index, with lengths that
+ * can be true (a raw length of at most ${rawmax}: chunk_max for a file,
+ * LOG_RING_BYTES for a log), and with --read-data authentic.
+ */
 static void
-check_data(struct ck *c, const char *path, const uint8_t *id)
+check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 {
-	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	size_t len, s;
 
 	if (loc == NULL) {
@@ -94,20 +104,30 @@ check_data(struct ck *c, const char *path, const uint8_t *id)
 		return;
 	}
 	s = slot(c, loc);
+	if (loc->type != BLOB_DATA || packr_loc_ok(loc, rawmax) != 0) {
+		damage(c, path, loc->type != BLOB_DATA ? "data blob recorded "
+		    "as a tree" : errno == EFBIG ? "data blob claims to be "
+		    "larger than the repository allows (chunk_max, or 1 MiB "
+		    "for a log): damaged or forged" : "data blob's sealed "
+		    "length cannot be true: damaged or forged", id);
+		c->state[s] |= BADLEN;
+		return;
+	}
 	if (!(c->state[s] & SEEN)) {
 		c->state[s] |= SEEN;
 		c->blobs++;
 		c->bytes += loc->rawlen;
 	}
 	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD)))
-		c->state[s] |= reader_blob(&c->rd, id, BLOB_DATA, &len) != NULL ?
-		    READOK : READBAD;
+		c->state[s] |= reader_blob(c->rd, id, BLOB_DATA, rawmax,
+		    &len) != NULL ? READOK : READBAD;
 	if (c->state[s] & READBAD)
 		damage(c, path, "data damaged (authentication or "
 		    "decompression failed)", id);
 }
 
-static void check_tree(struct ck *, const uint8_t *, char *, size_t, size_t);
+static size_t check_tree(struct ck *, const uint8_t *, const struct tree *,
+    size_t, struct treewin **);
 
 /*
  * --read-data: read the one-chunk files of tree ${t} not read yet in
@@ -130,7 +150,7 @@ read_batched(struct ck *c, const struct tree *t)
 			const struct node *nd = &t->nodes[i];
 
 			if (nd->type != NODE_FILE || nd->nchunks != 1 ||
-			    (loc = index_get(&c->rd.ix, nd->chunks[0])) ==
+			    (loc = index_get(&c->rd->ix, nd->chunks[0])) ==
 			    NULL || loc->type != BLOB_DATA ||
 			    !in_subset(c, loc) ||
 			    (c->state[slot(c, loc)] & (READOK | READBAD)))
@@ -146,7 +166,7 @@ read_batched(struct ck *c, const struct tree *t)
 			memcpy(ids[n], nd->chunks[0], 32);
 			locs[n++] = loc;
 		}
-		if (n < 2 || reader_prefetch(&c->rd,
+		if (n < 2 || reader_prefetch(c->rd,
 		    (const uint8_t (*)[32])ids, n, c->pf) != 0)
 			continue;
 		for (k = 0; k < n; k++)
@@ -156,48 +176,97 @@ read_batched(struct ck *c, const struct tree *t)
 	free(ids);
 }
 
-static void
-check_node(struct ck *c, const struct node *n, char *path, size_t plen,
-    size_t cap)
+/*
+ * The node t->nodes[k] below the path walked (its subtree from the window
+ * *${win}); the height of its trees (0: none).
+ */
+static size_t
+check_node(struct ck *c, const struct tree *t, size_t k, struct treewin **win)
 {
-	size_t i, nl = n->namelen;
+	const struct node *n = &t->nodes[k];
+	size_t i, saved = c->path.len, h = 0;
 
-	if (plen + 1 + nl + 1 > cap)
-		nl = cap - plen - 2;
-	path[plen] = '/';
-	memcpy(path + plen + 1, n->name, nl);
-	path[plen + 1 + nl] = '\0';
+	/* The path grows as deep as the trees go: no fixed buffer. */
+	dbuf_put_u8(&c->path, '/');
+	dbuf_put_bytes(&c->path, n->name, n->namelen);
+	dbuf_put_u8(&c->path, '\0');
+	if (c->path.err)
+		fatal(EXIT_ERR, "out of memory");
+	c->path.len--;
 	if (n->type == NODE_DIR)
-		check_tree(c, n->subtree, path, plen + 1 + nl, cap);
+		h = check_tree(c, n->subtree, t, k, win);
 	else if (n->type == NODE_FILE)
 		for (i = 0; i < n->nchunks; i++)
-			check_data(c, path, n->chunks[i]);
-	path[plen] = '\0';
+			check_data(c, (const char *)c->path.p, n->chunks[i],
+			    c->rd->r->cfg.chunk_max);
+	c->path.len = saved;
+	c->path.p[saved] = '\0';
+	return h;
 }
 
-static void
-check_tree(struct ck *c, const uint8_t *id, char *path, size_t plen,
-    size_t cap)
+/*
+ * Tree ${id} at the end of the path walked, and everything below it: the
+ * subtree of pt->nodes[k] (from the window *${win}), or with ${pt} NULL a
+ * snapshot's root.  Returns its height: 1 for a tree without
+ * subdirectories, 0 when it could not be read (reported as damage).
+ */
+static size_t
+check_tree(struct ck *c, const uint8_t *id, const struct tree *pt, size_t k,
+    struct treewin **win)
 {
-	const struct blobloc *loc = index_get(&c->rd.ix, id);
+	const struct blobloc *loc = index_get(&c->rd->ix, id);
+	const char *path = (const char *)c->path.p;
+	struct treewin *sub = NULL;
+	char what[160];
 	struct tree t;
-	size_t i;
+	size_t i, h, height = 1;
+	int r;
 
-	if (loc != NULL) {
-		if (c->state[slot(c, loc)] & SEEN)
-			return;		/* the same tree in another place */
-		c->state[slot(c, loc)] |= SEEN;
+	/* Before SEEN: a tree on its own path is SEEN, and a cycle. */
+	if (treepath_push(&c->tp, id) != 0) {
+		damage(c, path, reader_strerror(errno), id);
+		return 0;
 	}
-	if (reader_tree(&c->rd, id, &t) != 0) {
-		damage(c, path, errno == ENODATA ? "directory listing missing "
-		    "from the index" : "directory listing damaged", id);
-		return;
+	if (loc != NULL && (c->state[slot(c, loc)] & SEEN)) {
+		/* The same tree in another place: deep enough here too? */
+		height = c->height[slot(c, loc)];
+		if (c->tp.above + c->tp.n - 1 + height > TREE_DEPTH_MAX)
+			damage(c, path, treepath_why(EMLINK), id);
+		goto out;
+	}
+	if (loc != NULL)
+		c->state[slot(c, loc)] |= SEEN;
+	r = pt != NULL ? reader_subtree(c->rd, win, pt, k, &t) :
+	    reader_tree(c->rd, id, &t);
+	if (r != 0) {
+		(void)snprintf(what, sizeof(what), "directory listing %s",
+		    errno == ENODATA ? "missing from the index" :
+		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
+		damage(c, path, what, id);
+		height = 0;
+		goto out;
 	}
 	c->trees++;
 	read_batched(c, &t);
 	for (i = 0; i < t.count; i++)
-		check_node(c, &t.nodes[i], path, plen, cap);
+		if ((h = check_node(c, &t, i, &sub)) + 1 > height)
+			height = h + 1;
+	treewin_free(sub);
 	tree_free(&t);
+	if (loc != NULL)
+		c->height[slot(c, loc)] = height > UINT16_MAX ? UINT16_MAX :
+		    (uint16_t)height;
+out:
+	treepath_pop(&c->tp);
+	return height;
+}
+
+/* The most a data blob may hold: a chunk, or a backup's log. */
+static size_t
+data_max(const struct ck *c)
+{
+	return c->rd->r->cfg.chunk_max > LOG_RING_BYTES ?
+	    c->rd->r->cfg.chunk_max : LOG_RING_BYTES;
 }
 
 /*
@@ -227,8 +296,8 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 	    pread(fd, sealed, hlen, (off_t)end) != (ssize_t)hlen)
 		goto out;
 	memset(hid, 0, sizeof(hid));
-	memcpy(hid, c->rd.ix.packs[i], PACK_ID_BYTES);
-	if (kh_open(c->rd.r->kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen,
+	memcpy(hid, c->rd->ix.packs[i], PACK_ID_BYTES);
+	if (kh_open(c->rd->r->kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen,
 	    &ptlen) != 0)
 		goto out;
 	rbuf_init(&b, pt, ptlen);
@@ -241,7 +310,12 @@ check_header(struct ck *c, int fd, uint64_t size, uint32_t i, uint64_t hlen)
 		    rbuf_get_u32(&b, &off) != 0 || rbuf_get_u32(&b, &len) != 0 ||
 		    rbuf_get_u32(&b, &raw) != 0 || (uint64_t)off + len > end)
 			goto out;
-		loc = index_get(&c->rd.ix, id);
+		/* Lengths as an index entry's (packr_loc_ok, section 13). */
+		if ((type != BLOB_DATA && type != BLOB_TREE) ||
+		    raw > (type == BLOB_TREE ? TREE_BYTES_MAX : data_max(c)) ||
+		    len < BLOB_OVERHEAD || len - BLOB_OVERHEAD > raw)
+			goto out;
+		loc = index_get(&c->rd->ix, id);
 		if (loc != NULL && loc->pack == i && (loc->off != off ||
 		    loc->len != len || loc->type != type))
 			goto out;
@@ -257,7 +331,7 @@ out:
 static void
 check_packs(struct ck *c, int repofd)
 {
-	struct index *ix = &c->rd.ix;
+	struct index *ix = &c->rd->ix;
 	uint64_t *need;
 	uint8_t tid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], out[64];
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
@@ -292,7 +366,7 @@ check_packs(struct ck *c, int repofd)
 			tid[PACK_ID_BYTES] = 1;
 			if (pread(fd, tr, sizeof(tr), st.st_size -
 			    PACK_TRAILER_BYTES) != PACK_TRAILER_BYTES ||
-			    kh_open(c->rd.r->kh, OBJ_PACKHDR, tid, tr,
+			    kh_open(c->rd->r->kh, OBJ_PACKHDR, tid, tr,
 			    sizeof(tr), out, sizeof(out), &len) != 0 ||
 			    len != 8) {
 				alertx("pack %s: trailer damaged", name);
@@ -350,11 +424,11 @@ leftovers(struct ck *c, int repofd)
 			if (sodium_hex2bin(pid, sizeof(pid), full, strlen(full),
 			    NULL, &n, NULL) != 0 || n != PACK_ID_BYTES)
 				continue;
-			for (k = 0; k < c->rd.ix.npacks; k++)
-				if (memcmp(c->rd.ix.packs[k], pid,
+			for (k = 0; k < c->rd->ix.npacks; k++)
+				if (memcmp(c->rd->ix.packs[k], pid,
 				    PACK_ID_BYTES) == 0)
 					break;
-			if (k == c->rd.ix.npacks)
+			if (k == c->rd->ix.npacks)
 				c->leftovers++;
 		}
 		(void)closedir(sd);
@@ -363,59 +437,77 @@ leftovers(struct ck *c, int repofd)
 }
 
 int
-cmd_check(struct opts *o)
+check_run(const struct opts *o, struct reader *rd)
 {
 	struct ck c;
-	struct repo *r;
-	char path[8192];
+	char hex[2 * SNAP_ID_BYTES + 1];
 	size_t i;
 	int e;
 
 	memset(&c, 0, sizeof(c));
+	c.rd = rd;
 	c.o = o;
 	c.readdata = o->read_data || o->subset_m > 0;
 	c.subn = o->subset_n;
 	c.subm = o->subset_m;
-	if (o->argc != 0)
-		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
-		    "--read-data-subset N/M]");
-	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
-		return e;
-	if ((e = reader_open(&c.rd, r)) != EXIT_OK) {
-		reader_close(&c.rd);
-		cmd_close(r);
-		return e;
-	}
-	c.damaged = c.rd.badsegs + c.rd.badsnaps;
-	if ((c.state = calloc(c.rd.ix.cap ? c.rd.ix.cap : 1, 1)) == NULL)
+	c.damaged = c.rd->badsegs + c.rd->badsnaps;
+	if ((c.state = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1, 1)) == NULL ||
+	    (c.height = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1,
+	    sizeof(*c.height))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
-	check_packs(&c, r->dirfd);
+	dbuf_init(&c.path, 1u << 24);
+	check_packs(&c, c.rd->r->dirfd);
 	if (c.readdata)
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
-	for (i = 0; i < c.rd.nsnaps; i++) {
-		snapshot_hex(c.rd.snaps[i].id, path);
-		memcpy(c.snap, path, 8);
+	for (i = 0; i < c.rd->nsnaps; i++) {
+		snapshot_hex(c.rd->snaps[i].id, hex);
+		memcpy(c.snap, hex, 8);
 		c.snap[8] = '\0';
-		path[0] = '\0';
-		check_tree(&c, c.rd.snaps[i].root, path, 0, sizeof(path));
-		if (c.rd.snaps[i].has_log)
-			check_data(&c, "(the backup's log)", c.rd.snaps[i].log);
+		c.path.len = 0;
+		dbuf_put_u8(&c.path, '\0');
+		if (c.path.err)
+			fatal(EXIT_ERR, "out of memory");
+		c.path.len = 0;
+		(void)check_tree(&c, c.rd->snaps[i].root, NULL, 0, NULL);
+		if (c.rd->snaps[i].has_log)
+			check_data(&c, "(the backup's log)", c.rd->snaps[i].log,
+			    LOG_RING_BYTES);
 	}
 	if (c.pf != NULL)
 		free(c.pf->buf);
 	free(c.pf);
-	leftovers(&c, r->dirfd);
+	leftovers(&c, c.rd->r->dirfd);
 	if (log_verbosity > 0)
 		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"
 		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs\n", c.rd.nsnaps, (unsigned long long)c.trees,
+		    "runs\n", c.rd->nsnaps, (unsigned long long)c.trees,
 		    (unsigned long long)c.blobs, (unsigned long long)c.bytes,
 		    c.readdata ? ", data read" : "",
 		    (unsigned long long)c.damaged,
 		    (unsigned long long)c.leftovers);
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
+	treepath_free(&c.tp);
+	dbuf_free(&c.path);
+	free(c.height);
 	free(c.state);
-	reader_close(&c.rd);
+	return e;
+}
+
+int
+cmd_check(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	int e;
+
+	if (o->argc != 0)
+		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
+		    "--read-data-subset N/M]");
+	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
+		return e;
+	if ((e = reader_open(&rd, r)) == EXIT_OK)
+		e = check_run(o, &rd);
+	reader_close(&rd);
 	cmd_close(r);
 	return e;
 }

@@ -53,6 +53,25 @@ int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
 
+struct reader;
+struct snapshot;
+
+/*
+ * ls_run(o, rd, s, path): tacit ls of ${path} ("" for all) in snapshot
+ * ${s} of the open reader ${rd}.  Returns EXIT_OK, EXIT_ERR (no such
+ * path) or EXIT_DAMAGED (something on the way or below was damaged,
+ * missing, a cycle or too deep; each is reported).
+ */
+int ls_run(const struct opts *, struct reader *, const struct snapshot *,
+    const char *);
+
+/*
+ * check_run(o, rd): tacit check of the repository open in ${rd} (with
+ * o->read_data, o->subset_n, o->subset_m).  Returns EXIT_OK or
+ * EXIT_DAMAGED (each problem is reported).
+ */
+int check_run(const struct opts *, struct reader *);
+
 /*
  * cmd_open(o, mode, rp): open, lock (mode: REPO_LOCK_*) and unlock the
  * repository of ${o}, and arrange for fatal() to wipe its keys.  Returns

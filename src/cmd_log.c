@@ -32,9 +32,13 @@ cmd_log(struct opts *o)
 	else if (!s->has_log) {
 		errorx("this snapshot has no log");
 		e = EXIT_ERR;
-	} else if ((p = reader_blob(&rd, s->log, BLOB_DATA, &len)) == NULL) {
+	} else if ((p = reader_blob(&rd, s->log, BLOB_DATA, LOG_RING_BYTES,
+	    &len)) == NULL) {
+		/* A log is at most the run's ring of LOG_RING_BYTES. */
 		errorx("the log of this snapshot is %s", errno == ENODATA ?
-		    "missing from the repository" : "damaged");
+		    "missing from the repository" : errno == EFBIG ? "larger "
+		    "than a log can be (damaged or forged; not read)" :
+		    "damaged");
 		e = EXIT_DAMAGED;
 	} else {
 		/* Names in the log are bytes from the source: escape them. */

@@ -220,24 +220,57 @@ log_shown(const char *s)
 	return log_shown_n(s, strlen(s));
 }
 
+/* Put the character of ${len} bytes at ${p} into ${out}: its length there. */
+static size_t
+shown_char(const uint8_t *p, size_t len, int ctl, char *out)
+{
+	size_t k;
+
+	if (!ctl) {
+		memcpy(out, p, len);
+		return len;
+	}
+	for (k = 0; k < len; k++)
+		(void)snprintf(out + 4 * k, 5, "\\x%02x", p[k]);
+	return 4 * len;
+}
+
 const char *
 log_shown_n(const void *v, size_t n)
 {
-	static _Thread_local char out[1024];	/* one per thread */
+	/* LOG_SHOWN_MAX shown bytes, "[...]" and a last escaped character. */
+	static _Thread_local char out[LOG_SHOWN_MAX + 32];	/* per thread */
 	const uint8_t *p = v;
-	size_t o = 0, i = 0, k, len;
+	size_t i, o = 0, len, total = 0, head = n, tail = n, w;
 	int ctl;
 
-	while (i < n) {
+	for (i = 0; i < n; i += len) {
 		len = log_char(p + i, n - i, &ctl);
-		if (o + (ctl ? 4 * len : len) + 1 > sizeof(out))
-			break;
-		for (k = 0; k < len; k++, i++) {
-			if (ctl)
-				o += (size_t)snprintf(out + o,
-				    sizeof(out) - o, "\\x%02x", p[i]);
-			else
-				out[o++] = (char)p[i];
+		total += ctl ? 4 * len : len;
+	}
+	/* A deep path (80 KiB and more) keeps its start and its end. */
+	if (total > LOG_SHOWN_MAX) {
+		for (i = 0, w = 0; i < n; i += len, w += ctl ? 4 * len : len) {
+			len = log_char(p + i, n - i, &ctl);
+			if (head == n && w + (ctl ? 4 * len : len) >
+			    LOG_SHOWN_MAX / 2)
+				head = i;
+			if (total - w <= LOG_SHOWN_MAX / 2) {
+				tail = i;
+				break;
+			}
+		}
+	}
+	for (i = 0; i < head; i += len) {
+		len = log_char(p + i, n - i, &ctl);
+		o += shown_char(p + i, len, ctl, out + o);
+	}
+	if (head < n) {
+		memcpy(out + o, "[...]", 5);
+		o += 5;
+		for (i = tail; i < n; i += len) {
+			len = log_char(p + i, n - i, &ctl);
+			o += shown_char(p + i, len, ctl, out + o);
 		}
 	}
 	out[o] = '\0';

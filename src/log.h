@@ -60,10 +60,13 @@ size_t log_ring_copy(char *, size_t);
 
 /*
  * log_shown(s): ${s} (a path from the source or the repository) fit for a
- * message: control characters as \xNN, so a file name cannot drive the
- * terminal.  A static buffer: one call per message at a time.
- * log_shown_n(p, n): the same for the ${n} bytes at ${p}.
+ * message: control characters as \xNN (see log_char), so a file name
+ * cannot drive the terminal, and a path shown longer than LOG_SHOWN_MAX
+ * bytes shown as its start, "[...]" and its end, so what the message says
+ * about it still fits.  A static buffer per thread: one call per message
+ * at a time.  log_shown_n(p, n): the same for the ${n} bytes at ${p}.
  */
+#define LOG_SHOWN_MAX	512
 const char *log_shown(const char *);
 const char *log_shown_n(const void *, size_t);
 

@@ -289,6 +289,22 @@ packw_finish(struct packw *w)
 	return 0;
 }
 
+int
+packr_loc_ok(const struct blobloc *loc, size_t rawmax)
+{
+	/* A forged index can claim 4 GiB for a frame of a few KiB. */
+	if (loc->rawlen > rawmax) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (loc->len < BLOB_OVERHEAD ||
+	    loc->len - BLOB_OVERHEAD > loc->rawlen) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
 struct packr *
 packr_new(int repofd)
 {

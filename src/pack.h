@@ -32,6 +32,8 @@
 
 #define BLOB_RAW		0
 #define BLOB_ZSTD		1
+/* A sealed blob's bytes beyond its data: envelope, length, compression. */
+#define BLOB_OVERHEAD		(ENV_OVERHEAD + ENV_LEN_BYTES + 1)
 
 struct packw;
 
@@ -74,6 +76,18 @@ void packw_free(struct packw *);
 void pack_name(const uint8_t[PACK_ID_BYTES], char[3], char[2 * PACK_ID_BYTES + 1]);
 
 struct packr;
+
+/*
+ * packr_loc_ok(loc, rawmax): whether the lengths the index records for
+ * blob ${loc} can be true: a raw length of at most ${rawmax} (what the
+ * blob is for allows: chunk_max for file data), and a sealed length of at
+ * least BLOB_OVERHEAD and at most the raw length plus BLOB_OVERHEAD (a
+ * writer keeps a zstd frame only when it is shorter than the raw bytes).
+ * Every reader checks this before it allocates by either length.  0; or
+ * -1 with errno EFBIG (raw length over ${rawmax}) or EBADMSG.
+ */
+int packr_loc_ok(const struct blobloc *, size_t)
+    __attribute__((warn_unused_result));
 
 /* packr_new(repofd): a reader that keeps the last pack open. */
 struct packr *packr_new(int);

@@ -5,11 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
 #include <zstd.h>
 
 #include "idxio.h"
 #include "log.h"
 #include "reader.h"
+#include "treepath.h"
 
 int
 reader_blob_plain(ZSTD_DCtx *dz, const uint8_t *p, size_t len, size_t rawlen,
@@ -70,7 +72,8 @@ reader_close(struct reader *rd)
 }
 
 const uint8_t *
-reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t *lenp)
+reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t rawmax,
+    size_t *lenp)
 {
 	const struct blobloc *loc = index_get(&rd->ix, id);
 	uint8_t *p;
@@ -83,6 +86,9 @@ reader_blob(struct reader *rd, const uint8_t *id, uint8_t type, size_t *lenp)
 		errno = EBADMSG;
 		return NULL;
 	}
+	/* Before the buffer grows to what the index claims. */
+	if (packr_loc_ok(loc, rawmax) != 0)
+		return NULL;
 	if (loc->rawlen > rd->cap || rd->buf == NULL) {
 		if ((p = realloc(rd->buf, loc->rawlen ? loc->rawlen : 1)) ==
 		    NULL)
@@ -111,6 +117,9 @@ reader_blob_opened(struct reader *rd, const uint8_t *id, size_t *lenp,
 		errno = EBADMSG;
 		return NULL;
 	}
+	/* The writer thread allocates rawlen bytes to decompress into. */
+	if (packr_loc_ok(loc, rd->r->cfg.chunk_max) != 0)
+		return NULL;
 	if (packr_open(rd->pr, rd->r->kh, &rd->ix, loc, &p, lenp) != 0)
 		return NULL;
 	*rawlenp = loc->rawlen;
@@ -122,13 +131,28 @@ reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
     struct prefetch *pf)
 {
 	return prefetch_blobs(rd->r->kh, rd->pr, &rd->ix, rd->dz, BLOB_DATA,
-	    ids, n, pf);
+	    rd->r->cfg.chunk_max, ids, n, pf);
+}
+
+int
+tree_id_ok(struct kh *kh, const uint8_t *id, const uint8_t *p, size_t len)
+{
+#ifdef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* The walkers' fuzz target forges trees under ids of its choosing. */
+	(void)kh, (void)id, (void)p, (void)len;
+	return 1;
+#else
+	uint8_t got[KH_ID_BYTES];
+
+	return kh_id(kh, KH_ID_TREE, p, len, got) == 0 &&
+	    sodium_memcmp(got, id, KH_ID_BYTES) == 0;
+#endif
 }
 
 int
 prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
-    ZSTD_DCtx *dz, uint8_t type, const uint8_t (*ids)[32], size_t n,
-    struct prefetch *pf)
+    ZSTD_DCtx *dz, uint8_t type, size_t rawmax, const uint8_t (*ids)[32],
+    size_t n, struct prefetch *pf)
 {
 	const struct blobloc *loc[KH_BATCH_MAX];
 	const uint8_t *in[KH_BATCH_MAX];
@@ -149,6 +173,11 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		if ((loc[i] = index_get(ix, ids[i])) == NULL ||
 		    loc[i]->type != type) {
 			pf->err[i] = loc[i] == NULL ? ENODATA : EBADMSG;
+			continue;
+		}
+		/* Before the batch's buffers grow by these lengths. */
+		if (packr_loc_ok(loc[i], rawmax) != 0) {
+			pf->err[i] = errno;
 			continue;
 		}
 		sl += loc[i]->len;
@@ -233,13 +262,107 @@ reader_tree(struct reader *rd, const uint8_t *id, struct tree *t)
 	size_t len;
 
 	memset(t, 0, sizeof(*t));
-	if ((p = reader_blob(rd, id, BLOB_TREE, &len)) == NULL)
+	if ((p = reader_blob(rd, id, BLOB_TREE, TREE_BYTES_MAX, &len)) == NULL)
 		return -1;
+	if (!tree_id_ok(rd->r->kh, id, p, len)) {
+		errno = EILSEQ;
+		return -1;
+	}
 	if (tree_decode(p, len, t) != 0) {
 		errno = EBADMSG;
 		return -1;
 	}
 	return 0;
+}
+
+/* Fill ${w} with the subtrees of t->nodes[k..] that fit; ids checked. */
+static void
+treewin_fill(struct reader *rd, struct treewin *w, const struct tree *t,
+    size_t k)
+{
+	const struct blobloc *loc;
+	const uint8_t *p[TREEWIN_MAX];
+	uint8_t (*got)[KH_ID_BYTES] = NULL;
+	size_t len[TREEWIN_MAX], raw = 0, i;
+
+	for (w->n = 0; k < t->count && w->n < TREEWIN_MAX; k++) {
+		if (t->nodes[k].type != NODE_DIR ||
+		    (loc = index_get(&rd->ix, t->nodes[k].subtree)) == NULL ||
+		    loc->type != BLOB_TREE ||
+		    packr_loc_ok(loc, TREE_BYTES_MAX) != 0)
+			continue;		/* reader_tree reports it */
+		if (loc->rawlen > TREEWIN_BYTES - raw) {
+			if (loc->rawlen > TREEWIN_BYTES / 4)
+				continue;	/* large: read alone */
+			break;
+		}
+		raw += loc->rawlen;
+		memcpy(w->ids[w->n++], t->nodes[k].subtree, NODE_ID_BYTES);
+	}
+	w->end = k;
+	if (w->n < 2 || prefetch_blobs(rd->r->kh, rd->pr, &rd->ix, rd->dz,
+	    BLOB_TREE, TREE_BYTES_MAX, (const uint8_t (*)[32])w->ids, w->n,
+	    &w->pf) != 0) {
+		w->n = 0;
+		return;
+	}
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+	/* Every tree against its id (tree_id_ok), in one request. */
+	for (i = 0; i < w->n; i++) {
+		p[i] = w->pf.buf + w->pf.off[i];
+		len[i] = w->pf.err[i] == 0 ? w->pf.len[i] : 0;
+	}
+	if ((got = calloc(w->n, KH_ID_BYTES)) == NULL ||
+	    kh_id_batch(rd->r->kh, KH_ID_TREE, w->n, p, len, got) != 0) {
+		free(got);
+		w->n = 0;		/* unchecked: one by one after all */
+		return;
+	}
+	for (i = 0; i < w->n; i++)
+		if (w->pf.err[i] == 0 &&
+		    sodium_memcmp(got[i], w->ids[i], KH_ID_BYTES) != 0)
+			w->pf.err[i] = EILSEQ;
+	free(got);
+#else
+	(void)p, (void)len, (void)got, (void)i;
+#endif
+}
+
+int
+reader_subtree(struct reader *rd, struct treewin **wp, const struct tree *t,
+    size_t k, struct tree *out)
+{
+	const uint8_t *id = t->nodes[k].subtree;
+	struct treewin *w = *wp;
+	size_t i;
+
+	memset(out, 0, sizeof(*out));
+	if (w == NULL && (w = *wp = calloc(1, sizeof(*w))) == NULL)
+		return reader_tree(rd, id, out);
+	if (k >= w->end)
+		treewin_fill(rd, w, t, k);
+	for (i = 0; i < w->n; i++)
+		if (memcmp(w->ids[i], id, NODE_ID_BYTES) == 0)
+			break;
+	if (i == w->n || w->pf.err[i] == EIO)
+		return reader_tree(rd, id, out);
+	if (w->pf.err[i] != 0) {
+		errno = w->pf.err[i];
+		return -1;
+	}
+	if (tree_decode(w->pf.buf + w->pf.off[i], w->pf.len[i], out) != 0) {
+		errno = EBADMSG;
+		return -1;
+	}
+	return 0;
+}
+
+void
+treewin_free(struct treewin *w)
+{
+	if (w != NULL)
+		free(w->pf.buf);
+	free(w);
 }
 
 int
@@ -279,4 +402,31 @@ reader_walk(struct reader *rd, const uint8_t *root, const char *path,
 	}
 	*np = n;
 	return 0;
+}
+
+const char *
+reader_strerror(int e)
+{
+	switch (e) {
+	case ENODATA:
+		return "missing from the index";
+	case EBADMSG:
+		return "damaged (authentication or decoding failed)";
+	case EFBIG:
+		return "claims a raw length over the format's limit for it "
+		    "(damaged or forged; not read)";
+	case EILSEQ:
+		return "does not match its id (forged)";
+	case ELOOP:
+	case EMLINK:
+		return treepath_why(e);
+	default:
+		return strerror(e);
+	}
+}
+
+void
+reader_hex8(const uint8_t *id, char out[9])
+{
+	sodium_bin2hex(out, 9, id, 4);
 }

@@ -40,13 +40,26 @@ int reader_open(struct reader *, struct repo *)
 void reader_close(struct reader *);
 
 /*
- * reader_blob(rd, id, type, lenp): blob ${id} of ${type}, decrypted and
- * decompressed into the reader's buffer (valid until the next call).
- * NULL with errno: ENODATA (not in the index), EBADMSG (damaged), or an
+ * reader_blob(rd, id, type, rawmax, lenp): blob ${id} of ${type}, at most
+ * ${rawmax} bytes once decompressed (the cap of what it is for: chunk_max
+ * for file data, LOG_RING_BYTES for a log, TREE_BYTES_MAX for a tree),
+ * decrypted and decompressed into the reader's buffer (valid until the
+ * next call).  The lengths the index gives are checked (packr_loc_ok)
+ * before anything is allocated.  NULL with errno: ENODATA (not in the
+ * index), EFBIG (a raw length over ${rawmax}), EBADMSG (damaged), or an
  * I/O error.
  */
-const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t,
+const uint8_t *reader_blob(struct reader *, const uint8_t *, uint8_t, size_t,
     size_t *);
+
+/*
+ * reader_strerror(e): what errno ${e} from reader_blob, reader_tree or
+ * treepath_push means for a blob, for a message that names it.
+ */
+const char *reader_strerror(int);
+
+/* reader_hex8(id, out): the first 8 hex digits of blob id ${id}. */
+void reader_hex8(const uint8_t *, char[9]);
 
 /* Data blobs fetched in one batch (see reader_prefetch). */
 struct prefetch {
@@ -71,20 +84,34 @@ int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
     struct prefetch *) __attribute__((warn_unused_result));
 
 /*
- * prefetch_blobs(kh, pr, ix, dz, type, ids, n, pf): reader_prefetch for
- * blobs of ${type} (BLOB_DATA or BLOB_TREE) located by ${ix}, read with
- * ${pr}, opened by ${kh}, decompressed with ${dz}; for a caller without a
- * reader (a backup reading its parent snapshot's trees).
+ * prefetch_blobs(kh, pr, ix, dz, type, rawmax, ids, n, pf): reader_prefetch
+ * for blobs of ${type} (BLOB_DATA or BLOB_TREE) of at most ${rawmax} bytes
+ * (a larger one gets err EFBIG, unread) located by ${ix}, read with ${pr},
+ * opened by ${kh}, decompressed with ${dz}, for a caller without a reader
+ * (a backup reading its parent snapshot's trees; their ids are not
+ * checked, see backup.c load_tree).
  */
 int prefetch_blobs(struct kh *, struct packr *, const struct index *,
-    ZSTD_DCtx *, uint8_t, const uint8_t (*)[32], size_t, struct prefetch *)
+    ZSTD_DCtx *, uint8_t, size_t, const uint8_t (*)[32], size_t,
+    struct prefetch *) __attribute__((warn_unused_result));
+
+/*
+ * tree_id_ok(kh, id, p, len): 1 if ${id} is the tree id (keyed BLAKE2b
+ * under tctrid01, asked of ${kh}) of the tree plaintext ${p}; 0 if not or
+ * if the keyholder cannot say.  Nothing else ties a tree to its id: the
+ * envelope authenticates whatever was sealed under an id, and whoever can
+ * seal (a worker compromised during an earlier backup) could store a tree
+ * under its own id, which would make it contain itself.
+ */
+int tree_id_ok(struct kh *, const uint8_t *, const uint8_t *, size_t)
     __attribute__((warn_unused_result));
 
 /*
  * reader_blob_opened(rd, id, lenp, rawlenp): data blob ${id} authenticated
  * but still compressed (for reader_blob_plain), valid until the next read;
- * *rawlenp its decompressed size.  NULL with errno ENODATA (not in the
- * index) or EBADMSG (damaged).
+ * *rawlenp its decompressed size, at most the repository's chunk_max.
+ * NULL with errno ENODATA (not in the index), EFBIG (a raw length over
+ * chunk_max) or EBADMSG (damaged).
  */
 const uint8_t *reader_blob_opened(struct reader *, const uint8_t *, size_t *,
     size_t *);
@@ -100,9 +127,43 @@ int reader_blob_plain(ZSTD_DCtx *, const uint8_t *, size_t, size_t,
     uint8_t *)
     __attribute__((warn_unused_result));
 
-/* reader_tree(rd, id, t): decode tree ${id} into ${t}.  0, or -1 errno. */
+/*
+ * reader_tree(rd, id, t): decode tree ${id} into ${t}, after checking that
+ * ${id} is its tree id (tree_id_ok).  0, or -1 with errno as reader_blob,
+ * or EILSEQ (the tree is not the one its id names: forged).
+ */
 int reader_tree(struct reader *, const uint8_t *, struct tree *)
     __attribute__((warn_unused_result));
+
+/*
+ * A window of one tree's subtrees opened ahead: the trees of up to
+ * TREEWIN_MAX of its directories, at most TREEWIN_BYTES of plaintext,
+ * opened with one keyholder request and their ids checked with a second,
+ * instead of two requests per directory.  A walker keeps one per level of
+ * its path (so at most TREEWIN_BYTES times TREE_DEPTH_MAX in all).
+ */
+#define TREEWIN_MAX	256
+#define TREEWIN_BYTES	(256u << 10)
+
+struct treewin {
+	struct prefetch	 pf;
+	uint8_t		 ids[TREEWIN_MAX][NODE_ID_BYTES];
+	size_t		 n;
+	size_t		 end;		/* nodes of the tree scanned */
+};
+
+/*
+ * reader_subtree(rd, wp, t, k, out): reader_tree of the subtree of the
+ * directory t->nodes[k], taken from the window *${wp} of ${t}'s subtrees,
+ * which is made or refilled from node ${k} on when it does not hold it.
+ * Trees too large for a window are read alone.  0, or -1 with errno as
+ * reader_tree.
+ */
+int reader_subtree(struct reader *, struct treewin **, const struct tree *,
+    size_t, struct tree *) __attribute__((warn_unused_result));
+
+/* treewin_free(w): release a window; NULL is a no-op. */
+void treewin_free(struct treewin *);
 
 /*
  * reader_walk(rd, root, path, t, n): find ${path} ("a/b/c", components

@@ -33,6 +33,7 @@
 #include "restore.h"
 #include "rwrite.h"
 #include "sandbox.h"
+#include "treepath.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -65,6 +66,7 @@ struct rs {
 	size_t			 pfn;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
+	struct treepath		 tp;		/* trees on that path */
 };
 
 static int
@@ -77,6 +79,49 @@ open_beneath(int dirfd, const char *path, uint64_t flags, uint64_t mode)
 	how.mode = mode;
 	how.resolve = BENEATH;
 	return (int)syscall(SYS_openat2, dirfd, path, &how, sizeof(how));
+}
+
+/*
+ * open_beneath of a relative path of any length: openat2 takes at most
+ * PATH_MAX - 1 bytes, and a restored path can be 256 KiB (1022 names of
+ * 255 bytes), so a longer one is opened in pieces cut at a '/', each
+ * beneath the directory the previous piece opened, the last with ${flags}.
+ */
+static int
+open_long(int dirfd, const char *rel, uint64_t flags)
+{
+	char part[PATH_MAX];
+	size_t len, cut;
+	int fd = dirfd, nfd;
+
+	for (;;) {
+		len = strlen(rel);
+		if (len < sizeof(part)) {
+			nfd = open_beneath(fd, rel, flags, 0);
+			break;
+		}
+		/* Names are at most 255 bytes: a '/' is near the end. */
+		for (cut = sizeof(part) - 1; cut > 0 && rel[cut] != '/'; cut--)
+			;
+		if (cut == 0) {
+			errno = ENAMETOOLONG;
+			nfd = -1;
+			break;
+		}
+		memcpy(part, rel, cut);
+		part[cut] = '\0';
+		nfd = open_beneath(fd, part, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW, 0);
+		if (fd != dirfd)
+			(void)close(fd);
+		if (nfd < 0)
+			return -1;
+		fd = nfd;
+		rel += cut + 1;
+	}
+	if (fd != dirfd)
+		(void)close(fd);
+	return nfd;
 }
 
 static int
@@ -161,6 +206,16 @@ report(struct rs *s, const char *what)
 	alertx("%s: %s", log_shown(s->path), what);
 }
 
+/* The same, naming the blob ${id} it is about. */
+static void
+report_blob(struct rs *s, const char *what, const uint8_t *id)
+{
+	char h[9];
+
+	reader_hex8(id, h);
+	alertx("%s: %s (blob %s)", log_shown(s->path), what, h);
+}
+
 /*
  * The batched data of the one-chunk file ${n}, or NULL (errno set) when it
  * was not batched or the batch found it missing or damaged.
@@ -204,9 +259,12 @@ send_content(struct rs *s, const struct node *n)
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
 		    (p = reader_blob_opened(s->rd, n->chunks[c], &len, &raw)) ==
 		    NULL) {
-			report(s, errno == ENODATA ? "data missing from the "
-			    "repository" : "data damaged (authentication "
-			    "failed)");
+			report_blob(s, errno == ENODATA ? "data missing from "
+			    "the repository" : errno == EFBIG ? "data blob "
+			    "claims to be larger than the repository's "
+			    "chunk_max (damaged or forged; not read)" :
+			    "data damaged (authentication failed)",
+			    n->chunks[c]);
 			return rw_close(s->w, 1);
 		}
 		if (rw_data(s->w, p, len, raw) != 0)
@@ -228,9 +286,27 @@ send_content(struct rs *s, const struct node *n)
 static int
 link_same(int rootfd, const char *path, int src, int dirfd, const char *name)
 {
+	const char *base = strrchr(path, '/');
 	struct stat a, b;
+	char *parent;
+	int pfd = rootfd, r;
 
-	if (linkat(rootfd, path, dirfd, name, 0) != 0)
+	/* The link's directory first: a path may be longer than PATH_MAX. */
+	if (base != NULL) {
+		if ((parent = strndup(path, (size_t)(base - path))) == NULL)
+			return -1;
+		pfd = open_long(rootfd, parent, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW);
+		free(parent);
+		if (pfd < 0)
+			return -1;
+		base++;
+	} else
+		base = path;
+	r = linkat(pfd, base, dirfd, name, 0);
+	if (pfd != rootfd)
+		(void)close(pfd);
+	if (r != 0)
 		return -1;
 	if (fstat(src, &a) == 0 && fstatat(dirfd, name, &b,
 	    AT_SYMLINK_NOFOLLOW) == 0 && a.st_dev == b.st_dev &&
@@ -254,8 +330,8 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 			break;
 	if (i == s->nlinks)
 		return -1;
-	if ((src = open_beneath(s->rootfd, s->links[i].path,
-	    O_PATH | O_NOFOLLOW, 0)) < 0)
+	if ((src = open_long(s->rootfd, s->links[i].path,
+	    O_PATH | O_NOFOLLOW)) < 0)
 		return -1;
 	/* Link the very file we opened, not whatever a path names now. */
 	path = s->links[i].path;
@@ -370,11 +446,15 @@ restore_special(struct rs *s, int dirfd, const char *name,
 
 static int restore_tree(struct rs *, int, const struct tree *);
 
-/* Enter (making it if needed) the directory ${n} and restore below it. */
+/*
+ * Enter (making it if needed) the directory ${n}, which is pt->nodes[k],
+ * and restore below it; its tree from the window *${win}.
+ */
 static int
-restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
-    int inc)
+restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
+    size_t k, struct treewin **win, int inc)
 {
+	const struct node *n = &pt->nodes[k];
 	struct tree t;
 	int fd, r = 0;
 
@@ -393,13 +473,25 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		return 0;
 	}
 	s->st->dirs++;
-	if (reader_tree(s->rd, n->subtree, &t) != 0) {
-		report(s, errno == ENODATA ? "directory listing missing from "
-		    "the repository" : "directory listing damaged");
+	/* A tree on the path again would be entered without end. */
+	if (treepath_push(&s->tp, n->subtree) != 0) {
+		report_blob(s, reader_strerror(errno), n->subtree);
 		s->st->damaged++;
 	} else {
-		r = restore_tree(s, fd, &t);
-		tree_free(&t);
+		if (reader_subtree(s->rd, win, pt, k, &t) != 0) {
+			char what[160];
+
+			(void)snprintf(what, sizeof(what), "directory listing "
+			    "%s", errno == ENODATA ? "missing from the "
+			    "repository" : errno == EBADMSG ? "damaged" :
+			    reader_strerror(errno));
+			report_blob(s, what, n->subtree);
+			s->st->damaged++;
+		} else {
+			r = restore_tree(s, fd, &t);
+			tree_free(&t);
+		}
+		treepath_pop(&s->tp);
 	}
 	(void)close(fd);
 	/* Its modes and times once everything below exists (full path). */
@@ -409,9 +501,12 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 	return r;
 }
 
+/* Restore t->nodes[k] into ${dirfd} (subtrees from the window *${win}). */
 static int
-restore_node(struct rs *s, int dirfd, const struct node *n)
+restore_node(struct rs *s, int dirfd, const struct tree *t, size_t k,
+    struct treewin **win)
 {
+	const struct node *n = &t->nodes[k];
 	char name[NODE_NAME_MAX + 1];
 	size_t saved, dirlen;
 	int inc, r = 0;
@@ -431,7 +526,7 @@ restore_node(struct rs *s, int dirfd, const struct node *n)
 	if ((inc = included(s)) == 0)
 		goto out;
 	if (n->type == NODE_DIR)
-		r = restore_dir(s, dirfd, name, n, inc);
+		r = restore_dir(s, dirfd, name, t, k, win, inc);
 	else if (inc < 2)
 		;	/* an include names something below a non-directory */
 	else if (n->type == NODE_FILE)
@@ -488,19 +583,22 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 static int
 restore_tree(struct rs *s, int dirfd, const struct tree *t)
 {
+	struct treewin *win = NULL;	/* our subdirectories' trees */
 	size_t i, upto = 0;
+	int r = 0;
 
 	for (i = 0; i < t->count; i++) {
 		if (i == upto)
 			upto = prefetch(s, t, i);
-		if (restore_node(s, dirfd, &t->nodes[i]) != 0)
-			return -1;
+		if ((r = restore_node(s, dirfd, t, i, &win)) != 0)
+			break;
 		/* A subdirectory's own batches replaced ours: start anew. */
 		if (t->nodes[i].type == NODE_DIR)
 			upto = i + 1;
 	}
 	s->pfn = 0;
-	return 0;
+	treewin_free(win);
+	return r;
 }
 
 /* Open the directory ${rel} below the target ("" is the target). */
@@ -509,8 +607,7 @@ open_rel(struct rs *s, const char *rel)
 {
 	if (*rel == '\0')
 		return dup(s->rootfd);
-	return open_beneath(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW,
-	    0);
+	return open_long(s->rootfd, rel, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
 }
 
 /* The deferred work: symlinks first, then directory metadata. */
@@ -608,9 +705,16 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 	if (reader_tree(rd, snap->root, &root) != 0) {
 		errorx("the snapshot's root tree is %s",
-		    errno == ENODATA ? "missing" : "damaged");
+		    errno == ENODATA ? "missing" : errno == EBADMSG ?
+		    "damaged" : reader_strerror(errno));
 		(void)close(s.rootfd);
 		return EXIT_DAMAGED;
+	}
+	if (treepath_push(&s.tp, snap->root) != 0) {
+		errorx("%s", strerror(errno));
+		tree_free(&root);
+		(void)close(s.rootfd);
+		return EXIT_ERR;
 	}
 	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
 	    o->json);
@@ -643,6 +747,7 @@ out:
 		free(s.links[i].path);
 	free(s.links);
 	free(s.path);
+	treepath_free(&s.tp);
 	(void)close(s.rootfd);
 	return e;
 }

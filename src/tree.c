@@ -146,7 +146,7 @@ tree_encode(struct tree *t, struct dbuf *b)
 	size_t i;
 
 	tree_sort(t);
-	dbuf_init(b, 1u << 27);
+	dbuf_init(b, TREE_BYTES_MAX);
 	dbuf_put_u32(b, TREE_FORMAT);
 	dbuf_put_u32(b, (uint32_t)t->count);
 	for (i = 0; i < t->count; i++)
@@ -298,6 +298,8 @@ tree_decode(const uint8_t *p, size_t len, struct tree *t)
 	uint32_t fmt, cnt, i;
 
 	memset(t, 0, sizeof(*t));
+	if (len > TREE_BYTES_MAX)
+		return -1;
 	rbuf_init(&r, p, len);
 	if (rbuf_get_u32(&r, &fmt) != 0 || fmt != TREE_FORMAT ||
 	    rbuf_get_u32(&r, &cnt) != 0 || cnt > TREE_NODES_MAX)

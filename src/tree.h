@@ -26,6 +26,7 @@
 #define TREE_NODES_MAX		(1u << 22)	/* entries in one directory */
 #define TREE_CHUNKS_MAX		(1u << 24)	/* chunks of one file */
 #define TREE_EXTENTS_MAX	(1u << 20)
+#define TREE_BYTES_MAX		(1u << 27)	/* a tree's plaintext (128 MiB) */
 
 struct tree {
 	struct node	*nodes;

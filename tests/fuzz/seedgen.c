@@ -170,6 +170,77 @@ khreq_seeds(const char *dir)
 	return 0;
 }
 
+/* One node of the walk seed: a directory naming blob ${sub}, or a file. */
+static int
+walk_node(struct tree *t, const char *name, int dir, uint8_t sub)
+{
+	struct node n;
+
+	memset(&n, 0, sizeof(n));
+	n.type = dir ? NODE_DIR : NODE_FILE;
+	n.name = (uint8_t *)strdup(name);
+	n.namelen = strlen(name);
+	n.mode = 0755;
+	if (dir)
+		memset(n.subtree, sub, sizeof(n.subtree));
+	else {
+		n.size = 1;
+		n.extents = calloc(1, sizeof(*n.extents));
+		n.chunks = malloc(32);
+		if (n.extents == NULL || n.chunks == NULL)
+			return -1;
+		n.extents[0].len = 1;
+		n.nextents = 1;
+		memset(n.chunks, sub, 32);
+		n.nchunks = 1;
+	}
+	return tree_add(t, &n);
+}
+
+/* Append blob u8 kind | u16 len | bytes (walk_fuzz's input) to ${b}. */
+static void
+walk_blob(struct dbuf *b, uint8_t kind, const uint8_t *p, size_t len)
+{
+	dbuf_put_u8(b, kind);
+	dbuf_put_u16(b, (uint16_t)len);
+	dbuf_put_bytes(b, p, len);
+}
+
+/*
+ * walk_fuzz: every walker over root (blob 0) -> a (blob 1), which holds
+ * f (data blob 2) and loop (blob 1 again: a cycle) and d (blob 3, empty).
+ */
+static int
+walk_seed(const char *dir)
+{
+	struct tree t = { 0 };
+	struct dbuf in, b;
+
+	dbuf_init(&in, 1u << 20);
+	dbuf_put_u8(&in, 0x0f);
+	if (walk_node(&t, "a", 1, 1) != 0 || tree_encode(&t, &b) != 0)
+		return -1;
+	walk_blob(&in, 0, b.p, b.len);
+	dbuf_free(&b);
+	tree_free(&t);
+	if (walk_node(&t, "d", 1, 3) != 0 || walk_node(&t, "f", 0, 2) != 0 ||
+	    walk_node(&t, "loop", 1, 1) != 0 || tree_encode(&t, &b) != 0)
+		return -1;
+	walk_blob(&in, 0, b.p, b.len);
+	dbuf_free(&b);
+	tree_free(&t);
+	walk_blob(&in, 1, (const uint8_t *)"x", 1);
+	if (tree_encode(&t, &b) != 0)
+		return -1;
+	walk_blob(&in, 0, b.p, b.len);
+	dbuf_free(&b);
+	if (in.err)
+		return -1;
+	put(dir, "walk", in.p, in.len);
+	dbuf_free(&in);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -255,5 +326,7 @@ main(int argc, char **argv)
 			dbuf_free(&b);
 		}
 	}
+	if (walk_seed(argv[1]) != 0)
+		return 1;
 	return 0;
 }

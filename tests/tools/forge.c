@@ -13,7 +13,17 @@
  *   file NAME DATA  a regular file holding DATA
  *   link NAME ID DATA   a file in hard-link group ID (a number)
  *   symlink NAME TARGET
- * It writes one snapshot (paths: "/forged") and prints its id.
+ *   cycle NAME      a directory whose tree is the tree it is in: that
+ *                   tree is stored under a random id, not its own
+ *   bigfile NAME RAWLEN  a file of RAWLEN bytes in one chunk whose index
+ *                   entry claims RAWLEN (up to 4294967295) for a zstd
+ *                   frame of 1 MiB of zeros
+ *   bigdir NAME RAWLEN   a directory whose (empty) tree's index entry
+ *                   claims RAWLEN bytes
+ *   biglog RAWLEN   the snapshot's log: a blob whose entry claims RAWLEN
+ * It writes one snapshot (paths: "/forged") and prints its id.  Nesting
+ * is limited only by memory (DEPTH_MAX levels), so it can forge trees
+ * deeper than any reader accepts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +31,7 @@
 #include <time.h>
 
 #include <sodium.h>
+#include <zstd.h>
 
 #include "cmd.h"
 #include "idxio.h"
@@ -31,7 +42,7 @@
 #include "snapshot.h"
 #include "tree.h"
 
-#define DEPTH_MAX	64
+#define DEPTH_MAX	4096
 
 static struct repo *r;
 static struct index ix;
@@ -85,6 +96,38 @@ store(uint8_t type, const uint8_t *data, size_t len, uint8_t id[32])
 	free(buf);
 }
 
+/*
+ * Store ${data} (a compression byte and a payload) of ${type} under ${id}
+ * as given, recording ${rawlen} as its raw length: a lie, if we like.
+ */
+static void
+store_as(uint8_t type, const uint8_t *data, size_t len, uint32_t rawlen,
+    const uint8_t id[32])
+{
+	if (index_get(&ix, id) == NULL &&
+	    packw_add(pw, &ix, type, id, data, len, rawlen) != 0)
+		die("pack");
+}
+
+/* A blob that decompresses to 1 MiB of zeros but claims ${rawlen}. */
+static void
+store_big(uint8_t type, uint32_t rawlen, uint8_t id[32])
+{
+	size_t zlen, cap = ZSTD_compressBound(1u << 20);
+	uint8_t *zero = calloc(1, 1u << 20), *z = malloc(1 + cap);
+
+	if (zero == NULL || z == NULL)
+		die("memory");
+	z[0] = BLOB_ZSTD;
+	zlen = ZSTD_compress(z + 1, cap, zero, 1u << 20, 3);
+	if (ZSTD_isError(zlen))
+		die("zstd");
+	randombytes_buf(id, 32);
+	store_as(type, z, 1 + zlen, rawlen, id);
+	free(z);
+	free(zero);
+}
+
 static void
 base_node(struct node *n, uint8_t type, const char *name, size_t len)
 {
@@ -118,11 +161,16 @@ file_node(struct node *n, const char *name, size_t nl, char *data)
 	}
 }
 
-/* Store ${t} as a tree blob; its encoder takes any names at all. */
+/*
+ * Store ${t} as a tree blob; its encoder takes any names at all.  With
+ * ${self} (not all zero), under that id instead of its own.
+ */
 static void
-close_tree(struct tree *t, uint8_t id[32])
+close_tree(struct tree *t, const uint8_t self[32], uint8_t id[32])
 {
+	static const uint8_t zero[32];
 	struct dbuf b;
+	uint8_t *buf;
 
 	/* Keep the given order: a forged tree need not be sorted. */
 	dbuf_init(&b, 1u << 26);
@@ -131,7 +179,17 @@ close_tree(struct tree *t, uint8_t id[32])
 		if (tree_encode(&tmp, &b) != 0)
 			die("encode");
 	}
-	store(BLOB_TREE, b.p, b.len, id);
+	if (memcmp(self, zero, 32) == 0)
+		store(BLOB_TREE, b.p, b.len, id);
+	else {
+		if ((buf = malloc(b.len + 1)) == NULL)
+			die("memory");
+		buf[0] = BLOB_RAW;
+		memcpy(buf + 1, b.p, b.len);
+		memcpy(id, self, 32);
+		store_as(BLOB_TREE, buf, b.len + 1, (uint32_t)b.len, id);
+		free(buf);
+	}
 	dbuf_free(&b);
 	tree_free(t);
 }
@@ -139,8 +197,10 @@ close_tree(struct tree *t, uint8_t id[32])
 int
 main(int argc, char **argv)
 {
-	struct tree stack[DEPTH_MAX];
-	struct node pending[DEPTH_MAX], n;
+	struct tree *stack;
+	struct node *pending, n;
+	uint8_t (*self)[32], biglog[32];
+	int has_log = 0;
 	struct snapshot s;
 	struct opts o;
 	char line[8192], *name, *rest;
@@ -166,16 +226,28 @@ main(int argc, char **argv)
 	if (idxio_load(r->kh, r->dirfd, &ix, &nseg) != 0 ||
 	    (pw = packw_new(r->kh, r->dirfd, r->cfg.pack_bytes)) == NULL)
 		die("setup");
-	memset(stack, 0, sizeof(stack));
+	stack = calloc(DEPTH_MAX, sizeof(*stack));
+	pending = calloc(DEPTH_MAX, sizeof(*pending));
+	self = calloc(DEPTH_MAX, sizeof(*self));
+	if (stack == NULL || pending == NULL || self == NULL)
+		die("memory");
 	while (fgets(line, sizeof(line), stdin) != NULL) {
 		line[strcspn(line, "\n")] = '\0';
 		if (strncmp(line, "end", 3) == 0) {
 			if (depth == 0)
 				die("end without dir");
-			close_tree(&stack[depth], pending[depth - 1].subtree);
+			close_tree(&stack[depth], self[depth],
+			    pending[depth - 1].subtree);
+			memset(self[depth], 0, 32);
 			depth--;
 			if (tree_add(&stack[depth], &pending[depth]) != 0)
 				die("memory");
+			continue;
+		}
+		if (strncmp(line, "biglog ", 7) == 0) {
+			store_big(BLOB_DATA, (uint32_t)strtoul(line + 7, NULL,
+			    10), biglog);
+			has_log = 1;
 			continue;
 		}
 		if ((name = strchr(line, ' ')) == NULL)
@@ -208,6 +280,38 @@ main(int argc, char **argv)
 			n.nlink = 2;
 			if (tree_add(&stack[depth], &n) != 0)
 				die("memory");
+		} else if (strcmp(line, "cycle") == 0) {
+			/* This directory's tree, under an id chosen now. */
+			if (memcmp(self[depth], (uint8_t[32]){ 0 }, 32) == 0)
+				randombytes_buf(self[depth], 32);
+			base_node(&n, NODE_DIR, name, nl);
+			memcpy(n.subtree, self[depth], 32);
+			if (tree_add(&stack[depth], &n) != 0)
+				die("memory");
+		} else if (strcmp(line, "bigfile") == 0) {
+			uint32_t raw = (uint32_t)strtoul(rest, NULL, 10);
+
+			base_node(&n, NODE_FILE, name, nl);
+			n.size = raw;
+			n.extents = calloc(1, sizeof(*n.extents));
+			n.chunks = malloc(NODE_ID_BYTES);
+			if (n.extents == NULL || n.chunks == NULL)
+				die("memory");
+			n.extents[0].len = raw;
+			n.nextents = 1;
+			store_big(BLOB_DATA, raw, n.chunks[0]);
+			n.nchunks = 1;
+			if (tree_add(&stack[depth], &n) != 0)
+				die("memory");
+		} else if (strcmp(line, "bigdir") == 0) {
+			static const uint8_t empty[9] = { BLOB_RAW, 1 };
+
+			base_node(&n, NODE_DIR, name, nl);
+			randombytes_buf(n.subtree, 32);
+			store_as(BLOB_TREE, empty, sizeof(empty),
+			    (uint32_t)strtoul(rest, NULL, 10), n.subtree);
+			if (tree_add(&stack[depth], &n) != 0)
+				die("memory");
 		} else if (strcmp(line, "symlink") == 0) {
 			size_t tl = unescape(rest);
 
@@ -226,11 +330,15 @@ main(int argc, char **argv)
 		die("dir without end");
 	/* The root: one directory "forged" holding the top level. */
 	base_node(&n, NODE_DIR, "forged", 6);
-	close_tree(&stack[0], n.subtree);
+	close_tree(&stack[0], self[0], n.subtree);
 	if (tree_add(&stack[0], &n) != 0)
 		die("memory");
 	memset(&s, 0, sizeof(s));
-	close_tree(&stack[0], s.root);
+	close_tree(&stack[0], (uint8_t[32]){ 0 }, s.root);
+	if (has_log) {
+		s.has_log = 1;
+		memcpy(s.log, biglog, 32);
+	}
 	if (packw_finish(pw) != 0 || idxio_save(r->kh, r->dirfd, &ix, &nseg))
 		die("commit");
 	randombytes_buf(s.id, sizeof(s.id));
@@ -246,6 +354,9 @@ main(int argc, char **argv)
 	snapshot_hex(s.id, hex);
 	printf("%s\n", hex);
 	packw_free(pw);
+	free(stack);
+	free(pending);
+	free(self);
 	index_free(&ix);
 	cmd_close(r);
 	return 0;

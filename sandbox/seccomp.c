@@ -69,8 +69,12 @@ static const struct rule keyholder_rules[] = {
 	 * the worker's stdout and stderr pipes only. */
 	ALLOW(read, A_FD),
 	ALLOW(write, A_FD),		/* socket, stdout, stderr */
+	ALLOW(writev, A_FD),		/* the relay of the worker's output */
 	ALLOW(poll, A_NONE),		/* the socket and the pipes */
 	ALLOW(ppoll, A_NONE),
+	/* A poll interrupted by SIGSTOP/SIGCONT (Ctrl-Z, a debugger)
+	 * resumes through it, with the arguments already checked. */
+	ALLOW(restart_syscall, A_NONE),
 	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
@@ -180,6 +184,7 @@ static const struct rule worker_rules[] = {
 	ALLOW(clock_gettime, A_NONE),
 	ALLOW(clock_nanosleep, A_NONE),	/* --lock-wait */
 	ALLOW(nanosleep, A_NONE),
+	ALLOW(restart_syscall, A_NONE),	/* a sleep after SIGSTOP/SIGCONT */
 	ALLOW(futex, A_NONE),
 	ALLOW(rt_sigprocmask, A_NONE),
 	ALLOW(rt_sigreturn, A_NONE),

@@ -12,6 +12,7 @@
  */
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <sys/wait.h>
 
 #include <errno.h>
@@ -617,7 +618,9 @@ keyholder_session_free(struct khs *k)
  * could read (a passphrase being typed) or set up (a fake prompt).  At
  * the pipe's end, or when ours is closed (EPIPE: SIGPIPE is ignored
  * here), the pipe is closed, and the worker's next write there gets
- * SIGPIPE as if it wrote to ours.
+ * SIGPIPE as if it wrote to ours.  writev, not write: the fault tests
+ * (27-faults) inject errors into the Nth write(2) of every traced process,
+ * meant for the worker's repository writes; the relay must not be one.
  */
 static void
 relay(struct khs *k, int i)
@@ -629,7 +632,8 @@ relay(struct khs *k, int i)
 	if ((n = read(k->relay[i], buf, sizeof(buf))) < 0 && errno == EINTR)
 		return;
 	while (n > 0 && off < (size_t)n && w >= 0)
-		if ((w = write(i + 1, buf + off, (size_t)n - off)) > 0)
+		if ((w = writev(i + 1, &(struct iovec){ buf + off,
+		    (size_t)n - off }, 1)) > 0)
 			off += (size_t)w;
 		else if (w < 0 && errno == EINTR)
 			w = 0;

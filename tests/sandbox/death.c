@@ -35,6 +35,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <seccomp.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <termios.h>
@@ -849,6 +850,71 @@ restore_meta_all(void)
 	(void)snprintf(outside, sizeof(outside), "%s", sout);
 }
 
+/*
+ * A process stopped (SIGSTOP, Ctrl-Z, a debugger) and continued in the
+ * middle of poll or a sleep resumes the call through restart_syscall: the
+ * keyholder waiting in poll and a worker sleeping (--lock-wait) must live
+ * through it.  (32-passcmd stops both to scan their memory; the keyholder
+ * died there with SIGSYS, exit 159.)  The child says it is confined, then
+ * waits 1.5 s while it is stopped and continued ten times.
+ */
+static int
+op_poll(void)
+{
+	return poll(NULL, 0, 1500) < 0 ? -1 : 0;
+}
+
+static int
+op_sleep(void)
+{
+	struct timespec t = { 1, 500 * 1000 * 1000 };
+
+	return nanosleep(&t, NULL);
+}
+
+static void
+stop_cont(enum role role, const char *what, op_fn *op)
+{
+	int p[2], status, i;
+	char c;
+	pid_t pid;
+
+	if (pipe(p) != 0 || (pid = fork()) < 0) {
+		printf("not ok - %s: pipe or fork\n", what);
+		failed++;
+		return;
+	}
+	if (pid == 0) {
+		(void)close(p[0]);
+		child_setup();
+		/* Before the filter: the keyholder may write only its own. */
+		if (write(p[1], "x", 1) != 1)
+			_exit(2);
+		confine(role);
+		_exit(op() == 0 ? 0 : 2);
+	}
+	(void)close(p[1]);
+	if (read(p[0], &c, 1) == 1)
+		for (i = 0; i < 10; i++) {
+			(void)usleep(30 * 1000);
+			(void)kill(pid, SIGSTOP);
+			(void)usleep(10 * 1000);
+			(void)kill(pid, SIGCONT);
+		}
+	(void)close(p[0]);
+	(void)waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		printf("ok - %s%s: %s, stopped and continued ten times, "
+		    "goes on\n", rname[role], who(), what);
+	else {
+		printf("not ok - %s%s: %s, stopped and continued: status "
+		    "%#x%s\n", rname[role], who(), what, status,
+		    WIFSIGNALED(status) && WTERMSIG(status) == SIGSYS ?
+		    " (SIGSYS: restart_syscall)" : "");
+		failed++;
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -883,6 +949,7 @@ main(int argc, char **argv)
 
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
+	stop_cont(KH, "poll", op_poll);
 	attempt(KH, "socket(AF_INET)", op_socket, KILLED);
 	attempt(KH, "socket(AF_UNIX)", op_unix, KILLED);
 	attempt(KH, "connect", op_connect, KILLED);
@@ -901,6 +968,7 @@ main(int argc, char **argv)
 
 		attempt(w, "reading its allowed tree (control)",
 		    op_read_allowed, ALLOWED);
+		stop_cont(w, "nanosleep", op_sleep);
 		attempt(w, "socket(AF_INET)", op_socket, DENIED);
 		attempt(w, "connect", op_connect, KILLED);
 		attempt(w, "execve", op_execve, KILLED);

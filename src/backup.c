@@ -38,6 +38,7 @@
 #include "reader.h"
 #include "secmem.h"
 #include "snapshot.h"
+#include "source.h"
 #include "tree.h"
 
 #ifndef TACIT_VERSION
@@ -1339,61 +1340,6 @@ store_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
 	return r;
 }
 
-/* Split ${path} into its parent directory and last component. */
-static int
-split_source(const char *path, char **dirp, char **basep)
-{
-	char *copy, *slash;
-	size_t n;
-
-	if ((copy = strdup(path)) == NULL)
-		return -1;
-	n = strlen(copy);
-	while (n > 1 && copy[n - 1] == '/')
-		copy[--n] = '\0';
-	if (strcmp(copy, "/") == 0 || strcmp(copy, ".") == 0 ||
-	    strcmp(copy, "..") == 0 || (n >= 3 &&
-	    strcmp(copy + n - 3, "/..") == 0) || (n >= 2 &&
-	    strcmp(copy + n - 2, "/.") == 0)) {
-		free(copy);
-		errno = EINVAL;
-		return -1;
-	}
-	slash = strrchr(copy, '/');
-	if (slash == NULL) {
-		*dirp = strdup(".");
-		*basep = strdup(copy);
-	} else {
-		*basep = strdup(slash + 1);
-		*slash = '\0';
-		*dirp = strdup(slash == copy ? "/" : copy);
-	}
-	free(copy);
-	if (*dirp == NULL || *basep == NULL) {
-		free(*dirp);
-		free(*basep);
-		return -1;
-	}
-	return 0;
-}
-
-/* The absolute form of ${path} (its directory resolved, not its last name). */
-static char *
-absolute(const char *dir, const char *base)
-{
-	char rdir[PATH_MAX], *out;
-	size_t n;
-
-	if (realpath(dir, rdir) == NULL)
-		return NULL;
-	n = strlen(rdir) + 1 + strlen(base) + 1;
-	if ((out = malloc(n)) == NULL)
-		return NULL;
-	(void)snprintf(out, n, "%s%s%s", rdir, strcmp(rdir, "/") ? "/" : "",
-	    base);
-	return out;
-}
-
 static int
 str_cmp(const void *a, const void *b)
 {
@@ -1538,34 +1484,35 @@ bk_teardown(struct bk *b)
 	free(b->path);
 }
 
-/* One source path: its node in the root tree. */
+/*
+ * One source, by its absolute path ${abs} (see source_resolve): its node,
+ * under its last component, in the root tree.
+ */
 static int
-backup_source(struct bk *b, const char *src, const char *abs,
-    struct tree *root, struct tree *proot)
+backup_source(struct bk *b, const char *abs, struct tree *root,
+    struct tree *proot)
 {
-	char *dir = NULL, *base = NULL;
+	const char *base = source_name(abs);
+	char *dir;
 	struct node n;
 	size_t saved;
 	int dfd, e;
 
-	if (split_source(src, &dir, &base) != 0) {
-		errorx("%s: cannot back up this path (give a file or "
-		    "directory by name)", src);
-		return -1;
-	}
 	if (tree_find(root, (const uint8_t *)base, strlen(base)) != NULL) {
-		errorx("%s: another source has the same name '%s'", src, base);
-		free(dir);
-		free(base);
+		errorx("%s: another source has the same name '%s'", abs, base);
 		return -1;
 	}
+	if ((dir = strndup(abs, (size_t)(base - abs))) == NULL)
+		return -1;
+	if (base - abs > 1)
+		dir[base - abs - 1] = '\0';	/* "/a/b" -> "/a", "/b" -> "/" */
 	/* O_PATH: the sandbox lets us into the source, not its parent. */
 	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		errorx("%s: %s", dir, strerror(errno));
 		free(dir);
-		free(base);
 		return -1;
 	}
+	free(dir);
 	b->pathlen = 0;
 	if (path_push(b, abs, &saved) != 0)
 		e = -1;
@@ -1577,17 +1524,47 @@ backup_source(struct bk *b, const char *src, const char *abs,
 		node_free_fields(&n);
 		e = -1;
 	}
-	free(dir);
-	free(base);
 	return e < 0 ? -1 : 0;
+}
+
+/*
+ * The source "/": its entries are the snapshot's root (as restic users
+ * expect: "restore --target T" makes T/etc, T/usr, ...), so the root tree
+ * is the directory's own; its parent is the parent snapshot's root.
+ */
+static int
+backup_slash(struct bk *b, const uint8_t *proot_id, uint8_t *rootid)
+{
+	struct node dn, pdn;
+	size_t saved;
+	int fd, e;
+
+	memset(&dn, 0, sizeof(dn));
+	memset(&pdn, 0, sizeof(pdn));
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		errorx("/: %s", strerror(errno));
+		return -1;
+	}
+	pdn.type = NODE_DIR;
+	if (proot_id != NULL)
+		memcpy(pdn.subtree, proot_id, NODE_ID_BYTES);
+	b->pathlen = 0;
+	b->st->dirs++;
+	if ((e = path_push(b, "/", &saved)) == 0)
+		e = backup_dir(b, fd, &dn, proot_id != NULL ? &pdn : NULL);
+	(void)close(fd);
+	if (e == 0)
+		memcpy(rootid, dn.subtree, NODE_ID_BYTES);
+	return e;
 }
 
 /* The walk, on its own thread: every source, then the root tree. */
 struct walk {
 	struct bk	*b;
-	char		**srcs, **abs;
+	char		**srcs;		/* absolute, from source_resolve */
 	size_t		 nsrc;
 	struct tree	*root, *proot;
+	const uint8_t	*proot_id;	/* the parent snapshot's root, or NULL */
 	uint8_t		*rootid;
 	int		 rc;		/* 0, or -1: a message was shown */
 };
@@ -1601,15 +1578,23 @@ walk_main(void *arg)
 	size_t i;
 
 	w->rc = -1;
+	if (w->nsrc == 1 && strcmp(w->srcs[0], "/") == 0) {
+		if (backup_slash(b, w->proot_id, w->rootid) != 0) {
+			errorx("cannot store the root tree: %s",
+			    strerror(errno));
+			goto out;
+		}
+		goto submit;
+	}
 	for (i = 0; i < w->nsrc; i++)
-		if (backup_source(b, w->srcs[i], w->abs[i], w->root,
-		    w->proot) != 0)
+		if (backup_source(b, w->srcs[i], w->root, w->proot) != 0)
 			goto out;
 	if (flush(b) != 0 || tree_encode(w->root, &enc) != 0 ||
 	    store_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;
 	}
+submit:
 	if (store_submit(&b->sto, 0) != 0) {
 		errorx("cannot store: %s", strerror(errno));
 		goto out;
@@ -1631,7 +1616,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct walk w;
 	pthread_t walker;
 	struct timespec now;
-	char **abs = NULL, **sorted = NULL;
+	char **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
 	int e = EXIT_ERR, have_proot = 0;
 
@@ -1645,23 +1630,15 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	if ((e = bk_setup(&b)) != EXIT_OK)
 		goto out;
 	e = EXIT_ERR;
-	if ((abs = calloc(nsrc, sizeof(*abs))) == NULL)
-		goto out;
-	for (i = 0; i < nsrc; i++) {
-		char *d, *base;
-
-		if (split_source(srcs[i], &d, &base) != 0 ||
-		    (abs[i] = absolute(d, base)) == NULL) {
-			errorx("%s: %s", srcs[i], strerror(errno));
-			goto out;
-		}
-		free(d);
-		free(base);
+	/* Sources left out by source_resolve make the snapshot partial. */
+	if (o->sources_skipped > 0) {
+		st->skipped += o->sources_skipped;
+		b.partial = 1;
 	}
-	/* abs[i] stays srcs[i]'s; the snapshot records them sorted. */
+	/* The snapshot records the absolute paths sorted. */
 	if ((sorted = calloc(nsrc, sizeof(*sorted))) == NULL)
 		goto out;
-	memcpy(sorted, abs, nsrc * sizeof(*sorted));
+	memcpy(sorted, srcs, nsrc * sizeof(*sorted));
 	qsort(sorted, nsrc, sizeof(*sorted), str_cmp);
 	if (snapshot_load_all(r->kh, r->dirfd, &v, &nv, &bad) != 0) {
 		errorx("cannot read the snapshots: %s", strerror(errno));
@@ -1681,7 +1658,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	w.b = &b;
 	w.srcs = srcs;
-	w.abs = abs;
+	w.proot_id = have_proot ? parent->root : NULL;
 	w.nsrc = nsrc;
 	w.root = &root;
 	w.proot = have_proot ? &proot : NULL;
@@ -1758,11 +1735,6 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	memcpy(snapid, snap.id, 16);
 	e = b.partial ? EXIT_PARTIAL : EXIT_OK;
 out:
-	if (abs != NULL) {
-		for (i = 0; i < nsrc; i++)
-			free(abs[i]);
-		free(abs);
-	}
 	free(sorted);
 	tree_free(&root);
 	tree_free(&proot);

@@ -8,6 +8,11 @@
  * the parent's chunk list without being read.  Everything new goes into
  * packs; index segments follow the packs, and the snapshot comes last: it
  * is the commit point.
+ *
+ * This file is the walk (on its thread: sources, directories, files,
+ * chunks and their ids) and the commit; store.c is the store stage that
+ * compresses, seals and packs what the walk queues; source.c names and
+ * checks the sources before any of this runs.
  */
 #include <sys/stat.h>
 
@@ -38,6 +43,8 @@
 #include "reader.h"
 #include "secmem.h"
 #include "snapshot.h"
+#include "source.h"
+#include "store.h"
 #include "tree.h"
 #include "treepath.h"
 
@@ -98,82 +105,6 @@ struct tpre {
 	uint8_t		 ids[TP_MAX][NODE_ID_BYTES];
 	size_t		 n;
 	size_t		 end;		/* the parent tree's nodes scanned */
-};
-
-/*
- * The store stage runs on threads of its own: compression and sealing
- * overlap the walk, the reads, the chunking and the id requests of the
- * walk thread, and the kernel schedules the kinds of work (walk, id,
- * store and main threads, keyholder) over the cores.  The walk thread
- * decides what is new and hands the plaintexts over in jobs, round-robin
- * through JOBS buffers; each store thread takes the oldest waiting job,
- * compresses it with its own context and has it sealed into the job's
- * sealed buffer.  The main thread takes sealed jobs back in order and
- * puts them into packs, then writes the index and the snapshot after the
- * walk is joined: every write, fsync and rename of the repository happens
- * on the main thread, in an order that does not depend on scheduling (the
- * power-loss tests count on that), and writing packs (fsync waits) does
- * not hold up the reads and the chunker.  Memory: JOBS × (JOB_BYTES and
- * its sealed copy), plus a compressed copy per store thread.
- */
-#define JOBS		4
-#define JOB_BYTES	(4u << 20)
-#define STORERS		2
-
-struct jblob {
-	uint8_t		 id[NODE_ID_BYTES];
-	uint8_t		 type;
-	size_t		 off, len;
-};
-
-struct job {
-	uint8_t		*buf;		/* the plaintexts, back to back */
-	size_t		 len, cap;
-	struct jblob	 v[KH_BATCH_MAX];
-	size_t		 n;
-	int		 queued;	/* handed over; until packed */
-	int		 taken;		/* a store thread has it */
-	int		 sealed;	/* done: ready to pack */
-	uint8_t		*sbuf;		/* the sealed blobs, back to back */
-	size_t		 scap;
-	size_t		 slen[KH_BATCH_MAX];
-};
-
-struct storer {
-	struct store	*s;
-	pthread_t	 thread;
-	ZSTD_CCtx	*zc;
-	uint8_t		*z;
-	size_t		 zcap;
-};
-
-struct store {
-	pthread_mutex_t	 mu;		/* job states, next, quit, err */
-	pthread_cond_t	 cv;
-	int		 quit;
-	int		 err;		/* errno of the first failure, or 0 */
-	struct job	 jobs[JOBS];
-	size_t		 fill;		/* the job the main thread fills */
-	size_t		 next;		/* the next job a store thread takes */
-	size_t		 reap;		/* the next job to pack (main thread) */
-	int		 packer;	/* the main thread is in store_pack */
-	int		 walked;	/* the walk is over: no more jobs */
-	struct storer	 w[STORERS];
-	size_t		 nw;		/* threads started */
-	/* The main thread's: */
-	struct packw	*pw;
-	/*
-	 * The blobs of this run: reserved by the walk thread when it queues
-	 * one (its "already queued" set), placed by the main thread when it
-	 * packs it, saved as the run's index segments.  One table for both
-	 * (a table is about 156 bytes per blob), so it has its own lock.
-	 */
-	pthread_mutex_t	 ixmu;
-	struct index	 ix;
-	uint64_t	 stored;	/* sealed bytes added */
-	struct kh	*kh;
-	int		 level;
-	int		 dry_run;
 };
 
 struct bk {
@@ -252,345 +183,29 @@ excluded(struct bk *b, const char *name)
 	return 0;
 }
 
-/* --- the store thread ------------------------------------------------ */
-
-/*
- * One job: compress each blob (kept raw when zstd does not shrink it)
- * and seal them all in one keyholder request, into the job.  0, or -1
- * with errno.
- */
-static int
-store_job(struct storer *t, struct job *j)
-{
-	struct store *s = t->s;
-	const uint8_t *ptr[KH_BATCH_MAX];
-	uint8_t (*ids)[ENV_ID_BYTES] = NULL;
-	size_t len[KH_BATCH_MAX], need = 0, off = 0, c, i;
-	uint32_t types[KH_BATCH_MAX];
-	int r = -1;
-
-	for (i = 0; i < j->n; i++)
-		need += 1 + ZSTD_compressBound(j->v[i].len);
-	if (mem_grow(&t->z, &t->zcap, need) != 0)
-		return -1;
-	for (i = 0; i < j->n; i++) {
-		const uint8_t *in = j->buf + j->v[i].off;
-		uint8_t *z = t->z + off;
-
-		c = ZSTD_compressCCtx(t->zc, z + 1, need - off - 1, in,
-		    j->v[i].len, s->level);
-		if (ZSTD_isError(c) || c >= j->v[i].len) {
-			z[0] = BLOB_RAW;
-			memcpy(z + 1, in, j->v[i].len);
-			c = j->v[i].len;
-		} else
-			z[0] = BLOB_ZSTD;
-		ptr[i] = z;
-		len[i] = 1 + c;
-		types[i] = j->v[i].type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB;
-		off += 1 + c;
-	}
-	for (i = need = 0; i < j->n; i++)
-		need += envelope_sealed_len(types[i], len[i]);
-	if (s->dry_run) {
-		for (i = 0; i < j->n; i++)
-			j->slen[i] = envelope_sealed_len(types[i], len[i]);
-		return 0;
-	}
-	if (mem_grow(&j->sbuf, &j->scap, need) != 0 ||
-	    (ids = calloc(j->n ? j->n : 1, ENV_ID_BYTES)) == NULL)
-		goto out;
-	for (i = 0; i < j->n; i++)
-		memcpy(ids[i], j->v[i].id, NODE_ID_BYTES);
-	if (j->n > 0 && kh_seal_batch(s->kh, j->n, types,
-	    (const uint8_t (*)[ENV_ID_BYTES])ids, ptr, len, j->sbuf, need,
-	    j->slen) != 0) {
-		errno = EPROTO;
-		goto out;
-	}
-	r = 0;
-out:
-	free(ids);
-	return r;
-}
-
-static void *
-store_main(void *arg)
-{
-	struct storer *t = arg;
-	struct store *s = t->s;
-	struct job *j;
-	int e;
-
-	(void)pthread_mutex_lock(&s->mu);
-	for (;;) {
-		j = &s->jobs[s->next];
-		while (!(j->queued && !j->taken) && !s->quit) {
-			(void)pthread_cond_wait(&s->cv, &s->mu);
-			j = &s->jobs[s->next];
-		}
-		if (!j->queued || j->taken)
-			break;		/* quit, and nothing left to take */
-		j->taken = 1;
-		s->next = (s->next + 1) % JOBS;
-		e = s->err;
-		(void)pthread_mutex_unlock(&s->mu);
-		if (e == 0 && store_job(t, j) != 0)
-			e = errno ? errno : EIO;
-		else
-			e = 0;
-		(void)pthread_mutex_lock(&s->mu);
-		if (e != 0 && s->err == 0)
-			s->err = e;
-		j->sealed = 1;
-		(void)pthread_cond_broadcast(&s->cv);
-	}
-	(void)pthread_mutex_unlock(&s->mu);
-	return NULL;
-}
-
-/*
- * Pack the oldest job the store threads took, waiting for them to seal
- * it, and free its buffer.  Called with s->mu held; drops it while it
- * writes.  0, or -1 with errno.
- */
-static int
-store_reap(struct store *s)
-{
-	struct job *j = &s->jobs[s->reap];
-	uint8_t pid[PACK_ID_BYTES];
-	uint32_t poff;
-	size_t i, off;
-	int r = 0, failed;
-
-	while (j->queued && !j->sealed)
-		(void)pthread_cond_wait(&s->cv, &s->mu);
-	if (!j->queued)
-		return 0;
-	failed = s->err != 0;		/* then only free the buffer */
-	(void)pthread_mutex_unlock(&s->mu);
-	for (i = off = 0; !failed && i < j->n; off += j->slen[i++]) {
-		s->stored += j->slen[i];
-		if (s->dry_run)
-			continue;
-		if (packw_add_sealed(s->pw, NULL, j->v[i].type, j->v[i].id,
-		    j->sbuf + off, j->slen[i], (uint32_t)j->v[i].len) != 0) {
-			r = -1;
-			break;
-		}
-		packw_last(s->pw, pid, &poff);
-		(void)pthread_mutex_lock(&s->ixmu);
-		r = index_place(&s->ix, j->v[i].id, pid, poff,
-		    (uint32_t)j->slen[i]);
-		(void)pthread_mutex_unlock(&s->ixmu);
-		if (r != 0)
-			break;
-	}
-	(void)pthread_mutex_lock(&s->mu);
-	if (r != 0 && s->err == 0)
-		s->err = errno ? errno : EIO;
-	j->queued = j->taken = j->sealed = 0;
-	j->n = j->len = 0;
-	s->reap = (s->reap + 1) % JOBS;
-	(void)pthread_cond_broadcast(&s->cv);	/* a buffer is free */
-	return r;
-}
-
-/*
- * The main thread while the walk runs: pack every job in order until the
- * walk is over and nothing is left.  After a failure it goes on freeing
- * buffers so that the walk, which sees s->err, is never left waiting.
- */
-static void
-store_pack(struct store *s)
-{
-	(void)pthread_mutex_lock(&s->mu);
-	s->packer = 1;
-	for (;;) {
-		if (s->jobs[s->reap].queued)
-			(void)store_reap(s);
-		else if (s->walked)
-			break;
-		else
-			(void)pthread_cond_wait(&s->cv, &s->mu);
-	}
-	s->packer = 0;
-	(void)pthread_mutex_unlock(&s->mu);
-}
-
-/* The walk is over (it ends with store_submit): let store_pack return. */
-static void
-store_walked(struct store *s)
-{
-	(void)pthread_mutex_lock(&s->mu);
-	s->walked = 1;
-	(void)pthread_cond_broadcast(&s->cv);
-	(void)pthread_mutex_unlock(&s->mu);
-}
-
-/*
- * Hand the job being filled to the store threads and pack what they have
- * sealed: with ${all}, every job handed over; otherwise at least enough
- * that the next buffer is free.  While the main thread is in store_pack
- * (the caller is the walk), wait for it to free the next buffer instead.
- * 0, or -1 with errno when the store failed.
- */
-static int
-store_submit(struct store *s, int all)
-{
-	struct job *j;
-	int e;
-
-	if (s->nw == 0) {
-		errno = EINVAL;
-		return -1;
-	}
-	(void)pthread_mutex_lock(&s->mu);
-	j = &s->jobs[s->fill];
-	if (j->n > 0) {
-		j->queued = 1;
-		(void)pthread_cond_broadcast(&s->cv);
-		s->fill = (s->fill + 1) % JOBS;
-	}
-	if (s->packer)
-		while (s->jobs[s->fill].queued && s->err == 0)
-			(void)pthread_cond_wait(&s->cv, &s->mu);
-	else
-		while (s->jobs[s->reap].queued && (all ||
-		    s->jobs[s->reap].sealed || s->reap == s->fill))
-			(void)store_reap(s);
-	e = s->err;
-	(void)pthread_mutex_unlock(&s->mu);
-	if (e != 0) {
-		errno = e;
-		return -1;
-	}
-	return 0;
-}
-
-/* Let the store threads finish every job, and join them.  0, or -1. */
-static int
-store_stop(struct store *s)
-{
-	size_t i;
-	int r;
-
-	if (s->nw == 0)
-		return 0;
-	r = store_submit(s, 1);
-	(void)pthread_mutex_lock(&s->mu);
-	s->quit = 1;
-	(void)pthread_cond_broadcast(&s->cv);
-	(void)pthread_mutex_unlock(&s->mu);
-	for (i = 0; i < s->nw; i++)
-		(void)pthread_join(s->w[i].thread, NULL);
-	s->nw = 0;
-	if (r == 0 && s->err != 0) {
-		errno = s->err;
-		r = -1;
-	}
-	return r;
-}
-
-static int
-store_start(struct store *s, struct repo *r, int dry_run)
-{
-	size_t i;
-	int e;
-
-	s->kh = r->kh;
-	s->level = r->cfg.zstd_level;
-	s->dry_run = dry_run;
-	index_init(&s->ix);
-	if ((s->pw = packw_new(r->kh, r->dirfd, r->cfg.pack_bytes)) == NULL)
-		return -1;
-	for (i = 0; i < JOBS; i++) {
-		if ((s->jobs[i].buf = malloc(JOB_BYTES)) == NULL)
-			return -1;
-		s->jobs[i].cap = JOB_BYTES;
-	}
-	for (i = 0; i < STORERS; i++) {
-		s->w[i].s = s;
-		if ((s->w[i].zc = ZSTD_createCCtx()) == NULL)
-			return -1;
-	}
-	if (pthread_mutex_init(&s->mu, NULL) != 0 ||
-	    pthread_mutex_init(&s->ixmu, NULL) != 0 ||
-	    pthread_cond_init(&s->cv, NULL) != 0)
-		return -1;
-	for (i = 0; i < STORERS; i++) {
-		if ((e = pthread_create(&s->w[i].thread, NULL, store_main,
-		    &s->w[i])) != 0) {
-			(void)store_stop(s);
-			errno = e;
-			return -1;
-		}
-		s->nw++;
-	}
-	return 0;
-}
-
-static void
-store_free(struct store *s)
-{
-	size_t i;
-
-	(void)store_stop(s);
-	for (i = 0; i < JOBS; i++) {
-		free(s->jobs[i].buf);
-		free(s->jobs[i].sbuf);
-	}
-	for (i = 0; i < STORERS; i++) {
-		ZSTD_freeCCtx(s->w[i].zc);
-		free(s->w[i].z);
-	}
-	index_free(&s->ix);
-	packw_free(s->pw);
-}
-
 /* --- blobs ------------------------------------------------------------ */
 
 /*
- * Queue blob ${id} for the store thread unless the repository has it or
+ * Queue blob ${id} for the store stage unless the repository has it or
  * this run already queued it.  0, or -1 with errno.
  */
 static int
 queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
     const uint8_t *data, size_t len)
 {
-	struct store *s = &b->sto;
-	struct job *j = &s->jobs[s->fill];
-	struct jblob *v;
 	int r;
 
 	if (index_get(&b->ix, id) != NULL)
 		return 0;
-	(void)pthread_mutex_lock(&s->ixmu);
-	r = index_reserve(&s->ix, id, type, (uint32_t)len);
-	(void)pthread_mutex_unlock(&s->ixmu);
-	if (r <= 0)
+	if ((r = store_queue(&b->sto, type, id, data, len)) <= 0)
 		return r;
-	if ((j->n == KH_BATCH_MAX || len > j->cap - j->len) && j->n > 0) {
-		if (store_submit(s, 0) != 0)
-			return -1;
-		j = &s->jobs[s->fill];
-	}
-	if (len > j->cap && mem_grow(&j->buf, &j->cap, len) != 0)
-		return -1;	/* a tree larger than a job: alone */
-	v = &j->v[j->n++];
-	memcpy(v->id, id, NODE_ID_BYTES);
-	v->type = type;
-	v->off = j->len;
-	v->len = len;
-	memcpy(j->buf + j->len, data, len);
-	j->len += len;
 	b->st->added_raw += len;
 	return 0;
 }
 
 /* Store one blob (its id from the keyholder) unless it is known. */
 static int
-store_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
+put_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
     uint8_t id[NODE_ID_BYTES])
 {
 	if (kh_id(b->r->kh, type == BLOB_TREE ? KH_ID_TREE : KH_ID_DATA, data,
@@ -1181,7 +796,7 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 			/* A mount point: the directory, not its contents. */
 			r = tree_encode(&empty, &enc);
 			if (r == 0)
-				r = store_blob(b, BLOB_TREE, enc.p, enc.len,
+				r = put_blob(b, BLOB_TREE, enc.p, enc.len,
 				    n->subtree);
 			dbuf_free(&enc);
 		} else {
@@ -1312,7 +927,7 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 		memcpy(dn->subtree, pdn->subtree, NODE_ID_BYTES);
 		r = 0;
 	} else
-		r = store_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
+		r = put_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
 	dbuf_free(&enc);
 out:
 	for (i = 0; i < nnames; i++)
@@ -1340,7 +955,7 @@ elapsed(const struct timespec *start)
 
 /* Store the RAM log of this run as a data blob; 0, or -1 (reported). */
 static int
-store_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
+put_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
 {
 	char *text;
 	size_t n;
@@ -1349,66 +964,11 @@ store_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
 	if ((text = malloc(LOG_RING_BYTES)) == NULL)
 		return -1;
 	n = log_ring_copy(text, LOG_RING_BYTES);
-	r = store_blob(b, BLOB_DATA, (const uint8_t *)text, n, id);
+	r = put_blob(b, BLOB_DATA, (const uint8_t *)text, n, id);
 	free(text);
 	if (r != 0)
 		alertx("cannot store the log of this run: %s", strerror(errno));
 	return r;
-}
-
-/* Split ${path} into its parent directory and last component. */
-static int
-split_source(const char *path, char **dirp, char **basep)
-{
-	char *copy, *slash;
-	size_t n;
-
-	if ((copy = strdup(path)) == NULL)
-		return -1;
-	n = strlen(copy);
-	while (n > 1 && copy[n - 1] == '/')
-		copy[--n] = '\0';
-	if (strcmp(copy, "/") == 0 || strcmp(copy, ".") == 0 ||
-	    strcmp(copy, "..") == 0 || (n >= 3 &&
-	    strcmp(copy + n - 3, "/..") == 0) || (n >= 2 &&
-	    strcmp(copy + n - 2, "/.") == 0)) {
-		free(copy);
-		errno = EINVAL;
-		return -1;
-	}
-	slash = strrchr(copy, '/');
-	if (slash == NULL) {
-		*dirp = strdup(".");
-		*basep = strdup(copy);
-	} else {
-		*basep = strdup(slash + 1);
-		*slash = '\0';
-		*dirp = strdup(slash == copy ? "/" : copy);
-	}
-	free(copy);
-	if (*dirp == NULL || *basep == NULL) {
-		free(*dirp);
-		free(*basep);
-		return -1;
-	}
-	return 0;
-}
-
-/* The absolute form of ${path} (its directory resolved, not its last name). */
-static char *
-absolute(const char *dir, const char *base)
-{
-	char rdir[PATH_MAX], *out;
-	size_t n;
-
-	if (realpath(dir, rdir) == NULL)
-		return NULL;
-	n = strlen(rdir) + 1 + strlen(base) + 1;
-	if ((out = malloc(n)) == NULL)
-		return NULL;
-	(void)snprintf(out, n, "%s%s%s", rdir, strcmp(rdir, "/") ? "/" : "",
-	    base);
-	return out;
 }
 
 static int
@@ -1555,34 +1115,35 @@ bk_teardown(struct bk *b)
 	free(b->path);
 }
 
-/* One source path: its node in the root tree. */
+/*
+ * One source, by its absolute path ${abs} (see source_resolve): its node,
+ * under its last component, in the root tree.
+ */
 static int
-backup_source(struct bk *b, const char *src, const char *abs,
-    struct tree *root, struct tree *proot)
+backup_source(struct bk *b, const char *abs, struct tree *root,
+    struct tree *proot)
 {
-	char *dir = NULL, *base = NULL;
+	const char *base = source_name(abs);
+	char *dir;
 	struct node n;
 	size_t saved;
 	int dfd, e;
 
-	if (split_source(src, &dir, &base) != 0) {
-		errorx("%s: cannot back up this path (give a file or "
-		    "directory by name)", src);
-		return -1;
-	}
 	if (tree_find(root, (const uint8_t *)base, strlen(base)) != NULL) {
-		errorx("%s: another source has the same name '%s'", src, base);
-		free(dir);
-		free(base);
+		errorx("%s: another source has the same name '%s'", abs, base);
 		return -1;
 	}
+	if ((dir = strndup(abs, (size_t)(base - abs))) == NULL)
+		return -1;
+	if (base - abs > 1)
+		dir[base - abs - 1] = '\0';	/* "/a/b" -> "/a", "/b" -> "/" */
 	/* O_PATH: the sandbox lets us into the source, not its parent. */
 	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
 		errorx("%s: %s", dir, strerror(errno));
 		free(dir);
-		free(base);
 		return -1;
 	}
+	free(dir);
 	b->pathlen = 0;
 	if (path_push(b, abs, &saved) != 0)
 		e = -1;
@@ -1594,17 +1155,47 @@ backup_source(struct bk *b, const char *src, const char *abs,
 		node_free_fields(&n);
 		e = -1;
 	}
-	free(dir);
-	free(base);
 	return e < 0 ? -1 : 0;
+}
+
+/*
+ * The source "/": its entries are the snapshot's root (as restic users
+ * expect: "restore --target T" makes T/etc, T/usr, ...), so the root tree
+ * is the directory's own; its parent is the parent snapshot's root.
+ */
+static int
+backup_slash(struct bk *b, const uint8_t *proot_id, uint8_t *rootid)
+{
+	struct node dn, pdn;
+	size_t saved;
+	int fd, e;
+
+	memset(&dn, 0, sizeof(dn));
+	memset(&pdn, 0, sizeof(pdn));
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
+		errorx("/: %s", strerror(errno));
+		return -1;
+	}
+	pdn.type = NODE_DIR;
+	if (proot_id != NULL)
+		memcpy(pdn.subtree, proot_id, NODE_ID_BYTES);
+	b->pathlen = 0;
+	b->st->dirs++;
+	if ((e = path_push(b, "/", &saved)) == 0)
+		e = backup_dir(b, fd, &dn, proot_id != NULL ? &pdn : NULL);
+	(void)close(fd);
+	if (e == 0)
+		memcpy(rootid, dn.subtree, NODE_ID_BYTES);
+	return e;
 }
 
 /* The walk, on its own thread: every source, then the root tree. */
 struct walk {
 	struct bk	*b;
-	char		**srcs, **abs;
+	char		**srcs;		/* absolute, from source_resolve */
 	size_t		 nsrc;
 	struct tree	*root, *proot;
+	const uint8_t	*proot_id;	/* the parent snapshot's root, or NULL */
 	uint8_t		*rootid;
 	int		 rc;		/* 0, or -1: a message was shown */
 };
@@ -1618,15 +1209,23 @@ walk_main(void *arg)
 	size_t i;
 
 	w->rc = -1;
+	if (w->nsrc == 1 && strcmp(w->srcs[0], "/") == 0) {
+		if (backup_slash(b, w->proot_id, w->rootid) != 0) {
+			errorx("cannot store the root tree: %s",
+			    strerror(errno));
+			goto out;
+		}
+		goto submit;
+	}
 	for (i = 0; i < w->nsrc; i++)
-		if (backup_source(b, w->srcs[i], w->abs[i], w->root,
-		    w->proot) != 0)
+		if (backup_source(b, w->srcs[i], w->root, w->proot) != 0)
 			goto out;
 	if (flush(b) != 0 || tree_encode(w->root, &enc) != 0 ||
-	    store_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
+	    put_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;
 	}
+submit:
 	if (store_submit(&b->sto, 0) != 0) {
 		errorx("cannot store: %s", strerror(errno));
 		goto out;
@@ -1648,7 +1247,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct walk w;
 	pthread_t walker;
 	struct timespec now;
-	char **abs = NULL, **sorted = NULL;
+	char **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
 	int e = EXIT_ERR, have_proot = 0;
 
@@ -1662,23 +1261,15 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	if ((e = bk_setup(&b)) != EXIT_OK)
 		goto out;
 	e = EXIT_ERR;
-	if ((abs = calloc(nsrc, sizeof(*abs))) == NULL)
-		goto out;
-	for (i = 0; i < nsrc; i++) {
-		char *d, *base;
-
-		if (split_source(srcs[i], &d, &base) != 0 ||
-		    (abs[i] = absolute(d, base)) == NULL) {
-			errorx("%s: %s", srcs[i], strerror(errno));
-			goto out;
-		}
-		free(d);
-		free(base);
+	/* Sources left out by source_resolve make the snapshot partial. */
+	if (o->sources_skipped > 0) {
+		st->skipped += o->sources_skipped;
+		b.partial = 1;
 	}
-	/* abs[i] stays srcs[i]'s; the snapshot records them sorted. */
+	/* The snapshot records the absolute paths sorted. */
 	if ((sorted = calloc(nsrc, sizeof(*sorted))) == NULL)
 		goto out;
-	memcpy(sorted, abs, nsrc * sizeof(*sorted));
+	memcpy(sorted, srcs, nsrc * sizeof(*sorted));
 	qsort(sorted, nsrc, sizeof(*sorted), str_cmp);
 	if (snapshot_load_all(r->kh, r->dirfd, &v, &nv, &bad) != 0) {
 		errorx("cannot read the snapshots: %s", strerror(errno));
@@ -1698,7 +1289,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	w.b = &b;
 	w.srcs = srcs;
-	w.abs = abs;
+	w.proot_id = have_proot ? parent->root : NULL;
 	w.nsrc = nsrc;
 	w.root = &root;
 	w.proot = have_proot ? &proot : NULL;
@@ -1732,7 +1323,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	    (unsigned long long)st->added_raw,
 	    (unsigned long long)st->added_stored,
 	    (unsigned long long)st->noatime_refused, elapsed(&now));
-	if (store_log(&b, snap.log) == 0)
+	if (put_log(&b, snap.log) == 0)
 		snap.has_log = 1;
 	/* Commit: packs, then the index, then the snapshot. */
 	if (store_stop(&b.sto) != 0) {
@@ -1775,11 +1366,6 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	memcpy(snapid, snap.id, 16);
 	e = b.partial ? EXIT_PARTIAL : EXIT_OK;
 out:
-	if (abs != NULL) {
-		for (i = 0; i < nsrc; i++)
-			free(abs[i]);
-		free(abs);
-	}
 	free(sorted);
 	tree_free(&root);
 	tree_free(&proot);

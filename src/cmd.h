@@ -40,6 +40,7 @@ struct opts {
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
 	int			 argc;		/* operands after options */
 	char			**argv;
+	size_t			 sources_skipped; /* backup: not there, left out */
 };
 
 /* Each command returns an exit code of log.h. */

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 
 #include <dirent.h>
+#include <pwd.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -386,6 +387,40 @@ header_parse(struct repo *r, const uint8_t *p, size_t len)
 	return EXIT_OK;
 }
 
+/* "permission denied": whose the repository ${path} is, if we can see. */
+static void
+denied(const char *path)
+{
+	struct passwd *pw;
+	struct stat st;
+	char uid[24];
+	const char *who = uid;
+
+	if (stat(path, &st) != 0) {
+		errorx("permission denied: %s: a directory above the "
+		    "repository is closed to this user", path);
+		return;
+	}
+	if ((pw = getpwuid(st.st_uid)) != NULL)
+		who = pw->pw_name;
+	else
+		(void)snprintf(uid, sizeof(uid), "uid %u",
+		    (unsigned)st.st_uid);
+	errorx("permission denied: the repository belongs to %s (mode %04o); "
+	    "run tacit as %s", who, (unsigned)(st.st_mode & 07777), who);
+}
+
+/* repo_check_access(path, write): see repo.h. */
+int
+repo_check_access(const char *path, int write)
+{
+	if (access(path, R_OK | X_OK | (write ? W_OK : 0)) == 0 ||
+	    errno != EACCES)
+		return EXIT_OK;
+	denied(path);
+	return EXIT_ERR;
+}
+
 int
 repo_open(const char *path, struct repo **rp)
 {
@@ -399,7 +434,12 @@ repo_open(const char *path, struct repo **rp)
 		fatal(EXIT_ERR, "out of memory");
 	if ((r->dirfd = fsio_open(AT_FDCWD, path, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
-		errorx("no repository at %s: %s", path, strerror(errno));
+		if (errno == EACCES) {
+			denied(path);
+			e = EXIT_ERR;
+		} else
+			errorx("no repository at %s: %s", path,
+			    strerror(errno));
 		goto fail;
 	}
 	if (fsio_read(r->dirfd, REPO_HEADER_NAME, 4096, &hdr, &len) != 0) {
@@ -407,7 +447,10 @@ repo_open(const char *path, struct repo **rp)
 			errorx("%s is not a tacit repository (no %s file); "
 			    "create one with 'tacit init -r %s'", path,
 			    REPO_HEADER_NAME, path);
-		else if (errno == EFBIG || errno == EINVAL) {
+		else if (errno == EACCES) {
+			denied(path);
+			e = EXIT_ERR;
+		} else if (errno == EFBIG || errno == EINVAL) {
 			errorx("%s/%s is damaged (not a %d-byte file)", path,
 			    REPO_HEADER_NAME, REPO_HEADER_BYTES);
 			e = EXIT_DAMAGED;

@@ -67,6 +67,16 @@ int repo_prepare_dir(const char *) __attribute__((warn_unused_result));
  */
 int repo_check_new(const char *) __attribute__((warn_unused_result));
 
+/*
+ * repo_check_access(path, write): may this user read (and with ${write},
+ * write) the repository ${path}?  If not because of its permissions, says
+ * whose it is and returns EXIT_ERR; otherwise (a missing ${path} too:
+ * repo_open names it) EXIT_OK.  Done before the worker's sandbox and its
+ * first request, so a user who cannot use the repository is told so
+ * before any passphrase is asked.
+ */
+int repo_check_access(const char *, int) __attribute__((warn_unused_result));
+
 /* repo_commit_init(r): write config (sealed) and then the header. */
 int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
 

@@ -794,6 +794,8 @@ main(int argc, char **argv)
 		return worker_run(c->fn, &o);
 #ifdef TACIT_BENCH_INPROCESS
 	/* Bench-only build: the same data path, no keyholder, no IPC. */
+	if (c->fn == cmd_backup && worker_backup_sources(&o) != 0)
+		return EXIT_ERR;
 	return c->fn(&o);
 #endif
 	if (c->fn == cmd_backup)

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "repo.h"
 #include "sandbox.h"
+#include "source.h"
 #include "worker.h"
 
 /*
@@ -47,6 +48,24 @@ abs_path(const char **pathp)
 	return 0;
 }
 
+/* worker_backup_sources(o): see worker.h. */
+int
+worker_backup_sources(struct opts *o)
+{
+	char **v;
+	size_t n, skipped;
+
+	if (o->argc < 1)
+		return 0;	/* cmd_backup gives the usage */
+	if (source_resolve(o->argv, (size_t)o->argc, &v, &n, &skipped) !=
+	    EXIT_OK)
+		return -1;
+	o->argv = v;		/* kept for the run */
+	o->argc = (int)n;
+	o->sources_skipped = skipped;
+	return 0;
+}
+
 int
 worker_run(int (*fn)(struct opts *), struct opts *o)
 {
@@ -64,6 +83,14 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		errorx("cannot create %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}
+	/* A repository this user may not use: say whose, before asking. */
+	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO) !=
+	    EXIT_OK)
+		return EXIT_ERR;
+	/* backup: every source checked and named before the passphrase;
+	 * from here on, each is its absolute path (granted below). */
+	if (fn == cmd_backup && worker_backup_sources(o) != 0)
+		return EXIT_ERR;
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */
 	if (role == SBX_RESTORE && (abs_path(&o->repo) != 0 ||

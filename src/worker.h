@@ -13,4 +13,11 @@
  */
 int worker_run(int (*)(struct opts *), struct opts *);
 
+/*
+ * worker_backup_sources(o): check and name the sources of a backup (see
+ * source_resolve) and put their absolute paths in place of ${o}'s
+ * operands.  Returns 0, or -1 after a message.
+ */
+int worker_backup_sources(struct opts *) __attribute__((warn_unused_result));
+
 #endif

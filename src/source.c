@@ -1,0 +1,190 @@
+/*
+ * source.c: the paths given to backup, named and checked before the
+ * worker sends the keyholder its first request: a path that cannot be
+ * backed up is reported before anyone types a passphrase.
+ */
+#include <sys/stat.h>
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "source.h"
+
+/* source_name(path): see source.h. */
+const char *
+source_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+
+	return s == NULL ? path : s + 1;
+}
+
+/* ${dir} (resolved) joined with ${base}, or NULL with errno. */
+static char *
+join(const char *dir, const char *base)
+{
+	char rdir[PATH_MAX], *out;
+	size_t n;
+
+	if (realpath(dir, rdir) == NULL)
+		return NULL;
+	n = strlen(rdir) + 1 + strlen(base) + 1;
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	(void)snprintf(out, n, "%s%s%s", rdir, strcmp(rdir, "/") ? "/" : "",
+	    base);
+	return out;
+}
+
+/*
+ * The absolute path ${src} is backed up as, or NULL with errno.  A path
+ * that names a directory itself ("/", ".", "..", "x/.", "x/") is resolved
+ * whole, as ls and tar read "link/"; otherwise only its directory is, so
+ * that a symlink given by name is stored as the symlink.
+ */
+static char *
+canon(const char *src)
+{
+	char *copy, *slash, *out;
+	const char *base, *dir;
+	size_t n;
+	int saved;
+
+	if ((copy = strdup(src)) == NULL)
+		return NULL;
+	n = strlen(copy);
+	if (n == 0) {
+		free(copy);
+		errno = ENOENT;
+		return NULL;
+	}
+	slash = strrchr(copy, '/');
+	base = slash == NULL ? copy : slash + 1;
+	if (copy[n - 1] == '/' || strcmp(base, ".") == 0 ||
+	    strcmp(base, "..") == 0) {
+		out = realpath(src, NULL);
+		goto done;
+	}
+	if (slash == NULL)
+		dir = ".";
+	else if (slash == copy)
+		dir = "/";
+	else {
+		*slash = '\0';
+		dir = copy;
+	}
+	out = join(dir, base);
+done:
+	saved = errno;
+	free(copy);
+	errno = saved;
+	return out;
+}
+
+/* 0 if the resolved ${path} exists and we may read it, else -1, errno. */
+static int
+usable(const char *path)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0)
+		return -1;
+	/* The worker reads as its effective ids, which are the real ones. */
+	if (S_ISDIR(st.st_mode))
+		return access(path, R_OK | X_OK);
+	if (S_ISREG(st.st_mode))
+		return access(path, R_OK);
+	return 0;	/* a symlink, device, FIFO: stored from lstat */
+}
+
+/* "No such file or directory" as "no such file or directory". */
+static const char *
+why(int err, char buf[128])
+{
+	(void)snprintf(buf, 128, "%s", strerror(err));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* Two sources that would have the same name, or "/" with another. */
+static int
+clash(char *const *v, size_t n)
+{
+	size_t i, j;
+
+	for (i = 0; i < n; i++) {
+		if (strcmp(v[i], "/") == 0 && n > 1) {
+			errorx("/ holds every other path: back it up alone");
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (strcmp(v[i], v[j]) == 0) {
+				errorx("%s is given twice", v[i]);
+				return -1;
+			} else if (strcmp(source_name(v[i]),
+			    source_name(v[j])) == 0) {
+				errorx("%s and %s would both be stored as '%s'; "
+				    "back up their parent instead", v[j], v[i],
+				    source_name(v[i]));
+				return -1;
+			}
+	}
+	return 0;
+}
+
+/* source_resolve(argv, n, outp, noutp, nskipp): see source.h. */
+int
+source_resolve(char *const *argv, size_t n, char ***outp, size_t *noutp,
+    size_t *nskipp)
+{
+	char **v, buf[128];
+	int *err;
+	size_t i, nv = 0;
+	int e = EXIT_ERR;
+
+	*outp = NULL;
+	*noutp = *nskipp = 0;
+	if ((v = calloc(n + 1, sizeof(*v))) == NULL ||
+	    (err = calloc(n + 1, sizeof(*err))) == NULL) {
+		free(v);
+		errorx("out of memory");
+		return EXIT_ERR;
+	}
+	for (i = 0; i < n; i++) {
+		if ((v[nv] = canon(argv[i])) == NULL || usable(v[nv]) != 0) {
+			err[i] = errno == 0 ? EINVAL : errno;
+			if (err[i] == ENOMEM) {
+				errorx("out of memory");
+				goto out;
+			}
+			free(v[nv]);
+			v[nv] = NULL;
+		} else
+			nv++;
+	}
+	/* Nothing to back up: say so, save no snapshot (restic does too). */
+	for (i = 0; i < n; i++)
+		if (err[i] != 0 && nv == 0)
+			errorx("%s: %s", why(err[i], buf), argv[i]);
+		else if (err[i] != 0)
+			alertx("%s: %s; skipped", why(err[i], buf), argv[i]);
+	if ((nv == 0 && n > 0) || clash(v, nv) != 0)
+		goto out;
+	*outp = v;
+	*noutp = nv;
+	*nskipp = n - nv;
+	v = NULL;
+	e = EXIT_OK;
+out:
+	for (i = 0; v != NULL && i < n; i++)
+		free(v[i]);
+	free(v);
+	free(err);
+	return e;
+}

@@ -6,18 +6,30 @@
  *  - every stored name is one path component (tree_decode and again here);
  *  - directories are entered with openat2(RESOLVE_BENEATH |
  *    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), one component at a time;
- *  - files are created with O_CREAT | O_EXCL | O_NOFOLLOW: an existing
- *    entry is never followed or overwritten (unless --overwrite, which
- *    unlinks it first and still creates with O_EXCL);
+ *  - files are created with O_CREAT | O_EXCL | O_NOFOLLOW under a
+ *    temporary name (.tacit-tmp-XXXXXXXXXXXX) and renamed to their own
+ *    name, without replacing anything, once their data and metadata are
+ *    complete (rwrite.c): an existing entry is never followed or
+ *    overwritten (unless --overwrite, when the complete file is renamed
+ *    over it), and an interrupted restore leaves no short file under a
+ *    final name, only temporary ones, which the next restore into the
+ *    same directories removes;
+ *  - an entry already there that is what the snapshot holds (a file of
+ *    the same size and mtime, a symlink to the same target, ...) is left
+ *    alone and counted complete, so rerunning an interrupted restore
+ *    finishes it; --verify rereads such files, and every file written,
+ *    and compares them with the snapshot's data;
  *  - symlinks are created last, after every file and directory, so no
  *    later entry of the same restore can be written through one;
  *  - a hard link's source is a file this restore created, looked up by its
  *    link group, never by a path read from the repository;
  *  - directory metadata (modes, times) is applied last, deepest first.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,10 +43,30 @@
 #include "meta.h"
 #include "progress.h"
 #include "restore.h"
+#include "rverify.h"
 #include "rwrite.h"
 #include "sandbox.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/*
+ * Temporary names: the prefix, then 12 lowercase hex digits (6 random
+ * per run, 6 counting).  A name of exactly this form, for a regular
+ * file, is a leftover of an interrupted restore: removed on sight.
+ */
+#define TMP_PREFIX		".tacit-tmp-"
+#define TMP_PREFIX_LEN		(sizeof(TMP_PREFIX) - 1)
+#define TMP_HEX_LEN		12
+#define TMP_NAME_BYTES		(TMP_PREFIX_LEN + TMP_HEX_LEN + 1)
+
+/* What is already at a file's name. */
+enum ent_state { ENT_NONE, ENT_SAME, ENT_OTHER };
+
+/* A file to reread after the restore (--verify). */
+struct vrec {
+	char		*path;		/* relative to the target */
+	struct node	 n;		/* size, flags, extents, chunks */
+};
 
 struct deferred {
 	char		*dir;		/* relative path of the parent */
@@ -65,6 +97,13 @@ struct rs {
 	size_t			 pfn;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
+	uint64_t		 nfiles;	/* handed to the writer */
+	uint32_t		 tmprun;	/* random part of temporary names */
+	uint32_t		 tmpseq;	/* counting part */
+	int			 link_pending;	/* a link source not yet named */
+	struct vrec		*vrecs;		/* --verify: files written */
+	size_t			 nvrecs, vreccap;
+	struct rverify_buf	 vbuf;
 };
 
 static int
@@ -187,7 +226,8 @@ prefetched(struct rs *s, const struct node *n, size_t *lenp, size_t *rawp)
 /*
  * Hand the content of ${n} to the writer, chunk by chunk, then close the
  * file there.  A missing or damaged chunk is reported here and ends the
- * file's data (the writer counts it damaged).  0, or -1 (fatal: ENOMEM).
+ * file's data (the writer counts it damaged).  0, 1 if damaged that way,
+ * or -1 (fatal: ENOMEM).
  */
 static int
 send_content(struct rs *s, const struct node *n)
@@ -198,7 +238,7 @@ send_content(struct rs *s, const struct node *n)
 	/* Nothing was read at backup: leave it empty, not zeros of its size. */
 	if (n->flags & NODE_F_UNREADABLE) {
 		report(s, "unreadable at backup; restored empty");
-		return rw_close(s->w, 1);
+		return rw_close(s->w, 1) != 0 ? -1 : 1;
 	}
 	for (c = 0; c < n->nchunks; c++) {
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
@@ -207,12 +247,12 @@ send_content(struct rs *s, const struct node *n)
 			report(s, errno == ENODATA ? "data missing from the "
 			    "repository" : "data damaged (authentication "
 			    "failed)");
-			return rw_close(s->w, 1);
+			return rw_close(s->w, 1) != 0 ? -1 : 1;
 		}
 		if (rw_data(s->w, p, len, raw) != 0)
 			return -1;
 		s->queued += raw;
-		progress_tick(&s->prog, s->st->files, s->queued);
+		progress_tick(&s->prog, s->nfiles, s->queued);
 	}
 	return rw_close(s->w, 0);
 }
@@ -254,6 +294,11 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 			break;
 	if (i == s->nlinks)
 		return -1;
+	/* The source has its name only once the writer has finished it. */
+	if (s->link_pending) {
+		rw_sync(s->w);
+		s->link_pending = 0;
+	}
 	if ((src = open_beneath(s->rootfd, s->links[i].path,
 	    O_PATH | O_NOFOLLOW, 0)) < 0)
 		return -1;
@@ -287,50 +332,309 @@ remember_link(struct rs *s, uint64_t id)
 	return 0;
 }
 
-/* Create ${name} in ${dirfd} exclusively; EEXIST handled per --overwrite. */
+/*
+ * A new temporary file in ${dirfd}, its name in ${tmp}: O_EXCL, so
+ * nothing there is ever followed or reused.  -1 with errno.
+ */
 static int
-create_file(struct rs *s, int dirfd, const char *name)
+create_tmp(struct rs *s, int dirfd, char tmp[TMP_NAME_BYTES])
 {
+	int fd = -1, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		(void)snprintf(tmp, TMP_NAME_BYTES, TMP_PREFIX "%06x%06x",
+		    (unsigned)(s->tmprun & 0xffffff),
+		    (unsigned)(s->tmpseq++ & 0xffffff));
+		fd = open_beneath(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	return fd;
+}
+
+/* 1 if ${name} is one of our temporary names. */
+static int
+is_tmp_name(const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != TMP_PREFIX_LEN + TMP_HEX_LEN ||
+	    strncmp(name, TMP_PREFIX, TMP_PREFIX_LEN) != 0)
+		return 0;
+	for (i = TMP_PREFIX_LEN; name[i] != '\0'; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Remove the temporary files an interrupted restore left in the
+ * directory ${dirfd} (one that existed before this restore: a new one
+ * has none).  Only regular files of exactly that name form.
+ */
+static void
+remove_leftovers(struct rs *s, int dirfd)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
 	int fd;
 
-	fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST && s->o->overwrite &&
-	    unlinkat(dirfd, name, 0) == 0)
-		fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW, 0600);
-	return fd;
+	if ((fd = open_beneath(dirfd, ".", O_RDONLY | O_DIRECTORY, 0)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_tmp_name(de->d_name) || fstatat(dirfd, de->d_name,
+		    &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			s->st->leftovers++;
+	}
+	(void)closedir(d);
+}
+
+/*
+ * What is at ${name}: ENT_SAME for a regular file of ${n}'s size and
+ * mtime, as a finished restore leaves it (a file system without
+ * nanoseconds keeps whole seconds), ENT_OTHER for anything else there,
+ * ENT_NONE for nothing (or what cannot be looked at: creating it will
+ * say why, and never replaces anything).
+ */
+static enum ent_state
+file_state(int dirfd, const char *name, const struct node *n)
+{
+	struct stat st;
+	uint64_t size = n->flags & NODE_F_UNREADABLE ? 0 : n->size;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return ENT_NONE;
+	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == size &&
+	    (int64_t)st.st_mtim.tv_sec == n->mtime_sec &&
+	    ((uint32_t)st.st_mtim.tv_nsec == n->mtime_nsec ||
+	    st.st_mtim.tv_nsec == 0))
+		return ENT_SAME;
+	return ENT_OTHER;
+}
+
+/*
+ * Reread the file ${path} (beneath ${dirfd}) and compare it with ${n}.
+ * 0 the same, 1 it differs, -1 reported (it could not be compared), -2
+ * it is not there (ENOENT, not reported).
+ */
+static int
+verify_file(struct rs *s, int dirfd, const char *path, const struct node *n,
+    const char *shown)
+{
+	int fd, r;
+
+	if ((fd = open_beneath(dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK, 0)) < 0) {
+		r = -1;
+	} else {
+		r = rverify_fd(s->rd, fd, n, &s->vbuf);
+		(void)close(fd);
+	}
+	if (r >= 0)
+		return r;
+	if (errno == ENOENT)
+		return -2;
+	if (errno == ENODATA || errno == EBADMSG) {
+		alertx("%s: cannot verify: data %s the repository",
+		    log_shown(shown), errno == ENODATA ? "missing from" :
+		    "damaged in");
+		s->st->damaged++;
+	} else {
+		alertx("%s: cannot verify: %s", log_shown(shown),
+		    strerror(errno));
+		s->st->failed++;
+	}
+	return -1;
+}
+
+/* Remember the file just handed to the writer, to reread it at the end. */
+static int
+verify_later(struct rs *s, const struct node *n)
+{
+	struct vrec *v;
+
+	if (s->nvrecs == s->vreccap) {
+		s->vreccap = s->vreccap ? s->vreccap * 2 : 256;
+		if ((v = reallocarray(s->vrecs, s->vreccap, sizeof(*v))) ==
+		    NULL)
+			return -1;
+		s->vrecs = v;
+	}
+	v = &s->vrecs[s->nvrecs];
+	memset(v, 0, sizeof(*v));
+	v->n.type = NODE_FILE;
+	v->n.flags = n->flags;
+	v->n.size = n->size;
+	if ((v->path = strdup(s->path)) == NULL)
+		return -1;
+	if ((n->nextents > 0 && (v->n.extents = reallocarray(NULL,
+	    n->nextents, sizeof(*n->extents))) == NULL) ||
+	    (n->nchunks > 0 && (v->n.chunks = reallocarray(NULL, n->nchunks,
+	    sizeof(*n->chunks))) == NULL)) {
+		free(v->path);
+		node_free_fields(&v->n);
+		return -1;
+	}
+	if (n->nextents > 0)
+		memcpy(v->n.extents, n->extents, n->nextents *
+		    sizeof(*n->extents));
+	if (n->nchunks > 0)
+		memcpy(v->n.chunks, n->chunks, n->nchunks *
+		    sizeof(*n->chunks));
+	v->n.nextents = n->nextents;
+	v->n.nchunks = n->nchunks;
+	s->nvrecs++;
+	return 0;
+}
+
+/* --verify, after the writer has finished: reread every file it wrote. */
+static void
+verify_written(struct rs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvrecs; i++) {
+		/* Not there (-2): not written, and that was reported. */
+		if (verify_file(s, s->rootfd, s->vrecs[i].path,
+		    &s->vrecs[i].n, s->vrecs[i].path) == 1) {
+			alertx("%s: differs from the snapshot after the "
+			    "restore (--verify)", log_shown(s->vrecs[i].path));
+			s->st->differ++;
+		}
+	}
+}
+
+/* Write ${n} under a temporary name; the writer names it ${name}. */
+static int
+write_file(struct rs *s, int dirfd, const char *name, const struct node *n,
+    int replace)
+{
+	char tmp[TMP_NAME_BYTES];
+	struct rw_dest d;
+	int fd, r;
+
+	if ((fd = create_tmp(s, dirfd, tmp)) < 0) {
+		report(s, strerror(errno));
+		s->st->failed++;
+		return 0;
+	}
+	s->nfiles++;
+	progress_tick(&s->prog, s->nfiles, s->queued);
+	d.dirfd = dirfd;
+	d.tmp = tmp;
+	d.name = name;
+	d.replace = replace;
+	if (rw_open(s->w, fd, &d, n, s->path) != 0) {
+		(void)close(fd);
+		(void)unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if ((r = send_content(s, n)) < 0)
+		return -1;
+	/* Linking to it waits for its name (try_link). */
+	if (n->link_id != 0) {
+		if (remember_link(s, n->link_id) != 0)
+			return -1;
+		s->link_pending = 1;
+	}
+	/* A damaged file was reported already. */
+	if (s->o->verify && r == 0 && verify_later(s, n) != 0)
+		return -1;
+	return 0;
+}
+
+/* A file already there and complete: left alone, but a link source. */
+static int
+file_complete(struct rs *s, const struct node *n)
+{
+	size_t i;
+
+	s->st->complete++;
+	if (n->link_id == 0)
+		return 0;
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i].id == n->link_id)
+			return 0;
+	return remember_link(s, n->link_id);
 }
 
 static int
 restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
-	int fd;
+	int replace = 0;
 
+	switch (file_state(dirfd, name, n)) {
+	case ENT_SAME:
+		/* --verify: complete only if the bytes are the same too. */
+		if (!s->o->verify || verify_file(s, dirfd, name, n,
+		    s->path) != 1)
+			return file_complete(s, n);
+		if (!s->o->overwrite) {
+			report(s, "differs from the snapshot (same size and "
+			    "time); not overwritten (use --overwrite)");
+			s->st->differ++;
+			return 0;
+		}
+		replace = 1;
+		break;
+	case ENT_OTHER:
+		if (!s->o->overwrite) {
+			report(s, "exists and differs from the snapshot; not "
+			    "overwritten (use --overwrite)");
+			s->st->existing++;
+			return 0;
+		}
+		replace = 1;
+		break;
+	case ENT_NONE:
+		break;
+	}
 	if (n->link_id != 0 && try_link(s, dirfd, name, n) == 0)
 		return 0;
-	if ((fd = create_file(s, dirfd, name)) < 0) {
-		if (errno == EEXIST) {
-			report(s, "exists; not overwritten (use --overwrite)");
-			s->st->existing++;
-		} else {
-			report(s, strerror(errno));
-			s->st->failed++;
-		}
+	return write_file(s, dirfd, name, n, replace);
+}
+
+/*
+ * 1 if ${name} in ${dirfd} is already the FIFO, device node (same
+ * numbers) or symlink (same target) ${n}: a rerun leaves it.
+ */
+static int
+special_same(int dirfd, const char *name, const struct node *n)
+{
+	char target[NODE_TARGET_MAX + 1];
+	struct stat st;
+	ssize_t len;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	switch ((enum node_type)n->type) {
+	case NODE_FIFO:
+		return S_ISFIFO(st.st_mode);
+	case NODE_CHR:
+	case NODE_BLK:
+		return (n->type == NODE_CHR ? S_ISCHR(st.st_mode) :
+		    S_ISBLK(st.st_mode)) && (uint64_t)st.st_rdev == n->rdev;
+	case NODE_SYMLINK:
+		if (!S_ISLNK(st.st_mode) || (len = readlinkat(dirfd, name,
+		    target, sizeof(target))) < 0)
+			return 0;
+		return (size_t)len == n->targetlen && (len == 0 ||
+		    memcmp(target, n->target, n->targetlen) == 0);
+	case NODE_FILE:
+	case NODE_DIR:
+	case NODE__MAX:
+	default:
 		return 0;
 	}
-	s->st->files++;
-	progress_tick(&s->prog, s->st->files, s->queued);
-	if (rw_open(s->w, fd, n, s->path) != 0) {
-		(void)close(fd);
-		return -1;
-	}
-	if (send_content(s, n) != 0)
-		return -1;
-	/* Linking to it needs the inode only, which exists from here on. */
-	if (n->link_id != 0 && remember_link(s, n->link_id) != 0)
-		return -1;
-	return 0;
 }
 
 /* Create a FIFO, device node or symlink; EEXIST per --overwrite. */
@@ -352,6 +656,11 @@ restore_special(struct rs *s, int dirfd, const char *name,
 {
 	size_t nf = 0;
 
+	/* Already there (a rerun): left alone, even with --overwrite. */
+	if (special_same(dirfd, name, n)) {
+		s->st->complete++;
+		return 0;
+	}
 	if (make_special(s, dirfd, name, n) != 0) {
 		if (errno == EEXIST) {
 			report(s, "exists; not overwritten (use --overwrite)");
@@ -376,12 +685,15 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
     int inc)
 {
 	struct tree t;
-	int fd, r = 0;
+	int fd, r = 0, existed = 0;
 
-	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
-		report(s, strerror(errno));
-		s->st->failed++;
-		return 0;
+	if (mkdirat(dirfd, name, 0700) != 0) {
+		if (errno != EEXIST) {
+			report(s, strerror(errno));
+			s->st->failed++;
+			return 0;
+		}
+		existed = 1;
 	}
 	/* An existing symlink or file here is refused, never followed. */
 	if ((fd = open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY |
@@ -393,6 +705,8 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		return 0;
 	}
 	s->st->dirs++;
+	if (existed)
+		remove_leftovers(s, fd);
 	if (reader_tree(s->rd, n->subtree, &t) != 0) {
 		report(s, errno == ENODATA ? "directory listing missing from "
 		    "the repository" : "directory listing damaged");
@@ -538,14 +852,18 @@ finish(struct rs *s)
 			s->st->failed++;
 			continue;
 		}
-		if (make_special(s, fd, name, &d->n) != 0) {
-			alertx("%s: %s", log_shown(shownpath),
-			    errno == EEXIST ? "exists; not overwritten (use "
-			    "--overwrite)" : strerror(errno));
-			if (errno == EEXIST)
+		if (special_same(fd, name, &d->n))
+			s->st->complete++;	/* already there: a rerun */
+		else if (make_special(s, fd, name, &d->n) != 0) {
+			if (errno == EEXIST) {
+				alertx("%s: exists; not overwritten (use "
+				    "--overwrite)", log_shown(shownpath));
 				s->st->existing++;
-			else
+			} else {
+				alertx("%s: %s", log_shown(shownpath),
+				    strerror(errno));
 				s->st->failed++;
+			}
 		} else {
 			s->st->others++;
 			nf = 0;
@@ -606,6 +924,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		errorx("cannot open %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}
+	if (getrandom(&s.tmprun, sizeof(s.tmprun), 0) != sizeof(s.tmprun))
+		s.tmprun = (uint32_t)getpid();	/* O_EXCL copes */
+	remove_leftovers(&s, s.rootfd);
 	if (reader_tree(rd, snap->root, &root) != 0) {
 		errorx("the snapshot's root tree is %s",
 		    errno == ENODATA ? "missing" : "damaged");
@@ -628,8 +949,10 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		/* Every file complete before symlinks and directory times. */
 		rw_finish(s.w, st);
 		finish(&s);
+		if (o->verify)
+			verify_written(&s);
 		e = st->damaged || st->existing || st->failed ||
-		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
+		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
 	}
 out:
 	progress_done(&s.prog);
@@ -642,6 +965,12 @@ out:
 	for (i = 0; i < s.nlinks; i++)
 		free(s.links[i].path);
 	free(s.links);
+	for (i = 0; i < s.nvrecs; i++) {
+		free(s.vrecs[i].path);
+		node_free_fields(&s.vrecs[i].n);
+	}
+	free(s.vrecs);
+	rverify_buf_free(&s.vbuf);
 	free(s.path);
 	(void)close(s.rootfd);
 	return e;

@@ -19,6 +19,8 @@
 #      rereads it, names it and exits 3; --verify --overwrite repairs it.
 #  (4) leftovers (.tacit-tmp-*) are gone after a rerun, in the target's
 #      directories and the target itself, and none is ever outside it.
+#  (5) the same as (1), killed by strace at the first, middle and last
+#      pwrite64, renameat2 and openat2 of a restore.
 . "$(dirname "$0")/lib.sh"
 
 # tacit under strace: LeakSanitizer cannot work under ptrace.
@@ -95,11 +97,11 @@ interrupt() {
 # complete DST: every regular file under its own name in DST/src is the
 # snapshot's (the interrupted one is at most a temporary file).
 complete() {
-	bad=0
+	_cbad=0
 	for f in $(cd "$1/src" && find . -type f ! -name '.tacit-tmp-*'); do
-		cmp -s "$S/$f" "$1/src/$f" || { echo "differs: $f"; bad=1; }
+		cmp -s "$S/$f" "$1/src/$f" || { echo "differs: $f"; _cbad=1; }
 	done
-	return $bad
+	return $_cbad
 }
 
 # leftovers DIR: the temporary files below DIR, one a line.
@@ -190,5 +192,38 @@ grepq ' 2 unfinished files of an earlier restore removed' "$T/.out" &&
 [ -d "$D/src/c/.tacit-tmp-000000000000" ] &&
     ok "leftovers: a directory of that name is left alone" ||
     notok "leftovers: a directory was removed"
+
+# (5) kill -9 (strace: SIGKILL at the call) at the first, middle and last
+# pwrite64, renameat2 and openat2 of a restore: the same as (1) each time.
+SYSCALLS="pwrite64 renameat2 openat2"
+strace -f -qq -o "$T/cal" -e trace=$(echo $SYSCALLS | tr ' ' ,) \
+    "$TACIT" restore -r "$R" latest --target "$T/cal.dst" \
+    --passphrase-fd 3 3<"$T/pw" >/dev/null 2>&1 ||
+    notok "setup: calibration restore under strace"
+for sc in $SYSCALLS; do
+	max=$(grep -c "^[0-9]* $sc(" "$T/cal")
+	bad=
+	for n in 1 $(( (max + 1) / 2 )) $max; do
+		D=$T/k.$sc.$n
+		strace -f -qq -o /dev/null -e trace=$sc \
+		    -e inject=$sc:signal=KILL:when=$n \
+		    "$TACIT" restore -r "$R" latest --target "$D" \
+		    --passphrase-fd 3 3<"$T/pw" >"$T/k.out" 2>&1
+		rc=$?
+		[ $rc = 0 ] && bad="$bad #$n: not killed;"
+		complete "$D" >/dev/null 2>&1 ||
+		    bad="$bad #$n: a file under its name differs;"
+		tk restore -r "$R" latest --target "$D" >"$T/k.out" 2>&1 ||
+		    bad="$bad #$n: the rerun failed: $(cat "$T/k.out");"
+		snapsum "$D/src" | cmp -s "$T/want" - ||
+		    bad="$bad #$n: the target differs after the rerun;"
+		[ -z "$(leftovers "$D")" ] ||
+		    bad="$bad #$n: leftovers after the rerun;"
+		rm -rf "$D"
+	done
+	[ -z "$bad" ] &&
+	    ok "killed at $sc #1, #$(( (max + 1) / 2 )), #$max (of $max): no wrong file, the rerun finishes" ||
+	    notok "killed at $sc:$bad"
+done
 
 rm -rf "$T"

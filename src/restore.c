@@ -76,6 +76,7 @@ struct deferred {
 struct linkrec {
 	uint64_t	 id;
 	char		*path;		/* relative path of the first copy */
+	struct node	 first;		/* its size, mtime and flags only */
 };
 
 struct rs {
@@ -258,6 +259,22 @@ send_content(struct rs *s, const struct node *n)
 }
 
 /*
+ * 1 if ${st} is a regular file of ${n}'s size and mtime, as a finished
+ * restore leaves it (a file system without nanoseconds keeps whole
+ * seconds; a file unreadable at backup is restored empty).
+ */
+static int
+stat_matches(const struct stat *st, const struct node *n)
+{
+	uint64_t size = n->flags & NODE_F_UNREADABLE ? 0 : n->size;
+
+	return S_ISREG(st->st_mode) && (uint64_t)st->st_size == size &&
+	    (int64_t)st->st_mtim.tv_sec == n->mtime_sec &&
+	    ((uint32_t)st->st_mtim.tv_nsec == n->mtime_nsec ||
+	    st->st_mtim.tv_nsec == 0);
+}
+
+/*
  * Link the file ${src} (an O_PATH descriptor of ${path}, below the target)
  * as ${name} in ${dirfd}, by name: the restore worker has no /proc (and
  * linkat of a descriptor needs CAP_DAC_READ_SEARCH, which it dropped).
@@ -286,6 +303,7 @@ static int
 try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
 	const char *path;
+	struct stat st;
 	size_t i;
 	int src, r;
 
@@ -302,6 +320,15 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 	if ((src = open_beneath(s->rootfd, s->links[i].path,
 	    O_PATH | O_NOFOLLOW, 0)) < 0)
 		return -1;
+	/*
+	 * It must be the group's first file, complete: not an entry that
+	 * took its name first (the writer then reported "exists").
+	 */
+	if (fstat(src, &st) != 0 || !stat_matches(&st, &s->links[i].first)) {
+		(void)close(src);
+		errno = ESTALE;
+		return -1;
+	}
 	/* Link the very file we opened, not whatever a path names now. */
 	path = s->links[i].path;
 	r = link_same(s->rootfd, path, src, dirfd, name);
@@ -316,7 +343,7 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 }
 
 static int
-remember_link(struct rs *s, uint64_t id)
+remember_link(struct rs *s, const struct node *n)
 {
 	struct linkrec *p;
 
@@ -326,9 +353,16 @@ remember_link(struct rs *s, uint64_t id)
 			return -1;
 		s->links = p;
 	}
-	if ((s->links[s->nlinks].path = strdup(s->path)) == NULL)
+	p = &s->links[s->nlinks];
+	memset(p, 0, sizeof(*p));
+	if ((p->path = strdup(s->path)) == NULL)
 		return -1;
-	s->links[s->nlinks++].id = id;
+	p->id = n->link_id;
+	p->first.size = n->size;
+	p->first.mtime_sec = n->mtime_sec;
+	p->first.mtime_nsec = n->mtime_nsec;
+	p->first.flags = n->flags;
+	s->nlinks++;
 	return 0;
 }
 
@@ -399,26 +433,19 @@ remove_leftovers(struct rs *s, int dirfd)
 }
 
 /*
- * What is at ${name}: ENT_SAME for a regular file of ${n}'s size and
- * mtime, as a finished restore leaves it (a file system without
- * nanoseconds keeps whole seconds), ENT_OTHER for anything else there,
- * ENT_NONE for nothing (or what cannot be looked at: creating it will
- * say why, and never replaces anything).
+ * What is at ${name}: ENT_SAME for a file that stat_matches ${n},
+ * ENT_OTHER for anything else there, ENT_NONE for nothing (or what
+ * cannot be looked at: creating it will say why, and never replaces
+ * anything).
  */
 static enum ent_state
 file_state(int dirfd, const char *name, const struct node *n)
 {
 	struct stat st;
-	uint64_t size = n->flags & NODE_F_UNREADABLE ? 0 : n->size;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return ENT_NONE;
-	if (S_ISREG(st.st_mode) && (uint64_t)st.st_size == size &&
-	    (int64_t)st.st_mtim.tv_sec == n->mtime_sec &&
-	    ((uint32_t)st.st_mtim.tv_nsec == n->mtime_nsec ||
-	    st.st_mtim.tv_nsec == 0))
-		return ENT_SAME;
-	return ENT_OTHER;
+	return stat_matches(&st, n) ? ENT_SAME : ENT_OTHER;
 }
 
 /*
@@ -542,7 +569,7 @@ write_file(struct rs *s, int dirfd, const char *name, const struct node *n,
 		return -1;
 	/* Linking to it waits for its name (try_link). */
 	if (n->link_id != 0) {
-		if (remember_link(s, n->link_id) != 0)
+		if (remember_link(s, n) != 0)
 			return -1;
 		s->link_pending = 1;
 	}
@@ -564,7 +591,7 @@ file_complete(struct rs *s, const struct node *n)
 	for (i = 0; i < s->nlinks; i++)
 		if (s->links[i].id == n->link_id)
 			return 0;
-	return remember_link(s, n->link_id);
+	return remember_link(s, n);
 }
 
 static int

@@ -102,6 +102,8 @@ struct rs {
 	uint32_t		 tmprun;	/* random part of temporary names */
 	uint32_t		 tmpseq;	/* counting part */
 	int			 link_pending;	/* a link source not yet named */
+	int			 fresh;		/* this restore made the directory
+						   being filled: nothing to skip */
 	struct vrec		*vrecs;		/* --verify: files written */
 	size_t			 nvrecs, vreccap;
 	struct rverify_buf	 vbuf;
@@ -599,7 +601,9 @@ restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
 	int replace = 0;
 
-	switch (file_state(dirfd, name, n)) {
+	/* (In a new directory a name taken meanwhile is still never
+	 * replaced: the rename says EEXIST.) */
+	switch (s->fresh ? ENT_NONE : file_state(dirfd, name, n)) {
 	case ENT_SAME:
 		/* --verify: complete only if the bytes are the same too. */
 		if (!s->o->verify || verify_file(s, dirfd, name, n,
@@ -684,7 +688,7 @@ restore_special(struct rs *s, int dirfd, const char *name,
 	size_t nf = 0;
 
 	/* Already there (a rerun): left alone, even with --overwrite. */
-	if (special_same(dirfd, name, n)) {
+	if (!s->fresh && special_same(dirfd, name, n)) {
 		s->st->complete++;
 		return 0;
 	}
@@ -712,7 +716,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
     int inc)
 {
 	struct tree t;
-	int fd, r = 0, existed = 0;
+	int fd, r = 0, existed = 0, fresh = s->fresh;
 
 	if (mkdirat(dirfd, name, 0700) != 0) {
 		if (errno != EEXIST) {
@@ -739,7 +743,9 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		    "the repository" : "directory listing damaged");
 		s->st->damaged++;
 	} else {
+		s->fresh = !existed;
 		r = restore_tree(s, fd, &t);
+		s->fresh = fresh;
 		tree_free(&t);
 	}
 	(void)close(fd);
@@ -942,7 +948,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	s.st = st;
 	s.owner = (geteuid() == 0 ? META_OWNER : 0) |
 	    (o->no_setid ? META_NOSETID : 0);
-	if (mkdir(o->target, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(o->target, 0700) == 0)
+		s.fresh = 1;
+	else if (errno != EEXIST) {
 		errorx("cannot create %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}

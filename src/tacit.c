@@ -74,7 +74,7 @@ static const struct {
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
 	{ "target", 't', "DIR", "restore into DIR (made if missing)" },
 	{ "include", 0, "PATH", "restore only PATH (repeatable)" },
-	{ "overwrite", 0, NULL, "replace existing entries of the same name" },
+	{ "overwrite", 0, NULL, "replace existing entries that differ" },
 	{ "no-devices", 0, NULL, "skip device nodes" },
 	{ "no-setid", 0, NULL, "no set-uid/gid bits, no file capabilities" },
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },

@@ -451,6 +451,38 @@ file_state(int dirfd, const char *name, const struct node *n)
 }
 
 /*
+ * Open the regular file ${path} beneath ${dirfd} for reading: -1 with
+ * errno, or -2 if it is not a regular file.  Whatever the target holds
+ * under that name is looked at first through O_PATH, so a device node
+ * or FIFO found there is not opened (a tape rewinds on open); the file
+ * opened must be the inode looked at.  (One swapped in between the two
+ * is opened, without blocking: in the private root the target is nodev.)
+ */
+static int
+open_regular(int dirfd, const char *path)
+{
+	struct stat a, b;
+	int pfd, fd;
+
+	if ((pfd = open_beneath(dirfd, path, O_PATH | O_NOFOLLOW, 0)) < 0)
+		return -1;
+	if (fstat(pfd, &a) != 0 || !S_ISREG(a.st_mode)) {
+		(void)close(pfd);
+		return -2;
+	}
+	(void)close(pfd);
+	if ((fd = open_beneath(dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY, 0)) < 0)
+		return -1;
+	if (fstat(fd, &b) != 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		(void)close(fd);
+		return -2;
+	}
+	return fd;
+}
+
+/*
  * Reread the file ${path} (beneath ${dirfd}) and compare it with ${n}.
  * 0 the same, 1 it differs, -1 reported (it could not be compared), -2
  * it is not there (ENOENT, not reported).
@@ -461,8 +493,9 @@ verify_file(struct rs *s, int dirfd, const char *path, const struct node *n,
 {
 	int fd, r;
 
-	if ((fd = open_beneath(dirfd, path, O_RDONLY | O_NOFOLLOW |
-	    O_NONBLOCK, 0)) < 0) {
+	if ((fd = open_regular(dirfd, path)) == -2)
+		return 1;		/* not a regular file (any more) */
+	if (fd < 0) {
 		r = -1;
 	} else {
 		r = rverify_fd(s->rd, fd, n, &s->vbuf);

@@ -781,7 +781,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct node *n,
 		s->fresh = fresh;
 		tree_free(&t);
 	}
-	(void)close(fd);
+	rw_closedir(s->w, fd);		/* once its files have their names */
 	/* Its modes and times once everything below exists (full path). */
 	if (r == 0 && inc == 2 && defer(&s->dirs, &s->ndirs, &s->dircap,
 	    s->path, s->pathlen, n) != 0)

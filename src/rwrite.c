@@ -34,15 +34,16 @@
 #include "rwrite.h"
 
 #define QUEUE_BYTES	(32u << 20)	/* data waiting to be written */
-#define QUEUE_FILES	192		/* files waiting (two descriptors each) */
+#define QUEUE_FILES	256		/* descriptors waiting: files, dirs */
 
-enum item_kind { IT_OPEN, IT_DATA, IT_CLOSE };
+enum item_kind { IT_OPEN, IT_DATA, IT_CLOSE, IT_CLOSEDIR };
 
 struct item {
 	struct item	*next;
 	enum item_kind	 kind;
-	int		 fd;		/* IT_OPEN */
-	int		 dirfd;		/* IT_OPEN: where it is */
+	int		 fd;		/* IT_OPEN, IT_CLOSEDIR */
+	int		 dirfd;		/* IT_OPEN: where it is (the caller's,
+					   open until its IT_CLOSEDIR) */
 	char		*tmp, *name;	/* IT_OPEN: its names there */
 	int		 replace;	/* IT_OPEN: rename over what is there */
 	struct node	 node;		/* IT_OPEN: metadata and extents */
@@ -252,7 +253,6 @@ end(struct rwriter *w, int damaged)
 		w->st.meta_failed++;
 	name_it(w, it);
 	(void)close(it->fd);
-	(void)close(it->dirfd);
 	item_free(it);
 	w->cur = NULL;
 }
@@ -286,11 +286,20 @@ writer_main(void *arg)
 			if (w->cur != NULL)
 				end(w, it->damaged);
 			break;
+		case IT_CLOSEDIR:	/* every file named in it before */
+			/* One never closed (an error path): not named. */
+			if (w->cur != NULL && w->cur->dirfd == it->fd) {
+				w->failed = 1;
+				end(w, 1);
+			}
+			(void)close(it->fd);
+			break;
 		}
 		(void)pthread_mutex_lock(&w->mu);
 		if (it != NULL && it->kind == IT_DATA)
 			w->bytes -= it->len;
-		if (it != NULL && it->kind == IT_CLOSE)
+		if (it != NULL && (it->kind == IT_CLOSE ||
+		    it->kind == IT_CLOSEDIR))
 			w->files--;
 		w->busy = 0;
 		(void)pthread_cond_broadcast(&w->cv);
@@ -307,11 +316,12 @@ push(struct rwriter *w, struct item *it)
 	(void)pthread_mutex_lock(&w->mu);
 	while ((it->kind == IT_DATA && w->bytes > 0 &&
 	    w->bytes + it->len > QUEUE_BYTES) ||
-	    (it->kind == IT_OPEN && w->files >= QUEUE_FILES))
+	    ((it->kind == IT_OPEN || it->kind == IT_CLOSEDIR) &&
+	    w->files >= QUEUE_FILES))
 		(void)pthread_cond_wait(&w->cv, &w->mu);
 	if (it->kind == IT_DATA)
 		w->bytes += it->len;
-	if (it->kind == IT_OPEN)
+	if (it->kind == IT_OPEN || it->kind == IT_CLOSEDIR)
 		w->files++;
 	it->next = NULL;
 	if (w->tail != NULL)
@@ -361,19 +371,18 @@ rw_open(struct rwriter *w, int fd, const struct rw_dest *d,
 		return -1;
 	it->kind = IT_OPEN;
 	it->fd = -1;
+	it->dirfd = d->dirfd;
 	it->replace = d->replace;
 	if (node_copy_meta(&it->node, n) != 0 ||
 	    (it->path = strdup(path)) == NULL ||
 	    (it->tmp = strdup(d->tmp)) == NULL ||
-	    (it->name = strdup(d->name)) == NULL ||
-	    (it->dirfd = fcntl(d->dirfd, F_DUPFD_CLOEXEC, 0)) < 0) {
+	    (it->name = strdup(d->name)) == NULL) {
 		item_free(it);
 		return -1;
 	}
 	if (n->nextents > 0) {
 		if ((it->node.extents = calloc(n->nextents,
 		    sizeof(*n->extents))) == NULL) {
-			(void)close(it->dirfd);
 			item_free(it);
 			return -1;
 		}
@@ -416,6 +425,21 @@ rw_close(struct rwriter *w, int damaged)
 	it->damaged = damaged;
 	push(w, it);
 	return 0;
+}
+
+void
+rw_closedir(struct rwriter *w, int fd)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		rw_sync(w);		/* nothing uses it after that */
+		(void)close(fd);
+		return;
+	}
+	it->kind = IT_CLOSEDIR;
+	it->fd = fd;
+	push(w, it);
 }
 
 void

@@ -26,11 +26,12 @@ struct rw_dest {
 /*
  * rw_open(w, fd, d, n, path): the writer takes ${fd}, a new empty file
  * named d->tmp in d->dirfd, for node ${n} (metadata and extents are
- * copied; ${path} is for messages), and a duplicate of d->dirfd.  Once
+ * copied; ${path} is for messages); d->dirfd must stay open until the
+ * caller hands it to rw_closedir (or the writer finished).  Once
  * its data and metadata are complete it is renamed to d->name (without
  * replacing anything unless d->replace); if they cannot be, it is
  * removed, so no incomplete file ever has the final name.  0, or -1
- * (ENOMEM, EMFILE: the caller still owns fd).
+ * (ENOMEM: the caller still owns fd).
  */
 int rw_open(struct rwriter *, int, const struct rw_dest *,
     const struct node *, const char *) __attribute__((warn_unused_result));
@@ -48,6 +49,13 @@ int rw_data(struct rwriter *, const uint8_t *, size_t, size_t)
  * because the repository lacks the rest (${damaged}: already reported).
  */
 int rw_close(struct rwriter *, int) __attribute__((warn_unused_result));
+
+/*
+ * rw_closedir(w, fd): close the directory ${fd} once every file queued
+ * in it so far is named (its number cannot be reused before: no rename
+ * can land in another directory).  The caller must not use it again.
+ */
+void rw_closedir(struct rwriter *, int);
 
 /* rw_sync(w): wait until everything queued so far is written and named. */
 void rw_sync(struct rwriter *);

@@ -244,7 +244,10 @@ static const struct rule worker_restore_rules[] = {
 	ALLOW(umask, A_NONE),		/* devices are made with their mode */
 	ALLOW(symlinkat, A_NONE),
 	ALLOW(linkat, A_NONE),		/* hard links, by name in the target */
-	ALLOW(unlinkat, A_NONE),	/* --overwrite */
+	ALLOW(unlinkat, A_NONE),	/* temporaries of failed files, leftovers */
+	/* A file gets its name once complete: RENAME_NOREPLACE, or over
+	 * an entry found different (--overwrite).  Landlock: the target. */
+	ALLOW(renameat2, A_NONE),	/* by syscall(): never renameat */
 	ALLOW(pwrite64, A_NONE),
 	ALLOW(ftruncate, A_NONE),	/* holes at the end of sparse files */
 	ALLOW(fchmod, A_NONE),

@@ -33,6 +33,7 @@ struct opts {
 	int			 overwrite;	/* --overwrite */
 	int			 no_devices;	/* restore --no-devices */
 	int			 no_setid;	/* restore --no-setid */
+	int			 verify;	/* restore --verify */
 	int			 zstd_level;	/* init --compression; 0 default */
 	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 strict;	/* backup --strict */

@@ -417,6 +417,47 @@ cmd_ls(struct opts *o)
 	return e;
 }
 
+/* ", N differ from the snapshot" for --verify, else "" (static buffer). */
+static const char *
+differ_str(const struct restore_stats *st)
+{
+	static char buf[64];
+
+	if (st->differ == 0)
+		return "";
+	(void)snprintf(buf, sizeof(buf), ", %llu differ from the snapshot",
+	    (unsigned long long)st->differ);
+	return buf;
+}
+
+/*
+ * What the restore did; on a rerun into the same target, also what was
+ * already there (complete, left alone), what was written over a
+ * different entry (--overwrite) and the unfinished files of an
+ * interrupted restore that were removed.
+ */
+static void
+summary(const struct opts *o, const struct restore_stats *st)
+{
+	printf("restored %llu files, %llu directories, %llu other entries, "
+	    "%llu hard links, %llu bytes to %s\n",
+	    (unsigned long long)(st->files + st->replaced),
+	    (unsigned long long)st->dirs, (unsigned long long)st->others,
+	    (unsigned long long)st->links, (unsigned long long)st->bytes,
+	    o->target);
+	if (st->complete > 0 || st->replaced > 0 || st->leftovers > 0)
+		printf("entries: %llu new, %llu already complete, %llu "
+		    "replaced; %llu unfinished files of an earlier restore "
+		    "removed\n",
+		    (unsigned long long)(st->files + st->others + st->links),
+		    (unsigned long long)st->complete,
+		    (unsigned long long)st->replaced,
+		    (unsigned long long)st->leftovers);
+	if (o->verify)
+		printf("verified: %llu files differ from the snapshot\n",
+		    (unsigned long long)st->differ);
+}
+
 int
 cmd_restore(struct opts *o)
 {
@@ -429,7 +470,7 @@ cmd_restore(struct opts *o)
 	if (o->argc != 1 || o->target == NULL)
 		fatal(EXIT_USAGE, "usage: tacit restore -r DIR SNAP --target "
 		    "DIR [--include PATH]... [--overwrite] [--no-devices] "
-		    "[--no-setid]");
+		    "[--no-setid] [--verify]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
 	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
@@ -440,20 +481,15 @@ cmd_restore(struct opts *o)
 			alertx("%llu device nodes not restored (--no-devices)",
 			    (unsigned long long)st.devices);
 		if ((e == EXIT_OK || e == EXIT_PARTIAL) && log_verbosity > 0)
-			printf("restored %llu files, %llu directories, %llu "
-			    "other entries, %llu hard links, %llu bytes to %s"
-			    "\n", (unsigned long long)st.files,
-			    (unsigned long long)st.dirs,
-			    (unsigned long long)st.others,
-			    (unsigned long long)st.links,
-			    (unsigned long long)st.bytes, o->target);
+			summary(o, &st);
 		if (e == EXIT_PARTIAL)
 			alertx("incomplete: %llu damaged, %llu existing, "
-			    "%llu failed, %llu with metadata not set",
+			    "%llu failed, %llu with metadata not set%s",
 			    (unsigned long long)st.damaged,
 			    (unsigned long long)st.existing,
 			    (unsigned long long)st.failed,
-			    (unsigned long long)st.meta_failed);
+			    (unsigned long long)st.meta_failed,
+			    differ_str(&st));
 	}
 	reader_close(&rd);
 	cmd_close(r);

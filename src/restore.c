@@ -6,18 +6,30 @@
  *  - every stored name is one path component (tree_decode and again here);
  *  - directories are entered with openat2(RESOLVE_BENEATH |
  *    RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS), one component at a time;
- *  - files are created with O_CREAT | O_EXCL | O_NOFOLLOW: an existing
- *    entry is never followed or overwritten (unless --overwrite, which
- *    unlinks it first and still creates with O_EXCL);
+ *  - files are created with O_CREAT | O_EXCL | O_NOFOLLOW under a
+ *    temporary name (.tacit-tmp-XXXXXXXXXXXX) and renamed to their own
+ *    name, without replacing anything, once their data and metadata are
+ *    complete (rwrite.c): an existing entry is never followed or
+ *    overwritten (unless --overwrite, when the complete file is renamed
+ *    over it), and an interrupted restore leaves no short file under a
+ *    final name, only temporary ones, which the next restore into the
+ *    same directories removes;
+ *  - an entry already there that is what the snapshot holds (a file of
+ *    the same size and mtime, a symlink to the same target, ...) is left
+ *    alone and counted complete, so rerunning an interrupted restore
+ *    finishes it; --verify rereads such files, and every file written,
+ *    and compares them with the snapshot's data;
  *  - symlinks are created last, after every file and directory, so no
  *    later entry of the same restore can be written through one;
  *  - a hard link's source is a file this restore created, looked up by its
  *    link group, never by a path read from the repository;
  *  - directory metadata (modes, times) is applied last, deepest first.
  */
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -31,11 +43,31 @@
 #include "meta.h"
 #include "progress.h"
 #include "restore.h"
+#include "rverify.h"
 #include "rwrite.h"
 #include "sandbox.h"
 #include "treepath.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
+
+/*
+ * Temporary names: the prefix, then 12 lowercase hex digits (6 random
+ * per run, 6 counting).  A name of exactly this form, for a regular
+ * file, is a leftover of an interrupted restore: removed on sight.
+ */
+#define TMP_PREFIX		".tacit-tmp-"
+#define TMP_PREFIX_LEN		(sizeof(TMP_PREFIX) - 1)
+#define TMP_HEX_LEN		12
+#define TMP_NAME_BYTES		(TMP_PREFIX_LEN + TMP_HEX_LEN + 1)
+
+/* What is already at a file's name. */
+enum ent_state { ENT_NONE, ENT_SAME, ENT_OTHER };
+
+/* A file to reread after the restore (--verify). */
+struct vrec {
+	char		*path;		/* relative to the target */
+	struct node	 n;		/* size, flags, extents, chunks */
+};
 
 struct deferred {
 	char		*dir;		/* relative path of the parent */
@@ -45,6 +77,7 @@ struct deferred {
 struct linkrec {
 	uint64_t	 id;
 	char		*path;		/* relative path of the first copy */
+	struct node	 first;		/* its size, mtime and flags only */
 };
 
 struct rs {
@@ -67,6 +100,15 @@ struct rs {
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
 	struct treepath		 tp;		/* trees on that path */
+	uint64_t		 nfiles;	/* handed to the writer */
+	uint32_t		 tmprun;	/* random part of temporary names */
+	uint32_t		 tmpseq;	/* counting part */
+	int			 link_pending;	/* a link source not yet named */
+	int			 fresh;		/* this restore made the directory
+						   being filled: nothing to skip */
+	struct vrec		*vrecs;		/* --verify: files written */
+	size_t			 nvrecs, vreccap;
+	struct rverify_buf	 vbuf;
 };
 
 static int
@@ -242,7 +284,8 @@ prefetched(struct rs *s, const struct node *n, size_t *lenp, size_t *rawp)
 /*
  * Hand the content of ${n} to the writer, chunk by chunk, then close the
  * file there.  A missing or damaged chunk is reported here and ends the
- * file's data (the writer counts it damaged).  0, or -1 (fatal: ENOMEM).
+ * file's data (the writer counts it damaged).  0, 1 if damaged that way,
+ * or -1 (fatal: ENOMEM).
  */
 static int
 send_content(struct rs *s, const struct node *n)
@@ -253,7 +296,7 @@ send_content(struct rs *s, const struct node *n)
 	/* Nothing was read at backup: leave it empty, not zeros of its size. */
 	if (n->flags & NODE_F_UNREADABLE) {
 		report(s, "unreadable at backup; restored empty");
-		return rw_close(s->w, 1);
+		return rw_close(s->w, 1) != 0 ? -1 : 1;
 	}
 	for (c = 0; c < n->nchunks; c++) {
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
@@ -265,14 +308,30 @@ send_content(struct rs *s, const struct node *n)
 			    "chunk_max (damaged or forged; not read)" :
 			    "data damaged (authentication failed)",
 			    n->chunks[c]);
-			return rw_close(s->w, 1);
+			return rw_close(s->w, 1) != 0 ? -1 : 1;
 		}
 		if (rw_data(s->w, p, len, raw) != 0)
 			return -1;
 		s->queued += raw;
-		progress_tick(&s->prog, s->st->files, s->queued);
+		progress_tick(&s->prog, s->nfiles, s->queued);
 	}
 	return rw_close(s->w, 0);
+}
+
+/*
+ * 1 if ${st} is a regular file of ${n}'s size and mtime, as a finished
+ * restore leaves it (a file system without nanoseconds keeps whole
+ * seconds; a file unreadable at backup is restored empty).
+ */
+static int
+stat_matches(const struct stat *st, const struct node *n)
+{
+	uint64_t size = n->flags & NODE_F_UNREADABLE ? 0 : n->size;
+
+	return S_ISREG(st->st_mode) && (uint64_t)st->st_size == size &&
+	    (int64_t)st->st_mtim.tv_sec == n->mtime_sec &&
+	    ((uint32_t)st->st_mtim.tv_nsec == n->mtime_nsec ||
+	    st->st_mtim.tv_nsec == 0);
 }
 
 /*
@@ -322,6 +381,7 @@ static int
 try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
 	const char *path;
+	struct stat st;
 	size_t i;
 	int src, r;
 
@@ -330,9 +390,23 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 			break;
 	if (i == s->nlinks)
 		return -1;
+	/* The source has its name only once the writer has finished it. */
+	if (s->link_pending) {
+		rw_sync(s->w);
+		s->link_pending = 0;
+	}
 	if ((src = open_long(s->rootfd, s->links[i].path,
 	    O_PATH | O_NOFOLLOW)) < 0)
 		return -1;
+	/*
+	 * It must be the group's first file, complete: not an entry that
+	 * took its name first (the writer then reported "exists").
+	 */
+	if (fstat(src, &st) != 0 || !stat_matches(&st, &s->links[i].first)) {
+		(void)close(src);
+		errno = ESTALE;
+		return -1;
+	}
 	/* Link the very file we opened, not whatever a path names now. */
 	path = s->links[i].path;
 	r = link_same(s->rootfd, path, src, dirfd, name);
@@ -347,7 +421,7 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 }
 
 static int
-remember_link(struct rs *s, uint64_t id)
+remember_link(struct rs *s, const struct node *n)
 {
 	struct linkrec *p;
 
@@ -357,56 +431,350 @@ remember_link(struct rs *s, uint64_t id)
 			return -1;
 		s->links = p;
 	}
-	if ((s->links[s->nlinks].path = strdup(s->path)) == NULL)
+	p = &s->links[s->nlinks];
+	memset(p, 0, sizeof(*p));
+	if ((p->path = strdup(s->path)) == NULL)
 		return -1;
-	s->links[s->nlinks++].id = id;
+	p->id = n->link_id;
+	p->first.size = n->size;
+	p->first.mtime_sec = n->mtime_sec;
+	p->first.mtime_nsec = n->mtime_nsec;
+	p->first.flags = n->flags;
+	s->nlinks++;
 	return 0;
 }
 
-/* Create ${name} in ${dirfd} exclusively; EEXIST handled per --overwrite. */
+/*
+ * A new temporary file in ${dirfd}, its name in ${tmp}: O_EXCL, so
+ * nothing there is ever followed or reused.  -1 with errno.
+ */
 static int
-create_file(struct rs *s, int dirfd, const char *name)
+create_tmp(struct rs *s, int dirfd, char tmp[TMP_NAME_BYTES])
 {
+	int fd = -1, tries;
+
+	for (tries = 0; tries < 16; tries++) {
+		(void)snprintf(tmp, TMP_NAME_BYTES, TMP_PREFIX "%06x%06x",
+		    (unsigned)(s->tmprun & 0xffffff),
+		    (unsigned)(s->tmpseq++ & 0xffffff));
+		fd = open_beneath(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW, 0600);
+		if (fd >= 0 || errno != EEXIST)
+			break;
+	}
+	return fd;
+}
+
+/* 1 if ${name} is one of our temporary names. */
+static int
+is_tmp_name(const char *name)
+{
+	size_t i;
+
+	if (strlen(name) != TMP_PREFIX_LEN + TMP_HEX_LEN ||
+	    strncmp(name, TMP_PREFIX, TMP_PREFIX_LEN) != 0)
+		return 0;
+	for (i = TMP_PREFIX_LEN; name[i] != '\0'; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return 1;
+}
+
+/*
+ * Remove the temporary files an interrupted restore left in the
+ * directory ${dirfd} (one that existed before this restore: a new one
+ * has none).  Only regular files of exactly that name form.
+ */
+static void
+remove_leftovers(struct rs *s, int dirfd)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
 	int fd;
 
-	fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-	    O_NOFOLLOW, 0600);
-	if (fd < 0 && errno == EEXIST && s->o->overwrite &&
-	    unlinkat(dirfd, name, 0) == 0)
-		fd = open_beneath(dirfd, name, O_WRONLY | O_CREAT | O_EXCL |
-		    O_NOFOLLOW, 0600);
+	if ((fd = open_beneath(dirfd, ".", O_RDONLY | O_DIRECTORY, 0)) < 0)
+		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (!is_tmp_name(de->d_name) || fstatat(dirfd, de->d_name,
+		    &st, AT_SYMLINK_NOFOLLOW) != 0 || !S_ISREG(st.st_mode))
+			continue;
+		if (unlinkat(dirfd, de->d_name, 0) == 0)
+			s->st->leftovers++;
+	}
+	(void)closedir(d);
+}
+
+/*
+ * What is at ${name}: ENT_SAME for a file that stat_matches ${n},
+ * ENT_OTHER for anything else there, ENT_NONE for nothing (or what
+ * cannot be looked at: creating it will say why, and never replaces
+ * anything).
+ */
+static enum ent_state
+file_state(int dirfd, const char *name, const struct node *n)
+{
+	struct stat st;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return ENT_NONE;
+	return stat_matches(&st, n) ? ENT_SAME : ENT_OTHER;
+}
+
+/*
+ * Open the regular file ${path} beneath ${dirfd} for reading: -1 with
+ * errno, or -2 if it is not a regular file.  Whatever the target holds
+ * under that name is looked at first through O_PATH, so a device node
+ * or FIFO found there is not opened (a tape rewinds on open); the file
+ * opened must be the inode looked at.  (One swapped in between the two
+ * is opened, without blocking: in the private root the target is nodev.)
+ */
+static int
+open_regular(int dirfd, const char *path)
+{
+	struct stat a, b;
+	int pfd, fd;
+
+	if ((pfd = open_beneath(dirfd, path, O_PATH | O_NOFOLLOW, 0)) < 0)
+		return -1;
+	if (fstat(pfd, &a) != 0 || !S_ISREG(a.st_mode)) {
+		(void)close(pfd);
+		return -2;
+	}
+	(void)close(pfd);
+	if ((fd = open_beneath(dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY, 0)) < 0)
+		return -1;
+	if (fstat(fd, &b) != 0 || a.st_dev != b.st_dev ||
+	    a.st_ino != b.st_ino) {
+		(void)close(fd);
+		return -2;
+	}
 	return fd;
+}
+
+/*
+ * Reread the file ${path} (beneath ${dirfd}) and compare it with ${n}.
+ * 0 the same, 1 it differs, -1 reported (it could not be compared), -2
+ * it is not there (ENOENT, not reported).
+ */
+static int
+verify_file(struct rs *s, int dirfd, const char *path, const struct node *n,
+    const char *shown)
+{
+	int fd, r;
+
+	if ((fd = open_regular(dirfd, path)) == -2)
+		return 1;		/* not a regular file (any more) */
+	if (fd < 0) {
+		r = -1;
+	} else {
+		r = rverify_fd(s->rd, fd, n, &s->vbuf);
+		(void)close(fd);
+	}
+	if (r >= 0)
+		return r;
+	if (errno == ENOENT)
+		return -2;
+	if (errno == ENODATA || errno == EBADMSG) {
+		alertx("%s: cannot verify: data %s the repository",
+		    log_shown(shown), errno == ENODATA ? "missing from" :
+		    "damaged in");
+		s->st->damaged++;
+	} else {
+		alertx("%s: cannot verify: %s", log_shown(shown),
+		    strerror(errno));
+		s->st->failed++;
+	}
+	return -1;
+}
+
+/* Remember the file just handed to the writer, to reread it at the end. */
+static int
+verify_later(struct rs *s, const struct node *n)
+{
+	struct vrec *v;
+
+	if (s->nvrecs == s->vreccap) {
+		s->vreccap = s->vreccap ? s->vreccap * 2 : 256;
+		if ((v = reallocarray(s->vrecs, s->vreccap, sizeof(*v))) ==
+		    NULL)
+			return -1;
+		s->vrecs = v;
+	}
+	v = &s->vrecs[s->nvrecs];
+	memset(v, 0, sizeof(*v));
+	v->n.type = NODE_FILE;
+	v->n.flags = n->flags;
+	v->n.size = n->size;
+	if ((v->path = strdup(s->path)) == NULL)
+		return -1;
+	if ((n->nextents > 0 && (v->n.extents = reallocarray(NULL,
+	    n->nextents, sizeof(*n->extents))) == NULL) ||
+	    (n->nchunks > 0 && (v->n.chunks = reallocarray(NULL, n->nchunks,
+	    sizeof(*n->chunks))) == NULL)) {
+		free(v->path);
+		node_free_fields(&v->n);
+		return -1;
+	}
+	if (n->nextents > 0)
+		memcpy(v->n.extents, n->extents, n->nextents *
+		    sizeof(*n->extents));
+	if (n->nchunks > 0)
+		memcpy(v->n.chunks, n->chunks, n->nchunks *
+		    sizeof(*n->chunks));
+	v->n.nextents = n->nextents;
+	v->n.nchunks = n->nchunks;
+	s->nvrecs++;
+	return 0;
+}
+
+/* --verify, after the writer has finished: reread every file it wrote. */
+static void
+verify_written(struct rs *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->nvrecs; i++) {
+		/* Not there (-2): not written, and that was reported. */
+		if (verify_file(s, s->rootfd, s->vrecs[i].path,
+		    &s->vrecs[i].n, s->vrecs[i].path) == 1) {
+			alertx("%s: differs from the snapshot after the "
+			    "restore (--verify)", log_shown(s->vrecs[i].path));
+			s->st->differ++;
+		}
+	}
+}
+
+/* Write ${n} under a temporary name; the writer names it ${name}. */
+static int
+write_file(struct rs *s, int dirfd, const char *name, const struct node *n,
+    int replace)
+{
+	char tmp[TMP_NAME_BYTES];
+	struct rw_dest d;
+	int fd, r;
+
+	if ((fd = create_tmp(s, dirfd, tmp)) < 0) {
+		report(s, strerror(errno));
+		s->st->failed++;
+		return 0;
+	}
+	s->nfiles++;
+	progress_tick(&s->prog, s->nfiles, s->queued);
+	d.dirfd = dirfd;
+	d.tmp = tmp;
+	d.name = name;
+	d.replace = replace;
+	if (rw_open(s->w, fd, &d, n, s->path) != 0) {
+		(void)close(fd);
+		(void)unlinkat(dirfd, tmp, 0);
+		return -1;
+	}
+	if ((r = send_content(s, n)) < 0)
+		return -1;
+	/* Linking to it waits for its name (try_link). */
+	if (n->link_id != 0) {
+		if (remember_link(s, n) != 0)
+			return -1;
+		s->link_pending = 1;
+	}
+	/* A damaged file was reported already. */
+	if (s->o->verify && r == 0 && verify_later(s, n) != 0)
+		return -1;
+	return 0;
+}
+
+/* A file already there and complete: left alone, but a link source. */
+static int
+file_complete(struct rs *s, const struct node *n)
+{
+	size_t i;
+
+	s->st->complete++;
+	if (n->link_id == 0)
+		return 0;
+	for (i = 0; i < s->nlinks; i++)
+		if (s->links[i].id == n->link_id)
+			return 0;
+	return remember_link(s, n);
 }
 
 static int
 restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 {
-	int fd;
+	int replace = 0;
 
+	/* (In a new directory a name taken meanwhile is still never
+	 * replaced: the rename says EEXIST.) */
+	switch (s->fresh ? ENT_NONE : file_state(dirfd, name, n)) {
+	case ENT_SAME:
+		/* --verify: complete only if the bytes are the same too. */
+		if (!s->o->verify || verify_file(s, dirfd, name, n,
+		    s->path) != 1)
+			return file_complete(s, n);
+		if (!s->o->overwrite) {
+			report(s, "differs from the snapshot (same size and "
+			    "time); not overwritten (use --overwrite)");
+			s->st->differ++;
+			return 0;
+		}
+		replace = 1;
+		break;
+	case ENT_OTHER:
+		if (!s->o->overwrite) {
+			report(s, "exists and differs from the snapshot; not "
+			    "overwritten (use --overwrite)");
+			s->st->existing++;
+			return 0;
+		}
+		replace = 1;
+		break;
+	case ENT_NONE:
+		break;
+	}
 	if (n->link_id != 0 && try_link(s, dirfd, name, n) == 0)
 		return 0;
-	if ((fd = create_file(s, dirfd, name)) < 0) {
-		if (errno == EEXIST) {
-			report(s, "exists; not overwritten (use --overwrite)");
-			s->st->existing++;
-		} else {
-			report(s, strerror(errno));
-			s->st->failed++;
-		}
+	return write_file(s, dirfd, name, n, replace);
+}
+
+/*
+ * 1 if ${name} in ${dirfd} is already the FIFO, device node (same
+ * numbers) or symlink (same target) ${n}: a rerun leaves it.
+ */
+static int
+special_same(int dirfd, const char *name, const struct node *n)
+{
+	char target[NODE_TARGET_MAX + 1];
+	struct stat st;
+	ssize_t len;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+		return 0;
+	switch ((enum node_type)n->type) {
+	case NODE_FIFO:
+		return S_ISFIFO(st.st_mode);
+	case NODE_CHR:
+	case NODE_BLK:
+		return (n->type == NODE_CHR ? S_ISCHR(st.st_mode) :
+		    S_ISBLK(st.st_mode)) && (uint64_t)st.st_rdev == n->rdev;
+	case NODE_SYMLINK:
+		if (!S_ISLNK(st.st_mode) || (len = readlinkat(dirfd, name,
+		    target, sizeof(target))) < 0)
+			return 0;
+		return (size_t)len == n->targetlen && (len == 0 ||
+		    memcmp(target, n->target, n->targetlen) == 0);
+	case NODE_FILE:
+	case NODE_DIR:
+	case NODE__MAX:
+	default:
 		return 0;
 	}
-	s->st->files++;
-	progress_tick(&s->prog, s->st->files, s->queued);
-	if (rw_open(s->w, fd, n, s->path) != 0) {
-		(void)close(fd);
-		return -1;
-	}
-	if (send_content(s, n) != 0)
-		return -1;
-	/* Linking to it needs the inode only, which exists from here on. */
-	if (n->link_id != 0 && remember_link(s, n->link_id) != 0)
-		return -1;
-	return 0;
 }
 
 /* Create a FIFO, device node or symlink; EEXIST per --overwrite. */
@@ -428,6 +796,11 @@ restore_special(struct rs *s, int dirfd, const char *name,
 {
 	size_t nf = 0;
 
+	/* Already there (a rerun): left alone, even with --overwrite. */
+	if (!s->fresh && special_same(dirfd, name, n)) {
+		s->st->complete++;
+		return 0;
+	}
 	if (make_special(s, dirfd, name, n) != 0) {
 		if (errno == EEXIST) {
 			report(s, "exists; not overwritten (use --overwrite)");
@@ -456,12 +829,15 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 {
 	const struct node *n = &pt->nodes[k];
 	struct tree t;
-	int fd, r = 0;
+	int fd, r = 0, existed = 0, fresh = s->fresh;
 
-	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
-		report(s, strerror(errno));
-		s->st->failed++;
-		return 0;
+	if (mkdirat(dirfd, name, 0700) != 0) {
+		if (errno != EEXIST) {
+			report(s, strerror(errno));
+			s->st->failed++;
+			return 0;
+		}
+		existed = 1;
 	}
 	/* An existing symlink or file here is refused, never followed. */
 	if ((fd = open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY |
@@ -473,6 +849,8 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 		return 0;
 	}
 	s->st->dirs++;
+	if (existed)
+		remove_leftovers(s, fd);
 	/* A tree on the path again would be entered without end. */
 	if (treepath_push(&s->tp, n->subtree) != 0) {
 		report_blob(s, reader_strerror(errno), n->subtree);
@@ -488,12 +866,14 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 			report_blob(s, what, n->subtree);
 			s->st->damaged++;
 		} else {
+			s->fresh = !existed;
 			r = restore_tree(s, fd, &t);
+			s->fresh = fresh;
 			tree_free(&t);
 		}
 		treepath_pop(&s->tp);
 	}
-	(void)close(fd);
+	rw_closedir(s->w, fd);		/* once its files have their names */
 	/* Its modes and times once everything below exists (full path). */
 	if (r == 0 && inc == 2 && defer(&s->dirs, &s->ndirs, &s->dircap,
 	    s->path, s->pathlen, n) != 0)
@@ -635,14 +1015,18 @@ finish(struct rs *s)
 			s->st->failed++;
 			continue;
 		}
-		if (make_special(s, fd, name, &d->n) != 0) {
-			alertx("%s: %s", log_shown(shownpath),
-			    errno == EEXIST ? "exists; not overwritten (use "
-			    "--overwrite)" : strerror(errno));
-			if (errno == EEXIST)
+		if (special_same(fd, name, &d->n))
+			s->st->complete++;	/* already there: a rerun */
+		else if (make_special(s, fd, name, &d->n) != 0) {
+			if (errno == EEXIST) {
+				alertx("%s: exists; not overwritten (use "
+				    "--overwrite)", log_shown(shownpath));
 				s->st->existing++;
-			else
+			} else {
+				alertx("%s: %s", log_shown(shownpath),
+				    strerror(errno));
 				s->st->failed++;
+			}
 		} else {
 			s->st->others++;
 			nf = 0;
@@ -694,7 +1078,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	s.st = st;
 	s.owner = (geteuid() == 0 ? META_OWNER : 0) |
 	    (o->no_setid ? META_NOSETID : 0);
-	if (mkdir(o->target, 0700) != 0 && errno != EEXIST) {
+	if (mkdir(o->target, 0700) == 0)
+		s.fresh = 1;
+	else if (errno != EEXIST) {
 		errorx("cannot create %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}
@@ -703,6 +1089,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		errorx("cannot open %s: %s", o->target, strerror(errno));
 		return EXIT_ERR;
 	}
+	if (getrandom(&s.tmprun, sizeof(s.tmprun), 0) != sizeof(s.tmprun))
+		s.tmprun = (uint32_t)getpid();	/* O_EXCL copes */
+	remove_leftovers(&s, s.rootfd);
 	if (reader_tree(rd, snap->root, &root) != 0) {
 		errorx("the snapshot's root tree is %s",
 		    errno == ENODATA ? "missing" : errno == EBADMSG ?
@@ -732,8 +1121,10 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		/* Every file complete before symlinks and directory times. */
 		rw_finish(s.w, st);
 		finish(&s);
+		if (o->verify)
+			verify_written(&s);
 		e = st->damaged || st->existing || st->failed ||
-		    st->meta_failed ? EXIT_PARTIAL : EXIT_OK;
+		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
 	}
 out:
 	progress_done(&s.prog);
@@ -746,6 +1137,12 @@ out:
 	for (i = 0; i < s.nlinks; i++)
 		free(s.links[i].path);
 	free(s.links);
+	for (i = 0; i < s.nvrecs; i++) {
+		free(s.vrecs[i].path);
+		node_free_fields(&s.vrecs[i].n);
+	}
+	free(s.vrecs);
+	rverify_buf_free(&s.vbuf);
 	free(s.path);
 	treepath_free(&s.tp);
 	(void)close(s.rootfd);

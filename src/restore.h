@@ -12,6 +12,11 @@
 
 struct restore_stats {
 	uint64_t	files, dirs, others, links, bytes;
+	uint64_t	complete;	/* already there, the same: skipped */
+	uint64_t	replaced;	/* files written over a different entry */
+	uint64_t	leftovers;	/* unfinished files of an earlier run,
+					   removed */
+	uint64_t	differ;		/* --verify: not the snapshot's bytes */
 	uint64_t	existing;	/* not overwritten */
 	uint64_t	damaged;	/* files hit by damage */
 	uint64_t	failed;		/* could not be created */
@@ -21,8 +26,12 @@ struct restore_stats {
 
 /*
  * restore_run(rd, snap, o, st): restore ${snap} into o->target following
- * o->includes, o->overwrite, o->no_devices and o->no_setid.  Returns EXIT_OK, EXIT_PARTIAL (something
- * was damaged, existed or failed; each is reported by path) or an error.
+ * o->includes, o->overwrite, o->no_devices, o->no_setid and o->verify.
+ * Each file appears under its name only once complete; entries already
+ * there and complete (same type, and for a file size and mtime) are
+ * skipped, so a rerun after an interruption finishes the job.  Returns
+ * EXIT_OK, EXIT_PARTIAL (something was damaged, existed, differed or
+ * failed; each is reported by path) or an error.
  */
 int restore_run(struct reader *, const struct snapshot *, const struct opts *,
     struct restore_stats *) __attribute__((warn_unused_result));

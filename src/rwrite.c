@@ -1,19 +1,28 @@
 /*
  * rwrite.c: restore's file writer, a thread of its own.
  *
- * The main thread walks the trees, creates each file (O_EXCL, beneath
- * the target), fetches and decompresses its data; this thread writes the
- * data into the open descriptor, sets the size, the metadata, and closes
- * it.  The two overlap, so both cores work: the kernel's share of a
- * restore (writes, owners, modes, times) is about half of it.
+ * The main thread walks the trees, creates each file under a temporary
+ * name (O_EXCL, beneath the target), fetches and decompresses its data;
+ * this thread writes the data into the open descriptor, sets the size,
+ * the metadata, renames it to its final name (RENAME_NOREPLACE unless it
+ * replaces an entry the main thread found to differ) and closes it.  So
+ * a file appears under its name only complete: an interrupted restore
+ * leaves temporary files (restore.c removes them on the next run), never
+ * a short file under the final name.  The two threads overlap, so both
+ * cores work: the kernel's share of a restore (writes, owners, modes,
+ * times) is about half of it.
  *
  * Only open descriptors, copies of the data and of the metadata cross
  * over, through one queue under one mutex, bounded by bytes and by open
  * files.  The writer reports its own failures by path and keeps its own
  * counts; rw_finish adds them to the caller's.
  */
+#include <sys/syscall.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,14 +34,18 @@
 #include "rwrite.h"
 
 #define QUEUE_BYTES	(32u << 20)	/* data waiting to be written */
-#define QUEUE_FILES	256		/* open descriptors waiting */
+#define QUEUE_FILES	256		/* descriptors waiting: files, dirs */
 
-enum item_kind { IT_OPEN, IT_DATA, IT_CLOSE };
+enum item_kind { IT_OPEN, IT_DATA, IT_CLOSE, IT_CLOSEDIR };
 
 struct item {
 	struct item	*next;
 	enum item_kind	 kind;
-	int		 fd;		/* IT_OPEN */
+	int		 fd;		/* IT_OPEN, IT_CLOSEDIR */
+	int		 dirfd;		/* IT_OPEN: where it is (the caller's,
+					   open until its IT_CLOSEDIR) */
+	char		*tmp, *name;	/* IT_OPEN: its names there */
+	int		 replace;	/* IT_OPEN: rename over what is there */
 	struct node	 node;		/* IT_OPEN: metadata and extents */
 	char		*path;		/* IT_OPEN: for messages */
 	uint8_t		*data;		/* IT_DATA: an opened blob */
@@ -48,6 +61,7 @@ struct rwriter {
 	struct item	*head, *tail;
 	size_t		 bytes, files;	/* queued */
 	int		 quit;
+	int		 busy;		/* an item is being handled */
 	int		 owner;
 	struct restore_stats st;	/* the writer's counts */
 	/* The file being written (writer thread only). */
@@ -55,6 +69,7 @@ struct rwriter {
 	uint64_t	 off, got, want, end;
 	size_t		 e;
 	int		 bad;		/* reported; write no more of it */
+	int		 failed;	/* a write failed: never name it */
 	ZSTD_DCtx	*dz;
 	uint8_t		*plain;		/* one blob decompressed */
 	size_t		 plaincap;
@@ -68,6 +83,8 @@ item_free(struct item *it)
 	if (it->kind == IT_OPEN) {
 		node_free_fields(&it->node);
 		free(it->path);
+		free(it->tmp);
+		free(it->name);
 	}
 	free(it->data);
 	free(it);
@@ -101,7 +118,7 @@ put_data(struct rwriter *w, const uint8_t *p, size_t len)
 			alertx("%s: %s", log_shown(w->cur->path),
 			    strerror(k < 0 ? errno : EIO));
 			w->st.failed++;
-			w->bad = 1;
+			w->bad = w->failed = 1;
 			break;
 		}
 		done += (size_t)k;
@@ -121,7 +138,7 @@ put_blob(struct rwriter *w, const struct item *it)
 	if (mem_grow(&w->plain, &w->plaincap, it->rawlen) != 0) {
 		alertx("%s: %s", log_shown(w->cur->path), strerror(errno));
 		w->st.failed++;
-		w->bad = 1;
+		w->bad = w->failed = 1;
 		return;
 	}
 	if (reader_blob_plain(w->dz, it->data, it->len, it->rawlen, w->plain)
@@ -144,7 +161,7 @@ begin(struct rwriter *w, struct item *it)
 	w->cur = it;
 	w->e = 0;
 	w->got = w->want = w->end = 0;
-	w->bad = 0;
+	w->bad = w->failed = 0;
 	w->off = n->nextents ? n->extents[0].off : 0;
 	for (e = 0; e < n->nextents; e++) {
 		w->want += n->extents[e].len;
@@ -153,7 +170,56 @@ begin(struct rwriter *w, struct item *it)
 	}
 }
 
-/* The file is complete: size, metadata, close. */
+/*
+ * Give the temporary file of ${it} its final name: without replacing
+ * anything (RENAME_NOREPLACE; where the file system lacks it, a hard link
+ * then unlink, which cannot replace either), or over the entry the main
+ * thread found different there (--overwrite).  rename never follows a
+ * symlink at either name.
+ */
+static int
+put_in_place(const struct item *it)
+{
+	/* The system call itself: glibc's renameat2 with no flags would
+	 * make another (renameat), which the sandbox does not allow. */
+	if (syscall(SYS_renameat2, it->dirfd, it->tmp, it->dirfd, it->name,
+	    it->replace ? 0 : RENAME_NOREPLACE) == 0)
+		return 0;
+	if (it->replace || (errno != EINVAL && errno != ENOSYS))
+		return -1;
+	if (linkat(it->dirfd, it->tmp, it->dirfd, it->name, 0) != 0)
+		return -1;
+	(void)unlinkat(it->dirfd, it->tmp, 0);
+	return 0;
+}
+
+/* The file is finished: give it its name, or remove it if incomplete. */
+static void
+name_it(struct rwriter *w, struct item *it)
+{
+	if (w->failed) {
+		(void)unlinkat(it->dirfd, it->tmp, 0);
+		return;
+	}
+	if (put_in_place(it) == 0) {
+		if (it->replace)
+			w->st.replaced++;
+		else
+			w->st.files++;
+		return;
+	}
+	if (errno == EEXIST) {
+		alertx("%s: exists; not overwritten (use --overwrite)",
+		    log_shown(it->path));
+		w->st.existing++;
+	} else {
+		alertx("%s: %s", log_shown(it->path), strerror(errno));
+		w->st.failed++;
+	}
+	(void)unlinkat(it->dirfd, it->tmp, 0);
+}
+
+/* The file is complete: size, metadata, name, close. */
 static void
 end(struct rwriter *w, int damaged)
 {
@@ -173,11 +239,19 @@ end(struct rwriter *w, int damaged)
 		    != 0) {
 			alertx("%s: %s", log_shown(it->path), strerror(errno));
 			w->st.failed++;
+			w->failed = 1;
 		}
 	}
 	w->st.bytes += w->got;
-	if (meta_apply(it->fd, n, w->owner, &nf) != 0 || nf > 0)
+	/*
+	 * Metadata before the name: the file appears with its times, which
+	 * a rerun compares to skip it.  A damaged file (reported) still
+	 * gets its name, with what data there is.
+	 */
+	if (!w->failed && (meta_apply(it->fd, n, w->owner, &nf) != 0 ||
+	    nf > 0))
 		w->st.meta_failed++;
+	name_it(w, it);
 	(void)close(it->fd);
 	item_free(it);
 	w->cur = NULL;
@@ -197,6 +271,7 @@ writer_main(void *arg)
 			break;
 		if ((w->head = it->next) == NULL)
 			w->tail = NULL;
+		w->busy = 1;
 		(void)pthread_mutex_unlock(&w->mu);
 		switch (it->kind) {
 		case IT_OPEN:
@@ -211,12 +286,22 @@ writer_main(void *arg)
 			if (w->cur != NULL)
 				end(w, it->damaged);
 			break;
+		case IT_CLOSEDIR:	/* every file named in it before */
+			/* One never closed (an error path): not named. */
+			if (w->cur != NULL && w->cur->dirfd == it->fd) {
+				w->failed = 1;
+				end(w, 1);
+			}
+			(void)close(it->fd);
+			break;
 		}
 		(void)pthread_mutex_lock(&w->mu);
 		if (it != NULL && it->kind == IT_DATA)
 			w->bytes -= it->len;
-		if (it != NULL && it->kind == IT_CLOSE)
+		if (it != NULL && (it->kind == IT_CLOSE ||
+		    it->kind == IT_CLOSEDIR))
 			w->files--;
+		w->busy = 0;
 		(void)pthread_cond_broadcast(&w->cv);
 		item_free(it);
 	}
@@ -231,11 +316,12 @@ push(struct rwriter *w, struct item *it)
 	(void)pthread_mutex_lock(&w->mu);
 	while ((it->kind == IT_DATA && w->bytes > 0 &&
 	    w->bytes + it->len > QUEUE_BYTES) ||
-	    (it->kind == IT_OPEN && w->files >= QUEUE_FILES))
+	    ((it->kind == IT_OPEN || it->kind == IT_CLOSEDIR) &&
+	    w->files >= QUEUE_FILES))
 		(void)pthread_cond_wait(&w->cv, &w->mu);
 	if (it->kind == IT_DATA)
 		w->bytes += it->len;
-	if (it->kind == IT_OPEN)
+	if (it->kind == IT_OPEN || it->kind == IT_CLOSEDIR)
 		w->files++;
 	it->next = NULL;
 	if (w->tail != NULL)
@@ -276,16 +362,21 @@ rw_start(int owner)
 }
 
 int
-rw_open(struct rwriter *w, int fd, const struct node *n, const char *path)
+rw_open(struct rwriter *w, int fd, const struct rw_dest *d,
+    const struct node *n, const char *path)
 {
 	struct item *it;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return -1;
 	it->kind = IT_OPEN;
-	it->fd = fd;
+	it->fd = -1;
+	it->dirfd = d->dirfd;
+	it->replace = d->replace;
 	if (node_copy_meta(&it->node, n) != 0 ||
-	    (it->path = strdup(path)) == NULL) {
+	    (it->path = strdup(path)) == NULL ||
+	    (it->tmp = strdup(d->tmp)) == NULL ||
+	    (it->name = strdup(d->name)) == NULL) {
 		item_free(it);
 		return -1;
 	}
@@ -299,6 +390,7 @@ rw_open(struct rwriter *w, int fd, const struct node *n, const char *path)
 		    n->nextents * sizeof(*n->extents));
 		it->node.nextents = n->nextents;
 	}
+	it->fd = fd;
 	push(w, it);
 	return 0;
 }
@@ -336,6 +428,30 @@ rw_close(struct rwriter *w, int damaged)
 }
 
 void
+rw_closedir(struct rwriter *w, int fd)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL) {
+		rw_sync(w);		/* nothing uses it after that */
+		(void)close(fd);
+		return;
+	}
+	it->kind = IT_CLOSEDIR;
+	it->fd = fd;
+	push(w, it);
+}
+
+void
+rw_sync(struct rwriter *w)
+{
+	(void)pthread_mutex_lock(&w->mu);
+	while (w->head != NULL || w->busy)
+		(void)pthread_cond_wait(&w->cv, &w->mu);
+	(void)pthread_mutex_unlock(&w->mu);
+}
+
+void
 rw_finish(struct rwriter *w, struct restore_stats *st)
 {
 	if (w == NULL)
@@ -345,8 +461,13 @@ rw_finish(struct rwriter *w, struct restore_stats *st)
 	(void)pthread_cond_broadcast(&w->cv);
 	(void)pthread_mutex_unlock(&w->mu);
 	(void)pthread_join(w->thread, NULL);
-	if (w->cur != NULL)		/* opened, never closed: an error path */
+	if (w->cur != NULL) {		/* opened, never closed: an error path */
+		w->failed = 1;		/* incomplete: never under its name */
 		end(w, 1);
+	}
+	st->files += w->st.files;
+	st->replaced += w->st.replaced;
+	st->existing += w->st.existing;
 	st->bytes += w->st.bytes;
 	st->damaged += w->st.damaged;
 	st->failed += w->st.failed;

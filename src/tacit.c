@@ -74,9 +74,10 @@ static const struct {
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
 	{ "target", 't', "DIR", "restore into DIR (made if missing)" },
 	{ "include", 0, "PATH", "restore only PATH (repeatable)" },
-	{ "overwrite", 0, NULL, "replace existing entries of the same name" },
+	{ "overwrite", 0, NULL, "replace existing entries that differ" },
 	{ "no-devices", 0, NULL, "skip device nodes" },
 	{ "no-setid", 0, NULL, "no set-uid/gid bits, no file capabilities" },
+	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
 	{ "json", 0, NULL, "machine-readable output" },
@@ -126,7 +127,8 @@ static const struct command {
 	    "list the files of a snapshot (SNAP: id prefix or latest)",
 	    O_REPO "json " O_ANY },
 	{ "restore", cmd_restore, " SNAP", "restore a snapshot into --target DIR",
-	    O_REPO "target include overwrite no-devices no-setid " O_ANY },
+	    O_REPO "target include overwrite no-devices no-setid verify "
+	    O_ANY },
 	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
@@ -350,7 +352,7 @@ enum {
 	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
-	OPT_NODEVICES, OPT_NOSETID
+	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY
 };
 
 static const struct option longopts[] = {
@@ -378,6 +380,7 @@ static const struct option longopts[] = {
 	{ "overwrite",		no_argument,		NULL, OPT_OVERWRITE },
 	{ "no-devices",		no_argument,		NULL, OPT_NODEVICES },
 	{ "no-setid",		no_argument,		NULL, OPT_NOSETID },
+	{ "verify",		no_argument,		NULL, OPT_VERIFY },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
@@ -594,6 +597,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_NOSETID:
 			o->no_setid = 1;
+			break;
+		case OPT_VERIFY:
+			o->verify = 1;
 			break;
 		case OPT_NOLANDLOCK:
 			o->allow_no_landlock = 1;

@@ -162,6 +162,42 @@ op_write_allowed(void)
 
 	return fd < 0 ? -1 : 0;
 }
+/* Restore: a file made under one name in the target, renamed to another
+ * without replacing (how every restored file gets its name). */
+static int
+op_rename_allowed(void)
+{
+	char to[4500];
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0)
+		return -1;
+	(void)close(fd);
+	(void)snprintf(to, sizeof(to), "%s.named", allowed);
+	if (syscall(SYS_renameat2, AT_FDCWD, allowed, AT_FDCWD, to,
+	    RENAME_NOREPLACE) != 0)
+		return -1;
+	return unlinkat(AT_FDCWD, to, 0);
+}
+
+/* Restore: a file of the target renamed over the file outside.  A
+ * refusal as EXDEV (Landlock, or another mount) is a denial too. */
+static int
+op_rename_over_outside(void)
+{
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0)
+		return -1;
+	(void)close(fd);
+	if (syscall(SYS_renameat2, AT_FDCWD, allowed, AT_FDCWD, outside,
+	    0) == 0)
+		return 0;
+	if (errno == EXDEV)
+		errno = EACCES;
+	return -1;
+}
+
 static int
 op_write_in_read_role(void)
 {
@@ -738,6 +774,8 @@ restore_meta(void)
 		{ "lsetxattr(outside, trusted.*)", op_lsetxattr },
 		{ "removexattr(outside)", op_removexattr },
 		{ "lremovexattr(outside)", op_lremovexattr },
+		{ "renameat2(a file of the target, over outside)",
+		    op_rename_over_outside },
 	};
 	struct timespec ts[2] = { { 1000000000, 0 }, { 1000000000, 0 } };
 	char v[4400];
@@ -758,6 +796,8 @@ restore_meta(void)
 	    op_write_allowed, ALLOWED);
 	attempt(W_RESTORE, "being in a private root (control)",
 	    op_private_root, no_userns ? DENIED : ALLOWED);
+	attempt(W_RESTORE, "renaming a file within the target, "
+	    "RENAME_NOREPLACE (control)", op_rename_allowed, ALLOWED);
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)
 		attempt(W_RESTORE, ops[i].what, ops[i].op, DENIED);
 	outside_same(who()[0] ? who() + (who()[0] == ',' ? 2 : 1) :

@@ -631,12 +631,21 @@ relay(struct khs *k, int i)
 
 	if ((n = read(k->relay[i], buf, sizeof(buf))) < 0 && errno == EINTR)
 		return;
-	while (n > 0 && off < (size_t)n && w >= 0)
+	while (n > 0 && off < (size_t)n && w >= 0) {
 		if ((w = writev(i + 1, &(struct iovec){ buf + off,
 		    (size_t)n - off }, 1)) > 0)
 			off += (size_t)w;
 		else if (w < 0 && errno == EINTR)
 			w = 0;
+		else if (w < 0 && errno == EAGAIN) {
+			/* Ours is non-blocking (shared with another
+			 * program): wait until it takes more. */
+			(void)poll(&(struct pollfd){ i + 1, POLLOUT, 0 }, 1,
+			    -1);
+			w = 0;
+		} else if (w == 0)
+			w = -1;		/* no progress: give up */
+	}
 	if (n <= 0 || w < 0) {
 		(void)close(k->relay[i]);
 		k->relay[i] = -1;
@@ -730,7 +739,7 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
     int argc, char **argv)
 {
 	char **args;
-	int i, null, tty = isatty(STDERR_FILENO);
+	int i, in[2], tty = isatty(STDERR_FILENO);
 
 	/* Die with the keyholder, even before the worker runs (it kept on
 	 * writing after a kill -9 otherwise); the check closes the race
@@ -747,11 +756,14 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 		_exit(EXIT_ERR);
 	/*
 	 * No descriptor of the terminal, nor a passphrase descriptor among
-	 * 0-2: stdin is /dev/null, stdout and stderr are pipes that the
-	 * keyholder relays (keyholder_serve).
+	 * 0-2: stdout and stderr are pipes that the keyholder relays
+	 * (keyholder_serve), stdin the read end of a pipe with no writer.
+	 * Not /dev/null: a file outside the target, whose owner, mode and
+	 * xattrs a root restore worker could change through the descriptor
+	 * (fchown, fchmod and fsetxattr take any descriptor).
 	 */
-	if ((null = open("/dev/null", O_RDONLY)) < 0 ||
-	    dup2(null, STDIN_FILENO) != STDIN_FILENO ||
+	if (pipe2(in, O_CLOEXEC) != 0 || close(in[1]) != 0 ||
+	    dup2(in[0], STDIN_FILENO) != STDIN_FILENO ||
 	    dup2(out[1], STDOUT_FILENO) != STDOUT_FILENO ||
 	    dup2(err[1], STDERR_FILENO) != STDERR_FILENO)
 		_exit(EXIT_ERR);

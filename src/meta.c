@@ -128,14 +128,37 @@ obj_getxattr(const struct obj *o, const char *name, void *buf, size_t size)
  * AT_EMPTY_PATH wants an open file), and the restore worker has no /proc;
  * so by name, from its directory made the working directory.  That name
  * was checked to be the inode of o->fd a moment before; in the restore
- * worker's private root nothing else a name could reach is writable.
+ * worker's private root nothing else a name could reach is writable, and
+ * only in a directory no one else can change (byname_dir).
  */
+/*
+ * Where by name is safe: a directory only we can change (ours, no group
+ * or other write bit; the directories a restore makes stay 0700 until the
+ * end).  Elsewhere another user could rename a hard link to any of their
+ * files (or, without protected_hardlinks, anyone's) over the name between
+ * the check and the call, and the xattrs would land on it: EPERM, and the
+ * caller counts an attribute not set.
+ */
+static int
+byname_dir(const struct obj *o)
+{
+	struct stat st;
+
+	if (fstat(o->dirfd, &st) != 0)
+		return -1;
+	if (st.st_uid != geteuid() || (st.st_mode & 022) != 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return fchdir(o->dirfd);
+}
+
 static int
 obj_setxattr(const struct obj *o, const char *name, const void *v, size_t len)
 {
 	if (!o->opath)
 		return fsetxattr(o->fd, name, v, len, 0);
-	if (fchdir(o->dirfd) != 0)
+	if (byname_dir(o) != 0)
 		return -1;
 	return lsetxattr(o->name, name, v, len, 0);
 }
@@ -145,7 +168,7 @@ obj_removexattr(const struct obj *o, const char *name)
 {
 	if (!o->opath)
 		return fremovexattr(o->fd, name);
-	if (fchdir(o->dirfd) != 0)
+	if (byname_dir(o) != 0)
 		return -1;
 	return lremovexattr(o->name, name);
 }

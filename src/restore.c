@@ -517,13 +517,24 @@ remove_leftovers(struct rs *s, int dirfd)
  * anything).
  */
 static enum ent_state
-file_state(int dirfd, const char *name, const struct node *n)
+file_state(const struct rs *s, int dirfd, const char *name,
+    const struct node *n)
 {
 	struct stat st;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0)
 		return ENT_NONE;
-	return stat_matches(&st, n) ? ENT_SAME : ENT_OTHER;
+	/*
+	 * Complete means what a restore leaves: size, mtime, the permission
+	 * bits (set-id bits may have been dropped) and, as root, the owner.
+	 * A file someone planted with the right size and mtime is not
+	 * taken for ours.
+	 */
+	if (!stat_matches(&st, n) || (st.st_mode & 01777) != (n->mode & 01777) ||
+	    ((s->owner & META_OWNER) != 0 && (st.st_uid != (uid_t)n->uid ||
+	    st.st_gid != (gid_t)n->gid)))
+		return ENT_OTHER;
+	return ENT_SAME;
 }
 
 /*
@@ -712,7 +723,7 @@ restore_file(struct rs *s, int dirfd, const char *name, const struct node *n)
 
 	/* (In a new directory a name taken meanwhile is still never
 	 * replaced: the rename says EEXIST.) */
-	switch (s->fresh ? ENT_NONE : file_state(dirfd, name, n)) {
+	switch (s->fresh ? ENT_NONE : file_state(s, dirfd, name, n)) {
 	case ENT_SAME:
 		/* --verify: complete only if the bytes are the same too. */
 		if (!s->o->verify || verify_file(s, dirfd, name, n,

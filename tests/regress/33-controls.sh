@@ -58,8 +58,10 @@ sys.exit(0 if any(n.endswith("/a\u009b31mred") for n in names) else 1)' \
     "$T/json" && ok "ls --json decodes to the name" ||
     notok "ls --json decodes to the name"
 
-# A restore warning: every file exists already in the target.
+# A restore warning: the file exists in the target and differs (a
+# complete one would be skipped without a word).
 tp restore -r "$R" latest --target "$D" >/dev/null 2>&1
+find "$D" -type f -name 'a*red' -exec sh -c 'printf x >>"$1"' sh {} \;
 tp restore -r "$R" latest --target "$D" >"$T/restore.out" 2>&1
 clean "$T/restore.out" "restore warnings escape them"
 grep -q 'a\\xc2\\x9b31mred: exists' "$T/restore.out" &&

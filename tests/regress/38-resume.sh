@@ -176,6 +176,18 @@ cmp -s "$S/c/f5" "$D/src/c/f5" && grepq ' 1 replaced' "$T/.out" &&
     ok "corrupted: repaired, and counted replaced" ||
     { notok "corrupted: not repaired"; sed 's/^/#   /' "$T/.out"; }
 
+# (3b) Same size and mtime, but another mode: not what a restore leaves,
+# so not taken as complete (a planted file would otherwise stay).
+chmod 0666 "$D/src/c/f5"
+touch -r "$S/c/f5" "$D/src/c/f5"
+xcode 3 "another mode: the rerun does not take it as complete (exit 3)" \
+    tk restore -r "$R" latest --target "$D"
+grepq 'src/c/f5: exists and differs' "$T/.out" &&
+    ok "another mode: named as differing" ||
+    { notok "another mode: not named"; sed 's/^/#   /' "$T/.out"; }
+xcode 0 "another mode: --overwrite replaces it" \
+    tk restore -r "$R" latest --target "$D" --overwrite
+
 # (4) Leftovers of a killed run anywhere in the target (made here: the
 # runs above left theirs in b/), also at the top, are removed; an entry
 # that only looks like one (a directory) is not.

@@ -773,6 +773,44 @@ scratch(void)
 	return sfd == -1 || dfd == -1 ? -1 : 0;
 }
 
+/*
+ * The xattrs of a symlink go by name: only in a directory no one else can
+ * change (another user could swap a hard link in under the name).
+ */
+static void
+check_shared_dir(void)
+{
+	struct node n = ents[E_LINK].n;
+	char v[16];
+	size_t nf = 0;
+	int shared, cwd, r;
+
+	if (!root || !ents[E_LINK].read || n.nxattrs == 0) {
+		SKIP("symlink xattrs need root");
+		return;
+	}
+	if (mkdirat(dfd, "shared", 01777) != 0 || fchmodat(dfd, "shared",
+	    01777, 0) != 0 || (shared = openat(dfd, "shared", O_RDONLY |
+	    O_DIRECTORY | O_CLOEXEC)) < 0) {
+		T(0, "fixture: a sticky world-writable directory");
+		return;
+	}
+	T(symlinkat("t", shared, "ln") == 0, "fixture: a symlink in it");
+	r = meta_apply_at(shared, "ln", &n, 0, &nf);
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	T(r == 0 && nf == n.nxattrs && fchdir(shared) == 0 &&
+	    lgetxattr("ln", n.xattrs[0].name, v, sizeof(v)) < 0 &&
+	    errno == ENODATA,
+	    "symlink in a world-writable directory: its xattrs are not set "
+	    "by name (counted as not set)");
+	if (cwd >= 0) {
+		if (fchdir(cwd) != 0)
+			T(0, "back to the working directory");
+		(void)close(cwd);
+	}
+	(void)close(shared);
+}
+
 int
 main(void)
 {
@@ -806,6 +844,7 @@ main(void)
 	check_setid_guard();
 	check_apply_errors();
 	check_make_special();
+	check_shared_dir();
 	check_socket();
 	check_atime();
 	check_names_cache();

@@ -349,7 +349,7 @@ number(const char *s, const char *what, unsigned lo, unsigned hi)
 enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
-	OPT_FORCE, OPT_PARENT, OPT_TARGET, OPT_INCLUDE, OPT_OVERWRITE,
+	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY
@@ -583,7 +583,6 @@ parse(int argc, char **argv, struct opts *o)
 			o->parent = optarg;
 			break;
 		case 't':
-		case OPT_TARGET:
 			o->target = optarg;
 			break;
 		case OPT_INCLUDE:

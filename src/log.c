@@ -214,6 +214,37 @@ log_char(const uint8_t *p, size_t n, int *ctl)
 	return 1;
 }
 
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+char *
+log_unescape(char *s)
+{
+	char *r = s, *w = s;
+	int hi, lo;
+
+	while (*r != '\0') {
+		if (r[0] == '\\' && r[1] == 'x' &&
+		    (hi = hexval(r[2])) >= 0 && (lo = hexval(r[3])) >= 0 &&
+		    (hi | lo) != 0) {
+			*w++ = (char)(hi << 4 | lo);
+			r += 4;
+		} else
+			*w++ = *r++;
+	}
+	*w = '\0';
+	return s;
+}
+
 const char *
 log_shown(const char *s)
 {

@@ -80,6 +80,14 @@ const char *log_shown_n(const void *, size_t);
 size_t log_char(const uint8_t *, size_t, int *);
 
 /*
+ * log_unescape(s): undo, in place, the \xNN escapes with which ls prints a
+ * name (a control character or a backslash), so a path copied from ls's
+ * output names the stored path.  A backslash not followed by "x" and two
+ * hex digits, or one that would give a NUL, stays as it is.  Returns ${s}.
+ */
+char *log_unescape(char *);
+
+/*
  * log_utf8_len(p, n): the length of the well-formed UTF-8 sequence of two
  * or more bytes at ${p} (RFC 3629: no overlong forms, no surrogates,
  * nothing past U+10FFFF), or 0.

@@ -227,7 +227,7 @@ pattern_size(const char *s, uint64_t *out)
 	if (*p < '0' || *p > '9')
 		return -1;
 	for (; *p >= '0' && *p <= '9'; p++) {
-		if (v > (UINT64_MAX - 9) / 10)
+		if (v > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
 			return -1;
 		v = v * 10 + (uint64_t)(*p - '0');
 	}

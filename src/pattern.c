@@ -119,7 +119,11 @@ pattern_load(struct patterns *ps, const char *file, int icase)
 		return -1;
 	}
 	/* Lines become strings in place: the text lives as long as ps. */
-	free(ps->text);
+	if (ps->text != NULL) {
+		free(p);
+		errorx("%s: one pattern file only", file);
+		return -1;
+	}
 	if ((ps->text = realloc(p, len + 1)) == NULL) {
 		free(p);
 		goto nomem;
@@ -152,8 +156,9 @@ match_one(const struct pattern *p, const char *path)
 
 	if (*path == '/')
 		path++;
-	if (p->anchored)
-		return fnmatch(p->glob + 1, path, fl) == 0;
+	if (p->anchored)	/* "/" alone: the top, so everything */
+		return p->glob[1] == '\0' ||
+		    fnmatch(p->glob + 1, path, fl) == 0;
 	for (s = path;; s++) {
 		if (fnmatch(p->glob, s, fl) == 0)
 			return 1;

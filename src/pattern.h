@@ -23,7 +23,7 @@ struct opts;
 
 struct pattern {
 	char		*glob;		/* \xNN decoded, glob-quoted */
-	char		*lit;		/* the literal start of an anchored glob */
+	char		*lit;		/* the glob's literal start */
 	size_t		 litlen;
 	const char	*given;		/* as typed (for messages) */
 	int		 icase;		/* FNM_CASEFOLD */
@@ -63,7 +63,8 @@ int pattern_add(struct patterns *, const char *, int)
 /*
  * pattern_load(ps, file, icase): add the patterns of ${file}, one a line;
  * blank lines and lines that start with '#' are ignored, as are a
- * trailing CR and trailing spaces.  Returns 0, or -1 after a message.
+ * trailing CR and trailing spaces.  Once per ${ps} (its patterns point
+ * into the file's text, kept in ${ps}).  Returns 0, or -1 after a message.
  */
 int pattern_load(struct patterns *, const char *, int)
     __attribute__((warn_unused_result));

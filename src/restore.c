@@ -1162,7 +1162,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		for (i = 0; i < s.inc.n; i++)
 			if (!s.inc.v[i].hit) {
 				errorx("no path in the snapshot matches %s",
-				    s.inc.v[i].given);
+				    log_shown(s.inc.v[i].given));
 				e = EXIT_ERR;
 			}
 	}

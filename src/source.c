@@ -78,7 +78,7 @@ source_files_from(const char *file, int nul, char ***vp, size_t *np)
 	for (i = n = 0; i < len; i++)
 		n += text[i] == (nul ? '\0' : '\n');
 	if ((v = reallocarray(*vp, *np + n + 2, sizeof(*v))) == NULL) {
-		free(text);	/* what *vp holds does not point into it */
+		free(text);
 		errorx("out of memory");
 		return -1;
 	}
@@ -94,10 +94,16 @@ source_files_from(const char *file, int nul, char ***vp, size_t *np)
 			text[--e] = '\0';
 		if (*line == '\0' || (!nul && *line == '#'))
 			continue;
-		v[(*np)++] = line;
+		if ((v[*np] = strdup(line)) == NULL) {
+			free(text);
+			errorx("out of memory");
+			return -1;
+		}
+		(*np)++;
 	}
 	v[*np] = NULL;
-	return 0;	/* text stays: the paths point into it */
+	free(text);
+	return 0;
 }
 
 /* source_name(path): see source.h. */

@@ -26,9 +26,9 @@ int source_resolve(char *const *, size_t, char ***, size_t *, size_t *)
  * *${np} paths those that ${file} names: one a line, blank lines and
  * lines that start with '#' ignored, a trailing CR dropped (--files-from);
  * or, with ${nul}, separated by NUL bytes, nothing ignored but empty
- * names (--files-from0).  The paths point into memory kept for the run.
- * Returns 0, or -1 after a message (the file cannot be read, is larger
- * than 64 MiB, or out of memory).
+ * names (--files-from0).  Each path added is a new string, to free; on
+ * error some may have been added.  Returns 0, or -1 after a message (the
+ * file cannot be read, is larger than 64 MiB, or out of memory).
  */
 int source_files_from(const char *, int, char ***, size_t *)
     __attribute__((warn_unused_result));

@@ -44,7 +44,7 @@ main(void)
 	uint64_t v = 0;
 
 	t_init();
-	T(m("/home/a", 0, "/home/a") == 1, "an anchored pattern matches its path");
+	T(m("/home/a", 0, "/home/a") == 1, "anchored: matches its path");
 	T(m("/home/a", 0, "home/a") == 1, "with or without the leading slash");
 	T(m("/home", 0, "/x/home") == 0, "an anchored pattern is not a tail");
 	T(m("*.o", 0, "/src/a/b.o") == 1, "a tail pattern matches a last name");
@@ -52,6 +52,8 @@ main(void)
 	T(m("rc/a", 0, "/src/a") == 0, "a tail starts at a component");
 	T(m("/src/*", 0, "/src/a/b") == 1, "'*' matches '/' (no FNM_PATHNAME)");
 	T(m("/src/b/", 0, "/src/b") == 1, "trailing slashes are ignored");
+	T(m("/", 0, "/src") == 1 && m("//", 0, "src/b") == 1,
+	    "'/' alone matches everything");
 	T(m("*.TXT", 0, "/a.txt") == 0, "case matters");
 	T(m("*.TXT", 1, "/a.txt") == 1, "unless ignored");
 	T(m("back\\x5cslash", 0, "/d/back\\slash") == 1,

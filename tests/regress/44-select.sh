@@ -57,6 +57,15 @@ sel() {
 sel "--exclude-caches leaves out a tagged directory's contents, keeps the tag" \
     "/src/cache /src/cache/CACHEDIR.TAG /src/fake/CACHEDIR.TAG /src/fake/data" \
     "/src/cache/junk" --exclude-caches
+# The tag is read without moving its access time (O_NOATIME), as files are.
+touch -a -d '2001-01-01 00:00:00' "$S/cache/CACHEDIR.TAG"
+before=$(stat -c %X "$S/cache/CACHEDIR.TAG")
+tp backup -r "$R" --exclude-caches "$S" >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && [ "$(stat -c %X "$S/cache/CACHEDIR.TAG")" = "$before" ]
+then ok "--exclude-caches reads the tag without changing its access time"
+else notok "--exclude-caches and the tag's access time (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
 sel "--exclude-if-present NAME leaves out the rest of its directory" \
     "/src/skip /src/skip/.nobackup /src/h1/data" "/src/skip/data" \
     --exclude-if-present .nobackup

@@ -20,7 +20,6 @@
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +38,7 @@
 #include "log.h"
 #include "meta.h"
 #include "pack.h"
+#include "pattern.h"
 #include "progress.h"
 #include "reader.h"
 #include "secmem.h"
@@ -110,8 +110,7 @@ struct tpre {
 struct bk {
 	struct repo		*r;
 	const struct opts	*o;
-	char			**excl;
-	size_t			 nexcl;
+	struct pattern_sel	 sel;		/* what is left out */
 	struct index		 ix;		/* what the repository had */
 	struct store		 sto;
 	struct packr		*pr;
@@ -168,19 +167,6 @@ path_pop(struct bk *b, size_t saved)
 {
 	b->pathlen = saved;
 	b->path[saved] = '\0';
-}
-
-/* --exclude: a pattern matches the whole path or the last component. */
-static int
-excluded(struct bk *b, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < b->nexcl; i++)
-		if (fnmatch(b->excl[i], b->path, 0) == 0 ||
-		    fnmatch(b->excl[i], name, 0) == 0)
-			return 1;
-	return 0;
 }
 
 /* --- blobs ------------------------------------------------------------ */
@@ -727,12 +713,16 @@ backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
 	int fd = -1, r = -1, quick = 0;
 
 	memset(n, 0, sizeof(*n));
-	if (excluded(b, name)) {
+	if (pattern_excluded(&b->sel, b->path, NULL)) {
 		b->st->excluded++;
 		return 1;
 	}
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		skip(b, strerror(errno));
+		return 1;
+	}
+	if (pattern_excluded(&b->sel, NULL, &st)) {	/* too large */
+		b->st->excluded++;
 		return 1;
 	}
 	if (S_ISSOCK(st.st_mode)) {
@@ -889,6 +879,8 @@ backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 		skip(b, strerror(errno));
 		nnames = 0;
 	}
+	nnames = pattern_dir_filter(&b->sel, fd, names, nnames,
+	    &b->st->excluded);
 	if (pdn != NULL && pdn->type == NODE_DIR) {
 		if (load_tree(b, pdn->subtree, up, &pt, &praw, &prawlen) == 0)
 			have_pt = 1;
@@ -1003,53 +995,6 @@ find_parent(struct bk *b, struct snapshot *v, size_t n, char **paths,
 	return 0;
 }
 
-/* Read --exclude-file: one pattern per line; blank lines and #s ignored. */
-static int
-load_excludes(struct bk *b)
-{
-	uint8_t *p = NULL;
-	size_t len = 0, i, start, k;
-	char **v;
-
-	b->nexcl = 0;
-	if (b->o->exclude_file != NULL && fsio_read(AT_FDCWD,
-	    b->o->exclude_file, 1u << 20, &p, &len) != 0) {
-		errorx("cannot read %s: %s", b->o->exclude_file,
-		    strerror(errno));
-		return -1;
-	}
-	if ((v = calloc(b->o->excludes.n + len / 2 + 2, sizeof(*v))) == NULL) {
-		free(p);
-		return -1;
-	}
-	for (k = 0; k < b->o->excludes.n; k++)
-		if ((v[b->nexcl++] = strdup(b->o->excludes.v[k])) == NULL)
-			goto nomem;
-	for (i = start = 0; i <= len; i++) {
-		if (i < len && p[i] != '\n')
-			continue;
-		if (i > start && p[start] != '#') {
-			size_t e = i;
-			while (e > start && (p[e - 1] == '\r' || p[e - 1] == ' '))
-				e--;
-			if (e > start) {
-				if ((v[b->nexcl] = strndup((char *)p + start,
-				    e - start)) == NULL)
-					goto nomem;
-				b->nexcl++;
-			}
-		}
-		start = i + 1;
-	}
-	free(p);
-	b->excl = v;
-	return 0;
-nomem:
-	free(p);
-	b->excl = v;
-	return -1;
-}
-
 static int
 bk_setup(struct bk *b)
 {
@@ -1088,7 +1033,7 @@ bk_setup(struct bk *b)
 		b->repo_dev = st.st_dev;
 		b->repo_ino = st.st_ino;
 	}
-	if (load_excludes(b) != 0)
+	if (pattern_sel_init(&b->sel, b->o) != 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }
@@ -1096,11 +1041,7 @@ bk_setup(struct bk *b)
 static void
 bk_teardown(struct bk *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->nexcl; i++)
-		free(b->excl[i]);
-	free(b->excl);
+	pattern_sel_free(&b->sel);
 	index_free(&b->ix);
 	store_free(&b->sto);
 	packr_free(b->pr);

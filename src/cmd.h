@@ -23,13 +23,21 @@ struct opts {
 	int			 json;		/* --json */
 	struct strv		 excludes;	/* --exclude */
 	const char		*exclude_file;	/* --exclude-file */
+	struct strv		 iexcludes;	/* --iexclude */
+	struct strv		 iincludes;	/* restore --iinclude */
+	struct strv		 if_present;	/* --exclude-if-present */
+	int			 exclude_caches; /* --exclude-caches */
+	int			 max_size_set;	/* --exclude-larger-than */
+	uint64_t		 max_size;
+	struct strv		 files_from;	/* --files-from */
+	struct strv		 files_from0;	/* --files-from0 */
 	int			 one_fs;	/* --one-file-system */
 	struct strv		 tags;		/* --tag */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */
 	const char		*target;	/* --target DIR */
-	struct strv		 includes;	/* --include PATH */
+	struct strv		 includes;	/* --include PATTERN */
 	int			 overwrite;	/* --overwrite */
 	int			 no_devices;	/* restore --no-devices */
 	int			 no_setid;	/* restore --no-setid */

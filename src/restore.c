@@ -41,6 +41,7 @@
 
 #include "log.h"
 #include "meta.h"
+#include "pattern.h"
 #include "progress.h"
 #include "restore.h"
 #include "rverify.h"
@@ -106,6 +107,9 @@ struct rs {
 	int			 link_pending;	/* a link source not yet named */
 	int			 fresh;		/* this restore made the directory
 						   being filled: nothing to skip */
+	struct patterns		 inc, exc;	/* --(i)include, --(i)exclude */
+	int			 inside;	/* below an included directory */
+	uint64_t		 placed;	/* entries included so far */
 	struct vrec		*vrecs;		/* --verify: files written */
 	size_t			 nvrecs, vreccap;
 	struct rverify_buf	 vbuf;
@@ -195,29 +199,20 @@ path_pop(struct rs *s, size_t saved)
 		s->path[saved] = '\0';
 }
 
-/* --include: 2 inside, 1 an ancestor of an include, 0 outside. */
+/*
+ * --include and --exclude: 2 restore it (and all below), 1 a directory on
+ * the way to what an include may match, 0 leave it out.
+ */
 static int
-included(struct rs *s)
+included(struct rs *s, int isdir)
 {
-	const char *inc;
-	size_t i, il, pl = s->pathlen;
-
-	if (s->o->includes.n == 0)
+	if (s->exc.n > 0 && pattern_match(&s->exc, s->path))
+		return 0;
+	if (s->inc.n == 0)
 		return 2;
-	for (i = 0; i < s->o->includes.n; i++) {
-		inc = s->o->includes.v[i];
-		while (*inc == '/')
-			inc++;
-		il = strlen(inc);
-		while (il > 0 && inc[il - 1] == '/')
-			il--;
-		if (il <= pl && memcmp(s->path, inc, il) == 0 &&
-		    (il == pl || s->path[il] == '/' || il == 0))
-			return 2;
-		if (pl < il && memcmp(s->path, inc, pl) == 0 && inc[pl] == '/')
-			return 1;
-	}
-	return 0;
+	if (pattern_match(&s->inc, s->path) || s->inside > 0)
+		return 2;
+	return isdir && pattern_may_hold(&s->inc, s->path) ? 1 : 0;
 }
 
 static int
@@ -840,6 +835,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 {
 	const struct node *n = &pt->nodes[k];
 	struct tree t;
+	uint64_t placed = s->placed;
 	int fd, r = 0, existed = 0, fresh = s->fresh;
 
 	if (mkdirat(dirfd, name, 0700) != 0) {
@@ -878,13 +874,19 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 			s->st->damaged++;
 		} else {
 			s->fresh = !existed;
+			s->inside += inc == 2;
 			r = restore_tree(s, fd, &t);
+			s->inside -= inc == 2;
 			s->fresh = fresh;
 			tree_free(&t);
 		}
 		treepath_pop(&s->tp);
 	}
 	rw_closedir(s->w, fd);		/* once its files have their names */
+	/* Made on the way to an include that matched nothing below it. */
+	if (inc == 1 && !existed && s->placed == placed &&
+	    unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+		s->st->dirs--;
 	/* Its modes and times once everything below exists (full path). */
 	if (r == 0 && inc == 2 && defer(&s->dirs, &s->ndirs, &s->dircap,
 	    s->path, s->pathlen, n) != 0)
@@ -914,8 +916,9 @@ restore_node(struct rs *s, int dirfd, const struct tree *t, size_t k,
 	dirlen = s->pathlen;
 	if (path_push(s, n, &saved) != 0)
 		return -1;
-	if ((inc = included(s)) == 0)
+	if ((inc = included(s, n->type == NODE_DIR)) == 0)
 		goto out;
+	s->placed += inc == 2;
 	if (n->type == NODE_DIR)
 		r = restore_dir(s, dirfd, name, t, k, win, inc);
 	else if (inc < 2)
@@ -947,7 +950,7 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 	const struct blobloc *loc;
 
 	s->pfn = 0;
-	if (s->pf == NULL || s->o->includes.n > 0)
+	if (s->pf == NULL || s->inc.n > 0)
 		return t->count;	/* with --include most would be waste */
 	if ((ids = calloc(KH_BATCH_MAX, 32)) == NULL)
 		return t->count;
@@ -1073,6 +1076,21 @@ free_deferred(struct deferred *v, size_t n)
 	free(v);
 }
 
+/* The patterns ${a} and, ignoring case, ${b}; 0, or -1 (ENOMEM). */
+static int
+patterns_of(struct patterns *ps, const struct strv *a, const struct strv *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (pattern_add(ps, a->v[i], 0) != 0)
+			return -1;
+	for (i = 0; i < b->n; i++)
+		if (pattern_add(ps, b->v[i], 1) != 0)
+			return -1;
+	return 0;
+}
+
 int
 restore_run(struct reader *rd, const struct snapshot *snap,
     const struct opts *o, struct restore_stats *st)
@@ -1089,16 +1107,22 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	s.st = st;
 	s.owner = (geteuid() == 0 ? META_OWNER : 0) |
 	    (o->no_setid ? META_NOSETID : 0);
+	s.rootfd = -1;
+	if (patterns_of(&s.inc, &o->includes, &o->iincludes) != 0 ||
+	    patterns_of(&s.exc, &o->excludes, &o->iexcludes) != 0) {
+		errorx("out of memory");
+		goto early;
+	}
 	if (mkdir(o->target, 0700) == 0)
 		s.fresh = 1;
 	else if (errno != EEXIST) {
 		errorx("cannot create %s: %s", o->target, strerror(errno));
-		return EXIT_ERR;
+		goto early;
 	}
 	if ((s.rootfd = open(o->target, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
 		errorx("cannot open %s: %s", o->target, strerror(errno));
-		return EXIT_ERR;
+		goto early;
 	}
 	if (getrandom(&s.tmprun, sizeof(s.tmprun), 0) != sizeof(s.tmprun))
 		s.tmprun = (uint32_t)getpid();	/* O_EXCL copes */
@@ -1107,16 +1131,15 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		errorx("the snapshot's root tree is %s",
 		    errno == ENODATA ? "missing" : errno == EBADMSG ?
 		    "damaged" : reader_strerror(errno));
-		(void)close(s.rootfd);
-		return EXIT_DAMAGED;
+		e = EXIT_DAMAGED;
+		goto early;
 	}
 	if (treepath_push(&s.tp, snap->root) != 0) {
 		errorx("%s", strerror(errno));
 		tree_free(&root);
-		(void)close(s.rootfd);
-		return EXIT_ERR;
+		goto early;
 	}
-	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
+	progress_init(&s.prog, "restore", s.inc.n ? 0 : snap->bytes,
 	    o->json);
 	/* no batching if it fails; the writer decompresses */
 	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
@@ -1136,6 +1159,12 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 			verify_written(&s);
 		e = st->damaged || st->existing || st->failed ||
 		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
+		for (i = 0; i < s.inc.n; i++)
+			if (!s.inc.v[i].hit) {
+				errorx("no path in the snapshot matches %s",
+				    log_shown(s.inc.v[i].given));
+				e = EXIT_ERR;
+			}
 	}
 out:
 	progress_done(&s.prog);
@@ -1156,6 +1185,10 @@ out:
 	rverify_buf_free(&s.vbuf);
 	free(s.path);
 	treepath_free(&s.tp);
-	(void)close(s.rootfd);
+early:
+	pattern_free(&s.inc);
+	pattern_free(&s.exc);
+	if (s.rootfd >= 0)
+		(void)close(s.rootfd);
 	return e;
 }

@@ -27,6 +27,7 @@
 #include "kh_priv.h"
 #include "log.h"
 #include "passphrase.h"
+#include "pattern.h"
 #include "progress.h"
 #include "repo.h"
 #include "secmem.h"
@@ -66,6 +67,15 @@ static const struct {
 	    "run on a kernel without Landlock (seccomp only)" },
 	{ "exclude", 0, "PATTERN", "leave out paths or names matching PATTERN" },
 	{ "exclude-file", 0, "FILE", "read --exclude patterns from FILE" },
+	{ "iexclude", 0, "PATTERN", "--exclude, ignoring case" },
+	{ "exclude-caches", 0, NULL,
+	    "leave out what is beside a CACHEDIR.TAG with its signature" },
+	{ "exclude-if-present", 0, "NAME[:HEADER]",
+	    "leave out what is beside NAME (that starts with HEADER)" },
+	{ "exclude-larger-than", 0, "SIZE",
+	    "leave out files larger than SIZE (k, m, g, t: 1024s)" },
+	{ "files-from", 0, "FILE", "back up the paths in FILE, one a line" },
+	{ "files-from0", 0, "FILE", "back up the NUL-separated paths in FILE" },
 	{ "one-file-system", 'x', NULL, "stay on the file system of each PATH" },
 	{ "tag", 0, "TAG", "give the snapshot this tag (repeatable)" },
 	{ "dry-run", 'n', NULL, "read and chunk, but write nothing" },
@@ -73,7 +83,8 @@ static const struct {
 	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
 	{ "target", 't', "DIR", "restore into DIR (made if missing)" },
-	{ "include", 0, "PATH", "restore only PATH (repeatable)" },
+	{ "include", 0, "PATTERN", "restore only what matches (repeatable)" },
+	{ "iinclude", 0, "PATTERN", "--include, ignoring case" },
 	{ "overwrite", 0, NULL, "replace existing entries that differ" },
 	{ "no-devices", 0, NULL, "skip device nodes" },
 	{ "no-setid", 0, NULL, "no set-uid/gid bits, no file capabilities" },
@@ -119,16 +130,17 @@ static const struct command {
 	    O_REPO O_KDF O_ANY },
 	{ "backup", cmd_backup, " PATH...",
 	    "back up files and directories into a new snapshot",
-	    O_REPO "exclude exclude-file one-file-system tag dry-run force "
-	    "parent strict json " O_ANY },
+	    O_REPO "exclude exclude-file iexclude exclude-caches "
+	    "exclude-if-present exclude-larger-than files-from files-from0 "
+	    "one-file-system tag dry-run force parent strict json " O_ANY },
 	{ "snapshots", cmd_snapshots, "", "list the snapshots",
 	    O_REPO "json " O_ANY },
 	{ "ls", cmd_ls, " SNAP [PATH]",
 	    "list the files of a snapshot (SNAP: id prefix or latest)",
 	    O_REPO "json " O_ANY },
 	{ "restore", cmd_restore, " SNAP", "restore a snapshot into --target DIR",
-	    O_REPO "target include overwrite no-devices no-setid verify "
-	    O_ANY },
+	    O_REPO "target include iinclude exclude iexclude overwrite "
+	    "no-devices no-setid verify " O_ANY },
 	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
@@ -352,7 +364,9 @@ enum {
 	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
-	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY
+	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
+	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
+	OPT_FILESFROM0
 };
 
 static const struct option longopts[] = {
@@ -370,6 +384,13 @@ static const struct option longopts[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "exclude",		required_argument,	NULL, OPT_EXCLUDE },
 	{ "exclude-file",	required_argument,	NULL, OPT_EXCLUDEFILE },
+	{ "iexclude",		required_argument,	NULL, OPT_IEXCLUDE },
+	{ "exclude-caches",	no_argument,		NULL, OPT_EXCLCACHES },
+	{ "exclude-if-present",	required_argument,	NULL, OPT_IFPRESENT },
+	{ "exclude-larger-than", required_argument,	NULL, OPT_LARGER },
+	{ "files-from",		required_argument,	NULL, OPT_FILESFROM },
+	{ "files-from0",	required_argument,	NULL, OPT_FILESFROM0 },
+	{ "iinclude",		required_argument,	NULL, OPT_IINCLUDE },
 	{ "one-file-system",	no_argument,		NULL, 'x' },
 	{ "tag",		required_argument,	NULL, OPT_TAG },
 	{ "dry-run",		no_argument,		NULL, 'n' },
@@ -566,6 +587,34 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_EXCLUDEFILE:
 			o->exclude_file = optarg;
+			break;
+		case OPT_IEXCLUDE:
+			strv_add(&o->iexcludes, optarg);
+			break;
+		case OPT_IINCLUDE:
+			strv_add(&o->iincludes, optarg);
+			break;
+		case OPT_EXCLCACHES:
+			o->exclude_caches = 1;
+			break;
+		case OPT_IFPRESENT:
+			if (*optarg == '\0' || *optarg == ':' ||
+			    strchr(optarg, '/') != NULL)
+				usage_err(o->cmd, "--exclude-if-present takes "
+				    "a file name (NAME or NAME:HEADER)");
+			strv_add(&o->if_present, optarg);
+			break;
+		case OPT_LARGER:
+			if (pattern_size(optarg, &o->max_size) != 0)
+				usage_err(o->cmd, "--exclude-larger-than takes "
+				    "a size: digits and k, m, g or t");
+			o->max_size_set = 1;
+			break;
+		case OPT_FILESFROM:
+			strv_add(&o->files_from, optarg);
+			break;
+		case OPT_FILESFROM0:
+			strv_add(&o->files_from0, optarg);
 			break;
 		case 'x':
 			o->one_fs = 1;

@@ -52,13 +52,34 @@ abs_path(const char **pathp)
 int
 worker_backup_sources(struct opts *o)
 {
-	char **v;
-	size_t n, skipped;
+	char **v, **all;
+	size_t n, skipped, nall, i;
+	int e = -1;
 
-	if (o->argc < 1)
+	if (o->argc < 1 && o->files_from.n == 0 && o->files_from0.n == 0)
 		return 0;	/* cmd_backup gives the usage */
-	if (source_resolve(o->argv, (size_t)o->argc, &v, &n, &skipped) !=
-	    EXIT_OK)
+	/* --files-from lists: read now, before the passphrase, as argv. */
+	if ((all = calloc((size_t)o->argc + 1, sizeof(*all))) == NULL) {
+		errorx("out of memory");
+		return -1;
+	}
+	for (nall = 0; nall < (size_t)o->argc; nall++)
+		all[nall] = o->argv[nall];
+	for (i = 0; i < o->files_from.n; i++)
+		if (source_files_from(o->files_from.v[i], 0, &all, &nall) != 0)
+			goto out;
+	for (i = 0; i < o->files_from0.n; i++)
+		if (source_files_from(o->files_from0.v[i], 1, &all, &nall) != 0)
+			goto out;
+	if (nall == 0)
+		errorx("no path to back up: the --files-from lists are empty");
+	else if (source_resolve(all, nall, &v, &n, &skipped) == EXIT_OK)
+		e = 0;
+out:
+	for (i = (size_t)o->argc; i < nall; i++)
+		free(all[i]);
+	free(all);
+	if (e != 0)
 		return -1;
 	o->argv = v;		/* kept for the run */
 	o->argc = (int)n;

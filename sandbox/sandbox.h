@@ -9,8 +9,9 @@
 
 enum sandbox_role {
 	SBX_READ,	/* snapshots, ls: the repository read-only */
-	SBX_REPO,	/* init, key, backup: the repository read-write */
+	SBX_REPO,	/* init, key...: the repository read-write */
 	SBX_RESTORE,	/* restore: repository read-only, target read-write */
+	SBX_BACKUP,	/* backup: SBX_REPO, and the sources read-only */
 };
 
 /*

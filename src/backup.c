@@ -62,6 +62,10 @@
 #define BATCH_FILES	KH_BATCH_MAX
 #define BATCH_BYTES	(8u << 20)
 #define CB_BYTES	(4u << 20)	/* a large file's id batch */
+/* A file whose size says 0 is read to its end, up to BK_NOSIZE_MAX, in
+ * reads of BK_NOSIZE_READ (procfs refuses a read of 4 MiB: ENOMEM). */
+#define BK_NOSIZE_MAX	((uint64_t)1 << 40)
+#define BK_NOSIZE_READ	((size_t)1 << 16)
 
 struct pend {
 	uint8_t		*dst;		/* the node's chunk id, to fill */
@@ -128,6 +132,8 @@ struct bk {
 	size_t			 nlinks, linkcap;
 	dev_t			 repo_dev;
 	ino_t			 repo_ino;
+	dev_t			 kmsg_dev;	/* /proc/kmsg: never read */
+	ino_t			 kmsg_ino;
 	int			 partial;
 	struct backup_stats	*st;
 	struct progress		 prog;
@@ -242,7 +248,7 @@ out:
 /*
  * A small file (less than one minimum chunk, no holes): read it whole into
  * the batch; its chunk id arrives with the next flush.  Returns as
- * read_content.
+ * read_content (1: it ended early, n->size is what was read).
  */
 static int
 read_small(struct bk *b, int fd, struct node *n)
@@ -261,13 +267,14 @@ read_small(struct bk *b, int fd, struct node *n)
 		if (k < 0)
 			return -1;
 		if (k == 0)
-			break;		/* shrank while read: keep what was read */
+			break;		/* ended early: keep what was read */
 		got += (size_t)k;
 	}
 	b->st->bytes_read += got;
 	if (got < len) {
 		n->extents[0].len = got;
 		n->nextents = got > 0;
+		n->size = got;		/* the size actually read */
 		if (got == 0)
 			return 1;
 		len = got;
@@ -335,7 +342,8 @@ drop_batches(struct bk *b)
 
 /*
  * Read the data extents of the open file ${fd}, cut them into chunks and
- * store the new ones.  Returns 0, 1 if the file shrank while read, -1 with
+ * store the new ones.  Returns 0, 1 if the file ended before its last
+ * extent did (n->size and the extents are then what was read), -1 with
  * errno when reading the source failed (the caller marks the file
  * unreadable), or -2 with errno when storing failed (fatal for the run).
  */
@@ -343,7 +351,7 @@ static int
 read_content(struct bk *b, int fd, struct node *n)
 {
 	struct cbatch *c = &b->cb[0], *o;
-	size_t cap = 0, len = 0, pos = 0, k, e = 0;
+	size_t cap = 0, len = 0, pos = 0, k, e = 0, want;
 	uint64_t off = n->nextents ? n->extents[0].off : 0;
 	uint64_t left = n->nextents ? n->extents[0].len : 0;
 	ssize_t got;
@@ -360,8 +368,10 @@ read_content(struct bk *b, int fd, struct node *n)
 				off = n->extents[e].off;
 				left = n->extents[e].len;
 			}
-			got = pread(fd, c->buf + len, left < b->cbcap - len ?
-			    left : b->cbcap - len, (off_t)off);
+			want = left < b->cbcap - len ? left : b->cbcap - len;
+			if (n->size == 0 && want > BK_NOSIZE_READ)
+				want = BK_NOSIZE_READ;
+			got = pread(fd, c->buf + len, want, (off_t)off);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
@@ -370,9 +380,10 @@ read_content(struct bk *b, int fd, struct node *n)
 				errno = saved;
 				return -1;
 			}
-			if (got == 0) {	/* shrank: the data ends here */
+			if (got == 0) {	/* ended early: the data ends here */
 				n->extents[e].len = off - n->extents[e].off;
 				n->nextents = e + (n->extents[e].len > 0);
+				n->size = off;	/* the size actually read */
 				shrank = eof = 1;
 				break;
 			}
@@ -645,12 +656,83 @@ skip(struct bk *b, const char *why)
 	b->partial = 1;
 }
 
+/*
+ * A file whose stat size is 0 may still have content (procfs: /proc/self/
+ * status, /proc/sys/...): it is read to its end, as one extent of at most
+ * BK_NOSIZE_MAX bytes.  Returns -1 on ENOMEM.
+ */
+static int
+open_ended(struct node *n)
+{
+	free(n->extents);
+	if ((n->extents = calloc(1, sizeof(*n->extents))) == NULL) {
+		n->nextents = 0;
+		return -1;
+	}
+	n->extents[0].len = BK_NOSIZE_MAX;
+	n->nextents = 1;
+	return 0;
+}
+
+/*
+ * After ${n} was read: compare the inode with what lstat said (${statsize}
+ * is its size then).  A file that changed (size, mtime or ctime) is
+ * flagged and makes the run partial (exit 3), as does one whose size said
+ * 0 that had not ended at BK_NOSIZE_MAX (${unended}).  One that did not change
+ * but read shorter than its size (sysfs says 4096 for every file) is
+ * complete as read: flagged short, named, and the run is not partial.
+ */
+static void
+check_after(struct bk *b, int fd, struct node *n, uint64_t statsize,
+    int unended)
+{
+	struct stat after;
+	uint64_t end;
+
+	if (unended) {
+		alertx("%s: its size says 0 and it did not end within %llu "
+		    "bytes; stored as read and flagged", log_shown(b->path),
+		    (unsigned long long)BK_NOSIZE_MAX);
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+	} else if (fstat(fd, &after) != 0) {
+		alertx("%s: fstat after reading: %s; stored as read and "
+		    "flagged changed", log_shown(b->path), strerror(errno));
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+	} else if ((uint64_t)after.st_size != statsize ||
+	    after.st_mtim.tv_sec != n->mtime_sec ||
+	    (uint32_t)after.st_mtim.tv_nsec != n->mtime_nsec ||
+	    after.st_ctim.tv_sec != n->ctime_sec ||
+	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
+		alertx("%s: changed while it was read; stored as read and "
+		    "flagged", log_shown(b->path));
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+		/* Truncated meanwhile: its data (SEEK_HOLE) ended early,
+		 * so no read came up short; the size now says where. */
+		if ((uint64_t)after.st_size < n->size) {
+			end = n->nextents == 0 ? 0 :
+			    n->extents[n->nextents - 1].off +
+			    n->extents[n->nextents - 1].len;
+			n->size = end > (uint64_t)after.st_size ? end :
+			    (uint64_t)after.st_size;
+			if (n->size < statsize)
+				n->flags |= NODE_F_SHORT;
+		}
+	} else if (n->flags & NODE_F_SHORT)
+		warnx("%s: %llu bytes to its end, not the %llu its size "
+		    "says; stored as read and flagged", log_shown(b->path),
+		    (unsigned long long)n->size,
+		    (unsigned long long)statsize);
+}
+
 /* A regular file: reuse the parent's chunks or read it. */
 static int
 backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {
-	struct stat after;
-	int r;
+	uint64_t statsize = n->size;
+	int r, unended = 0;
 
 	b->st->bytes += n->size;
 	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
@@ -665,7 +747,20 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	else
 		b->st->files_new++;
 	b->st->files_read++;
-	if (n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
+	if (b->kmsg_ino != 0 && n->dev == (uint64_t)b->kmsg_dev &&
+	    n->ino == (uint64_t)b->kmsg_ino) {
+		/* XXX only kernels that still let CAP_SYS_ADMIN open it
+		 * get here (6.18 refuses: EPERM at open). */
+		alertx("%s: not read: reading it takes the kernel's messages "
+		    "from their reader; stored empty and marked unreadable",
+		    log_shown(b->path));
+		n->flags |= NODE_F_UNREADABLE;
+		b->partial = 1;
+		return 0;
+	}
+	if (n->size == 0 && open_ended(n) != 0)
+		r = -2;
+	else if (n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
 	    n->extents[0].off == 0 && n->extents[0].len == n->size)
 		r = read_small(b, fd, n);
 	else
@@ -683,21 +778,25 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		free(n->extents);
 		n->extents = NULL;
 		n->nextents = 0;
+		n->size = statsize;
 		n->flags |= NODE_F_UNREADABLE;
 		b->partial = 1;
 		return 0;
 	}
-	if (r == 1 || fstat(fd, &after) != 0 ||
-	    (uint64_t)after.st_size != n->size ||
-	    after.st_mtim.tv_sec != n->mtime_sec ||
-	    (uint32_t)after.st_mtim.tv_nsec != n->mtime_nsec ||
-	    after.st_ctim.tv_sec != n->ctime_sec ||
-	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
-		alertx("%s: changed while it was read; stored as read and "
-		    "flagged", log_shown(b->path));
-		n->flags |= NODE_F_CHANGED;
-		b->partial = 1;
-	}
+	if (statsize == 0) {
+		/* Read to its end: the end of data is the size.  Past the
+		 * bound, what was read is kept and the file flagged. */
+		if (r == 0)
+			n->size = BK_NOSIZE_MAX;
+		else if (n->nextents == 0) {
+			free(n->extents);
+			n->extents = NULL;
+		}
+		unended = r == 0;
+	} else if (r == 1 && n->size < statsize)
+		n->flags |= NODE_F_SHORT;
+	check_after(b, fd, n, statsize, unended);
+	b->st->bytes += n->size - statsize;	/* modulo 2^64: the change */
 	return 0;
 }
 
@@ -1032,6 +1131,12 @@ bk_setup(struct bk *b)
 	if (fstat(b->r->dirfd, &st) == 0) {
 		b->repo_dev = st.st_dev;
 		b->repo_ino = st.st_ino;
+	}
+	/* Its size says 0, and reading it takes the kernel's messages away
+	 * from their reader; as root the worker (CAP_SYS_ADMIN) may open it. */
+	if (stat("/proc/kmsg", &st) == 0 && S_ISREG(st.st_mode)) {
+		b->kmsg_dev = st.st_dev;
+		b->kmsg_ino = st.st_ino;
 	}
 	if (pattern_sel_init(&b->sel, b->o) != 0)
 		return EXIT_ERR;

@@ -225,6 +225,8 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 			printf(",\"target\":");
 			json_str(n->target, n->targetlen);
 		}
+		if (n->flags & NODE_F_SHORT)
+			printf(",\"short\":true");
 		printf("}\n");
 		return;
 	}
@@ -252,6 +254,8 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 		printf("  (changed while read)");
 	if (n->flags & NODE_F_UNREADABLE)
 		printf("  (unreadable at backup)");
+	if (n->flags & NODE_F_SHORT)
+		printf("  (shorter than its stat size)");
 	putchar('\n');
 }
 

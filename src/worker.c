@@ -28,6 +28,8 @@ role_of(int (*fn)(struct opts *))
 {
 	if (fn == cmd_restore)
 		return SBX_RESTORE;
+	if (fn == cmd_backup)
+		return SBX_BACKUP;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check)
 		return SBX_READ;
@@ -105,7 +107,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		return EXIT_ERR;
 	}
 	/* A repository this user may not use: say whose, before asking. */
-	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO) !=
+	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
+	    role == SBX_BACKUP) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -124,8 +127,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n++].access = SBX_R;
 	}
 	p[n].path = o->repo;
-	p[n++].access = role == SBX_REPO ? SBX_RW : role == SBX_RESTORE ?
-	    SBX_R | SBX_NSBIND : SBX_R;
+	p[n++].access = role == SBX_REPO || role == SBX_BACKUP ? SBX_RW :
+	    role == SBX_RESTORE ? SBX_R | SBX_NSBIND : SBX_R;
 	if (fn == cmd_backup) {
 		for (i = 0; i < (size_t)o->argc; i++) {
 			p[n].path = o->argv[i];

@@ -1116,8 +1116,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		(void)close(s.rootfd);
 		return EXIT_ERR;
 	}
-	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
-	    o->json);
+	progress_init(&s.prog, "restore", "files", o->json);
+	if (o->includes.n == 0)
+		progress_total(&s.prog, snap->files, snap->bytes);
 	/* no batching if it fails; the writer decompresses */
 	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
 		s.pf->opened = 1;
@@ -1138,7 +1139,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
 	}
 out:
-	progress_done(&s.prog);
+	progress_done(&s.prog, s.nfiles, s.queued);
 	if (s.pf != NULL)
 		free(s.pf->buf);
 	free(s.pf);

@@ -1,6 +1,6 @@
 #!/bin/sh
 # 47-progress.sh: the progress line and the summaries.  On a narrow
-# terminal (tmux, 40 columns) backup, restore and check --read-data draw
+# terminal (tmux, 32 and 40 columns) backup, restore and check --read-data draw
 # one line, cut to the width (never wrapped, so no screen line per
 # redraw), with the totals (counted beside the walk for a backup, under
 # the walk's --exclude and --one-file-system rules, even in a 20,000-level
@@ -69,15 +69,16 @@ for seg in re.split(r'[\r\n]', raw):
 PY
 }
 
-# narrow NAME VERB: VERB's progress lines fit in 39 columns, and one has
-# the totals and the percent ("12.3% 4/5 files").
+# narrow NAME VERB [COLS]: VERB's progress lines fit in COLS - 1 columns
+# (40), and one has the totals and the percent ("12.3% 4/5 files").
 narrow() {
 	lines "$1" "$2" >"$T/$1.lines"
-	long=$(awk 'length($0) > 39' "$T/$1.lines" | head -n 2)
+	long=$(awk -v w="${3:-40}" 'length($0) > w - 1' "$T/$1.lines" |
+	    head -n 2)
 	if [ -s "$T/$1.lines" ] && [ -z "$long" ]; then
-		ok "$2: the progress line fits a 40-column terminal"
+		ok "$2: the progress line fits a ${3:-40}-column terminal"
 	else
-		notok "$2: progress lines longer than 39 columns (or none):"
+		notok "$2: progress lines wider than ${3:-40} - 1 columns (or none):"
 		cat -v "$T/$1.pane" | head -c 600 | sed 's/^/#   /'
 	fi
 	if grep -q '[0-9]%  *[0-9][0-9]*/[0-9][0-9]* ' "$T/$1.lines"; then
@@ -89,10 +90,10 @@ narrow() {
 }
 
 # --- backup ------------------------------------------------------------------
-onterm bk 40 backup -r "$R" "$T/src" --passphrase-fd 3
+onterm bk 32 backup -r "$R" "$T/src" --passphrase-fd 3
 [ "$(cat "$T/bk.rc")" = 0 ] && ok "backup on a terminal exits 0" ||
     notok "backup on a terminal: exit $(cat "$T/bk.rc")"
-narrow bk backup
+narrow bk backup 32
 # A wrapped line leaves its first rows on the screen at every redraw.
 left=$(grep -c 'MiB/s' "$T/bk.screen")
 [ "$left" -eq 0 ] && ok "no progress line is left on the screen" ||

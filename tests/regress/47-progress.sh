@@ -95,7 +95,7 @@ onterm bk 32 backup -r "$R" "$T/src" --passphrase-fd 3
     notok "backup on a terminal: exit $(cat "$T/bk.rc")"
 narrow bk backup 32
 # A wrapped line leaves its first rows on the screen at every redraw.
-left=$(grep -c 'MiB/s' "$T/bk.screen")
+left=$(grep -c '^backup' "$T/bk.screen")
 [ "$left" -eq 0 ] && ok "no progress line is left on the screen" ||
     notok "$left progress rows left on the screen"
 grep -q 'snapshot [0-9a-f]* saved (.*) in [0-9]' "$T/bk.out" &&

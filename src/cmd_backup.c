@@ -11,8 +11,12 @@
 #include "progress.h"
 #include "snapshot.h"
 
-/* Sizes as everywhere (progress.h): "1.2 MiB". */
-#define human	progress_size
+/* Human-readable bytes, as every summary shows them: "1.2 MiB". */
+static const char *
+human(uint64_t v, char buf[32])
+{
+	return progress_size(v, buf);
+}
 
 static void
 summary(const struct opts *o, const uint8_t id[16],

@@ -110,15 +110,15 @@ render(const struct progress *p, char *out, size_t cols, double t,
 {
 	char line[PROGRESS_COLS_MAX + 128], el[32], a[32], b[32], r[32],
 	    eta[40] = "";
+	int known = atomic_load(&p->known), k;	/* first: then the totals */
 	uint64_t tf = atomic_load(&p->tfiles), tb = atomic_load(&p->tbytes);
 	double rate = t > 0 ? (double)bytes / t : 0, pct;
 	size_t n;
-	int k;
 
 	(void)clock_str(t, el);
 	(void)progress_size(bytes, a);
 	(void)progress_size((uint64_t)rate, r);
-	if (atomic_load(&p->known)) {
+	if (known) {
 		/* Done can pass the totals: files grew while walked. */
 		pct = tb > 0 ? 100.0 * (double)bytes / (double)tb :
 		    tf > 0 ? 100.0 * (double)files / (double)tf : 100;

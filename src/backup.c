@@ -671,7 +671,6 @@ skip(struct bk *b, const char *why)
 	b->partial = 1;
 }
 
-/* A regular file: reuse the parent's chunks or read it. */
 /* Has ${n} the chunks of ${p}? */
 static int
 same_chunks(const struct node *n, const struct node *p)
@@ -680,6 +679,7 @@ same_chunks(const struct node *n, const struct node *p)
 	    memcmp(n->chunks, p->chunks, n->nchunks * NODE_ID_BYTES) == 0);
 }
 
+/* A regular file: reuse the parent's chunks or read it. */
 static int
 backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {

@@ -32,6 +32,7 @@
 
 #include "backup.h"
 #include "chunker.h"
+#include "count.h"
 #include "fsio.h"
 #include "idq.h"
 #include "idxio.h"
@@ -71,6 +72,8 @@ struct pend {
 	uint8_t		*dst;		/* the node's chunk id, to fill */
 	size_t		 off;		/* its bytes in the batch buffer */
 	size_t		 len;
+	int		 forced;	/* --force, a twin: 1, 2 if one chunk */
+	uint8_t		 twin[NODE_ID_BYTES];	/* then the twin's chunk */
 };
 
 /*
@@ -234,6 +237,11 @@ flush(struct bk *b)
 	}
 	for (i = 0; i < n; i++) {
 		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
+		if (b->pend[i].forced == 2 &&
+		    memcmp(b->pend[i].twin, ids[i], KH_ID_BYTES) == 0)
+			b->st->files_unchanged++;	/* see backup_file */
+		else if (b->pend[i].forced)
+			b->st->files_changed++;
 		if (queue_blob(b, BLOB_DATA, ids[i], ptr[i], len[i]) != 0)
 			goto out;
 	}
@@ -251,7 +259,7 @@ out:
  * read_content (1: it ended early, n->size is what was read).
  */
 static int
-read_small(struct bk *b, int fd, struct node *n)
+read_small(struct bk *b, int fd, struct node *n, const struct node *p)
 {
 	size_t len = (size_t)n->size, got = 0;
 	ssize_t k;
@@ -286,6 +294,10 @@ read_small(struct bk *b, int fd, struct node *n)
 	b->pend[b->npend].dst = n->chunks[0];
 	b->pend[b->npend].off = b->blen;
 	b->pend[b->npend].len = len;
+	b->pend[b->npend].forced = b->o->force && p != NULL ?
+	    1 + (p->nchunks == 1) : 0;
+	if (b->pend[b->npend].forced == 2)
+		memcpy(b->pend[b->npend].twin, p->chunks[0], NODE_ID_BYTES);
 	b->npend++;
 	b->blen += len;
 	return shrank;
@@ -727,12 +739,20 @@ check_after(struct bk *b, int fd, struct node *n, uint64_t statsize,
 		    (unsigned long long)statsize);
 }
 
+/* Has ${n} the chunks of ${p}? */
+static int
+same_chunks(const struct node *n, const struct node *p)
+{
+	return n->nchunks == p->nchunks && (n->nchunks == 0 ||
+	    memcmp(n->chunks, p->chunks, n->nchunks * NODE_ID_BYTES) == 0);
+}
+
 /* A regular file: reuse the parent's chunks or read it. */
 static int
 backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {
 	uint64_t statsize = n->size;
-	int r, unended = 0;
+	int r, unended = 0, small;
 
 	b->st->bytes += n->size;
 	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
@@ -742,10 +762,15 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->st->bytes_reused += n->size;
 		return reuse(n, p);
 	}
-	if (p != NULL)
-		b->st->files_changed++;
-	else
+	/*
+	 * --force reads a file its parent has: it is counted unchanged if
+	 * its chunks are the parent's (content equal), else changed; a
+	 * small file's chunk id is known at the flush, which counts it.
+	 */
+	if (p == NULL)
 		b->st->files_new++;
+	else if (!b->o->force)
+		b->st->files_changed++;
 	b->st->files_read++;
 	if (b->kmsg_ino != 0 && n->dev == (uint64_t)b->kmsg_dev &&
 	    n->ino == (uint64_t)b->kmsg_ino) {
@@ -758,13 +783,19 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->partial = 1;
 		return 0;
 	}
+	small = n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
+	    n->extents[0].off == 0 && n->extents[0].len == n->size;
 	if (n->size == 0 && open_ended(n) != 0)
 		r = -2;
-	else if (n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
-	    n->extents[0].off == 0 && n->extents[0].len == n->size)
-		r = read_small(b, fd, n);
 	else
-		r = read_content(b, fd, n);
+		r = small ? read_small(b, fd, n, p) : read_content(b, fd, n);
+	if (b->o->force && p != NULL &&
+	    !(small && r >= 0 && n->nchunks == 1)) {
+		if (r == 0 && same_chunks(n, p))
+			b->st->files_unchanged++;
+		else
+			b->st->files_changed++;
+	}
 	if (r == -2 || (r < 0 && errno == ENOMEM)) {
 		errorx("%s: cannot store: %s", log_shown(b->path), strerror(errno));
 		return -1;
@@ -1291,12 +1322,15 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct snapshot *v = NULL, *parent = NULL, snap;
 	struct tree root = { 0 }, proot = { 0 };
 	struct walk w;
+	struct count_rules cr;
+	struct count *cnt = NULL;
 	pthread_t walker;
 	struct timespec now;
 	char **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
 	int e = EXIT_ERR, have_proot = 0;
 
+	log_ring_begin();	/* the log's times count from here */
 	memset(&b, 0, sizeof(b));
 	memset(&snap, 0, sizeof(snap));
 	memset(st, 0, sizeof(*st));
@@ -1323,10 +1357,14 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	if (find_parent(&b, v, nv, sorted, nsrc, &parent) != 0)
 		goto out;
-	/* The parent's size is the best guess of this run's. */
-	progress_init(&b.prog, "backup", parent ? parent->bytes : 0,
-	    o->json);
-	if (parent != NULL && !o->force) {
+	/* The totals, counted beside the walk for the progress line. */
+	progress_init(&b.prog, "backup", "files", o->json);
+	cr = (struct count_rules){ o, o->one_fs, b.repo_dev,
+	    b.repo_ino };
+	if (b.prog.on)
+		cnt = count_start(srcs, nsrc, &cr, &b.prog);
+	/* With --force too: what was read is compared with the parent. */
+	if (parent != NULL) {
 		if (load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)
 			have_proot = 1;
 		else
@@ -1346,6 +1384,8 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	store_pack(&b.sto);
 	(void)pthread_join(walker, NULL);
+	count_stop(cnt);
+	cnt = NULL;
 	if (w.rc != 0)
 		goto out;
 	if (store_submit(&b.sto, 1) != 0) {
@@ -1353,11 +1393,13 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		goto out;
 	}
 	st->added_stored = b.sto.stored;
-	progress_done(&b.prog);
+	progress_done(&b.prog, st->files_new + st->files_changed +
+	    st->files_unchanged, st->bytes_read + st->bytes_reused);
 	/* The run's log goes in with its snapshot: totals, then the ring. */
-	lognote("backup of %zu paths: %llu files (%llu new, %llu changed, "
+	lognote("backup of %zu path%s: %llu files (%llu new, %llu changed, "
 	    "%llu unchanged), %llu directories, %llu skipped, %llu excluded",
-	    nsrc, (unsigned long long)(st->files_new + st->files_changed +
+	    nsrc, nsrc == 1 ? "" : "s",
+	    (unsigned long long)(st->files_new + st->files_changed +
 	    st->files_unchanged), (unsigned long long)st->files_new,
 	    (unsigned long long)st->files_changed,
 	    (unsigned long long)st->files_unchanged,
@@ -1412,6 +1454,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	memcpy(snapid, snap.id, 16);
 	e = b.partial ? EXIT_PARTIAL : EXIT_OK;
 out:
+	count_stop(cnt);
 	free(sorted);
 	tree_free(&root);
 	tree_free(&proot);

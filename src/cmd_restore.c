@@ -10,6 +10,7 @@
 #include "cmd.h"
 #include "lock.h"
 #include "log.h"
+#include "progress.h"
 #include "reader.h"
 #include "restore.h"
 #include "treepath.h"
@@ -441,14 +442,16 @@ differ_str(const struct restore_stats *st)
  * interrupted restore that were removed.
  */
 static void
-summary(const struct opts *o, const struct restore_stats *st)
+summary(const struct opts *o, const struct restore_stats *st, double secs)
 {
+	char a[32], b[32];
+
 	printf("restored %llu files, %llu directories, %llu other entries, "
-	    "%llu hard links, %llu bytes to %s\n",
+	    "%llu hard links, %s to %s in %s\n",
 	    (unsigned long long)(st->files + st->replaced),
 	    (unsigned long long)st->dirs, (unsigned long long)st->others,
-	    (unsigned long long)st->links, (unsigned long long)st->bytes,
-	    o->target);
+	    (unsigned long long)st->links, progress_size(st->bytes, a),
+	    o->target, progress_time(secs, b));
 	if (st->complete > 0 || st->replaced > 0 || st->leftovers > 0)
 		printf("entries: %llu new, %llu already complete, %llu "
 		    "replaced; %llu unfinished files of an earlier restore "
@@ -469,6 +472,7 @@ cmd_restore(struct opts *o)
 	struct reader rd;
 	struct repo *r;
 	struct snapshot *s;
+	struct timespec t0, t1;
 	int e;
 
 	if (o->argc != 1 || o->target == NULL)
@@ -480,12 +484,15 @@ cmd_restore(struct opts *o)
 	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else {
+		(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 		e = restore_run(&rd, s, o, &st);
+		(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 		if (st.devices > 0)
 			alertx("%llu device nodes not restored (--no-devices)",
 			    (unsigned long long)st.devices);
 		if ((e == EXIT_OK || e == EXIT_PARTIAL) && log_verbosity > 0)
-			summary(o, &st);
+			summary(o, &st, (double)(t1.tv_sec - t0.tv_sec) +
+			    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 		if (e == EXIT_PARTIAL)
 			alertx("incomplete: %llu damaged, %llu existing, "
 			    "%llu failed, %llu with metadata not set%s",

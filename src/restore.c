@@ -1139,8 +1139,9 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		tree_free(&root);
 		goto early;
 	}
-	progress_init(&s.prog, "restore", s.inc.n ? 0 : snap->bytes,
-	    o->json);
+	progress_init(&s.prog, "restore", "files", o->json);
+	if (s.inc.n == 0 && s.exc.n == 0)
+		progress_total(&s.prog, snap->files, snap->bytes);
 	/* no batching if it fails; the writer decompresses */
 	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
 		s.pf->opened = 1;
@@ -1167,7 +1168,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 			}
 	}
 out:
-	progress_done(&s.prog);
+	progress_done(&s.prog, s.nfiles, s.queued);
 	if (s.pf != NULL)
 		free(s.pf->buf);
 	free(s.pf);

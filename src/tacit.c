@@ -810,12 +810,16 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");
 	/* "-x worker": we are the worker the keyholder started (fd 3);
-	 * "-x worker-tty": and its stderr reaches a terminal. */
+	 * "-x worker-tty:COLS": and its stderr reaches a terminal that
+	 * was COLS wide. */
 	if (argc >= 3 && strcmp(argv[1], "-x") == 0 &&
 	    (strcmp(argv[2], "worker") == 0 ||
-	    strcmp(argv[2], "worker-tty") == 0)) {
+	    strncmp(argv[2], "worker-tty:", 11) == 0)) {
 		worker = 1;
-		progress_tty = strcmp(argv[2], "worker-tty") == 0;
+		progress_tty = strcmp(argv[2], "worker") != 0;
+		if (progress_tty)
+			progress_cols = (unsigned)strtoul(argv[2] + 11, NULL,
+			    10);
 		kh_remote_fd = IPC_WORKER_FD;
 		(void)prctl(PR_SET_NAME, "tacit-worker", 0, 0, 0);
 		argv[2] = argv[0];

@@ -24,7 +24,8 @@ struct opts {
 	struct strv		 excludes;	/* --exclude */
 	const char		*exclude_file;	/* --exclude-file */
 	int			 one_fs;	/* --one-file-system */
-	struct strv		 tags;		/* --tag */
+	struct strv		 tags;		/* --tag: backup's, or a filter */
+	struct strv		 paths;		/* --path: snapshot filter */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */

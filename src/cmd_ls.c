@@ -1,6 +1,9 @@
 /*
  * cmd_ls.c: tacit ls.
  */
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -31,6 +34,25 @@ mode_str(const struct node *n, char out[11])
 	out[10] = '\0';
 }
 
+/*
+ * The modification time as "mtime": seconds since 1970 with nine
+ * decimals (exact as text, whatever a parser makes of it), and as the two
+ * integers "mtime_sec" and "mtime_nsec".
+ */
+static void
+json_mtime(const struct node *n)
+{
+	long long sec = (long long)n->mtime_sec;
+	unsigned nsec = n->mtime_nsec;
+
+	/* -1 s + 0.25 s is -0.75 s: the fraction counts up from sec. */
+	if (sec < 0 && nsec > 0)
+		printf("\"mtime\":-%lld.%09u", -(sec + 1), 1000000000u - nsec);
+	else
+		printf("\"mtime\":%lld.%09u", sec, nsec);
+	printf(",\"mtime_sec\":%lld,\"mtime_nsec\":%u", sec, nsec);
+}
+
 static void
 ls_one(const struct opts *o, const uint8_t *path, size_t plen,
     const struct node *n)
@@ -55,9 +77,14 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 			json_str((const uint8_t *)n->group, strlen(n->group));
 			putchar(',');
 		}
-		printf("\"size\":%llu,\"mtime_sec\":%lld,\"mtime_nsec\":%u",
-		    (unsigned long long)n->size, (long long)n->mtime_sec,
-		    n->mtime_nsec);
+		printf("\"size\":%llu,", (unsigned long long)n->size);
+		if (n->type == NODE_CHR || n->type == NODE_BLK)
+			printf("\"major\":%u,\"minor\":%u,",
+			    major((dev_t)n->rdev), minor((dev_t)n->rdev));
+		json_mtime(n);
+		printf(",\"changed\":%s,\"unreadable\":%s",
+		    n->flags & NODE_F_CHANGED ? "true" : "false",
+		    n->flags & NODE_F_UNREADABLE ? "true" : "false");
 		if (n->type == NODE_SYMLINK) {
 			printf(",\"target\":");
 			json_str(n->target, n->targetlen);
@@ -79,7 +106,12 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 		text_str((const uint8_t *)n->group, strlen(n->group));
 	else
 		printf("%u", n->gid);
-	printf(" %10llu %s ", (unsigned long long)n->size, when);
+	/* A device node's numbers where a file has its size, as ls -l. */
+	if (n->type == NODE_CHR || n->type == NODE_BLK)
+		printf(" %5u, %3u %s ", major((dev_t)n->rdev),
+		    minor((dev_t)n->rdev), when);
+	else
+		printf(" %10llu %s ", (unsigned long long)n->size, when);
 	text_str(path, plen);
 	if (n->type == NODE_SYMLINK) {
 		printf(" -> ");
@@ -245,10 +277,11 @@ cmd_ls(struct opts *o)
 		fatal(EXIT_USAGE, "usage: tacit ls -r DIR SNAP [PATH]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
-	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+	if ((s = snap_pick(o, &rd, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else
-		e = ls_run(o, &rd, s, o->argc == 2 ? o->argv[1] : "");
+		e = ls_run(o, &rd, s, o->argc == 2 ?
+		    log_unescape(o->argv[1]) : "");
 	reader_close(&rd);
 	cmd_close(r);
 	return e;

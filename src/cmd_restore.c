@@ -65,7 +65,7 @@ cmd_restore(struct opts *o)
 		    "[--no-setid] [--verify]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
-	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+	if ((s = snap_pick(o, &rd, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else {
 		e = restore_run(&rd, s, o, &st);

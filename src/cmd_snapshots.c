@@ -17,17 +17,20 @@ cmd_snapshots(struct opts *o)
 	struct repo *r;
 	struct snapshot *s;
 	char hex[2 * SNAP_ID_BYTES + 1], when[32];
-	size_t i, j;
+	size_t i, j, shown = 0;
 	int e;
 
 	if (o->argc != 0)
-		fatal(EXIT_USAGE, "usage: tacit snapshots -r DIR [--json]");
+		fatal(EXIT_USAGE, "usage: tacit snapshots -r DIR [--tag T]... "
+		    "[--path P]... [--json]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
 	if (o->json)
 		putchar('[');
 	for (i = 0; i < rd.nsnaps; i++) {
 		s = &rd.snaps[i];
+		if (!snap_selected(o, s))
+			continue;
 		snapshot_hex(s->id, hex);
 		time_str(s->time_sec, when);
 		if (o->json) {
@@ -39,7 +42,7 @@ cmd_snapshots(struct opts *o)
 			(void)strftime(iso, sizeof(iso), "%Y-%m-%dT%H:%M:%S",
 			    &tm);
 			printf("%s{\"id\":\"%s\",\"time\":\"%s.%09uZ\","
-			    "\"paths\":[", i ? "," : "", hex, iso,
+			    "\"paths\":[", shown++ ? "," : "", hex, iso,
 			    s->time_nsec);
 			for (j = 0; j < s->npaths; j++) {
 				if (j)
@@ -85,11 +88,12 @@ cmd_snapshots(struct opts *o)
 			    strlen(s->tags[j]));
 		}
 		printf("%s\n", s->ntags ? "]" : "");
+		shown++;
 	}
 	if (o->json)
 		printf("]\n");
 	else if (log_verbosity > 0)
-		printf("%zu snapshots\n", rd.nsnaps);
+		printf("%zu snapshots\n", shown);
 	/* The intact ones are listed; the exit code still tells of damage. */
 	e = rd.badsnaps > 0 ? EXIT_DAMAGED : EXIT_OK;
 	reader_close(&rd);

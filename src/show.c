@@ -3,6 +3,7 @@
  * and for a terminal, times, and opening the repository to read.
  */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "cmd.h"
@@ -88,4 +89,109 @@ open_reader(struct opts *o, struct repo **rp, struct reader *rd)
 		cmd_close(*rp);
 	}
 	return e;
+}
+
+/* Has ${s} every tag of the comma-separated ${list} ("": no tag at all)? */
+static int
+has_tags(const struct snapshot *s, const char *list)
+{
+	const char *p = list, *end;
+	size_t j, len, parts = 0;
+
+	for (; *p != '\0'; p = *end ? end + 1 : end) {
+		if ((end = strchr(p, ',')) == NULL)
+			end = p + strlen(p);
+		if ((len = (size_t)(end - p)) == 0)
+			continue;
+		parts++;
+		for (j = 0; j < s->ntags; j++)
+			if (strlen(s->tags[j]) == len &&
+			    memcmp(s->tags[j], p, len) == 0)
+				break;
+		if (j == s->ntags)
+			return 0;
+	}
+	return parts > 0 || s->ntags == 0;
+}
+
+int
+snap_selected(const struct opts *o, const struct snapshot *s)
+{
+	size_t i, j;
+	int any = o->tags.n == 0;
+
+	for (i = 0; i < o->tags.n && !any; i++)
+		any = has_tags(s, o->tags.v[i]);
+	if (!any)
+		return 0;
+	for (i = 0; i < o->paths.n; i++) {
+		for (j = 0; j < s->npaths; j++)
+			if (strcmp(s->paths[j], o->paths.v[i]) == 0)
+				break;
+		if (j == s->npaths)
+			return 0;
+	}
+	return 1;
+}
+
+/* The most candidates an ambiguous prefix lists. */
+#define SHOW_CANDIDATES_MAX	20
+
+/* Name on stderr the snapshots of ${rd} selected whose id starts ${spec}. */
+static void
+list_candidates(const struct opts *o, struct reader *rd, const char *spec)
+{
+	char hex[2 * SNAP_ID_BYTES + 1], when[32];
+	size_t i, j, shown = 0, len = strlen(spec);
+	const struct snapshot *s;
+
+	for (i = 0; i < rd->nsnaps; i++) {
+		s = &rd->snaps[i];
+		snapshot_hex(s->id, hex);
+		if (strncmp(hex, spec, len) != 0 || !snap_selected(o, s))
+			continue;
+		if (shown++ == SHOW_CANDIDATES_MAX) {
+			fprintf(stderr, "  ...\n");
+			break;
+		}
+		time_str(s->time_sec, when);
+		fprintf(stderr, "  %s  %s ", hex, when);
+		for (j = 0; j < s->npaths; j++)
+			fprintf(stderr, " %s", log_shown(s->paths[j]));
+		fputc('\n', stderr);
+	}
+}
+
+struct snapshot *
+snap_pick(const struct opts *o, struct reader *rd, const char *spec)
+{
+	char hex[2 * SNAP_ID_BYTES + 1];
+	struct snapshot *hit = NULL;
+	size_t i, len = strlen(spec), count = 0;
+	int latest = strcmp(spec, "latest") == 0;
+	int filtered = o->tags.n > 0 || o->paths.n > 0;
+
+	for (i = 0; i < rd->nsnaps && (latest || len > 0); i++) {
+		if (!snap_selected(o, &rd->snaps[i]))
+			continue;
+		snapshot_hex(rd->snaps[i].id, hex);
+		if (latest || strncmp(hex, spec, len) == 0) {
+			hit = &rd->snaps[i];	/* oldest first: the last wins */
+			count++;
+		}
+	}
+	if (count == 1 || (latest && count > 0))
+		return hit;
+	if (count > 1) {
+		errorx("snapshot id prefix '%s' is ambiguous: it names %zu "
+		    "snapshots%s:", log_shown(spec), count, filtered ?
+		    " with --tag and --path" : "");
+		list_candidates(o, rd, spec);
+	} else if (latest)
+		errorx(filtered ? "no snapshot matches --tag and --path" :
+		    "the repository has no snapshots");
+	else
+		errorx("no snapshot '%s'%s", log_shown(spec), filtered ?
+		    " matches --tag and --path" : "");
+	return NULL;
 }

@@ -10,6 +10,7 @@
 struct opts;
 struct reader;
 struct repo;
+struct snapshot;
 
 /*
  * json_str(p, n): print the ${n} bytes at ${p} as a JSON string: valid
@@ -32,5 +33,20 @@ void time_str(int64_t, char[32]);
  * error nothing stays open.
  */
 int open_reader(struct opts *, struct repo **, struct reader *);
+
+/*
+ * snap_selected(o, s): does ${s} pass the filters of ${o}: one of the
+ * --tag lists (each "T1,T2": every tag in it; "": no tag at all), if any,
+ * and every --path among its paths?
+ */
+int snap_selected(const struct opts *, const struct snapshot *);
+
+/*
+ * snap_pick(o, rd, spec): the snapshot of ${rd} named by ${spec} among
+ * those snap_selected: "latest" (the newest) or a prefix of one id.
+ * NULL after a message; an ambiguous prefix lists its candidates.
+ */
+struct snapshot *snap_pick(const struct opts *, struct reader *,
+    const char *);
 
 #endif

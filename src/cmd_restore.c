@@ -9,16 +9,24 @@
 #include "restore.h"
 #include "show.h"
 
-/* ", N differ from the snapshot" for --verify, else "" (static buffer). */
+/*
+ * ", N hard links as copies" and ", N differ from the snapshot"
+ * (--verify) where not 0, else "" (static buffer).
+ */
 static const char *
 differ_str(const struct restore_stats *st)
 {
-	static char buf[64];
+	static char buf[128];
+	int len = 0;
 
-	if (st->differ == 0)
-		return "";
-	(void)snprintf(buf, sizeof(buf), ", %llu differ from the snapshot",
-	    (unsigned long long)st->differ);
+	buf[0] = '\0';
+	if (st->link_copies > 0)
+		len = snprintf(buf, sizeof(buf), ", %llu hard links as copies",
+		    (unsigned long long)st->link_copies);
+	if (st->differ > 0 && len >= 0 && (size_t)len < sizeof(buf))
+		(void)snprintf(buf + len, sizeof(buf) - (size_t)len,
+		    ", %llu differ from the snapshot",
+		    (unsigned long long)st->differ);
 	return buf;
 }
 
@@ -37,6 +45,9 @@ summary(const struct opts *o, const struct restore_stats *st)
 	    (unsigned long long)st->dirs, (unsigned long long)st->others,
 	    (unsigned long long)st->links, (unsigned long long)st->bytes,
 	    o->target);
+	if (st->link_copies > 0)
+		printf("hard links: %llu restored as copies (each named above)\n",
+		    (unsigned long long)st->link_copies);
 	if (st->complete > 0 || st->replaced > 0 || st->leftovers > 0)
 		printf("entries: %llu new, %llu already complete, %llu "
 		    "replaced; %llu unfinished files of an earlier restore "

@@ -113,3 +113,103 @@ sys.exit(not (c["changed"] is True and c["unreadable"] is False and
 else
 	ok "# SKIP changed/unreadable flags: strace is missing"
 fi
+
+# --- restore names what it could not set ------------------------------------
+if [ "$(id -u)" != 0 ]; then
+	ok "# SKIP metadata and hard-link reports: not root (needs a tmpfs mount, setcap, a loop device)"
+	exit 0
+fi
+M=$T/mnt L=
+cleanup() {
+	mountpoint -q "$M/shm" 2>/dev/null && umount "$M/shm"
+	mountpoint -q "$M/ex" 2>/dev/null && umount "$M/ex"
+	[ -n "$L" ] && losetup -d "$L" 2>/dev/null
+}
+trap cleanup EXIT
+# bk PATH: back it up; print the new snapshot's id (restored by id below,
+# so the test says the same of a tacit without snapshot filters).
+bk() {
+	tp backup -r "$R" "$1" -q --json 2>/dev/null | python3 -c \
+	    'import json,sys; print(json.load(sys.stdin)["snapshot"])'
+}
+mkdir -p "$M/shm" "$M/ex" "$T/dst"
+
+# An xattr too large for the target: made on a tmpfs (no 4 KiB limit).
+big=$(head -c 6000 /dev/zero | tr '\0' x)
+touch "$T/dst/probe"
+if ! mount -t tmpfs none "$M/shm" 2>/dev/null; then
+	ok "# SKIP a too-large xattr: cannot mount a tmpfs"
+elif mkdir "$M/shm/s" && echo data >"$M/shm/s/big" &&
+    ! setfattr -n user.big -v "$big" "$M/shm/s/big" 2>/dev/null; then
+	ok "# SKIP a too-large xattr: this tmpfs takes no 6000-byte xattr"
+elif setfattr -n user.big -v "$big" "$T/dst/probe" 2>/dev/null; then
+	ok "# SKIP a too-large xattr: the target file system takes it"
+else
+	id=$(bk "$M/shm/s")
+	tp restore -r "$R" "$id" --target "$T/dst/x" \
+	    >"$T/x.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 3 ] && grep -q "s/big: metadata not set: xattr user.big: .*(too large for the target file system)" "$T/x.out"
+	then ok "restore names the file and the xattr too large for the target (exit 3)"
+	else notok "restore names the file and the xattr too large (exit $rc)"
+		sed 's/^/#   /' "$T/x.out"; fi
+fi
+
+# A file capability, restored by someone who is not root.
+if ! command -v setcap >/dev/null || ! command -v setpriv >/dev/null; then
+	ok "# SKIP a capability as non-root: setcap or setpriv is missing"
+else
+	mkdir -p "$T/cap"
+	echo cap >"$T/cap/tool"
+	if setcap cap_net_raw+ep "$T/cap/tool" 2>/dev/null &&
+	    id=$(bk "$T/cap") && [ -n "$id" ]; then
+		chmod o+x "$TESTTMP"; chmod o+rx "$T"; chmod -R o+rX "$R"
+		mkdir -p "$T/nr"; chown 65534:65534 "$T/nr"
+		printf '%s\n' "$PW" | setpriv --reuid=65534 --regid=65534 \
+		    --clear-groups "$TACIT" restore -r "$R" "$id" \
+		    --target "$T/nr/r" --passphrase-fd 0 \
+		    >"$T/c.out" 2>&1
+		rc=$?
+		if [ "$rc" -eq 3 ] && grep -q "cap/tool: metadata not set: xattr security.capability: .*(needs root)" "$T/c.out"
+		then ok "restore as non-root names the file capability it could not set (needs root)"
+		else notok "restore as non-root names the capability (exit $rc)"
+			sed 's/^/#   /' "$T/c.out"; fi
+	else
+		ok "# SKIP a capability as non-root: setcap failed here"
+	fi
+fi
+
+# A target without owners, modes or hard links: exFAT through FUSE.
+if ! command -v mkfs.exfat >/dev/null ||
+    ! command -v mount.exfat-fuse >/dev/null; then
+	ok "# SKIP exFAT target: mkfs.exfat (exfatprogs) or exfat-fuse is missing"
+elif ! truncate -s 32M "$T/ex.img" || ! mkfs.exfat "$T/ex.img" >/dev/null 2>&1 ||
+    ! L=$(losetup -f --show "$T/ex.img" 2>/dev/null) ||
+    ! mount.exfat-fuse "$L" "$M/ex" >/dev/null 2>&1; then
+	ok "# SKIP exFAT target: cannot loop-mount an image here"
+else
+	mkdir -p "$T/hl"
+	echo linked >"$T/hl/one"
+	ln "$T/hl/one" "$T/hl/two"
+	chown 1000:1000 "$T/hl/one"
+	id=$(bk "$T/hl")
+	tp restore -r "$R" "$id" --target "$M/ex/r" \
+	    >"$T/e.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 3 ] && [ "$(cat "$M/ex/r/hl/one" 2>/dev/null)" = linked ] &&
+	    [ "$(cat "$M/ex/r/hl/two" 2>/dev/null)" = linked ]; then
+		ok "restore onto exFAT writes both files (exit 3)"
+	else notok "restore onto exFAT writes both files (exit $rc)"
+		sed 's/^/#   /' "$T/e.out"; fi
+	if grep -q "hl/two: restored as a copy, not as a hard link of hl/one" "$T/e.out" &&
+	    grep -q "^hard links: 1 restored as copies" "$T/e.out" &&
+	    grep -q "incomplete: .* 1 hard links as copies" "$T/e.out"; then
+		ok "the hard link that became a copy is named and counted in the summary"
+	else notok "the hard link that became a copy is named and counted"
+		sed 's/^/#   /' "$T/e.out"; fi
+	if grep -q "hl/one: metadata not set: owner 1000:1000: " "$T/e.out" &&
+	    grep -q "hl/one: metadata not set: .*mode 0644: the target file system keeps" "$T/e.out"
+	then ok "the owner and the mode exFAT does not keep are named per file"
+	else notok "the owner and the mode exFAT does not keep are named"
+		sed 's/^/#   /' "$T/e.out"; fi
+fi

@@ -123,3 +123,10 @@ if [ -n "$d" ] && [ "$rc" -eq 1 ] && grep -q "ambiguous" "$T/amb.out" &&
 	ok "an ambiguous prefix: exit 1, each candidate listed with its paths"
 else notok "an ambiguous prefix '$d' (exit $rc, missing:$missing)"
 	sed 's/^/#   /' "$T/amb.out"; fi
+tp log -r "$R" "$d" >"$T/amb2.out" 2>&1
+rc=$?
+if [ -n "$d" ] && [ "$rc" -eq 1 ] &&
+    [ "$(grep -c "^  $d" "$T/amb2.out")" -eq "$(echo "$want" | wc -l)" ]; then
+	ok "log lists the candidates of an ambiguous prefix too"
+else notok "log with an ambiguous prefix (exit $rc)"
+	sed 's/^/#   /' "$T/amb2.out"; fi

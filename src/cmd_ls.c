@@ -232,7 +232,7 @@ ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
 	w.rd = rd;
 	dbuf_init(&w.path, 1u << 24);
 	if (reader_walk(rd, s->root, path, &t, &n) != 0) {
-		errorx("%s: %s", path[0] ? path : "/",
+		errorx("%s: %s", path[0] ? log_shown(path) : "/",
 		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
 		    "snapshot" : "damaged in the repository");
 		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :

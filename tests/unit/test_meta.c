@@ -607,6 +607,21 @@ check_apply_errors(void)
 	T(r == 0 && nf.n == 1 && nf.shown == 1 &&
 	    strstr(nf.text, "xattr bogus.ns: ") == nf.text,
 	    "unsettable xattr counted and named, not fatal (%s)", nf.text);
+	{
+		/* Many failures: counted all, described while they fit. */
+		struct xattr many[40];
+		struct node k = n;
+		size_t i;
+
+		for (i = 0; i < 40; i++)
+			many[i] = bad[0];
+		k.xattrs = many;
+		k.nxattrs = 40;
+		r = meta_apply(fd, &k, 0, &nf);
+		T(r == 0 && nf.n == 40 && nf.shown > 0 && nf.shown < 40 &&
+		    strlen(nf.text) < sizeof(nf.text),
+		    "40 unsettable xattrs: all counted, %zu described", nf.shown);
+	}
 	errno = 0;
 	r = meta_apply(fd, &n, 0, NULL);
 	T(r == -1 && errno == EOPNOTSUPP,

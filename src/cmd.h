@@ -32,7 +32,8 @@ struct opts {
 	struct strv		 files_from;	/* --files-from */
 	struct strv		 files_from0;	/* --files-from0 */
 	int			 one_fs;	/* --one-file-system */
-	struct strv		 tags;		/* --tag */
+	struct strv		 tags;		/* --tag: backup's, or a filter */
+	struct strv		 paths;		/* --path: snapshot filter */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */

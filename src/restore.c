@@ -244,6 +244,22 @@ report(struct rs *s, const char *what)
 }
 
 /* The same, naming the blob ${id} it is about. */
+int
+restore_meta_report(const char *path, int err, const struct meta_fail *f)
+{
+	if (err != 0)
+		alertx("%s: metadata not set: %s", log_shown(path),
+		    strerror(err));
+	else if (f->n == 0)
+		return 0;
+	else if (f->shown < f->n)
+		alertx("%s: metadata not set: %s; and %zu more", log_shown(path),
+		    f->text, f->n - f->shown);
+	else
+		alertx("%s: metadata not set: %s", log_shown(path), f->text);
+	return 1;
+}
+
 static void
 report_blob(struct rs *s, const char *what, const uint8_t *id)
 {
@@ -371,6 +387,22 @@ link_same(int rootfd, const char *path, int src, int dirfd, const char *name)
 	return -1;
 }
 
+/*
+ * ${n} could not be made a hard link to the group's first file at
+ * ${first} (${err}): it is written as a copy next; say so, and why.
+ */
+static void
+link_copy(struct rs *s, const char *first, int err)
+{
+	char shown[1024];
+
+	(void)snprintf(shown, sizeof(shown), "%s", log_shown(first));
+	alertx("%s: restored as a copy, not as a hard link of %s: %s",
+	    log_shown(s->path), shown, err == EPERM || err == EOPNOTSUPP ?
+	    "the target file system has no hard links" : strerror(err));
+	s->st->link_copies++;
+}
+
 /* Try to make ${n} a hard link to an earlier file of its group. */
 static int
 try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
@@ -391,14 +423,17 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 		s->link_pending = 0;
 	}
 	if ((src = open_long(s->rootfd, s->links[i].path,
-	    O_PATH | O_NOFOLLOW)) < 0)
+	    O_PATH | O_NOFOLLOW)) < 0) {
+		link_copy(s, s->links[i].path, errno);
 		return -1;
+	}
 	/*
 	 * It must be the group's first file, complete: not an entry that
 	 * took its name first (the writer then reported "exists").
 	 */
 	if (fstat(src, &st) != 0 || !stat_matches(&st, &s->links[i].first)) {
 		(void)close(src);
+		link_copy(s, s->links[i].path, ESTALE);
 		errno = ESTALE;
 		return -1;
 	}
@@ -412,6 +447,8 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 	(void)close(src);
 	if (r == 0)
 		s->st->links++;
+	else if (errno != EEXIST)
+		link_copy(s, path, errno);
 	return r;
 }
 
@@ -800,7 +837,8 @@ static int
 restore_special(struct rs *s, int dirfd, const char *name,
     const struct node *n)
 {
-	size_t nf = 0;
+	struct meta_fail mf;
+	int err;
 
 	/* Already there (a rerun): left alone, even with --overwrite. */
 	if (!s->fresh && special_same(dirfd, name, n)) {
@@ -818,7 +856,8 @@ restore_special(struct rs *s, int dirfd, const char *name,
 		return 0;
 	}
 	s->st->others++;
-	if (meta_apply_at(dirfd, name, n, s->owner, &nf) != 0 || nf > 0)
+	err = meta_apply_at(dirfd, name, n, s->owner, &mf) != 0 ? errno : 0;
+	if (restore_meta_report(s->path, err, &mf))
 		s->st->meta_failed++;
 	return 0;
 }
@@ -1010,8 +1049,9 @@ finish(struct rs *s)
 {
 	struct deferred *d;
 	char name[NODE_NAME_MAX + 1], shownpath[1024];
-	size_t i, nf;
-	int fd;
+	struct meta_fail mf;
+	size_t i;
+	int fd, err;
 
 	for (i = 0; i < s->nsyms; i++) {
 		d = &s->syms[i];
@@ -1043,13 +1083,14 @@ finish(struct rs *s)
 			}
 		} else {
 			s->st->others++;
-			nf = 0;
 			/* Without a private root, nothing can reach a
 			 * symlink's metadata (sandbox_worker warned). */
-			if (sandbox_private_root() != 0 &&
-			    (meta_apply_at(fd, name, &d->n, s->owner, &nf) !=
-			    0 || nf > 0))
-				s->st->meta_failed++;
+			if (sandbox_private_root() != 0) {
+				err = meta_apply_at(fd, name, &d->n, s->owner,
+				    &mf) != 0 ? errno : 0;
+				if (restore_meta_report(shownpath, err, &mf))
+					s->st->meta_failed++;
+			}
 		}
 		(void)close(fd);
 	}
@@ -1057,8 +1098,8 @@ finish(struct rs *s)
 		d = &s->dirs[i];	/* d->dir is the directory itself */
 		if ((fd = open_rel(s, d->dir)) < 0)
 			continue;
-		nf = 0;
-		if (meta_apply(fd, &d->n, s->owner, &nf) != 0 || nf > 0)
+		err = meta_apply(fd, &d->n, s->owner, &mf) != 0 ? errno : 0;
+		if (restore_meta_report(d->dir[0] ? d->dir : ".", err, &mf))
 			s->st->meta_failed++;
 		(void)close(fd);
 	}
@@ -1159,7 +1200,8 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		if (o->verify)
 			verify_written(&s);
 		e = st->damaged || st->existing || st->failed ||
-		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
+		    st->meta_failed || st->differ || st->link_copies ?
+		    EXIT_PARTIAL : EXIT_OK;
 		for (i = 0; i < s.inc.n; i++)
 			if (!s.inc.v[i].hit) {
 				errorx("no path in the snapshot matches %s",

@@ -77,7 +77,8 @@ static const struct {
 	{ "files-from", 0, "FILE", "back up the paths in FILE, one a line" },
 	{ "files-from0", 0, "FILE", "back up the NUL-separated paths in FILE" },
 	{ "one-file-system", 'x', NULL, "stay on the file system of each PATH" },
-	{ "tag", 0, "TAG", "give the snapshot this tag (repeatable)" },
+	{ "tag", 0, "TAG", "backup: tag the snapshot; else: pick by tag" },
+	{ "path", 0, "PATH", "pick snapshots that have this PATH" },
 	{ "dry-run", 'n', NULL, "read and chunk, but write nothing" },
 	{ "force", 0, NULL, "reread every file, trust no parent" },
 	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
@@ -134,13 +135,13 @@ static const struct command {
 	    "exclude-if-present exclude-larger-than files-from files-from0 "
 	    "one-file-system tag dry-run force parent strict json " O_ANY },
 	{ "snapshots", cmd_snapshots, "", "list the snapshots",
-	    O_REPO "json " O_ANY },
+	    O_REPO "tag path json " O_ANY },
 	{ "ls", cmd_ls, " SNAP [PATH]",
 	    "list the files of a snapshot (SNAP: id prefix or latest)",
-	    O_REPO "json " O_ANY },
+	    O_REPO "tag path json " O_ANY },
 	{ "restore", cmd_restore, " SNAP", "restore a snapshot into --target DIR",
-	    O_REPO "target include iinclude exclude iexclude overwrite "
-	    "no-devices no-setid verify " O_ANY },
+	    O_REPO "tag path target include iinclude exclude iexclude "
+	    "overwrite no-devices no-setid verify " O_ANY },
 	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
@@ -366,7 +367,7 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0
+	OPT_FILESFROM0, OPT_PATH
 };
 
 static const struct option longopts[] = {
@@ -393,6 +394,7 @@ static const struct option longopts[] = {
 	{ "iinclude",		required_argument,	NULL, OPT_IINCLUDE },
 	{ "one-file-system",	no_argument,		NULL, 'x' },
 	{ "tag",		required_argument,	NULL, OPT_TAG },
+	{ "path",		required_argument,	NULL, OPT_PATH },
 	{ "dry-run",		no_argument,		NULL, 'n' },
 	{ "force",		no_argument,		NULL, OPT_FORCE },
 	{ "parent",		required_argument,	NULL, OPT_PARENT },
@@ -422,6 +424,24 @@ strv_add(struct strv *s, const char *v)
 		fatal(EXIT_ERR, "out of memory");
 	p[s->n++] = v;
 	s->v = p;
+}
+
+/*
+ * A --path as snapshots prints it (\xNN escapes undone), without trailing
+ * slashes; absolute, as the paths a snapshot records are.
+ */
+static const char *
+snap_path(char *p)
+{
+	size_t n;
+
+	(void)log_unescape(p);
+	if (p[0] != '/')
+		usage_err(NULL, "--path %s: not an absolute path",
+		    log_shown(p));
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	return p;
 }
 
 /* keepassxc-cli's argv for --keepassxc DB ENTRY (no shell, "--" first). */
@@ -621,6 +641,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_TAG:
 			strv_add(&o->tags, optarg);
+			break;
+		case OPT_PATH:
+			strv_add(&o->paths, snap_path(optarg));
 			break;
 		case 'n':
 			o->dry_run = 1;

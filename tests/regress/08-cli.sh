@@ -73,7 +73,7 @@ then ok "backup --help and help backup print backup's options only"
 else notok "backup --help and help backup print backup's options only"
 	sed 's/^/#   /' "$T/h1"; fi
 "$TACIT" restore -r "$R" --help >"$T/h1" 2>&1
-if grep -q -- "--target" "$T/h1" && ! grep -q -- "--exclude-\|--tag" \
+if grep -q -- "--target" "$T/h1" && ! grep -q -- "--exclude-\|--parent" \
     "$T/h1"; then ok "restore --help lists restore's options, not backup's"
 else notok "restore --help lists restore's options, not backup's"
 	sed 's/^/#   /' "$T/h1"; fi
@@ -114,8 +114,8 @@ has 2 "restore --exclude-file is refused, not ignored" \
     tp restore -r "$R" latest --target "$T/dst" --exclude-file "$T/h1"
 if [ ! -e "$T/dst" ]; then ok "the refused restore wrote nothing"
 else notok "the refused restore wrote nothing"; fi
-has 2 "snapshots --tag is refused, not ignored" \
-    "tag.*does not apply to snapshots" tp snapshots -r "$R" --tag daily
+has 2 "snapshots --include is refused, not ignored" \
+    "include.*does not apply to snapshots" tp snapshots -r "$R" --include /x
 has 2 "restore --json is refused (restore prints no JSON)" \
     "does not apply" tp restore -r "$R" latest --target "$T/dst" --json
 has 2 "log --json is refused" "does not apply" tp log -r "$R" latest --json

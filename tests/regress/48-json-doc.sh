@@ -48,6 +48,8 @@ mkrepo "$R"
 mkdir -p "$T/src/d"
 printf 'x\n' >"$T/src/d/f"
 ln -s d/f "$T/src/link"
+# A device node carries major and minor; only root can make one.
+if [ "$(id -u)" = 0 ]; then mknod "$T/src/null" c 1 3; fi
 tp backup -q -r "$R" "$T/src" >/dev/null 2>&1
 tp backup -r "$R" "$T/src" --json >"$T/backup.json" 2>/dev/null
 tp snapshots -r "$R" --json >"$T/snapshots.json" 2>/dev/null
@@ -99,6 +101,10 @@ for c in backup snapshots ls "key list"; do
 	f=$T/$(echo "$c" | cut -d' ' -f1).json
 	members "$f" >"$T/got" 2>"$T/err"
 	documented "$c" >"$T/doc"
+	if [ "$c" = ls ] && [ "$(id -u)" != 0 ]; then
+		grep -v '^major$\|^minor$' "$T/doc" >"$T/doc2"
+		mv "$T/doc2" "$T/doc"
+	fi
 	if [ -s "$T/got" ] && cmp -s "$T/got" "$T/doc"; then
 		ok "$c --json: the members are those tacit(1) lists ($(tr '\n' ' ' <"$T/got"))"
 	else

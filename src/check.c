@@ -480,7 +480,8 @@ check_run(const struct opts *o, struct reader *rd)
 	if (log_verbosity > 0)
 		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"
 		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs\n", c.rd->nsnaps, (unsigned long long)c.trees,
+		    "runs or of a backup still running\n", c.rd->nsnaps,
+		    (unsigned long long)c.trees,
 		    (unsigned long long)c.blobs, (unsigned long long)c.bytes,
 		    c.readdata ? ", data read" : "",
 		    (unsigned long long)c.damaged,

@@ -89,10 +89,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	int mode;
 	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	int e;
+	int e, mode;
 
 	/* What the sandbox must find in place: a new repository, a target. */
 	if (fn == cmd_init && repo_prepare_dir(o->repo) != 0)

@@ -46,7 +46,9 @@ rc=$?
 if [ "$rc" -eq 0 ] && grep -q "^1 snapshots" "$T/out"; then
 	ok "snapshots works as root on FUSE"
 else notok "snapshots as root on FUSE (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
-if grep -q "FUSE file system.*keeps uid and gid 0" "$T/out"; then
+if "$TACIT" version | grep -q "sandbox compiled out"; then
+	ok "# SKIP a build without the sandbox keeps every id: no -v note"
+elif grep -q "FUSE file system.*keeps uid and gid 0" "$T/out"; then
 	ok "-v says the reading worker keeps uid 0 on FUSE"
 else notok "-v says the reading worker keeps uid 0 on FUSE"
 	sed 's/^/#   /' "$T/out"; fi
@@ -84,4 +86,4 @@ if [ "$rc" -eq 11 ] && grep -q "pid $holder (python3)" "$T/out"; then
 	ok "the lock works on FUSE: a remover's lock refuses snapshots, naming pid $holder"
 else notok "the lock on FUSE (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
 kill -9 "$holder" 2>/dev/null
-wait "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null || :

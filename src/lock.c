@@ -2,6 +2,8 @@
  * lock.c: the repository lock (see lock.h): POSIX record locks on bytes 0
  * and 1 of REPO/lock, with a bounded wait.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -93,15 +95,29 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp,
 	struct timespec nap = { 0, 100 * 1000 * 1000 };
 	unsigned tries = wait * 10;
 	struct flock fl;
+	struct stat st;
 	int fd;
 
 	*fdp = -1;
+	/* A device node planted as the lock is not even opened (the worker
+	 * opens it before its sandbox); the fstat after the open catches a
+	 * swap in between. */
+	if (fstatat(dirfd, LOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    !S_ISREG(st.st_mode)) {
+		errno = EINVAL;
+		return LOCK_ERR;
+	}
 	/* Read-only media: a reader may open the lock file read-only (a
 	 * read lock needs read access, a write lock write access). */
 	fd = openat(dirfd, LOCK_NAME, (mode == REPO_LOCK_SHARED ? O_RDONLY :
-	    O_RDWR) | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	    O_RDWR) | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 	if (fd < 0)
 		return LOCK_ERR;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		(void)close(fd);
+		errno = EINVAL;
+		return LOCK_ERR;
+	}
 	for (;;) {
 		if (try_once(fd, mode, &fl) == 0) {
 			*fdp = fd;

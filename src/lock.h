@@ -44,7 +44,8 @@ struct lock_holder {
  * lock_take(dirfd, mode, wait, fdp, who): take the lock of the repository
  * open at ${dirfd} in ${mode}, waiting up to ${wait} seconds; *${fdp}
  * holds it until lock_release.  Returns LOCK_OK, LOCK_BUSY (then
- * *${who}, if not NULL, says who holds it) or LOCK_ERR.
+ * *${who}, if not NULL, says who holds it) or LOCK_ERR (EINVAL: the lock
+ * is not a regular file; it is then not opened, or not used).
  */
 int lock_take(int, int, unsigned, int *, struct lock_holder *)
     __attribute__((warn_unused_result));

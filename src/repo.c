@@ -504,7 +504,11 @@ repo_lock(struct repo *r, int mode, unsigned wait)
 		locked(r->path, &who);
 		return EXIT_LOCKED;
 	default:
-		errorx("cannot lock %s: %s", r->path, strerror(errno));
+		if (errno == EINVAL)
+			errorx("cannot lock %s: %s/%s is not a regular file",
+			    r->path, r->path, LOCK_NAME);
+		else
+			errorx("cannot lock %s: %s", r->path, strerror(errno));
 		return EXIT_ERR;
 	}
 }

@@ -169,6 +169,18 @@ xcode 0 "after the holder is killed key list succeeds" tp key list -r "$R"
 if [ -f "$R/lock" ] && [ ! -s "$R/lock" ]; then ok "the lock file is still empty"
 else notok "the lock file is still empty ($(fsize "$R/lock") bytes)"; fi
 
+# --- a FIFO planted as the lock: refused at once, never opened (it would block
+# a writer's open without O_NONBLOCK, and a device node could act on open)
+cp -a "$R" "$T/fifo"
+rm "$T/fifo/lock"
+mkfifo "$T/fifo/lock"
+timeout 20 sh -c 'printf "%s\n" "$1" | "$2" snapshots -r "$3" --passphrase-fd 0' \
+    sh "$PW" "$TACIT" "$T/fifo" >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "lock is not a regular file" "$T/out"; then
+	ok "a FIFO as the lock: exit 1 at once, 'not a regular file'"
+else notok "a FIFO as the lock (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
+
 # --- readers beside a running backup ------------------------------------------------
 # A real backup, stopped by strace just before it renames its snapshot
 # into place: its packs and index segment are written, its snapshot not.

@@ -7,8 +7,10 @@
  * another: record locks belong to the process, and closing a refused
  * descriptor would drop them.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -131,6 +133,11 @@ main(void)
 	unlinkat(dfd, LOCK_NAME, 0);
 	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd, NULL) == LOCK_ERR,
 	    "missing lock file is an error, not a silent success");
+	T(mkfifoat(dfd, LOCK_NAME, 0600) == 0 &&
+	    lock_take(dfd, REPO_LOCK_SHARED, 0, &fd, NULL) == LOCK_ERR &&
+	    errno == EINVAL, "a FIFO as the lock is refused (EINVAL), not "
+	    "opened");
+	unlinkat(dfd, LOCK_NAME, 0);
 	close(dfd);
 	rmdir(dir);
 	return t_exit();

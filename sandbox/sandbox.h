@@ -88,6 +88,16 @@ int sandbox_private_root(void);
 int sandbox_landlock_abi(void);
 
 /*
+ * sandbox_keep_ids(): before sandbox_worker, for a repository on a FUSE
+ * file system (f_type FUSE_SUPER_MAGIC).  Mounted without allow_other
+ * (fusefat, ntfs-3g, sshfs), FUSE admits no process but those with its
+ * mounter's uid and gid, whatever their capabilities: a root SBX_READ
+ * worker then keeps uid and gid 0 instead of becoming nobody, with the
+ * same capabilities, Landlock and seccomp filter (threat-model.md, P3).
+ */
+void sandbox_keep_ids(void);
+
+/*
  * sandbox_worker(role, paths, n, landlock_required): the worker's whole
  * confinement, in order: no_new_privs, capabilities cut to what ${role}
  * needs, Landlock on ${paths}, then seccomp.  Call it after libc, NSS,

@@ -148,7 +148,8 @@ static const struct rule worker_rules[] = {
 	ALLOW_CMD(fcntl, F_GETFL),		/* fdopendir, fsio */
 	ALLOW(fcntl, A_NOASYNC),		/* fsio: clear O_DIRECT */
 	ALLOW_CMD(fcntl, F_DUPFD_CLOEXEC),
-	ALLOW(flock, A_NONE),		/* the repository lock */
+	ALLOW_CMD(fcntl, F_SETLK),		/* the repository lock (lock.c) */
+	ALLOW_CMD(fcntl, F_GETLK),		/* and who holds it */
 	ALLOW(newfstatat, A_NONE),
 	ALLOW(statx, A_NONE),
 	ALLOW(getdents64, A_NONE),

@@ -151,9 +151,20 @@ sandbox_cut_caps(uint64_t keep)
 	caps_set(keep & have);
 }
 
+/* sandbox_keep_ids() was called: the repository is on FUSE. */
+static int keep_ids;
+
+/* sandbox_keep_ids(): see sandbox.h. */
+void
+sandbox_keep_ids(void)
+{
+	keep_ids = 1;
+}
+
 /*
  * Whether ${role}, started by root, gives up uid and gid 0.  Only the
- * roles that write nothing do: for them root is needed for nothing but
+ * roles that write nothing do, and not on a repository behind FUSE
+ * (sandbox_keep_ids): for them root is needed for nothing but
  * reading, which CAP_DAC_READ_SEARCH does.  The roles that write keep uid
  * 0 (see threat-model.md, P3): every file they create must belong to root
  * (a repository or restored file owned by nobody could be read or replaced
@@ -167,7 +178,7 @@ role_drops_uid(enum sandbox_role role)
 {
 	switch (role) {
 	case SBX_READ:
-		return 1;
+		return !keep_ids;
 	case SBX_REPO:
 	case SBX_BACKUP:
 	case SBX_RESTORE:
@@ -268,6 +279,10 @@ worker_privs(enum sandbox_role role, int priv, int userns, int root,
 		fatal(EXIT_ERR, "setgroups: %s", strerror(errno));
 	if (root && role_drops_uid(role))
 		drop_ids(uid, gid);
+	else if (root && role == SBX_READ)
+		infox("the repository is on a FUSE file system, which admits "
+		    "no uid but its mounter's: the reading worker keeps uid "
+		    "and gid 0, with its capabilities cut to reading");
 	caps_set(keep & have);
 	if (root && role_drops_uid(role) &&
 	    (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0))

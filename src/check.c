@@ -519,7 +519,7 @@ check_run(const struct opts *o, struct reader *rd)
 	if (log_verbosity > 0)
 		printf("%zu snapshots, %llu trees, %llu data blobs (%s)"
 		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs; took %s\n", c.rd->nsnaps,
+		    "runs or of a backup still running; took %s\n", c.rd->nsnaps,
 		    (unsigned long long)c.trees, (unsigned long long)c.blobs,
 		    progress_size(c.bytes, sz),
 		    c.readdata ? ", data read" : "",

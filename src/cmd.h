@@ -91,6 +91,17 @@ int check_run(const struct opts *, struct reader *);
 struct repo;
 int cmd_open(struct opts *, int, struct repo **);
 
+/*
+ * cmd_lock_mode(fn, o): the lock (REPO_LOCK_*) the command ${fn} with the
+ * operands of ${o} takes in cmd_open: shared to read, REPO_LOCK_ADD to
+ * only add files, exclusive to remove or rewrite; -1 for none (init
+ * locks the repository it creates, in repo_create).
+ */
+int cmd_lock_mode(int (*)(struct opts *), const struct opts *);
+
+/* cmd_key_lock_mode(sub): the lock of 'key ${sub}'; -1 if no such one. */
+int cmd_key_lock_mode(const char *);
+
 /* cmd_close(r): undo cmd_open. */
 void cmd_close(struct repo *);
 

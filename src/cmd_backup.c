@@ -86,7 +86,7 @@ cmd_backup(struct opts *o)
 
 	if (o->argc < 1)
 		fatal(EXIT_USAGE, "usage: tacit backup -r DIR PATH...");
-	if ((e = cmd_open(o, REPO_LOCK_EXCL, &r)) != EXIT_OK)
+	if ((e = cmd_open(o, REPO_LOCK_ADD, &r)) != EXIT_OK)
 		return e;
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = backup_run(r, o, o->argv, (size_t)o->argc, id, &st);

@@ -4,6 +4,7 @@
  * it reads a single byte of the repository or of the sources.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -34,6 +35,23 @@ role_of(int (*fn)(struct opts *))
 	    fn == cmd_check)
 		return SBX_READ;
 	return SBX_REPO;
+}
+
+#define FUSE_MAGIC	0x65735546	/* FUSE_SUPER_MAGIC of linux/magic.h */
+
+/*
+ * Whether the repository at ${path} is on a FUSE file system.  One
+ * mounted without allow_other (fusefat, ntfs-3g, sshfs as usually run)
+ * lets no process in but those with its mounter's uid and gid: no
+ * capability opens it to nobody.
+ */
+static int
+on_fuse(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
+	    FUSE_MAGIC;
 }
 
 /* Replace *${pathp} by its real absolute path (kept for the run). */
@@ -96,7 +114,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	struct sandbox_path *p;
 	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	int e;
+	int e, mode;
 
 	/* What the sandbox must find in place: a new repository, a target. */
 	if (fn == cmd_init && repo_prepare_dir(o->repo) != 0)
@@ -115,6 +133,13 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	 * from here on, each is its absolute path (granted below). */
 	if (fn == cmd_backup && worker_backup_sources(o) != 0)
 		return EXIT_ERR;
+	/* The lock, while /proc can still name the process that holds it. */
+	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
+	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
+		return e;
+	/* A reader keeps root's ids on FUSE, where nobody is refused. */
+	if (role == SBX_READ && on_fuse(o->repo))
+		sandbox_keep_ids();
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */
 	if (role == SBX_RESTORE && (abs_path(&o->repo) != 0 ||

@@ -17,6 +17,7 @@
  *
  *   death SCRATCHDIR
  */
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
@@ -437,6 +438,26 @@ op_setlease(void)
 		return -1;
 	return fcntl(fd, F_SETLEASE, F_RDLCK);
 }
+/* The repository lock: a record lock with F_SETLK, never a waiting
+ * F_SETLKW, an OFD lock or flock (a lock the policy did not weigh). */
+static int
+op_lock(int cmd)
+{
+	char p[4300];
+	struct flock fl = { .l_type = F_RDLCK, .l_whence = SEEK_SET,
+	    .l_start = 1, .l_len = 1 };
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/lease", srcdir);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return -1;
+	return cmd == -1 ? flock(fd, LOCK_SH | LOCK_NB) : fcntl(fd, cmd, &fl);
+}
+static int op_setlk(void) { return op_lock(F_SETLK); }
+static int op_getlk(void) { return op_lock(F_GETLK); }
+static int op_setlkw(void) { return op_lock(F_SETLKW); }
+static int op_ofd_setlk(void) { return op_lock(F_OFD_SETLK); }
+static int op_flock(void) { return op_lock(-1); }
 static int
 op_notify(void)
 {
@@ -762,6 +783,14 @@ sigio_cases(void)
 		attempt(w, "seccomp alone: fcntl F_SETLEASE", op_setlease,
 		    DENIED);
 		attempt(w, "seccomp alone: fcntl F_NOTIFY", op_notify, DENIED);
+		attempt(w, "seccomp alone: fcntl F_SETLK (the repository "
+		    "lock: control)", op_setlk, ALLOWED);
+		attempt(w, "seccomp alone: fcntl F_GETLK (its holder: "
+		    "control)", op_getlk, ALLOWED);
+		attempt(w, "seccomp alone: fcntl F_SETLKW", op_setlkw, KILLED);
+		attempt(w, "seccomp alone: fcntl F_OFD_SETLK", op_ofd_setlk,
+		    KILLED);
+		attempt(w, "seccomp alone: flock", op_flock, KILLED);
 		attempt(w, "seccomp alone: ioctl FIOASYNC", op_fioasync,
 		    DENIED);
 		attempt(w, "seccomp alone: ioctl FIOSETOWN", op_fiosetown,

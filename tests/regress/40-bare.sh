@@ -8,7 +8,8 @@
 # unprivileged user: init, backup, snapshots, ls, restore, check
 # --read-data, log, doctor, key add, key list; the restore matches the
 # source (rsync -aHAXc from outside sees no difference); ls shows the
-# owner's name from the bare /etc/passwd; without /proc the error says to
+# owner's name from the bare /etc/passwd, and the binary holds no NSS
+# module loader and no interpreter; without /proc the error says to
 # mount it.  Then the same with the host's / (and /tmp) read-only but for
 # the disk (the live-USB situation).  Root only; the
 # binary must be static (make check STATIC=1), else skipped.
@@ -26,6 +27,16 @@ for c in python3 rsync setfattr mknod; do
 	command -v "$c" >/dev/null 2>&1 || skip "no $c"
 done
 TU=4321 TG=4321
+
+# --- no NSS, no loader ---------------------------------------------------------
+# glibc links its NSS module loader (which names libnss_*.so) into a static
+# binary that calls getpwuid(3) and friends; tacit's must not hold it.
+if grep -a -q 'libnss_' "$TACIT"; then
+	notok "the binary holds glibc's NSS module loader (libnss_)"
+else ok "the binary holds no NSS module loader"; fi
+if file -b "$TACIT" | grep -q 'interpreter'; then
+	notok "the binary names a program interpreter (ld.so)"
+else ok "the binary names no program interpreter"; fi
 
 # --- the bare root ------------------------------------------------------------
 B=$T/root

@@ -1,10 +1,11 @@
 #!/bin/sh
 # tests/repro.sh: is the static binary reproducible?  Builds HEAD's
 # build/static/tacit twice, in two fresh clones at two different paths
-# (one deeper, one with a space-free but longer name), at two different
-# times, with two umasks and time zones, and compares the bytes.  Prints
-# both SHA-256 sums; exits 1 if they differ (and runs diffoscope when it is
-# installed).  make repro runs this; so does CI.
+# (the second three levels deeper), two seconds apart, with two umasks and
+# time zones; checks that neither binary holds a path it was built in, and
+# compares the bytes.  Prints both SHA-256 sums; exits 1 if they differ
+# (and runs diffoscope when it is installed).  make repro runs this; so
+# does CI.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 commit=$(git -C "$top" rev-parse HEAD)
@@ -31,6 +32,12 @@ sb=$(sha256sum <"$b" | cut -d' ' -f1)
 echo "repro: commit $commit"
 echo "repro: build 1 ($tmp/a): $sa, $(stat -c %s "$a") bytes"
 echo "repro: build 2 ($tmp/second/build/tree): $sb, $(stat -c %s "$b") bytes"
+for f in "$a" "$b"; do
+	if grep -a -q -e "$tmp" -e "$top" "$f"; then
+		echo "repro: $f holds its build directory's path"
+		exit 1
+	fi
+done
 if cmp -s "$a" "$b"; then
 	echo "repro: identical"
 	exit 0

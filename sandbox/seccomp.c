@@ -407,6 +407,12 @@ load(scmp_filter_ctx ctx)
 	int rc = seccomp_load(ctx);
 
 	seccomp_release(ctx);
+	if (rc == -EINVAL || rc == -ENOSYS)
+		fatal(EXIT_ERR, "cannot load the seccomp filter: this kernel "
+		    "has no seccomp filters (CONFIG_SECCOMP_FILTER), so the "
+		    "worker cannot be confined: refusing to run; boot a kernel "
+		    "with seccomp (Linux 4.14 or newer, as Debian and Tails "
+		    "ship)");
 	if (rc < 0)
 		fatal(EXIT_ERR, "cannot load the seccomp filter: %s",
 		    strerror(-rc));

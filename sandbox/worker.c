@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pwfile.h"
 #include "sandbox.h"
 
 /*
@@ -196,15 +197,28 @@ role_drops_uid(enum sandbox_role role)
 static void
 unpriv_ids(uid_t *uid, gid_t *gid)
 {
+#ifdef TACIT_STATIC
+	uint32_t u, g;
+#else
 	struct passwd *pw;
+#endif
 
 	*uid = 65534;
 	*gid = 65534;
+#ifdef TACIT_STATIC
+	/* No NSS in the static binary: the file itself (pwfile.h). */
+	if (pwfile_ids(PWFILE_PASSWD, "nobody", &u, &g) == 1 && u != 0 &&
+	    g != 0) {
+		*uid = u;
+		*gid = g;
+	}
+#else
 	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid != 0 &&
 	    pw->pw_gid != 0) {
 		*uid = pw->pw_uid;
 		*gid = pw->pw_gid;
 	}
+#endif
 }
 
 /*
@@ -344,8 +358,10 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	/* Load what libc would otherwise load under the filter: NSS for
 	 * user and group names, the time zone. */
 	unpriv_ids(&uid, &gid);
+#ifndef TACIT_STATIC
 	(void)getpwuid(getuid());
 	(void)getgrgid(getgid());
+#endif
 	tzset();
 #ifdef SANDBOX_OFF
 	/* ASan and fuzz builds only: their runtimes need more. */

@@ -789,7 +789,13 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 	for (i = 1; i < argc; i++)
 		args[i + 2] = argv[i];
 	execve("/proc/self/exe", args, worker_env());
-	errorx("cannot start the worker: %s", strerror(errno));
+	if (errno == ENOENT)
+		errorx("cannot start the worker: /proc is not mounted (tacit "
+		    "starts its sandboxed worker by running /proc/self/exe); "
+		    "mount it as root: mount -t proc proc /proc");
+	else
+		errorx("cannot start the worker: /proc/self/exe: %s",
+		    strerror(errno));
 	_exit(EXIT_ERR);
 }
 

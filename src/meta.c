@@ -38,6 +38,7 @@
 #include "log.h"
 #include "meta.h"
 #include "node.h"
+#include "pwfile.h"
 #include "sysnr.h"
 
 /* Retries when a name list or value grows between size probe and read. */
@@ -265,6 +266,29 @@ same_inode(int fd, const struct stat *st)
 	return 1;
 }
 
+#ifdef TACIT_STATIC
+/*
+ * The name of user (or group) ${id}, from /etc/passwd (/etc/group): the
+ * static binary has no NSS (pwfile.h).  Returns 1 with *namep (NULL if
+ * there is no such id, or no file: as NSS with "files" only), 0 after a
+ * transient failure.
+ */
+static int
+name_lookup(int group, uint32_t id, char **namep)
+{
+	char nm[NODE_USER_MAX];
+	int e;
+
+	*namep = NULL;
+	e = pwfile_name(group ? PWFILE_GROUP : PWFILE_PASSWD, id, nm,
+	    sizeof(nm));
+	if (e < 0)
+		return errno == ENOENT || errno == EACCES;
+	if (e == 0 || nm[0] == '\0')
+		return 1;
+	return (*namep = strdup(nm)) != NULL;
+}
+#else
 /*
  * Ask NSS for the name of user (or group) ${id}.  Returns 1 with *namep
  * (NULL if there is no such id) when the answer may be cached, 0 with
@@ -312,6 +336,8 @@ out:
 	free(buf);
 	return r;
 }
+
+#endif
 
 /* *namep = a new copy of the name of ${id}, NULL if unknown.  0/ENOMEM. */
 static int

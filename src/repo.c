@@ -18,6 +18,7 @@
 #include "fsio.h"
 #include "lock.h"
 #include "log.h"
+#include "pwfile.h"
 #include "repo.h"
 
 #define CONFIG_FILE_MAX	4096
@@ -392,19 +393,31 @@ header_parse(struct repo *r, const uint8_t *p, size_t len)
 static void
 denied(const char *path)
 {
-	struct passwd *pw;
 	struct stat st;
 	char uid[24];
 	const char *who = uid;
+#ifdef TACIT_STATIC
+	char name[256];
+#else
+	struct passwd *pw;
+#endif
 
 	if (stat(path, &st) != 0) {
 		errorx("permission denied: %s: a directory above the "
 		    "repository is closed to this user", path);
 		return;
 	}
+#ifdef TACIT_STATIC
+	/* No NSS in the static binary: the file itself (pwfile.h). */
+	if (pwfile_name(PWFILE_PASSWD, (uint32_t)st.st_uid, name,
+	    sizeof(name)) == 1 && name[0] != '\0')
+		who = name;
+	else
+#else
 	if ((pw = getpwuid(st.st_uid)) != NULL)
 		who = pw->pw_name;
 	else
+#endif
 		(void)snprintf(uid, sizeof(uid), "uid %u",
 		    (unsigned)st.st_uid);
 	errorx("permission denied: the repository belongs to %s (mode %04o); "

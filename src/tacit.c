@@ -32,6 +32,7 @@
 #include "repo.h"
 #include "secmem.h"
 #include "subproc.h"
+#include "version.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
@@ -859,12 +860,7 @@ main(int argc, char **argv)
 	c = command_resolve(&o);
 	options_check(c);
 	if (strcmp(c->name, "version") == 0) {
-#ifdef SANDBOX_OFF
-		printf("tacit %s (test build: sandbox compiled out)\n",
-		    TACIT_VERSION);
-#else
-		printf("tacit %s\n", TACIT_VERSION);
-#endif
+		version_print(stdout, TACIT_VERSION);
 		return EXIT_OK;
 	}
 	if (c->fn == cmd_doctor)		/* no repository, no keys */

@@ -59,6 +59,7 @@ progress_tick(struct progress *p, uint64_t files, uint64_t bytes)
 		(void)!write(STDERR_FILENO, line, (size_t)n < sizeof(line) ?
 		    (size_t)n : sizeof(line) - 1);
 	p->shown = 1;
+	log_line_open = 1;
 }
 
 void
@@ -67,4 +68,5 @@ progress_done(struct progress *p)
 	if (p->on && p->shown)
 		(void)!write(STDERR_FILENO, "\r\033[K", 4);
 	p->shown = 0;
+	log_line_open = 0;
 }

@@ -186,6 +186,7 @@ struct session {
 	pid_t		 pid;
 	uint8_t		*line;		/* secret: PINENTRY_LINE_MAX + 1 */
 	char		 errtext[128];	/* of the last ERR: not secret */
+	int		 tty_held;	/* passphrase_tty_hold() took it */
 };
 
 /* Read one line into s->line; its length, -1 at EOF or error, -2 long. */
@@ -337,7 +338,8 @@ static int
 session_open(struct session *s, const char *prog)
 {
 	struct pinentry_resp r;
-	char *argv[2];
+	char *argv[2], tty[PATH_MAX];
+	const char *t;
 	int sv[2], fds[3], child, err;
 
 	memset(s, 0, sizeof(*s));
@@ -356,6 +358,10 @@ session_open(struct session *s, const char *prog)
 	fds[2] = SUBPROC_INHERIT;	/* its complaints, if any, are seen */
 	argv[0] = (char *)(uintptr_t)prog;
 	argv[1] = NULL;
+	/* A pinentry killed by a signal leaves its terminal raw: ours to
+	 * put back (session_close, or the signal handler). */
+	if ((t = tty_name(tty, sizeof(tty))) != NULL)
+		s->tty_held = passphrase_tty_hold(t) == 0;
 	err = s->fd < 0 || child < 0 ? EBADF :
 	    subproc_start(prog, argv, fds, SUBPROC_ENV_MIN, &s->pid);
 	if (child >= 0)
@@ -383,6 +389,8 @@ session_close(struct session *s)
 	}
 	if (s->pid > 0)
 		(void)subproc_wait(s->pid);
+	if (s->tty_held)
+		passphrase_tty_release();
 	secmem_free(s->line);
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;

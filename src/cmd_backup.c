@@ -118,10 +118,10 @@ repo_write_error(void)
 			(void)snprintf(a, sizeof(a), "%llu MiB",
 			    (unsigned long long)(f.avail >> 20));
 		left[0] = '\0';
-		if (fsio_placed_bytes() > 0)
+		if (fsio_written_bytes() > 0)
 			(void)snprintf(left, sizeof(left), "; %s written by "
 			    "this run stays in the repository, unused",
-			    human(fsio_placed_bytes(), b));
+			    human(fsio_written_bytes(), b));
 		errorx("the repository's disk is full (%s free); %s%s; free "
 		    "some space or use a larger disk, then run the backup "
 		    "again", a, done, left);

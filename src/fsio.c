@@ -17,7 +17,7 @@
 
 static struct fsio_failure first;	/* guarded by first_set */
 static int first_set;
-static uint64_t placed_bytes;		/* atomic */
+static uint64_t written_bytes;		/* atomic */
 
 /*
  * Remember the first failed write (the store threads and the packer may
@@ -50,9 +50,9 @@ fsio_failed(struct fsio_failure *f)
 }
 
 uint64_t
-fsio_placed_bytes(void)
+fsio_written_bytes(void)
 {
-	return __atomic_load_n(&placed_bytes, __ATOMIC_RELAXED);
+	return __atomic_load_n(&written_bytes, __ATOMIC_RELAXED);
 }
 
 int
@@ -162,7 +162,7 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	uint8_t rnd[8];
 	char tmp[64], hex[17];
 	const char *call = "write";
-	int fd, saved, r;
+	int fd, saved, r, counted = 0;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
@@ -179,7 +179,11 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 		return -1;
 	}
 	r = direct ? write_direct(fd, p, len) : fsio_write_all(fd, p, len);
-	if (r != 0 || (call = "fsync", fsync(fd)) != 0)
+	if (r != 0)
+		goto fail;
+	__atomic_add_fetch(&written_bytes, len, __ATOMIC_RELAXED);
+	counted = 1;
+	if ((call = "fsync", fsync(fd)) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
@@ -189,7 +193,6 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	call = "rename";
 	if (rename_noreplace(dirfd, tmp, name) != 0)
 		goto fail;
-	__atomic_add_fetch(&placed_bytes, len, __ATOMIC_RELAXED);
 	if (fsync(dirfd) != 0) {
 		/* renamed: the object exists, not yet durable */
 		failed(dirfd, "fsync", 1);
@@ -202,7 +205,8 @@ fail:
 	saved = errno;
 	if (fd >= 0)
 		(void)close(fd);
-	(void)unlinkat(dirfd, tmp, 0);
+	if (unlinkat(dirfd, tmp, 0) == 0 && counted)
+		__atomic_sub_fetch(&written_bytes, len, __ATOMIC_RELAXED);
 	errno = saved;
 	return -1;
 }

@@ -80,11 +80,12 @@ struct fsio_failure {
 int fsio_failed(struct fsio_failure *);
 
 /*
- * fsio_placed_bytes(): bytes of the objects this process put in place
- * (renamed to their names).  Async-signal-safe: an interrupted backup
- * says how much it leaves behind.
+ * fsio_written_bytes(): bytes of the objects this process wrote and did
+ * not remove again: in place, or in a temporary file that an interrupted
+ * run leaves.  Async-signal-safe: an interrupted or failed backup says
+ * how much it leaves behind.
  */
-uint64_t fsio_placed_bytes(void);
+uint64_t fsio_written_bytes(void);
 
 /* fsio_write_all(fd, p, len): write every byte, retrying on EINTR. 0/-1. */
 int fsio_write_all(int, const void *, size_t)

@@ -741,7 +741,7 @@ on_signal(int sig)
 	p = msg;
 	switch (sig_role) {
 	case SIG_BACKUP:
-		p = sig_put(p, "no snapshot saved; #", fsio_placed_bytes() >> 20);
+		p = sig_put(p, "no snapshot saved; #", fsio_written_bytes() >> 20);
 		(void)sig_put(p, " MiB of partial data stays in the repository, "
 		    "unused", 0);
 		break;

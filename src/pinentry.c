@@ -451,27 +451,33 @@ failed(const struct session *s, int st, const struct pinentry_resp *r,
 	return PINENTRY_EFAIL;
 }
 
+#define PINENTRY_TRIES	3	/* a new passphrase and its repetition */
+
 int
 pinentry_getpin(const char *prog, const char *desc, int confirm,
     uint8_t **pwp, size_t *lenp)
 {
 	struct pinentry_resp a, b;
 	struct session s;
-	char again[PINENTRY_LINE_MAX];
-	int st, rc = PINENTRY_ENOSTART;
+	char again[PINENTRY_LINE_MAX], first[PINENTRY_LINE_MAX];
+	int st, rc = PINENTRY_ENOSTART, try;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	*pwp = NULL;
 	if (session_open(&s, prog) != 0)
 		goto out;
-	st = getpin(&s, desc, "Passphrase:", confirm, &a);
-	if (st != PINENTRY_OK || a.len == 0) {
-		rc = failed(&s, st, &a, 1);
-		goto out;
-	}
-	/* No "S PIN_REPEATED" (pinentry-curses): ask again ourselves. */
-	if (confirm && !a.repeated) {
+	(void)snprintf(first, sizeof(first), "%s", desc);
+	for (try = 1;; try++) {
+		st = getpin(&s, first, "Passphrase:", confirm, &a);
+		if (st != PINENTRY_OK || a.len == 0) {
+			rc = failed(&s, st, &a, 1);
+			goto out;
+		}
+		/* No "S PIN_REPEATED" (pinentry-curses): ask again
+		 * ourselves. */
+		if (!confirm || a.repeated)
+			break;
 		(void)snprintf(again, sizeof(again), "Repeat to confirm.\n%s",
 		    desc);
 		st = getpin(&s, again, "Repeat:", 0, &b);
@@ -479,11 +485,20 @@ pinentry_getpin(const char *prog, const char *desc, int confirm,
 			rc = failed(&s, st, &b, 0);
 			goto out;
 		}
-		if (a.len != b.len || sodium_memcmp(a.pin, b.pin, a.len) != 0) {
-			errorx("the two passphrases differ");
+		if (a.len == b.len && sodium_memcmp(a.pin, b.pin, a.len) == 0)
+			break;
+		/* A typo: ask both again, up to PINENTRY_TRIES times. */
+		secmem_free(a.pin);
+		secmem_free(b.pin);
+		a.pin = b.pin = NULL;
+		if (try == PINENTRY_TRIES) {
+			errorx("the two passphrases differ (%d tries)", try);
 			rc = PINENTRY_EFAIL;
 			goto out;
 		}
+		(void)snprintf(first, sizeof(first), "The two passphrases "
+		    "differ: try again (%d of %d).\n%s", try + 1,
+		    PINENTRY_TRIES, desc);
 	}
 	*pwp = a.pin;
 	*lenp = a.len;

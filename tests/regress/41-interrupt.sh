@@ -194,7 +194,7 @@ if [ -x "$PE" ]; then
 	bad=0
 	for try in 1 2 3; do
 		term "$TACIT" key list -r "$R" --pinentry "$PE"
-		tm_wait "Passphrase for" >/dev/null ||
+		tm_wait "Passphrase for" 20 >/dev/null ||
 		    notok "pinentry: no dialog"
 		tm_keys C-c
 		rc=$(term_end)

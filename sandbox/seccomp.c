@@ -230,6 +230,7 @@ static const struct rule worker_repo_rules[] = {
 	ALLOW(unlinkat, A_NONE),	/* temporaries, replaced key slots */
 	ALLOW(fsync, A_NONE),
 	ALLOW(fdatasync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
 };
 
 /*

@@ -1,11 +1,14 @@
 /*
  * cmd_backup.c: tacit backup -r REPO PATH...
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "backup.h"
 #include "cmd.h"
+#include "fsio.h"
 #include "lock.h"
 #include "log.h"
 #include "progress.h"
@@ -75,6 +78,54 @@ summary(const struct opts *o, const uint8_t id[16],
 		    progress_time(secs, c));
 }
 
+/* Set once a repository write failed: the errors that follow are its. */
+static int
+repo_write_failed(void)
+{
+	struct fsio_failure f;
+
+	return fsio_failed(&f);
+}
+
+/*
+ * The one message of a backup stopped by a failed repository write: the
+ * disk, not a source file.  A full disk says how much room is left and
+ * what the run leaves behind.
+ */
+static void
+repo_write_error(void)
+{
+	struct fsio_failure f;
+	char a[32], b[32], left[96];
+	const char *done = "nothing was committed";
+
+	if (!fsio_failed(&f))
+		return;
+	/* Only an fsync of the directory failed: the last object is in
+	 * place, but may not survive a power cut. */
+	if (f.placed)
+		done = "nothing was committed durably (run 'tacit check' "
+		    "once the disk works)";
+	if (f.err == ENOSPC || f.err == EDQUOT) {
+		if (f.avail == UINT64_MAX)
+			(void)snprintf(a, sizeof(a), "unknown");
+		else
+			(void)snprintf(a, sizeof(a), "%llu MiB",
+			    (unsigned long long)(f.avail >> 20));
+		left[0] = '\0';
+		if (fsio_written_bytes() > 0)
+			(void)snprintf(left, sizeof(left), "; %s written by "
+			    "this run stays in the repository, unused",
+			    human(fsio_written_bytes(), b));
+		errorx("the repository's disk is full (%s free); %s%s; free "
+		    "some space or use a larger disk, then run the backup "
+		    "again", a, done, left);
+	} else
+		errorx("cannot write to the repository (%s: %s); %s; check "
+		    "the disk, then run the backup again", f.call,
+		    strerror(f.err), done);
+}
+
 int
 cmd_backup(struct opts *o)
 {
@@ -88,9 +139,13 @@ cmd_backup(struct opts *o)
 		fatal(EXIT_USAGE, "usage: tacit backup -r DIR PATH...");
 	if ((e = cmd_open(o, REPO_LOCK_ADD, &r)) != EXIT_OK)
 		return e;
+	log_hold_errors(repo_write_failed);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = backup_run(r, o, o->argv, (size_t)o->argc, id, &st);
 	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
+	log_hold_errors(NULL);
+	if (e != EXIT_OK && e != EXIT_PARTIAL)
+		repo_write_error();
 	if (e == EXIT_OK || e == EXIT_PARTIAL)
 		summary(o, id, &st, (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);

@@ -34,6 +34,9 @@ undo(struct repo *r, const uint8_t *sid)
 		keyslot_id_hex(sid, hex);
 		(void)unlinkat(r->keysfd, hex, 0);
 	}
+	/* The header too: renamed in place, its directory's fsync failed.
+	 * The directory was empty before (repo_create checked). */
+	(void)unlinkat(r->dirfd, REPO_HEADER_NAME, 0);
 	(void)unlinkat(r->dirfd, REPO_CONFIG_NAME, 0);
 	(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
 	(void)unlinkat(r->dirfd, LOCK_NAME, 0);

@@ -2,6 +2,7 @@
  * fsio.c: atomic, durable writes and bounded reads.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,14 +15,63 @@
 
 #include "fsio.h"
 
+static struct fsio_failure first;	/* guarded by first_set */
+static int first_set;
+static uint64_t written_bytes;		/* atomic */
+
+/*
+ * Remember the first failed write (the store threads and the packer may
+ * fail at once; the first one is the cause) and the free space then.
+ * Keeps errno.
+ */
+static void
+failed(int dirfd, const char *call, int placed)
+{
+	struct statfs sf;
+	int e = errno;
+
+	if (__atomic_exchange_n(&first_set, 1, __ATOMIC_ACQ_REL) == 0) {
+		first.call = call;
+		first.placed = placed;
+		first.avail = fstatfs(dirfd, &sf) == 0 ?
+		    (uint64_t)sf.f_bavail * (uint64_t)sf.f_bsize : UINT64_MAX;
+		__atomic_store_n(&first.err, e, __ATOMIC_RELEASE);
+	}
+	errno = e;
+}
+
+int
+fsio_failed(struct fsio_failure *f)
+{
+	if (__atomic_load_n(&first.err, __ATOMIC_ACQUIRE) == 0)
+		return 0;
+	*f = first;
+	return 1;
+}
+
+uint64_t
+fsio_written_bytes(void)
+{
+	return __atomic_load_n(&written_bytes, __ATOMIC_RELAXED);
+}
+
 int
 fsio_subdir(int dirfd, const char *name)
 {
-	if ((mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) ||
-	    fsync(dirfd) != 0)
+	int fd;
+
+	if (mkdirat(dirfd, name, 0700) != 0 && errno != EEXIST) {
+		failed(dirfd, "mkdir", 0);
 		return -1;
-	return openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
+	}
+	if (fsync(dirfd) != 0) {
+		failed(dirfd, "fsync", 0);
+		return -1;
+	}
+	if ((fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		failed(dirfd, "open", 0);
+	return fd;
 }
 
 int
@@ -111,7 +161,8 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 {
 	uint8_t rnd[8];
 	char tmp[64], hex[17];
-	int fd, saved, r;
+	const char *call = "write";
+	int fd, saved, r, counted = 0;
 
 	randombytes_buf(rnd, sizeof(rnd));
 	sodium_bin2hex(hex, sizeof(hex), rnd, sizeof(rnd));
@@ -123,26 +174,39 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
-	if (fd < 0)
+	if (fd < 0) {
+		failed(dirfd, "create", 0);
 		return -1;
+	}
 	r = direct ? write_direct(fd, p, len) : fsio_write_all(fd, p, len);
-	if (r != 0 || fsync(fd) != 0)
+	if (r != 0)
+		goto fail;
+	__atomic_add_fetch(&written_bytes, len, __ATOMIC_RELAXED);
+	counted = 1;
+	if ((call = "fsync", fsync(fd)) != 0)
 		goto fail;
 	if (close(fd) != 0) {
 		fd = -1;
 		goto fail;
 	}
 	fd = -1;
+	call = "rename";
 	if (rename_noreplace(dirfd, tmp, name) != 0)
 		goto fail;
-	if (fsync(dirfd) != 0)
-		return -1;	/* renamed: the object exists, not yet durable */
+	if (fsync(dirfd) != 0) {
+		/* renamed: the object exists, not yet durable */
+		failed(dirfd, "fsync", 1);
+		return -1;
+	}
 	return 0;
 fail:
+	if (errno != EEXIST)	/* a name taken is no write failure */
+		failed(dirfd, call, 0);
 	saved = errno;
 	if (fd >= 0)
 		(void)close(fd);
-	(void)unlinkat(dirfd, tmp, 0);
+	if (unlinkat(dirfd, tmp, 0) == 0 && counted)
+		__atomic_sub_fetch(&written_bytes, len, __ATOMIC_RELAXED);
 	errno = saved;
 	return -1;
 }
@@ -227,5 +291,9 @@ fsio_unlink(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) != 0)
 		return -1;
-	return fsync(dirfd);
+	if (fsync(dirfd) != 0) {
+		failed(dirfd, "fsync", 0);
+		return -1;
+	}
+	return 0;
 }

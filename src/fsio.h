@@ -61,6 +61,32 @@ int fsio_open(int, const char *, int);
 /* fsio_unlink(dirfd, name): remove ${name} and fsync ${dirfd}. 0 or -1. */
 int fsio_unlink(int, const char *) __attribute__((warn_unused_result));
 
+/*
+ * The first write to the repository that failed in this process, for the
+ * one message that explains a failed run (a full disk is not a source
+ * file's fault): its errno, the call ("write", "fsync", "rename",
+ * "mkdir", "create"), whether the object was already in place (only its
+ * directory's fsync failed), and the space left for an unprivileged
+ * writer then (UINT64_MAX if fstatfs failed).  Set by the calls above.
+ */
+struct fsio_failure {
+	int		 err;		/* 0: nothing failed */
+	int		 placed;
+	const char	*call;
+	uint64_t	 avail;
+};
+
+/* fsio_failed(f): copy the first failure into ${f}; 1 if there was one. */
+int fsio_failed(struct fsio_failure *);
+
+/*
+ * fsio_written_bytes(): bytes of the objects this process wrote and did
+ * not remove again: in place, or in a temporary file that an interrupted
+ * run leaves.  Async-signal-safe: an interrupted or failed backup says
+ * how much it leaves behind.
+ */
+uint64_t fsio_written_bytes(void);
+
 /* fsio_write_all(fd, p, len): write every byte, retrying on EINTR. 0/-1. */
 int fsio_write_all(int, const void *, size_t)
     __attribute__((warn_unused_result));

@@ -78,6 +78,25 @@ typedef int handler_fn(struct khs *, struct rbuf *, struct dbuf *);
 
 static struct khs *live;
 
+/* While the worker runs: its socket, for keyholder_interrupt(). */
+static volatile int intr_sock = -1;
+static volatile sig_atomic_t intr_sig;
+
+/* keyholder_interrupt(sig): see keyholder.h. */
+int
+keyholder_interrupt(int sig)
+{
+	int fd = intr_sock;
+
+	if (fd < 0 || intr_sig != 0)
+		return 0;
+	intr_sig = sig;
+	/* No answer after this (the keys are being wiped); the worker
+	 * stops at its next request if the signal did not reach it. */
+	(void)close(fd);
+	return 1;
+}
+
 /*
  * The new passphrase's whole life: newpw_read (before the sandbox), one
  * use in h_slot_new, newpw_drop right after it, at the end of the run and
@@ -891,10 +910,19 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	k.fd = sv[0];
 	k.relay[0] = out[0];
 	k.relay[1] = ep[0];
+	intr_sock = k.fd;
 	err = serve(&k);
+	intr_sock = -1;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));
+	/* Interrupted: the worker said what it left (its output was
+	 * relayed to the end), or we say that much. */
+	if (intr_sig != 0) {
+		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_INTR)
+			log_interrupted(NULL);
+		return EXIT_INTR;
+	}
 	if (WIFEXITED(status) && err != 0) {
 		errorx("keyholder: bad message from the worker (%s)",
 		    strerror(err));

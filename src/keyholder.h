@@ -31,6 +31,15 @@ int keyholder_serve(int, int, int, const struct opts *, int);
  */
 int keyholder_run(int, char **, const struct opts *, int);
 
+/*
+ * keyholder_interrupt(sig): from the signal handler, while the worker
+ * runs: stop answering it (the socket is closed) and return 1, so that
+ * keyholder_run relays what the worker says about the interruption and
+ * returns EXIT_INTR.  0 when no worker runs, or at a second signal: the
+ * caller exits at once.  Async-signal-safe.
+ */
+int keyholder_interrupt(int);
+
 /* A keyholder's session: its state, keys and sequence number. */
 struct khs;
 

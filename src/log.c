@@ -13,7 +13,9 @@
 #include "log.h"
 
 int log_verbosity = 1;
+volatile int log_line_open;
 static void (*cleanup_hook)(void);
+static int (*errors_held)(void);
 
 /* The RAM log: a ring of text; ring_pos is where the next byte goes. */
 static char ring[LOG_RING_BYTES];
@@ -114,6 +116,10 @@ emit(const char *prefix, int show, const char *fmt, va_list ap)
 	/* Backup and restore report from a second thread too. */
 	(void)pthread_mutex_lock(&emit_mu);
 	ring_add(msg + 7, (size_t)n - 7);	/* without "tacit: " */
+	if (show && log_line_open) {
+		(void)!write(STDERR_FILENO, "\n", 1);	/* on its own line */
+		log_line_open = 0;
+	}
 	if (show)
 		(void)!write(STDERR_FILENO, msg, (size_t)n);
 	(void)pthread_mutex_unlock(&emit_mu);
@@ -155,8 +161,36 @@ errorx(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	emit("error: ", 1, fmt, ap);
+	emit("error: ", errors_held == NULL || !errors_held(), fmt, ap);
 	va_end(ap);
+}
+
+void
+log_hold_errors(int (*held)(void))
+{
+	errors_held = held;
+}
+
+void
+log_interrupted(const char *what)
+{
+	char msg[512];
+	size_t n = 0, k;
+
+	if (log_line_open)
+		msg[n++] = '\n';
+	memcpy(msg + n, "tacit: interrupted", 18);
+	n += 18;
+	if (what != NULL) {
+		k = strnlen(what, sizeof(msg) - n - 3);
+		msg[n++] = ':';
+		msg[n++] = ' ';
+		memcpy(msg + n, what, k);
+		n += k;
+	}
+	msg[n++] = '\n';
+	(void)!write(STDERR_FILENO, msg, n);
+	log_line_open = 0;
 }
 
 void

@@ -100,6 +100,26 @@ char *log_unescape(char *);
  */
 size_t log_utf8_len(const uint8_t *, size_t);
 
+/*
+ * log_hold_errors(held): while ${held}() returns nonzero, errorx() keeps
+ * its messages in the RAM log only: the caller prints the one message
+ * that explains them (a failed repository write is the cause of every
+ * error after it).  NULL: shown again.
+ */
+void log_hold_errors(int (*)(void));
+
+/*
+ * log_line_open: set while a line without its newline (the progress line)
+ * is on stderr; the next message, and log_interrupted(), end it first.
+ */
+extern volatile int log_line_open;
+
+/*
+ * log_interrupted(what): async-signal-safe: end an open line, print
+ * "tacit: interrupted" and ${what} (if not NULL) on stderr.
+ */
+void log_interrupted(const char *);
+
 /* fatal(code, fmt, ...): print an error, run the cleanup hook, exit ${code}. */
 void fatal(int, const char *, ...)
     __attribute__((format(printf, 2, 3), noreturn));

@@ -23,8 +23,10 @@
 
 /* Terminal state to restore from a signal handler. */
 static volatile sig_atomic_t tty_saved;
+static volatile sig_atomic_t tty_prompting;	/* our prompt ends the line */
 static int tty_fd = -1;
 static struct termios tty_orig;
+static int line_eof;	/* read_line ended without a newline */
 
 void
 passphrase_tty_restore(void)
@@ -33,6 +35,42 @@ passphrase_tty_restore(void)
 		(void)tcsetattr(tty_fd, TCSAFLUSH, &tty_orig);
 		tty_saved = 0;
 	}
+}
+
+void
+passphrase_tty_interrupt(void)
+{
+	int nl = tty_prompting;
+
+	passphrase_tty_restore();
+	tty_prompting = 0;
+	if (nl && tty_fd >= 0)
+		(void)!write(tty_fd, "\n", 1);	/* the message on its own line */
+}
+
+int
+passphrase_tty_hold(const char *path)
+{
+	int fd;
+
+	if ((fd = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC)) < 0)
+		return -1;
+	if (tcgetattr(fd, &tty_orig) != 0) {
+		(void)close(fd);
+		return -1;
+	}
+	tty_fd = fd;
+	tty_saved = 1;
+	return 0;
+}
+
+void
+passphrase_tty_release(void)
+{
+	passphrase_tty_restore();
+	if (tty_fd >= 0)
+		(void)close(tty_fd);
+	tty_fd = -1;
 }
 
 /*
@@ -46,12 +84,15 @@ read_line(int fd, uint8_t *buf)
 	ssize_t r;
 	uint8_t c;
 
+	line_eof = 0;
 	for (;;) {
 		r = read(fd, &c, 1);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r < 0)
 			return -1;
+		if (r == 0)
+			line_eof = 1;
 		if (r == 0 || c == '\n')
 			break;
 		if (n == PASS_MAX)
@@ -86,7 +127,12 @@ tty_read(const char *prompt, uint8_t *buf)
 	tty_saved = 1;
 	(void)tcsetattr(tty_fd, TCSAFLUSH, &t);
 	(void)!write(tty_fd, prompt, strlen(prompt));
+	tty_prompting = 1;
 	n = read_line(tty_fd, buf);
+	tty_prompting = 0;
+	/* Ctrl-D: no newline was echoed; what follows needs its own line. */
+	if (n != -1 && line_eof)
+		(void)!write(tty_fd, "\n", 1);
 	passphrase_tty_restore();
 	(void)close(tty_fd);
 	tty_fd = -1;
@@ -210,8 +256,16 @@ via_pinentry(const char *path, const char *prompt, int confirm,
 	return NULL;
 }
 
-uint8_t *
-passphrase_read(const struct pass_src *src, const char *prompt, int confirm,
+static volatile sig_atomic_t reading;
+
+int
+passphrase_reading(void)
+{
+	return reading;
+}
+
+static uint8_t *
+read_any(const struct pass_src *src, const char *prompt, int confirm,
     size_t *lenp)
 {
 	char path[PATH_MAX];
@@ -235,6 +289,18 @@ passphrase_read(const struct pass_src *src, const char *prompt, int confirm,
 		break;
 	}
 	return read_local(src, prompt, confirm, lenp);
+}
+
+uint8_t *
+passphrase_read(const struct pass_src *src, const char *prompt, int confirm,
+    size_t *lenp)
+{
+	uint8_t *pw;
+
+	reading = 1;
+	pw = read_any(src, prompt, confirm, lenp);
+	reading = 0;
+	return pw;
 }
 
 const char *

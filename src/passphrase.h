@@ -82,4 +82,27 @@ void passphrase_env_refuse(void);
  */
 void passphrase_tty_restore(void);
 
+/*
+ * passphrase_tty_interrupt(): passphrase_tty_restore(), and end the line
+ * of our own prompt if one is waiting, so that the message that follows
+ * starts on its own line.  Async-signal-safe.
+ */
+void passphrase_tty_interrupt(void);
+
+/*
+ * passphrase_reading(): 1 while passphrase_read() runs (a prompt, a
+ * pinentry, a program): a signal then ends the process at once.
+ * Async-signal-safe.
+ */
+int passphrase_reading(void);
+
+/*
+ * passphrase_tty_hold(path): save the state of the terminal ${path} (the
+ * one a pinentry draws on), to be put back by passphrase_tty_release()
+ * when it is done, or by the signal handler if it is interrupted (a
+ * pinentry killed by Ctrl-C leaves the terminal raw).  0 or -1.
+ */
+int passphrase_tty_hold(const char *);
+void passphrase_tty_release(void);
+
 #endif

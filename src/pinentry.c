@@ -186,6 +186,7 @@ struct session {
 	pid_t		 pid;
 	uint8_t		*line;		/* secret: PINENTRY_LINE_MAX + 1 */
 	char		 errtext[128];	/* of the last ERR: not secret */
+	int		 tty_held;	/* passphrase_tty_hold() took it */
 };
 
 /* Read one line into s->line; its length, -1 at EOF or error, -2 long. */
@@ -337,7 +338,8 @@ static int
 session_open(struct session *s, const char *prog)
 {
 	struct pinentry_resp r;
-	char *argv[2];
+	char *argv[2], tty[PATH_MAX];
+	const char *t;
 	int sv[2], fds[3], child, err;
 
 	memset(s, 0, sizeof(*s));
@@ -356,6 +358,10 @@ session_open(struct session *s, const char *prog)
 	fds[2] = SUBPROC_INHERIT;	/* its complaints, if any, are seen */
 	argv[0] = (char *)(uintptr_t)prog;
 	argv[1] = NULL;
+	/* A pinentry killed by a signal leaves its terminal raw: ours to
+	 * put back (session_close, or the signal handler). */
+	if ((t = tty_name(tty, sizeof(tty))) != NULL)
+		s->tty_held = passphrase_tty_hold(t) == 0;
 	err = s->fd < 0 || child < 0 ? EBADF :
 	    subproc_start(prog, argv, fds, SUBPROC_ENV_MIN, &s->pid);
 	if (child >= 0)
@@ -383,6 +389,8 @@ session_close(struct session *s)
 	}
 	if (s->pid > 0)
 		(void)subproc_wait(s->pid);
+	if (s->tty_held)
+		passphrase_tty_release();
 	secmem_free(s->line);
 	memset(s, 0, sizeof(*s));
 	s->fd = -1;
@@ -443,27 +451,33 @@ failed(const struct session *s, int st, const struct pinentry_resp *r,
 	return PINENTRY_EFAIL;
 }
 
+#define PINENTRY_TRIES	3	/* a new passphrase and its repetition */
+
 int
 pinentry_getpin(const char *prog, const char *desc, int confirm,
     uint8_t **pwp, size_t *lenp)
 {
 	struct pinentry_resp a, b;
 	struct session s;
-	char again[PINENTRY_LINE_MAX];
-	int st, rc = PINENTRY_ENOSTART;
+	char again[PINENTRY_LINE_MAX], first[PINENTRY_LINE_MAX];
+	int st, rc = PINENTRY_ENOSTART, try;
 
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	*pwp = NULL;
 	if (session_open(&s, prog) != 0)
 		goto out;
-	st = getpin(&s, desc, "Passphrase:", confirm, &a);
-	if (st != PINENTRY_OK || a.len == 0) {
-		rc = failed(&s, st, &a, 1);
-		goto out;
-	}
-	/* No "S PIN_REPEATED" (pinentry-curses): ask again ourselves. */
-	if (confirm && !a.repeated) {
+	(void)snprintf(first, sizeof(first), "%s", desc);
+	for (try = 1;; try++) {
+		st = getpin(&s, first, "Passphrase:", confirm, &a);
+		if (st != PINENTRY_OK || a.len == 0) {
+			rc = failed(&s, st, &a, 1);
+			goto out;
+		}
+		/* No "S PIN_REPEATED" (pinentry-curses): ask again
+		 * ourselves. */
+		if (!confirm || a.repeated)
+			break;
 		(void)snprintf(again, sizeof(again), "Repeat to confirm.\n%s",
 		    desc);
 		st = getpin(&s, again, "Repeat:", 0, &b);
@@ -471,11 +485,20 @@ pinentry_getpin(const char *prog, const char *desc, int confirm,
 			rc = failed(&s, st, &b, 0);
 			goto out;
 		}
-		if (a.len != b.len || sodium_memcmp(a.pin, b.pin, a.len) != 0) {
-			errorx("the two passphrases differ");
+		if (a.len == b.len && sodium_memcmp(a.pin, b.pin, a.len) == 0)
+			break;
+		/* A typo: ask both again, up to PINENTRY_TRIES times. */
+		secmem_free(a.pin);
+		secmem_free(b.pin);
+		a.pin = b.pin = NULL;
+		if (try == PINENTRY_TRIES) {
+			errorx("the two passphrases differ (%d tries)", try);
 			rc = PINENTRY_EFAIL;
 			goto out;
 		}
+		(void)snprintf(first, sizeof(first), "The two passphrases "
+		    "differ: try again (%d of %d).\n%s", try + 1,
+		    PINENTRY_TRIES, desc);
 	}
 	*pwp = a.pin;
 	*lenp = a.len;

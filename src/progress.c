@@ -160,6 +160,7 @@ draw(struct progress *p, uint64_t files, uint64_t bytes, double t)
 	memcpy(line + n, "\033[K", 3);	/* erase what a longer line left */
 	(void)!write(STDERR_FILENO, line, n + 3);
 	p->shown = 1;
+	log_line_open = 1;
 }
 
 void
@@ -185,4 +186,5 @@ progress_done(struct progress *p, uint64_t files, uint64_t bytes)
 	draw(p, files, bytes, progress_elapsed(p));
 	(void)!write(STDERR_FILENO, "\r\033[K", 4);
 	p->shown = 0;
+	log_line_open = 0;
 }

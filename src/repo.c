@@ -259,6 +259,14 @@ repo_check_new(const char *path)
 	return e;
 }
 
+/* A failed repo_create: remove the lock file and keys/ it made. */
+static void
+create_undo(int dirfd)
+{
+	(void)unlinkat(dirfd, LOCK_NAME, 0);
+	(void)unlinkat(dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
+}
+
 int
 repo_create(const char *path, struct repo **rp)
 {
@@ -294,6 +302,7 @@ repo_create(const char *path, struct repo **rp)
 	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
 		errorx("cannot create %s/%s: %s", path, REPO_KEYS_DIR,
 		    strerror(errno));
+		(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
 		goto fail;
 	}
 	fd = openat(r->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL |
@@ -301,12 +310,16 @@ repo_create(const char *path, struct repo **rp)
 	if (fd < 0 || fsync(fd) != 0) {
 		errorx("cannot create %s/%s: %s", path, LOCK_NAME,
 		    strerror(errno));
+		if (fd >= 0)
+			(void)close(fd);
+		create_undo(r->dirfd);
 		goto fail;
 	}
 	(void)close(fd);
 	if (lock_take(r->dirfd, REPO_LOCK_EXCL, 0, &r->lockfd, NULL) !=
 	    LOCK_OK) {
 		errorx("cannot lock %s", path);
+		create_undo(r->dirfd);
 		goto fail;
 	}
 	if ((r->kh = kh_new(r->id)) == NULL)

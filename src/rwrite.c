@@ -209,6 +209,15 @@ put_in_place(const struct item *it)
 	    0) == 0 ? 0 : -1;
 }
 
+static uint64_t named;		/* files put in place by this process */
+
+/* rw_files_named(): see rwrite.h. */
+uint64_t
+rw_files_named(void)
+{
+	return __atomic_load_n(&named, __ATOMIC_RELAXED);
+}
+
 /* The file is finished: give it its name, or remove it if incomplete. */
 static void
 name_it(struct rwriter *w, struct item *it)
@@ -218,6 +227,7 @@ name_it(struct rwriter *w, struct item *it)
 		return;
 	}
 	if (put_in_place(it) == 0) {
+		__atomic_add_fetch(&named, 1, __ATOMIC_RELAXED);
 		if (it->replace)
 			w->st.replaced++;
 		else

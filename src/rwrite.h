@@ -12,6 +12,12 @@
 
 struct rwriter;
 
+/*
+ * rw_files_named(): files this process has put in place, complete, under
+ * their names.  Async-signal-safe: an interrupted restore says it.
+ */
+uint64_t rw_files_named(void);
+
 /* rw_start(owner): start the writer; owner as for meta_apply.  NULL errno. */
 struct rwriter *rw_start(int);
 

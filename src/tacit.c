@@ -30,6 +30,8 @@
 #include "pattern.h"
 #include "progress.h"
 #include "repo.h"
+#include "fsio.h"
+#include "rwrite.h"
 #include "secmem.h"
 #include "subproc.h"
 #include "version.h"
@@ -768,17 +770,64 @@ options_check(const struct command *c)
 			    longopts[i].name, c->name);
 }
 
+/* What this process is, for on_signal: the worker of which command. */
+static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE } sig_role;
+
+/* Append ${s} to ${p}, with ${v} in decimal for a '#'; the new end. */
+static char *
+sig_put(char *p, const char *s, uint64_t v)
+{
+	char d[24];
+	size_t n = 0;
+
+	for (; *s != '\0'; s++) {
+		if (*s != '#') {
+			*p++ = *s;
+			continue;
+		}
+		do
+			d[n++] = (char)('0' + v % 10);
+		while ((v /= 10) != 0);
+		while (n > 0)
+			*p++ = d[--n];
+	}
+	*p = '\0';
+	return p;
+}
+
 /*
  * Interrupted (Ctrl-C, kill, hang-up): wipe every secret, put the terminal
- * back if a passphrase prompt had it, and exit 130.  Only async-signal-safe
- * calls happen here.
+ * back if a passphrase prompt or a pinentry had it, end the line, say what
+ * the run leaves, and exit 130.  The keyholder serving a worker returns
+ * instead: it relays what the worker says (the worker gets the signal of
+ * a Ctrl-C too), then exits 130.  Only async-signal-safe calls here.
  */
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	passphrase_tty_restore();
+	char msg[256], *p;
+
+	passphrase_tty_interrupt();
 	secmem_wipe_all();
+	if (!passphrase_reading() && keyholder_interrupt(sig))
+		return;
+	p = msg;
+	switch (sig_role) {
+	case SIG_BACKUP:
+		p = sig_put(p, "no snapshot saved; #", fsio_written_bytes() >> 20);
+		(void)sig_put(p, " MiB of partial data stays in the repository, "
+		    "unused", 0);
+		break;
+	case SIG_RESTORE:
+		p = sig_put(p, "files restored completely: #; those being "
+		    "written are not under their names; ", rw_files_named());
+		(void)sig_put(p, "run the same restore again to finish", 0);
+		break;
+	case SIG_PLAIN:
+		msg[0] = '\0';
+		break;
+	}
+	log_interrupted(msg[0] != '\0' ? msg : NULL);
 	_exit(EXIT_INTR);
 }
 
@@ -867,8 +916,11 @@ main(int argc, char **argv)
 		return cmd_doctor(&o);
 	if (o.repo == NULL)
 		usage_err(c->name, "no repository: give -r DIR");
-	if (worker)
+	if (worker) {
+		sig_role = c->fn == cmd_backup && !o.dry_run ? SIG_BACKUP :
+		    c->fn == cmd_restore ? SIG_RESTORE : SIG_PLAIN;
 		return worker_run(c->fn, &o);
+	}
 #ifdef TACIT_BENCH_INPROCESS
 	/* Bench-only build: the same data path, no keyholder, no IPC. */
 	if (c->fn == cmd_backup && worker_backup_sources(&o) != 0)

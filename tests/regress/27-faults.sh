@@ -121,8 +121,8 @@ fault() {
 }
 while read -r sc k; do
 	case $sc in
-	openat|mkdirat)	fault "$sc" ENOSPC "$k" "No space left on device" ;;
-	write)		fault "$sc" ENOSPC "$k" "No space left on device"
+	openat|mkdirat)	fault "$sc" ENOSPC "$k" "the repository.s disk is full ([0-9]* MiB free); nothing was committed" ;;
+	write)		fault "$sc" ENOSPC "$k" "the repository.s disk is full ([0-9]* MiB free); nothing was committed"
 			fault "$sc" EIO "$k" "Input/output error" ;;
 	fsync|renameat2) fault "$sc" EIO "$k" "Input/output error" ;;
 	esac
@@ -170,7 +170,7 @@ set -- $(awk -v p="$W/packs>" '{ split($2, a, "("); n[$1 " " a[1]]++ }
     END { print m, f }' "$T/cal")
 bad=0
 if [ $# -eq 2 ]; then
-	fault mkdirat ENOSPC "$1" "No space left on device"
+	fault mkdirat ENOSPC "$1" "the repository.s disk is full ([0-9]* MiB free); nothing was committed"
 	fault fsync EIO "$2" "Input/output error"
 	[ "$bad" -eq 0 ] && ok "making a shard directory (mkdirat #$1 ENOSPC, fsync #$2 EIO): exit 1, one message, no damage"
 else notok "no shard directory made in the traced run of a new repository"; fi
@@ -203,7 +203,7 @@ if mount -t tmpfs -o size=2m tmpfs "$M" 2>/dev/null; then
 	tk init -q -r "$W" $FAST >/dev/null 2>&1 || notok "setup: init on tmpfs"
 	tk backup -q -r "$W" "$SRC" >"$T/f.out" 2>&1
 	rc=$?
-	if [ "$rc" -eq 1 ] && one_message "$T/f.out" "No space left on device"
+	if [ "$rc" -eq 1 ] && one_message "$T/f.out" "the repository.s disk is full ([0-9]* MiB free); nothing was committed"
 	then ok "a full disk: exit 1, $(grep error: "$T/f.out")"
 	else notok "a full disk: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
 	[ -z "$(snaps "$W")" ] && ok "no snapshot after running out of space" ||

@@ -124,15 +124,32 @@ if [ "$rc" = 0 ] && [ "$lrc" = 0 ]; then
 else notok "init through pinentry (rc $rc, unlock $lrc)"
 	sed 's/^/#   /' "$T/tm.err"; fi
 
+# A typo in the repetition: pinentry asks both again, up to three times.
 D=$T/differ
 tm_start "$TACIT" init -r "$D" $FAST --pinentry "$PE"
 tm_wait "New passphrase for repository" && tm_type "$NPW"
 tm_wait "Repeat to confirm" && tm_type "$NPW x"
+tm_wait "differ: try again (2 of 3)" && tm_type "$NPW"
+tm_wait "Repeat to confirm" && tm_type "$NPW"
 rc=$(tm_end)
-if [ "$rc" = 1 ] && grep -q "differ" "$T/tm.err" &&
+printf '%s\n' "$NPW" | "$TACIT" key list -r "$D" --passphrase-fd 0 \
+    >/dev/null 2>&1
+lrc=$?
+if [ "$rc" = 0 ] && [ "$lrc" = 0 ]; then
+	ok "a mismatch in pinentry at init asks again; the second pair creates the repository"
+else notok "a mismatch in pinentry at init asks again (rc $rc, unlock $lrc)"
+	sed 's/^/#   /' "$T/tm.err"; fi
+D=$T/differ3
+tm_start "$TACIT" init -r "$D" $FAST --pinentry "$PE"
+for try in 1 2 3; do
+	tm_wait "New passphrase for repository" && tm_type "$NPW"
+	tm_wait "Repeat to confirm" && tm_type "$NPW x$try"
+done
+rc=$(tm_end)
+if [ "$rc" = 1 ] && grep -q "differ (3 tries)" "$T/tm.err" &&
     [ -z "$(ls -A "$D" 2>/dev/null)" ]; then
-	ok "two different answers in pinentry at init fail, leaving nothing"
-else notok "two different answers in pinentry at init fail (rc $rc)"
+	ok "three different pairs in pinentry at init fail, leaving nothing"
+else notok "three different pairs in pinentry at init fail (rc $rc)"
 	sed 's/^/#   /' "$T/tm.err"; fi
 
 # key add: the current passphrase from a command, the new one in pinentry,

@@ -80,7 +80,7 @@ item_free(struct item *it)
 {
 	if (it == NULL)
 		return;
-	if (it->kind == IT_OPEN) {
+	if (it->kind == IT_OPEN || it->kind == IT_CLOSEDIR) {
 		node_free_fields(&it->node);
 		free(it->path);
 		free(it->tmp);
@@ -292,6 +292,13 @@ writer_main(void *arg)
 				w->failed = 1;
 				end(w, 1);
 			}
+			if (it->node.type == NODE_DIR) {
+				size_t nf = 0;
+
+				if (meta_apply(it->fd, &it->node, w->owner,
+				    &nf) != 0 || nf > 0)
+					w->st.meta_failed++;
+			}
 			(void)close(it->fd);
 			break;
 		}
@@ -440,6 +447,23 @@ rw_closedir(struct rwriter *w, int fd)
 	it->kind = IT_CLOSEDIR;
 	it->fd = fd;
 	push(w, it);
+}
+
+int
+rw_closedir_meta(struct rwriter *w, int fd, const struct node *n)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	if (node_copy_meta(&it->node, n) != 0) {
+		free(it);
+		return -1;
+	}
+	it->kind = IT_CLOSEDIR;
+	it->fd = fd;
+	push(w, it);
+	return 0;
 }
 
 void

@@ -1067,11 +1067,12 @@ rs_leave(struct rs *s, struct rframe *f, struct rframe *up)
 	if (up->fd < 0 && (up->fd = reopen_up(s, f->fd, up)) < 0)
 		return -1;
 	treewin_free(f->win);
+	f->win = NULL;
 	tree_free(&f->t);
 	treepath_pop(&s->tp);
 	s->fresh = f->fresh_up;
 	r = rs_done(s, f);
-	f->fd = -1;
+	f->fd = -1;		/* left, even if r != 0 */
 	if (f->keep)
 		up->keep = up->keep ? up->keep : 2;
 	path_pop(s, f->saved);
@@ -1106,8 +1107,11 @@ restore_tree(struct rs *s, const struct tree *root)
 			s->pfn = 0;
 			if (nf == 1)
 				break;
-			if ((r = rs_leave(s, f, &fs[nf - 2])) != 0)
+			if ((r = rs_leave(s, f, &fs[nf - 2])) != 0) {
+				if (f->fd < 0)
+					nf--;	/* left: nothing to undo */
 				break;
+			}
 			nf--;
 			continue;
 		}

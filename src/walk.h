@@ -68,8 +68,10 @@ struct linkent {
  * request, in name order from the first one not fetched yet, instead of
  * one request per directory.  One window per directory being walked that
  * has subdirectories; the walk of a subdirectory finds its tree in its
- * parent's window (bk.tp).  Memory: a window per level of the path being
- * walked, so at most TP_BYTES (or one tree, if larger) times the depth.
+ * parent's window (walk.c's frames).  Memory: a window per level of the
+ * path being walked, on its first WALK_TP_LEVELS levels only (deeper
+ * ones load their trees one by one), so at most TP_BYTES (or one tree,
+ * if larger) times WALK_TP_LEVELS, whatever the depth.
  */
 #define TP_MAX		256
 #define TP_BYTES	(1u << 20)

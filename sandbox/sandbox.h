@@ -9,8 +9,9 @@
 
 enum sandbox_role {
 	SBX_READ,	/* snapshots, ls: the repository read-only */
-	SBX_REPO,	/* init, key, backup: the repository read-write */
+	SBX_REPO,	/* init, key...: the repository read-write */
 	SBX_RESTORE,	/* restore: repository read-only, target read-write */
+	SBX_BACKUP,	/* backup: SBX_REPO, and the sources read-only */
 };
 
 /*
@@ -85,6 +86,16 @@ int sandbox_private_root(void);
 
 /* sandbox_landlock_abi(): the kernel's Landlock ABI, or 0 without one. */
 int sandbox_landlock_abi(void);
+
+/*
+ * sandbox_keep_ids(): before sandbox_worker, for a repository on a FUSE
+ * file system (f_type FUSE_SUPER_MAGIC).  Mounted without allow_other
+ * (fusefat, ntfs-3g, sshfs), FUSE admits no process but those with its
+ * mounter's uid and gid, whatever their capabilities: a root SBX_READ
+ * worker then keeps uid and gid 0 instead of becoming nobody, with the
+ * same capabilities, Landlock and seccomp filter (threat-model.md, P3).
+ */
+void sandbox_keep_ids(void);
 
 /*
  * sandbox_worker(role, paths, n, landlock_required): the worker's whole

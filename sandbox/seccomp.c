@@ -31,7 +31,7 @@ enum arg {
 	A_NONE,		/* no argument check */
 	A_FD,		/* arg 0 is one of the allowed descriptors */
 	A_NOEXEC,	/* arg 2 (prot) has no PROT_EXEC */
-	A_THREAD,	/* arg 0 (clone flags) has CLONE_THREAD */
+	A_THREAD,	/* arg 0 (clone flags) has CLONE_THREAD, no CLONE_NEW* */
 	A_CMD,		/* arg 1 (fcntl or ioctl command) is the rule's cmd */
 	A_NOASYNC,	/* fcntl: arg 1 is F_SETFL, arg 2 has no O_ASYNC */
 	A_EMPTYPATH,	/* arg 3 (flags) is AT_EMPTY_PATH: fstat */
@@ -45,6 +45,10 @@ enum arg {
 	A_EMPTY3,	/* arg 3 (flags) has AT_EMPTY_PATH: utimensat, fchmodat2 */
 	A_EMPTY4,	/* arg 4 (flags) has AT_EMPTY_PATH: fchownat */
 };
+
+/* Every namespace flag clone(2) takes (CLONE_NEWTIME only clone3's). */
+#define CLONE_NS_ALL	(CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_NEWUTS | \
+	CLONE_NEWIPC | CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNET)
 
 struct rule {
 	int		 nr;
@@ -144,7 +148,8 @@ static const struct rule worker_rules[] = {
 	ALLOW_CMD(fcntl, F_GETFL),		/* fdopendir, fsio */
 	ALLOW(fcntl, A_NOASYNC),		/* fsio: clear O_DIRECT */
 	ALLOW_CMD(fcntl, F_DUPFD_CLOEXEC),
-	ALLOW(flock, A_NONE),		/* the repository lock */
+	ALLOW_CMD(fcntl, F_SETLK),		/* the repository lock (lock.c) */
+	ALLOW_CMD(fcntl, F_GETLK),		/* and who holds it */
 	ALLOW(newfstatat, A_NONE),
 	ALLOW(statx, A_NONE),
 	ALLOW(getdents64, A_NONE),
@@ -311,8 +316,12 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 		break;
 	case A_THREAD:
+		/* A thread in new namespaces is allowed by the kernel with
+		 * CAP_SYS_ADMIN (backup and restore as root keep it): a new
+		 * namespace is never ours to make. */
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
-		    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD, CLONE_THREAD));
+		    SCMP_A0_64(SCMP_CMP_MASKED_EQ, CLONE_THREAD | CLONE_NS_ALL,
+		    CLONE_THREAD));
 		break;
 	case A_CMD:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
@@ -398,6 +407,12 @@ load(scmp_filter_ctx ctx)
 	int rc = seccomp_load(ctx);
 
 	seccomp_release(ctx);
+	if (rc == -EINVAL || rc == -ENOSYS)
+		fatal(EXIT_ERR, "cannot load the seccomp filter: this kernel "
+		    "has no seccomp filters (CONFIG_SECCOMP_FILTER), so the "
+		    "worker cannot be confined: refusing to run; boot a kernel "
+		    "with seccomp (Linux 4.14 or newer, as Debian and Tails "
+		    "ship)");
 	if (rc < 0)
 		fatal(EXIT_ERR, "cannot load the seccomp filter: %s",
 		    strerror(-rc));
@@ -473,6 +488,7 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 			add(ctx, &worker_read_rules[i], NULL, 0);
 		break;
 	case SBX_REPO:
+	case SBX_BACKUP:	/* reading the sources needs nothing more */
 		for (i = 0; i < NRULES(worker_repo_rules); i++)
 			add(ctx, &worker_repo_rules[i], NULL, 0);
 		break;

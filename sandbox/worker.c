@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pwfile.h"
 #include "sandbox.h"
 
 /*
@@ -54,6 +55,13 @@ role_caps(enum sandbox_role role, int priv)
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
+	case SBX_BACKUP:
+		/* The same, and CAP_SYS_ADMIN: without it the kernel hides
+		 * trusted.* attributes from listxattr and getxattr, and
+		 * backup would drop them.  What else it allows under this
+		 * role's filter: threat-model.md, P3. */
+		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER |
+		    1ULL << CAP_SYS_ADMIN;
 	case SBX_RESTORE:
 		/* Owners, set-id bits, file capabilities, trusted.* and
 		 * security.* attributes, and (only on the nodev mount of the
@@ -144,9 +152,20 @@ sandbox_cut_caps(uint64_t keep)
 	caps_set(keep & have);
 }
 
+/* sandbox_keep_ids() was called: the repository is on FUSE. */
+static int keep_ids;
+
+/* sandbox_keep_ids(): see sandbox.h. */
+void
+sandbox_keep_ids(void)
+{
+	keep_ids = 1;
+}
+
 /*
  * Whether ${role}, started by root, gives up uid and gid 0.  Only the
- * roles that write nothing do: for them root is needed for nothing but
+ * roles that write nothing do, and not on a repository behind FUSE
+ * (sandbox_keep_ids): for them root is needed for nothing but
  * reading, which CAP_DAC_READ_SEARCH does.  The roles that write keep uid
  * 0 (see threat-model.md, P3): every file they create must belong to root
  * (a repository or restored file owned by nobody could be read or replaced
@@ -160,8 +179,9 @@ role_drops_uid(enum sandbox_role role)
 {
 	switch (role) {
 	case SBX_READ:
-		return 1;
+		return !keep_ids;
 	case SBX_REPO:
+	case SBX_BACKUP:
 	case SBX_RESTORE:
 		return 0;
 	}
@@ -177,15 +197,28 @@ role_drops_uid(enum sandbox_role role)
 static void
 unpriv_ids(uid_t *uid, gid_t *gid)
 {
+#ifdef TACIT_STATIC
+	uint32_t u, g;
+#else
 	struct passwd *pw;
+#endif
 
 	*uid = 65534;
 	*gid = 65534;
+#ifdef TACIT_STATIC
+	/* No NSS in the static binary: the file itself (pwfile.h). */
+	if (pwfile_ids(PWFILE_PASSWD, "nobody", &u, &g) == 1 && u != 0 &&
+	    g != 0) {
+		*uid = u;
+		*gid = g;
+	}
+#else
 	if ((pw = getpwnam("nobody")) != NULL && pw->pw_uid != 0 &&
 	    pw->pw_gid != 0) {
 		*uid = pw->pw_uid;
 		*gid = pw->pw_gid;
 	}
+#endif
 }
 
 /*
@@ -260,6 +293,10 @@ worker_privs(enum sandbox_role role, int priv, int userns, int root,
 		fatal(EXIT_ERR, "setgroups: %s", strerror(errno));
 	if (root && role_drops_uid(role))
 		drop_ids(uid, gid);
+	else if (root && role == SBX_READ)
+		infox("the repository is on a FUSE file system, which admits "
+		    "no uid but its mounter's: the reading worker keeps uid "
+		    "and gid 0, with its capabilities cut to reading");
 	caps_set(keep & have);
 	if (root && role_drops_uid(role) &&
 	    (setresuid(0, 0, 0) == 0 || setresgid(0, 0, 0) == 0))
@@ -321,8 +358,10 @@ sandbox_worker(enum sandbox_role role, const struct sandbox_path *paths,
 	/* Load what libc would otherwise load under the filter: NSS for
 	 * user and group names, the time zone. */
 	unpriv_ids(&uid, &gid);
+#ifndef TACIT_STATIC
 	(void)getpwuid(getuid());
 	(void)getgrgid(getgid());
+#endif
 	tzset();
 #ifdef SANDBOX_OFF
 	/* ASan and fuzz builds only: their runtimes need more. */

@@ -32,12 +32,14 @@
 
 #include "backup.h"
 #include "chunker.h"
+#include "count.h"
 #include "fsio.h"
 #include "idq.h"
 #include "idxio.h"
 #include "log.h"
 #include "meta.h"
 #include "pack.h"
+#include "pattern.h"
 #include "progress.h"
 #include "reader.h"
 #include "secmem.h"
@@ -50,6 +52,12 @@
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
 #endif
+
+/* A file whose size says 0 is read to its end, up to BK_NOSIZE_MAX, in
+ * reads of BK_NOSIZE_READ (procfs refuses a read of 4 MiB: ENOMEM). */
+#define BK_NOSIZE_MAX	((uint64_t)1 << 40)
+#define BK_NOSIZE_READ	((size_t)1 << 16)
+
 /* --- blobs ------------------------------------------------------------ */
 
 /*
@@ -109,6 +117,11 @@ bk_flush(struct bk *b)
 	}
 	for (i = 0; i < n; i++) {
 		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
+		if (b->pend[i].forced == 2 &&
+		    memcmp(b->pend[i].twin, ids[i], KH_ID_BYTES) == 0)
+			b->st->files_unchanged++;	/* see bk_file */
+		else if (b->pend[i].forced)
+			b->st->files_changed++;
 		if (queue_blob(b, BLOB_DATA, ids[i], ptr[i], len[i]) != 0)
 			goto out;
 	}
@@ -123,10 +136,10 @@ out:
 /*
  * A small file (less than one minimum chunk, no holes): read it whole into
  * the batch; its chunk id arrives with the next flush.  Returns as
- * read_content.
+ * read_content (1: it ended early, n->size is what was read).
  */
 static int
-read_small(struct bk *b, int fd, struct node *n)
+read_small(struct bk *b, int fd, struct node *n, const struct node *p)
 {
 	size_t len = (size_t)n->size, got = 0;
 	ssize_t k;
@@ -142,13 +155,14 @@ read_small(struct bk *b, int fd, struct node *n)
 		if (k < 0)
 			return -1;
 		if (k == 0)
-			break;		/* shrank while read: keep what was read */
+			break;		/* ended early: keep what was read */
 		got += (size_t)k;
 	}
 	b->st->bytes_read += got;
 	if (got < len) {
 		n->extents[0].len = got;
 		n->nextents = got > 0;
+		n->size = got;		/* the size actually read */
 		if (got == 0)
 			return 1;
 		len = got;
@@ -160,6 +174,10 @@ read_small(struct bk *b, int fd, struct node *n)
 	b->pend[b->npend].dst = n->chunks[0];
 	b->pend[b->npend].off = b->blen;
 	b->pend[b->npend].len = len;
+	b->pend[b->npend].forced = b->o->force && p != NULL ?
+	    1 + (p->nchunks == 1) : 0;
+	if (b->pend[b->npend].forced == 2)
+		memcpy(b->pend[b->npend].twin, p->chunks[0], NODE_ID_BYTES);
 	b->npend++;
 	b->blen += len;
 	return shrank;
@@ -216,7 +234,8 @@ drop_batches(struct bk *b)
 
 /*
  * Read the data extents of the open file ${fd}, cut them into chunks and
- * store the new ones.  Returns 0, 1 if the file shrank while read, -1 with
+ * store the new ones.  Returns 0, 1 if the file ended before its last
+ * extent did (n->size and the extents are then what was read), -1 with
  * errno when reading the source failed (the caller marks the file
  * unreadable), or -2 with errno when storing failed (fatal for the run).
  */
@@ -224,7 +243,7 @@ static int
 read_content(struct bk *b, int fd, struct node *n)
 {
 	struct cbatch *c = &b->cb[0], *o;
-	size_t cap = 0, len = 0, pos = 0, k, e = 0;
+	size_t cap = 0, len = 0, pos = 0, k, e = 0, want;
 	uint64_t off = n->nextents ? n->extents[0].off : 0;
 	uint64_t left = n->nextents ? n->extents[0].len : 0;
 	ssize_t got;
@@ -241,8 +260,10 @@ read_content(struct bk *b, int fd, struct node *n)
 				off = n->extents[e].off;
 				left = n->extents[e].len;
 			}
-			got = pread(fd, c->buf + len, left < b->cbcap - len ?
-			    left : b->cbcap - len, (off_t)off);
+			want = left < b->cbcap - len ? left : b->cbcap - len;
+			if (n->size == 0 && want > BK_NOSIZE_READ)
+				want = BK_NOSIZE_READ;
+			got = pread(fd, c->buf + len, want, (off_t)off);
 			if (got < 0 && errno == EINTR)
 				continue;
 			if (got < 0) {
@@ -251,9 +272,10 @@ read_content(struct bk *b, int fd, struct node *n)
 				errno = saved;
 				return -1;
 			}
-			if (got == 0) {	/* shrank: the data ends here */
+			if (got == 0) {	/* ended early: the data ends here */
 				n->extents[e].len = off - n->extents[e].off;
 				n->nextents = e + (n->extents[e].len > 0);
+				n->size = off;	/* the size actually read */
 				shrank = eof = 1;
 				break;
 			}
@@ -320,7 +342,7 @@ tpre_get(const struct tpre *tp, const uint8_t *id, size_t *len)
 /*
  * About to walk the directory whose twin in the parent tree ${pt} is ${p}:
  * unless the window *${tpp} has its tree or passed over it, refill the
- * window from ${p} on.  Failures leave it to load_tree, one by one.
+ * window from ${p} on.  Failures leave it to bk_load_tree, one by one.
  */
 void
 bk_tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
@@ -444,12 +466,91 @@ reuse(struct node *n, const struct node *p)
 	return 0;
 }
 
+/*
+ * A file whose stat size is 0 may still have content (procfs: /proc/self/
+ * status, /proc/sys/...): it is read to its end, as one extent of at most
+ * BK_NOSIZE_MAX bytes.  Returns -1 on ENOMEM.
+ */
+static int
+open_ended(struct node *n)
+{
+	free(n->extents);
+	if ((n->extents = calloc(1, sizeof(*n->extents))) == NULL) {
+		n->nextents = 0;
+		return -1;
+	}
+	n->extents[0].len = BK_NOSIZE_MAX;
+	n->nextents = 1;
+	return 0;
+}
+
+/*
+ * After ${n} was read: compare the inode with what lstat said (${statsize}
+ * is its size then).  A file that changed (size, mtime or ctime) is
+ * flagged and makes the run partial (exit 3), as does one whose size said
+ * 0 that had not ended at BK_NOSIZE_MAX (${unended}).  One that did not change
+ * but read shorter than its size (sysfs says 4096 for every file) is
+ * complete as read: flagged short, named, and the run is not partial.
+ */
+static void
+check_after(struct bk *b, int fd, struct node *n, uint64_t statsize,
+    int unended)
+{
+	struct stat after;
+	uint64_t end;
+
+	if (unended) {
+		alertx("%s: its size says 0 and it did not end within %llu "
+		    "bytes; stored as read and flagged", log_shown(b->path),
+		    (unsigned long long)BK_NOSIZE_MAX);
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+	} else if (fstat(fd, &after) != 0) {
+		alertx("%s: fstat after reading: %s; stored as read and "
+		    "flagged changed", log_shown(b->path), strerror(errno));
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+	} else if ((uint64_t)after.st_size != statsize ||
+	    after.st_mtim.tv_sec != n->mtime_sec ||
+	    (uint32_t)after.st_mtim.tv_nsec != n->mtime_nsec ||
+	    after.st_ctim.tv_sec != n->ctime_sec ||
+	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
+		alertx("%s: changed while it was read; stored as read and "
+		    "flagged", log_shown(b->path));
+		n->flags |= NODE_F_CHANGED;
+		b->partial = 1;
+		/* Truncated meanwhile: its data (SEEK_HOLE) ended early,
+		 * so no read came up short; the size now says where. */
+		if ((uint64_t)after.st_size < n->size) {
+			end = n->nextents == 0 ? 0 :
+			    n->extents[n->nextents - 1].off +
+			    n->extents[n->nextents - 1].len;
+			n->size = end > (uint64_t)after.st_size ? end :
+			    (uint64_t)after.st_size;
+			if (n->size < statsize)
+				n->flags |= NODE_F_SHORT;
+		}
+	} else if (n->flags & NODE_F_SHORT)
+		warnx("%s: %llu bytes to its end, not the %llu its size "
+		    "says; stored as read and flagged", log_shown(b->path),
+		    (unsigned long long)n->size,
+		    (unsigned long long)statsize);
+}
+
+/* Has ${n} the chunks of ${p}? */
+static int
+same_chunks(const struct node *n, const struct node *p)
+{
+	return n->nchunks == p->nchunks && (n->nchunks == 0 ||
+	    memcmp(n->chunks, p->chunks, n->nchunks * NODE_ID_BYTES) == 0);
+}
+
 /* A regular file: reuse the parent's chunks or read it. */
 int
 bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {
-	struct stat after;
-	int r;
+	uint64_t statsize = n->size;
+	int r, unended = 0, small;
 
 	b->st->bytes += n->size;
 	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
@@ -459,16 +560,40 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->st->bytes_reused += n->size;
 		return reuse(n, p);
 	}
-	if (p != NULL)
-		b->st->files_changed++;
-	else
+	/*
+	 * --force reads a file its parent has: it is counted unchanged if
+	 * its chunks are the parent's (content equal), else changed; a
+	 * small file's chunk id is known at the flush, which counts it.
+	 */
+	if (p == NULL)
 		b->st->files_new++;
+	else if (!b->o->force)
+		b->st->files_changed++;
 	b->st->files_read++;
-	if (n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
-	    n->extents[0].off == 0 && n->extents[0].len == n->size)
-		r = read_small(b, fd, n);
+	if (b->kmsg_ino != 0 && n->dev == (uint64_t)b->kmsg_dev &&
+	    n->ino == (uint64_t)b->kmsg_ino) {
+		/* XXX only kernels that still let CAP_SYS_ADMIN open it
+		 * get here (6.18 refuses: EPERM at open). */
+		alertx("%s: not read: reading it takes the kernel's messages "
+		    "from their reader; stored empty and marked unreadable",
+		    log_shown(b->path));
+		n->flags |= NODE_F_UNREADABLE;
+		b->partial = 1;
+		return 0;
+	}
+	small = n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
+	    n->extents[0].off == 0 && n->extents[0].len == n->size;
+	if (n->size == 0 && open_ended(n) != 0)
+		r = -2;
 	else
-		r = read_content(b, fd, n);
+		r = small ? read_small(b, fd, n, p) : read_content(b, fd, n);
+	if (b->o->force && p != NULL &&
+	    !(small && r >= 0 && n->nchunks == 1)) {
+		if (r == 0 && same_chunks(n, p))
+			b->st->files_unchanged++;
+		else
+			b->st->files_changed++;
+	}
 	if (r == -2 || (r < 0 && errno == ENOMEM)) {
 		errorx("%s: cannot store: %s", log_shown(b->path), strerror(errno));
 		return -1;
@@ -482,21 +607,25 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		free(n->extents);
 		n->extents = NULL;
 		n->nextents = 0;
+		n->size = statsize;
 		n->flags |= NODE_F_UNREADABLE;
 		b->partial = 1;
 		return 0;
 	}
-	if (r == 1 || fstat(fd, &after) != 0 ||
-	    (uint64_t)after.st_size != n->size ||
-	    after.st_mtim.tv_sec != n->mtime_sec ||
-	    (uint32_t)after.st_mtim.tv_nsec != n->mtime_nsec ||
-	    after.st_ctim.tv_sec != n->ctime_sec ||
-	    (uint32_t)after.st_ctim.tv_nsec != n->ctime_nsec) {
-		alertx("%s: changed while it was read; stored as read and "
-		    "flagged", log_shown(b->path));
-		n->flags |= NODE_F_CHANGED;
-		b->partial = 1;
-	}
+	if (statsize == 0) {
+		/* Read to its end: the end of data is the size.  Past the
+		 * bound, what was read is kept and the file flagged. */
+		if (r == 0)
+			n->size = BK_NOSIZE_MAX;
+		else if (n->nextents == 0) {
+			free(n->extents);
+			n->extents = NULL;
+		}
+		unended = r == 0;
+	} else if (r == 1 && n->size < statsize)
+		n->flags |= NODE_F_SHORT;
+	check_after(b, fd, n, statsize, unended);
+	b->st->bytes += n->size - statsize;	/* modulo 2^64: the change */
 	return 0;
 }
 
@@ -562,53 +691,6 @@ find_parent(struct bk *b, struct snapshot *v, size_t n, char **paths,
 	return 0;
 }
 
-/* Read --exclude-file: one pattern per line; blank lines and #s ignored. */
-static int
-load_excludes(struct bk *b)
-{
-	uint8_t *p = NULL;
-	size_t len = 0, i, start, k;
-	char **v;
-
-	b->nexcl = 0;
-	if (b->o->exclude_file != NULL && fsio_read(AT_FDCWD,
-	    b->o->exclude_file, 1u << 20, &p, &len) != 0) {
-		errorx("cannot read %s: %s", b->o->exclude_file,
-		    strerror(errno));
-		return -1;
-	}
-	if ((v = calloc(b->o->excludes.n + len / 2 + 2, sizeof(*v))) == NULL) {
-		free(p);
-		return -1;
-	}
-	for (k = 0; k < b->o->excludes.n; k++)
-		if ((v[b->nexcl++] = strdup(b->o->excludes.v[k])) == NULL)
-			goto nomem;
-	for (i = start = 0; i <= len; i++) {
-		if (i < len && p[i] != '\n')
-			continue;
-		if (i > start && p[start] != '#') {
-			size_t e = i;
-			while (e > start && (p[e - 1] == '\r' || p[e - 1] == ' '))
-				e--;
-			if (e > start) {
-				if ((v[b->nexcl] = strndup((char *)p + start,
-				    e - start)) == NULL)
-					goto nomem;
-				b->nexcl++;
-			}
-		}
-		start = i + 1;
-	}
-	free(p);
-	b->excl = v;
-	return 0;
-nomem:
-	free(p);
-	b->excl = v;
-	return -1;
-}
-
 static int
 bk_setup(struct bk *b)
 {
@@ -647,7 +729,13 @@ bk_setup(struct bk *b)
 		b->repo_dev = st.st_dev;
 		b->repo_ino = st.st_ino;
 	}
-	if (load_excludes(b) != 0)
+	/* Its size says 0, and reading it takes the kernel's messages away
+	 * from their reader; as root the worker (CAP_SYS_ADMIN) may open it. */
+	if (stat("/proc/kmsg", &st) == 0 && S_ISREG(st.st_mode)) {
+		b->kmsg_dev = st.st_dev;
+		b->kmsg_ino = st.st_ino;
+	}
+	if (pattern_sel_init(&b->sel, b->o) != 0)
 		return EXIT_ERR;
 	return EXIT_OK;
 }
@@ -655,11 +743,7 @@ bk_setup(struct bk *b)
 static void
 bk_teardown(struct bk *b)
 {
-	size_t i;
-
-	for (i = 0; i < b->nexcl; i++)
-		free(b->excl[i]);
-	free(b->excl);
+	pattern_sel_free(&b->sel);
 	index_free(&b->ix);
 	store_free(&b->sto);
 	packr_free(b->pr);
@@ -686,12 +770,15 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	struct snapshot *v = NULL, *parent = NULL, snap;
 	struct tree root = { 0 }, proot = { 0 };
 	struct walk w;
+	struct count_rules cr;
+	struct count *cnt = NULL;
 	pthread_t walker;
 	struct timespec now;
 	char **sorted = NULL;
 	size_t nv = 0, bad, i, nseg;
 	int e = EXIT_ERR, have_proot = 0;
 
+	log_ring_begin();	/* the log's times count from here */
 	memset(&b, 0, sizeof(b));
 	memset(&snap, 0, sizeof(snap));
 	memset(st, 0, sizeof(*st));
@@ -718,10 +805,14 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	if (find_parent(&b, v, nv, sorted, nsrc, &parent) != 0)
 		goto out;
-	/* The parent's size is the best guess of this run's. */
-	progress_init(&b.prog, "backup", parent ? parent->bytes : 0,
-	    o->json);
-	if (parent != NULL && !o->force) {
+	/* The totals, counted beside the walk for the progress line. */
+	progress_init(&b.prog, "backup", "files", o->json);
+	cr = (struct count_rules){ o, o->one_fs, b.repo_dev,
+	    b.repo_ino };
+	if (b.prog.on)
+		cnt = count_start(srcs, nsrc, &cr, &b.prog);
+	/* With --force too: what was read is compared with the parent. */
+	if (parent != NULL) {
 		if (bk_load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)
 			have_proot = 1;
 		else
@@ -741,6 +832,8 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	}
 	store_pack(&b.sto);
 	(void)pthread_join(walker, NULL);
+	count_stop(cnt);
+	cnt = NULL;
 	if (w.rc != 0)
 		goto out;
 	if (store_submit(&b.sto, 1) != 0) {
@@ -748,11 +841,13 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		goto out;
 	}
 	st->added_stored = b.sto.stored;
-	progress_done(&b.prog);
+	progress_done(&b.prog, st->files_new + st->files_changed +
+	    st->files_unchanged, st->bytes_read + st->bytes_reused);
 	/* The run's log goes in with its snapshot: totals, then the ring. */
-	lognote("backup of %zu paths: %llu files (%llu new, %llu changed, "
+	lognote("backup of %zu path%s: %llu files (%llu new, %llu changed, "
 	    "%llu unchanged), %llu directories, %llu skipped, %llu excluded",
-	    nsrc, (unsigned long long)(st->files_new + st->files_changed +
+	    nsrc, nsrc == 1 ? "" : "s",
+	    (unsigned long long)(st->files_new + st->files_changed +
 	    st->files_unchanged), (unsigned long long)st->files_new,
 	    (unsigned long long)st->files_changed,
 	    (unsigned long long)st->files_unchanged,
@@ -807,6 +902,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	memcpy(snapid, snap.id, 16);
 	e = b.partial ? EXIT_PARTIAL : EXIT_OK;
 out:
+	count_stop(cnt);
 	free(sorted);
 	tree_free(&root);
 	tree_free(&proot);

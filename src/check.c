@@ -29,6 +29,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pack.h"
+#include "progress.h"
 #include "reader.h"
 #include "treepath.h"
 
@@ -50,7 +51,37 @@ struct ck {
 	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
 	char		 snap[9];
+	struct progress	 prog;		/* --read-data: blobs read */
+	uint64_t	 rblobs, rbytes;
 };
+
+/* --read-data: ${loc} was read; the progress line says so. */
+static void
+read_one(struct ck *c, const struct blobloc *loc)
+{
+	c->rblobs++;
+	c->rbytes += loc->len;
+	progress_tick(&c->prog, c->rblobs, c->rbytes);
+}
+
+static int in_subset(struct ck *, const struct blobloc *);
+
+/* --read-data: the progress line's totals, the data blobs to read. */
+static void
+read_totals(struct ck *c)
+{
+	const struct index *ix = &c->rd->ix;
+	uint64_t n = 0, bytes = 0;
+	size_t i;
+
+	for (i = 0; i < ix->cap; i++)
+		if (ix->slots[i].type == BLOB_DATA &&
+		    in_subset(c, &ix->slots[i])) {
+			n++;
+			bytes += ix->slots[i].len;
+		}
+	progress_total(&c->prog, n, bytes);
+}
 
 static size_t
 slot(struct ck *c, const struct blobloc *loc)
@@ -118,9 +149,11 @@ check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 		c->blobs++;
 		c->bytes += loc->rawlen;
 	}
-	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD)))
+	if (in_subset(c, loc) && !(c->state[s] & (READOK | READBAD))) {
 		c->state[s] |= reader_blob(c->rd, id, BLOB_DATA, rawmax,
 		    &len) != NULL ? READOK : READBAD;
+		read_one(c, loc);
+	}
 	if (c->state[s] & READBAD)
 		damage(c, path, "data damaged (authentication or "
 		    "decompression failed)", id);
@@ -166,9 +199,11 @@ read_batched(struct ck *c, const struct tree *t)
 		if (n < 2 || reader_prefetch(c->rd,
 		    (const uint8_t (*)[32])ids, n, c->pf) != 0)
 			continue;
-		for (k = 0; k < n; k++)
+		for (k = 0; k < n; k++) {
 			c->state[slot(c, locs[k])] |= c->pf->err[k] == 0 ?
 			    READOK : READBAD;
+			read_one(c, locs[k]);
+		}
 	}
 	free(ids);
 }
@@ -496,7 +531,7 @@ int
 check_run(const struct opts *o, struct reader *rd)
 {
 	struct ck c;
-	char hex[2 * SNAP_ID_BYTES + 1];
+	char hex[2 * SNAP_ID_BYTES + 1], sz[32], el[32];
 	size_t i;
 	int e;
 
@@ -512,9 +547,12 @@ check_run(const struct opts *o, struct reader *rd)
 	    sizeof(*c.height))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
 	dbuf_init(&c.path, 1u << 24);
+	progress_init(&c.prog, "check", "blobs", !c.readdata || o->json);
 	check_packs(&c, c.rd->r->dirfd);
-	if (c.readdata)
+	if (c.readdata) {
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
+		read_totals(&c);
+	}
 	for (i = 0; i < c.rd->nsnaps; i++) {
 		snapshot_hex(c.rd->snaps[i].id, hex);
 		memcpy(c.snap, hex, 8);
@@ -532,15 +570,18 @@ check_run(const struct opts *o, struct reader *rd)
 	if (c.pf != NULL)
 		free(c.pf->buf);
 	free(c.pf);
+	progress_done(&c.prog, c.rblobs, c.rbytes);
 	leftovers(&c, c.rd->r->dirfd);
 	if (log_verbosity > 0)
-		printf("%zu snapshots, %llu trees, %llu data blobs (%llu bytes)"
+		printf("%zu snapshots, %llu trees, %llu data blobs (%s)"
 		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs\n", c.rd->nsnaps, (unsigned long long)c.trees,
-		    (unsigned long long)c.blobs, (unsigned long long)c.bytes,
+		    "runs or of a backup still running; took %s\n", c.rd->nsnaps,
+		    (unsigned long long)c.trees, (unsigned long long)c.blobs,
+		    progress_size(c.bytes, sz),
 		    c.readdata ? ", data read" : "",
 		    (unsigned long long)c.damaged,
-		    (unsigned long long)c.leftovers);
+		    (unsigned long long)c.leftovers,
+		    progress_time(progress_elapsed(&c.prog), el));
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
 	treepath_free(&c.tp);
 	dbuf_free(&c.path);

@@ -2,6 +2,7 @@
  * cmd.c: what every command that needs keys does first and last.
  */
 #include "cmd.h"
+#include "lock.h"
 #include "log.h"
 #include "repo.h"
 
@@ -33,6 +34,19 @@ cmd_open(struct opts *o, int mode, struct repo **rp)
 	}
 	*rp = r;
 	return EXIT_OK;
+}
+
+int
+cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
+{
+	if (fn == cmd_backup)
+		return REPO_LOCK_ADD;
+	if (fn == cmd_key)
+		return o->argc >= 1 ? cmd_key_lock_mode(o->argv[0]) : -1;
+	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
+	    fn == cmd_restore || fn == cmd_check)
+		return REPO_LOCK_SHARED;
+	return -1;
 }
 
 void

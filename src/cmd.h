@@ -23,13 +23,22 @@ struct opts {
 	int			 json;		/* --json */
 	struct strv		 excludes;	/* --exclude */
 	const char		*exclude_file;	/* --exclude-file */
+	struct strv		 iexcludes;	/* --iexclude */
+	struct strv		 iincludes;	/* restore --iinclude */
+	struct strv		 if_present;	/* --exclude-if-present */
+	int			 exclude_caches; /* --exclude-caches */
+	int			 max_size_set;	/* --exclude-larger-than */
+	uint64_t		 max_size;
+	struct strv		 files_from;	/* --files-from */
+	struct strv		 files_from0;	/* --files-from0 */
 	int			 one_fs;	/* --one-file-system */
-	struct strv		 tags;		/* --tag */
+	struct strv		 tags;		/* --tag: backup's, or a filter */
+	struct strv		 paths;		/* --path: snapshot filter */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */
 	const char		*target;	/* --target DIR */
-	struct strv		 includes;	/* --include PATH */
+	struct strv		 includes;	/* --include PATTERN */
 	int			 overwrite;	/* --overwrite */
 	int			 no_devices;	/* restore --no-devices */
 	int			 no_setid;	/* restore --no-setid */
@@ -81,6 +90,17 @@ int check_run(const struct opts *, struct reader *);
  */
 struct repo;
 int cmd_open(struct opts *, int, struct repo **);
+
+/*
+ * cmd_lock_mode(fn, o): the lock (REPO_LOCK_*) the command ${fn} with the
+ * operands of ${o} takes in cmd_open: shared to read, REPO_LOCK_ADD to
+ * only add files, exclusive to remove or rewrite; -1 for none (init
+ * locks the repository it creates, in repo_create).
+ */
+int cmd_lock_mode(int (*)(struct opts *), const struct opts *);
+
+/* cmd_key_lock_mode(sub): the lock of 'key ${sub}'; -1 if no such one. */
+int cmd_key_lock_mode(const char *);
 
 /* cmd_close(r): undo cmd_open. */
 void cmd_close(struct repo *);

@@ -2,32 +2,25 @@
  * cmd_backup.c: tacit backup -r REPO PATH...
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "backup.h"
 #include "cmd.h"
 #include "lock.h"
 #include "log.h"
+#include "progress.h"
 #include "snapshot.h"
 
-/* Human-readable bytes: "1.2 MiB". */
+/* Human-readable bytes, as every summary shows them: "1.2 MiB". */
 static const char *
 human(uint64_t v, char buf[32])
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	double d = (double)v;
-	int u = 0;
-
-	while (d >= 1024 && u < 4) {
-		d /= 1024;
-		u++;
-	}
-	(void)snprintf(buf, 32, u ? "%.1f %s" : "%.0f %s", d, unit[u]);
-	return buf;
+	return progress_size(v, buf);
 }
 
 static void
 summary(const struct opts *o, const uint8_t id[16],
-    const struct backup_stats *s)
+    const struct backup_stats *s, double secs)
 {
 	char hex[2 * SNAP_ID_BYTES + 1], a[32], b[32], c[32], d[32], e[32];
 
@@ -39,7 +32,7 @@ summary(const struct opts *o, const uint8_t id[16],
 		    "\"bytes_read\":%llu,\"files_read\":%llu,"
 		    "\"added_raw\":%llu,\"added_stored\":%llu,"
 		    "\"bytes_reused\":%llu,\"noatime_refused\":%llu,"
-		    "\"packs\":%llu}\n", o->dry_run ? "" : hex,
+		    "\"packs\":%llu,\"seconds\":%.3f}\n", o->dry_run ? "" : hex,
 		    o->dry_run ? "true" : "false",
 		    (unsigned long long)s->files_new,
 		    (unsigned long long)s->files_changed,
@@ -53,7 +46,7 @@ summary(const struct opts *o, const uint8_t id[16],
 		    (unsigned long long)s->added_stored,
 		    (unsigned long long)s->bytes_reused,
 		    (unsigned long long)s->noatime_refused,
-		    (unsigned long long)s->packs);
+		    (unsigned long long)s->packs, secs);
 		return;
 	}
 	if (log_verbosity < 1)
@@ -74,27 +67,33 @@ summary(const struct opts *o, const uint8_t id[16],
 		    "O_NOATIME: their access times changed\n",
 		    (unsigned long long)s->noatime_refused);
 	if (o->dry_run)
-		printf("dry run: nothing was written\n");
+		printf("dry run: nothing was written; took %s\n",
+		    progress_time(secs, a));
 	else
-		printf("snapshot %.8s saved (%llu packs, %s)\n", hex,
-		    (unsigned long long)s->packs, human(s->pack_bytes, b));
+		printf("snapshot %.8s saved (%llu packs, %s) in %s\n", hex,
+		    (unsigned long long)s->packs, human(s->pack_bytes, b),
+		    progress_time(secs, c));
 }
 
 int
 cmd_backup(struct opts *o)
 {
 	struct backup_stats st;
+	struct timespec t0, t1;
 	struct repo *r;
 	uint8_t id[16];
 	int e;
 
 	if (o->argc < 1)
 		fatal(EXIT_USAGE, "usage: tacit backup -r DIR PATH...");
-	if ((e = cmd_open(o, REPO_LOCK_EXCL, &r)) != EXIT_OK)
+	if ((e = cmd_open(o, REPO_LOCK_ADD, &r)) != EXIT_OK)
 		return e;
+	(void)clock_gettime(CLOCK_MONOTONIC, &t0);
 	e = backup_run(r, o, o->argv, (size_t)o->argc, id, &st);
+	(void)clock_gettime(CLOCK_MONOTONIC, &t1);
 	if (e == EXIT_OK || e == EXIT_PARTIAL)
-		summary(o, id, &st);
+		summary(o, id, &st, (double)(t1.tv_sec - t0.tv_sec) +
+		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
 	if (e == EXIT_PARTIAL)
 		alertx("some files were skipped or changed while read; the "
 		    "snapshot is marked partial");

@@ -197,6 +197,19 @@ key_passwd(struct repo *r, struct opts *o)
 	return EXIT_OK;
 }
 
+/* cmd_key_lock_mode(sub): see cmd.h. */
+int
+cmd_key_lock_mode(const char *sub)
+{
+	if (strcmp(sub, "list") == 0)
+		return REPO_LOCK_SHARED;
+	if (strcmp(sub, "add") == 0 || strcmp(sub, "recovery") == 0)
+		return REPO_LOCK_ADD;	/* a new slot file: readers go on */
+	if (strcmp(sub, "remove") == 0 || strcmp(sub, "passwd") == 0)
+		return REPO_LOCK_EXCL;	/* a slot file goes */
+	return -1;
+}
+
 int
 cmd_key(struct opts *o)
 {
@@ -208,10 +221,7 @@ cmd_key(struct opts *o)
 		fatal(EXIT_USAGE, "usage: tacit key list|add|remove|passwd|"
 		    "recovery -r DIR");
 	sub = o->argv[0];
-	mode = strcmp(sub, "list") == 0 ? REPO_LOCK_SHARED : REPO_LOCK_EXCL;
-	if (strcmp(sub, "list") != 0 && strcmp(sub, "add") != 0 &&
-	    strcmp(sub, "remove") != 0 && strcmp(sub, "passwd") != 0 &&
-	    strcmp(sub, "recovery") != 0)
+	if ((mode = cmd_key_lock_mode(sub)) < 0)
 		fatal(EXIT_USAGE, "unknown key command '%s'", sub);
 	if ((strcmp(sub, "list") == 0 || strcmp(sub, "add") == 0 ||
 	    strcmp(sub, "recovery") == 0) && o->argc != 1)

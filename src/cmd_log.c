@@ -10,6 +10,7 @@
 #include "lock.h"
 #include "log.h"
 #include "reader.h"
+#include "show.h"
 
 int
 cmd_log(struct opts *o)
@@ -27,7 +28,8 @@ cmd_log(struct opts *o)
 		return e;
 	if ((e = reader_open(&rd, r)) != EXIT_OK)
 		goto out;
-	if ((s = snapshot_find(rd.snaps, rd.nsnaps, o->argv[0])) == NULL)
+	/* (log takes no --tag or --path: every snapshot counts.) */
+	if ((s = snap_pick(o, &rd, o->argv[0])) == NULL)
 		e = EXIT_ERR;
 	else if (!s->has_log) {
 		errorx("this snapshot has no log");

@@ -10,6 +10,7 @@
  * wrong state, wrong sequence number, a malformed payload) ends the
  * keyholder, which wipes its keys on the way out.
  */
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
@@ -738,8 +739,14 @@ static void __attribute__((noreturn))
 exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
     int argc, char **argv)
 {
-	char **args;
+	struct winsize ws = { 0 };
+	char **args, ttyarg[32];
 	int i, in[2], tty = isatty(STDERR_FILENO);
+
+	/* The terminal's width, for the progress line: the worker holds
+	 * no terminal to ask. */
+	if (tty)
+		(void)ioctl(STDERR_FILENO, TIOCGWINSZ, &ws);
 
 	/* Die with the keyholder, even before the worker runs (it kept on
 	 * writing after a kill -9 otherwise); the check closes the race
@@ -774,12 +781,21 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 		_exit(EXIT_ERR);
 	args[0] = argv[0];
 	args[1] = (char *)(uintptr_t)"-x";
-	/* The progress line needs to know that our stderr is a terminal. */
-	args[2] = (char *)(uintptr_t)(tty ? "worker-tty" : "worker");
+	/* The progress line needs to know that our stderr is a terminal,
+	 * and its width. */
+	(void)snprintf(ttyarg, sizeof(ttyarg), "worker-tty:%u",
+	    (unsigned)ws.ws_col);
+	args[2] = tty ? ttyarg : (char *)(uintptr_t)"worker";
 	for (i = 1; i < argc; i++)
 		args[i + 2] = argv[i];
 	execve("/proc/self/exe", args, worker_env());
-	errorx("cannot start the worker: %s", strerror(errno));
+	if (errno == ENOENT)
+		errorx("cannot start the worker: /proc is not mounted (tacit "
+		    "starts its sandboxed worker by running /proc/self/exe); "
+		    "mount it as root: mount -t proc proc /proc");
+	else
+		errorx("cannot start the worker: /proc/self/exe: %s",
+		    strerror(errno));
 	_exit(EXIT_ERR);
 }
 

@@ -39,7 +39,7 @@ ring_put(const char *p, size_t n)
 	}
 }
 
-/* Add one message, stamped with the seconds since the first one. */
+/* Add one message, stamped with the seconds since the run began. */
 static void
 ring_add(const char *msg, size_t n)
 {
@@ -56,6 +56,12 @@ ring_add(const char *msg, size_t n)
 	if (k > 0)
 		ring_put(stamp, (size_t)k);
 	ring_put(msg, n);
+}
+
+void
+log_ring_begin(void)
+{
+	(void)clock_gettime(CLOCK_MONOTONIC, &ring_start);
 }
 
 size_t

@@ -55,6 +55,12 @@ void infox(const char *, ...) __attribute__((format(printf, 1, 2)));
 /* lognote(fmt, ...): record a line in the RAM log only (never printed). */
 void lognote(const char *, ...) __attribute__((format(printf, 1, 2)));
 
+/*
+ * log_ring_begin(): the ring's lines are stamped with the seconds since
+ * now (else since its first line).
+ */
+void log_ring_begin(void);
+
 /* log_ring_copy(out, cap): the ring's text, oldest first; its length. */
 size_t log_ring_copy(char *, size_t);
 

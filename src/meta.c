@@ -35,8 +35,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "log.h"
 #include "meta.h"
 #include "node.h"
+#include "pwfile.h"
 #include "sysnr.h"
 
 /* Retries when a name list or value grows between size probe and read. */
@@ -264,6 +266,29 @@ same_inode(int fd, const struct stat *st)
 	return 1;
 }
 
+#ifdef TACIT_STATIC
+/*
+ * The name of user (or group) ${id}, from /etc/passwd (/etc/group): the
+ * static binary has no NSS (pwfile.h).  Returns 1 with *namep (NULL if
+ * there is no such id, or no file: as NSS with "files" only), 0 after a
+ * transient failure.
+ */
+static int
+name_lookup(int group, uint32_t id, char **namep)
+{
+	char nm[NODE_USER_MAX];
+	int e;
+
+	*namep = NULL;
+	e = pwfile_name(group ? PWFILE_GROUP : PWFILE_PASSWD, id, nm,
+	    sizeof(nm));
+	if (e < 0)
+		return errno == ENOENT || errno == EACCES;
+	if (e == 0 || nm[0] == '\0')
+		return 1;
+	return (*namep = strdup(nm)) != NULL;
+}
+#else
 /*
  * Ask NSS for the name of user (or group) ${id}.  Returns 1 with *namep
  * (NULL if there is no such id) when the answer may be cached, 0 with
@@ -311,6 +336,8 @@ out:
 	free(buf);
 	return r;
 }
+
+#endif
 
 /* *namep = a new copy of the name of ${id}, NULL if unknown.  0/ENOMEM. */
 static int
@@ -728,13 +755,76 @@ apply_ok(const struct node *n, int flags)
 	return 0;
 }
 
+/* What can fail to be set, for fail_hint. */
+enum meta_what { META_W_OWNER, META_W_XATTR, META_W_MODE, META_W_TIMES };
+
+/* Why ${err} may have happened setting ${w}, or NULL. */
+static const char *
+fail_hint(enum meta_what w, int err)
+{
+	if (w == META_W_XATTR && (err == E2BIG || err == ENOSPC ||
+	    err == ERANGE))
+		return "too large for the target file system";
+	if (err == EOPNOTSUPP)
+		return "the target file system does not support it";
+	if (err == EPERM && geteuid() != 0)
+		return "needs root";
+	if (err == EPERM && w != META_W_XATTR)
+		return "the target file system does not allow it";
+	return NULL;
+}
+
+/*
+ * Count in ${f} (if not NULL) that ${what} could not be set (${err}, or
+ * if 0 ${why}), and describe it in f->text while it fits.
+ */
+static void
+fail_add(struct meta_fail *f, enum meta_what w, const char *what, int err,
+    const char *why)
+{
+	char one[2 * META_FAIL_TEXT_BYTES];
+	const char *hint = err ? fail_hint(w, err) : NULL;
+	size_t len, add;
+
+	if (f == NULL)
+		return;
+	f->n++;
+	(void)snprintf(one, sizeof(one), "%s: %s%s%s%s", what,
+	    err ? strerror(err) : why, hint ? " (" : "", hint ? hint : "",
+	    hint ? ")" : "");
+	len = strlen(f->text);
+	add = strlen(one);
+	if (len + 2 + add >= sizeof(f->text))
+		return;
+	if (len > 0) {
+		memcpy(f->text + len, "; ", 2);
+		len += 2;
+	}
+	memcpy(f->text + len, one, add + 1);
+	f->shown++;
+}
+
+/* fail_add for the xattr ${name} (repository bytes: shown escaped). */
+static void
+fail_xattr(struct meta_fail *f, const char *name, int err)
+{
+	char what[META_FAIL_TEXT_BYTES];
+
+	if (f == NULL)
+		return;
+	(void)snprintf(what, sizeof(what), "xattr %s",
+	    name ? log_shown(name) : "(none)");
+	fail_add(f, META_W_XATTR, what, err, NULL);
+}
+
 /*
  * Set every xattr of ${n} (but file capabilities with META_NOSETID in
- * ${flags}); the number that failed, *errp the first errno.
+ * ${flags}); the number that failed (each described in ${f}), *errp the
+ * first errno.
  */
 static size_t
 xattrs_apply(const struct obj *o, const struct node *n, int flags,
-    int *errp)
+    struct meta_fail *f, int *errp)
 {
 	const struct xattr *x;
 	size_t i, bad = 0;
@@ -751,6 +841,7 @@ xattrs_apply(const struct obj *o, const struct node *n, int flags,
 			continue;
 		else
 			e = errno;
+		fail_xattr(f, x->name, e);
 		if (bad++ == 0)
 			*errp = e;
 	}
@@ -787,9 +878,11 @@ drop_inherited_acls(const struct obj *o, const struct node *n)
  */
 static int
 apply(const struct obj *o, const struct stat *st, const struct node *n,
-    int flags, size_t *nfailed)
+    int flags, struct meta_fail *f)
 {
 	struct timespec ts[2];
+	struct stat now;
+	char what[64], why[64];
 	uid_t uid = st->st_uid;
 	gid_t gid = st->st_gid;
 	mode_t mode = (mode_t)n->mode;
@@ -802,12 +895,19 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 	 * and tar as root do the same by default).
 	 */
 	if ((flags & META_OWNER) != 0) {
-		if (obj_chown(o, (uid_t)n->uid, (gid_t)n->gid) != 0)
+		if (obj_chown(o, (uid_t)n->uid, (gid_t)n->gid) == 0) {
+			uid = (uid_t)n->uid;
+			gid = (gid_t)n->gid;
+		} else if (f == NULL)
 			goto out;
-		uid = (uid_t)n->uid;
-		gid = (gid_t)n->gid;
+		else {
+			/* (vfat, exfat: one owner for all; set-id dropped.) */
+			(void)snprintf(what, sizeof(what), "owner %u:%u",
+			    n->uid, n->gid);
+			fail_add(f, META_W_OWNER, what, errno, NULL);
+		}
 	}
-	bad = xattrs_apply(o, n, flags, &xerr);
+	bad = xattrs_apply(o, n, flags, f, &xerr);
 	drop_inherited_acls(o, n);
 	/* Never set-id to someone other than the stored owner (GNU tar). */
 	if (uid != (uid_t)n->uid)
@@ -816,34 +916,57 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 		mode &= ~(mode_t)S_ISGID;
 	if ((flags & META_NOSETID) != 0)	/* restore --no-setid */
 		mode &= ~(mode_t)(S_ISUID | S_ISGID);
-	if (n->type != NODE_SYMLINK && obj_chmod(o, mode) != 0)
-		goto out;
+	if (n->type != NODE_SYMLINK && obj_chmod(o, mode) != 0) {
+		if (f == NULL)
+			goto out;
+		(void)snprintf(what, sizeof(what), "mode %04o",
+		    (unsigned)mode);
+		fail_add(f, META_W_MODE, what, errno, NULL);
+	} else if (n->type != NODE_SYMLINK && f != NULL &&
+	    fstat(o->fd, &now) == 0 && (now.st_mode & 07777) != mode) {
+		/* exfat, vfat: chmod succeeds, one mode stays for all. */
+		(void)snprintf(what, sizeof(what), "mode %04o", (unsigned)mode);
+		(void)snprintf(why, sizeof(why), "the target file system "
+		    "keeps %04o", (unsigned)(now.st_mode & 07777));
+		fail_add(f, META_W_MODE, what, 0, why);
+	}
 	/* No atime is stored; ctime is the kernel's and cannot be set. */
 	ts[0].tv_sec = (time_t)n->mtime_sec;
 	ts[0].tv_nsec = (long)n->mtime_nsec;
 	ts[1] = ts[0];
-	if (obj_utimens(o, ts) != 0)
-		goto out;
-	if (bad != 0 && nfailed == NULL) {
+	if (obj_utimens(o, ts) != 0) {
+		if (f == NULL)
+			goto out;
+		fail_add(f, META_W_TIMES, "times", errno, NULL);
+	}
+	if (bad != 0 && f == NULL) {
 		errno = xerr;
 		goto out;
 	}
 	r = 0;
 out:
-	if (nfailed != NULL)
-		*nfailed = bad;
 	return r;
 }
 
+/* Reset ${f} (if not NULL) for a new meta_apply. */
+static void
+fail_reset(struct meta_fail *f)
+{
+	if (f == NULL)
+		return;
+	f->n = 0;
+	f->shown = 0;
+	f->text[0] = '\0';
+}
+
 int
-meta_apply(int fd, const struct node *n, int flags, size_t *nfailed)
+meta_apply(int fd, const struct node *n, int flags, struct meta_fail *f)
 {
 	struct obj o = { .fd = fd, .opath = 0 };
 	struct stat st;
 	int r = -1;
 
-	if (nfailed != NULL)
-		*nfailed = 0;
+	fail_reset(f);
 	if (apply_ok(n, flags) != 0 || fstat(fd, &st) != 0)
 		goto out;
 	if ((n->type != NODE_FILE && n->type != NODE_DIR) ||
@@ -851,7 +974,7 @@ meta_apply(int fd, const struct node *n, int flags, size_t *nfailed)
 		errno = EINVAL;
 		goto out;
 	}
-	r = apply(&o, &st, n, flags, nfailed);
+	r = apply(&o, &st, n, flags, f);
 out:
 	return r;
 }
@@ -884,14 +1007,13 @@ obj_fifo(int dirfd, const char *name, struct obj *o)
 
 int
 meta_apply_at(int dirfd, const char *name, const struct node *n, int flags,
-    size_t *nfailed)
+    struct meta_fail *f)
 {
 	struct obj o = { .fd = -1 };
 	struct stat st;
 	int r = -1;
 
-	if (nfailed != NULL)
-		*nfailed = 0;
+	fail_reset(f);
 	if (apply_ok(n, flags) != 0 || obj_open(dirfd, name, &o) != 0 ||
 	    fstat(o.fd, &st) != 0)
 		goto out;
@@ -901,7 +1023,7 @@ meta_apply_at(int dirfd, const char *name, const struct node *n, int flags,
 	}
 	if (n->type == NODE_FIFO && obj_fifo(dirfd, name, &o) != 0)
 		goto out;
-	r = apply(&o, &st, n, flags, nfailed);
+	r = apply(&o, &st, n, flags, f);
 out:
 	if (!o.opath && o.fd != -1)
 		(void)close(o.fd);

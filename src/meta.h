@@ -78,7 +78,21 @@ int meta_read_like(const struct stat *, const struct node *, struct node *)
 void meta_names_reset(void);
 
 /*
- * meta_apply(fd, n, flags, nfailed): set the metadata of ${n} on the
+ * What meta_apply could not set, for the message that names it: each
+ * thing ("owner 1000:1000", "xattr user.x", "mode 4755", "times") with
+ * its error and, where one is known, why ("too large for the target file
+ * system", "needs root"), as "THING: ERROR (WHY)", joined by "; " while
+ * they fit in text (names shown as log_shown shows them).
+ */
+#define META_FAIL_TEXT_BYTES	384
+struct meta_fail {
+	size_t	n;				/* things not set */
+	size_t	shown;				/* of them, in text */
+	char	text[META_FAIL_TEXT_BYTES];
+};
+
+/*
+ * meta_apply(fd, n, flags, fail): set the metadata of ${n} on the
  * restored regular file or directory open at ${fd} (its type must match
  * ${n}): owner (numeric uid/gid, only with META_OWNER in ${flags}), every
  * extended attribute, mode (all 07777 bits), and times (atime = mtime =
@@ -90,26 +104,28 @@ void meta_names_reset(void);
  * wrong user.  With META_NOSETID in ${flags} (restore --no-setid) both
  * bits are always dropped and a security.capability attribute is not set.
  * Existing extended attributes not in ${n} are left alone.
- * An extended attribute that cannot be set does not stop the rest: they
- * are counted in *${nfailed} if ${nfailed} is not NULL; if it is NULL,
- * any such failure makes the result -1 with the errno of the first one.
- * Returns 0, or -1 with errno for the first hard failure (fchown, fchmod,
- * futimens; EINVAL for a node that is not a file or directory, a type
- * mismatch, mode bits beyond 07777 or nanoseconds >= 1e9).
+ * If ${fail} is not NULL, it is reset, and anything that cannot be set
+ * (the owner, an extended attribute, the mode, the times) does not stop
+ * the rest: each is counted and described in *${fail}; a set-id bit is
+ * still dropped when the owner could not be set.  If ${fail} is NULL,
+ * any such failure makes the result -1 with its errno (after the rest of
+ * the extended attributes were tried).  Returns 0, or -1 with errno
+ * (EINVAL for a node that is not a file or directory, a type mismatch,
+ * mode bits beyond 07777 or nanoseconds >= 1e9; or the failure above).
  */
-int meta_apply(int, const struct node *, int, size_t *)
+int meta_apply(int, const struct node *, int, struct meta_fail *)
     __attribute__((warn_unused_result));
 
 /*
- * meta_apply_at(dirfd, name, n, flags, nfailed): the same as meta_apply
+ * meta_apply_at(dirfd, name, n, flags, fail): the same as meta_apply
  * for the entry ${name} in ${dirfd}, for symlinks, FIFOs and device nodes
  * that cannot be opened safely.  The entry is reached through an O_PATH |
  * O_NOFOLLOW descriptor and must have ${n}'s type (else EINVAL); a
  * symlink's mode is not set (Linux has no symlink modes).  Returns as
  * meta_apply does.
  */
-int meta_apply_at(int, const char *, const struct node *, int, size_t *)
-    __attribute__((warn_unused_result));
+int meta_apply_at(int, const char *, const struct node *, int,
+    struct meta_fail *) __attribute__((warn_unused_result));
 
 /*
  * meta_make_special(dirfd, name, n): create ${name} in ${dirfd} as the

@@ -33,6 +33,8 @@ enum node_type {
 /* Flags.  On disk. */
 #define NODE_F_CHANGED		0x01	/* the file changed while it was read */
 #define NODE_F_UNREADABLE	0x02	/* content could not be read: empty */
+#define NODE_F_SHORT		0x04	/* ended before its stat size: size is
+					   the bytes read to its end */
 
 struct xattr {
 	char		*name;			/* NUL-terminated */
@@ -54,7 +56,7 @@ struct node {
 	uint32_t	 mode;			/* st_mode & 07777 */
 	uint32_t	 uid, gid;
 	char		*user, *group;		/* NULL when unknown */
-	uint64_t	 size;			/* st_size */
+	uint64_t	 size;			/* st_size; files: the bytes read */
 	int64_t		 mtime_sec;
 	uint32_t	 mtime_nsec;
 	int64_t		 ctime_sec;

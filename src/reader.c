@@ -41,6 +41,20 @@ reader_open(struct reader *rd, struct repo *r)
 	memset(rd, 0, sizeof(*rd));
 	rd->r = r;
 	index_init(&rd->ix);
+	/*
+	 * The snapshots before the index: a backup may run beside us (it
+	 * only adds files), and each snapshot is written after the index
+	 * segments and packs it needs, so an index read later holds all
+	 * that the snapshots read earlier need.  The other order could
+	 * see a snapshot committed in between without its index.
+	 */
+	if (snapshot_load_all(r->kh, r->dirfd, &rd->snaps, &rd->nsnaps, &bad)
+	    != 0) {
+		errorx("cannot read the snapshots: %s", strerror(errno));
+		return EXIT_ERR;
+	}
+	if ((rd->badsnaps = bad) > 0)
+		alertx("%zu damaged snapshots left out", bad);
 	if (idxio_load(r->kh, r->dirfd, &rd->ix, &bad) != 0) {
 		errorx("cannot read the index: %s", strerror(errno));
 		return EXIT_ERR;
@@ -50,13 +64,6 @@ reader_open(struct reader *rd, struct repo *r)
 	if ((rd->pr = packr_new(r->dirfd)) == NULL ||
 	    (rd->dz = ZSTD_createDCtx()) == NULL)
 		return EXIT_ERR;
-	if (snapshot_load_all(r->kh, r->dirfd, &rd->snaps, &rd->nsnaps, &bad)
-	    != 0) {
-		errorx("cannot read the snapshots: %s", strerror(errno));
-		return EXIT_ERR;
-	}
-	if ((rd->badsnaps = bad) > 0)
-		alertx("%zu damaged snapshots left out", bad);
 	return EXIT_OK;
 }
 

@@ -18,6 +18,7 @@
 #include "fsio.h"
 #include "lock.h"
 #include "log.h"
+#include "pwfile.h"
 #include "repo.h"
 
 #define CONFIG_FILE_MAX	4096
@@ -303,7 +304,8 @@ repo_create(const char *path, struct repo **rp)
 		goto fail;
 	}
 	(void)close(fd);
-	if (lock_take(r->dirfd, REPO_LOCK_EXCL, 0, &r->lockfd) != LOCK_OK) {
+	if (lock_take(r->dirfd, REPO_LOCK_EXCL, 0, &r->lockfd, NULL) !=
+	    LOCK_OK) {
 		errorx("cannot lock %s", path);
 		goto fail;
 	}
@@ -391,19 +393,31 @@ header_parse(struct repo *r, const uint8_t *p, size_t len)
 static void
 denied(const char *path)
 {
-	struct passwd *pw;
 	struct stat st;
 	char uid[24];
 	const char *who = uid;
+#ifdef TACIT_STATIC
+	char name[256];
+#else
+	struct passwd *pw;
+#endif
 
 	if (stat(path, &st) != 0) {
 		errorx("permission denied: %s: a directory above the "
 		    "repository is closed to this user", path);
 		return;
 	}
+#ifdef TACIT_STATIC
+	/* No NSS in the static binary: the file itself (pwfile.h). */
+	if (pwfile_name(PWFILE_PASSWD, (uint32_t)st.st_uid, name,
+	    sizeof(name)) == 1 && name[0] != '\0')
+		who = name;
+	else
+#else
 	if ((pw = getpwuid(st.st_uid)) != NULL)
 		who = pw->pw_name;
 	else
+#endif
 		(void)snprintf(uid, sizeof(uid), "uid %u",
 		    (unsigned)st.st_uid);
 	errorx("permission denied: the repository belongs to %s (mode %04o); "
@@ -480,20 +494,56 @@ fail:
 	return e;
 }
 
+/* "locked": by whom, and what to do. */
+static void
+locked(const char *path, const struct lock_holder *who)
+{
+	char desc[160];
+
+	errorx("%s is locked by %s; wait for it to finish, or use "
+	    "--lock-wait SECONDS", path,
+	    lock_describe(who, desc, sizeof(desc)));
+}
+
 int
 repo_lock(struct repo *r, int mode, unsigned wait)
 {
-	switch (lock_take(r->dirfd, mode, wait, &r->lockfd)) {
+	struct lock_holder who;
+
+	switch (lock_take(r->dirfd, mode, wait, &r->lockfd, &who)) {
 	case LOCK_OK:
 		return EXIT_OK;
 	case LOCK_BUSY:
-		errorx("%s is locked by another tacit process; wait for it to "
-		    "finish or use --lock-wait SECONDS", r->path);
+		locked(r->path, &who);
 		return EXIT_LOCKED;
 	default:
-		errorx("cannot lock %s: %s", r->path, strerror(errno));
+		if (errno == EINVAL)
+			errorx("cannot lock %s: %s/%s is not a regular file",
+			    r->path, r->path, LOCK_NAME);
+		else
+			errorx("cannot lock %s: %s", r->path, strerror(errno));
 		return EXIT_ERR;
 	}
+}
+
+/* repo_lock_early(path, mode, wait): see repo.h. */
+int
+repo_lock_early(const char *path, int mode, unsigned wait)
+{
+	struct lock_holder who;
+	int dfd, fd, r;
+
+	if ((dfd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return EXIT_OK;		/* repo_open says why */
+	r = lock_take(dfd, mode, wait, &fd, &who);
+	(void)close(dfd);
+	if (r == LOCK_BUSY) {
+		locked(path, &who);
+		return EXIT_LOCKED;
+	}
+	/* Taken: ${fd} stays open to the end of the process (closing it
+	 * would drop the lock); repo_lock then takes it again at once. */
+	return EXIT_OK;
 }
 
 /* Read every keys/<16hex> file; anything else is reported and ignored. */

@@ -87,8 +87,23 @@ int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
  */
 int repo_open(const char *, struct repo **) __attribute__((warn_unused_result));
 
-/* repo_lock(r, mode, wait): take the repository lock (lock.h). */
+/*
+ * repo_lock(r, mode, wait): take the repository lock (lock.h) in ${mode}
+ * (REPO_LOCK_*), waiting up to ${wait} seconds.  Returns EXIT_OK, or
+ * EXIT_LOCKED after a message naming the holder, or EXIT_ERR.
+ */
 int repo_lock(struct repo *, int, unsigned) __attribute__((warn_unused_result));
+
+/*
+ * repo_lock_early(path, mode, wait): the worker, before its sandbox, takes
+ * the lock of the repository at ${path} for the rest of the process, so
+ * that the wait happens and a refusal names the holder (/proc/PID/comm)
+ * while /proc can still be read.  Returns EXIT_LOCKED after a message, or
+ * EXIT_OK (also when the lock file cannot be opened: repo_open and
+ * repo_lock then say why).
+ */
+int repo_lock_early(const char *, int, unsigned)
+    __attribute__((warn_unused_result));
 
 /*
  * repo_unlock(r, src): read the key slots, have the keyholder try the

@@ -46,6 +46,7 @@
 
 #include "log.h"
 #include "meta.h"
+#include "pattern.h"
 #include "progress.h"
 #include "restore.h"
 #include "rverify.h"
@@ -111,6 +112,9 @@ struct rs {
 	int			 link_pending;	/* a link source not yet named */
 	int			 fresh;		/* this restore made the directory
 						   being filled: nothing to skip */
+	struct patterns		 inc, exc;	/* --(i)include, --(i)exclude */
+	int			 inside;	/* below an included directory */
+	uint64_t		 placed;	/* entries included so far */
 	struct vrec		*vrecs;		/* --verify: files written */
 	size_t			 nvrecs, vreccap;
 	struct rverify_buf	 vbuf;
@@ -200,29 +204,20 @@ path_pop(struct rs *s, size_t saved)
 		s->path[saved] = '\0';
 }
 
-/* --include: 2 inside, 1 an ancestor of an include, 0 outside. */
+/*
+ * --include and --exclude: 2 restore it (and all below), 1 a directory on
+ * the way to what an include may match, 0 leave it out.
+ */
 static int
-included(struct rs *s)
+included(struct rs *s, int isdir)
 {
-	const char *inc;
-	size_t i, il, pl = s->pathlen;
-
-	if (s->o->includes.n == 0)
+	if (s->exc.n > 0 && pattern_match(&s->exc, s->path))
+		return 0;
+	if (s->inc.n == 0)
 		return 2;
-	for (i = 0; i < s->o->includes.n; i++) {
-		inc = s->o->includes.v[i];
-		while (*inc == '/')
-			inc++;
-		il = strlen(inc);
-		while (il > 0 && inc[il - 1] == '/')
-			il--;
-		if (il <= pl && memcmp(s->path, inc, il) == 0 &&
-		    (il == pl || s->path[il] == '/' || il == 0))
-			return 2;
-		if (pl < il && memcmp(s->path, inc, pl) == 0 && inc[pl] == '/')
-			return 1;
-	}
-	return 0;
+	if (pattern_match(&s->inc, s->path) || s->inside > 0)
+		return 2;
+	return isdir && pattern_may_hold(&s->inc, s->path) ? 1 : 0;
 }
 
 static int
@@ -254,6 +249,22 @@ report(struct rs *s, const char *what)
 }
 
 /* The same, naming the blob ${id} it is about. */
+int
+restore_meta_report(const char *path, int err, const struct meta_fail *f)
+{
+	if (err != 0)
+		alertx("%s: metadata not set: %s", log_shown(path),
+		    strerror(err));
+	else if (f->n == 0)
+		return 0;
+	else if (f->shown < f->n)
+		alertx("%s: metadata not set: %s; and %zu more", log_shown(path),
+		    f->text, f->n - f->shown);
+	else
+		alertx("%s: metadata not set: %s", log_shown(path), f->text);
+	return 1;
+}
+
 static void
 report_blob(struct rs *s, const char *what, const uint8_t *id)
 {
@@ -381,6 +392,22 @@ link_same(int rootfd, const char *path, int src, int dirfd, const char *name)
 	return -1;
 }
 
+/*
+ * ${n} could not be made a hard link to the group's first file at
+ * ${first} (${err}): it is written as a copy next; say so, and why.
+ */
+static void
+link_copy(struct rs *s, const char *first, int err)
+{
+	char shown[1024];
+
+	(void)snprintf(shown, sizeof(shown), "%s", log_shown(first));
+	alertx("%s: restored as a copy, not as a hard link of %s: %s",
+	    log_shown(s->path), shown, err == EPERM || err == EOPNOTSUPP ?
+	    "the target file system has no hard links" : strerror(err));
+	s->st->link_copies++;
+}
+
 /* Try to make ${n} a hard link to an earlier file of its group. */
 static int
 try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
@@ -401,14 +428,17 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 		s->link_pending = 0;
 	}
 	if ((src = open_long(s->rootfd, s->links[i].path,
-	    O_PATH | O_NOFOLLOW)) < 0)
+	    O_PATH | O_NOFOLLOW)) < 0) {
+		link_copy(s, s->links[i].path, errno);
 		return -1;
+	}
 	/*
 	 * It must be the group's first file, complete: not an entry that
 	 * took its name first (the writer then reported "exists").
 	 */
 	if (fstat(src, &st) != 0 || !stat_matches(&st, &s->links[i].first)) {
 		(void)close(src);
+		link_copy(s, s->links[i].path, ESTALE);
 		errno = ESTALE;
 		return -1;
 	}
@@ -422,6 +452,8 @@ try_link(struct rs *s, int dirfd, const char *name, const struct node *n)
 	(void)close(src);
 	if (r == 0)
 		s->st->links++;
+	else if (errno != EEXIST)
+		link_copy(s, path, errno);
 	return r;
 }
 
@@ -810,7 +842,8 @@ static int
 restore_special(struct rs *s, int dirfd, const char *name,
     const struct node *n)
 {
-	size_t nf = 0;
+	struct meta_fail mf;
+	int err;
 
 	/* Already there (a rerun): left alone, even with --overwrite. */
 	if (!s->fresh && special_same(dirfd, name, n)) {
@@ -828,7 +861,8 @@ restore_special(struct rs *s, int dirfd, const char *name,
 		return 0;
 	}
 	s->st->others++;
-	if (meta_apply_at(dirfd, name, n, s->owner, &nf) != 0 || nf > 0)
+	err = meta_apply_at(dirfd, name, n, s->owner, &mf) != 0 ? errno : 0;
+	if (restore_meta_report(s->path, err, &mf))
 		s->st->meta_failed++;
 	return 0;
 }
@@ -854,20 +888,34 @@ struct rframe {
 	int		 fresh_up;	/* s->fresh of the directory above */
 	size_t		 saved;		/* s->pathlen without its name */
 	int		 keep;		/* metadata after the symlinks */
+	int		 existed;	/* there before this restore */
+	uint64_t	 placed;	/* s->placed when it was entered */
 };
 
 /*
- * Done with the directory of frame ${f} (entered or not): its descriptor
- * to the writer, its metadata set by the writer once its files have
- * their names; or, when symlinks will be made in it (or below it, and
- * its mode would not let us through), by finish() after them, by path.
- * Sets f->keep in the latter case.  0, or -1 (ENOMEM).
+ * Done with the directory of frame ${f} (entered or not), its name in
+ * ${dirfd}: its descriptor to the writer, its metadata set by the writer
+ * once its files have their names; or, when symlinks will be made in it
+ * (or below it, and its mode would not let us through), by finish()
+ * after them, by path.  Sets f->keep in the latter case.  A directory
+ * this restore made only on the way to an include that matched nothing
+ * below it is removed.  0, or -1 (ENOMEM).
  */
 static int
-rs_done(struct rs *s, struct rframe *f)
+rs_done(struct rs *s, struct rframe *f, int dirfd)
 {
+	char name[NODE_NAME_MAX + 1];
+
 	if (f->inc != 2) {
 		rw_closedir(s->w, f->fd);
+		/* Made on the way to an include that matched nothing below
+		 * it (its name in ${dirfd}, the directory above). */
+		if (f->inc == 1 && !f->existed && s->placed == f->placed) {
+			memcpy(name, f->n->name, f->n->namelen);
+			name[f->n->namelen] = '\0';
+			if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+				s->st->dirs--;
+		}
 		return 0;
 	}
 	if (f->keep && (f->keep == 1 || (f->n->mode & 0100) == 0)) {
@@ -877,7 +925,7 @@ rs_done(struct rs *s, struct rframe *f)
 		    s->pathlen, f->n);
 	}
 	f->keep = 0;
-	if (rw_closedir_meta(s->w, f->fd, f->n) != 0) {
+	if (rw_closedir_meta(s->w, f->fd, f->n, s->path) != 0) {
 		rw_closedir(s->w, f->fd);
 		return -1;
 	}
@@ -919,6 +967,8 @@ rs_enter(struct rs *s, struct rframe *f, size_t k, const char *name, int inc,
 	c->n = n;
 	c->inc = inc;
 	c->fresh_up = s->fresh;
+	c->existed = existed;
+	c->placed = s->placed;
 	s->st->dirs++;
 	if (existed)
 		remove_leftovers(s, fd);
@@ -926,7 +976,7 @@ rs_enter(struct rs *s, struct rframe *f, size_t k, const char *name, int inc,
 	if (fstat(fd, &st) != 0 || treepath_push(&s->tp, n->subtree) != 0) {
 		report_blob(s, reader_strerror(errno), n->subtree);
 		s->st->damaged++;
-		return rs_done(s, c);
+		return rs_done(s, c, f->fd);
 	}
 	c->dev = st.st_dev;
 	c->ino = st.st_ino;
@@ -939,9 +989,10 @@ rs_enter(struct rs *s, struct rframe *f, size_t k, const char *name, int inc,
 		report_blob(s, what, n->subtree);
 		s->st->damaged++;
 		treepath_pop(&s->tp);
-		return rs_done(s, c);
+		return rs_done(s, c, f->fd);
 	}
 	s->fresh = !existed;
+	s->inside += inc == 2;
 	return 1;
 }
 
@@ -969,8 +1020,9 @@ restore_node(struct rs *s, struct rframe *f, size_t k, struct rframe *c)
 	dirlen = s->pathlen;
 	if (path_push(s, n, &saved) != 0)
 		return -1;
-	if ((inc = included(s)) == 0)
+	if ((inc = included(s, n->type == NODE_DIR)) == 0)
 		goto out;
+	s->placed += inc == 2;
 	if (n->type == NODE_DIR) {
 		if ((r = rs_enter(s, f, k, name, inc, c)) == 1) {
 			c->saved = saved;
@@ -1006,7 +1058,7 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 	const struct blobloc *loc;
 
 	s->pfn = 0;
-	if (s->pf == NULL || s->o->includes.n > 0)
+	if (s->pf == NULL || s->inc.n > 0)
 		return t->count;	/* with --include most would be waste */
 	if ((ids = calloc(KH_BATCH_MAX, 32)) == NULL)
 		return t->count;
@@ -1070,8 +1122,9 @@ rs_leave(struct rs *s, struct rframe *f, struct rframe *up)
 	f->win = NULL;
 	tree_free(&f->t);
 	treepath_pop(&s->tp);
+	s->inside -= f->inc == 2;
 	s->fresh = f->fresh_up;
-	r = rs_done(s, f);
+	r = rs_done(s, f, up->fd);
 	f->fd = -1;		/* left, even if r != 0 */
 	if (f->keep)
 		up->keep = up->keep ? up->keep : 2;
@@ -1149,6 +1202,7 @@ restore_tree(struct rs *s, const struct tree *root)
 		treewin_free(f->win);
 		tree_free(&f->t);
 		treepath_pop(&s->tp);
+		s->inside -= f->inc == 2;
 		if (f->fd >= 0)
 			rw_closedir(s->w, f->fd);
 	}
@@ -1173,8 +1227,9 @@ finish(struct rs *s)
 {
 	struct deferred *d;
 	char name[NODE_NAME_MAX + 1], shownpath[1024];
-	size_t i, nf;
-	int fd;
+	struct meta_fail mf;
+	size_t i;
+	int fd, err;
 
 	for (i = 0; i < s->nsyms; i++) {
 		d = &s->syms[i];
@@ -1206,13 +1261,14 @@ finish(struct rs *s)
 			}
 		} else {
 			s->st->others++;
-			nf = 0;
 			/* Without a private root, nothing can reach a
 			 * symlink's metadata (sandbox_worker warned). */
-			if (sandbox_private_root() != 0 &&
-			    (meta_apply_at(fd, name, &d->n, s->owner, &nf) !=
-			    0 || nf > 0))
-				s->st->meta_failed++;
+			if (sandbox_private_root() != 0) {
+				err = meta_apply_at(fd, name, &d->n, s->owner,
+				    &mf) != 0 ? errno : 0;
+				if (restore_meta_report(shownpath, err, &mf))
+					s->st->meta_failed++;
+			}
 		}
 		(void)close(fd);
 	}
@@ -1220,8 +1276,8 @@ finish(struct rs *s)
 		d = &s->dirs[i];	/* d->dir is the directory itself */
 		if ((fd = open_rel(s, d->dir)) < 0)
 			continue;
-		nf = 0;
-		if (meta_apply(fd, &d->n, s->owner, &nf) != 0 || nf > 0)
+		err = meta_apply(fd, &d->n, s->owner, &mf) != 0 ? errno : 0;
+		if (restore_meta_report(d->dir[0] ? d->dir : ".", err, &mf))
 			s->st->meta_failed++;
 		(void)close(fd);
 	}
@@ -1237,6 +1293,21 @@ free_deferred(struct deferred *v, size_t n)
 		node_free_fields(&v[i].n);
 	}
 	free(v);
+}
+
+/* The patterns ${a} and, ignoring case, ${b}; 0, or -1 (ENOMEM). */
+static int
+patterns_of(struct patterns *ps, const struct strv *a, const struct strv *b)
+{
+	size_t i;
+
+	for (i = 0; i < a->n; i++)
+		if (pattern_add(ps, a->v[i], 0) != 0)
+			return -1;
+	for (i = 0; i < b->n; i++)
+		if (pattern_add(ps, b->v[i], 1) != 0)
+			return -1;
+	return 0;
 }
 
 int
@@ -1255,16 +1326,22 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	s.st = st;
 	s.owner = (geteuid() == 0 ? META_OWNER : 0) |
 	    (o->no_setid ? META_NOSETID : 0);
+	s.rootfd = -1;
+	if (patterns_of(&s.inc, &o->includes, &o->iincludes) != 0 ||
+	    patterns_of(&s.exc, &o->excludes, &o->iexcludes) != 0) {
+		errorx("out of memory");
+		goto early;
+	}
 	if (mkdir(o->target, 0700) == 0)
 		s.fresh = 1;
 	else if (errno != EEXIST) {
 		errorx("cannot create %s: %s", o->target, strerror(errno));
-		return EXIT_ERR;
+		goto early;
 	}
 	if ((s.rootfd = open(o->target, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC)) < 0) {
 		errorx("cannot open %s: %s", o->target, strerror(errno));
-		return EXIT_ERR;
+		goto early;
 	}
 	if (getrandom(&s.tmprun, sizeof(s.tmprun), 0) != sizeof(s.tmprun))
 		s.tmprun = (uint32_t)getpid();	/* O_EXCL copes */
@@ -1273,17 +1350,17 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		errorx("the snapshot's root tree is %s",
 		    errno == ENODATA ? "missing" : errno == EBADMSG ?
 		    "damaged" : reader_strerror(errno));
-		(void)close(s.rootfd);
-		return EXIT_DAMAGED;
+		e = EXIT_DAMAGED;
+		goto early;
 	}
 	if (treepath_push(&s.tp, snap->root) != 0) {
 		errorx("%s", strerror(errno));
 		tree_free(&root);
-		(void)close(s.rootfd);
-		return EXIT_ERR;
+		goto early;
 	}
-	progress_init(&s.prog, "restore", o->includes.n ? 0 : snap->bytes,
-	    o->json);
+	progress_init(&s.prog, "restore", "files", o->json);
+	if (s.inc.n == 0 && s.exc.n == 0)
+		progress_total(&s.prog, snap->files, snap->bytes);
 	/* no batching if it fails; the writer decompresses */
 	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
 		s.pf->opened = 1;
@@ -1301,10 +1378,17 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		if (o->verify)
 			verify_written(&s);
 		e = st->damaged || st->existing || st->failed ||
-		    st->meta_failed || st->differ ? EXIT_PARTIAL : EXIT_OK;
+		    st->meta_failed || st->differ || st->link_copies ?
+		    EXIT_PARTIAL : EXIT_OK;
+		for (i = 0; i < s.inc.n; i++)
+			if (!s.inc.v[i].hit) {
+				errorx("no path in the snapshot matches %s",
+				    log_shown(s.inc.v[i].given));
+				e = EXIT_ERR;
+			}
 	}
 out:
-	progress_done(&s.prog);
+	progress_done(&s.prog, s.nfiles, s.queued);
 	if (s.pf != NULL)
 		free(s.pf->buf);
 	free(s.pf);
@@ -1322,6 +1406,10 @@ out:
 	rverify_buf_free(&s.vbuf);
 	free(s.path);
 	treepath_free(&s.tp);
-	(void)close(s.rootfd);
+early:
+	pattern_free(&s.inc);
+	pattern_free(&s.exc);
+	if (s.rootfd >= 0)
+		(void)close(s.rootfd);
 	return e;
 }

@@ -22,7 +22,17 @@ struct restore_stats {
 	uint64_t	failed;		/* could not be created */
 	uint64_t	meta_failed;	/* metadata that could not be set */
 	uint64_t	devices;	/* device nodes left out (--no-devices) */
+	uint64_t	link_copies;	/* hard links written as copies */
 };
+
+struct meta_fail;
+
+/*
+ * restore_meta_report(path, err, f): name ${path} and what meta_apply
+ * could not set on it: ${err} (its errno, when it returned -1) or the
+ * things in ${f}.  1 if there was anything (count it), else 0.
+ */
+int restore_meta_report(const char *, int, const struct meta_fail *);
 
 /*
  * restore_run(rd, snap, o, st): restore ${snap} into o->target following

@@ -17,6 +17,7 @@
  * files.  The writer reports its own failures by path and keeps its own
  * counts; rw_finish adds them to the caller's.
  */
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #include <errno.h>
@@ -47,7 +48,7 @@ struct item {
 	char		*tmp, *name;	/* IT_OPEN: its names there */
 	int		 replace;	/* IT_OPEN: rename over what is there */
 	struct node	 node;		/* IT_OPEN: metadata and extents */
-	char		*path;		/* IT_OPEN: for messages */
+	char		*path;		/* IT_OPEN, IT_CLOSEDIR: for messages */
 	uint8_t		*data;		/* IT_DATA: an opened blob */
 	size_t		 len;
 	size_t		 rawlen;	/* its size decompressed */
@@ -173,13 +174,18 @@ begin(struct rwriter *w, struct item *it)
 /*
  * Give the temporary file of ${it} its final name: without replacing
  * anything (RENAME_NOREPLACE; where the file system lacks it, a hard link
- * then unlink, which cannot replace either), or over the entry the main
- * thread found different there (--overwrite).  rename never follows a
- * symlink at either name.
+ * then unlink, which cannot replace either; where it lacks both, as FUSE
+ * exfat and vfat do, a rename once the name is seen free: such a file
+ * system has no owners, so whoever could put an entry there in between
+ * could as well remove it), or over the entry the main thread found
+ * different there (--overwrite).  rename never follows a symlink at
+ * either name.
  */
 static int
 put_in_place(const struct item *it)
 {
+	struct stat st;
+
 	/* The system call itself: glibc's renameat2 with no flags would
 	 * make another (renameat), which the sandbox does not allow. */
 	if (syscall(SYS_renameat2, it->dirfd, it->tmp, it->dirfd, it->name,
@@ -187,10 +193,20 @@ put_in_place(const struct item *it)
 		return 0;
 	if (it->replace || (errno != EINVAL && errno != ENOSYS))
 		return -1;
-	if (linkat(it->dirfd, it->tmp, it->dirfd, it->name, 0) != 0)
+	if (linkat(it->dirfd, it->tmp, it->dirfd, it->name, 0) == 0) {
+		(void)unlinkat(it->dirfd, it->tmp, 0);
+		return 0;
+	}
+	if (errno != EPERM && errno != EOPNOTSUPP && errno != EMLINK)
 		return -1;
-	(void)unlinkat(it->dirfd, it->tmp, 0);
-	return 0;
+	if (fstatat(it->dirfd, it->name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	if (errno != ENOENT)
+		return -1;
+	return syscall(SYS_renameat2, it->dirfd, it->tmp, it->dirfd, it->name,
+	    0) == 0 ? 0 : -1;
 }
 
 /* The file is finished: give it its name, or remove it if incomplete. */
@@ -225,7 +241,8 @@ end(struct rwriter *w, int damaged)
 {
 	struct item *it = w->cur;
 	const struct node *n = &it->node;
-	size_t nf = 0;
+	struct meta_fail mf;
+	int err;
 
 	if (damaged)
 		w->st.damaged++;
@@ -248,9 +265,11 @@ end(struct rwriter *w, int damaged)
 	 * a rerun compares to skip it.  A damaged file (reported) still
 	 * gets its name, with what data there is.
 	 */
-	if (!w->failed && (meta_apply(it->fd, n, w->owner, &nf) != 0 ||
-	    nf > 0))
-		w->st.meta_failed++;
+	if (!w->failed) {
+		err = meta_apply(it->fd, n, w->owner, &mf) != 0 ? errno : 0;
+		if (restore_meta_report(it->path, err, &mf))
+			w->st.meta_failed++;
+	}
 	name_it(w, it);
 	(void)close(it->fd);
 	item_free(it);
@@ -293,10 +312,13 @@ writer_main(void *arg)
 				end(w, 1);
 			}
 			if (it->node.type == NODE_DIR) {
-				size_t nf = 0;
+				struct meta_fail mf;
+				int err;
 
-				if (meta_apply(it->fd, &it->node, w->owner,
-				    &nf) != 0 || nf > 0)
+				err = meta_apply(it->fd, &it->node, w->owner,
+				    &mf) != 0 ? errno : 0;
+				if (restore_meta_report(it->path[0] ?
+				    it->path : ".", err, &mf))
 					w->st.meta_failed++;
 			}
 			(void)close(it->fd);
@@ -450,14 +472,16 @@ rw_closedir(struct rwriter *w, int fd)
 }
 
 int
-rw_closedir_meta(struct rwriter *w, int fd, const struct node *n)
+rw_closedir_meta(struct rwriter *w, int fd, const struct node *n,
+    const char *path)
 {
 	struct item *it;
 
 	if ((it = calloc(1, sizeof(*it))) == NULL)
 		return -1;
-	if (node_copy_meta(&it->node, n) != 0) {
-		free(it);
+	if (node_copy_meta(&it->node, n) != 0 ||
+	    (it->path = strdup(path)) == NULL) {
+		item_free(it);
 		return -1;
 	}
 	it->kind = IT_CLOSEDIR;

@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,95 @@
 
 #include "log.h"
 #include "source.h"
+
+#define FILES_FROM_MAX	(64u << 20)	/* a --files-from list */
+
+/* All of ${file} (following symlinks: it is a list, not a source). */
+static char *
+slurp(const char *file, size_t *lenp)
+{
+	char *p = NULL, *np;
+	size_t len = 0, cap = 0;
+	ssize_t k;
+	int fd, saved;
+
+	if ((fd = open(file, O_RDONLY | O_CLOEXEC)) < 0)
+		return NULL;
+	for (;;) {
+		if (len == cap) {
+			if (cap >= FILES_FROM_MAX) {
+				errno = EFBIG;
+				goto fail;
+			}
+			cap = cap ? cap * 2 : 4096;
+			if ((np = realloc(p, cap + 1)) == NULL)
+				goto fail;
+			p = np;
+		}
+		if ((k = read(fd, p + len, cap - len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			goto fail;
+		}
+		if (k == 0)
+			break;
+		len += (size_t)k;
+	}
+	(void)close(fd);
+	p[len] = '\0';
+	*lenp = len;
+	return p;
+fail:
+	saved = errno;
+	(void)close(fd);
+	free(p);
+	errno = saved;
+	return NULL;
+}
+
+/* source_files_from(file, nul, vp, np): see source.h. */
+int
+source_files_from(const char *file, int nul, char ***vp, size_t *np)
+{
+	char *text, **v, *line;
+	size_t len, i, start, e, n;
+
+	if ((text = slurp(file, &len)) == NULL) {
+		errorx("cannot read %s: %s", file, errno == EFBIG ?
+		    "larger than 64 MiB" : strerror(errno));
+		return -1;
+	}
+	/* At most one path per separator, plus one. */
+	for (i = n = 0; i < len; i++)
+		n += text[i] == (nul ? '\0' : '\n');
+	if ((v = reallocarray(*vp, *np + n + 2, sizeof(*v))) == NULL) {
+		free(text);
+		errorx("out of memory");
+		return -1;
+	}
+	*vp = v;
+	for (i = start = 0; i <= len; i++) {
+		if (i < len && text[i] != (nul ? '\0' : '\n'))
+			continue;
+		text[i] = '\0';
+		line = text + start;
+		e = i;
+		start = i + 1;
+		if (!nul && e > (size_t)(line - text) && text[e - 1] == '\r')
+			text[--e] = '\0';
+		if (*line == '\0' || (!nul && *line == '#'))
+			continue;
+		if ((v[*np] = strdup(line)) == NULL) {
+			free(text);
+			errorx("out of memory");
+			return -1;
+		}
+		(*np)++;
+	}
+	v[*np] = NULL;
+	free(text);
+	return 0;
+}
 
 /* source_name(path): see source.h. */
 const char *

@@ -22,6 +22,18 @@ int source_resolve(char *const *, size_t, char ***, size_t *, size_t *)
     __attribute__((warn_unused_result));
 
 /*
+ * source_files_from(file, nul, vp, np): append to the array *${vp} of
+ * *${np} paths those that ${file} names: one a line, blank lines and
+ * lines that start with '#' ignored, a trailing CR dropped (--files-from);
+ * or, with ${nul}, separated by NUL bytes, nothing ignored but empty
+ * names (--files-from0).  Each path added is a new string, to free; on
+ * error some may have been added.  Returns 0, or -1 after a message (the
+ * file cannot be read, is larger than 64 MiB, or out of memory).
+ */
+int source_files_from(const char *, int, char ***, size_t *)
+    __attribute__((warn_unused_result));
+
+/*
  * source_name(path): the name the absolute ${path} from source_resolve is
  * stored under in the snapshot's root: its last component; "" for "/",
  * whose entries are the root's own.

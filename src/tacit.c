@@ -27,10 +27,12 @@
 #include "kh_priv.h"
 #include "log.h"
 #include "passphrase.h"
+#include "pattern.h"
 #include "progress.h"
 #include "repo.h"
 #include "secmem.h"
 #include "subproc.h"
+#include "version.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
@@ -66,14 +68,25 @@ static const struct {
 	    "run on a kernel without Landlock (seccomp only)" },
 	{ "exclude", 0, "PATTERN", "leave out paths or names matching PATTERN" },
 	{ "exclude-file", 0, "FILE", "read --exclude patterns from FILE" },
+	{ "iexclude", 0, "PATTERN", "--exclude, ignoring case" },
+	{ "exclude-caches", 0, NULL,
+	    "leave out what is beside a CACHEDIR.TAG with its signature" },
+	{ "exclude-if-present", 0, "NAME[:HEADER]",
+	    "leave out what is beside NAME (that starts with HEADER)" },
+	{ "exclude-larger-than", 0, "SIZE",
+	    "leave out files larger than SIZE (k, m, g, t: 1024s)" },
+	{ "files-from", 0, "FILE", "back up the paths in FILE, one a line" },
+	{ "files-from0", 0, "FILE", "back up the NUL-separated paths in FILE" },
 	{ "one-file-system", 'x', NULL, "stay on the file system of each PATH" },
-	{ "tag", 0, "TAG", "give the snapshot this tag (repeatable)" },
+	{ "tag", 0, "TAG", "backup: tag the snapshot; else: pick by tag" },
+	{ "path", 0, "PATH", "pick snapshots that have this PATH" },
 	{ "dry-run", 'n', NULL, "read and chunk, but write nothing" },
 	{ "force", 0, NULL, "reread every file, trust no parent" },
 	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
 	{ "target", 't', "DIR", "restore into DIR (made if missing)" },
-	{ "include", 0, "PATH", "restore only PATH (repeatable)" },
+	{ "include", 0, "PATTERN", "restore only what matches (repeatable)" },
+	{ "iinclude", 0, "PATTERN", "--include, ignoring case" },
 	{ "overwrite", 0, NULL, "replace existing entries that differ" },
 	{ "no-devices", 0, NULL, "skip device nodes" },
 	{ "no-setid", 0, NULL, "no set-uid/gid bits, no file capabilities" },
@@ -119,16 +132,17 @@ static const struct command {
 	    O_REPO O_KDF O_ANY },
 	{ "backup", cmd_backup, " PATH...",
 	    "back up files and directories into a new snapshot",
-	    O_REPO "exclude exclude-file one-file-system tag dry-run force "
-	    "parent strict json " O_ANY },
+	    O_REPO "exclude exclude-file iexclude exclude-caches "
+	    "exclude-if-present exclude-larger-than files-from files-from0 "
+	    "one-file-system tag dry-run force parent strict json " O_ANY },
 	{ "snapshots", cmd_snapshots, "", "list the snapshots",
-	    O_REPO "json " O_ANY },
+	    O_REPO "tag path json " O_ANY },
 	{ "ls", cmd_ls, " SNAP [PATH]",
 	    "list the files of a snapshot (SNAP: id prefix or latest)",
-	    O_REPO "json " O_ANY },
+	    O_REPO "tag path json " O_ANY },
 	{ "restore", cmd_restore, " SNAP", "restore a snapshot into --target DIR",
-	    O_REPO "target include overwrite no-devices no-setid verify "
-	    O_ANY },
+	    O_REPO "tag path target include iinclude exclude iexclude "
+	    "overwrite no-devices no-setid verify " O_ANY },
 	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
@@ -352,7 +366,9 @@ enum {
 	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
-	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY
+	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
+	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
+	OPT_FILESFROM0, OPT_PATH
 };
 
 static const struct option longopts[] = {
@@ -370,8 +386,16 @@ static const struct option longopts[] = {
 	{ "json",		no_argument,		NULL, OPT_JSON },
 	{ "exclude",		required_argument,	NULL, OPT_EXCLUDE },
 	{ "exclude-file",	required_argument,	NULL, OPT_EXCLUDEFILE },
+	{ "iexclude",		required_argument,	NULL, OPT_IEXCLUDE },
+	{ "exclude-caches",	no_argument,		NULL, OPT_EXCLCACHES },
+	{ "exclude-if-present",	required_argument,	NULL, OPT_IFPRESENT },
+	{ "exclude-larger-than", required_argument,	NULL, OPT_LARGER },
+	{ "files-from",		required_argument,	NULL, OPT_FILESFROM },
+	{ "files-from0",	required_argument,	NULL, OPT_FILESFROM0 },
+	{ "iinclude",		required_argument,	NULL, OPT_IINCLUDE },
 	{ "one-file-system",	no_argument,		NULL, 'x' },
 	{ "tag",		required_argument,	NULL, OPT_TAG },
+	{ "path",		required_argument,	NULL, OPT_PATH },
 	{ "dry-run",		no_argument,		NULL, 'n' },
 	{ "force",		no_argument,		NULL, OPT_FORCE },
 	{ "parent",		required_argument,	NULL, OPT_PARENT },
@@ -401,6 +425,24 @@ strv_add(struct strv *s, const char *v)
 		fatal(EXIT_ERR, "out of memory");
 	p[s->n++] = v;
 	s->v = p;
+}
+
+/*
+ * A --path as snapshots prints it (\xNN escapes undone), without trailing
+ * slashes; absolute, as the paths a snapshot records are.
+ */
+static const char *
+snap_path(char *p)
+{
+	size_t n;
+
+	(void)log_unescape(p);
+	if (p[0] != '/')
+		usage_err(NULL, "--path %s: not an absolute path",
+		    log_shown(p));
+	for (n = strlen(p); n > 1 && p[n - 1] == '/'; n--)
+		p[n - 1] = '\0';
+	return p;
 }
 
 /* keepassxc-cli's argv for --keepassxc DB ENTRY (no shell, "--" first). */
@@ -567,11 +609,42 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_EXCLUDEFILE:
 			o->exclude_file = optarg;
 			break;
+		case OPT_IEXCLUDE:
+			strv_add(&o->iexcludes, optarg);
+			break;
+		case OPT_IINCLUDE:
+			strv_add(&o->iincludes, optarg);
+			break;
+		case OPT_EXCLCACHES:
+			o->exclude_caches = 1;
+			break;
+		case OPT_IFPRESENT:
+			if (*optarg == '\0' || *optarg == ':' ||
+			    strchr(optarg, '/') != NULL)
+				usage_err(o->cmd, "--exclude-if-present takes "
+				    "a file name (NAME or NAME:HEADER)");
+			strv_add(&o->if_present, optarg);
+			break;
+		case OPT_LARGER:
+			if (pattern_size(optarg, &o->max_size) != 0)
+				usage_err(o->cmd, "--exclude-larger-than takes "
+				    "a size: digits and k, m, g or t");
+			o->max_size_set = 1;
+			break;
+		case OPT_FILESFROM:
+			strv_add(&o->files_from, optarg);
+			break;
+		case OPT_FILESFROM0:
+			strv_add(&o->files_from0, optarg);
+			break;
 		case 'x':
 			o->one_fs = 1;
 			break;
 		case OPT_TAG:
 			strv_add(&o->tags, optarg);
+			break;
+		case OPT_PATH:
+			strv_add(&o->paths, snap_path(optarg));
 			break;
 		case 'n':
 			o->dry_run = 1;
@@ -761,12 +834,16 @@ main(int argc, char **argv)
 	if (sodium_init() < 0)
 		fatal(EXIT_ERR, "libsodium failed to initialise");
 	/* "-x worker": we are the worker the keyholder started (fd 3);
-	 * "-x worker-tty": and its stderr reaches a terminal. */
+	 * "-x worker-tty:COLS": and its stderr reaches a terminal that
+	 * was COLS wide. */
 	if (argc >= 3 && strcmp(argv[1], "-x") == 0 &&
 	    (strcmp(argv[2], "worker") == 0 ||
-	    strcmp(argv[2], "worker-tty") == 0)) {
+	    strncmp(argv[2], "worker-tty:", 11) == 0)) {
 		worker = 1;
-		progress_tty = strcmp(argv[2], "worker-tty") == 0;
+		progress_tty = strcmp(argv[2], "worker") != 0;
+		if (progress_tty)
+			progress_cols = (unsigned)strtoul(argv[2] + 11, NULL,
+			    10);
 		kh_remote_fd = IPC_WORKER_FD;
 		(void)prctl(PR_SET_NAME, "tacit-worker", 0, 0, 0);
 		argv[2] = argv[0];
@@ -783,12 +860,7 @@ main(int argc, char **argv)
 	c = command_resolve(&o);
 	options_check(c);
 	if (strcmp(c->name, "version") == 0) {
-#ifdef SANDBOX_OFF
-		printf("tacit %s (test build: sandbox compiled out)\n",
-		    TACIT_VERSION);
-#else
-		printf("tacit %s\n", TACIT_VERSION);
-#endif
+		version_print(stdout, TACIT_VERSION);
 		return EXIT_OK;
 	}
 	if (c->fn == cmd_doctor)		/* no repository, no keys */

@@ -261,7 +261,8 @@ decode_node(struct rbuf *r, struct node *n)
 
 	if (rbuf_get_u8(r, &n->type) != 0 || n->type == 0 ||
 	    n->type >= NODE__MAX || rbuf_get_u8(r, &n->flags) != 0 ||
-	    (n->flags & ~(NODE_F_CHANGED | NODE_F_UNREADABLE)) != 0 ||
+	    (n->flags & ~(NODE_F_CHANGED | NODE_F_UNREADABLE |
+	    NODE_F_SHORT)) != 0 ||
 	    rbuf_get_u16(r, &nl) != 0 || get_dup(r, nl, &n->name) != 0)
 		return -1;
 	n->namelen = nl;

@@ -25,13 +25,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "log.h"
 #include "meta.h"
+#include "pattern.h"
 #include "source.h"
 #include "treepath.h"
 #include "walk.h"
@@ -84,19 +84,6 @@ path_pop(struct bk *b, size_t saved)
 {
 	b->pathlen = saved;
 	b->path[saved] = '\0';
-}
-
-/* --exclude: a pattern matches the whole path or the last component. */
-static int
-excluded(struct bk *b, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < b->nexcl; i++)
-		if (fnmatch(b->excl[i], b->path, 0) == 0 ||
-		    fnmatch(b->excl[i], name, 0) == 0)
-			return 1;
-	return 0;
 }
 
 /* --- the walk --------------------------------------------------------- */
@@ -193,12 +180,16 @@ walk_entry(struct bk *b, int dfd, const char *name, struct node *n,
 	int fd = -1, r = -1, quick = 0;
 
 	memset(n, 0, sizeof(*n));
-	if (excluded(b, name)) {
+	if (pattern_excluded(&b->sel, b->path, NULL)) {
 		b->st->excluded++;
 		return 1;
 	}
 	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
 		skip(b, strerror(errno));
+		return 1;
+	}
+	if (pattern_excluded(&b->sel, NULL, &st)) {	/* too large */
+		b->st->excluded++;
 		return 1;
 	}
 	if (S_ISSOCK(st.st_mode)) {
@@ -351,6 +342,8 @@ frame_open(struct bk *b, struct frame *f, const struct tpre *up)
 		skip(b, strerror(errno));
 		f->nnames = 0;
 	}
+	f->nnames = pattern_dir_filter(&b->sel, f->fd, f->names, f->nnames,
+	    &b->st->excluded);
 	if (f->pdn != NULL && f->pdn->type == NODE_DIR) {
 		if (bk_load_tree(b, f->pdn->subtree, up, &f->pt, &f->praw,
 		    &f->prawlen) == 0)

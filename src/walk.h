@@ -20,6 +20,7 @@
 #include "idq.h"
 #include "index.h"
 #include "pack.h"
+#include "pattern.h"
 #include "progress.h"
 #include "reader.h"
 #include "store.h"
@@ -41,6 +42,8 @@ struct pend {
 	uint8_t		*dst;		/* the node's chunk id, to fill */
 	size_t		 off;		/* its bytes in the batch buffer */
 	size_t		 len;
+	int		 forced;	/* --force, a twin: 1, 2 if one chunk */
+	uint8_t		 twin[NODE_ID_BYTES];	/* then the twin's chunk */
 };
 
 /*
@@ -86,8 +89,7 @@ struct tpre {
 struct bk {
 	struct repo		*r;
 	const struct opts	*o;
-	char			**excl;
-	size_t			 nexcl;
+	struct pattern_sel	 sel;		/* what is left out */
 	struct index		 ix;		/* what the repository had */
 	struct store		 sto;
 	struct packr		*pr;
@@ -104,6 +106,8 @@ struct bk {
 	size_t			 nlinks, linkcap;
 	dev_t			 repo_dev;
 	ino_t			 repo_ino;
+	dev_t			 kmsg_dev;	/* /proc/kmsg: never read */
+	ino_t			 kmsg_ino;
 	int			 partial;
 	struct backup_stats	*st;
 	struct progress		 prog;

@@ -4,6 +4,7 @@
  * it reads a single byte of the repository or of the sources.
  */
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -28,10 +29,29 @@ role_of(int (*fn)(struct opts *))
 {
 	if (fn == cmd_restore)
 		return SBX_RESTORE;
+	if (fn == cmd_backup)
+		return SBX_BACKUP;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check)
 		return SBX_READ;
 	return SBX_REPO;
+}
+
+#define FUSE_MAGIC	0x65735546	/* FUSE_SUPER_MAGIC of linux/magic.h */
+
+/*
+ * Whether the repository at ${path} is on a FUSE file system.  One
+ * mounted without allow_other (fusefat, ntfs-3g, sshfs as usually run)
+ * lets no process in but those with its mounter's uid and gid: no
+ * capability opens it to nobody.
+ */
+static int
+on_fuse(const char *path)
+{
+	struct statfs sf;
+
+	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
+	    FUSE_MAGIC;
 }
 
 /* Replace *${pathp} by its real absolute path (kept for the run). */
@@ -52,13 +72,34 @@ abs_path(const char **pathp)
 int
 worker_backup_sources(struct opts *o)
 {
-	char **v;
-	size_t n, skipped;
+	char **v, **all;
+	size_t n, skipped, nall, i;
+	int e = -1;
 
-	if (o->argc < 1)
+	if (o->argc < 1 && o->files_from.n == 0 && o->files_from0.n == 0)
 		return 0;	/* cmd_backup gives the usage */
-	if (source_resolve(o->argv, (size_t)o->argc, &v, &n, &skipped) !=
-	    EXIT_OK)
+	/* --files-from lists: read now, before the passphrase, as argv. */
+	if ((all = calloc((size_t)o->argc + 1, sizeof(*all))) == NULL) {
+		errorx("out of memory");
+		return -1;
+	}
+	for (nall = 0; nall < (size_t)o->argc; nall++)
+		all[nall] = o->argv[nall];
+	for (i = 0; i < o->files_from.n; i++)
+		if (source_files_from(o->files_from.v[i], 0, &all, &nall) != 0)
+			goto out;
+	for (i = 0; i < o->files_from0.n; i++)
+		if (source_files_from(o->files_from0.v[i], 1, &all, &nall) != 0)
+			goto out;
+	if (nall == 0)
+		errorx("no path to back up: the --files-from lists are empty");
+	else if (source_resolve(all, nall, &v, &n, &skipped) == EXIT_OK)
+		e = 0;
+out:
+	for (i = (size_t)o->argc; i < nall; i++)
+		free(all[i]);
+	free(all);
+	if (e != 0)
 		return -1;
 	o->argv = v;		/* kept for the run */
 	o->argc = (int)n;
@@ -73,7 +114,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	struct sandbox_path *p;
 	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	int e;
+	int e, mode;
 
 	/* What the sandbox must find in place: a new repository, a target. */
 	if (fn == cmd_init && repo_prepare_dir(o->repo) != 0)
@@ -84,13 +125,21 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		return EXIT_ERR;
 	}
 	/* A repository this user may not use: say whose, before asking. */
-	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO) !=
+	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
+	    role == SBX_BACKUP) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
 	 * from here on, each is its absolute path (granted below). */
 	if (fn == cmd_backup && worker_backup_sources(o) != 0)
 		return EXIT_ERR;
+	/* The lock, while /proc can still name the process that holds it. */
+	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
+	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
+		return e;
+	/* A reader keeps root's ids on FUSE, where nobody is refused. */
+	if (role == SBX_READ && on_fuse(o->repo))
+		sandbox_keep_ids();
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */
 	if (role == SBX_RESTORE && (abs_path(&o->repo) != 0 ||
@@ -103,8 +152,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n++].access = SBX_R;
 	}
 	p[n].path = o->repo;
-	p[n++].access = role == SBX_REPO ? SBX_RW : role == SBX_RESTORE ?
-	    SBX_R | SBX_NSBIND : SBX_R;
+	p[n++].access = role == SBX_REPO || role == SBX_BACKUP ? SBX_RW :
+	    role == SBX_RESTORE ? SBX_R | SBX_NSBIND : SBX_R;
 	if (fn == cmd_backup) {
 		for (i = 0; i < (size_t)o->argc; i++) {
 			p[n].path = o->argv[i];

@@ -9,7 +9,9 @@
 # result (CI must stay under 30 minutes).  $WRAP (e.g. valgrind) prefixes the unit programs.
 #
 # Environment: TACIT (the binary), UNITDIR, TOOLDIR (test-only tools such
-# as forge), CONF (build configuration), LONG (1: the long crash tests).
+# as forge), CONF (build configuration), LONG (1: the long crash tests),
+# ONLY (names of regress scripts, e.g. "08-cli 10-roundtrip": run just
+# those of tests/regress; CI's dynamic pass, .ci/run).
 set -u
 what=${1:-all}
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -70,6 +72,10 @@ if [ "$what" = regress ] || [ "$what" = footprint ] || [ "$what" = all ]; then
 	export TOOLDIR
 	[ "$what" = footprint ] ||
 	for t in "$top"/tests/regress/[0-9]*.sh; do
+		case " ${ONLY:-$(basename "$t" .sh)} " in
+		*" $(basename "$t" .sh) "*) ;;
+		*) continue;;
+		esac
 		run_one "regress/$(basename "$t")" sh "$t"
 	done
 	[ "$what" = regress ] ||

@@ -5,7 +5,8 @@
 # utimes happens outside the repository (or the restore target), the empty
 # directories stay empty, and no access time changes in the source (but a
 # symlink's: the kernel moves it on every readlink and offers no
-# O_NOATIME for that; threat-model.md says so).
+# O_NOATIME for that; threat-model.md says so), also on a terminal, where
+# a second thread counts the sources for the progress line.
 . "$(dirname "$0")/../regress/lib.sh"
 
 if ! command -v strace >/dev/null; then
@@ -63,6 +64,18 @@ audit "backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
 audit "second backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
+# On a terminal (script(1) makes one): the progress line, and the thread
+# that counts the sources for it beside the walk.
+if command -v script >/dev/null 2>&1; then
+	audit "backup on a terminal (progress line, counting thread)" "$R" -- \
+	    script -qec "'$TACIT' backup -r '$R' '$T/src' --force \
+	    --passphrase-fd 3 3<'$T/pw'" /dev/null
+	grep -q ' 2/2 files' "$T/out.$n" &&
+	    ok "the terminal run counted the sources (2/2 files)" ||
+	    notok "the terminal run shows no totals: $(head -c 300 "$T/out.$n")"
+else
+	ok "backup on a terminal # SKIP script(1) is not installed"
+fi
 audit "snapshots" "$R" -- "$TACIT" snapshots -r "$R" --passphrase-fd 3 \
     3<"$T/pw"
 audit "ls" "$R" -- "$TACIT" ls -r "$R" latest --passphrase-fd 3 3<"$T/pw"

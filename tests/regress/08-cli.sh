@@ -73,7 +73,7 @@ then ok "backup --help and help backup print backup's options only"
 else notok "backup --help and help backup print backup's options only"
 	sed 's/^/#   /' "$T/h1"; fi
 "$TACIT" restore -r "$R" --help >"$T/h1" 2>&1
-if grep -q -- "--target" "$T/h1" && ! grep -q -- "--exclude\|--tag" \
+if grep -q -- "--target" "$T/h1" && ! grep -q -- "--exclude-\|--parent" \
     "$T/h1"; then ok "restore --help lists restore's options, not backup's"
 else notok "restore --help lists restore's options, not backup's"
 	sed 's/^/#   /' "$T/h1"; fi
@@ -109,13 +109,13 @@ else notok "an unknown command prints one line (exit $rc)"
 
 # --- an option that does not apply is an error ----------------------------
 rm -rf "$T/dst"
-has 2 "restore --exclude is refused, not ignored" \
-    "exclude.*does not apply to restore" \
-    tp restore -r "$R" latest --target "$T/dst" --exclude '*.tmp'
+has 2 "restore --exclude-file is refused, not ignored" \
+    "exclude-file.*does not apply to restore" \
+    tp restore -r "$R" latest --target "$T/dst" --exclude-file "$T/h1"
 if [ ! -e "$T/dst" ]; then ok "the refused restore wrote nothing"
 else notok "the refused restore wrote nothing"; fi
-has 2 "snapshots --tag is refused, not ignored" \
-    "tag.*does not apply to snapshots" tp snapshots -r "$R" --tag daily
+has 2 "snapshots --include is refused, not ignored" \
+    "include.*does not apply to snapshots" tp snapshots -r "$R" --include /x
 has 2 "restore --json is refused (restore prints no JSON)" \
     "does not apply" tp restore -r "$R" latest --target "$T/dst" --json
 has 2 "log --json is refused" "does not apply" tp log -r "$R" latest --json
@@ -147,7 +147,7 @@ manopts() {
 # helpopts CMD: the long options `tacit help CMD` lists.
 helpopts() {
 	# shellcheck disable=SC2086
-	"$TACIT" help $1 | sed -n 's/^  \(-., \|    \)--\([a-z-]*\).*/\2/p' | sort
+	"$TACIT" help $1 | sed -n 's/^  \(-., \|    \)--\([a-z0-9-]*\).*/\2/p' | sort
 }
 IFS=:
 for c in $CMDS; do
@@ -168,7 +168,7 @@ unset IFS
 # there is an option tacit takes.
 all=$(IFS=:; for c in $CMDS; do unset IFS; helpopts "$c"; done | sort -u)
 entries=$(sed -n '/^\.Sh OPTIONS/,/^\.Sh OUTPUT/p' "$MAN" |
-    sed -n '/^\.It Fl /s/^[^\\]*\\-\([a-z][a-z-]*\).*/\1/p' | sort -u)
+    sed -n '/^\.It Fl /s/^[^\\]*\\-\([a-z][a-z0-9-]*\).*/\1/p' | sort -u)
 if [ "$all" = "$entries" ]; then
 	ok "tacit(1) OPTIONS describes every option, and no other"
 else notok "tacit(1) OPTIONS describes every option, and no other"

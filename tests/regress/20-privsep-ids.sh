@@ -86,8 +86,11 @@ run() {
 	exec 4>&-
 }
 
-# backup: DAC_OVERRIDE(1), DAC_READ_SEARCH(2), FOWNER(3); uid 0 kept.
-run backup 0 0 000000000000000e backup -q -r "$R" "$T/src"
+# backup: DAC_OVERRIDE(1), DAC_READ_SEARCH(2), FOWNER(3), and SYS_ADMIN(21)
+# to see trusted.* attributes; uid 0 kept.
+run backup 0 0 000000000020000e backup -q -r "$R" "$T/src"
+# The other writing commands (key, init...): the same without SYS_ADMIN.
+run keylist 0 0 000000000000000e key list -r "$R"
 bad=$(find "$R" \( ! -user 0 -o ! -group 0 \) -print)
 [ -z "$bad" ] && ok "every repository file of a root backup is root's" ||
     notok "repository files not root's: $bad"
@@ -103,7 +106,7 @@ run log "$nobody" "$nogroup" 000000000000000c log -r "$R" latest
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"
-run backup2 0 0 000000000000000e backup -q -r "$R" "$T/src"
+run backup2 0 0 000000000020000e backup -q -r "$R" "$T/src"
 run restore 0 0 000000008820001b restore -q -r "$R" -t "$T/dst" latest
 got=$(find "$T/dst" -name file -exec stat -c '%u:%g %a' {} \;)
 [ "$got" = "1234:2345 600" ] && ok "restore as root keeps owner and mode" ||

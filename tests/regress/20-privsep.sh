@@ -53,11 +53,12 @@ field() { awk -v f="$1:" '$1 == f {print $2}' "/proc/$2/status"; }
     notok "worker: Seccomp $(field Seccomp "$wk")"
 [ "$(field NoNewPrivs "$wk")" = 1 ] && ok "worker: NoNewPrivs 1" ||
     notok "worker: NoNewPrivs $(field NoNewPrivs "$wk")"
-# backup as root keeps DAC_READ_SEARCH(2), DAC_OVERRIDE(1), FOWNER(3).
-[ "$(field CapEff "$wk")" = 000000000000000e ] &&
-    ok "worker: capabilities cut to dac_override, dac_read_search, fowner" ||
+# backup as root keeps DAC_READ_SEARCH(2), DAC_OVERRIDE(1), FOWNER(3) and
+# SYS_ADMIN(21), without which trusted.* attributes are invisible.
+[ "$(field CapEff "$wk")" = 000000000020000e ] &&
+    ok "worker: capabilities cut to dac_override, dac_read_search, fowner, sys_admin" ||
     notok "worker: CapEff $(field CapEff "$wk")"
-[ "$(field CapBnd "$wk")" = 000000000000000e ] &&
+[ "$(field CapBnd "$wk")" = 000000000020000e ] &&
     ok "worker: bounding set cut the same way" ||
     notok "worker: CapBnd $(field CapBnd "$wk")"
 [ "$(field Seccomp "$kh")" = 2 ] && ok "keyholder: Seccomp 2" ||

@@ -339,15 +339,6 @@ else notok "a file that vanishes before it is opened ($gone, openat #$k): exit $
 after_fault "a file vanished before open" partial && ok "then check passes, the next backup works"
 
 # --- two writers ---------------------------------------------------------------
-# holds_lock FILE: some process holds an exclusive flock on FILE.  Read
-# from /proc/locks: probing with flock(1) took a shared lock for a moment,
-# and a backup that tried its lock at that moment was refused (exit 11);
-# then "the slow backup never took the lock" and the second backup ran.
-holds_lock() {
-	set -- $(stat -c '%Hd %Ld %i' "$1")
-	grep -q "FLOCK  *ADVISORY  *WRITE .* $(printf '%02x:%02x' "$1" "$2"):$3 " \
-	    /proc/locks
-}
 # The first backup waits 3 s inside its run (at its first fsync).
 slow_backup() {
 	setsid strace -f -qq -o /dev/null -e trace=fsync \
@@ -364,11 +355,16 @@ slow_backup() {
 }
 ds edit "$SRC" 3 2
 slow_backup
+holder=$(lock_pid "$R/lock")
 tk backup -q -r "$R" "$SRC" >"$T/f.out" 2>&1
 rc=$?
 if [ "$rc" -eq 11 ] && grep -q locked "$T/f.out"; then
 	ok "a second backup while one runs: exit 11, says locked"
 else notok "a second backup while one runs: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
+if grep -q "pid $holder (tacit-worker), which is adding" "$T/f.out"; then
+	ok "the refusal names the running backup (pid $holder, tacit-worker)"
+else notok "the refusal names the running backup (pid $holder)"
+	sed 's/^/#   /' "$T/f.out"; fi
 xcode 0 "with --lock-wait 30 it waits for the first and then runs" \
     tk backup -q -r "$R" "$SRC" --lock-wait 30
 wait "$slow"
@@ -381,7 +377,7 @@ wait "$slow" 2>/dev/null
 # last to go, may take a few ms once strace is gone).
 t0=$(now_ms)
 i=0
-while ! flock -n -x "$R/lock" true && [ $i -lt 250 ]; do
+while holds_lock "$R/lock" && [ $i -lt 250 ]; do
 	sleep 0.02; i=$((i + 1)); done
 dt=$(( $(now_ms) - t0 ))
 [ "$dt" -lt 3000 ] && ok "a backup killed with -9 leaves no stale lock (free after ${dt} ms)" ||

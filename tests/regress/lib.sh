@@ -76,3 +76,54 @@ slots() { ls "$1/keys"; }
 
 # now_ms: wall-clock milliseconds (GNU date).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+# --- the repository lock (doc/format.md, "The lock") ----------------------
+
+# lock_lines FILE: the lines of /proc/locks about FILE (its inode).
+lock_lines() {
+	set -- $(stat -c '%Hd %Ld %i' "$1")
+	grep " $(printf '%02x:%02x' "$1" "$2"):$3 " /proc/locks
+}
+# holds_lock FILE: some process holds a writer's lock on FILE (a POSIX
+# write lock from byte 0: a backup, a key add, a remover; or the whole-file
+# flock of earlier tacit builds, so that a test also runs, and fails for what
+# it tests, on such a build).  Read from
+# /proc/locks: probing with a lock of our own would hold it for a moment,
+# and a backup that tried its lock at that moment would be refused.
+holds_lock() {
+	lock_lines "$1" | grep -q -E "(POSIX|FLOCK) +ADVISORY +WRITE [0-9]+ [0-9a-f:]+ 0 "
+}
+# lock_pid FILE: the pid of that writer.
+lock_pid() {
+	lock_lines "$1" |
+	    awk '$4 == "WRITE" && $7 == "0" { print $5; exit }'
+}
+# paused_backup REPO SRC: start a backup of SRC into REPO (with $PW) in the
+# background ($slow: its process group's leader) that stops for a minute
+# just before it commits (strace delays the rename of its snapshot): its
+# packs and index segments are written, its snapshot is not.  Returns once
+# it holds the lock, 1 if it never took it; kill -KILL "-$slow" ends it.
+paused_backup() {
+	printf '%s\n' "$PW" >"$T/.slowpw"
+	setsid strace -f -qq -o /dev/null -P "$1/snapshots" -e trace=renameat2 \
+	    -e inject=renameat2:delay_enter=60000000 \
+	    "$TACIT" backup -q -r "$1" "$2" --passphrase-fd 3 \
+	    3<"$T/.slowpw" >"$T/slow.out" 2>&1 &
+	slow=$!
+	_i=0
+	while ! holds_lock "$1/lock"; do
+		_i=$((_i + 1))
+		[ $_i -lt 1500 ] || return 1
+		sleep 0.02
+	done
+}
+# paused_committing REPO: wait (up to 60 s) until the paused backup has come
+# to its snapshot (a temporary file in REPO/snapshots); 1 if it never does.
+paused_committing() {
+	_i=0
+	while ! ls -a "$1/snapshots" | grep -q '^\.tmp-'; do
+		_i=$((_i + 1))
+		[ $_i -lt 3000 ] || return 1
+		sleep 0.02
+	done
+}

@@ -1,10 +1,16 @@
 /*
- * test_lock.c: the repository lock.  Exclusive excludes everyone, shared
- * excludes writers only, a bounded wait gives up, and the lock of a process
- * killed with SIGKILL (a stale lock) is free again at once.
+ * test_lock.c: the repository lock.  Exclusive (a remover) excludes
+ * everyone; an adder excludes writers but not readers; shared excludes
+ * removers only; a refusal names the holder's pid and mode; a bounded wait
+ * gives up, and the lock of a process killed with SIGKILL (a stale lock)
+ * is free again at once.  The parent holds no lock while it tries
+ * another: record locks belong to the process, and closing a refused
+ * descriptor would drop them.
  */
+#include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -26,7 +32,7 @@ holder(int dirfd, int mode)
 	if (pipe(p) != 0)
 		return -1;
 	if ((pid = fork()) == 0) {
-		if (lock_take(dirfd, mode, 0, &fd) != LOCK_OK)
+		if (lock_take(dirfd, mode, 0, &fd, NULL) != LOCK_OK)
 			_exit(1);
 		(void)!write(p[1], "x", 1);
 		pause();
@@ -46,12 +52,23 @@ kill_holder(pid_t pid)
 	waitpid(pid, NULL, 0);
 }
 
+/* Can we take ${mode} now?  Released again at once. */
+static int
+can(int dfd, int mode, struct lock_holder *who)
+{
+	int fd, r = lock_take(dfd, mode, 0, &fd, who);
+
+	lock_release(fd);
+	return r;
+}
+
 int
 main(void)
 {
-	char dir[] = "/dev/shm/tacit-lock-XXXXXX";
+	char dir[] = "/dev/shm/tacit-lock-XXXXXX", buf[160], want[64];
+	struct lock_holder who;
 	struct timespec t0, t1;
-	int dfd, fd, fd2, r;
+	int dfd, fd, r;
 	pid_t pid;
 
 	t_init();
@@ -65,33 +82,62 @@ main(void)
 
 	pid = holder(dfd, REPO_LOCK_EXCL);
 	T(pid > 0, "child holds the exclusive lock");
-	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd) == LOCK_BUSY,
-	    "second writer: busy");
-	T(lock_take(dfd, REPO_LOCK_SHARED, 0, &fd) == LOCK_BUSY,
-	    "reader while a writer holds it: busy");
+	T(can(dfd, REPO_LOCK_EXCL, &who) == LOCK_BUSY && who.pid == pid &&
+	    who.mode == REPO_LOCK_EXCL, "second remover: busy, names the "
+	    "holder and its mode");
+	T(can(dfd, REPO_LOCK_ADD, &who) == LOCK_BUSY && who.pid == pid,
+	    "adder while a remover holds it: busy");
+	T(can(dfd, REPO_LOCK_SHARED, &who) == LOCK_BUSY && who.pid == pid,
+	    "reader while a remover holds it: busy");
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	r = lock_take(dfd, REPO_LOCK_EXCL, 1, &fd);
+	r = lock_take(dfd, REPO_LOCK_EXCL, 1, &fd, NULL);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	T(r == LOCK_BUSY && t1.tv_sec - t0.tv_sec >= 1 &&
 	    t1.tv_sec - t0.tv_sec < 5, "--lock-wait 1 waits about a second");
 	kill_holder(pid);
-	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd) == LOCK_OK,
+	T(can(dfd, REPO_LOCK_EXCL, NULL) == LOCK_OK,
 	    "lock of a SIGKILLed holder is free at once (stale lock)");
-	lock_release(fd);
+
+	pid = holder(dfd, REPO_LOCK_ADD);
+	T(pid > 0, "child holds the adder's lock");
+	T(can(dfd, REPO_LOCK_SHARED, NULL) == LOCK_OK,
+	    "a reader beside an adder (a backup)");
+	T(can(dfd, REPO_LOCK_ADD, &who) == LOCK_BUSY && who.pid == pid &&
+	    who.mode == REPO_LOCK_ADD, "second adder: busy, names it an adder");
+	T(can(dfd, REPO_LOCK_EXCL, &who) == LOCK_BUSY && who.pid == pid &&
+	    who.mode == REPO_LOCK_ADD, "remover while an adder holds it: busy");
+	kill_holder(pid);
 
 	pid = holder(dfd, REPO_LOCK_SHARED);
-	T(lock_take(dfd, REPO_LOCK_SHARED, 0, &fd) == LOCK_OK,
+	T(can(dfd, REPO_LOCK_SHARED, NULL) == LOCK_OK,
 	    "two readers share the lock");
-	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd2) == LOCK_BUSY,
-	    "writer while readers hold it: busy");
-	lock_release(fd);
+	T(can(dfd, REPO_LOCK_ADD, NULL) == LOCK_OK,
+	    "an adder beside a reader");
+	T(can(dfd, REPO_LOCK_EXCL, &who) == LOCK_BUSY && who.pid == pid &&
+	    who.mode == REPO_LOCK_SHARED, "remover while a reader holds it: "
+	    "busy, names it a reader");
 	kill_holder(pid);
-	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd) == LOCK_OK,
-	    "writer after the readers left");
-	lock_release(fd);
+	T(can(dfd, REPO_LOCK_EXCL, NULL) == LOCK_OK,
+	    "remover after the readers left");
+
+	who.pid = getpid();
+	who.mode = REPO_LOCK_ADD;
+	(void)snprintf(want, sizeof(want), "pid %ld (test_lock), which is "
+	    "adding", (long)getpid());
+	T(strstr(lock_describe(&who, buf, sizeof(buf)), want) != NULL,
+	    "the description names pid and command (/proc/PID/comm)");
+	who.pid = 0;
+	T(strstr(lock_describe(&who, buf, sizeof(buf)), "not visible") !=
+	    NULL, "a pid not visible here is said to be so");
+
 	unlinkat(dfd, LOCK_NAME, 0);
-	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd) == LOCK_ERR,
+	T(lock_take(dfd, REPO_LOCK_EXCL, 0, &fd, NULL) == LOCK_ERR,
 	    "missing lock file is an error, not a silent success");
+	T(mkfifoat(dfd, LOCK_NAME, 0600) == 0 &&
+	    lock_take(dfd, REPO_LOCK_SHARED, 0, &fd, NULL) == LOCK_ERR &&
+	    errno == EINVAL, "a FIFO as the lock is refused (EINVAL), not "
+	    "opened");
+	unlinkat(dfd, LOCK_NAME, 0);
 	close(dfd);
 	rmdir(dir);
 	return t_exit();

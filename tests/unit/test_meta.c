@@ -522,7 +522,7 @@ copy_data(const char *name, const struct node *n, int fd)
 
 /* Restore ${e} into the destination; 0 or -1. */
 static int
-restore(const struct ent *e, int flags, size_t *nfailed)
+restore(const struct ent *e, int flags, struct meta_fail *nfailed)
 {
 	const struct node *n = &e->n;
 	int fd = -1, r = -1;
@@ -552,17 +552,17 @@ restore(const struct ent *e, int flags, size_t *nfailed)
 static void
 check_roundtrip(void)
 {
+	struct meta_fail nf;
 	struct node m;
-	size_t nf;
 	int i, r, flags = root ? META_OWNER : 0;
 
 	for (i = 0; i < E__MAX; i++) {
 		if (!ents[i].read)
 			continue;
-		nf = 99;
+		nf.n = 99;
 		r = restore(&ents[i], flags, &nf);
-		T(r == 0 && nf == 0, "apply %s (errno %d, %zu failed)",
-		    ents[i].label, r == 0 ? 0 : errno, nf);
+		T(r == 0 && nf.n == 0, "apply %s (errno %d, %zu failed: %s)",
+		    ents[i].label, r == 0 ? 0 : errno, nf.n, nf.text);
 		T(read_node(dfd, ents[i].name, &m) == 0 &&
 		    same_meta(&ents[i].n, &m), "%s: read back the same",
 		    ents[i].label);
@@ -596,7 +596,7 @@ check_apply_errors(void)
 		{ (char *)(uintptr_t)"bogus.ns", (uint8_t *)(uintptr_t)"x", 1 },
 		{ (char *)(uintptr_t)"user.ok", (uint8_t *)(uintptr_t)"y", 1 },
 	};
-	size_t nf = 0;
+	struct meta_fail nf;
 	int fd, r;
 
 	n.xattrs = bad;
@@ -604,7 +604,24 @@ check_apply_errors(void)
 	n.mode = 0604;
 	fd = openat(dfd, "xfail", O_WRONLY | O_CREAT | O_EXCL, 0600);
 	r = meta_apply(fd, &n, 0, &nf);
-	T(r == 0 && nf == 1, "unsettable xattr counted, not fatal");
+	T(r == 0 && nf.n == 1 && nf.shown == 1 &&
+	    strstr(nf.text, "xattr bogus.ns: ") == nf.text,
+	    "unsettable xattr counted and named, not fatal (%s)", nf.text);
+	{
+		/* Many failures: counted all, described while they fit. */
+		struct xattr many[40];
+		struct node k = n;
+		size_t i;
+
+		for (i = 0; i < 40; i++)
+			many[i] = bad[0];
+		k.xattrs = many;
+		k.nxattrs = 40;
+		r = meta_apply(fd, &k, 0, &nf);
+		T(r == 0 && nf.n == 40 && nf.shown > 0 && nf.shown < 40 &&
+		    strlen(nf.text) < sizeof(nf.text),
+		    "40 unsettable xattrs: all counted, %zu described", nf.shown);
+	}
 	errno = 0;
 	r = meta_apply(fd, &n, 0, NULL);
 	T(r == -1 && errno == EOPNOTSUPP,
@@ -781,8 +798,8 @@ static void
 check_shared_dir(void)
 {
 	struct node n = ents[E_LINK].n;
+	struct meta_fail nf;
 	char v[16];
-	size_t nf = 0;
 	int shared, cwd, r;
 
 	if (!root || !ents[E_LINK].read || n.nxattrs == 0) {
@@ -798,7 +815,7 @@ check_shared_dir(void)
 	T(symlinkat("t", shared, "ln") == 0, "fixture: a symlink in it");
 	r = meta_apply_at(shared, "ln", &n, 0, &nf);
 	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	T(r == 0 && nf == n.nxattrs && fchdir(shared) == 0 &&
+	T(r == 0 && nf.n == n.nxattrs && fchdir(shared) == 0 &&
 	    lgetxattr("ln", n.xattrs[0].name, v, sizeof(v)) < 0 &&
 	    errno == ENODATA,
 	    "symlink in a world-writable directory: its xattrs are not set "

@@ -9,14 +9,14 @@
  * packs; index segments follow the packs, and the snapshot comes last: it
  * is the commit point.
  *
- * This file is the walk (on its thread: sources, directories, files,
- * chunks and their ids) and the commit; store.c is the store stage that
- * compresses, seals and packs what the walk queues; source.c names and
- * checks the sources before any of this runs.
+ * This file is the content side of the walk (files, chunks and their
+ * ids, the parent snapshot's trees) and the commit; walk.c walks the
+ * sources' directories on the walk's thread; store.c is the store stage
+ * that compresses, seals and packs what the walk queues; source.c names
+ * and checks the sources before any of this runs.
  */
 #include <sys/stat.h>
 
-#include <dirent.h>
 #include <pthread.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -47,136 +47,16 @@
 #include "source.h"
 #include "store.h"
 #include "tree.h"
-#include "treepath.h"
+#include "walk.h"
 
 #ifndef TACIT_VERSION
 #define TACIT_VERSION "0.1.0-dev"
 #endif
 
-/*
- * Small files (one chunk each) are batched: their contents wait in a
- * buffer and go to the keyholder in one id request and one seal request,
- * since round trips are what the process split costs.  Each waiting file
- * has its one chunk-id slot (on the heap, so it does not move) filled when
- * the batch is flushed, which happens before any tree is encoded.
- */
-#define BATCH_FILES	KH_BATCH_MAX
-#define BATCH_BYTES	(8u << 20)
-#define CB_BYTES	(4u << 20)	/* a large file's id batch */
 /* A file whose size says 0 is read to its end, up to BK_NOSIZE_MAX, in
  * reads of BK_NOSIZE_READ (procfs refuses a read of 4 MiB: ENOMEM). */
 #define BK_NOSIZE_MAX	((uint64_t)1 << 40)
 #define BK_NOSIZE_READ	((size_t)1 << 16)
-
-struct pend {
-	uint8_t		*dst;		/* the node's chunk id, to fill */
-	size_t		 off;		/* its bytes in the batch buffer */
-	size_t		 len;
-	int		 forced;	/* --force, a twin: 1, 2 if one chunk */
-	uint8_t		 twin[NODE_ID_BYTES];	/* then the twin's chunk */
-};
-
-/*
- * A large file is read and cut in batches of about CB_BYTES of chunks.
- * Each batch goes to the id thread (idq.h) while the next one is read and
- * cut into the other buffer; the uncut tail of a batch (less than a max
- * chunk) moves to the front of the other buffer.  A batch's ids come back
- * in file order, and its chunks are queued from its buffer then.
- */
-struct cbatch {
-	uint8_t		*buf;		/* CB_BYTES + max chunk */
-	const uint8_t	*ptr[KH_BATCH_MAX];
-	size_t		 len[KH_BATCH_MAX];
-	size_t		 n;
-	int		 asked;		/* in flight on the id thread */
-};
-
-struct linkent {
-	uint64_t	 dev, ino, id;
-};
-
-/*
- * A directory's subdirectories' trees in the parent snapshot, opened
- * ahead: up to TP_MAX of them (TP_BYTES of plaintext) in one keyholder
- * request, in name order from the first one not fetched yet, instead of
- * one request per directory.  One window per directory being walked that
- * has subdirectories; the walk of a subdirectory finds its tree in its
- * parent's window (bk.tp).  Memory: a window per level of the path being
- * walked, so at most TP_BYTES (or one tree, if larger) times the depth.
- */
-#define TP_MAX		256
-#define TP_BYTES	(1u << 20)
-
-struct tpre {
-	struct prefetch	 pf;
-	uint8_t		 ids[TP_MAX][NODE_ID_BYTES];
-	size_t		 n;
-	size_t		 end;		/* the parent tree's nodes scanned */
-};
-
-struct bk {
-	struct repo		*r;
-	const struct opts	*o;
-	struct pattern_sel	 sel;		/* what is left out */
-	struct index		 ix;		/* what the repository had */
-	struct store		 sto;
-	struct packr		*pr;
-	struct chunker		*ch;
-	struct chunker_params	 cp;
-	struct idq		*idq;		/* ids of large files' chunks */
-	struct cbatch		 cb[2];		/* their read buffers */
-	size_t			 cbcap;
-	uint8_t			 cids[KH_BATCH_MAX][KH_ID_BYTES];
-	uint8_t			*tbuf;		/* parent tree blob */
-	size_t			 tcap;
-	struct tpre		*tp;		/* the walking directory's window */
-	ZSTD_DCtx		*dz;		/* for windows of trees */
-	struct linkent		*links;
-	size_t			 nlinks, linkcap;
-	dev_t			 repo_dev;
-	ino_t			 repo_ino;
-	dev_t			 kmsg_dev;	/* /proc/kmsg: never read */
-	ino_t			 kmsg_ino;
-	int			 partial;
-	struct backup_stats	*st;
-	struct progress		 prog;
-	uint8_t			*bbuf;		/* the batch of small files */
-	size_t			 blen;
-	struct pend		 pend[BATCH_FILES];
-	size_t			 npend;
-	char			*path;		/* the current path, for messages */
-	size_t			 pathlen, pathcap;
-	size_t			 depth;		/* directories entered */
-};
-
-/* --- paths for messages and exclusion -------------------------------- */
-
-static int
-path_push(struct bk *b, const char *name, size_t *saved)
-{
-	size_t n = strlen(name), need = b->pathlen + 1 + n + 1;
-	char *p;
-
-	*saved = b->pathlen;
-	if (need > b->pathcap) {
-		if ((p = realloc(b->path, need * 2)) == NULL)
-			return -1;
-		b->path = p;
-		b->pathcap = need * 2;
-	}
-	if (b->pathlen > 0 && b->path[b->pathlen - 1] != '/')
-		b->path[b->pathlen++] = '/';
-	memcpy(b->path + b->pathlen, name, n + 1);
-	b->pathlen += n;
-	return 0;
-}
-
-static void
-path_pop(struct bk *b, size_t saved)
-{
-	b->pathlen = saved;
-	b->path[saved] = '\0';
-}
 
 /* --- blobs ------------------------------------------------------------ */
 
@@ -199,8 +79,8 @@ queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
 }
 
 /* Store one blob (its id from the keyholder) unless it is known. */
-static int
-put_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
+int
+bk_put_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
     uint8_t id[NODE_ID_BYTES])
 {
 	if (kh_id(b->r->kh, type == BLOB_TREE ? KH_ID_TREE : KH_ID_DATA, data,
@@ -215,8 +95,8 @@ put_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
  * Send the waiting small files' ids in one request and queue the new
  * ones.  0, or -1 (fatal).
  */
-static int
-flush(struct bk *b)
+int
+bk_flush(struct bk *b)
 {
 	const uint8_t *ptr[BATCH_FILES];
 	size_t len[BATCH_FILES], i, n = b->npend;
@@ -239,7 +119,7 @@ flush(struct bk *b)
 		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
 		if (b->pend[i].forced == 2 &&
 		    memcmp(b->pend[i].twin, ids[i], KH_ID_BYTES) == 0)
-			b->st->files_unchanged++;	/* see backup_file */
+			b->st->files_unchanged++;	/* see bk_file */
 		else if (b->pend[i].forced)
 			b->st->files_changed++;
 		if (queue_blob(b, BLOB_DATA, ids[i], ptr[i], len[i]) != 0)
@@ -266,7 +146,7 @@ read_small(struct bk *b, int fd, struct node *n, const struct node *p)
 	int shrank = 0;
 
 	if ((b->npend == BATCH_FILES || len > BATCH_BYTES - b->blen) &&
-	    flush(b) != 0)
+	    bk_flush(b) != 0)
 		return -2;
 	while (got < len) {
 		k = pread(fd, b->bbuf + b->blen + got, len - got, (off_t)got);
@@ -462,10 +342,10 @@ tpre_get(const struct tpre *tp, const uint8_t *id, size_t *len)
 /*
  * About to walk the directory whose twin in the parent tree ${pt} is ${p}:
  * unless the window *${tpp} has its tree or passed over it, refill the
- * window from ${p} on.  Failures leave it to load_tree, one by one.
+ * window from ${p} on.  Failures leave it to bk_load_tree, one by one.
  */
-static void
-tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
+void
+bk_tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
     const struct node *p)
 {
 	const struct blobloc *loc;
@@ -493,8 +373,8 @@ tpre_fill(struct bk *b, struct tpre **tpp, const struct tree *pt,
 		tp->n = 0;
 }
 
-static void
-tpre_free(struct tpre *tp)
+void
+bk_tpre_free(struct tpre *tp)
 {
 	if (tp != NULL)
 		free(tp->pf.buf);
@@ -510,8 +390,8 @@ tpre_free(struct tpre *tp)
  * cannot make it loop, and it trusts its parent snapshot anyway (an
  * unchanged file keeps the parent's chunks, doc/format.md 18.2).
  */
-static int
-load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
+int
+bk_load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
     const struct tpre *up, struct tree *t, uint8_t **raw, size_t *rawlen)
 {
 	const struct blobloc *loc;
@@ -547,8 +427,8 @@ load_tree(struct bk *b, const uint8_t id[NODE_ID_BYTES],
 }
 
 /* Can ${n} reuse the content of its parent-snapshot twin ${p}? */
-static int
-unchanged(struct bk *b, const struct node *n, const struct node *p)
+int
+bk_unchanged(struct bk *b, const struct node *n, const struct node *p)
 {
 	size_t i;
 
@@ -584,88 +464,6 @@ reuse(struct node *n, const struct node *p)
 	}
 	n->nextents = p->nextents;
 	return 0;
-}
-
-/* --- the walk --------------------------------------------------------- */
-
-static int backup_dir(struct bk *, int, struct node *, const struct node *);
-
-/*
- * Hard links: one group id per (dev, inode) in this snapshot, found in an
- * open-addressing table (ids start at 1; 0 marks a free slot).
- */
-static size_t
-link_slot(const struct linkent *t, size_t cap, uint64_t dev, uint64_t ino)
-{
-	size_t i = (size_t)((ino * 0x9e3779b97f4a7c15ull) ^ dev) & (cap - 1);
-
-	while (t[i].id != 0 && (t[i].dev != dev || t[i].ino != ino))
-		i = (i + 1) & (cap - 1);
-	return i;
-}
-
-static int
-link_id(struct bk *b, const struct stat *st, uint64_t *id)
-{
-	struct linkent *t;
-	size_t i, ncap;
-
-	if ((b->nlinks + 1) * 2 > b->linkcap) {
-		ncap = b->linkcap ? b->linkcap * 2 : 256;
-		if ((t = calloc(ncap, sizeof(*t))) == NULL)
-			return -1;
-		for (i = 0; i < b->linkcap; i++)
-			if (b->links[i].id != 0)
-				t[link_slot(t, ncap, b->links[i].dev,
-				    b->links[i].ino)] = b->links[i];
-		free(b->links);
-		b->links = t;
-		b->linkcap = ncap;
-	}
-	i = link_slot(b->links, b->linkcap, st->st_dev, st->st_ino);
-	if (b->links[i].id == 0) {
-		b->links[i].dev = st->st_dev;
-		b->links[i].ino = st->st_ino;
-		b->links[i].id = ++b->nlinks;
-	}
-	*id = b->links[i].id;
-	return 0;
-}
-
-/* Open an entry lstat saw, read-only, without following, without atime. */
-static int
-open_entry(struct bk *b, int dfd, const char *name, const struct stat *st)
-{
-	struct stat now;
-	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, fd;
-
-	if (S_ISDIR(st->st_mode))
-		fl |= O_DIRECTORY;
-	fd = openat(dfd, name, fl | O_NOATIME);
-	if (fd < 0 && errno == EPERM) {
-		fd = openat(dfd, name, fl);	/* not our file: atime moves */
-		if (fd >= 0)
-			b->st->noatime_refused++;
-	}
-	if (fd < 0)
-		return -1;
-	/* Replaced between lstat and open (say by a FIFO): not ours. */
-	if (fstat(fd, &now) != 0 || now.st_ino != st->st_ino ||
-	    now.st_dev != st->st_dev ||
-	    (now.st_mode & S_IFMT) != (st->st_mode & S_IFMT)) {
-		(void)close(fd);
-		errno = ESTALE;
-		return -1;
-	}
-	return fd;
-}
-
-static void
-skip(struct bk *b, const char *why)
-{
-	alertx("%s: %s; skipped", log_shown(b->path), why);
-	b->st->skipped++;
-	b->partial = 1;
 }
 
 /*
@@ -748,8 +546,8 @@ same_chunks(const struct node *n, const struct node *p)
 }
 
 /* A regular file: reuse the parent's chunks or read it. */
-static int
-backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
+int
+bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {
 	uint64_t statsize = n->size;
 	int r, unended = 0, small;
@@ -757,7 +555,7 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	b->st->bytes += n->size;
 	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
 	    b->st->files_unchanged, b->st->bytes_read + b->st->bytes_reused);
-	if (unchanged(b, n, p)) {
+	if (bk_unchanged(b, n, p)) {
 		b->st->files_unchanged++;
 		b->st->bytes_reused += n->size;
 		return reuse(n, p);
@@ -831,238 +629,6 @@ backup_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	return 0;
 }
 
-/*
- * One entry ${name} of the directory ${dfd}: fill ${n}.  Returns 0 (n
- * filled), 1 (skipped or excluded: n empty) or -1 (fatal, errno).
- */
-static int
-backup_entry(struct bk *b, int dfd, const char *name, struct node *n,
-    const struct node *p, dev_t root_dev)
-{
-	struct stat st;
-	int fd = -1, r = -1, quick = 0;
-
-	memset(n, 0, sizeof(*n));
-	if (pattern_excluded(&b->sel, b->path, NULL)) {
-		b->st->excluded++;
-		return 1;
-	}
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-		skip(b, strerror(errno));
-		return 1;
-	}
-	if (pattern_excluded(&b->sel, NULL, &st)) {	/* too large */
-		b->st->excluded++;
-		return 1;
-	}
-	if (S_ISSOCK(st.st_mode)) {
-		warnx("%s: socket not backed up", log_shown(b->path));
-		return 1;
-	}
-	/* Readers refuse a deeper tree (treepath.h): do not write one. */
-	if (S_ISDIR(st.st_mode) && b->depth + 1 >= TREE_DEPTH_MAX) {
-		skip(b, "more than 1024 directory levels deep (the limit of "
-		    "the repository format)");
-		return 1;
-	}
-	if (st.st_dev == b->repo_dev && st.st_ino == b->repo_ino) {
-		warnx("%s: the repository itself, not backed up",
-		    log_shown(b->path));
-		return 1;
-	}
-	/*
-	 * A file its parent snapshot has with the same inode, size, mtime
-	 * and ctime is not opened at all: its metadata comes from lstat and
-	 * the parent (nothing else changes without changing ctime), its
-	 * content from the parent's chunks.
-	 */
-	if (S_ISREG(st.st_mode) && p != NULL && p->type == NODE_FILE) {
-		struct node probe;
-
-		memset(&probe, 0, sizeof(probe));
-		probe.type = NODE_FILE;
-		meta_stat_fill(&probe, &st);
-		if (unchanged(b, &probe, p))
-			quick = 1;
-	}
-	if (((S_ISREG(st.st_mode) && !quick) || S_ISDIR(st.st_mode)) &&
-	    (fd = open_entry(b, dfd, name, &st)) < 0) {
-		skip(b, strerror(errno));
-		return 1;
-	}
-	if ((quick ? meta_read_like(&st, p, n) : meta_read(dfd,
-	    (const uint8_t *)name, strlen(name), fd, &st, n)) != 0) {
-		if (errno == ENOMEM)
-			goto out;
-		skip(b, strerror(errno));
-		node_free_fields(n);
-		r = 1;
-		goto out;
-	}
-	if (p != NULL && p->type != n->type)
-		p = NULL;
-	if (!S_ISDIR(st.st_mode) && st.st_nlink > 1 &&
-	    link_id(b, &st, &n->link_id) != 0)
-		goto out;
-	if (S_ISREG(st.st_mode))
-		r = backup_file(b, fd, n, p);
-	else if (S_ISDIR(st.st_mode)) {
-		b->st->dirs++;
-		/* root_dev 0: a source itself, never a mount point to skip */
-		if (b->o->one_fs && root_dev != 0 && st.st_dev != root_dev) {
-			struct tree empty = { 0 };
-			struct dbuf enc;
-
-			/* A mount point: the directory, not its contents. */
-			r = tree_encode(&empty, &enc);
-			if (r == 0)
-				r = put_blob(b, BLOB_TREE, enc.p, enc.len,
-				    n->subtree);
-			dbuf_free(&enc);
-		} else {
-			b->depth++;
-			r = backup_dir(b, fd, n, p);
-			b->depth--;
-		}
-	} else {
-		b->st->others++;
-		r = 0;
-	}
-out:
-	if (fd >= 0)
-		(void)close(fd);
-	if (r < 0)
-		node_free_fields(n);
-	return r;
-}
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Names in ${fd}, sorted by bytes (strcmp compares unsigned chars). */
-static int
-read_names(int fd, char ***vp, size_t *np)
-{
-	struct dirent *de;
-	char **v = NULL, **nv;
-	size_t n = 0, cap = 0;
-	DIR *d;
-	int dfd;
-
-	if ((dfd = dup(fd)) < 0 || (d = fdopendir(dfd)) == NULL) {
-		if (dfd >= 0)
-			(void)close(dfd);
-		return -1;
-	}
-	rewinddir(d);
-	errno = 0;
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 32;
-			if ((nv = reallocarray(v, cap, sizeof(*v))) == NULL)
-				break;
-			v = nv;
-		}
-		if ((v[n] = strdup(de->d_name)) == NULL)
-			break;
-		n++;
-		errno = 0;
-	}
-	if (errno != 0) {
-		while (n > 0)
-			free(v[--n]);
-		free(v);
-		(void)closedir(d);
-		return -1;
-	}
-	(void)closedir(d);
-	if (n > 1)
-		qsort(v, n, sizeof(*v), name_cmp);
-	*vp = v;
-	*np = n;
-	return 0;
-}
-
-/* Store a tree built from the entries of the directory ${fd}. */
-static int
-backup_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
-{
-	struct tree t = { 0 }, pt = { 0 };
-	struct dbuf enc;
-	struct node n;
-	struct stat st;
-	char **names = NULL;
-	struct tpre *up = b->tp, *tp = NULL;
-	const struct node *p;
-	uint8_t *praw = NULL;
-	size_t nnames = 0, i, saved, prawlen = 0;
-	int r = -1, e, have_pt = 0;
-
-	if (fstat(fd, &st) != 0)
-		return -1;
-	if (read_names(fd, &names, &nnames) != 0) {
-		skip(b, strerror(errno));
-		nnames = 0;
-	}
-	nnames = pattern_dir_filter(&b->sel, fd, names, nnames,
-	    &b->st->excluded);
-	if (pdn != NULL && pdn->type == NODE_DIR) {
-		if (load_tree(b, pdn->subtree, up, &pt, &praw, &prawlen) == 0)
-			have_pt = 1;
-		else
-			warnx("%s: parent snapshot's tree unreadable; reading "
-			    "everything below", log_shown(b->path));
-	}
-	for (i = 0; i < nnames; i++) {
-		if (path_push(b, names[i], &saved) != 0)
-			goto out;
-		p = have_pt ? tree_find(&pt, (const uint8_t *)names[i],
-		    strlen(names[i])) : NULL;
-		if (p != NULL && p->type == NODE_DIR)
-			tpre_fill(b, &tp, &pt, p);
-		b->tp = tp;
-		e = backup_entry(b, fd, names[i], &n, p, st.st_dev);
-		path_pop(b, saved);
-		if (e < 0)
-			goto out;
-		if (e == 0 && tree_add(&t, &n) != 0) {
-			node_free_fields(&n);
-			goto out;
-		}
-	}
-	/* Every small file below has its chunk id once the batch is out. */
-	if (flush(b) != 0 || tree_encode(&t, &enc) != 0)
-		goto out;
-	/*
-	 * The same bytes as the parent snapshot's tree (which the keyholder
-	 * opened and checked): the same id, without asking for it.  With
-	 * the windows above, an unchanged backup makes one keyholder round
-	 * trip per directory that has subdirectories, not two per directory.
-	 */
-	if (have_pt && enc.len == prawlen &&
-	    memcmp(enc.p, praw, prawlen) == 0) {
-		memcpy(dn->subtree, pdn->subtree, NODE_ID_BYTES);
-		r = 0;
-	} else
-		r = put_blob(b, BLOB_TREE, enc.p, enc.len, dn->subtree);
-	dbuf_free(&enc);
-out:
-	for (i = 0; i < nnames; i++)
-		free(names[i]);
-	free(names);
-	free(praw);
-	tpre_free(tp);
-	b->tp = NULL;
-	tree_free(&t);
-	tree_free(&pt);
-	return r;
-}
-
 /* --- sources, parent, commit ------------------------------------------ */
 
 static double
@@ -1086,7 +652,7 @@ put_log(struct bk *b, uint8_t id[NODE_ID_BYTES])
 	if ((text = malloc(LOG_RING_BYTES)) == NULL)
 		return -1;
 	n = log_ring_copy(text, LOG_RING_BYTES);
-	r = put_blob(b, BLOB_DATA, (const uint8_t *)text, n, id);
+	r = bk_put_blob(b, BLOB_DATA, (const uint8_t *)text, n, id);
 	free(text);
 	if (r != 0)
 		alertx("cannot store the log of this run: %s", strerror(errno));
@@ -1196,124 +762,6 @@ bk_teardown(struct bk *b)
  * One source, by its absolute path ${abs} (see source_resolve): its node,
  * under its last component, in the root tree.
  */
-static int
-backup_source(struct bk *b, const char *abs, struct tree *root,
-    struct tree *proot)
-{
-	const char *base = source_name(abs);
-	char *dir;
-	struct node n;
-	size_t saved;
-	int dfd, e;
-
-	if (tree_find(root, (const uint8_t *)base, strlen(base)) != NULL) {
-		errorx("%s: another source has the same name '%s'", abs, base);
-		return -1;
-	}
-	if ((dir = strndup(abs, (size_t)(base - abs))) == NULL)
-		return -1;
-	if (base - abs > 1)
-		dir[base - abs - 1] = '\0';	/* "/a/b" -> "/a", "/b" -> "/" */
-	/* O_PATH: the sandbox lets us into the source, not its parent. */
-	if ((dfd = open(dir, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		errorx("%s: %s", dir, strerror(errno));
-		free(dir);
-		return -1;
-	}
-	free(dir);
-	b->pathlen = 0;
-	if (path_push(b, abs, &saved) != 0)
-		e = -1;
-	else
-		e = backup_entry(b, dfd, base, &n, proot ? tree_find(proot,
-		    (const uint8_t *)base, strlen(base)) : NULL, 0);
-	(void)close(dfd);
-	if (e == 0 && tree_add(root, &n) != 0) {
-		node_free_fields(&n);
-		e = -1;
-	}
-	return e < 0 ? -1 : 0;
-}
-
-/*
- * The source "/": its entries are the snapshot's root (as restic users
- * expect: "restore --target T" makes T/etc, T/usr, ...), so the root tree
- * is the directory's own; its parent is the parent snapshot's root.
- */
-static int
-backup_slash(struct bk *b, const uint8_t *proot_id, uint8_t *rootid)
-{
-	struct node dn, pdn;
-	size_t saved;
-	int fd, e;
-
-	memset(&dn, 0, sizeof(dn));
-	memset(&pdn, 0, sizeof(pdn));
-	if ((fd = open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
-		errorx("/: %s", strerror(errno));
-		return -1;
-	}
-	pdn.type = NODE_DIR;
-	if (proot_id != NULL)
-		memcpy(pdn.subtree, proot_id, NODE_ID_BYTES);
-	b->pathlen = 0;
-	b->st->dirs++;
-	if ((e = path_push(b, "/", &saved)) == 0)
-		e = backup_dir(b, fd, &dn, proot_id != NULL ? &pdn : NULL);
-	(void)close(fd);
-	if (e == 0)
-		memcpy(rootid, dn.subtree, NODE_ID_BYTES);
-	return e;
-}
-
-/* The walk, on its own thread: every source, then the root tree. */
-struct walk {
-	struct bk	*b;
-	char		**srcs;		/* absolute, from source_resolve */
-	size_t		 nsrc;
-	struct tree	*root, *proot;
-	const uint8_t	*proot_id;	/* the parent snapshot's root, or NULL */
-	uint8_t		*rootid;
-	int		 rc;		/* 0, or -1: a message was shown */
-};
-
-static void *
-walk_main(void *arg)
-{
-	struct walk *w = arg;
-	struct bk *b = w->b;
-	struct dbuf enc = { 0 };
-	size_t i;
-
-	w->rc = -1;
-	if (w->nsrc == 1 && strcmp(w->srcs[0], "/") == 0) {
-		if (backup_slash(b, w->proot_id, w->rootid) != 0) {
-			errorx("cannot store the root tree: %s",
-			    strerror(errno));
-			goto out;
-		}
-		goto submit;
-	}
-	for (i = 0; i < w->nsrc; i++)
-		if (backup_source(b, w->srcs[i], w->root, w->proot) != 0)
-			goto out;
-	if (flush(b) != 0 || tree_encode(w->root, &enc) != 0 ||
-	    put_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
-		errorx("cannot store the root tree: %s", strerror(errno));
-		goto out;
-	}
-submit:
-	if (store_submit(&b->sto, 0) != 0) {
-		errorx("cannot store: %s", strerror(errno));
-		goto out;
-	}
-	w->rc = 0;
-out:
-	dbuf_free(&enc);
-	store_walked(&b->sto);
-	return NULL;
-}
-
 int
 backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
     uint8_t snapid[16], struct backup_stats *st)
@@ -1365,7 +813,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 		cnt = count_start(srcs, nsrc, &cr, &b.prog);
 	/* With --force too: what was read is compared with the parent. */
 	if (parent != NULL) {
-		if (load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)
+		if (bk_load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)
 			have_proot = 1;
 		else
 			alertx("the parent snapshot's tree is unreadable; "
@@ -1462,3 +910,4 @@ out:
 	bk_teardown(&b);
 	return e;
 }
+

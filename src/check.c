@@ -43,7 +43,7 @@ struct ck {
 	struct reader	*rd;
 	const struct opts *o;
 	uint8_t		*state;		/* by index slot */
-	uint16_t	*height;	/* by slot: trees below a SEEN tree, + 1 */
+	uint32_t	*height;	/* by slot: trees below a SEEN tree, + 1 */
 	struct dbuf	 path;		/* the path walked, NUL-terminated */
 	struct treepath	 tp;		/* the trees on it */
 	int		 readdata;
@@ -159,9 +159,6 @@ check_data(struct ck *c, const char *path, const uint8_t *id, size_t rawmax)
 		    "decompression failed)", id);
 }
 
-static size_t check_tree(struct ck *, const uint8_t *, const struct tree *,
-    size_t, struct treewin **);
-
 /*
  * --read-data: read the one-chunk files of tree ${t} not read yet in
  * batches of one keyholder request each (KH_BATCH_MAX blobs, 8 MiB)
@@ -212,51 +209,22 @@ read_batched(struct ck *c, const struct tree *t)
 }
 
 /*
- * The node t->nodes[k] below the path walked (its subtree from the window
- * *${win}); the height of its trees (0: none).
+ * Enter tree ${id} at the end of the path walked: the subtree of
+ * pt->nodes[k] (from the window *${win}), or with ${pt} NULL a
+ * snapshot's root.  1: entered, its tree in ${t}, on the path.  0: not
+ * entered, *${h} its height (a tree seen before: its height then; one
+ * that could not be read: 0, reported as damage).
  */
-static size_t
-check_node(struct ck *c, const struct tree *t, size_t k, struct treewin **win)
-{
-	const struct node *n = &t->nodes[k];
-	size_t i, saved = c->path.len, h = 0;
-
-	/* The path grows as deep as the trees go: no fixed buffer. */
-	dbuf_put_u8(&c->path, '/');
-	dbuf_put_bytes(&c->path, n->name, n->namelen);
-	dbuf_put_u8(&c->path, '\0');
-	if (c->path.err)
-		fatal(EXIT_ERR, "out of memory");
-	c->path.len--;
-	if (n->type == NODE_DIR)
-		h = check_tree(c, n->subtree, t, k, win);
-	else if (n->type == NODE_FILE)
-		for (i = 0; i < n->nchunks; i++)
-			check_data(c, (const char *)c->path.p, n->chunks[i],
-			    c->rd->r->cfg.chunk_max);
-	c->path.len = saved;
-	c->path.p[saved] = '\0';
-	return h;
-}
-
-/*
- * Tree ${id} at the end of the path walked, and everything below it: the
- * subtree of pt->nodes[k] (from the window *${win}), or with ${pt} NULL a
- * snapshot's root.  Returns its height: 1 for a tree without
- * subdirectories, 0 when it could not be read (reported as damage).
- */
-static size_t
-check_tree(struct ck *c, const uint8_t *id, const struct tree *pt, size_t k,
-    struct treewin **win)
+static int
+ck_enter(struct ck *c, const uint8_t *id, const struct tree *pt, size_t k,
+    struct treewin **win, struct tree *t, size_t *h)
 {
 	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	const char *path = (const char *)c->path.p;
-	struct treewin *sub = NULL;
 	char what[160];
-	struct tree t;
-	size_t i, h, height = 1;
 	int r;
 
+	*h = 0;
 	/* Before SEEN: a tree on its own path is SEEN, and a cycle. */
 	if (treepath_push(&c->tp, id) != 0) {
 		damage(c, path, reader_strerror(errno), id);
@@ -264,36 +232,124 @@ check_tree(struct ck *c, const uint8_t *id, const struct tree *pt, size_t k,
 	}
 	if (loc != NULL && (c->state[slot(c, loc)] & SEEN)) {
 		/* The same tree in another place: deep enough here too? */
-		height = c->height[slot(c, loc)];
-		if (c->tp.above + c->tp.n - 1 + height > TREE_DEPTH_MAX)
+		*h = c->height[slot(c, loc)];
+		if (c->tp.above + c->tp.n - 1 + *h > TREE_DEPTH_MAX)
 			damage(c, path, treepath_why(EMLINK), id);
-		goto out;
+		treepath_pop(&c->tp);
+		return 0;
 	}
 	if (loc != NULL)
 		c->state[slot(c, loc)] |= SEEN;
-	r = pt != NULL ? reader_subtree(c->rd, win, pt, k, &t) :
-	    reader_tree(c->rd, id, &t);
+	r = pt != NULL ? reader_subtree(c->rd, win, pt, k, t) :
+	    reader_tree(c->rd, id, t);
 	if (r != 0) {
 		(void)snprintf(what, sizeof(what), "directory listing %s",
 		    errno == ENODATA ? "missing from the index" :
 		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
 		damage(c, path, what, id);
-		height = 0;
-		goto out;
+		treepath_pop(&c->tp);
+		return 0;
 	}
 	c->trees++;
-	read_batched(c, &t);
-	for (i = 0; i < t.count; i++)
-		if ((h = check_node(c, &t, i, &sub)) + 1 > height)
-			height = h + 1;
-	treewin_free(sub);
-	tree_free(&t);
-	if (loc != NULL)
-		c->height[slot(c, loc)] = height > UINT16_MAX ? UINT16_MAX :
-		    (uint16_t)height;
-out:
-	treepath_pop(&c->tp);
-	return height;
+	read_batched(c, t);
+	return 1;
+}
+
+/* A tree being checked: the next node, the height so far. */
+struct ckframe {
+	struct tree		 t;
+	struct treewin		*win;	/* its subdirectories' trees */
+	const struct blobloc	*loc;
+	size_t			 i, height, saved;
+};
+
+/* One more frame, for the tree ${t} (id ${id}) entered at c->path. */
+static struct ckframe *
+ck_push(struct ck *c, struct ckframe **fs, size_t *n, size_t *cap,
+    const struct tree *t, const uint8_t *id)
+{
+	struct ckframe *v;
+
+	if (*n == *cap) {
+		if ((v = reallocarray(*fs, *cap ? *cap * 2 : 64,
+		    sizeof(*v))) == NULL)
+			fatal(EXIT_ERR, "out of memory");
+		*fs = v;
+		*cap = *cap ? *cap * 2 : 64;
+	}
+	v = &(*fs)[(*n)++];
+	memset(v, 0, sizeof(*v));
+	v->t = *t;
+	v->loc = index_get(&c->rd->ix, id);
+	v->height = 1;
+	v->saved = c->path.len;
+	return v;
+}
+
+/*
+ * The snapshot root ${id} and everything below it.  Returns its height:
+ * 1 for a tree without subdirectories, 0 when it could not be read
+ * (reported as damage).  No recursion: the trees on the path are frames
+ * on the heap, so a tree as deep as the format allows needs no C stack.
+ */
+static size_t
+check_tree(struct ck *c, const uint8_t *id)
+{
+	struct ckframe *fs = NULL, *f;
+	const struct node *n;
+	struct tree t;
+	size_t nf = 0, cap = 0, i, k, h;
+
+	if (!ck_enter(c, id, NULL, 0, NULL, &t, &h))
+		return h;
+	(void)ck_push(c, &fs, &nf, &cap, &t, id);
+	for (;;) {
+		f = &fs[nf - 1];
+		if (f->i == f->t.count) {
+			h = f->height;
+			c->path.len = f->saved;
+			c->path.p[f->saved] = '\0';
+			treewin_free(f->win);
+			tree_free(&f->t);
+			if (f->loc != NULL)
+				c->height[slot(c, f->loc)] = h > UINT32_MAX ?
+				    UINT32_MAX : (uint32_t)h;
+			treepath_pop(&c->tp);
+			if (--nf == 0)
+				break;
+			if (h + 1 > fs[nf - 1].height)
+				fs[nf - 1].height = h + 1;
+			continue;
+		}
+		k = f->i++;
+		n = &f->t.nodes[k];
+		/* The path grows as deep as the trees go: no fixed buffer. */
+		c->path.len = f->saved;
+		dbuf_put_u8(&c->path, '/');
+		dbuf_put_bytes(&c->path, n->name, n->namelen);
+		dbuf_put_u8(&c->path, '\0');
+		if (c->path.err)
+			fatal(EXIT_ERR, "out of memory");
+		c->path.len--;
+		if (n->type == NODE_FILE)
+			for (i = 0; i < n->nchunks; i++)
+				check_data(c, (const char *)c->path.p,
+				    n->chunks[i], c->rd->r->cfg.chunk_max);
+		else if (n->type == NODE_DIR) {
+			if (ck_enter(c, n->subtree, &f->t, k, &f->win, &t, &h)) {
+				/* Below it now; the path stays. */
+				(void)ck_push(c, &fs, &nf, &cap, &t,
+				    n->subtree);
+				continue;
+			}
+			if (h + 1 > f->height)
+				f->height = h + 1;
+		}
+		c->path.len = f->saved;
+		c->path.p[f->saved] = '\0';
+	}
+	free(fs);
+	return h;
 }
 
 /* The most a data blob may hold: a chunk, or a backup's log. */
@@ -506,7 +562,7 @@ check_run(const struct opts *o, struct reader *rd)
 		if (c.path.err)
 			fatal(EXIT_ERR, "out of memory");
 		c.path.len = 0;
-		(void)check_tree(&c, c.rd->snaps[i].root, NULL, 0, NULL);
+		(void)check_tree(&c, c.rd->snaps[i].root);
 		if (c.rd->snaps[i].has_log)
 			check_data(&c, "(the backup's log)", c.rd->snaps[i].log,
 			    LOG_RING_BYTES);

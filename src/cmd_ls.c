@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -149,18 +150,17 @@ ls_path(struct lsw *w)
 }
 
 /*
- * List the directory t->nodes[k] (its path printed last) and everything
- * below it, its tree from the window *${win} of ${t}'s subtrees.  0, or 1
- * after a message when something below is damaged, missing, a cycle, or
- * too deep.
+ * Enter the directory t->nodes[k] (its path printed last): its tree in
+ * ${sub}, from the window *${win} of ${t}'s subtrees, and on the path.
+ * 0, or 1 after a message when it is damaged, missing, a cycle, or too
+ * deep.
  */
 static int
-ls_dir(struct lsw *w, const struct tree *t, size_t k, struct treewin **win)
+ls_enter(struct lsw *w, const struct tree *t, size_t k, struct treewin **win,
+    struct tree *sub)
 {
 	const struct node *n = &t->nodes[k];
-	struct tree sub;
 	char h[9];
-	int bad;
 
 	reader_hex8(n->subtree, h);
 	if (treepath_push(&w->tp, n->subtree) != 0) {
@@ -168,31 +168,70 @@ ls_dir(struct lsw *w, const struct tree *t, size_t k, struct treewin **win)
 		    h);
 		return 1;
 	}
-	if (reader_subtree(w->rd, win, t, k, &sub) != 0) {
+	if (reader_subtree(w->rd, win, t, k, sub) != 0) {
 		alertx("%s: directory listing %s (blob %s)", ls_path(w),
 		    errno == ENODATA ? "missing" : errno == EBADMSG ?
 		    "damaged" : reader_strerror(errno), h);
-		bad = 1;
-	} else {
-		bad = ls_tree(w, &sub) != 0;
-		tree_free(&sub);
+		treepath_pop(&w->tp);
+		return 1;
 	}
+	return 0;
+}
+
+/* ls_enter, then list what is below.  0, or 1 (something reported). */
+static int
+ls_dir(struct lsw *w, const struct tree *t, size_t k, struct treewin **win)
+{
+	struct tree sub;
+	int bad;
+
+	if (ls_enter(w, t, k, win, &sub) != 0)
+		return 1;
+	bad = ls_tree(w, &sub) != 0;
+	tree_free(&sub);
 	treepath_pop(&w->tp);
 	return bad;
 }
 
-/* List ${t} recursively; w->path holds the prefix (grown as needed). */
+/* A directory being listed: its tree, the next entry, its path's length. */
+struct lsframe {
+	struct tree	 t;		/* the first frame's is the caller's */
+	struct treewin	*win;		/* its subdirectories' trees */
+	size_t		 i, saved;
+};
+
+/*
+ * List ${top} and everything below it; w->path holds the prefix (grown
+ * as needed).  No recursion: the directories on the path are frames on
+ * the heap, so a tree as deep as the format allows needs no C stack.
+ */
 static int
-ls_tree(struct lsw *w, const struct tree *t)
+ls_tree(struct lsw *w, const struct tree *top)
 {
-	struct treewin *win = NULL;
-	size_t i, saved;
+	struct lsframe *fs, *f, *v;
+	const struct node *n;
+	struct tree sub;
+	size_t nf = 1, cap = 16;
 	int bad = 0;
 
-	for (i = 0; i < t->count; i++) {
-		const struct node *n = &t->nodes[i];
-
-		saved = w->path.len;
+	if ((fs = calloc(cap, sizeof(*fs))) == NULL)
+		return -1;
+	fs[0].t = *top;
+	fs[0].saved = w->path.len;
+	while (nf > 0) {
+		f = &fs[nf - 1];
+		if (f->i == f->t.count) {
+			treewin_free(f->win);
+			if (nf > 1) {
+				tree_free(&f->t);
+				treepath_pop(&w->tp);
+			}
+			w->path.len = f->saved;
+			nf--;
+			continue;
+		}
+		n = &f->t.nodes[f->i++];
+		w->path.len = f->saved;
 		dbuf_put_u8(&w->path, '/');
 		dbuf_put_bytes(&w->path, n->name, n->namelen);
 		if (w->path.err) {
@@ -200,11 +239,35 @@ ls_tree(struct lsw *w, const struct tree *t)
 			break;
 		}
 		ls_one(w->o, w->path.p, w->path.len, n);
-		if (n->type == NODE_DIR)
-			bad |= ls_dir(w, t, i, &win);
-		w->path.len = saved;
+		if (n->type != NODE_DIR)
+			continue;
+		if (ls_enter(w, &f->t, f->i - 1, &f->win, &sub) != 0) {
+			bad = 1;
+			continue;
+		}
+		if (nf == cap) {
+			if ((v = reallocarray(fs, cap * 2, sizeof(*v))) == NULL) {
+				tree_free(&sub);
+				treepath_pop(&w->tp);
+				bad = -1;
+				break;
+			}
+			fs = v;
+			cap *= 2;
+		}
+		memset(&fs[nf], 0, sizeof(fs[nf]));
+		fs[nf].t = sub;
+		fs[nf++].saved = w->path.len;
 	}
-	treewin_free(win);
+	for (; nf > 0; nf--) {		/* stopped early: out of memory */
+		treewin_free(fs[nf - 1].win);
+		if (nf > 1) {
+			tree_free(&fs[nf - 1].t);
+			treepath_pop(&w->tp);
+		}
+	}
+	w->path.len = fs[0].saved;
+	free(fs);
 	return bad;
 }
 

@@ -46,7 +46,7 @@ struct count {
 	size_t			 nlv, lvcap;
 };
 
-/* The path as backup.c builds it: "/" between components, never "//". */
+/* The path as walk.c builds it: "/" between components, never "//". */
 static int
 path_set(struct count *c, size_t at, const char *name)
 {
@@ -159,7 +159,8 @@ scan(struct count *c, int fd, size_t depth)
 		n++;
 	}
 	(void)closedir(d);
-	qsort(names, n, sizeof(*names), name_cmp);
+	if (n > 1)		/* names is NULL when there are none */
+		qsort(names, n, sizeof(*names), name_cmp);
 	n = pattern_dir_filter(&c->sel, fd, names, n, &nexcl);
 	for (i = 0; i < n && !atomic_load(&c->stop); i++) {
 		if (path_set(c, at, names[i]) != 0)

@@ -392,6 +392,8 @@ pattern_dir_filter(const struct pattern_sel *sel, int dirfd, char **names,
 	size_t i, j, k;
 	int tagged = 0;
 
+	if (n == 0)
+		return 0;	/* names may be NULL: nothing to search */
 	for (i = 0; i < sel->ntags && !tagged; i++)
 		if (bsearch(sel->tags[i].name, names, n, sizeof(*names),
 		    name_cmp) != NULL && tag_header_ok(&sel->tags[i], dirfd))

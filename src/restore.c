@@ -23,7 +23,12 @@
  *    later entry of the same restore can be written through one;
  *  - a hard link's source is a file this restore created, looked up by its
  *    link group, never by a path read from the repository;
- *  - directory metadata (modes, times) is applied last, deepest first.
+ *  - directory metadata (modes, times) is applied by the writer once
+ *    every file in the directory has its name, or, for a directory that
+ *    gets symlinks, after them, deepest first;
+ *  - the walk keeps descriptors for the RS_FDS deepest directories on its
+ *    path only, and goes back up through "..", checked to be the very
+ *    directory it left (device and inode).
  */
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -583,15 +588,15 @@ open_regular(int dirfd, const char *path)
 	struct stat a, b;
 	int pfd, fd;
 
-	if ((pfd = open_beneath(dirfd, path, O_PATH | O_NOFOLLOW, 0)) < 0)
+	if ((pfd = open_long(dirfd, path, O_PATH | O_NOFOLLOW)) < 0)
 		return -1;
 	if (fstat(pfd, &a) != 0 || !S_ISREG(a.st_mode)) {
 		(void)close(pfd);
 		return -2;
 	}
 	(void)close(pfd);
-	if ((fd = open_beneath(dirfd, path, O_RDONLY | O_NOFOLLOW |
-	    O_NONBLOCK | O_NOCTTY, 0)) < 0)
+	if ((fd = open_long(dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_NOCTTY)) < 0)
 		return -1;
 	if (fstat(fd, &b) != 0 || a.st_dev != b.st_dev ||
 	    a.st_ino != b.st_ino) {
@@ -862,22 +867,85 @@ restore_special(struct rs *s, int dirfd, const char *name,
 	return 0;
 }
 
-static int restore_tree(struct rs *, int, const struct tree *);
+/*
+ * A directory on the path being restored.  Only the RS_FDS deepest keep
+ * their descriptor (RLIMIT_NOFILE may be 1024); the one of a directory
+ * above them goes to the writer (rw_closedir), and coming back up
+ * reopens it as ".." of its child, which must be the very directory
+ * (device and inode) made or entered there, or the restore stops.
+ */
+#define RS_FDS		64
+
+struct rframe {
+	struct tree	 t;		/* the first frame's is the root */
+	struct treewin	*win;		/* its subdirectories' trees */
+	size_t		 i, upto;	/* the next node; prefetched up to */
+	int		 fd;		/* -1: closed, reopen through ".." */
+	dev_t		 dev;
+	ino_t		 ino;
+	const struct node *n;		/* its node (NULL: the target) */
+	int		 inc;		/* included(): 2 inside */
+	int		 fresh_up;	/* s->fresh of the directory above */
+	size_t		 saved;		/* s->pathlen without its name */
+	int		 keep;		/* metadata after the symlinks */
+	int		 existed;	/* there before this restore */
+	uint64_t	 placed;	/* s->placed when it was entered */
+};
 
 /*
- * Enter (making it if needed) the directory ${n}, which is pt->nodes[k],
- * and restore below it; its tree from the window *${win}.
+ * Done with the directory of frame ${f} (entered or not), its name in
+ * ${dirfd}: its descriptor to the writer, its metadata set by the writer
+ * once its files have their names; or, when symlinks will be made in it
+ * (or below it, and its mode would not let us through), by finish()
+ * after them, by path.  Sets f->keep in the latter case.  A directory
+ * this restore made only on the way to an include that matched nothing
+ * below it is removed.  0, or -1 (ENOMEM).
  */
 static int
-restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
-    size_t k, struct treewin **win, int inc)
+rs_done(struct rs *s, struct rframe *f, int dirfd)
 {
-	const struct node *n = &pt->nodes[k];
-	struct tree t;
-	uint64_t placed = s->placed;
-	int fd, r = 0, existed = 0, fresh = s->fresh;
+	char name[NODE_NAME_MAX + 1];
 
-	if (mkdirat(dirfd, name, 0700) != 0) {
+	if (f->inc != 2) {
+		rw_closedir(s->w, f->fd);
+		/* Made on the way to an include that matched nothing below
+		 * it (its name in ${dirfd}, the directory above). */
+		if (f->inc == 1 && !f->existed && s->placed == f->placed) {
+			memcpy(name, f->n->name, f->n->namelen);
+			name[f->n->namelen] = '\0';
+			if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
+				s->st->dirs--;
+		}
+		return 0;
+	}
+	if (f->keep && (f->keep == 1 || (f->n->mode & 0100) == 0)) {
+		f->keep = 1;
+		rw_closedir(s->w, f->fd);
+		return defer(&s->dirs, &s->ndirs, &s->dircap, s->path,
+		    s->pathlen, f->n);
+	}
+	f->keep = 0;
+	if (rw_closedir_meta(s->w, f->fd, f->n, s->path) != 0) {
+		rw_closedir(s->w, f->fd);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Enter (making it if needed) the directory ${n}, which is
+ * f->t.nodes[k], named ${name} in f->fd; its tree from f->win.  1: the
+ * frame ${c} is filled, to walk; 0: not entered (reported); -1: fatal.
+ */
+static int
+rs_enter(struct rs *s, struct rframe *f, size_t k, const char *name, int inc,
+    struct rframe *c)
+{
+	const struct node *n = &f->t.nodes[k];
+	struct stat st;
+	int fd, existed = 0;
+
+	if (mkdirat(f->fd, name, 0700) != 0) {
 		if (errno != EEXIST) {
 			report(s, strerror(errno));
 			s->st->failed++;
@@ -886,7 +954,7 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 		existed = 1;
 	}
 	/* An existing symlink or file here is refused, never followed. */
-	if ((fd = open_beneath(dirfd, name, O_RDONLY | O_DIRECTORY |
+	if ((fd = open_beneath(f->fd, name, O_RDONLY | O_DIRECTORY |
 	    O_NOFOLLOW, 0)) < 0) {
 		report(s, errno == ELOOP || errno == ENOTDIR ? "exists and is "
 		    "not a directory; nothing restored below it" :
@@ -894,51 +962,48 @@ restore_dir(struct rs *s, int dirfd, const char *name, const struct tree *pt,
 		s->st->failed++;
 		return 0;
 	}
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->n = n;
+	c->inc = inc;
+	c->fresh_up = s->fresh;
+	c->existed = existed;
+	c->placed = s->placed;
 	s->st->dirs++;
 	if (existed)
 		remove_leftovers(s, fd);
 	/* A tree on the path again would be entered without end. */
-	if (treepath_push(&s->tp, n->subtree) != 0) {
+	if (fstat(fd, &st) != 0 || treepath_push(&s->tp, n->subtree) != 0) {
 		report_blob(s, reader_strerror(errno), n->subtree);
 		s->st->damaged++;
-	} else {
-		if (reader_subtree(s->rd, win, pt, k, &t) != 0) {
-			char what[160];
-
-			(void)snprintf(what, sizeof(what), "directory listing "
-			    "%s", errno == ENODATA ? "missing from the "
-			    "repository" : errno == EBADMSG ? "damaged" :
-			    reader_strerror(errno));
-			report_blob(s, what, n->subtree);
-			s->st->damaged++;
-		} else {
-			s->fresh = !existed;
-			s->inside += inc == 2;
-			r = restore_tree(s, fd, &t);
-			s->inside -= inc == 2;
-			s->fresh = fresh;
-			tree_free(&t);
-		}
-		treepath_pop(&s->tp);
+		return rs_done(s, c, f->fd);
 	}
-	rw_closedir(s->w, fd);		/* once its files have their names */
-	/* Made on the way to an include that matched nothing below it. */
-	if (inc == 1 && !existed && s->placed == placed &&
-	    unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
-		s->st->dirs--;
-	/* Its modes and times once everything below exists (full path). */
-	if (r == 0 && inc == 2 && defer(&s->dirs, &s->ndirs, &s->dircap,
-	    s->path, s->pathlen, n) != 0)
-		r = -1;
-	return r;
+	c->dev = st.st_dev;
+	c->ino = st.st_ino;
+	if (reader_subtree(s->rd, &f->win, &f->t, k, &c->t) != 0) {
+		char what[160];
+
+		(void)snprintf(what, sizeof(what), "directory listing %s",
+		    errno == ENODATA ? "missing from the repository" :
+		    errno == EBADMSG ? "damaged" : reader_strerror(errno));
+		report_blob(s, what, n->subtree);
+		s->st->damaged++;
+		treepath_pop(&s->tp);
+		return rs_done(s, c, f->fd);
+	}
+	s->fresh = !existed;
+	s->inside += inc == 2;
+	return 1;
 }
 
-/* Restore t->nodes[k] into ${dirfd} (subtrees from the window *${win}). */
+/*
+ * Restore f->t.nodes[k] into f->fd.  0 done; 1 a directory entered (the
+ * frame ${c}, with the path grown by its name); -1 fatal.
+ */
 static int
-restore_node(struct rs *s, int dirfd, const struct tree *t, size_t k,
-    struct treewin **win)
+restore_node(struct rs *s, struct rframe *f, size_t k, struct rframe *c)
 {
-	const struct node *n = &t->nodes[k];
+	const struct node *n = &f->t.nodes[k];
 	char name[NODE_NAME_MAX + 1];
 	size_t saved, dirlen;
 	int inc, r = 0;
@@ -958,19 +1023,23 @@ restore_node(struct rs *s, int dirfd, const struct tree *t, size_t k,
 	if ((inc = included(s, n->type == NODE_DIR)) == 0)
 		goto out;
 	s->placed += inc == 2;
-	if (n->type == NODE_DIR)
-		r = restore_dir(s, dirfd, name, t, k, win, inc);
-	else if (inc < 2)
+	if (n->type == NODE_DIR) {
+		if ((r = rs_enter(s, f, k, name, inc, c)) == 1) {
+			c->saved = saved;
+			return 1;	/* the path stays, till it is left */
+		}
+	} else if (inc < 2)
 		;	/* an include names something below a non-directory */
 	else if (n->type == NODE_FILE)
-		r = restore_file(s, dirfd, name, n);
-	else if (n->type == NODE_SYMLINK)
+		r = restore_file(s, f->fd, name, n);
+	else if (n->type == NODE_SYMLINK) {
 		r = defer(&s->syms, &s->nsyms, &s->symcap, s->path, dirlen, n);
-	else if (s->o->no_devices &&
+		f->keep = 1;	/* made in it after everything */
+	} else if (s->o->no_devices &&
 	    (n->type == NODE_CHR || n->type == NODE_BLK))
 		s->st->devices++;	/* --no-devices: counted, not made */
 	else
-		r = restore_special(s, dirfd, name, n);
+		r = restore_special(s, f->fd, name, n);
 out:
 	path_pop(s, saved);
 	return r;
@@ -1013,24 +1082,133 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 	return i;
 }
 
+/*
+ * The directory ${up} again, closed since the walk went deeper: ".." of
+ * its child ${fd}, which must be the directory ${up} was.  -1 reported.
+ */
 static int
-restore_tree(struct rs *s, int dirfd, const struct tree *t)
+reopen_up(struct rs *s, int fd, const struct rframe *up)
 {
-	struct treewin *win = NULL;	/* our subdirectories' trees */
-	size_t i, upto = 0;
+	struct stat st;
+	int pfd;
+
+	pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (pfd >= 0 && (fstat(pfd, &st) != 0 || st.st_dev != up->dev ||
+	    st.st_ino != up->ino)) {
+		(void)close(pfd);
+		pfd = -1;
+		errno = ESTALE;
+	}
+	if (pfd < 0)
+		alertx("%s: cannot go back to the directory above it (moved "
+		    "during the restore?): %s", log_shown(s->path),
+		    strerror(errno));
+	return pfd;
+}
+
+/*
+ * Leave the directory of the deepest frame (not the first) for the one
+ * above, ${up}.  0, or -1 (fatal).
+ */
+static int
+rs_leave(struct rs *s, struct rframe *f, struct rframe *up)
+{
+	int r;
+
+	if (up->fd < 0 && (up->fd = reopen_up(s, f->fd, up)) < 0)
+		return -1;
+	treewin_free(f->win);
+	f->win = NULL;
+	tree_free(&f->t);
+	treepath_pop(&s->tp);
+	s->inside -= f->inc == 2;
+	s->fresh = f->fresh_up;
+	r = rs_done(s, f, up->fd);
+	f->fd = -1;		/* left, even if r != 0 */
+	if (f->keep)
+		up->keep = up->keep ? up->keep : 2;
+	path_pop(s, f->saved);
+	return r;
+}
+
+/*
+ * Restore the tree ${root} into the target and everything below it.  No
+ * recursion: the directories on the path are frames on the heap, so a
+ * tree as deep as the format allows needs no C stack.
+ */
+static int
+restore_tree(struct rs *s, const struct tree *root)
+{
+	struct rframe *fs, *f, *v;
+	struct stat st;
+	size_t nf = 1, cap = 64, k, old;
 	int r = 0;
 
-	for (i = 0; i < t->count; i++) {
-		if (i == upto)
-			upto = prefetch(s, t, i);
-		if ((r = restore_node(s, dirfd, t, i, &win)) != 0)
-			break;
-		/* A subdirectory's own batches replaced ours: start anew. */
-		if (t->nodes[i].type == NODE_DIR)
-			upto = i + 1;
+	if ((fs = calloc(cap, sizeof(*fs))) == NULL)
+		return -1;
+	fs[0].t = *root;
+	fs[0].fd = s->rootfd;
+	fs[0].saved = s->pathlen;
+	if (fstat(s->rootfd, &st) == 0) {
+		fs[0].dev = st.st_dev;
+		fs[0].ino = st.st_ino;
 	}
+	while (nf > 0) {
+		f = &fs[nf - 1];
+		if (f->i == f->t.count) {
+			s->pfn = 0;
+			if (nf == 1)
+				break;
+			if ((r = rs_leave(s, f, &fs[nf - 2])) != 0) {
+				if (f->fd < 0)
+					nf--;	/* left: nothing to undo */
+				break;
+			}
+			nf--;
+			continue;
+		}
+		k = f->i++;
+		if (k == f->upto)
+			f->upto = prefetch(s, &f->t, k);
+		if (nf == cap) {
+			if ((v = reallocarray(fs, cap * 2, sizeof(*v))) ==
+			    NULL) {
+				r = -1;
+				break;
+			}
+			fs = v;
+			cap *= 2;
+			f = &fs[nf - 1];
+		}
+		if ((r = restore_node(s, f, k, &fs[nf])) < 0)
+			break;
+		if (f->t.nodes[k].type == NODE_DIR)
+			f->upto = k + 1;	/* its batches replaced ours */
+		if (r == 1) {
+			/* Entered: only the deepest RS_FDS stay open. */
+			nf++;
+			if (nf > RS_FDS + 1 && fs[nf - 1 - RS_FDS].fd >= 0) {
+				old = nf - 1 - RS_FDS;
+				rw_closedir(s->w, fs[old].fd);
+				fs[old].fd = -1;
+			}
+		}
+		r = 0;
+	}
+	/* Stopped early: close what is open below the target. */
+	for (; nf > 1; nf--) {
+		f = &fs[nf - 1];
+		treewin_free(f->win);
+		tree_free(&f->t);
+		treepath_pop(&s->tp);
+		s->inside -= f->inc == 2;
+		if (f->fd >= 0)
+			rw_closedir(s->w, f->fd);
+	}
+	treewin_free(fs[0].win);
 	s->pfn = 0;
-	treewin_free(win);
+	free(fs);
 	return r;
 }
 
@@ -1190,7 +1368,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 		errorx("cannot start the writer: %s", strerror(errno));
 		goto out;
 	}
-	if (restore_tree(&s, s.rootfd, &root) != 0) {
+	if (restore_tree(&s, &root) != 0) {
 		errorx("restore stopped: %s", strerror(errno));
 		rw_finish(s.w, st);
 	} else {

@@ -48,7 +48,7 @@ struct item {
 	char		*tmp, *name;	/* IT_OPEN: its names there */
 	int		 replace;	/* IT_OPEN: rename over what is there */
 	struct node	 node;		/* IT_OPEN: metadata and extents */
-	char		*path;		/* IT_OPEN: for messages */
+	char		*path;		/* IT_OPEN, IT_CLOSEDIR: for messages */
 	uint8_t		*data;		/* IT_DATA: an opened blob */
 	size_t		 len;
 	size_t		 rawlen;	/* its size decompressed */
@@ -81,7 +81,7 @@ item_free(struct item *it)
 {
 	if (it == NULL)
 		return;
-	if (it->kind == IT_OPEN) {
+	if (it->kind == IT_OPEN || it->kind == IT_CLOSEDIR) {
 		node_free_fields(&it->node);
 		free(it->path);
 		free(it->tmp);
@@ -321,6 +321,16 @@ writer_main(void *arg)
 				w->failed = 1;
 				end(w, 1);
 			}
+			if (it->node.type == NODE_DIR) {
+				struct meta_fail mf;
+				int err;
+
+				err = meta_apply(it->fd, &it->node, w->owner,
+				    &mf) != 0 ? errno : 0;
+				if (restore_meta_report(it->path[0] ?
+				    it->path : ".", err, &mf))
+					w->st.meta_failed++;
+			}
 			(void)close(it->fd);
 			break;
 		}
@@ -469,6 +479,25 @@ rw_closedir(struct rwriter *w, int fd)
 	it->kind = IT_CLOSEDIR;
 	it->fd = fd;
 	push(w, it);
+}
+
+int
+rw_closedir_meta(struct rwriter *w, int fd, const struct node *n,
+    const char *path)
+{
+	struct item *it;
+
+	if ((it = calloc(1, sizeof(*it))) == NULL)
+		return -1;
+	if (node_copy_meta(&it->node, n) != 0 ||
+	    (it->path = strdup(path)) == NULL) {
+		item_free(it);
+		return -1;
+	}
+	it->kind = IT_CLOSEDIR;
+	it->fd = fd;
+	push(w, it);
+	return 0;
 }
 
 void

@@ -63,6 +63,16 @@ int rw_close(struct rwriter *, int) __attribute__((warn_unused_result));
  */
 void rw_closedir(struct rwriter *, int);
 
+/*
+ * rw_closedir_meta(w, fd, n, path): rw_closedir, setting the metadata of
+ * the directory node ${n} (copied) on ${fd} first, once every file queued
+ * in it is named, so no later write changes its times; what cannot be set
+ * is named by ${path} (copied; restore_meta_report).  -1 (ENOMEM): the
+ * caller still owns ${fd}.
+ */
+int rw_closedir_meta(struct rwriter *, int, const struct node *,
+    const char *) __attribute__((warn_unused_result));
+
 /* rw_sync(w): wait until everything queued so far is written and named. */
 void rw_sync(struct rwriter *);
 

@@ -4,8 +4,10 @@
  * forged tree can name itself, or an ancestor, as a subdirectory), so
  * every walker of trees (ls, restore, check) enters each subtree through
  * treepath_push, which refuses a tree already on the path (a cycle) and
- * a path of more than TREE_DEPTH_MAX trees.  Memory: 32 bytes a level,
- * allocated once (32 KiB).
+ * a path of more than TREE_DEPTH_MAX trees.  Memory: about 48 bytes a
+ * level of the deepest path so far (3 MiB at TREE_DEPTH_MAX); a tree is
+ * found on the path through a hash table, so a deep path costs no more
+ * per level than a shallow one.
  */
 #ifndef TACIT_TREEPATH_H
 #define TACIT_TREEPATH_H
@@ -20,11 +22,14 @@
  * most TREE_DEPTH_MAX - 2 levels below a source.  backup refuses to go
  * deeper, and readers refuse deeper trees (doc/format.md, section 16.3).
  */
-#define TREE_DEPTH_MAX		1024
+#define TREE_DEPTH_MAX		65536
 
 struct treepath {
 	uint8_t		(*ids)[NODE_ID_BYTES];
 	size_t		  n;		/* trees on the path */
+	size_t		  cap;		/* ids allocated */
+	uint32_t	 *slot;		/* hash table: 1 + an index in ids, or 0 */
+	size_t		  nslot;	/* 2 * cap, a power of two */
 	size_t		  above;	/* levels above the first one pushed */
 };
 

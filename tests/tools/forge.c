@@ -41,8 +41,9 @@
 #include "repo.h"
 #include "snapshot.h"
 #include "tree.h"
+#include "treepath.h"
 
-#define DEPTH_MAX	4096
+#define DEPTH_MAX	(TREE_DEPTH_MAX + 16)
 
 static struct repo *r;
 static struct index ix;

@@ -2,7 +2,9 @@
  * test_treepath.c: the walkers' guard against trees that do not end
  * (treepath.c): a tree already on the path is refused (ELOOP), so is a
  * path of more than TREE_DEPTH_MAX trees (EMLINK), counting the levels
- * above the first push; leaving a tree makes room again; and
+ * above the first push; leaving a tree makes room again, also in the
+ * hash table that finds a tree on the path (popped ids may come back,
+ * ids still on the path stay found after the table grows); and
  * packr_loc_ok, the length caps every reader checks before it allocates.
  */
 #include <errno.h>
@@ -51,6 +53,30 @@ main(void)
 	T(r == 0, "after a pop, the tree popped may come back");
 	treepath_free(&tp);
 	T(tp.ids == NULL && tp.n == 0, "treepath_free empties it");
+
+	/* Pops and pushes across growths of the table. */
+	for (i = 0; i < 300; i++) {
+		mkid(id, i);
+		if (treepath_push(&tp, id) != 0)
+			all = 0;
+	}
+	for (i = 0; i < 250; i++)
+		treepath_pop(&tp);
+	for (i = 50; i < 300; i++) {
+		mkid(id, i);
+		if (treepath_push(&tp, id) != 0)
+			all = 0;
+	}
+	T(all, "300 ids, 250 popped, pushed again: accepted");
+	mkid(id, 49);
+	errno = 0;
+	r = treepath_push(&tp, id);
+	T(r == -1 && errno == ELOOP, "an id below the pops is still found");
+	mkid(id, 299);
+	errno = 0;
+	r = treepath_push(&tp, id);
+	T(r == -1 && errno == ELOOP, "an id pushed again is found");
+	treepath_free(&tp);
 
 	tp.above = TREE_DEPTH_MAX - 1;
 	mkid(id, 1);

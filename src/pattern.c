@@ -346,29 +346,38 @@ pattern_excluded(struct pattern_sel *sel, const char *path,
 }
 
 /*
- * Does ${name} in ${dirfd} start with ${t}'s header?  Read as the walk
- * reads a file: without following, without moving its access time, never
- * blocking on a FIFO; only a regular file counts.
+ * Does ${name} in ${dirfd} start with ${t}'s header?  Only a regular file
+ * counts, and only a regular file is opened: a device node named
+ * CACHEDIR.TAG must never be opened (opening one can arm a watchdog or
+ * rewind a tape), so the name is looked at first and the descriptor is
+ * checked to be that same file.  Read as the walk reads a file: without
+ * following, without moving its access time, never blocking on a FIFO
+ * swapped in between, never taking a controlling terminal.
  */
 static int
 tag_header_ok(const struct pattern_tag *t, int dirfd)
 {
 	char buf[TAG_HEADER_MAX];
-	struct stat st;
+	struct stat pre, st;
 	size_t got = 0;
 	ssize_t k;
-	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, fd, ok = 0;
+	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	int fd, ok = 0;
 
 	if (t->header == NULL)
 		return 1;
 	if (t->hlen > sizeof(buf))
+		return 0;
+	if (fstatat(dirfd, t->name, &pre, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(pre.st_mode))
 		return 0;
 	if ((fd = openat(dirfd, t->name, fl | O_NOATIME)) < 0 &&
 	    errno == EPERM)
 		fd = openat(dirfd, t->name, fl);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == pre.st_dev && st.st_ino == pre.st_ino) {
 		while (got < t->hlen && (k = read(fd, buf + got,
 		    t->hlen - got)) > 0)
 			got += (size_t)k;

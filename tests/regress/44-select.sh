@@ -66,6 +66,33 @@ if [ "$rc" -eq 0 ] && [ "$(stat -c %X "$S/cache/CACHEDIR.TAG")" = "$before" ]
 then ok "--exclude-caches reads the tag without changing its access time"
 else notok "--exclude-caches and the tag's access time (exit $rc)"
 	sed 's/^/#   /' "$T/out"; fi
+# A CACHEDIR.TAG that is a device node or a FIFO is never opened: opening
+# a device can arm a watchdog or rewind a tape, and a FIFO could block.
+# The device must be made as root; the FIFO needs no privilege.  An O_PATH
+# descriptor (the walk's, for the node's metadata) opens nothing.
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is missing: cannot see what the walk opens"
+else
+	D=$T/dev
+	mkdir -p "$D/fifo" "$D/chr"
+	mkfifo "$D/fifo/CACHEDIR.TAG"
+	printf 'f\n' >"$D/fifo/data"
+	if [ "$(id -u)" -eq 0 ] && mknod "$D/chr/CACHEDIR.TAG" c 1 3 2>/dev/null
+	then printf 'c\n' >"$D/chr/data"; nodev=
+	else nodev=" (no device node: not root)"; fi
+	printf '%s\n' "$PW" | strace -f -qq -e trace=openat,open \
+	    -o "$T/opens" "$TACIT" backup -r "$R" --exclude-caches \
+	    --passphrase-fd 0 "$D" >"$T/out" 2>&1
+	rc=$?
+	grep 'CACHEDIR.TAG' "$T/opens" | grep -v 'O_PATH' >"$T/opened"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/opened" ] &&
+	    has /dev/fifo/data && { [ -n "$nodev" ] || has /dev/chr/data; }
+	then ok "--exclude-caches never opens a CACHEDIR.TAG that is not a regular file$nodev"
+	else notok "--exclude-caches and a device or FIFO CACHEDIR.TAG (exit $rc)"
+		sed 's/^/#   /' "$T/opened"
+		sed 's/^/#   /' "$T/out"; fi
+	rm -rf "$D"
+fi
 sel "--exclude-if-present NAME leaves out the rest of its directory" \
     "/src/skip /src/skip/.nobackup /src/h1/data" "/src/skip/data" \
     --exclude-if-present .nobackup

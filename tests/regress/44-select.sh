@@ -5,8 +5,10 @@
 # --iexclude ignores case; --exclude-larger-than SIZE (k = 1024) leaves
 # out larger regular files only; --files-from reads paths one a line
 # (blank lines and # lines ignored), --files-from0 NUL-separated (a name
-# with a newline); a --files-from list that cannot be read is exit 1
-# with a clear message before the passphrase is asked; and a
+# with a newline), also from a pipe on stdin or an inherited descriptor
+# (/dev/fd/N), but not from the passphrase's own descriptor (exit 2); a
+# --files-from list that cannot be read is exit 1 with a clear message
+# before the passphrase is asked; and a
 # --exclude-if-present NAME with a '/' is a usage error.
 . "$(dirname "$0")/lib.sh"
 
@@ -130,6 +132,37 @@ if [ "$rc" -eq 0 ] && has '/new\x0aline/f' && has /keep/note.txt; then
 	ok "--files-from0 takes a name with a newline"
 else notok "--files-from0 (exit $rc)"; sed 's/^/#   /' "$T/out"
 	names | sed 's/^/#   /'; fi
+
+# Lists the user's process holds: a pipe on stdin (find -print0 | tacit
+# backup --files-from0 /dev/stdin), an inherited descriptor (<(...) is
+# /dev/fd/N).  The keyholder reads them: the worker has neither.
+printf '%s\0' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-command \
+    "$T/pc.sh" --files-from0 /dev/stdin >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && has /h1/data && [ "$(names | grep -c '^/[^/]*$')" -eq 1 ]
+then ok "--files-from0 /dev/stdin reads a pipe on stdin"
+else notok "--files-from0 /dev/stdin (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
+printf '%s\n' "$S/h2" >"$T/list5"
+tp backup -r "$R" --files-from /dev/fd/5 5<"$T/list5" >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && has /h2/data && [ "$(names | grep -c '^/[^/]*$')" -eq 1 ]
+then ok "--files-from /dev/fd/5 reads an inherited descriptor"
+else notok "--files-from /dev/fd/5 (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
+# The passphrase and the list from the same stream: refused, exit 2.
+printf '%s\n' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-fd 0 \
+    --files-from /dev/stdin >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grepq "passphrase's descriptor 0" "$T/out"; then
+	ok "--passphrase-fd 0 with --files-from /dev/stdin is a usage error"
+else notok "--passphrase-fd 0 with --files-from /dev/stdin (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+printf '%s\n' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-fd 3 \
+    --files-from0 /dev/fd/0 3<&0 >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grepq "passphrase's descriptor 3" "$T/out"; then
+	ok "a list on the passphrase's pipe under another number is a usage error"
+else notok "--passphrase-fd 3 3<&0 with --files-from0 /dev/fd/0 (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
 
 # A list that cannot be read: exit 1, named, before the passphrase.
 rm -f "$T/flag/asked"

@@ -255,8 +255,7 @@ if ! command -v strace >/dev/null || ! command -v setsid >/dev/null; then
 	ok "# SKIP strace or setsid is missing: no init can be held"
 else
 	printf '%s\n' "$PW" >"$T/.ipw"
-	# LeakSanitizer cannot run under ptrace (ASan builds only).
-	ASAN_OPTIONS=detect_leaks=0 setsid strace -f -qq -o /dev/null \
+	setsid env "$NOLEAK" strace -f -qq -o /dev/null \
 	    -P "$I/keys" -e trace=renameat2 \
 	    -e inject=renameat2:delay_enter=15000000 \
 	    "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 3<"$T/.ipw" \

@@ -82,7 +82,7 @@ else
 	if [ "$(id -u)" -eq 0 ] && mknod "$D/chr/CACHEDIR.TAG" c 1 3 2>/dev/null
 	then printf 'c\n' >"$D/chr/data"; nodev=
 	else nodev=" (no device node: not root)"; fi
-	printf '%s\n' "$PW" | strace -f -qq -e trace=openat,open \
+	printf '%s\n' "$PW" | env "$NOLEAK" strace -f -qq -e trace=openat,open \
 	    -o "$T/opens" "$TACIT" backup -r "$R" --exclude-caches \
 	    --passphrase-fd 0 "$D" >"$T/out" 2>&1
 	rc=$?

@@ -93,6 +93,25 @@ else
 	else notok "--exclude-caches and a device or FIFO CACHEDIR.TAG (exit $rc)"
 		sed 's/^/#   /' "$T/opened"
 		sed 's/^/#   /' "$T/out"; fi
+	# On a terminal a second thread counts the sources (count.c) and
+	# checks the tags too.
+	if command -v script >/dev/null 2>&1; then
+		printf '%s\n' "$PW" >"$T/pw"
+		env "$NOLEAK" strace -f -qq -e trace=openat,open \
+		    -o "$T/opens" script -qec "'$TACIT' backup -r '$R' \
+		    --exclude-caches --force '$D' --passphrase-fd 3 \
+		    3<'$T/pw'" /dev/null >"$T/out" 2>&1
+		rc=$?
+		grep 'CACHEDIR.TAG' "$T/opens" | grep -v 'O_PATH' >"$T/opened"
+		if [ "$rc" -eq 0 ] && [ ! -s "$T/opened" ] &&
+		    grep -q ' [0-9]*/[0-9]* files' "$T/out"; then
+			ok "nor does the counting thread on a terminal$nodev"
+		else notok "the counting thread and a device or FIFO CACHEDIR.TAG (exit $rc)"
+			sed 's/^/#   /' "$T/opened"
+			tr '\r' '\n' <"$T/out" | sed 's/^/#   /' | tail -5; fi
+	else
+		ok "# SKIP script(1) is missing: no terminal for the counting thread"
+	fi
 	rm -rf "$D"
 fi
 sel "--exclude-if-present NAME leaves out the rest of its directory" \

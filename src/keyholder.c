@@ -881,6 +881,10 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	int sv[2], out[2], ep[2], status, err, lists = -1, t;
 	pid_t pid, self = getpid();
 
+	/* First, so that no descriptor of ours takes a passphrase's
+	 * number (the lists' memfd would be read as the passphrase). */
+	if (named_fds_open(o) != 0)
+		return EXIT_ERR;
 	/*
 	 * backup: the --files-from lists are read here, by the process the
 	 * user started, before any secret exists: the worker's stdin is an
@@ -898,8 +902,6 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 			fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
 	}
 	close_stray(o, lists);
-	if (named_fds_open(o) != 0)
-		return EXIT_ERR;
 	session_init(&k, -1, o, keycmd);
 	/*
 	 * init: ask the first passphrase (and warn if it is weak) before the

@@ -1,6 +1,8 @@
 /*
  * cmd_init.c: tacit init -r DIR.
  */
+#include <sys/stat.h>
+
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,12 +26,23 @@ cleanup(void)
 	live = NULL;
 }
 
-/* Remove what a failed init made, so the directory can be used again. */
+/*
+ * Remove what a failed init made, so the directory can be used again:
+ * only while we hold the lock (repo_create took it on the lock file it
+ * made), and only if the lock file there is still ours; another init
+ * refuses to touch the directory meanwhile (clear_leftovers), so nothing
+ * here is anyone else's.
+ */
 static void
 undo(struct repo *r, const uint8_t *sid)
 {
 	char hex[2 * SLOT_ID_BYTES + 1];
+	struct stat a, b;
 
+	if (r->lockfd < 0 || fstat(r->lockfd, &a) != 0 ||
+	    fstatat(r->dirfd, LOCK_NAME, &b, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
+		return;
 	if (sid != NULL) {
 		keyslot_id_hex(sid, hex);
 		(void)unlinkat(r->keysfd, hex, 0);

@@ -261,14 +261,18 @@ count_main(void *arg)
 
 	for (i = 0; i < c->nsrc; i++)
 		if (atomic_load(&c->stop) || source(c, c->srcs[i]) != 0)
-			return NULL;
-	progress_total(c->p, c->files, c->bytes);
+			break;
+	if (i == c->nsrc)
+		progress_total(c->p, c->files, c->bytes);
+	/* Done, or given up (the tree moved, out of memory): the line no
+	 * longer says "(counting)". */
+	atomic_store(&c->p->counting, 0);
 	return NULL;
 }
 
 struct count *
-count_start(char **srcs, size_t nsrc, const struct count_rules *ru,
-    struct progress *p)
+count_start_sel(char **srcs, size_t nsrc, const struct count_rules *ru,
+    const struct pattern_sel *sel, struct progress *p)
 {
 	struct count *c;
 
@@ -278,18 +282,29 @@ count_start(char **srcs, size_t nsrc, const struct count_rules *ru,
 	c->nsrc = nsrc;
 	c->ru = ru;
 	c->p = p;
-	if (pattern_sel_init(&c->sel, ru->o) != 0) {
+	/* The walk's own selection, copied: no file is read again (in the
+	 * sandbox), and matching here marks no hit of the walk's. */
+	if ((sel != NULL ? pattern_sel_copy(&c->sel, sel) :
+	    pattern_sel_init(&c->sel, ru->o)) != 0) {
 		free(c);
 		return NULL;
 	}
-	p->counting = 1;	/* before the thread: the walk reads it */
+	/* Before the thread: the walk reads it. */
+	atomic_store(&p->counting, 1);
 	if (pthread_create(&c->th, NULL, count_main, c) != 0) {
-		p->counting = 0;
+		atomic_store(&p->counting, 0);
 		pattern_sel_free(&c->sel);
 		free(c);
 		return NULL;
 	}
 	return c;
+}
+
+struct count *
+count_start(char **srcs, size_t nsrc, const struct count_rules *ru,
+    struct progress *p)
+{
+	return count_start_sel(srcs, nsrc, ru, NULL, p);
 }
 
 void

@@ -18,6 +18,7 @@
 #include "progress.h"
 
 struct opts;
+struct pattern_sel;
 
 struct count_rules {
 	const struct opts *o;		/* the selection (pattern.h) */
@@ -36,6 +37,15 @@ struct count;
  */
 struct count *count_start(char **, size_t, const struct count_rules *,
     struct progress *);
+
+/*
+ * count_start_sel(srcs, n, rules, sel, p): count_start with a copy
+ * (pattern_sel_copy) of the walk's compiled selection ${sel} instead of
+ * one built again from ${rules}->o, which would read --exclude-file a
+ * second time, inside the sandbox; NULL ${sel}: as count_start.
+ */
+struct count *count_start_sel(char **, size_t, const struct count_rules *,
+    const struct pattern_sel *, struct progress *);
 
 /* count_stop(c): stop the count if it still runs, wait for it, free it. */
 void count_stop(struct count *);

@@ -35,6 +35,7 @@
 #include "passphrase.h"
 #include "sandbox.h"
 #include "secmem.h"
+#include "source.h"
 
 #define S_LOCKED	0x1	/* permitted before the unlock */
 #define S_OPEN		0x2	/* permitted after it */
@@ -756,7 +757,7 @@ worker_env(void)
 /* In the child: fds, then exec.  Never returns. */
 static void __attribute__((noreturn))
 exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
-    int argc, char **argv)
+    int lists, int argc, char **argv)
 {
 	struct winsize ws = { 0 };
 	char **args, ttyarg[32];
@@ -793,8 +794,13 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 	    dup2(out[1], STDOUT_FILENO) != STDOUT_FILENO ||
 	    dup2(err[1], STDERR_FILENO) != STDERR_FILENO)
 		_exit(EXIT_ERR);
-	if (close_range(IPC_WORKER_FD + 1, ~0U, 0) != 0)
-		for (i = IPC_WORKER_FD + 1; i < 1024; i++)
+	/* backup's --files-from lists, read by us (above fd 4, so 0-3
+	 * did not overwrite them). */
+	if (lists >= 0 && dup2(lists, IPC_LISTS_FD) != IPC_LISTS_FD)
+		_exit(EXIT_ERR);
+	i = lists >= 0 ? IPC_LISTS_FD + 1 : IPC_WORKER_FD + 1;
+	if (close_range((unsigned)i, ~0U, 0) != 0)
+		for (; i < 1024; i++)
 			(void)close(i);
 	if ((args = calloc((size_t)argc + 3, sizeof(*args))) == NULL)
 		_exit(EXIT_ERR);
@@ -818,22 +824,27 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 	_exit(EXIT_ERR);
 }
 
-/* Close every inherited descriptor but 0-2 and the passphrase ones. */
+/*
+ * Close every inherited descriptor but 0-2, the passphrase ones and
+ * ${lists} (ours).
+ */
 static void
-close_stray(const struct opts *o)
+close_stray(const struct opts *o, int lists)
 {
-	int keep[2], t;
+	int keep[3], t;
 	unsigned lo = 3;
-	size_t i;
+	size_t i, j;
 
 	keep[0] = o->pass.kind == PASS_FD ? o->pass.fd : -1;
 	keep[1] = o->newpass.kind == PASS_FD ? o->newpass.fd : -1;
-	if (keep[0] > keep[1]) {
-		t = keep[0];
-		keep[0] = keep[1];
-		keep[1] = t;
-	}
-	for (i = 0; i < 2; i++) {
+	keep[2] = lists;
+	for (i = 1; i < 3; i++)
+		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+			t = keep[j - 1];
+			keep[j - 1] = keep[j];
+			keep[j] = t;
+		}
+	for (i = 0; i < 3; i++) {
 		if (keep[i] < (int)lo)
 			continue;
 		if (keep[i] > (int)lo)
@@ -867,12 +878,30 @@ int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
 	struct khs k;
-	int sv[2], out[2], ep[2], status, err;
+	int sv[2], out[2], ep[2], status, err, lists = -1, t;
 	pid_t pid, self = getpid();
 
-	close_stray(o);
+	/* First, so that no descriptor of ours takes a passphrase's
+	 * number (the lists' memfd would be read as the passphrase). */
 	if (named_fds_open(o) != 0)
 		return EXIT_ERR;
+	/*
+	 * backup: the --files-from lists are read here, by the process the
+	 * user started, before any secret exists: the worker's stdin is an
+	 * empty pipe and it inherits no other descriptor, so it could not
+	 * read /dev/stdin, <(...) or /dev/fd/N.  Held above fd 4, where
+	 * exec_worker puts them.
+	 */
+	if (o->files_from.n + o->files_from0.n > 0) {
+		if ((t = source_lists_pack(o->files_from.v, o->files_from.n,
+		    o->files_from0.v, o->files_from0.n)) < 0)
+			return EXIT_ERR;
+		lists = fcntl(t, F_DUPFD_CLOEXEC, IPC_LISTS_FD + 1);
+		(void)close(t);
+		if (lists < 0)
+			fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
+	}
+	close_stray(o, lists);
 	session_init(&k, -1, o, keycmd);
 	/*
 	 * init: ask the first passphrase (and warn if it is weak) before the
@@ -900,8 +929,10 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 		fatal(EXIT_ERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_worker(self, sv[1], out, ep, argc, argv);
+		exec_worker(self, sv[1], out, ep, lists, argc, argv);
 	}
+	if (lists >= 0)
+		(void)close(lists);
 	(void)close(sv[1]);
 	(void)close(out[1]);
 	(void)close(ep[1]);

@@ -137,6 +137,35 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp,
 	return LOCK_BUSY;
 }
 
+/* lock_create(dirfd, fdp, who): see lock.h. */
+int
+lock_create(int dirfd, int *fdp, struct lock_holder *who)
+{
+	struct flock fl;
+	int fd, e;
+
+	*fdp = -1;
+	if ((fd = openat(dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL |
+	    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600)) < 0)
+		return LOCK_ERR;
+	if (try_once(fd, REPO_LOCK_EXCL, &fl) == 0) {
+		*fdp = fd;
+		return LOCK_OK;
+	}
+	e = errno;
+	if (e == EAGAIN || e == EACCES) {
+		/* Taken between our open and our lock (clear_leftovers of
+		 * another init). */
+		if (who != NULL)
+			holder(fd, &fl, who);
+		(void)close(fd);
+		return LOCK_BUSY;
+	}
+	(void)close(fd);
+	errno = e;
+	return LOCK_ERR;
+}
+
 /* The command name of ${pid} (/proc/PID/comm), printable, or "". */
 static void
 comm_of(pid_t pid, char *out, size_t size)

@@ -14,7 +14,8 @@
  * name the holding process, which the lock message shows.  Not open file
  * description (OFD) locks: the kernel shows them with pid -1.  Record
  * locks belong to the process: closing any descriptor of the lock file
- * drops them all, so a process opens it only through lock_take, and the
+ * drops them all, so a process opens it only through lock_take and
+ * lock_create (and closes it only through lock_release), and the
  * kernel drops them when the process dies: a stale lock is recognised by
  * construction and never needs manual removal.  The file holds no bytes:
  * no host name, no pid, nothing to read.
@@ -48,6 +49,17 @@ struct lock_holder {
  * is not a regular file; it is then not opened, or not used).
  */
 int lock_take(int, int, unsigned, int *, struct lock_holder *)
+    __attribute__((warn_unused_result));
+
+/*
+ * lock_create(dirfd, fdp, who): create the lock file of a new repository
+ * in ${dirfd} (it must not exist: EEXIST) and take it in REPO_LOCK_EXCL
+ * mode on the descriptor that created it, without waiting; *${fdp} holds
+ * it until lock_release.  Returns LOCK_OK, LOCK_BUSY (another process
+ * locked the new file between the open and the lock; *${who} says who)
+ * or LOCK_ERR with errno.  The file is not synced: the caller does.
+ */
+int lock_create(int, int *, struct lock_holder *)
     __attribute__((warn_unused_result));
 
 /*

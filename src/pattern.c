@@ -300,8 +300,10 @@ pattern_sel_init(struct pattern_sel *sel, const struct opts *o)
 		if (pattern_add(&sel->ex, o->iexcludes.v[i], 1) != 0)
 			goto nomem;
 	if (o->exclude_file != NULL &&
-	    pattern_load(&sel->ex, o->exclude_file, 0) != 0)
+	    pattern_load(&sel->ex, o->exclude_file, 0) != 0) {
+		pattern_sel_free(sel);
 		return -1;
+	}
 	if (o->exclude_caches &&
 	    tag_add(sel, CACHEDIR_NAME, strlen(CACHEDIR_NAME),
 	    CACHEDIR_SIG) != 0)
@@ -316,6 +318,49 @@ pattern_sel_init(struct pattern_sel *sel, const struct opts *o)
 	return 0;
 nomem:
 	errorx("out of memory");
+	pattern_sel_free(sel);
+	return -1;
+}
+
+/* pattern_sel_copy(dst, src): see pattern.h. */
+int
+pattern_sel_copy(struct pattern_sel *dst, const struct pattern_sel *src)
+{
+	const struct pattern *sp;
+	struct pattern_tag *t;
+	struct pattern *p;
+	size_t i;
+
+	memset(dst, 0, sizeof(*dst));
+	dst->max_size = src->max_size;
+	if (src->ex.n > 0 && (dst->ex.v = calloc(src->ex.n,
+	    sizeof(*dst->ex.v))) == NULL)
+		return -1;
+	for (i = 0; i < src->ex.n; i++) {
+		sp = &src->ex.v[i];
+		p = &dst->ex.v[dst->ex.n++];
+		*p = *sp;
+		p->hit = 0;
+		p->lit = NULL;
+		if ((p->glob = strdup(sp->glob)) == NULL ||
+		    (p->lit = strdup(sp->lit)) == NULL)
+			goto fail;
+		p->given = p->glob;	/* src's text is not ours to keep */
+	}
+	if (src->ntags > 0 && (dst->tags = calloc(src->ntags,
+	    sizeof(*dst->tags))) == NULL)
+		goto fail;
+	for (i = 0; i < src->ntags; i++) {
+		t = &dst->tags[dst->ntags++];
+		t->hlen = src->tags[i].hlen;
+		if ((t->name = strdup(src->tags[i].name)) == NULL ||
+		    (src->tags[i].header != NULL &&
+		    (t->header = strdup(src->tags[i].header)) == NULL))
+			goto fail;
+	}
+	return 0;
+fail:
+	pattern_sel_free(dst);
 	return -1;
 }
 
@@ -346,29 +391,38 @@ pattern_excluded(struct pattern_sel *sel, const char *path,
 }
 
 /*
- * Does ${name} in ${dirfd} start with ${t}'s header?  Read as the walk
- * reads a file: without following, without moving its access time, never
- * blocking on a FIFO; only a regular file counts.
+ * Does ${name} in ${dirfd} start with ${t}'s header?  Only a regular file
+ * counts, and only a regular file is opened: a device node named
+ * CACHEDIR.TAG must never be opened (opening one can arm a watchdog or
+ * rewind a tape), so the name is looked at first and the descriptor is
+ * checked to be that same file.  Read as the walk reads a file: without
+ * following, without moving its access time, never blocking on a FIFO
+ * swapped in between, never taking a controlling terminal.
  */
 static int
 tag_header_ok(const struct pattern_tag *t, int dirfd)
 {
 	char buf[TAG_HEADER_MAX];
-	struct stat st;
+	struct stat pre, st;
 	size_t got = 0;
 	ssize_t k;
-	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, fd, ok = 0;
+	int fl = O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY;
+	int fd, ok = 0;
 
 	if (t->header == NULL)
 		return 1;
 	if (t->hlen > sizeof(buf))
+		return 0;
+	if (fstatat(dirfd, t->name, &pre, AT_SYMLINK_NOFOLLOW) != 0 ||
+	    !S_ISREG(pre.st_mode))
 		return 0;
 	if ((fd = openat(dirfd, t->name, fl | O_NOATIME)) < 0 &&
 	    errno == EPERM)
 		fd = openat(dirfd, t->name, fl);
 	if (fd < 0)
 		return 0;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    st.st_dev == pre.st_dev && st.st_ino == pre.st_ino) {
 		while (got < t->hlen && (k = read(fd, buf + got,
 		    t->hlen - got)) > 0)
 			got += (size_t)k;

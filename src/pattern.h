@@ -89,12 +89,23 @@ void pattern_free(struct patterns *);
  * pattern_sel_init(sel, o): backup's selection from ${o}: --exclude,
  * --iexclude, --exclude-file (read now), --exclude-caches,
  * --exclude-if-present and --exclude-larger-than.  Returns 0, or -1
- * after a message.
+ * after a message (then ${sel} holds nothing to free).
  */
 int pattern_sel_init(struct pattern_sel *, const struct opts *)
     __attribute__((warn_unused_result));
 
-/* pattern_sel_free(sel): undo pattern_sel_init. */
+/*
+ * pattern_sel_copy(dst, src): a copy of the compiled selection ${src}
+ * into ${dst} that shares nothing with it (another thread may match with
+ * each at once), its hit flags cleared, no file read again.  Each copied
+ * pattern's "given" is its compiled glob (messages only).  Returns 0, or
+ * -1 (out of memory; ${dst} holds nothing to free).  pattern_sel_free
+ * frees it.
+ */
+int pattern_sel_copy(struct pattern_sel *, const struct pattern_sel *)
+    __attribute__((warn_unused_result));
+
+/* pattern_sel_free(sel): undo pattern_sel_init or pattern_sel_copy. */
 void pattern_sel_free(struct pattern_sel *);
 
 /*

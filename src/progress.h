@@ -19,7 +19,7 @@ struct progress {
 	int		 on;
 	const char	*verb;		/* "backup", "restore", "check" */
 	const char	*unit;		/* what is counted: "files", "blobs" */
-	int		 counting;	/* totals are being counted */
+	_Atomic int	 counting;	/* totals are being counted (count.c) */
 	_Atomic int	 known;		/* the totals below are set */
 	_Atomic uint64_t tfiles, tbytes;
 	struct timespec	 start, last;

@@ -67,6 +67,7 @@ header_check(const uint8_t *p, uint8_t out[REPO_CHECK_BYTES])
 }
 
 static int clear_keys(int, int);
+static void locked(const char *, const struct lock_holder *);
 
 /* Is the directory ${fd} empty?  1 yes, 0 no, -1 error. */
 static int
@@ -138,24 +139,40 @@ init_leftover(const char *name, int in_keys)
  * header (keys/ with slot files, an empty lock file, config, temporaries)
  * is cleared so init can start again.  The keys directory and the empty
  * lock file must both be there, so a user's directory that merely holds a
- * file named "config" is never touched.  0 if cleared.
+ * file named "config" is never touched.  An init still at work holds the
+ * lock on these very files (repo_create): the lock is taken, without
+ * waiting, before anything is looked at or removed.  0 if cleared; -1
+ * if they are not leftovers; -2 after a message if another process
+ * holds the lock (${path} names the directory).
  */
 static int
-clear_leftovers(int dirfd)
+clear_leftovers(int dirfd, const char *path)
 {
+	struct lock_holder who;
 	struct dirent *de;
 	struct stat st;
 	DIR *d;
-	int fd, kfd, pass, ok = 1;
+	int fd, kfd, lfd, pass, ok = 1;
 
 	if (fstatat(dirfd, LOCK_NAME, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISREG(st.st_mode) || st.st_size != 0 ||
 	    fstatat(dirfd, REPO_KEYS_DIR, &st, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    !S_ISDIR(st.st_mode))
 		return -1;
+	switch (lock_take(dirfd, REPO_LOCK_EXCL, 0, &lfd, &who)) {
+	case LOCK_OK:
+		break;
+	case LOCK_BUSY:
+		locked(path, &who);
+		return -2;
+	default:
+		return -1;
+	}
 	for (pass = 0; pass < 2 && ok; pass++) {
-		if ((fd = dup(dirfd)) < 0 || (d = fdopendir(fd)) == NULL)
+		if ((fd = dup(dirfd)) < 0 || (d = fdopendir(fd)) == NULL) {
+			lock_release(lfd);
 			return -1;
+		}
 		rewinddir(d);
 		while ((de = readdir(d)) != NULL && ok) {
 			if (strcmp(de->d_name, ".") == 0 ||
@@ -181,6 +198,8 @@ clear_leftovers(int dirfd)
 		}
 		(void)closedir(d);
 	}
+	/* Dropped only now: the lock file is gone, so is what it guarded. */
+	lock_release(lfd);
 	if (!ok)
 		return -1;
 	warnx("removed the leftovers of an interrupted 'tacit init'");
@@ -259,20 +278,22 @@ repo_check_new(const char *path)
 	return e;
 }
 
-/* A failed repo_create: remove the lock file and keys/ it made. */
+/* A failed repo_create, which holds the lock: remove the lock file and
+ * keys/ it made (keys/ first: a lock file alone is no leftover). */
 static void
 create_undo(int dirfd)
 {
-	(void)unlinkat(dirfd, LOCK_NAME, 0);
 	(void)unlinkat(dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
+	(void)unlinkat(dirfd, LOCK_NAME, 0);
 }
 
 int
 repo_create(const char *path, struct repo **rp)
 {
+	struct lock_holder who;
 	struct repo *r;
 	struct stat st;
-	int fd, e;
+	int e, c = -1, ret = EXIT_ERR;
 
 	*rp = NULL;
 	if ((r = repo_alloc(path)) == NULL)
@@ -283,8 +304,13 @@ repo_create(const char *path, struct repo **rp)
 		errorx("cannot open %s: %s", path, strerror(errno));
 		goto fail;
 	}
-	if ((e = dir_is_empty(r->dirfd)) == 0 && clear_leftovers(r->dirfd) == 0)
+	if ((e = dir_is_empty(r->dirfd)) == 0 &&
+	    (c = clear_leftovers(r->dirfd, path)) == 0)
 		e = 1;
+	if (c == -2) {
+		ret = EXIT_LOCKED;	/* another init is making it */
+		goto fail;
+	}
 	if (e != 1) {
 		if (e < 0)
 			errorx("cannot read %s: %s", path, strerror(errno));
@@ -297,28 +323,41 @@ repo_create(const char *path, struct repo **rp)
 		goto fail;
 	}
 	randombytes_buf(r->id, sizeof(r->id));
-	if (mkdirat(r->dirfd, REPO_KEYS_DIR, 0700) != 0 ||
-	    (r->keysfd = openat(r->dirfd, REPO_KEYS_DIR,
-	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+	/* keys/ exists already: another init made it a moment ago (it is
+	 * not ours to remove). */
+	if (mkdirat(r->dirfd, REPO_KEYS_DIR, 0700) != 0) {
 		errorx("cannot create %s/%s: %s", path, REPO_KEYS_DIR,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((r->keysfd = openat(r->dirfd, REPO_KEYS_DIR,
+	    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0) {
+		errorx("cannot open %s/%s: %s", path, REPO_KEYS_DIR,
 		    strerror(errno));
 		(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
 		goto fail;
 	}
-	fd = openat(r->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_EXCL |
-	    O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 || fsync(fd) != 0) {
+	/* The lock file is made and locked at once, and held to the end:
+	 * what we make from here on is ours alone (clear_leftovers). */
+	switch (lock_create(r->dirfd, &r->lockfd, &who)) {
+	case LOCK_OK:
+		break;
+	case LOCK_BUSY:
+		/* Another init took it as leftovers: it clears them. */
+		locked(path, &who);
+		ret = EXIT_LOCKED;
+		goto fail;
+	default:
+		e = errno;
 		errorx("cannot create %s/%s: %s", path, LOCK_NAME,
-		    strerror(errno));
-		if (fd >= 0)
-			(void)close(fd);
-		create_undo(r->dirfd);
+		    strerror(e));
+		if (e != EEXIST)
+			(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
 		goto fail;
 	}
-	(void)close(fd);
-	if (lock_take(r->dirfd, REPO_LOCK_EXCL, 0, &r->lockfd, NULL) !=
-	    LOCK_OK) {
-		errorx("cannot lock %s", path);
+	if (fsync(r->lockfd) != 0) {
+		errorx("cannot create %s/%s: %s", path, LOCK_NAME,
+		    strerror(errno));
 		create_undo(r->dirfd);
 		goto fail;
 	}
@@ -329,7 +368,7 @@ repo_create(const char *path, struct repo **rp)
 	return EXIT_OK;
 fail:
 	repo_close(r);
-	return EXIT_ERR;
+	return ret;
 }
 
 int

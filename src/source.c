@@ -3,12 +3,14 @@
  * worker sends the keyholder its first request: a path that cannot be
  * backed up is reported before anyone types a passphrase.
  */
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,18 +64,16 @@ fail:
 	return NULL;
 }
 
-/* source_files_from(file, nul, vp, np): see source.h. */
-int
-source_files_from(const char *file, int nul, char ***vp, size_t *np)
+/*
+ * Append to *${vp} (*${np} paths) those the list ${text} of ${len} bytes
+ * names (source_files_from); ${text} is freed.
+ */
+static int
+parse_list(char *text, size_t len, int nul, char ***vp, size_t *np)
 {
-	char *text, **v, *line;
-	size_t len, i, start, e, n;
+	char **v, *line;
+	size_t i, start, e, n;
 
-	if ((text = slurp(file, &len)) == NULL) {
-		errorx("cannot read %s: %s", file, errno == EFBIG ?
-		    "larger than 64 MiB" : strerror(errno));
-		return -1;
-	}
 	/* At most one path per separator, plus one. */
 	for (i = n = 0; i < len; i++)
 		n += text[i] == (nul ? '\0' : '\n');
@@ -104,6 +104,152 @@ source_files_from(const char *file, int nul, char ***vp, size_t *np)
 	v[*np] = NULL;
 	free(text);
 	return 0;
+}
+
+/* source_files_from(file, nul, vp, np): see source.h. */
+int
+source_files_from(const char *file, int nul, char ***vp, size_t *np)
+{
+	char *text;
+	size_t len;
+
+	if ((text = slurp(file, &len)) == NULL) {
+		errorx("cannot read %s: %s", file, errno == EFBIG ?
+		    "larger than 64 MiB" : strerror(errno));
+		return -1;
+	}
+	return parse_list(text, len, nul, vp, np);
+}
+
+/* Write all of ${len} bytes at ${p} to ${fd}. */
+static int
+write_all(int fd, const void *p, size_t len)
+{
+	const char *c = p;
+	ssize_t k;
+
+	while (len > 0) {
+		if ((k = write(fd, c, len)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		c += k;
+		len -= (size_t)k;
+	}
+	return 0;
+}
+
+/* Read all of ${len} bytes into ${p} from ${fd}; 1 at once at its end. */
+static int
+read_all(int fd, void *p, size_t len)
+{
+	char *c = p;
+	size_t got = 0;
+	ssize_t k;
+
+	while (got < len) {
+		if ((k = read(fd, c + got, len - got)) < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (k == 0) {
+			if (got == 0)
+				return 1;
+			errno = EINVAL;		/* cut short */
+			return -1;
+		}
+		got += (size_t)k;
+	}
+	return 0;
+}
+
+/* A record of source_lists_pack: the kind, then the length (host order). */
+struct list_head {
+	uint8_t		 nul;
+	uint64_t	 len;
+};
+
+/* source_lists_pack(ff, nff, ff0, nff0): see source.h. */
+int
+source_lists_pack(const char *const *ff, size_t nff, const char *const *ff0,
+    size_t nff0)
+{
+	struct list_head h;
+	char *text;
+	size_t i, len;
+	int fd, r;
+
+	if ((fd = memfd_create("tacit-files-from", MFD_CLOEXEC)) < 0) {
+		errorx("cannot hold the --files-from lists: memfd_create: %s",
+		    strerror(errno));
+		return -1;
+	}
+	for (i = 0; i < nff + nff0; i++) {
+		const char *file = i < nff ? ff[i] : ff0[i - nff];
+
+		if ((text = slurp(file, &len)) == NULL) {
+			errorx("cannot read %s: %s", file, errno == EFBIG ?
+			    "larger than 64 MiB" : strerror(errno));
+			goto fail;
+		}
+		memset(&h, 0, sizeof(h));
+		h.nul = i >= nff;
+		h.len = len;
+		r = write_all(fd, &h, sizeof(h));
+		if (r == 0)
+			r = write_all(fd, text, len);
+		free(text);
+		if (r != 0) {
+			errorx("cannot hold the --files-from lists: %s",
+			    strerror(errno));
+			goto fail;
+		}
+	}
+	if (lseek(fd, 0, SEEK_SET) != 0) {
+		errorx("cannot hold the --files-from lists: %s",
+		    strerror(errno));
+		goto fail;
+	}
+	return fd;
+fail:
+	(void)close(fd);
+	return -1;
+}
+
+/* source_lists_load(fd, vp, np): see source.h. */
+int
+source_lists_load(int fd, char ***vp, size_t *np)
+{
+	struct list_head h;
+	char *text;
+	int r;
+
+	while ((r = read_all(fd, &h, sizeof(h))) == 0) {
+		if (h.len > FILES_FROM_MAX || h.nul > 1) {
+			errno = EINVAL;
+			r = -1;
+			break;
+		}
+		if ((text = malloc((size_t)h.len + 1)) == NULL) {
+			errorx("out of memory");
+			return -1;
+		}
+		if (read_all(fd, text, (size_t)h.len) != 0) {
+			free(text);
+			r = -1;
+			break;
+		}
+		text[h.len] = '\0';
+		if (parse_list(text, (size_t)h.len, h.nul, vp, np) != 0)
+			return -1;
+	}
+	if (r == 1)
+		return 0;
+	errorx("cannot read the --files-from lists from the keyholder: %s",
+	    strerror(errno));
+	return -1;
 }
 
 /* source_name(path): see source.h. */

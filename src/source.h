@@ -34,6 +34,26 @@ int source_files_from(const char *, int, char ***, size_t *)
     __attribute__((warn_unused_result));
 
 /*
+ * source_lists_pack(ff, nff, ff0, nff0): read the --files-from lists
+ * ${ff} and the --files-from0 lists ${ff0} now, in the process the user
+ * started (so /dev/stdin, <(...) and an inherited /dev/fd/N work), into a
+ * new memory file (memfd, close-on-exec) for the worker, at offset 0.
+ * Returns its descriptor, or -1 after a message (a list cannot be read or
+ * is larger than 64 MiB).  Nothing is written to disk.
+ */
+int source_lists_pack(const char *const *, size_t, const char *const *,
+    size_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * source_lists_load(fd, vp, np): in the worker, append to *${vp} (*${np}
+ * paths) those of the lists source_lists_pack put in ${fd}, as
+ * source_files_from would.  Returns 0, or -1 after a message.
+ */
+int source_lists_load(int, char ***, size_t *)
+    __attribute__((warn_unused_result));
+
+/*
  * source_name(path): the name the absolute ${path} from source_resolve is
  * stored under in the snapshot's root: its last component; "" for "/",
  * whose entries are the root's own.

@@ -3,6 +3,7 @@
  * command line and hands off to one command.
  */
 #include <sys/prctl.h>
+#include <sys/stat.h>
 
 #include <errno.h>
 #include <getopt.h>
@@ -460,6 +461,60 @@ keepassxc_argv(const char *db, const char *entry)
 	return (char **)(uintptr_t)v;	/* posix_spawn writes none of it */
 }
 
+/* The descriptor a list name reads (/dev/stdin, /dev/fd/N), or -1. */
+static int
+list_fd(const char *name)
+{
+	const char *d;
+	char *end;
+	long v;
+
+	if (strcmp(name, "/dev/stdin") == 0)
+		return 0;
+	if (strncmp(name, "/dev/fd/", 8) == 0)
+		d = name + 8;
+	else if (strncmp(name, "/proc/self/fd/", 14) == 0)
+		d = name + 14;
+	else
+		return -1;
+	errno = 0;
+	v = strtol(d, &end, 10);
+	return *d >= '0' && *d <= '9' && *end == '\0' && errno == 0 &&
+	    v <= INT_MAX ? (int)v : -1;
+}
+
+/*
+ * A --files-from list read from the stream the passphrase comes from
+ * (--passphrase-fd 0 and --files-from /dev/stdin): one would eat the
+ * other.  The same pipe or terminal under two numbers counts too.
+ */
+static void
+lists_vs_passphrase(const struct opts *o)
+{
+	const struct pass_src *s[2] = { &o->pass, &o->newpass };
+	const struct strv *l[2] = { &o->files_from, &o->files_from0 };
+	struct stat a, b;
+	size_t i, j, k;
+
+	for (i = 0; i < 2; i++) {
+		if (s[i]->kind != PASS_FD)
+			continue;
+		for (j = 0; j < 2; j++)
+			for (k = 0; k < l[j]->n; k++)
+				if (list_fd(l[j]->v[k]) == s[i]->fd ||
+				    (fstat(s[i]->fd, &a) == 0 &&
+				    !S_ISREG(a.st_mode) &&
+				    stat(l[j]->v[k], &b) == 0 &&
+				    a.st_dev == b.st_dev &&
+				    a.st_ino == b.st_ino))
+					usage_err(o->cmd, "--%s %s reads the "
+					    "passphrase's descriptor %d: give "
+					    "the passphrase another way",
+					    j ? "files-from0" : "files-from",
+					    l[j]->v[k], s[i]->fd);
+	}
+}
+
 /* The passphrase options, checked, as the two sources. */
 static void
 pass_sources(struct opts *o, int nopin)
@@ -487,6 +542,7 @@ pass_sources(struct opts *o, int nopin)
 		p->kind = p->prog != NULL ? PASS_PINENTRY : PASS_TTY;
 	if (n->kind == PASS_AUTO && (n->prog != NULL || nopin))
 		n->kind = n->prog != NULL ? PASS_PINENTRY : PASS_TTY;
+	lists_vs_passphrase(o);
 }
 
 #define NLONGOPTS	(sizeof(longopts) / sizeof(longopts[0]) - 1)

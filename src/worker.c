@@ -9,7 +9,9 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "ipc.h"
 #include "log.h"
 #include "repo.h"
 #include "sandbox.h"
@@ -68,9 +70,12 @@ abs_path(const char **pathp)
 	return 0;
 }
 
-/* worker_backup_sources(o): see worker.h. */
-int
-worker_backup_sources(struct opts *o)
+/*
+ * The sources of backup, as worker_backup_sources; the --files-from lists
+ * from ${lists} (source_lists_pack) if it is not -1, else read here.
+ */
+static int
+backup_sources(struct opts *o, int lists)
 {
 	char **v, **all;
 	size_t n, skipped, nall, i;
@@ -85,10 +90,12 @@ worker_backup_sources(struct opts *o)
 	}
 	for (nall = 0; nall < (size_t)o->argc; nall++)
 		all[nall] = o->argv[nall];
-	for (i = 0; i < o->files_from.n; i++)
+	if (lists >= 0 && source_lists_load(lists, &all, &nall) != 0)
+		goto out;
+	for (i = 0; lists < 0 && i < o->files_from.n; i++)
 		if (source_files_from(o->files_from.v[i], 0, &all, &nall) != 0)
 			goto out;
-	for (i = 0; i < o->files_from0.n; i++)
+	for (i = 0; lists < 0 && i < o->files_from0.n; i++)
 		if (source_files_from(o->files_from0.v[i], 1, &all, &nall) != 0)
 			goto out;
 	if (nall == 0)
@@ -107,6 +114,13 @@ out:
 	return 0;
 }
 
+/* worker_backup_sources(o): see worker.h. */
+int
+worker_backup_sources(struct opts *o)
+{
+	return backup_sources(o, -1);
+}
+
 int
 worker_run(int (*fn)(struct opts *), struct opts *o)
 {
@@ -114,7 +128,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	struct sandbox_path *p;
 	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	int e, mode;
+	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
 	if (fn == cmd_init && repo_prepare_dir(o->repo) != 0)
@@ -131,8 +145,17 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
 	 * from here on, each is its absolute path (granted below). */
-	if (fn == cmd_backup && worker_backup_sources(o) != 0)
-		return EXIT_ERR;
+	if (fn == cmd_backup) {
+		/* The keyholder read the --files-from lists: the worker
+		 * cannot open /dev/stdin or an inherited /dev/fd/N. */
+		lists = o->files_from.n + o->files_from0.n > 0 ?
+		    IPC_LISTS_FD : -1;
+		e = backup_sources(o, lists);
+		if (lists >= 0)
+			(void)close(lists);
+		if (e != 0)
+			return EXIT_ERR;
+	}
 	/* The lock, while /proc can still name the process that holds it. */
 	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
 	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)

@@ -64,6 +64,10 @@ audit "backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
 audit "second backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
+# The list from a pipe: the keyholder holds it in memory (a memfd).
+audit "backup --files-from0 /dev/stdin" "$R" -- sh -c "printf '%s\\0' \
+    '$T/src' | '$TACIT' backup -q -r '$R' --files-from0 /dev/stdin \
+    --passphrase-fd 3 3<'$T/pw'"
 # On a terminal (script(1) makes one): the progress line, and the thread
 # that counts the sources for it beside the walk.
 if command -v script >/dev/null 2>&1; then

@@ -2,8 +2,9 @@
 """audit.py TRACE ALLOWED...: read an `strace -f -y` log and print every
 successful system call that writes, creates, renames, removes, links or
 changes the metadata of something outside the ALLOWED path prefixes.
-Exit 1 if there is any.  Writes to pipes, sockets, /dev/null and
-terminals are fine (they are not the file system), and so are writes
+Exit 1 if there is any.  Writes to pipes, sockets, memory files (memfd:
+backup's --files-from lists), /dev/null and terminals are fine (they are
+not the file system), and so are writes
 below a tmpfs that a process mounted after it unshared its mount
 namespace (the restore worker's private root, sandbox/mountns.c): those
 mounts are in no other namespace and vanish with the process."""
@@ -11,8 +12,8 @@ import re
 import sys
 
 trace, allowed = sys.argv[1], sys.argv[2:]
-harmless = ("pipe:", "socket:", "anon_inode:", "/dev/null", "/dev/tty",
-            "/dev/pts/", "/dev/ptmx")
+harmless = ("pipe:", "socket:", "anon_inode:", "/memfd:", "/dev/null",
+            "/dev/tty", "/dev/pts/", "/dev/ptmx")
 writes = {"openat", "open", "creat", "openat2"}
 by_fd = {"write", "pwrite64", "writev", "ftruncate", "fchmod", "fchown",
          "fsetxattr", "fremovexattr", "fallocate"}

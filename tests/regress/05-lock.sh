@@ -242,3 +242,45 @@ else
 	slow=
 	xcode 0 "check passes after the paused backup is killed" tp check -r "$R"
 fi
+
+# --- two inits on one directory -----------------------------------------------
+# An init holds the lock from the moment it makes the lock file to its end;
+# a second init on the same directory meanwhile sees the first's keys/ and
+# lock, but must not clear them as an interrupted init's: it is refused
+# (exit 11, naming the first), removes nothing, and the first completes.
+# The first is held just before it renames its key slot into keys/ (strace
+# delays that rename by 15 s).
+I=$T/twoinit
+if ! command -v strace >/dev/null || ! command -v setsid >/dev/null; then
+	ok "# SKIP strace or setsid is missing: no init can be held"
+else
+	printf '%s\n' "$PW" >"$T/.ipw"
+	setsid env "$NOLEAK" strace -f -qq -o /dev/null \
+	    -P "$I/keys" -e trace=renameat2 \
+	    -e inject=renameat2:delay_enter=15000000 \
+	    "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 3<"$T/.ipw" \
+	    >"$T/init1.out" 2>&1 &
+	first=$!
+	_i=0
+	while ! { [ -f "$I/lock" ] && holds_lock "$I/lock"; } 2>/dev/null; do
+		_i=$((_i + 1))
+		[ $_i -lt 1500 ] || break
+		sleep 0.02
+	done
+	ipid=$(lock_pid "$I/lock" 2>/dev/null)
+	tp init -r "$I" $FAST >"$T/init2.out" 2>&1
+	rc=$?
+	if [ -n "$ipid" ] && [ "$rc" -eq 11 ] &&
+	    grep -q "locked by pid $ipid" "$T/init2.out"; then
+		ok "a second init while the first makes its files is refused (exit 11), naming it"
+	else notok "a second init during the first (exit $rc, holder ${ipid:-none})"
+		sed 's/^/#   /' "$T/init2.out"; fi
+	wait "$first"
+	rc=$?
+	top=$(ls -A "$I" | tr '\n' ' ')
+	if [ "$rc" -eq 0 ] && [ "$top" = "config header keys lock " ] &&
+	    tp key list -r "$I" >"$T/out" 2>&1; then
+		ok "the first init then completes, and its repository unlocks"
+	else notok "the first init after the second (exit $rc; holds: $top)"
+		sed 's/^/#   /' "$T/init1.out" "$T/out"; fi
+fi

@@ -46,7 +46,8 @@ FULL="the repository's disk is full ([0-9][0-9]* MiB free); nothing was committe
 # in the same order in every run.
 rm -rf "$W"
 cp -a "$R" "$W"
-strace -f -qq -y -o "$T/cal" -e trace=openat,write,fsync,renameat2,mkdirat \
+env "$NOLEAK" strace -f -qq -y -o "$T/cal" \
+    -e trace=openat,write,fsync,renameat2,mkdirat \
     "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
     notok "setup: traced backup"
 awk -v r="$W" '{ split($2, a, "("); n[$1 " " a[1]]++ }
@@ -61,7 +62,7 @@ while read -r sc k; do
 	for e in ENOSPC EIO; do
 		rm -rf "$W"
 		cp -a "$R" "$W"
-		strace -f -qq -o /dev/null -e trace="$sc" \
+		env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
 		    -e inject="$sc:error=$e:syscall=getpid:when=$k" \
 		    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
 		    3<"$T/pw" >"$T/f.out" 2>&1

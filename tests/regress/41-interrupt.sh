@@ -35,7 +35,7 @@ snaps() { ls "$1/snapshots" 2>/dev/null | grep -v '^\.' ; }
 slow() {
 	sc=$1 n=$2
 	shift 2
-	setsid strace -DDD -f -qq -o /dev/null -e trace="$sc" \
+	setsid env "$NOLEAK" strace -DDD -f -qq -o /dev/null -e trace="$sc" \
 	    -e inject="$sc:delay_enter=3000000:when=$n" \
 	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >"$T/s.out" 2>&1 &
 	slow=$!
@@ -153,7 +153,7 @@ sane() {
 # Ctrl-C during a backup with its progress line on the screen.
 rm -rf "$W"
 cp -a "$E" "$W"
-term strace -f -qq -o /dev/null -e trace=fsync \
+term env "$NOLEAK" strace -f -qq -o /dev/null -e trace=fsync \
     -e inject=fsync:delay_enter=4000000:when=3 \
     "$TACIT" backup -r "$W" "$SRC" --passphrase-fd 3
 until_tmp "$W"

@@ -12,7 +12,7 @@ if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 printf '%s\n' "$PW" >"$T/pw"
 I=$T/new
-strace -f -qq -y -o "$T/cal" \
+env "$NOLEAK" strace -f -qq -y -o "$T/cal" \
     -e trace=openat,write,fsync,renameat2,mkdirat "$TACIT" init -q -r "$I" \
     $FAST --passphrase-fd 3 3<"$T/pw" >/dev/null 2>&1 ||
     notok "setup: traced init"
@@ -27,7 +27,7 @@ bad=0 runs=0
 while read -r sc k; do
 	for e in ENOSPC EIO; do
 		rm -rf "$I"
-		strace -f -qq -o /dev/null -e trace="$sc" \
+		env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
 		    -e inject="$sc:error=$e:syscall=getpid:when=$k" \
 		    "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 \
 		    3<"$T/pw" >"$T/f.out" 2>&1

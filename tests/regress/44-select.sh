@@ -5,8 +5,10 @@
 # --iexclude ignores case; --exclude-larger-than SIZE (k = 1024) leaves
 # out larger regular files only; --files-from reads paths one a line
 # (blank lines and # lines ignored), --files-from0 NUL-separated (a name
-# with a newline); a --files-from list that cannot be read is exit 1
-# with a clear message before the passphrase is asked; and a
+# with a newline), also from a pipe on stdin or an inherited descriptor
+# (/dev/fd/N), but not from the passphrase's own descriptor (exit 2); a
+# --files-from list that cannot be read is exit 1 with a clear message
+# before the passphrase is asked; and a
 # --exclude-if-present NAME with a '/' is a usage error.
 . "$(dirname "$0")/lib.sh"
 
@@ -66,6 +68,52 @@ if [ "$rc" -eq 0 ] && [ "$(stat -c %X "$S/cache/CACHEDIR.TAG")" = "$before" ]
 then ok "--exclude-caches reads the tag without changing its access time"
 else notok "--exclude-caches and the tag's access time (exit $rc)"
 	sed 's/^/#   /' "$T/out"; fi
+# A CACHEDIR.TAG that is a device node or a FIFO is never opened: opening
+# a device can arm a watchdog or rewind a tape, and a FIFO could block.
+# The device must be made as root; the FIFO needs no privilege.  An O_PATH
+# descriptor (the walk's, for the node's metadata) opens nothing.
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is missing: cannot see what the walk opens"
+else
+	D=$T/dev
+	mkdir -p "$D/fifo" "$D/chr"
+	mkfifo "$D/fifo/CACHEDIR.TAG"
+	printf 'f\n' >"$D/fifo/data"
+	if [ "$(id -u)" -eq 0 ] && mknod "$D/chr/CACHEDIR.TAG" c 1 3 2>/dev/null
+	then printf 'c\n' >"$D/chr/data"; nodev=
+	else nodev=" (no device node: not root)"; fi
+	printf '%s\n' "$PW" | env "$NOLEAK" strace -f -qq -e trace=openat,open \
+	    -o "$T/opens" "$TACIT" backup -r "$R" --exclude-caches \
+	    --passphrase-fd 0 "$D" >"$T/out" 2>&1
+	rc=$?
+	grep 'CACHEDIR.TAG' "$T/opens" | grep -v 'O_PATH' >"$T/opened"
+	if [ "$rc" -eq 0 ] && [ ! -s "$T/opened" ] &&
+	    has /dev/fifo/data && { [ -n "$nodev" ] || has /dev/chr/data; }
+	then ok "--exclude-caches never opens a CACHEDIR.TAG that is not a regular file$nodev"
+	else notok "--exclude-caches and a device or FIFO CACHEDIR.TAG (exit $rc)"
+		sed 's/^/#   /' "$T/opened"
+		sed 's/^/#   /' "$T/out"; fi
+	# On a terminal a second thread counts the sources (count.c) and
+	# checks the tags too.
+	if command -v script >/dev/null 2>&1; then
+		printf '%s\n' "$PW" >"$T/pw"
+		env "$NOLEAK" strace -f -qq -e trace=openat,open \
+		    -o "$T/opens" script -qec "'$TACIT' backup -r '$R' \
+		    --exclude-caches --force '$D' --passphrase-fd 3 \
+		    3<'$T/pw'" /dev/null >"$T/out" 2>&1
+		rc=$?
+		grep 'CACHEDIR.TAG' "$T/opens" | grep -v 'O_PATH' >"$T/opened"
+		if [ "$rc" -eq 0 ] && [ ! -s "$T/opened" ] &&
+		    grep -q ' [0-9]*/[0-9]* files' "$T/out"; then
+			ok "nor does the counting thread on a terminal$nodev"
+		else notok "the counting thread and a device or FIFO CACHEDIR.TAG (exit $rc)"
+			sed 's/^/#   /' "$T/opened"
+			tr '\r' '\n' <"$T/out" | sed 's/^/#   /' | tail -5; fi
+	else
+		ok "# SKIP script(1) is missing: no terminal for the counting thread"
+	fi
+	rm -rf "$D"
+fi
 sel "--exclude-if-present NAME leaves out the rest of its directory" \
     "/src/skip /src/skip/.nobackup /src/h1/data" "/src/skip/data" \
     --exclude-if-present .nobackup
@@ -103,6 +151,37 @@ if [ "$rc" -eq 0 ] && has '/new\x0aline/f' && has /keep/note.txt; then
 	ok "--files-from0 takes a name with a newline"
 else notok "--files-from0 (exit $rc)"; sed 's/^/#   /' "$T/out"
 	names | sed 's/^/#   /'; fi
+
+# Lists the user's process holds: a pipe on stdin (find -print0 | tacit
+# backup --files-from0 /dev/stdin), an inherited descriptor (<(...) is
+# /dev/fd/N).  The keyholder reads them: the worker has neither.
+printf '%s\0' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-command \
+    "$T/pc.sh" --files-from0 /dev/stdin >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && has /h1/data && [ "$(names | grep -c '^/[^/]*$')" -eq 1 ]
+then ok "--files-from0 /dev/stdin reads a pipe on stdin"
+else notok "--files-from0 /dev/stdin (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
+printf '%s\n' "$S/h2" >"$T/list5"
+tp backup -r "$R" --files-from /dev/fd/5 5<"$T/list5" >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 0 ] && has /h2/data && [ "$(names | grep -c '^/[^/]*$')" -eq 1 ]
+then ok "--files-from /dev/fd/5 reads an inherited descriptor"
+else notok "--files-from /dev/fd/5 (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
+# The passphrase and the list from the same stream: refused, exit 2.
+printf '%s\n' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-fd 0 \
+    --files-from /dev/stdin >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grepq "passphrase's descriptor 0" "$T/out"; then
+	ok "--passphrase-fd 0 with --files-from /dev/stdin is a usage error"
+else notok "--passphrase-fd 0 with --files-from /dev/stdin (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
+printf '%s\n' "$S/h1" | "$TACIT" backup -r "$R" --passphrase-fd 3 \
+    --files-from0 /dev/fd/0 3<&0 >"$T/out" 2>&1
+rc=$?
+if [ "$rc" -eq 2 ] && grepq "passphrase's descriptor 3" "$T/out"; then
+	ok "a list on the passphrase's pipe under another number is a usage error"
+else notok "--passphrase-fd 3 3<&0 with --files-from0 /dev/fd/0 (exit $rc)"
+	sed 's/^/#   /' "$T/out"; fi
 
 # A list that cannot be read: exit 1, named, before the passphrase.
 rm -f "$T/flag/asked"

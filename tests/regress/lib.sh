@@ -43,6 +43,11 @@ tp() {
 
 grepq() { grep -a -q -- "$1" "$2"; }
 
+# NOLEAK: the environment of a command run under strace, as in
+# env "$NOLEAK" strace ...: LeakSanitizer cannot work under ptrace (an ASan
+# build then fails at exit), so it is off for the traced command only.
+NOLEAK="ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0"
+
 # --- helpers for byte-level tampering and tree comparison -------------------
 
 # fsize FILE: its size in bytes.

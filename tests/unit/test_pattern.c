@@ -1,13 +1,77 @@
 /*
  * test_pattern.c: what a backup or restore pattern matches (pattern.c):
  * anchored and tail patterns, case, ls's \xNN escapes against a glob's
- * own backslash, which directories may hold a match, and SIZE parsing.
+ * own backslash, which directories may hold a match, SIZE parsing; and a
+ * backup's selection: a failed pattern_sel_init keeps nothing, and
+ * pattern_sel_copy shares nothing with its source (hit flags its own).
  */
 #include <stdint.h>
 #include <string.h>
 
+#include "cmd.h"
 #include "pattern.h"
 #include "t.h"
+
+/* The selection of backup --exclude '*.o' --exclude /a/b --exclude-caches
+ * --exclude-if-present MARK:hi --exclude-larger-than 10, and ${file}. */
+static void
+sel_opts(struct opts *o, const char *file)
+{
+	static const char *ex[] = { "*.o", "/a/b" }, *ip[] = { "MARK:hi" };
+
+	memset(o, 0, sizeof(*o));
+	o->excludes.v = ex;
+	o->excludes.n = 2;
+	o->if_present.v = ip;
+	o->if_present.n = 1;
+	o->exclude_caches = 1;
+	o->max_size_set = 1;
+	o->max_size = 10;
+	o->exclude_file = file;
+}
+
+static void
+sel_tests(void)
+{
+	struct pattern_sel a, b;
+	struct opts o;
+	int ok;
+
+	/* --exclude-file unreadable: -1, and nothing left to leak. */
+	sel_opts(&o, "/nonexistent/tacit-exclude-file");
+	memset(&a, 0xa5, sizeof(a));
+	T(pattern_sel_init(&a, &o) != 0 && a.ex.n == 0 && a.ex.v == NULL &&
+	    a.ntags == 0 && a.tags == NULL,
+	    "a failed pattern_sel_init frees what it had added");
+
+	sel_opts(&o, NULL);
+	if (pattern_sel_init(&a, &o) != 0) {
+		T(0, "pattern_sel_init");
+		return;
+	}
+	T(pattern_excluded(&a, "/x/y.o", NULL) == 1 && a.ex.v[0].hit == 1,
+	    "the source has a hit");
+	T(pattern_sel_copy(&b, &a) == 0, "pattern_sel_copy");
+	T(b.ex.n == 2 && b.ntags == 2 && b.max_size == 10 &&
+	    b.ex.v[0].hit == 0 && b.ex.v[1].hit == 0,
+	    "the copy has every pattern and tag, its hit flags cleared");
+	T(b.ex.v != a.ex.v && b.ex.v[0].glob != a.ex.v[0].glob &&
+	    b.ex.v[0].lit != a.ex.v[0].lit && b.tags != a.tags &&
+	    b.tags[1].name != a.tags[1].name &&
+	    b.tags[1].header != a.tags[1].header && b.ex.text == NULL,
+	    "the copy shares no memory with its source");
+	T(strcmp(b.tags[1].name, "MARK") == 0 &&
+	    strcmp(b.tags[1].header, "hi") == 0 && b.tags[1].hlen == 2 &&
+	    b.tags[0].header != NULL, "tags copied with their headers");
+	a.ex.v[1].hit = 0;
+	pattern_sel_free(&a);	/* the copy lives on alone */
+	ok = pattern_excluded(&b, "/a/b", NULL) == 1 &&
+	    pattern_excluded(&b, "/a/c", NULL) == 0 &&
+	    pattern_excluded(&b, "/q/r.o", NULL) == 1;
+	T(ok && b.ex.v[0].hit == 1 && b.ex.v[1].hit == 1,
+	    "the copy matches as the source did, after the source is freed");
+	pattern_sel_free(&b);
+}
 
 /* Does the one pattern ${pat} (icase ${ic}) match ${path}? */
 static int
@@ -91,5 +155,6 @@ main(void)
 	T(pattern_size("18446744073709551615", &v) == 0 && v == UINT64_MAX &&
 	    pattern_size("18446744073709551616", &v) != 0 &&
 	    pattern_size("16777216t", &v) != 0, "overflow is refused");
+	sel_tests();
 	return t_exit();
 }

@@ -15,7 +15,9 @@
  * that compresses, seals and packs what the walk queues; source.c names
  * and checks the sources before any of this runs.
  */
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include <pthread.h>
 #include <errno.h>
@@ -545,12 +547,28 @@ same_chunks(const struct node *n, const struct node *p)
 	    memcmp(n->chunks, p->chunks, n->nchunks * NODE_ID_BYTES) == 0);
 }
 
+/*
+ * Is the file ${fd} on procfs or sysfs, where a size of 0 (or 4096) says
+ * nothing of the content?  Elsewhere a file is read to the size lstat
+ * gave: one that grows meanwhile is flagged changed, not chased (up to
+ * BK_NOSIZE_MAX), and a size-0 file of another pseudo file system
+ * (tracefs' trace_pipe) is not drained of data its readers wait for.
+ */
+static int
+pseudo_fs(int fd)
+{
+	struct statfs sf;
+
+	return fstatfs(fd, &sf) == 0 && (sf.f_type == PROC_SUPER_MAGIC ||
+	    sf.f_type == SYSFS_MAGIC);
+}
+
 /* A regular file: reuse the parent's chunks or read it. */
 int
 bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 {
 	uint64_t statsize = n->size;
-	int r, unended = 0, small;
+	int r, unended = 0, small, open_end, whole;
 
 	b->st->bytes += n->size;
 	progress_tick(&b->prog, b->st->files_new + b->st->files_changed +
@@ -583,13 +601,17 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	}
 	small = n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
 	    n->extents[0].off == 0 && n->extents[0].len == n->size;
-	if (n->size == 0 && open_ended(n) != 0)
+	open_end = n->size == 0 && pseudo_fs(fd);
+	if (open_end && open_ended(n) != 0)
 		r = -2;
 	else
 		r = small ? read_small(b, fd, n, p) : read_content(b, fd, n);
+	/* Read whole: 1 (it ended: a sysfs file, one read to its end), or
+	 * 0 unless it was read to its end (then it did not end). */
+	whole = r == 1 || (r == 0 && !open_end);
 	if (b->o->force && p != NULL &&
 	    !(small && r >= 0 && n->nchunks == 1)) {
-		if (r == 0 && same_chunks(n, p))
+		if (whole && n->size == p->size && same_chunks(n, p))
 			b->st->files_unchanged++;
 		else
 			b->st->files_changed++;
@@ -612,7 +634,7 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->partial = 1;
 		return 0;
 	}
-	if (statsize == 0) {
+	if (open_end) {
 		/* Read to its end: the end of data is the size.  Past the
 		 * bound, what was read is kept and the file flagged. */
 		if (r == 0)
@@ -810,7 +832,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	cr = (struct count_rules){ o, o->one_fs, b.repo_dev,
 	    b.repo_ino };
 	if (b.prog.on)
-		cnt = count_start(srcs, nsrc, &cr, &b.prog);
+		cnt = count_start_sel(srcs, nsrc, &cr, &b.sel, &b.prog);
 	/* With --force too: what was read is compared with the parent. */
 	if (parent != NULL) {
 		if (bk_load_tree(&b, parent->root, NULL, &proot, NULL, NULL) == 0)

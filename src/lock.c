@@ -13,6 +13,28 @@
 
 #include "lock.h"
 
+/* The lock file this process holds a lock on (lock_held_is), else 0. */
+static dev_t held_dev;
+static ino_t held_ino;
+
+/* ${fd} now holds this process's lock: remember its inode. */
+static void
+held(int fd)
+{
+	struct stat st;
+
+	if (fstat(fd, &st) == 0) {
+		held_dev = st.st_dev;
+		held_ino = st.st_ino;
+	}
+}
+
+int
+lock_held_is(dev_t dev, ino_t ino)
+{
+	return held_ino != 0 && dev == held_dev && ino == held_ino;
+}
+
 #define BYTE_ADD	0	/* exclusive: one writer that adds */
 #define BYTE_READ	1	/* shared: everyone but a remover */
 
@@ -120,6 +142,7 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp,
 	}
 	for (;;) {
 		if (try_once(fd, mode, &fl) == 0) {
+			held(fd);
 			*fdp = fd;
 			return LOCK_OK;
 		}
@@ -149,6 +172,7 @@ lock_create(int dirfd, int *fdp, struct lock_holder *who)
 	    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600)) < 0)
 		return LOCK_ERR;
 	if (try_once(fd, REPO_LOCK_EXCL, &fl) == 0) {
+		held(fd);
 		*fdp = fd;
 		return LOCK_OK;
 	}

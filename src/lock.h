@@ -69,6 +69,15 @@ int lock_create(int, int *, struct lock_holder *)
  */
 const char *lock_describe(const struct lock_holder *, char *, size_t);
 
+/*
+ * lock_held_is(dev, ino): 1 if (${dev}, ${ino}) is the lock file this
+ * process took a lock on, else 0.  Whatever else would open a file (the
+ * backup walk, a CACHEDIR.TAG, an --exclude-file) asks first: a source
+ * that is, or is a hard link to, the repository's lock must not be opened,
+ * since closing it would drop the locks.
+ */
+int lock_held_is(dev_t, ino_t);
+
 /* lock_release(fd): drop the lock held by ${fd}; -1 is a no-op. */
 void lock_release(int);
 

@@ -14,6 +14,7 @@
 
 #include "cmd.h"
 #include "fsio.h"
+#include "lock.h"
 #include "log.h"
 #include "pattern.h"
 
@@ -112,7 +113,14 @@ pattern_load(struct patterns *ps, const char *file, int icase)
 {
 	uint8_t *p = NULL;
 	size_t len = 0, i, start, e;
+	struct stat st;
 
+	/* Opening the repository's lock would drop its locks (lock.h). */
+	if (stat(file, &st) == 0 && lock_held_is(st.st_dev, st.st_ino)) {
+		errorx("%s: the repository's lock file is not a pattern file",
+		    file);
+		return -1;
+	}
 	if (fsio_read(AT_FDCWD, file, PATTERN_FILE_MAX, &p, &len) != 0) {
 		errorx("cannot read %s: %s", file, errno == EFBIG ?
 		    "larger than 1 MiB" : strerror(errno));
@@ -414,7 +422,7 @@ tag_header_ok(const struct pattern_tag *t, int dirfd)
 	if (t->hlen > sizeof(buf))
 		return 0;
 	if (fstatat(dirfd, t->name, &pre, AT_SYMLINK_NOFOLLOW) != 0 ||
-	    !S_ISREG(pre.st_mode))
+	    !S_ISREG(pre.st_mode) || lock_held_is(pre.st_dev, pre.st_ino))
 		return 0;
 	if ((fd = openat(dirfd, t->name, fl | O_NOATIME)) < 0 &&
 	    errno == EPERM)

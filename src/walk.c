@@ -29,6 +29,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lock.h"
 #include "log.h"
 #include "meta.h"
 #include "pattern.h"
@@ -204,6 +205,13 @@ walk_entry(struct bk *b, int dfd, const char *name, struct node *n,
 	}
 	if (st.st_dev == b->repo_dev && st.st_ino == b->repo_ino) {
 		warnx("%s: the repository itself, not backed up",
+		    log_shown(b->path));
+		return 1;
+	}
+	/* The repository's lock (named as a source, or a hard link to it):
+	 * closing a descriptor of it would drop the run's locks (lock.h). */
+	if (S_ISREG(st.st_mode) && lock_held_is(st.st_dev, st.st_ino)) {
+		warnx("%s: the repository's lock file, not backed up",
 		    log_shown(b->path));
 		return 1;
 	}

@@ -243,6 +243,42 @@ else
 	xcode 0 "check passes after the paused backup is killed" tp check -r "$R"
 fi
 
+# --- the lock file as a source -------------------------------------------------
+# Record locks belong to the process: closing any descriptor of the lock
+# file drops them all.  A backup whose source holds the lock file (named,
+# or a hard link to it) must not open it, or a second backup (and a key
+# remove) would run beside it.
+R2=$T/repo-self
+mkrepo "$R2"
+SRC2=$T/src-self
+mkdir -p "$SRC2"
+echo data >"$SRC2/data"
+if ! command -v strace >/dev/null; then
+	ok "# SKIP strace is missing: no backup can be held at its commit"
+elif ! ln "$R2/lock" "$SRC2/lock-link" 2>/dev/null; then
+	ok "# SKIP the test directory takes no hard link"
+elif ! paused_backup "$R2" "$SRC2" || ! paused_committing "$R2"; then
+	notok "setup: the paused backup of a hard link to the lock never came to its commit"
+	sed 's/^/#   /' "$T/slow.out"
+else
+	tp backup -q -r "$R2" "$SRC2/data" >"$T/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 11 ] && holds_lock "$R2/lock"; then
+		ok "a backup of a hard link to the lock keeps its lock: a second backup exits 11"
+	else notok "a backup of a hard link to the lock lost its lock: a second backup exited $rc"
+		sed 's/^/#   /' "$T/out"; fi
+	kill -KILL "-$slow"
+	wait "$slow" 2>/dev/null
+	slow=
+	tp backup -r "$R2" "$SRC2" "$R2/lock" >"$T/out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "lock-link: the repository's lock file, not backed up" "$T/out" &&
+	    grep -q "/lock: the repository's lock file, not backed up" "$T/out"; then
+		ok "the lock file, named or linked, is left out with a warning (exit 0)"
+	else notok "the lock file as a source (exit $rc)"
+		sed 's/^/#   /' "$T/out"; fi
+fi
+
 # --- two inits on one directory -----------------------------------------------
 # An init holds the lock from the moment it makes the lock file to its end;
 # a second init on the same directory meanwhile sees the first's keys/ and

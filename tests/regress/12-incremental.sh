@@ -62,6 +62,21 @@ run b4 "$S" --force
 expect b4 "--force reads every file again; equal ones count unchanged" \
     files_read=200 files_unchanged=200 files_changed=0 files_new=0
 
+# Empty files, and a procfs file whose size says 0 (read to its end),
+# read again under --force and found equal, count unchanged too.
+E=$T/empties
+mkdir -p "$E"
+: >"$E/empty1"
+: >"$E/empty2"
+echo content >"$E/full"
+P=/proc/sys/kernel/ostype
+[ -r "$P" ] || P=
+run e1 "$E" $P
+run e2 "$E" $P --force
+n=3; [ -n "$P" ] && n=4
+expect e2 "--force: empty files and a size-0 procfs file read equal count unchanged" \
+    files_read=$n files_unchanged=$n files_changed=0
+
 p1=$(snapf 0 parent) id3=$(snapf 2 id) p4=$(snapf 3 parent)
 if [ "$p1" = null ] && [ -n "$id3" ] && [ "$p4" = "$id3" ]; then
 	ok "snapshots --json: the first has no parent, the latest names the one before"

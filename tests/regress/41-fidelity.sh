@@ -161,6 +161,39 @@ else
 	fi
 fi
 
+# --- grown while read, from size 0 (fanotify: root) ------------------------
+# Only procfs and sysfs files are read to their end when their size says
+# 0: an ordinary file empty at lstat that grows as it is opened (the
+# listener makes it 100 KB long with truncate(2): opening it would wait on
+# its own permission event) is stored at the size lstat gave and flagged
+# changed, not chased (up to 1 TiB) as a procfs file would be.
+GROW=$(printf '%s' "$LISTEN" | sed 's|os.truncate(p, os.stat(p).st_size // 2)|os.truncate(p, 100000)|')
+if [ -z "$root" ]; then
+	ok "# SKIP grown while read: fanotify permission events need root"
+else
+	F=$T/gsrc
+	mkdir -p "$F"
+	: >"$F/grows"
+	python3 -c "$GROW" "$F/grows" >"$T/listen" 2>&1 &
+	lp=$!
+	i=0
+	while ! grep -q ready "$T/listen" 2>/dev/null && [ $i -lt 100 ] &&
+	    kill -0 $lp 2>/dev/null; do
+		sleep 0.1; i=$((i + 1))
+	done
+	if ! grep -q ready "$T/listen"; then
+		ok "# SKIP grown while read: $(cat "$T/listen")"
+		kill $lp 2>/dev/null; wait $lp 2>/dev/null
+	else
+		xcode 3 "grown while read: backup exits 3" tp backup -r "$R" "$F"
+		kill $lp 2>/dev/null; wait $lp 2>/dev/null
+		tp ls -r "$R" latest >"$T/ls" 2>&1
+		if grep -q " 0 .*/gsrc/grows  (changed while read)$" "$T/ls"; then
+			ok "grown while read: stored at its lstat size (0) and flagged, not read on"
+		else notok "grown while read: ls"; sed 's/^/#   /' "$T/ls"; fi
+	fi
+fi
+
 # --- trusted.* xattrs (root) ---------------------------------------------
 if [ -z "$root" ]; then
 	ok "# SKIP trusted.* xattrs: only root may read or set them"

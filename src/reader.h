@@ -89,7 +89,7 @@ int reader_prefetch(struct reader *, const uint8_t (*)[32], size_t,
  * (a larger one gets err EFBIG, unread) located by ${ix}, read with ${pr},
  * opened by ${kh}, decompressed with ${dz}, for a caller without a reader
  * (a backup reading its parent snapshot's trees; their ids are not
- * checked, see backup.c load_tree).
+ * checked, see backup.c bk_load_tree).
  */
 int prefetch_blobs(struct kh *, struct packr *, const struct index *,
     ZSTD_DCtx *, uint8_t, size_t, const uint8_t (*)[32], size_t,

@@ -868,7 +868,7 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	/* The run's log goes in with its snapshot: totals, then the ring. */
 	lognote("backup of %zu path%s: %llu files (%llu new, %llu changed, "
 	    "%llu unchanged), %llu directories, %llu skipped, %llu excluded",
-	    nsrc, nsrc == 1 ? "" : "s",
+	    nsrc, PLURAL(nsrc),
 	    (unsigned long long)(st->files_new + st->files_changed +
 	    st->files_unchanged), (unsigned long long)st->files_new,
 	    (unsigned long long)st->files_changed,

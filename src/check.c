@@ -573,14 +573,16 @@ check_run(const struct opts *o, struct reader *rd)
 	progress_done(&c.prog, c.rblobs, c.rbytes);
 	leftovers(&c, c.rd->r->dirfd);
 	if (log_verbosity > 0)
-		printf("%zu snapshots, %llu trees, %llu data blobs (%s)"
-		    "%s; %llu problems; %llu harmless leftovers of interrupted "
-		    "runs or of a backup still running; took %s\n", c.rd->nsnaps,
-		    (unsigned long long)c.trees, (unsigned long long)c.blobs,
+		printf("%zu snapshot%s, %llu tree%s, %llu data blob%s (%s)"
+		    "%s; %llu problem%s; %llu harmless leftover%s of "
+		    "interrupted runs or of a backup still running; took %s\n",
+		    c.rd->nsnaps, PLURAL(c.rd->nsnaps),
+		    (unsigned long long)c.trees, PLURAL(c.trees),
+		    (unsigned long long)c.blobs, PLURAL(c.blobs),
 		    progress_size(c.bytes, sz),
 		    c.readdata ? ", data read" : "",
-		    (unsigned long long)c.damaged,
-		    (unsigned long long)c.leftovers,
+		    (unsigned long long)c.damaged, PLURAL(c.damaged),
+		    (unsigned long long)c.leftovers, PLURAL(c.leftovers),
 		    progress_time(progress_elapsed(&c.prog), el));
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
 	treepath_free(&c.tp);

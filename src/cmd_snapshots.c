@@ -93,7 +93,7 @@ cmd_snapshots(struct opts *o)
 	if (o->json)
 		printf("]\n");
 	else if (log_verbosity > 0)
-		printf("%zu snapshots\n", shown);
+		printf("%zu snapshot%s\n", shown, PLURAL(shown));
 	/* The intact ones are listed; the exit code still tells of damage. */
 	e = rd.badsnaps > 0 ? EXIT_DAMAGED : EXIT_OK;
 	reader_close(&rd);

@@ -22,6 +22,9 @@
 #define EXIT_DAMAGED	14	/* an object failed authentication or decoding */
 #define EXIT_INTR	130	/* interrupted by a signal */
 
+/* PLURAL(n): "s" unless ${n} is 1, for "%llu file%s". */
+#define PLURAL(n)	((n) == 1 ? "" : "s")
+
 /* log_verbosity: 0 quiet (errors only), 1 normal, 2 verbose. */
 extern int log_verbosity;
 

@@ -201,7 +201,7 @@ else
 	tp snapshots -r "$R" >"$T/out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "^$first " "$T/out" &&
-	    grep -q "^1 snapshots" "$T/out"; then
+	    grep -q "^1 snapshot$" "$T/out"; then
 		ok "snapshots works while a backup runs: the committed snapshot only"
 	else notok "snapshots while a backup runs (exit $rc)"
 		sed 's/^/#   /' "$T/out"; fi

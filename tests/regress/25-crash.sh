@@ -106,7 +106,7 @@ kill_run() {
 	tk check -r "$R" >"$T/check.out" 2>&1 ||
 	    failed "check fails after the kill" "$T/check.out"
 	checked=$((checked + 1))
-	n=$(sed -n 's/.* \([0-9]*\) harmless leftovers.*/\1/p' "$T/check.out")
+	n=$(sed -n 's/.* \([0-9]*\) harmless leftover.*/\1/p' "$T/check.out")
 	[ "${n:-0}" -gt "$nleft" ] && leftovers=$((leftovers + 1))
 	nleft=${n:-0}
 }

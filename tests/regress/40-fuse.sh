@@ -43,7 +43,7 @@ xcode 0 "init on the FUSE repository" tp init -q -r "$R" $FAST
 xcode 0 "backup onto it" tp backup -q -r "$R" "$SRC"
 tp snapshots -v -r "$R" >"$T/out" 2>&1
 rc=$?
-if [ "$rc" -eq 0 ] && grep -q "^1 snapshots" "$T/out"; then
+if [ "$rc" -eq 0 ] && grep -q "^1 snapshot$" "$T/out"; then
 	ok "snapshots works as root on FUSE"
 else notok "snapshots as root on FUSE (exit $rc)"; sed 's/^/#   /' "$T/out"; fi
 if "$TACIT" version | grep -q "sandbox compiled out"; then

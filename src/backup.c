@@ -548,10 +548,10 @@ same_chunks(const struct node *n, const struct node *p)
 }
 
 /*
- * Is the file ${fd} on procfs or sysfs, where a size of 0 (or 4096) says
- * nothing of the content?  Elsewhere a file is read to the size lstat
- * gave: one that grows meanwhile is flagged changed, not chased (up to
- * BK_NOSIZE_MAX), and a size-0 file of another pseudo file system
+ * Is the file ${fd} on procfs, sysfs or a cgroup file system, where a
+ * size of 0 (or 4096) says nothing of the content?  Elsewhere a file
+ * is read to the size lstat gave: one that grows meanwhile is flagged
+ * changed, not chased (up to BK_NOSIZE_MAX), and a size-0 file of another pseudo file system
  * (tracefs' trace_pipe) is not drained of data its readers wait for.
  */
 static int
@@ -560,7 +560,8 @@ pseudo_fs(int fd)
 	struct statfs sf;
 
 	return fstatfs(fd, &sf) == 0 && (sf.f_type == PROC_SUPER_MAGIC ||
-	    sf.f_type == SYSFS_MAGIC);
+	    sf.f_type == SYSFS_MAGIC || sf.f_type == CGROUP_SUPER_MAGIC ||
+	    sf.f_type == CGROUP2_SUPER_MAGIC);
 }
 
 /* A regular file: reuse the parent's chunks or read it. */

@@ -243,6 +243,11 @@ lock_describe(const struct lock_holder *who, char *buf, size_t size)
 void
 lock_release(int fd)
 {
-	if (fd >= 0)
-		(void)close(fd);	/* closing drops the process's locks */
+	struct stat st;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &st) == 0 && lock_held_is(st.st_dev, st.st_ino))
+		held_dev = 0, held_ino = 0;	/* its inode may be reused */
+	(void)close(fd);	/* closing drops the process's locks */
 }

@@ -895,9 +895,11 @@ struct rframe {
 /*
  * Done with the directory of frame ${f} (entered or not), its name in
  * ${dirfd}: its descriptor to the writer, its metadata set by the writer
- * once its files have their names; or, when symlinks will be made in it
- * (or below it, and its mode would not let us through), by finish()
- * after them, by path.  Sets f->keep in the latter case.  A directory
+ * once its files have their names; or by finish(), by path, after the
+ * symlinks, when symlinks will be made in it or its mode would not let
+ * this restore through it (no owner x: a symlink or a hard link's source
+ * further down, made or opened later by path, would be out of reach to a
+ * restore without CAP_DAC_OVERRIDE).  Sets f->keep then.  A directory
  * this restore made only on the way to an include that matched nothing
  * below it is removed.  0, or -1 (ENOMEM).
  */
@@ -918,7 +920,7 @@ rs_done(struct rs *s, struct rframe *f, int dirfd)
 		}
 		return 0;
 	}
-	if (f->keep && (f->keep == 1 || (f->n->mode & 0100) == 0)) {
+	if (f->keep || (f->n->mode & 0100) == 0) {
 		f->keep = 1;
 		rw_closedir(s->w, f->fd);
 		return defer(&s->dirs, &s->ndirs, &s->dircap, s->path,
@@ -1126,8 +1128,6 @@ rs_leave(struct rs *s, struct rframe *f, struct rframe *up)
 	s->fresh = f->fresh_up;
 	r = rs_done(s, f, up->fd);
 	f->fd = -1;		/* left, even if r != 0 */
-	if (f->keep)
-		up->keep = up->keep ? up->keep : 2;
 	path_pop(s, f->saved);
 	return r;
 }
@@ -1274,8 +1274,12 @@ finish(struct rs *s)
 	}
 	for (i = 0; i < s->ndirs; i++) {
 		d = &s->dirs[i];	/* d->dir is the directory itself */
-		if ((fd = open_rel(s, d->dir)) < 0)
+		if ((fd = open_rel(s, d->dir)) < 0) {
+			alertx("%s: metadata not set: %s", d->dir[0] ?
+			    log_shown(d->dir) : ".", strerror(errno));
+			s->st->meta_failed++;
 			continue;
+		}
 		err = meta_apply(fd, &d->n, s->owner, &mf) != 0 ? errno : 0;
 		if (restore_meta_report(d->dir[0] ? d->dir : ".", err, &mf))
 			s->st->meta_failed++;

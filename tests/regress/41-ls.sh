@@ -179,6 +179,40 @@ else
 	fi
 fi
 
+# A directory without owner x (0600) above a symlink's directory and a
+# hard link's source, restored by someone who is not root: its mode is set
+# last (after the symlinks and the links), else the restore cannot reach
+# below it and makes the link a copy and the symlink not at all.
+if ! command -v setpriv >/dev/null; then
+	ok "# SKIP a 0600 directory as non-root: setpriv is missing"
+elif [ "$(id -u)" != 0 ]; then
+	ok "# SKIP a 0600 directory as non-root: the test needs root to switch"
+else
+	mkdir -p "$T/nx/a/b/c"
+	echo hi >"$T/nx/a/f1"
+	ln "$T/nx/a/f1" "$T/nx/h2"
+	ln -s target "$T/nx/a/b/c/link"
+	echo x >"$T/nx/a/b/c/g"
+	chmod 0600 "$T/nx/a"
+	if id=$(bk "$T/nx") && [ -n "$id" ]; then
+		chmod o+x "$TESTTMP"; chmod o+rx "$T"; chmod -R o+rX "$R"
+		mkdir -p "$T/nr2"; chown 65534:65534 "$T/nr2"
+		printf '%s\n' "$PW" | setpriv --reuid=65534 --regid=65534 \
+		    --clear-groups "$TACIT" restore -r "$R" "$id" \
+		    --target "$T/nr2/r" --passphrase-fd 0 >"$T/nx.out" 2>&1
+		rc=$?
+		o=$T/nr2/r/nx
+		if [ "$rc" -eq 0 ] && [ -L "$o/a/b/c/link" ] &&
+		    [ "$(stat -c %h "$o/h2")" = 2 ] &&
+		    [ "$(stat -c %a "$o/a")" = 600 ] &&
+		    [ "$(stat -c %a "$o/a/b/c")" = 755 ]; then
+			ok "restore as non-root below a 0600 directory: the symlink, the hard link and every mode"
+		else notok "restore as non-root below a 0600 directory (exit $rc)"
+			sed 's/^/#   /' "$T/nx.out"; fi
+		chmod 0700 "$T/nx/a" "$o/a" 2>/dev/null
+	else notok "setup: backup of the 0600 directory"; fi
+fi
+
 # A target without owners, modes or hard links: exFAT through FUSE.
 if ! command -v mkfs.exfat >/dev/null ||
     ! command -v mount.exfat-fuse >/dev/null; then

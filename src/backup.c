@@ -551,8 +551,9 @@ same_chunks(const struct node *n, const struct node *p)
  * Is the file ${fd} on procfs, sysfs or a cgroup file system, where a
  * size of 0 (or 4096) says nothing of the content?  Elsewhere a file
  * is read to the size lstat gave: one that grows meanwhile is flagged
- * changed, not chased (up to BK_NOSIZE_MAX), and a size-0 file of another pseudo file system
- * (tracefs' trace_pipe) is not drained of data its readers wait for.
+ * changed, not chased (up to BK_NOSIZE_MAX), and a size-0 file of
+ * another pseudo file system (tracefs' trace_pipe) is not drained of
+ * data its readers wait for.
  */
 static int
 pseudo_fs(int fd)

@@ -1,13 +1,14 @@
 #!/bin/sh
 # 47-progress.sh: the progress line and the summaries.  On a narrow
-# terminal (tmux, 32 and 40 columns) backup, restore and check --read-data draw
-# one line, cut to the width (never wrapped, so no screen line per
-# redraw), with the totals (counted beside the walk for a backup, under
-# the walk's --exclude and --one-file-system rules, even in a tree 5,000
-# levels deep, 20,000 in the SAN build) and the percent done; counting
-# moves no access time.  Summaries say how long the run took and show sizes in KiB/MiB/GiB; "1 path";
-# --force on an unchanged tree reports the files unchanged (content equal);
-# the log's times are offsets from the start of the backup.
+# terminal (tmux, 32 and 40 columns) backup, restore and check
+# --read-data draw one line, cut to the width (never wrapped, so no screen
+# line per redraw), with the totals (counted beside the walk for a backup,
+# under the walk's --exclude and --one-file-system rules, even in a tree
+# 5,000 levels deep, 20,000 in the SAN build) and the percent done;
+# counting moves no access time.  Summaries say how long the run took and
+# show sizes in KiB/MiB/GiB; "1 path"; --force on an unchanged tree
+# reports the files unchanged (content equal); the log's times are
+# offsets from the start of the backup.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v tmux >/dev/null 2>&1 || ! command -v python3 >/dev/null 2>&1

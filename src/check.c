@@ -29,6 +29,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pack.h"
+#include "packdir.h"
 #include "progress.h"
 #include "reader.h"
 #include "treepath.h"
@@ -50,6 +51,7 @@ struct ck {
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
 	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
+	uint64_t	 leftbytes;	/* their size on disk */
 	char		 snap[9];
 	struct progress	 prog;		/* --read-data: blobs read */
 	uint64_t	 rblobs, rbytes;
@@ -474,64 +476,54 @@ check_packs(struct ck *c, int repofd)
 	free(need);
 }
 
-/* Leftovers of interrupted runs: temporaries, packs no index names. */
+/* leftover_tmp(c, dirfd, name, size): packdir_temps callback: count one. */
+static int
+leftover_tmp(void *arg, int dirfd, const char *name, uint64_t size)
+{
+	struct ck *c = arg;
+
+	(void)dirfd;
+	(void)name;
+	c->leftovers++;
+	c->leftbytes += size;
+	return 0;
+}
+
+/*
+ * Leftovers of interrupted runs: temporaries, and packs no index names
+ * (prune removes both).  Packs the index names but the directory lacks
+ * were reported as missing when their blobs were read or checked.
+ */
 static void
 leftovers(struct ck *c, int repofd)
 {
-	static const char *const dirs[] = { ".", "keys", "index", "snapshots" };
-	char sub[NAME_MAX + 1], full[NAME_MAX + 1];
-	uint8_t pid[PACK_ID_BYTES];
-	struct dirent *de, *se;
-	size_t i, n, k;
-	DIR *d, *sd;
-	int fd, sfd;
+	struct packent *v;
+	uint8_t *named;
+	const struct packent *e;
+	size_t i, n;
 
-	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
-		if ((fd = fsio_open(repofd, dirs[i], O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
-			continue;
-		while ((de = readdir(d)) != NULL)
-			if (strncmp(de->d_name, ".tmp-", 5) == 0)
-				c->leftovers++;
-		(void)closedir(d);
-	}
-	if ((fd = fsio_open(repofd, PACK_DIR, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC)) < 0 || (d = fdopendir(fd)) == NULL)
+	if (packdir_temps(repofd, leftover_tmp, c) != 0 ||
+	    packdir_list(repofd, &v, &n) != 0)
 		return;
-	while ((de = readdir(d)) != NULL) {
-		if (de->d_name[0] == '.' || strlen(de->d_name) != 2)
-			continue;
-		(void)snprintf(sub, sizeof(sub), "%s", de->d_name);
-		if ((sfd = fsio_open(dirfd(d), sub, O_RDONLY | O_DIRECTORY |
-		    O_CLOEXEC)) < 0 || (sd = fdopendir(sfd)) == NULL)
-			continue;
-		while ((se = readdir(sd)) != NULL) {
-			if (se->d_name[0] == '.') {
-				if (strncmp(se->d_name, ".tmp-", 5) == 0)
-					c->leftovers++;
-				continue;
-			}
-			(void)snprintf(full, sizeof(full), "%s", se->d_name);
-			if (sodium_hex2bin(pid, sizeof(pid), full, strlen(full),
-			    NULL, &n, NULL) != 0 || n != PACK_ID_BYTES)
-				continue;
-			for (k = 0; k < c->rd->ix.npacks; k++)
-				if (memcmp(c->rd->ix.packs[k], pid,
-				    PACK_ID_BYTES) == 0)
-					break;
-			if (k == c->rd->ix.npacks)
-				c->leftovers++;
+	if ((named = calloc(n ? n : 1, 1)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
+	for (i = 0; i < c->rd->ix.npacks; i++)
+		if ((e = packdir_find(v, n, c->rd->ix.packs[i])) != NULL)
+			named[e - v] = 1;
+	for (i = 0; i < n; i++)
+		if (!named[i]) {
+			c->leftovers++;
+			c->leftbytes += v[i].size;
 		}
-		(void)closedir(sd);
-	}
-	(void)closedir(d);
+	free(named);
+	free(v);
 }
 
 int
 check_run(const struct opts *o, struct reader *rd)
 {
 	struct ck c;
-	char hex[2 * SNAP_ID_BYTES + 1], sz[32], el[32];
+	char hex[2 * SNAP_ID_BYTES + 1], sz[32], lsz[32], el[32];
 	size_t i;
 	int e;
 
@@ -574,8 +566,9 @@ check_run(const struct opts *o, struct reader *rd)
 	leftovers(&c, c.rd->r->dirfd);
 	if (log_verbosity > 0)
 		printf("%zu snapshot%s, %llu tree%s, %llu data blob%s (%s)"
-		    "%s; %llu problem%s; %llu harmless leftover%s of "
-		    "interrupted runs or of a backup still running; took %s\n",
+		    "%s; %llu problem%s; %llu harmless leftover%s (%s) of "
+		    "interrupted runs or of a backup still running; "
+		    "took %s\n",
 		    c.rd->nsnaps, PLURAL(c.rd->nsnaps),
 		    (unsigned long long)c.trees, PLURAL(c.trees),
 		    (unsigned long long)c.blobs, PLURAL(c.blobs),
@@ -583,6 +576,7 @@ check_run(const struct opts *o, struct reader *rd)
 		    c.readdata ? ", data read" : "",
 		    (unsigned long long)c.damaged, PLURAL(c.damaged),
 		    (unsigned long long)c.leftovers, PLURAL(c.leftovers),
+		    progress_size(c.leftbytes, lsz),
 		    progress_time(progress_elapsed(&c.prog), el));
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
 	treepath_free(&c.tp);

@@ -63,3 +63,5 @@ printf 'junk\n' >"$C/snapshots/.tmp-0123456789abcdef"
 xcode 0 "leftovers of an interrupted run do not fail check" ck "$C"
 grepq "2 harmless leftovers" "$T/.out" && ok "they are counted as harmless" ||
     notok "summary: $(cat "$T/.out")"
+grepq "2 harmless leftovers (17 B)" "$T/.out" &&
+    ok "and their size on disk is given" || notok "summary: $(cat "$T/.out")"

@@ -113,3 +113,74 @@ out:
 	(void)close(dfd);
 	return r;
 }
+
+/* seg_name_ok(name): ${name} is a segment name, 32 lowercase hex digits. */
+static int
+seg_name_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f')))
+			return 0;
+	return name[32] == '\0';
+}
+
+int
+idxio_replace(struct kh *kh, int repofd, struct index *ix, size_t *nseg,
+    size_t *nold)
+{
+	char (*old)[33] = NULL, (*nv)[33];
+	struct dirent *de;
+	size_t n = 0, cap = 0, i;
+	DIR *d;
+	int dfd, r = -1, e;
+
+	*nseg = *nold = 0;
+	if ((dfd = fsio_open(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) >= 0) {
+		if ((d = fdopendir(dfd)) == NULL) {
+			(void)close(dfd);
+			return -1;
+		}
+		while ((errno = 0, de = readdir(d)) != NULL) {
+			if (!seg_name_ok(de->d_name))
+				continue;
+			if (n == cap) {
+				cap = cap ? 2 * cap : 64;
+				if ((nv = reallocarray(old, cap,
+				    sizeof(*old))) == NULL)
+					break;
+				old = nv;
+			}
+			memcpy(old[n++], de->d_name, 33);
+		}
+		e = errno;
+		(void)closedir(d);
+		if (e != 0) {
+			errno = e;
+			goto out;
+		}
+	} else if (errno != ENOENT)
+		return -1;
+	if (idxio_save(kh, repofd, ix, nseg) != 0)
+		goto out;
+	if ((dfd = fsio_open(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
+	    O_NOFOLLOW | O_CLOEXEC)) < 0)
+		goto out;
+	for (i = 0; i < n; i++) {
+		if (fsio_unlink(dfd, old[i]) != 0 && errno != ENOENT) {
+			e = errno;
+			(void)close(dfd);
+			errno = e;
+			goto out;
+		}
+		(*nold)++;
+	}
+	(void)close(dfd);
+	r = 0;
+out:
+	free(old);
+	return r;
+}

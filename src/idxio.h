@@ -27,4 +27,20 @@ int idxio_load(struct kh *, int, struct index *, size_t *)
 int idxio_save(struct kh *, int, struct index *, size_t *)
     __attribute__((warn_unused_result));
 
+/*
+ * idxio_replace(kh, repofd, ix, nseg, nold): make the blobs added to ${ix}
+ * since its last save the whole index (prune, repair index).  It lists
+ * the segments there are now, writes the new ones durably (idxio_save,
+ * *${nseg} of them), and only then removes each listed segment (unlinkat,
+ * then an fsync of index/), *${nold} of them.  Names that are not 32
+ * lowercase hex digits are left alone.  Interrupted anywhere, the index
+ * holds the old segments, the new ones or both: a blob both list is
+ * found whichever loads first, as long as the packs of both still exist,
+ * so the caller removes packs only after this returns 0.  Returns 0, or
+ * -1 with errno (the message is the caller's; segments not yet removed
+ * stay, and are harmless duplicates).
+ */
+int idxio_replace(struct kh *, int, struct index *, size_t *, size_t *)
+    __attribute__((warn_unused_result));
+
 #endif

@@ -8,6 +8,9 @@
  * order; a directory whose tree id is the same in both is equal all the
  * way down (a tree id is the keyed hash of its listing, which holds the
  * ids of its files' chunks and subtrees), so it is skipped unopened.
+ * Subtrees are read one by one (reader_tree), not in the windows ls
+ * and restore use: a window reads every subdirectory of a directory
+ * ahead, the equal ones too.
  * No C recursion: the directories on the path are frames on the heap.
  */
 #include <errno.h>
@@ -24,7 +27,6 @@
 /* One side of a directory being compared. */
 struct dside {
 	struct tree	 t;
-	struct treewin	*win;
 	size_t		 i;		/* the next node */
 	int		 has;		/* this side exists */
 };
@@ -153,8 +155,7 @@ same_meta(const struct node *a, const struct node *b)
  * that side's path.  0, or 1 after a message.
  */
 static int
-enter(struct dif *d, int side, struct tree *t, size_t k, struct treewin **win,
-    struct dside *s)
+enter(struct dif *d, int side, struct tree *t, size_t k, struct dside *s)
 {
 	const struct node *n = &t->nodes[k];
 	char h[9];
@@ -165,7 +166,7 @@ enter(struct dif *d, int side, struct tree *t, size_t k, struct treewin **win,
 		    treepath_why(errno), h);
 		return 1;
 	}
-	if (reader_subtree(d->rd, win, t, k, &s->t) != 0) {
+	if (reader_tree(d->rd, n->subtree, &s->t) != 0) {
 		alertx("%s (snapshot %d): directory listing %s (blob %s)",
 		    shown(d), side + 1, errno == ENODATA ? "missing" :
 		    errno == EBADMSG ? "damaged" : reader_strerror(errno), h);
@@ -176,14 +177,13 @@ enter(struct dif *d, int side, struct tree *t, size_t k, struct treewin **win,
 	return 0;
 }
 
-/* Leave frame ${f}: its trees, windows and places on the paths. */
+/* Leave frame ${f}: its trees and places on the paths. */
 static void
 leave(struct dif *d, struct dframe *f)
 {
 	int i;
 
 	for (i = 0; i < 2; i++) {
-		treewin_free(f->s[i].win);
 		if (f->s[i].has) {
 			tree_free(&f->s[i].t);
 			treepath_pop(&d->tp[i]);
@@ -198,8 +198,7 @@ leave(struct dif *d, struct dframe *f)
  * sides of the directory to walk below (next->s[i].has), if any.
  */
 static void
-pair(struct dif *d, struct tree *t[2], const size_t k[2],
-    struct treewin **win[2], struct dframe *next)
+pair(struct dif *d, struct tree *t[2], const size_t k[2], struct dframe *next)
 {
 	const struct node *a = t[0] ? &t[0]->nodes[k[0]] : NULL;
 	const struct node *b = t[1] ? &t[1]->nodes[k[1]] : NULL;
@@ -236,7 +235,7 @@ pair(struct dif *d, struct tree *t[2], const size_t k[2],
 			open[0] = open[1] = 1;
 	}
 	for (i = 0; i < 2; i++)
-		if (open[i] && enter(d, i, t[i], k[i], win[i], &next->s[i]) != 0)
+		if (open[i] && enter(d, i, t[i], k[i], &next->s[i]) != 0)
 			d->bad = 1;
 	/* A side that cannot be read is not shown as all added or removed. */
 	if (open[0] && open[1] && next->s[0].has != next->s[1].has)
@@ -249,7 +248,6 @@ walk(struct dif *d, struct dframe *first)
 {
 	struct dframe *fs, *f, *v, next;
 	struct tree *t[2];
-	struct treewin **win[2];
 	const struct node *n[2];
 	size_t nf = 1, cap = 16, k[2], len;
 	int i, c;
@@ -285,7 +283,6 @@ walk(struct dif *d, struct dframe *first)
 		for (i = 0; i < 2; i++) {
 			t[i] = n[i] ? &f->s[i].t : NULL;
 			k[i] = n[i] ? f->s[i].i++ : 0;
-			win[i] = &f->s[i].win;
 		}
 		d->path.len = f->saved;
 		dbuf_put_u8(&d->path, '/');
@@ -293,7 +290,7 @@ walk(struct dif *d, struct dframe *first)
 		    (n[0] ? n[0] : n[1])->namelen);
 		if (d->path.err)
 			break;
-		pair(d, t, k, win, &next);
+		pair(d, t, k, &next);
 		if (!next.s[0].has && !next.s[1].has)
 			continue;
 		if (nf == cap) {
@@ -390,7 +387,6 @@ static int
 diff_run(struct dif *d, const struct snapshot *s[2], const char *path)
 {
 	struct tree t[2], *tp[2];
-	struct treewin *w[2] = { NULL, NULL }, **wp[2] = { &w[0], &w[1] };
 	struct node *n[2];
 	struct dframe first;
 	size_t k[2];
@@ -438,14 +434,12 @@ diff_run(struct dif *d, const struct snapshot *s[2], const char *path)
 			k[i] = tp[i] ? (size_t)(n[i] - t[i].nodes) : 0;
 		}
 		leave(d, &first);	/* a root beside a path: none here */
-		pair(d, tp, k, wp, &first);
+		pair(d, tp, k, &first);
 		if ((first.s[0].has || first.s[1].has) && walk(d, &first) != 0)
 			e = EXIT_ERR;
-		for (i = 0; i < 2; i++) {
-			treewin_free(w[i]);
+		for (i = 0; i < 2; i++)
 			if (tp[i] != NULL)
 				tree_free(&t[i]);
-		}
 	}
 	if (e == EXIT_ERR)
 		errorx("diff stopped: %s", strerror(ENOMEM));

@@ -26,6 +26,16 @@ mkfifo "$S/fifo"
 truncate -s 20M "$S/sparse"
 printf 'middle' | dd of="$S/sparse" bs=1 seek=8388608 conv=notrunc 2>/dev/null
 touch -d '2020-01-02 03:04:05.123456789' "$S/sub/deep"
+# A file that is all hole, one with data at both ends and holes between,
+# an empty one, and a time before 1970 with a fraction.
+truncate -s 1M "$S/allhole"
+head -c 5000 /dev/urandom >"$S/ends"
+truncate -s 12M "$S/ends"
+printf 'mid' | dd of="$S/ends" bs=1 seek=6291456 conv=notrunc 2>/dev/null
+printf 'tail' >>"$S/ends"
+: >"$S/empty"
+printf 'old\n' >"$S/old"
+touch -d '1960-05-06 07:08:09.25' "$S/old"
 acl=0
 if setfattr -n user.bin -v 0x0001ff41 "$S/a" 2>/dev/null &&
     setfacl -m u:1234:rw "$S/rand" 2>/dev/null &&
@@ -88,6 +98,16 @@ if [ "$h_src" = "$h_tar" ] && [ "$k_tar" -lt 1024 ] &&
     cmp -s "$S/sparse" "$T/x/src/sparse"; then
 	ok "the sparse file's holes are holes after tar -x ($k_tar KiB on disk, $h_tar)"
 else notok "sparse file after tar -x: $h_tar ($k_tar KiB), source $h_src"; fi
+for f in allhole ends; do
+	h_src=$(holes "$S/$f") h_tar=$(holes "$T/x/src/$f")
+	if [ "$h_src" = "$h_tar" ] && cmp -s "$S/$f" "$T/x/src/$f"; then
+		ok "$f: the same bytes and the same holes after tar -x ($h_tar)"
+	else notok "$f after tar -x: $h_tar, source $h_src"; fi
+done
+[ "$(stat -c %y "$T/x/src/old")" = "$(stat -c %y "$S/old")" ] &&
+    [ -f "$T/x/src/empty" ] && [ ! -s "$T/x/src/empty" ] &&
+    ok "a time before 1970 with a fraction, an empty file" ||
+    notok "old time or empty file: $(stat -c %y "$T/x/src/old") vs $(stat -c %y "$S/old")"
 if [ "$acl" -eq 1 ]; then
 	a=$(getfacl -n -p "$T/x/src/rand" "$T/x/src/sub" 2>/dev/null | grep -v '^#')
 	b=$(getfacl -n -p "$S/rand" "$S/sub" 2>/dev/null | grep -v '^#')

@@ -101,6 +101,29 @@ int ls_run(const struct opts *, struct reader *, const struct snapshot *,
     const char *);
 
 /*
+ * dump_run(o, rd, s, path): tacit dump of ${path} in snapshot ${s} of
+ * ${rd} to stdout (o->archive: as a pax archive).  Returns an exit code
+ * (EXIT_DAMAGED: missing or damaged data or listings, each reported).
+ */
+int dump_run(const struct opts *, struct reader *, const struct snapshot *,
+    const char *);
+
+/*
+ * find_run(o, rd, s): tacit find of the patterns o->argv in snapshot
+ * ${s} of ${rd}.  0, 1 if something was damaged (each reported), -1 out
+ * of memory.
+ */
+int find_run(const struct opts *, struct reader *, const struct snapshot *);
+
+/*
+ * diff_run(o, rd, s1, s2, path): tacit diff of ${path} ("" for all) from
+ * ${s1} to ${s2} of ${rd}.  Returns an exit code (EXIT_DAMAGED: a listing
+ * it had to read was damaged; each is reported).
+ */
+int diff_run(const struct opts *, struct reader *, const struct snapshot *,
+    const struct snapshot *, const char *);
+
+/*
  * check_run(o, rd): tacit check of the repository open in ${rd} (with
  * o->read_data, o->subset_n, o->subset_m).  Returns EXIT_OK or
  * EXIT_DAMAGED (each problem is reported).

@@ -384,7 +384,7 @@ locate(struct dif *d, const struct snapshot *s, const char *path, int i,
 
 /* diff of ${path} ("" for all) from ${s1} to ${s2}: an exit code. */
 static int
-diff_run(struct dif *d, const struct snapshot *s[2], const char *path)
+diff_paths(struct dif *d, const struct snapshot *s[2], const char *path)
 {
 	struct tree t[2], *tp[2];
 	struct node *n[2];
@@ -449,33 +449,44 @@ diff_run(struct dif *d, const struct snapshot *s[2], const char *path)
 }
 
 int
+diff_run(const struct opts *o, struct reader *rd, const struct snapshot *s1,
+    const struct snapshot *s2, const char *path)
+{
+	const struct snapshot *s[2] = { s1, s2 };
+	struct dif d;
+	int e;
+
+	memset(&d, 0, sizeof(d));
+	d.o = o;
+	d.rd = rd;
+	dbuf_init(&d.path, 1u << 24);
+	e = diff_paths(&d, s, path);
+	treepath_free(&d.tp[0]);
+	treepath_free(&d.tp[1]);
+	dbuf_free(&d.path);
+	return e;
+}
+
+int
 cmd_diff(struct opts *o)
 {
-	const struct snapshot *s[2];
+	const struct snapshot *s1, *s2;
 	struct reader rd;
 	struct repo *r;
-	struct dif d;
 	int e;
 
 	if (o->argc < 2 || o->argc > 3)
 		fatal(EXIT_USAGE, "usage: tacit diff -r DIR SNAP1 SNAP2 [PATH]");
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
-	memset(&d, 0, sizeof(d));
-	d.o = o;
-	d.rd = &rd;
-	dbuf_init(&d.path, 1u << 24);
-	if ((s[0] = snap_pick(o, &rd, o->argv[0])) == NULL ||
-	    (s[1] = snap_pick(o, &rd, o->argv[1])) == NULL)
+	if ((s1 = snap_pick(o, &rd, o->argv[0])) == NULL ||
+	    (s2 = snap_pick(o, &rd, o->argv[1])) == NULL)
 		e = EXIT_ERR;
 	else
-		e = diff_run(&d, s, o->argc == 3 ? log_unescape(o->argv[2]) :
-		    "");
+		e = diff_run(o, &rd, s1, s2, o->argc == 3 ?
+		    log_unescape(o->argv[2]) : "");
 	if (fflush(stdout) != 0 && e == EXIT_OK)
 		e = EXIT_ERR;
-	treepath_free(&d.tp[0]);
-	treepath_free(&d.tp[1]);
-	dbuf_free(&d.path);
 	reader_close(&rd);
 	cmd_close(r);
 	return e;

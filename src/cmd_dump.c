@@ -273,9 +273,8 @@ dump_tar(struct dump *d, struct twalk *w, const struct snapshot *s,
 	return r < 0 && !d->werr ? EXIT_ERR : EXIT_OK;
 }
 
-/* dump of ${path} in ${s}: an exit code. */
-static int
-dump_run(struct opts *o, struct reader *rd, const struct snapshot *s,
+int
+dump_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
     const char *path)
 {
 	struct dump d;
@@ -304,8 +303,6 @@ dump_run(struct opts *o, struct reader *rd, const struct snapshot *s,
 		twalk_free(&w);
 		return e;
 	}
-	/* Large writes: the keyholder's relay takes 16 KiB at a time. */
-	(void)setvbuf(stdout, NULL, _IOFBF, 1u << 16);
 	if (d.tar)
 		e = dump_tar(&d, &w, s, &t, n, (size_t)above);
 	else if (n == NULL || n->type == NODE_DIR) {
@@ -346,6 +343,9 @@ cmd_dump(struct opts *o)
 	if (o->argc != 2)
 		fatal(EXIT_USAGE, "usage: tacit dump -r DIR SNAP PATH "
 		    "[--archive tar]");
+	/* Large writes (the keyholder's relay takes 16 KiB at a time);
+	 * before anything is written to stdout. */
+	(void)setvbuf(stdout, NULL, _IOFBF, 1u << 16);
 	if ((e = open_reader(o, &r, &rd)) != EXIT_OK)
 		return e;
 	if ((s = snap_pick(o, &rd, o->argv[0])) == NULL)

@@ -176,6 +176,16 @@ find_snap(struct fnd *f, struct reader *rd, const struct snapshot *s)
 }
 
 int
+find_run(const struct opts *o, struct reader *rd, const struct snapshot *s)
+{
+	struct fnd f;
+
+	memset(&f, 0, sizeof(f));
+	f.o = o;
+	return find_snap(&f, rd, s);
+}
+
+int
 cmd_find(struct opts *o)
 {
 	struct reader rd;

@@ -46,6 +46,8 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_restore || fn == cmd_check)
 		return REPO_LOCK_SHARED;
+	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff)
+		return REPO_LOCK_SHARED;
 	return -1;
 }
 

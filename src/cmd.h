@@ -48,6 +48,12 @@ struct opts {
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
+	const char		*archive;	/* dump --archive (only "tar") */
+	struct strv		 snaps;		/* find --snapshot */
+	int			 newest_set, oldest_set;
+	int64_t			 newest, oldest; /* find --newest, --oldest */
+	int			 icase;		/* find --ignore-case */
+	int			 metadata;	/* diff --metadata */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -63,6 +69,24 @@ int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
+int cmd_dump(struct opts *);
+int cmd_find(struct opts *);
+int cmd_diff(struct opts *);
+
+/*
+ * dump_refuse_tty(): -1 after a message if standard output is a
+ * terminal (dump writes binary data), else 0.  Called by the keyholder
+ * before the worker starts.
+ */
+int dump_refuse_tty(void);
+
+/*
+ * find_time(s, end, out): the local time ${s} ("YYYY-MM-DD" or
+ * "YYYY-MM-DD HH:MM:SS") in seconds since 1970 into *${out}; with ${end},
+ * the last second it names (the end of the day, of the second).  0, or
+ * -1 if ${s} is not such a time.
+ */
+int find_time(const char *, int, int64_t *);
 
 struct reader;
 struct snapshot;
@@ -75,6 +99,29 @@ struct snapshot;
  */
 int ls_run(const struct opts *, struct reader *, const struct snapshot *,
     const char *);
+
+/*
+ * dump_run(o, rd, s, path): tacit dump of ${path} in snapshot ${s} of
+ * ${rd} to stdout (o->archive: as a pax archive).  Returns an exit code
+ * (EXIT_DAMAGED: missing or damaged data or listings, each reported).
+ */
+int dump_run(const struct opts *, struct reader *, const struct snapshot *,
+    const char *);
+
+/*
+ * find_run(o, rd, s): tacit find of the patterns o->argv in snapshot
+ * ${s} of ${rd}.  0, 1 if something was damaged (each reported), -1 out
+ * of memory.
+ */
+int find_run(const struct opts *, struct reader *, const struct snapshot *);
+
+/*
+ * diff_run(o, rd, s1, s2, path): tacit diff of ${path} ("" for all) from
+ * ${s1} to ${s2} of ${rd}.  Returns an exit code (EXIT_DAMAGED: a listing
+ * it had to read was damaged; each is reported).
+ */
+int diff_run(const struct opts *, struct reader *, const struct snapshot *,
+    const struct snapshot *, const char *);
 
 /*
  * check_run(o, rd): tacit check of the repository open in ${rd} (with

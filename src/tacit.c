@@ -96,6 +96,12 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "archive", 0, "FORMAT", "dump as an archive: tar (pax)" },
+	{ "snapshot", 0, "SNAP", "search only SNAP (repeatable)" },
+	{ "newest", 0, "TIME", "only entries modified at or before TIME" },
+	{ "oldest", 0, "TIME", "only entries modified at or after TIME" },
+	{ "ignore-case", 0, NULL, "match PATTERN ignoring case" },
+	{ "metadata", 0, NULL, "also show mode, owner, time, xattr changes" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -150,6 +156,14 @@ static const struct command {
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
 	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "dump", cmd_dump, " SNAP PATH",
+	    "write a file (or with --archive tar, a directory) to stdout",
+	    O_REPO "tag path archive " O_ANY },
+	{ "find", cmd_find, " PATTERN...", "find files by name in snapshots",
+	    O_REPO "snapshot tag path newest oldest ignore-case json " O_ANY },
+	{ "diff", cmd_diff, " SNAP1 SNAP2 [PATH]",
+	    "show what changed from SNAP1 to SNAP2",
+	    O_REPO "tag path metadata json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -194,7 +208,7 @@ usage_all(FILE *f, int full)
 	for (i = 0; i < NCOMMANDS; i++) {
 		(void)snprintf(left, sizeof(left), "%s%s", commands[i].name,
 		    commands[i].operands);
-		fprintf(f, "  %-20s%s\n", left, commands[i].what);
+		fprintf(f, "  %-18s  %s\n", left, commands[i].what);
 	}
 	if (full)
 		fputs(usage_tail, f);
@@ -371,7 +385,8 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_ARCHIVE, OPT_SNAPSHOT, OPT_NEWEST,
+	OPT_OLDEST, OPT_ICASE, OPT_METADATA
 };
 
 static const struct option longopts[] = {
@@ -413,6 +428,12 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
+	{ "snapshot",		required_argument,	NULL, OPT_SNAPSHOT },
+	{ "newest",		required_argument,	NULL, OPT_NEWEST },
+	{ "oldest",		required_argument,	NULL, OPT_OLDEST },
+	{ "ignore-case",	no_argument,		NULL, OPT_ICASE },
+	{ "metadata",		no_argument,		NULL, OPT_METADATA },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -751,6 +772,30 @@ parse(int argc, char **argv, struct opts *o)
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
 			break;
+		case OPT_ARCHIVE:
+			if (strcmp(optarg, "tar") != 0)
+				usage_err(o->cmd, "--archive takes tar (a POSIX "
+				    "pax archive)");
+			o->archive = optarg;
+			break;
+		case OPT_SNAPSHOT:
+			strv_add(&o->snaps, optarg);
+			break;
+		case OPT_NEWEST:
+		case OPT_OLDEST:
+			if (find_time(optarg, c == OPT_NEWEST, c == OPT_NEWEST ?
+			    &o->newest : &o->oldest) != 0)
+				usage_err(o->cmd, "--%s takes a local time: "
+				    "YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS'",
+				    c == OPT_NEWEST ? "newest" : "oldest");
+			*(c == OPT_NEWEST ? &o->newest_set : &o->oldest_set) = 1;
+			break;
+		case OPT_ICASE:
+			o->icase = 1;
+			break;
+		case OPT_METADATA:
+			o->metadata = 1;
+			break;
 		case 'q':
 			log_verbosity = 0;
 			break;
@@ -985,6 +1030,9 @@ main(int argc, char **argv)
 #endif
 	if (c->fn == cmd_backup)
 		host_check(&o);
+	/* dump: binary data is not for a terminal; say so before asking. */
+	if (c->fn == cmd_dump && dump_refuse_tty() != 0)
+		return EXIT_USAGE;
 	/* init: refuse a directory it cannot use before asking anything. */
 	if (c->fn == cmd_init && repo_check_new(o.repo) != EXIT_OK)
 		return EXIT_ERR;

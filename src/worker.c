@@ -36,6 +36,8 @@ role_of(int (*fn)(struct opts *))
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check)
 		return SBX_READ;
+	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff)
+		return SBX_READ;
 	return SBX_REPO;
 }
 

@@ -64,6 +64,8 @@ audit "backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
 audit "second backup" "$R" -- "$TACIT" backup -q -r "$R" "$T/src" \
     --passphrase-fd 3 3<"$T/pw"
+first=$("$TACIT" snapshots -r "$R" --json --passphrase-fd 3 3<"$T/pw" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["id"])')
 # The list from a pipe: the keyholder holds it in memory (a memfd).
 audit "backup --files-from0 /dev/stdin" "$R" -- sh -c "printf '%s\\0' \
     '$T/src' | '$TACIT' backup -q -r '$R' --files-from0 /dev/stdin \
@@ -84,6 +86,14 @@ audit "snapshots" "$R" -- "$TACIT" snapshots -r "$R" --passphrase-fd 3 \
     3<"$T/pw"
 audit "ls" "$R" -- "$TACIT" ls -r "$R" latest --passphrase-fd 3 3<"$T/pw"
 audit "log" "$R" -- "$TACIT" log -r "$R" latest --passphrase-fd 3 3<"$T/pw"
+# dump's plaintext goes to its stdout only (here a pipe); find and diff.
+audit "dump of a file" "$R" -- sh -c "n=\$('$TACIT' dump -r '$R' latest \
+    /src/big --passphrase-fd 3 3<'$T/pw' | wc -c); [ \$n -eq 3000000 ]"
+audit "dump --archive tar" "$R" -- sh -c "'$TACIT' dump -r '$R' latest / \
+    --archive tar --passphrase-fd 3 3<'$T/pw' | tar -t >/dev/null"
+audit "find" "$R" -- "$TACIT" find -r "$R" 'f*' --passphrase-fd 3 3<"$T/pw"
+audit "diff" "$R" -- "$TACIT" diff -r "$R" --metadata --json "$first" latest \
+    --passphrase-fd 3 3<"$T/pw"
 audit "restore" "$D" -- "$TACIT" restore -q -r "$R" latest --target "$D" \
     --passphrase-fd 3 3<"$T/pw"
 printf '%s\nsecond passphrase\n' "$PW" >"$T/pw2"

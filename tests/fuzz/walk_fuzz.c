@@ -1,12 +1,15 @@
 /*
  * walk_fuzz.c: whole forged repositories through the tree walkers of ls,
- * check (with and without --read-data) and restore, not only the tree
+ * check (with and without --read-data), restore, dump --archive tar, find
+ * and diff, not only the tree
  * decoder: cycles, chains deeper than TREE_DEPTH_MAX, long names, shared
  * subtrees, and index entries whose lengths lie.  The build defines
  * FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION, so reader.c does not check tree
  * ids and a forged tree can name any blob, itself included.
  *
- * Input: u8 walkers (bit 0 ls, 1 check, 2 check --read-data, 3 restore),
+ * Input: u8 walkers (bit 0 ls, 1 check, 2 check --read-data, 3 restore,
+ * 4 dump --archive tar, 5 find, 6 diff of the snapshot with one whose
+ * root is blob 1),
  * then up to 32 blobs: u8 kind | u16 len | len bytes.  Blob i has the id
  * of 32 bytes of value i (a tree names blob j with 32 bytes of j); blob 0
  * is the snapshot's root tree.  kind bit 0: a data blob (else a tree);
@@ -177,8 +180,9 @@ build(const uint8_t *p, size_t len, struct index *ix)
 int
 LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 {
+	static char *pats[] = { (char *)(uintptr_t)"*", NULL };
 	struct restore_stats st;
-	struct snapshot snap;
+	struct snapshot snap, snap2;
 	struct reader rd;
 	struct opts o;
 	uint8_t mode;
@@ -215,6 +219,23 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 		if ((fd = open(target, O_RDONLY | O_DIRECTORY)) >= 0)
 			wipe(fd, 0);
 		(void)rmdir(target);
+	}
+	if (mode & 16) {
+		o.archive = "tar";
+		(void)dump_run(&o, &rd, &snap, "");
+		o.archive = NULL;
+	}
+	if (mode & 32) {
+		o.argc = 1;
+		o.argv = pats;
+		(void)find_run(&o, &rd, &snap);
+		o.argc = 0;
+		o.argv = NULL;
+	}
+	if (mode & 64) {
+		snap2 = snap;
+		memset(snap2.root, 1, sizeof(snap2.root));	/* blob 1 */
+		(void)diff_run(&o, &rd, &snap, &snap2, "");
 	}
 	(void)dup2(errfd, 2);
 out:

@@ -2,8 +2,8 @@
 # 20-privsep-ids.sh: the ids and capabilities of a worker started by root,
 # read from /proc while it waits, sandboxed, for the keyholder to read the
 # passphrase (from a FIFO this script has not written yet).  The read-only
-# roles (snapshots, ls, check, log) run as nobody:nogroup with CAP_DAC_READ_SEARCH
-# only; backup and restore stay uid 0, by design, with their own sets; no
+# roles (snapshots, ls, check, log, dump, find, diff) run as nobody:nogroup
+# with CAP_DAC_READ_SEARCH only; backup and restore stay uid 0, by design, with their own sets; no
 # root worker keeps a supplementary group.  A root backup leaves every
 # repository file owned by root, and the commands still work.
 . "$(dirname "$0")/lib.sh"
@@ -103,6 +103,10 @@ grep -q file "$T/out.ls" && ok "ls as nobody lists the file" ||
     notok "ls output: $(cat "$T/out.ls")"
 run check "$nobody" "$nogroup" 000000000000000c check -q -r "$R" --read-data
 run log "$nobody" "$nogroup" 000000000000000c log -r "$R" latest
+# dump, find, diff: the same read role.
+run dump "$nobody" "$nogroup" 000000000000000c dump -r "$R" latest /src/file
+run find "$nobody" "$nogroup" 000000000000000c find -r "$R" file
+run diff "$nobody" "$nogroup" 000000000000000c diff -r "$R" latest latest
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"

@@ -48,6 +48,12 @@ struct opts {
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
+	long			 keep[6];	/* forget --keep-last .. -yearly */
+	const char		*keep_within;	/* forget --keep-within */
+	struct strv		 keep_tags;	/* forget --keep-tag */
+	int			 group_by;	/* forget --group-by: GROUP_* */
+	int			 time_set;	/* backup --time */
+	int64_t			 time_sec;
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -63,6 +69,12 @@ int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
+int cmd_forget(struct opts *);
+
+/* forget --group-by: bits of what makes a group (0: none, all one). */
+#define GROUP_PATHS	1
+#define GROUP_TAGS	2
+#define GROUP_DEFAULT	(-1)	/* not given: GROUP_PATHS */
 
 struct reader;
 struct snapshot;

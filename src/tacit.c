@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "passphrase.h"
 #include "pattern.h"
+#include "policy.h"
 #include "progress.h"
 #include "repo.h"
 #include "fsio.h"
@@ -96,6 +98,18 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "keep-last", 0, "N", "keep the N newest snapshots" },
+	{ "keep-hourly", 0, "N", "keep the newest of each of N hours" },
+	{ "keep-daily", 0, "N", "keep the newest of each of N days" },
+	{ "keep-weekly", 0, "N", "keep the newest of each of N ISO weeks" },
+	{ "keep-monthly", 0, "N", "keep the newest of each of N months" },
+	{ "keep-yearly", 0, "N", "keep the newest of each of N years" },
+	{ "keep-within", 0, "DURATION",
+	    "keep those within DURATION (1y2m3d4h) of the latest" },
+	{ "keep-tag", 0, "TAG", "keep those with TAG (T1,T2: all of them)" },
+	{ "group-by", 0, "WHAT", "paths (default), tags, paths,tags or none" },
+	{ "time", 0, "TIME", "record TIME (YYYY-MM-DD HH:MM:SS, local) as "
+	    "the snapshot's" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -137,7 +151,7 @@ static const struct command {
 	    "back up files and directories into a new snapshot",
 	    O_REPO "exclude exclude-file iexclude exclude-caches "
 	    "exclude-if-present exclude-larger-than files-from files-from0 "
-	    "one-file-system tag dry-run force parent strict json " O_ANY },
+	    "one-file-system tag dry-run force parent strict time json " O_ANY },
 	{ "snapshots", cmd_snapshots, "", "list the snapshots",
 	    O_REPO "tag path json " O_ANY },
 	{ "ls", cmd_ls, " SNAP [PATH]",
@@ -150,6 +164,11 @@ static const struct command {
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
 	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "forget", cmd_forget, " [SNAP...]",
+	    "remove snapshots: those named, or by --keep-* rules",
+	    O_REPO "keep-last keep-hourly keep-daily keep-weekly keep-monthly "
+	    "keep-yearly keep-within keep-tag tag path group-by dry-run json "
+	    O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -371,7 +390,9 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_KEEPLAST, OPT_KEEPHOURLY, OPT_KEEPDAILY,
+	OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY, OPT_KEEPWITHIN,
+	OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME
 };
 
 static const struct option longopts[] = {
@@ -413,6 +434,16 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "keep-last",		required_argument,	NULL, OPT_KEEPLAST },
+	{ "keep-hourly",	required_argument,	NULL, OPT_KEEPHOURLY },
+	{ "keep-daily",		required_argument,	NULL, OPT_KEEPDAILY },
+	{ "keep-weekly",	required_argument,	NULL, OPT_KEEPWEEKLY },
+	{ "keep-monthly",	required_argument,	NULL, OPT_KEEPMONTHLY },
+	{ "keep-yearly",	required_argument,	NULL, OPT_KEEPYEARLY },
+	{ "keep-within",	required_argument,	NULL, OPT_KEEPWITHIN },
+	{ "keep-tag",		required_argument,	NULL, OPT_KEEPTAG },
+	{ "group-by",		required_argument,	NULL, OPT_GROUPBY },
+	{ "time",		required_argument,	NULL, OPT_TIME },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -579,6 +610,64 @@ opt_note(int c, char **argv, const char *cmd)
 		}
 }
 
+/* --keep-${what} N: 1..POL_COUNT_MAX, or "unlimited" (every period). */
+static long
+keep_count(int what, const char *s)
+{
+	static const char *const name[] = { "--keep-last", "--keep-hourly",
+	    "--keep-daily", "--keep-weekly", "--keep-monthly",
+	    "--keep-yearly" };
+
+	if (strcmp(s, "unlimited") == 0)
+		return POL_UNLIMITED;
+	return (long)number(s, name[what], 1, POL_COUNT_MAX);
+}
+
+/* --group-by: paths, tags, "paths,tags" (either order) or none. */
+static int
+group_by(const struct opts *o, const char *s)
+{
+	if (strcmp(s, "paths") == 0)
+		return GROUP_PATHS;
+	if (strcmp(s, "tags") == 0)
+		return GROUP_TAGS;
+	if (strcmp(s, "paths,tags") == 0 || strcmp(s, "tags,paths") == 0)
+		return GROUP_PATHS | GROUP_TAGS;
+	if (strcmp(s, "none") == 0)
+		return 0;
+	usage_err(o->cmd, "--group-by takes paths, tags, paths,tags or none");
+}
+
+/*
+ * backup --time "YYYY-MM-DD HH:MM:SS": local time (TZ), as restic's;
+ * the seconds since the epoch.  Refused unless it is a real time of that
+ * zone (no 30 February; mktime must give back the same fields).
+ */
+static int64_t
+backup_time(const struct opts *o, const char *s)
+{
+	struct tm tm, back;
+	time_t t;
+	char tail;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) != 6 ||
+	    tm.tm_year < 1970)
+		usage_err(o->cmd, "--time takes \"YYYY-MM-DD HH:MM:SS\" (local "
+		    "time, 1970 or later)");
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	tm.tm_isdst = -1;
+	back = tm;
+	if ((t = mktime(&back)) == (time_t)-1 || back.tm_year != tm.tm_year ||
+	    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
+	    back.tm_sec != tm.tm_sec)
+		usage_err(o->cmd, "--time %s: no such time here", s);
+	return (int64_t)t;
+}
+
 /*
  * Options before the command (as restic has them: tacit -r DIR snapshots),
  * the command, then options and operands after it in any order.
@@ -595,6 +684,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->pass.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
+	o->group_by = GROUP_DEFAULT;
 	opterr = 0;
 	optind = 0;
 	for (;;) {
@@ -750,6 +840,31 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
+			break;
+		case OPT_KEEPLAST:
+		case OPT_KEEPHOURLY:
+		case OPT_KEEPDAILY:
+		case OPT_KEEPWEEKLY:
+		case OPT_KEEPMONTHLY:
+		case OPT_KEEPYEARLY:
+			o->keep[c - OPT_KEEPLAST] = keep_count(c - OPT_KEEPLAST,
+			    optarg);
+			break;
+		case OPT_KEEPWITHIN:
+			o->keep_within = optarg;
+			break;
+		case OPT_KEEPTAG:
+			if (*optarg == '\0' || *optarg == ',')
+				usage_err(o->cmd, "--keep-tag takes a tag (or "
+				    "T1,T2)");
+			strv_add(&o->keep_tags, optarg);
+			break;
+		case OPT_GROUPBY:
+			o->group_by = group_by(o, optarg);
+			break;
+		case OPT_TIME:
+			o->time_sec = backup_time(o, optarg);
+			o->time_set = 1;
 			break;
 		case 'q':
 			log_verbosity = 0;

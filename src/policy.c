@@ -33,8 +33,9 @@ policy_within_parse(const char *s, struct policy *p)
 		v[k] = (int)n;
 		s++;
 	}
+	/* All zero is no rule (restic's too): it would keep nothing. */
 	memcpy(p->within, v, sizeof(v));
-	p->has_within = 1;
+	p->has_within = v[0] || v[1] || v[2] || v[3];
 	return 0;
 }
 

@@ -61,7 +61,8 @@ struct policy_snap {
  * policy_within_parse(s, p): parse a --keep-within duration ${s} into
  * ${p}: numbers each followed by y, m, d or h (each unit at most once,
  * at least one, each number at most POL_WITHIN_MAX), e.g. "1y6m" or
- * "36h".  Returns 0, or -1 (nothing changed).
+ * "36h".  All zero ("0d") parses as no rule.  Returns 0, or -1
+ * (nothing changed).
  */
 int policy_within_parse(const char *, struct policy *)
     __attribute__((warn_unused_result));

@@ -395,7 +395,7 @@ run_case(const struct tcase *c)
 static void
 within_syntax(void)
 {
-	static const char *const good[] = { "1y6m", "36h", "0d", "1y2m3d4h",
+	static const char *const good[] = { "1y6m", "36h", "1y2m3d4h",
 	    "1000000h" };
 	static const char *const bad[] = { "", "1x", "1y1y", "y", "1", "d1",
 	    "1000001d", "-1d", " 1d", "1d ", "+1d", "1.5d" };
@@ -416,6 +416,9 @@ within_syntax(void)
 	T(policy_within_parse("1y2m3d4h", &p) == 0 && p.within[0] == 1 &&
 	    p.within[1] == 2 && p.within[2] == 3 && p.within[3] == 4,
 	    "within 1y2m3d4h is 1 year, 2 months, 3 days, 4 hours");
+	memset(&p, 0, sizeof(p));
+	T(policy_within_parse("0d0h", &p) == 0 && !p.has_within &&
+	    policy_empty(&p), "within 0d0h parses as no rule (restic)");
 	memset(&p, 0, sizeof(p));
 	T(policy_empty(&p), "no rule: the policy is empty");
 	p.keep[2] = -1;

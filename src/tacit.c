@@ -942,7 +942,7 @@ options_check(const struct command *c)
 }
 
 /* What this process is, for on_signal: the worker of which command. */
-static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE } sig_role;
+static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE, SIG_FORGET } sig_role;
 
 /* Append ${s} to ${p}, with ${v} in decimal for a '#'; the new end. */
 static char *
@@ -993,6 +993,10 @@ on_signal(int sig)
 		p = sig_put(p, "files restored completely: #; those being "
 		    "written are not under their names; ", rw_files_named());
 		(void)sig_put(p, "run the same restore again to finish", 0);
+		break;
+	case SIG_FORGET:
+		(void)sig_put(p, "each snapshot is whole or gone; run the same "
+		    "forget again to finish", 0);
 		break;
 	case SIG_PLAIN:
 		msg[0] = '\0';
@@ -1089,7 +1093,8 @@ main(int argc, char **argv)
 		usage_err(c->name, "no repository: give -r DIR");
 	if (worker) {
 		sig_role = c->fn == cmd_backup && !o.dry_run ? SIG_BACKUP :
-		    c->fn == cmd_restore ? SIG_RESTORE : SIG_PLAIN;
+		    c->fn == cmd_restore ? SIG_RESTORE :
+		    c->fn == cmd_forget && !o.dry_run ? SIG_FORGET : SIG_PLAIN;
 		return worker_run(c->fn, &o);
 	}
 #ifdef TACIT_BENCH_INPROCESS

@@ -3,7 +3,8 @@
 # interrupted at every point it changes the repository.  (a) kill -9
 # (strace-injected) at each of its unlinks and at each fsync of
 # snapshots/; (b) power loss at each fsync and after the last
-# (tests/tools/powerloss.py, strict; and meta with LONG=1).  After each:
+# (tests/tools/powerloss.py, strict; and meta with LONG=1); (c) an EIO
+# at an unlink.  After each:
 # `check` passes, the two snapshots the policy keeps are there and
 # restore bit for bit, as does one sampled among the others (every one
 # with LONG=1), and the same forget run again finishes with exactly the
@@ -100,6 +101,23 @@ for sc in unlinkat fsync; do
 	done
 done
 ok "kill -9 at each of $NU unlinks and $NF fsyncs: check passes, what is left restores, a re-run finishes"
+
+# An I/O error at the third unlink (injected as 27-faults does, through
+# getpid, which the filter allows): exit 1 saying how far it got; the
+# rest as after a kill.
+how="EIO at unlinkat #3"
+rm -rf "$W"
+cp -a "$BASE" "$W"
+strace -f -qq -o /dev/null -e trace=unlinkat \
+    -e inject=unlinkat:error=EIO:syscall=getpid:when=3 "$TACIT" $FORGET \
+    --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && [ "$(snaps "$W" | wc -l)" -eq 5 ] &&
+    grepq "2 of the 5 snapshots to forget were removed; run the same forget again" "$T/run.out"; then
+	ok "an I/O error at the third unlink: exit 1, two removed, and it says so"
+else notok "an I/O error at the third unlink (exit $rc, $(snaps "$W" | wc -l) left)"
+	sed 's/^/#   /' "$T/run.out"; fi
+after
 
 # (b) power loss at each fsync and after the last.
 if [ "$LONG" = 1 ]; then MODES="strict meta"; else MODES=strict; fi

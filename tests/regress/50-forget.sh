@@ -6,7 +6,8 @@
 # or a name (exit 2, nothing removed); --dry-run removes nothing; --tag
 # and --path leave the others alone; --group-by; --keep-tag; --json;
 # backup --time refuses a time that does not exist.  After the removals
-# `check` passes and the remaining snapshots restore.
+# `check` passes and the remaining snapshots restore; a damaged snapshot
+# is left alone (exit 14).
 . "$(dirname "$0")/lib.sh"
 
 TZ=UTC
@@ -214,3 +215,16 @@ check "the remaining A snapshot restores" tp restore -q -r "$R" "$a1" \
     --target "$T/out"
 if [ "$(cat "$T/out/a/f" 2>/dev/null)" != "" ]; then
 	ok "its file is there"; else notok "its file is missing"; fi
+
+# --- a damaged snapshot is left alone ---------------------------------------------
+# (repo2 now holds a1 a3 a5 a7 b6; damage a3's file: it is left out of the
+# policy and never removed; the rest as usual; exit 14.)
+f=$(ls "$R/snapshots" | grep "^$a3")
+flip "$R/snapshots/$f" 40
+tp forget -r "$R" --keep-last 1 >"$T/dmg" 2>&1
+rc=$?
+if [ "$rc" -eq 14 ] && [ -e "$R/snapshots/$f" ] && [ "$(count)" -eq 3 ] &&
+    grepq "damaged snapshot left alone" "$T/dmg"; then
+	ok "a damaged snapshot is left alone (exit 14), the others forgotten"
+else notok "a damaged snapshot: exit $rc, $(count) left"
+	sed 's/^/#   /' "$T/dmg"; fi

@@ -436,12 +436,15 @@ cmd_forget(struct opts *o)
 		e = remove_marked(r, f, n, &done);
 	if (o->json)
 		printf("\"kept\":%zu,\"removed\":%zu}\n", ng - nrm, done);
+	else if (log_verbosity > 0 && o->argc > 0)
+		printf("\n%zu snapshot%s %s\n", o->dry_run ? nrm : done,
+		    PLURAL(o->dry_run ? nrm : done), o->dry_run ?
+		    "would be removed" : "removed");
 	else if (log_verbosity > 0)
 		printf("%s%zu snapshot%s kept, %zu %s%s\n", ng ? "\n" : "",
 		    ng - nrm, PLURAL(ng - nrm), o->dry_run ? nrm : done,
 		    o->dry_run ? "would be removed" : "removed",
-		    ng < n && o->argc == 0 ?
-		    " (the others were not selected)" : "");
+		    ng < n ? " (the others were not selected)" : "");
 	if (e != EXIT_OK)
 		errorx("%zu of the %zu snapshots to forget were removed; run "
 		    "the same forget again to finish", done, nrm);

@@ -76,6 +76,8 @@ rights(int access)
 		return FS_READ;
 	case SBX_RW:
 		return FS_READ | FS_WRITE;
+	case SBX_RM:
+		return FS_READ | LANDLOCK_ACCESS_FS_REMOVE_FILE;
 	default:
 		return FS_READ | FS_WRITE | FS_MAKE;
 	}

@@ -44,6 +44,7 @@ enum arg {
 	A_PATH,		/* arg 1 (path) is not NULL */
 	A_EMPTY3,	/* arg 3 (flags) has AT_EMPTY_PATH: utimensat, fchmodat2 */
 	A_EMPTY4,	/* arg 4 (flags) has AT_EMPTY_PATH: fchownat */
+	A_FLAGS0,	/* arg 2 (flags) is 0: unlinkat of a file, no rmdir */
 };
 
 /* Every namespace flag clone(2) takes (CLONE_NEWTIME only clone3's). */
@@ -234,6 +235,17 @@ static const struct rule worker_repo_rules[] = {
 };
 
 /*
+ * forget: reading as SBX_READ; the only change it can make is removing a
+ * file (Landlock: in snapshots/ only), then syncing the directory.  No
+ * open that writes or creates, no rename, no rmdir, no thread.
+ */
+static const struct rule worker_forget_rules[] = {
+	ALLOW(openat, A_RDONLY),
+	ALLOW(unlinkat, A_FLAGS0),	/* never AT_REMOVEDIR */
+	ALLOW(fsync, A_NONE),		/* of snapshots/, after each unlink */
+};
+
+/*
  * Restoring into the target.  Metadata is set through descriptors only:
  * the file written, the directory or FIFO opened (Landlock checked those
  * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
@@ -371,6 +383,10 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 		    SCMP_A4_32(SCMP_CMP_MASKED_EQ, AT_EMPTY_PATH,
 		    AT_EMPTY_PATH));
 		break;
+	case A_FLAGS0:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A2_32(SCMP_CMP_EQ, 0));
+		break;
 	case A_RDONLY:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT |
@@ -480,7 +496,7 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	ctx = start();
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
-	if (role != SBX_READ)
+	if (role != SBX_READ && role != SBX_FORGET)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
@@ -492,6 +508,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_BACKUP:	/* reading the sources needs nothing more */
 		for (i = 0; i < NRULES(worker_repo_rules); i++)
 			add(ctx, &worker_repo_rules[i], NULL, 0);
+		break;
+	case SBX_FORGET:
+		for (i = 0; i < NRULES(worker_forget_rules); i++)
+			add(ctx, &worker_forget_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

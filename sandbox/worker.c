@@ -55,6 +55,10 @@ role_caps(enum sandbox_role role, int priv)
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
+	case SBX_FORGET:
+		/* Remove snapshot files of a repository owned by someone
+		 * else; O_NOATIME.  Its filter opens nothing for writing. */
+		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
 	case SBX_BACKUP:
 		/* The same, and CAP_SYS_ADMIN: without it the kernel hides
 		 * trusted.* attributes from listxattr and getxattr, and
@@ -182,6 +186,7 @@ role_drops_uid(enum sandbox_role role)
 		return !keep_ids;
 	case SBX_REPO:
 	case SBX_BACKUP:
+	case SBX_FORGET:
 	case SBX_RESTORE:
 		return 0;
 	}

@@ -904,6 +904,10 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	randombytes_buf(snap.id, sizeof(snap.id));
 	snap.time_sec = now.tv_sec;
 	snap.time_nsec = (uint32_t)now.tv_nsec;
+	if (o->time_set) {		/* --time: restic's, for imports */
+		snap.time_sec = o->time_sec;
+		snap.time_nsec = 0;
+	}
 	snap.flags = b.partial ? SNAP_F_PARTIAL : 0;
 	if (parent != NULL) {
 		snap.has_parent = 1;

@@ -54,6 +54,12 @@ struct opts {
 	int64_t			 newest, oldest; /* find --newest, --oldest */
 	int			 icase;		/* find --ignore-case */
 	int			 metadata;	/* diff --metadata */
+	long			 keep[6];	/* forget --keep-last .. -yearly */
+	const char		*keep_within;	/* forget --keep-within */
+	struct strv		 keep_tags;	/* forget --keep-tag */
+	int			 group_by;	/* forget --group-by: GROUP_* */
+	int			 time_set;	/* backup --time */
+	int64_t			 time_sec;
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -87,6 +93,12 @@ int dump_refuse_tty(void);
  * -1 if ${s} is not such a time.
  */
 int find_time(const char *, int, int64_t *);
+int cmd_forget(struct opts *);
+
+/* forget --group-by: bits of what makes a group (0: none, all one). */
+#define GROUP_PATHS	1
+#define GROUP_TAGS	2
+#define GROUP_DEFAULT	(-1)	/* not given: GROUP_PATHS */
 
 struct reader;
 struct snapshot;

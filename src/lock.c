@@ -13,19 +13,23 @@
 
 #include "lock.h"
 
-/* The lock file this process holds a lock on (lock_held_is), else 0. */
+/* The lock file this process holds a lock on (lock_held_is), else 0;
+ * the descriptor that took it and in which mode. */
 static dev_t held_dev;
 static ino_t held_ino;
+static int held_fd = -1, held_mode;
 
-/* ${fd} now holds this process's lock: remember its inode. */
+/* ${fd} now holds this process's lock in ${mode}: remember its inode. */
 static void
-held(int fd)
+held(int fd, int mode)
 {
 	struct stat st;
 
 	if (fstat(fd, &st) == 0) {
 		held_dev = st.st_dev;
 		held_ino = st.st_ino;
+		held_fd = fd;
+		held_mode = mode;
 	}
 }
 
@@ -129,6 +133,16 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp,
 		errno = EINVAL;
 		return LOCK_ERR;
 	}
+	/* Already ours in this mode or a stronger one (the worker took it
+	 * before its sandbox): a copy of that descriptor, no new open, so
+	 * a worker that may not open files for writing (forget) can take
+	 * it again.  The locks are the process's either way. */
+	if (held_fd >= 0 && held_mode >= mode &&
+	    lock_held_is(st.st_dev, st.st_ino) &&
+	    (fd = fcntl(held_fd, F_DUPFD_CLOEXEC, 0)) >= 0) {
+		*fdp = fd;
+		return LOCK_OK;
+	}
 	/* Read-only media: a reader may open the lock file read-only (a
 	 * read lock needs read access, a write lock write access). */
 	fd = openat(dirfd, LOCK_NAME, (mode == REPO_LOCK_SHARED ? O_RDONLY :
@@ -142,7 +156,7 @@ lock_take(int dirfd, int mode, unsigned wait, int *fdp,
 	}
 	for (;;) {
 		if (try_once(fd, mode, &fl) == 0) {
-			held(fd);
+			held(fd, mode);
 			*fdp = fd;
 			return LOCK_OK;
 		}
@@ -172,7 +186,7 @@ lock_create(int dirfd, int *fdp, struct lock_holder *who)
 	    O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0600)) < 0)
 		return LOCK_ERR;
 	if (try_once(fd, REPO_LOCK_EXCL, &fl) == 0) {
-		held(fd);
+		held(fd, REPO_LOCK_EXCL);
 		*fdp = fd;
 		return LOCK_OK;
 	}
@@ -248,6 +262,6 @@ lock_release(int fd)
 	if (fd < 0)
 		return;
 	if (fstat(fd, &st) == 0 && lock_held_is(st.st_dev, st.st_ino))
-		held_dev = 0, held_ino = 0;	/* its inode may be reused */
+		held_dev = 0, held_ino = 0, held_fd = -1; /* inode reusable */
 	(void)close(fd);	/* closing drops the process's locks */
 }

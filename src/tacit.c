@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <sodium.h>
@@ -29,6 +30,7 @@
 #include "log.h"
 #include "passphrase.h"
 #include "pattern.h"
+#include "policy.h"
 #include "progress.h"
 #include "repo.h"
 #include "fsio.h"
@@ -83,7 +85,8 @@ static const struct {
 	{ "one-file-system", 'x', NULL, "stay on the file system of each PATH" },
 	{ "tag", 0, "TAG", "backup: tag the snapshot; else: pick by tag" },
 	{ "path", 0, "PATH", "pick snapshots that have this PATH" },
-	{ "dry-run", 'n', NULL, "read and chunk, but write nothing" },
+	{ "dry-run", 'n', NULL,
+	    "backup: read and chunk, write nothing; forget: remove nothing" },
 	{ "force", 0, NULL, "reread every file, trust no parent" },
 	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
@@ -102,6 +105,18 @@ static const struct {
 	{ "oldest", 0, "TIME", "only entries modified at or after TIME" },
 	{ "ignore-case", 0, NULL, "match PATTERN ignoring case" },
 	{ "metadata", 0, NULL, "also show mode, owner, time, xattr changes" },
+	{ "keep-last", 0, "N", "keep the N newest snapshots" },
+	{ "keep-hourly", 0, "N", "keep the newest of each of N hours" },
+	{ "keep-daily", 0, "N", "keep the newest of each of N days" },
+	{ "keep-weekly", 0, "N", "keep the newest of each of N ISO weeks" },
+	{ "keep-monthly", 0, "N", "keep the newest of each of N months" },
+	{ "keep-yearly", 0, "N", "keep the newest of each of N years" },
+	{ "keep-within", 0, "DURATION",
+	    "keep those within DURATION (1y2m3d4h) of the latest" },
+	{ "keep-tag", 0, "TAG", "keep those with TAG (T1,T2: all of them)" },
+	{ "group-by", 0, "WHAT", "paths (default), tags, paths,tags or none" },
+	{ "time", 0, "TIME", "record TIME (YYYY-MM-DD HH:MM:SS, local) as "
+	    "the snapshot's" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -143,7 +158,7 @@ static const struct command {
 	    "back up files and directories into a new snapshot",
 	    O_REPO "exclude exclude-file iexclude exclude-caches "
 	    "exclude-if-present exclude-larger-than files-from files-from0 "
-	    "one-file-system tag dry-run force parent strict json " O_ANY },
+	    "one-file-system tag dry-run force parent strict time json " O_ANY },
 	{ "snapshots", cmd_snapshots, "", "list the snapshots",
 	    O_REPO "tag path json " O_ANY },
 	{ "ls", cmd_ls, " SNAP [PATH]",
@@ -164,6 +179,11 @@ static const struct command {
 	{ "diff", cmd_diff, " SNAP1 SNAP2 [PATH]",
 	    "show what changed from SNAP1 to SNAP2",
 	    O_REPO "tag path metadata json " O_ANY },
+	{ "forget", cmd_forget, " [SNAP...]",
+	    "remove snapshots: those named, or by --keep-* rules",
+	    O_REPO "keep-last keep-hourly keep-daily keep-weekly keep-monthly "
+	    "keep-yearly keep-within keep-tag tag path group-by dry-run json "
+	    O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -386,7 +406,9 @@ enum {
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
 	OPT_FILESFROM0, OPT_PATH, OPT_ARCHIVE, OPT_SNAPSHOT, OPT_NEWEST,
-	OPT_OLDEST, OPT_ICASE, OPT_METADATA
+	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
+	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
+	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME
 };
 
 static const struct option longopts[] = {
@@ -434,6 +456,16 @@ static const struct option longopts[] = {
 	{ "oldest",		required_argument,	NULL, OPT_OLDEST },
 	{ "ignore-case",	no_argument,		NULL, OPT_ICASE },
 	{ "metadata",		no_argument,		NULL, OPT_METADATA },
+	{ "keep-last",		required_argument,	NULL, OPT_KEEPLAST },
+	{ "keep-hourly",	required_argument,	NULL, OPT_KEEPHOURLY },
+	{ "keep-daily",		required_argument,	NULL, OPT_KEEPDAILY },
+	{ "keep-weekly",	required_argument,	NULL, OPT_KEEPWEEKLY },
+	{ "keep-monthly",	required_argument,	NULL, OPT_KEEPMONTHLY },
+	{ "keep-yearly",	required_argument,	NULL, OPT_KEEPYEARLY },
+	{ "keep-within",	required_argument,	NULL, OPT_KEEPWITHIN },
+	{ "keep-tag",		required_argument,	NULL, OPT_KEEPTAG },
+	{ "group-by",		required_argument,	NULL, OPT_GROUPBY },
+	{ "time",		required_argument,	NULL, OPT_TIME },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -568,8 +600,13 @@ pass_sources(struct opts *o, int nopin)
 
 #define NLONGOPTS	(sizeof(longopts) / sizeof(longopts[0]) - 1)
 
-/* The options given, by index in longopts: checked once the command is. */
-static uint64_t opts_seen;
+/*
+ * The options given, by index in longopts: checked once the command is.
+ * Sized for the table with room to grow; a static assertion in parse()
+ * keeps them in step.
+ */
+#define OPTS_SEEN_MAX	128
+static uint8_t opts_seen[OPTS_SEEN_MAX];
 static int want_help;	/* -h, --help */
 
 /*
@@ -595,9 +632,67 @@ opt_note(int c, char **argv, const char *cmd)
 	}
 	for (i = 0; i < NLONGOPTS; i++)
 		if (longopts[i].val == c) {
-			opts_seen |= UINT64_C(1) << i;
+			opts_seen[i] = 1;
 			return;
 		}
+}
+
+/* --keep-${what} N: 1..POL_COUNT_MAX, or "unlimited" (every period). */
+static long
+keep_count(int what, const char *s)
+{
+	static const char *const name[] = { "--keep-last", "--keep-hourly",
+	    "--keep-daily", "--keep-weekly", "--keep-monthly",
+	    "--keep-yearly" };
+
+	if (strcmp(s, "unlimited") == 0)
+		return POL_UNLIMITED;
+	return (long)number(s, name[what], 1, POL_COUNT_MAX);
+}
+
+/* --group-by: paths, tags, "paths,tags" (either order) or none. */
+static int
+group_by(const struct opts *o, const char *s)
+{
+	if (strcmp(s, "paths") == 0)
+		return GROUP_PATHS;
+	if (strcmp(s, "tags") == 0)
+		return GROUP_TAGS;
+	if (strcmp(s, "paths,tags") == 0 || strcmp(s, "tags,paths") == 0)
+		return GROUP_PATHS | GROUP_TAGS;
+	if (strcmp(s, "none") == 0)
+		return 0;
+	usage_err(o->cmd, "--group-by takes paths, tags, paths,tags or none");
+}
+
+/*
+ * backup --time "YYYY-MM-DD HH:MM:SS": local time (TZ), as restic's;
+ * the seconds since the epoch.  Refused unless it is a real time of that
+ * zone (no 30 February; mktime must give back the same fields).
+ */
+static int64_t
+backup_time(const struct opts *o, const char *s)
+{
+	struct tm tm, back;
+	time_t t;
+	char tail;
+
+	memset(&tm, 0, sizeof(tm));
+	if (sscanf(s, "%4d-%2d-%2d %2d:%2d:%2d%c", &tm.tm_year, &tm.tm_mon,
+	    &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &tail) != 6 ||
+	    tm.tm_year < 1970)
+		usage_err(o->cmd, "--time takes \"YYYY-MM-DD HH:MM:SS\" (local "
+		    "time, 1970 or later)");
+	tm.tm_year -= 1900;
+	tm.tm_mon--;
+	tm.tm_isdst = -1;
+	back = tm;
+	if ((t = mktime(&back)) == (time_t)-1 || back.tm_year != tm.tm_year ||
+	    back.tm_mon != tm.tm_mon || back.tm_mday != tm.tm_mday ||
+	    back.tm_hour != tm.tm_hour || back.tm_min != tm.tm_min ||
+	    back.tm_sec != tm.tm_sec)
+		usage_err(o->cmd, "--time %s: no such time here", s);
+	return (int64_t)t;
 }
 
 /*
@@ -610,12 +705,13 @@ parse(int argc, char **argv, struct opts *o)
 	const char *optstr = "+:r:qvhxnt:";	/* stop at the command */
 	int c, nopin = 0;
 
-	_Static_assert(NLONGOPTS <= 64, "opts_seen has 64 bits");
+	_Static_assert(NLONGOPTS <= OPTS_SEEN_MAX, "opts_seen too small");
 	memset(o, 0, sizeof(*o));
 	o->pass.kind = o->newpass.kind = PASS_AUTO;
 	o->pass.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
+	o->group_by = GROUP_DEFAULT;
 	opterr = 0;
 	optind = 0;
 	for (;;) {
@@ -796,6 +892,31 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_METADATA:
 			o->metadata = 1;
 			break;
+		case OPT_KEEPLAST:
+		case OPT_KEEPHOURLY:
+		case OPT_KEEPDAILY:
+		case OPT_KEEPWEEKLY:
+		case OPT_KEEPMONTHLY:
+		case OPT_KEEPYEARLY:
+			o->keep[c - OPT_KEEPLAST] = keep_count(c - OPT_KEEPLAST,
+			    optarg);
+			break;
+		case OPT_KEEPWITHIN:
+			o->keep_within = optarg;
+			break;
+		case OPT_KEEPTAG:
+			if (*optarg == '\0' || *optarg == ',')
+				usage_err(o->cmd, "--keep-tag takes a tag (or "
+				    "T1,T2)");
+			strv_add(&o->keep_tags, optarg);
+			break;
+		case OPT_GROUPBY:
+			o->group_by = group_by(o, optarg);
+			break;
+		case OPT_TIME:
+			o->time_sec = backup_time(o, optarg);
+			o->time_set = 1;
+			break;
 		case 'q':
 			log_verbosity = 0;
 			break;
@@ -865,14 +986,14 @@ options_check(const struct command *c)
 	size_t i;
 
 	for (i = 0; i < NLONGOPTS; i++)
-		if ((opts_seen & (UINT64_C(1) << i)) != 0 &&
+		if (opts_seen[i] &&
 		    !word_in(c->options, longopts[i].name))
 			usage_err(c->name, "--%s does not apply to %s",
 			    longopts[i].name, c->name);
 }
 
 /* What this process is, for on_signal: the worker of which command. */
-static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE } sig_role;
+static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE, SIG_FORGET } sig_role;
 
 /* Append ${s} to ${p}, with ${v} in decimal for a '#'; the new end. */
 static char *
@@ -923,6 +1044,10 @@ on_signal(int sig)
 		p = sig_put(p, "files restored completely: #; those being "
 		    "written are not under their names; ", rw_files_named());
 		(void)sig_put(p, "run the same restore again to finish", 0);
+		break;
+	case SIG_FORGET:
+		(void)sig_put(p, "each snapshot is whole or gone; run the same "
+		    "forget again to finish", 0);
 		break;
 	case SIG_PLAIN:
 		msg[0] = '\0';
@@ -1019,7 +1144,8 @@ main(int argc, char **argv)
 		usage_err(c->name, "no repository: give -r DIR");
 	if (worker) {
 		sig_role = c->fn == cmd_backup && !o.dry_run ? SIG_BACKUP :
-		    c->fn == cmd_restore ? SIG_RESTORE : SIG_PLAIN;
+		    c->fn == cmd_restore ? SIG_RESTORE :
+		    c->fn == cmd_forget && !o.dry_run ? SIG_FORGET : SIG_PLAIN;
 		return worker_run(c->fn, &o);
 	}
 #ifdef TACIT_BENCH_INPROCESS

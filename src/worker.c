@@ -15,6 +15,7 @@
 #include "log.h"
 #include "repo.h"
 #include "sandbox.h"
+#include "snapshot.h"
 #include "source.h"
 #include "worker.h"
 
@@ -38,6 +39,8 @@ role_of(int (*fn)(struct opts *))
 		return SBX_READ;
 	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff)
 		return SBX_READ;
+	if (fn == cmd_forget)
+		return SBX_FORGET;
 	return SBX_REPO;
 }
 
@@ -56,6 +59,21 @@ on_fuse(const char *path)
 
 	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
 	    FUSE_MAGIC;
+}
+
+/* "${dir}/${name}" in a new string, or NULL. */
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t a = strlen(dir), b = strlen(name);
+	char *p;
+
+	if ((p = malloc(a + b + 2)) == NULL)
+		return NULL;
+	memcpy(p, dir, a);
+	p[a] = '/';
+	memcpy(p + a + 1, name, b + 1);
+	return p;
 }
 
 /* Replace *${pathp} by its real absolute path (kept for the run). */
@@ -128,8 +146,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 4 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
+	char *snapdir = NULL;
 	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
@@ -142,7 +161,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	}
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
-	    role == SBX_BACKUP) !=
+	    role == SBX_BACKUP || role == SBX_FORGET) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -189,12 +208,20 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 			p[n++].access = SBX_R;
 		}
 	}
+	/* forget: read the repository, remove files in snapshots/ only. */
+	if (role == SBX_FORGET) {
+		if ((snapdir = path_join(o->repo, SNAP_DIR)) == NULL)
+			fatal(EXIT_ERR, "out of memory");
+		p[n].path = snapdir;
+		p[n++].access = SBX_RM;
+	}
 	if (fn == cmd_restore && o->target != NULL) {
 		p[n].path = o->target;
 		p[n++].access = SBX_MAKE | SBX_NSBIND;
 	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
 	free(p);
+	free(snapdir);
 	e = fn(o);
 	return e;
 }

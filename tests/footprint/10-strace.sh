@@ -108,6 +108,9 @@ audit "key passwd" "$R" -- "$TACIT" key passwd -q -r "$R" $FAST \
 printf 'third passphrase\n' >"$T/pw"
 audit "check --read-data" "$R" -- "$TACIT" check -r "$R" --read-data \
     --passphrase-fd 3 3<"$T/pw"
+# forget: removes only in snapshots/ (the lock is opened read-write).
+audit "forget" "$R/snapshots" "$R/lock" -- "$TACIT" forget -q -r "$R" \
+    --keep-last 1 --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

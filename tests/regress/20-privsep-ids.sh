@@ -3,7 +3,8 @@
 # read from /proc while it waits, sandboxed, for the keyholder to read the
 # passphrase (from a FIFO this script has not written yet).  The read-only
 # roles (snapshots, ls, check, log, dump, find, diff) run as nobody:nogroup
-# with CAP_DAC_READ_SEARCH only; backup and restore stay uid 0, by design, with their own sets; no
+# with CAP_DAC_READ_SEARCH only; backup, restore and forget stay uid 0, by
+# design, with their own sets; no
 # root worker keeps a supplementary group.  A root backup leaves every
 # repository file owned by root, and the commands still work.
 . "$(dirname "$0")/lib.sh"
@@ -115,6 +116,12 @@ run restore 0 0 000000008820001b restore -q -r "$R" -t "$T/dst" latest
 got=$(find "$T/dst" -name file -exec stat -c '%u:%g %a' {} \;)
 [ "$got" = "1234:2345 600" ] && ok "restore as root keeps owner and mode" ||
     notok "restored file: $got"
+# forget: the repo role's set, uid 0 kept (its filter opens nothing for
+# writing; Landlock lets it remove files in snapshots/ only).
+run forget 0 0 000000000000000e forget -q -r "$R" --keep-last 1
+[ "$(ls "$R/snapshots" | grep -vc '^\.')" = 1 ] &&
+    ok "forget as root removed all but the last snapshot" ||
+    notok "forget as root: $(ls "$R/snapshots")"
 # In a user namespace (unshare -r) uid 0 is not the real root: the ids are
 # left alone (nobody may be unmapped, setgroups denied) and the commands
 # still work.

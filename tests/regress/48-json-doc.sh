@@ -2,8 +2,8 @@
 # 48-json-doc.sh: tacit(1) describes the program as it is.  Each command of
 # `tacit help` has its entry in COMMANDS and SYNOPSIS, and COMMANDS has no
 # entry for a command that does not exist; the members each --json command
-# prints (backup, snapshots, ls, key list) are exactly those the page
-# lists for it.
+# prints (backup, snapshots, ls, key list, forget) are exactly those the
+# page lists for it.
 . "$(dirname "$0")/lib.sh"
 
 MAN=$(dirname "$0")/../../doc/tacit.1
@@ -55,6 +55,8 @@ tp backup -r "$R" "$T/src" --json >"$T/backup.json" 2>/dev/null
 tp snapshots -r "$R" --json >"$T/snapshots.json" 2>/dev/null
 tp ls -r "$R" latest --json >"$T/ls.json" 2>/dev/null
 tp key list -r "$R" --json >"$T/key.json" 2>/dev/null
+tp forget -r "$R" --keep-last 1 --group-by paths,tags --dry-run --json \
+    >"$T/forget.json" 2>/dev/null
 
 # members FILE: every member name in the JSON of FILE (one value, or one
 # per line), nested objects' too, sorted.
@@ -97,7 +99,7 @@ print('\n'.join(sorted(set(re.findall(r'^\.Ic ([a-z_]+)', part, re.M)))))
 PY
 }
 
-for c in backup snapshots ls "key list"; do
+for c in backup snapshots ls "key list" forget; do
 	f=$T/$(echo "$c" | cut -d' ' -f1).json
 	members "$f" >"$T/got" 2>"$T/err"
 	documented "$c" >"$T/doc"

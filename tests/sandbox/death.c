@@ -217,6 +217,68 @@ op_write_source(void)
 	return fd < 0 ? -1 : 0;
 }
 
+/*
+ * forget (its repository is srcdir): snapshots/victim may go; a pack
+ * (data/00/pack), an index segment (index/seg) may not; nothing may be
+ * created, opened for writing or renamed, nor snapshots/sub removed.
+ */
+static char fsnapdir[4300], fvictim[4400], fpack[4400], fseg[4400],
+    fsub[4400];
+static int op_forget_unlink(void) { return unlinkat(AT_FDCWD, fvictim, 0); }
+static int op_forget_pack(void) { return unlinkat(AT_FDCWD, fpack, 0); }
+static int op_forget_seg(void) { return unlinkat(AT_FDCWD, fseg, 0); }
+static int op_forget_rmdir(void) { return unlinkat(AT_FDCWD, fsub, AT_REMOVEDIR); }
+static int
+op_forget_create(void)
+{
+	char p[4500];
+
+	(void)snprintf(p, sizeof(p), "%s/new", fsnapdir);
+	return open(p, O_WRONLY | O_CREAT | O_EXCL, 0600) < 0 ? -1 : 0;
+}
+static int
+op_forget_write(void)
+{
+	return open(fvictim, O_WRONLY) < 0 ? -1 : 0;
+}
+static int
+op_forget_rename(void)
+{
+	char to[4500];
+
+	(void)snprintf(to, sizeof(to), "%s.renamed", fvictim);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, fvictim, AT_FDCWD, to,
+	    RENAME_NOREPLACE);
+}
+static int
+op_forget_read_pack(void)
+{
+	return open(fpack, O_RDONLY) < 0 ? -1 : 0;
+}
+
+/* Put the forget role's files back (a control removed the victim). */
+static void
+forget_files(void)
+{
+	char d[4400];
+	int fd;
+
+	(void)snprintf(d, sizeof(d), "%s/data", srcdir);
+	(void)mkdir(d, 0700);
+	(void)snprintf(d, sizeof(d), "%s/data/00", srcdir);
+	(void)mkdir(d, 0700);
+	(void)snprintf(d, sizeof(d), "%s/index", srcdir);
+	(void)mkdir(d, 0700);
+	(void)mkdir(fsnapdir, 0700);
+	(void)mkdir(fsub, 0700);
+	if ((fd = open(fvictim, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+	if ((fd = open(fpack, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+	if ((fd = open(fseg, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+}
+
 /* Metadata of ${outside}, a file outside the target, by path. */
 static const struct timespec t0[2] = { { 0, 0 }, { 0, 0 } };
 static int op_chmod(void) { return chmod(outside, 04777); }
@@ -517,9 +579,10 @@ op_still_root(void)
 	return -1;
 }
 
-enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET };
 static const char *const rname[] = { "keyholder", "keyholder (key "
-    "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
+    "command)", "worker (backup)", "worker (ls)", "worker (restore)",
+    "worker (forget)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -529,7 +592,7 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE };
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET };
 	struct sandbox_path p[2];
 	int sv[2];
 
@@ -564,6 +627,13 @@ confine(enum role role)
 		p[1].path = repodir;	/* the target */
 		p[1].access = SBX_MAKE | SBX_NSBIND;
 		sandbox_worker(SBX_RESTORE, p, 2, 1);
+		break;
+	case W_FORGET:
+		p[0].path = srcdir;	/* the repository: read-only, */
+		p[0].access = SBX_R;
+		p[1].path = fsnapdir;	/* but for removing in snapshots/ */
+		p[1].access = SBX_RM;
+		sandbox_worker(SBX_FORGET, p, 2, 1);
 		break;
 	}
 }
@@ -752,9 +822,52 @@ tty_case(const char *argv0)
  * F_SETSIG(SIGKILL) + O_ASYNC attack leaves the victim alive.
  */
 static void
+forget_cases(void)
+{
+	struct stat st;
+	char d[4400];
+
+	forget_files();
+	attempt(W_FORGET, "removing a snapshot file (control)",
+	    op_forget_unlink, ALLOWED);
+	forget_files();
+	attempt(W_FORGET, "reading a pack (control)", op_forget_read_pack,
+	    ALLOWED);
+	attempt(W_FORGET, "removing a pack", op_forget_pack, DENIED);
+	attempt(W_FORGET, "removing an index segment", op_forget_seg, DENIED);
+	attempt(W_FORGET, "removing a directory in snapshots/",
+	    op_forget_rmdir, KILLED);
+	attempt(W_FORGET, "creating a file in snapshots/", op_forget_create,
+	    KILLED);
+	attempt(W_FORGET, "opening a snapshot for writing", op_forget_write,
+	    KILLED);
+	attempt(W_FORGET, "renaming a snapshot", op_forget_rename, KILLED);
+	attempt(W_FORGET, "a thread", op_thread, KILLED);
+	if (stat(fpack, &st) != 0 || stat(fseg, &st) != 0 ||
+	    stat(fsub, &st) != 0) {
+		printf("not ok - worker (forget): a denied removal removed\n");
+		failed++;
+	} else
+		printf("ok - worker (forget): the pack, the segment and the "
+		    "directory are still there\n");
+	(void)unlink(fvictim);
+	(void)unlink(fpack);
+	(void)unlink(fseg);
+	(void)rmdir(fsub);
+	(void)rmdir(fsnapdir);
+	(void)snprintf(d, sizeof(d), "%s/data/00", srcdir);
+	(void)rmdir(d);
+	(void)snprintf(d, sizeof(d), "%s/data", srcdir);
+	(void)rmdir(d);
+	(void)snprintf(d, sizeof(d), "%s/index", srcdir);
+	(void)rmdir(d);
+}
+
+static void
 sigio_cases(void)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_FORGET };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1102,7 +1215,8 @@ stop_cont(enum role role, const char *what, op_fn *op)
 int
 main(int argc, char **argv)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_FORGET };
 	size_t i;
 
 	/* The worker of tty_case, started by keyholder_run. */
@@ -1130,6 +1244,12 @@ main(int argc, char **argv)
 	(void)snprintf(outside, sizeof(outside), "%s.outside", dir);
 	(void)mkdir(srcdir, 0700);
 	(void)mkdir(repodir, 0700);
+	(void)snprintf(fsnapdir, sizeof(fsnapdir), "%s/snapshots", srcdir);
+	(void)snprintf(fvictim, sizeof(fvictim), "%s/victim", fsnapdir);
+	(void)snprintf(fsub, sizeof(fsub), "%s/sub", fsnapdir);
+	(void)snprintf(fpack, sizeof(fpack), "%s/data/00/pack", srcdir);
+	(void)snprintf(fseg, sizeof(fseg), "%s/index/seg", srcdir);
+	forget_files();
 
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
@@ -1205,6 +1325,7 @@ main(int argc, char **argv)
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
 	attempt(KH, "a thread", op_thread, KILLED);
+	forget_cases();
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

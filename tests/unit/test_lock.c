@@ -121,6 +121,32 @@ main(void)
 	T(can(dfd, REPO_LOCK_EXCL, NULL) == LOCK_OK,
 	    "remover after the readers left");
 
+	/* Taken again in this process (the worker, after its early lock):
+	 * a copy of the descriptor that holds it (one open file
+	 * description: the offset is shared), not a new open, so a worker
+	 * that may not open for writing (forget) can; a stronger mode than
+	 * the one held opens anew. */
+	{
+		int a, b, c;
+
+		T(lock_take(dfd, REPO_LOCK_EXCL, 0, &a, NULL) == LOCK_OK &&
+		    lock_take(dfd, REPO_LOCK_EXCL, 0, &b, NULL) == LOCK_OK &&
+		    lseek(a, 7, SEEK_SET) == 7 && lseek(b, 0, SEEK_CUR) == 7 &&
+		    (fcntl(b, F_GETFD) & FD_CLOEXEC),
+		    "the lock taken again: a copy of the holding descriptor");
+		T(lock_take(dfd, REPO_LOCK_SHARED, 0, &c, NULL) == LOCK_OK &&
+		    lseek(c, 0, SEEK_CUR) == 7, "a weaker mode: a copy too");
+		lock_release(c);
+		lock_release(b);
+		lock_release(a);
+		T(lock_take(dfd, REPO_LOCK_SHARED, 0, &a, NULL) == LOCK_OK &&
+		    lock_take(dfd, REPO_LOCK_EXCL, 0, &b, NULL) == LOCK_OK &&
+		    lseek(a, 3, SEEK_SET) == 3 && lseek(b, 0, SEEK_CUR) == 0,
+		    "a stronger mode than the one held: a new open");
+		lock_release(b);
+		lock_release(a);
+	}
+
 	who.pid = getpid();
 	who.mode = REPO_LOCK_ADD;
 	/* Our own name, as the kernel has it (under valgrind it is not

@@ -76,6 +76,10 @@ rights(int access)
 		return FS_READ;
 	case SBX_RW:
 		return FS_READ | FS_WRITE;
+	case SBX_FILES:
+		return FS_READ | LANDLOCK_ACCESS_FS_WRITE_FILE |
+		    LANDLOCK_ACCESS_FS_MAKE_REG | LANDLOCK_ACCESS_FS_REMOVE_FILE |
+		    LANDLOCK_ACCESS_FS_TRUNCATE;
 	default:
 		return FS_READ | FS_WRITE | FS_MAKE;
 	}

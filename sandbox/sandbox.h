@@ -12,6 +12,7 @@ enum sandbox_role {
 	SBX_REPO,	/* init, key...: the repository read-write */
 	SBX_RESTORE,	/* restore: repository read-only, target read-write */
 	SBX_BACKUP,	/* backup: SBX_REPO, and the sources read-only */
+	SBX_TAG,	/* tag: read-only but for files in snapshots/ */
 };
 
 /*
@@ -52,6 +53,8 @@ struct sandbox_path {
 #define SBX_R		1	/* read files and list directories */
 #define SBX_RW		2	/* and create, write, remove, rename */
 #define SBX_MAKE	3	/* and also symlinks, FIFOs, device nodes */
+#define SBX_FILES	4	/* SBX_R, and create, write and remove regular
+				 * files (no directory, no rename out) */
 #define SBX_NOFOLLOW	0x10	/* or'ed in: a symlink grants nothing beyond */
 #define SBX_NSBIND	0x20	/* or'ed in: bound into restore's private root */
 

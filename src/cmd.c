@@ -46,6 +46,10 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_restore || fn == cmd_check)
 		return REPO_LOCK_SHARED;
+	if (fn == cmd_tag)
+		return REPO_LOCK_EXCL;
+	if (fn == cmd_stats)
+		return REPO_LOCK_SHARED;
 	return -1;
 }
 

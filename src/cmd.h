@@ -34,6 +34,9 @@ struct opts {
 	int			 one_fs;	/* --one-file-system */
 	struct strv		 tags;		/* --tag: backup's, or a filter */
 	struct strv		 paths;		/* --path: snapshot filter */
+	struct strv		 tag_add;	/* tag --add */
+	struct strv		 tag_remove;	/* tag --remove */
+	struct strv		 tag_set;	/* tag --set */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */
@@ -63,6 +66,8 @@ int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
+int cmd_tag(struct opts *);
+int cmd_stats(struct opts *);
 
 struct reader;
 struct snapshot;

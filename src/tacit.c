@@ -96,6 +96,9 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "add", 0, "TAG", "tag: add TAG (T1,T2: two tags; repeatable)" },
+	{ "remove", 0, "TAG", "tag: remove TAG (repeatable)" },
+	{ "set", 0, "TAG", "tag: replace every tag by these (repeatable)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -150,6 +153,12 @@ static const struct command {
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
 	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "tag", cmd_tag, " SNAP...", "add, remove or set the tags of "
+	    "snapshots (each gets a new id)",
+	    O_REPO "add remove set json " O_ANY },
+	{ "stats", cmd_stats, " [SNAP...]", "sizes, deduplication and what "
+	    "forgetting these snapshots would free",
+	    O_REPO "tag path json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -371,7 +380,7 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_ADD, OPT_REMOVE, OPT_SET
 };
 
 static const struct option longopts[] = {
@@ -413,6 +422,9 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "add",		required_argument,	NULL, OPT_ADD },
+	{ "remove",		required_argument,	NULL, OPT_REMOVE },
+	{ "set",		required_argument,	NULL, OPT_SET },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -703,6 +715,15 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PATH:
 			strv_add(&o->paths, snap_path(optarg));
+			break;
+		case OPT_ADD:
+			strv_add(&o->tag_add, optarg);
+			break;
+		case OPT_REMOVE:
+			strv_add(&o->tag_remove, optarg);
+			break;
+		case OPT_SET:
+			strv_add(&o->tag_set, optarg);
 			break;
 		case 'n':
 			o->dry_run = 1;

@@ -14,6 +14,7 @@ enum sandbox_role {
 	SBX_BACKUP,	/* backup: SBX_REPO, and the sources read-only */
 	SBX_FORGET,	/* forget: repository read-only, but for removing
 			 * files in snapshots/ (SBX_RM) */
+	SBX_TAG,	/* tag: read-only but for files in snapshots/ */
 };
 
 /*
@@ -55,6 +56,8 @@ struct sandbox_path {
 #define SBX_RW		2	/* and create, write, remove, rename */
 #define SBX_MAKE	3	/* and also symlinks, FIFOs, device nodes */
 #define SBX_RM		4	/* read, and remove files (no directories) */
+#define SBX_FILES	5	/* SBX_R, and create, write and remove regular
+				 * files (no directory, no rename out) */
 #define SBX_NOFOLLOW	0x10	/* or'ed in: a symlink grants nothing beyond */
 #define SBX_NSBIND	0x20	/* or'ed in: bound into restore's private root */
 

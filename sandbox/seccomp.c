@@ -246,6 +246,22 @@ static const struct rule worker_forget_rules[] = {
 };
 
 /*
+ * tag: a new snapshot file, then the old one removed (Landlock: only in
+ * snapshots/; the rest of the repository is read-only to it).
+ */
+static const struct rule worker_tag_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	/* snapshot_write's fsio_subdir: snapshots/ exists (EEXIST), and
+	 * Landlock refuses making any directory. */
+	ALLOW(mkdirat, A_NONE),
+	ALLOW(renameat2, A_NONE),	/* RENAME_NOREPLACE, in snapshots/ */
+	ALLOW(renameat, A_NONE),	/* its fallback on old FAT drivers */
+	ALLOW(unlinkat, A_NONE),	/* the old snapshot, a temporary */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
+};
+
+/*
  * Restoring into the target.  Metadata is set through descriptors only:
  * the file written, the directory or FIFO opened (Landlock checked those
  * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
@@ -496,7 +512,7 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	ctx = start();
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
-	if (role != SBX_READ && role != SBX_FORGET)
+	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
@@ -512,6 +528,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_FORGET:
 		for (i = 0; i < NRULES(worker_forget_rules); i++)
 			add(ctx, &worker_forget_rules[i], NULL, 0);
+		break;
+	case SBX_TAG:
+		for (i = 0; i < NRULES(worker_tag_rules); i++)
+			add(ctx, &worker_tag_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

@@ -48,8 +48,11 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_restore || fn == cmd_check)
 		return REPO_LOCK_SHARED;
-	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff)
+	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff ||
+	    fn == cmd_stats)
 		return REPO_LOCK_SHARED;
+	if (fn == cmd_tag)
+		return REPO_LOCK_EXCL;
 	return -1;
 }
 

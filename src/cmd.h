@@ -34,6 +34,9 @@ struct opts {
 	int			 one_fs;	/* --one-file-system */
 	struct strv		 tags;		/* --tag: backup's, or a filter */
 	struct strv		 paths;		/* --path: snapshot filter */
+	struct strv		 tag_add;	/* tag --add */
+	struct strv		 tag_remove;	/* tag --remove */
+	struct strv		 tag_set;	/* tag --set */
 	int			 dry_run;	/* --dry-run */
 	int			 force;		/* --force */
 	const char		*parent;	/* --parent SNAP */
@@ -99,6 +102,8 @@ int cmd_forget(struct opts *);
 #define GROUP_PATHS	1
 #define GROUP_TAGS	2
 #define GROUP_DEFAULT	(-1)	/* not given: GROUP_PATHS */
+int cmd_tag(struct opts *);
+int cmd_stats(struct opts *);
 
 struct reader;
 struct snapshot;

@@ -117,6 +117,9 @@ static const struct {
 	{ "group-by", 0, "WHAT", "paths (default), tags, paths,tags or none" },
 	{ "time", 0, "TIME", "record TIME (YYYY-MM-DD HH:MM:SS, local) as "
 	    "the snapshot's" },
+	{ "add", 0, "TAG", "tag: add TAG (T1,T2: two tags; repeatable)" },
+	{ "remove", 0, "TAG", "tag: remove TAG (repeatable)" },
+	{ "set", 0, "TAG", "tag: replace every tag by these (repeatable)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -184,6 +187,12 @@ static const struct command {
 	    O_REPO "keep-last keep-hourly keep-daily keep-weekly keep-monthly "
 	    "keep-yearly keep-within keep-tag tag path group-by dry-run json "
 	    O_ANY },
+	{ "tag", cmd_tag, " SNAP...", "add, remove or set the tags of "
+	    "snapshots (each gets a new id)",
+	    O_REPO "add remove set json " O_ANY },
+	{ "stats", cmd_stats, " [SNAP...]", "sizes, deduplication and what "
+	    "forgetting these snapshots would free",
+	    O_REPO "tag path json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -408,7 +417,8 @@ enum {
 	OPT_FILESFROM0, OPT_PATH, OPT_ARCHIVE, OPT_SNAPSHOT, OPT_NEWEST,
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
-	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME
+	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
+	OPT_REMOVE, OPT_SET
 };
 
 static const struct option longopts[] = {
@@ -466,6 +476,9 @@ static const struct option longopts[] = {
 	{ "keep-tag",		required_argument,	NULL, OPT_KEEPTAG },
 	{ "group-by",		required_argument,	NULL, OPT_GROUPBY },
 	{ "time",		required_argument,	NULL, OPT_TIME },
+	{ "add",		required_argument,	NULL, OPT_ADD },
+	{ "remove",		required_argument,	NULL, OPT_REMOVE },
+	{ "set",		required_argument,	NULL, OPT_SET },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -820,6 +833,15 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_PATH:
 			strv_add(&o->paths, snap_path(optarg));
+			break;
+		case OPT_ADD:
+			strv_add(&o->tag_add, optarg);
+			break;
+		case OPT_REMOVE:
+			strv_add(&o->tag_remove, optarg);
+			break;
+		case OPT_SET:
+			strv_add(&o->tag_set, optarg);
 			break;
 		case 'n':
 			o->dry_run = 1;

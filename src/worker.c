@@ -7,11 +7,13 @@
 #include <sys/vfs.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ipc.h"
+#include "lock.h"
 #include "log.h"
 #include "repo.h"
 #include "sandbox.h"
@@ -35,12 +37,14 @@ role_of(int (*fn)(struct opts *))
 	if (fn == cmd_backup)
 		return SBX_BACKUP;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
-	    fn == cmd_check)
+	    fn == cmd_check || fn == cmd_stats)
 		return SBX_READ;
 	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff)
 		return SBX_READ;
 	if (fn == cmd_forget)
 		return SBX_FORGET;
+	if (fn == cmd_tag)
+		return SBX_TAG;
 	return SBX_REPO;
 }
 
@@ -146,9 +150,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 4 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 5 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	char *snapdir = NULL;
+	char *snapdir = NULL, *lockfile = NULL;
 	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
@@ -161,7 +165,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	}
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
-	    role == SBX_BACKUP || role == SBX_FORGET) !=
+	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -219,9 +223,22 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = o->target;
 		p[n++].access = SBX_MAKE | SBX_NSBIND;
 	}
+	/* tag: the repository read-only, but files in snapshots/ and the
+	 * empty lock file, which a write lock needs open for writing (a
+	 * file's rule grants it no more than reading and writing it). */
+	if (role == SBX_TAG) {
+		if (asprintf(&snapdir, "%s/%s", o->repo, SNAP_DIR) < 0 ||
+		    asprintf(&lockfile, "%s/%s", o->repo, LOCK_NAME) < 0)
+			fatal(EXIT_ERR, "out of memory");
+		p[n].path = snapdir;
+		p[n++].access = SBX_FILES;
+		p[n].path = lockfile;
+		p[n++].access = SBX_RW | SBX_NOFOLLOW;
+	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
-	free(p);
 	free(snapdir);
+	free(lockfile);
+	free(p);
 	e = fn(o);
 	return e;
 }

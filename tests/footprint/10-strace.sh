@@ -94,6 +94,12 @@ audit "dump --archive tar" "$R" -- sh -c "'$TACIT' dump -r '$R' latest / \
 audit "find" "$R" -- "$TACIT" find -r "$R" 'f*' --passphrase-fd 3 3<"$T/pw"
 audit "diff" "$R" -- "$TACIT" diff -r "$R" --metadata --json "$first" latest \
     --passphrase-fd 3 3<"$T/pw"
+audit "stats" "$R" -- "$TACIT" stats -r "$R" --json --passphrase-fd 3 \
+    3<"$T/pw"
+# tag writes nothing in the repository but in snapshots/ (and opens the
+# lock file for writing, which a write lock needs).
+audit "tag" "$R/snapshots" "$R/lock" -- "$TACIT" tag -q -r "$R" latest \
+    --add audited --passphrase-fd 3 3<"$T/pw"
 audit "restore" "$D" -- "$TACIT" restore -q -r "$R" latest --target "$D" \
     --passphrase-fd 3 3<"$T/pw"
 printf '%s\nsecond passphrase\n' "$PW" >"$T/pw2"

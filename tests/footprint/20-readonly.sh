@@ -45,6 +45,8 @@ t "$TACIT" diff -r "$W/repo" latest latest --passphrase-fd 3 3<"$T/pw"
 "$TACIT" dump -r "$W/repo" latest /src/big --passphrase-fd 3 3<"$T/pw" |
     cmp - "$T/src/big" || { echo "dump differs or failed"; exit 1; }
 t "$TACIT" key list -r "$W/repo" --passphrase-fd 3 3<"$T/pw"
+t "$TACIT" stats -r "$W/repo" --passphrase-fd 3 3<"$T/pw"
+t "$TACIT" tag -q -r "$W/repo" latest --add ro --passphrase-fd 3 3<"$T/pw"
 printf '%s\nsecond\n' "$PW" >"$W/pw2"
 t "$TACIT" key add -q -r "$W/repo" $FAST --passphrase-fd 3 --new-passphrase-fd 3 3<"$W/pw2"
 cmp "$T/src/big" "$W/out/src/big" || { echo "restore differs"; exit 1; }
@@ -54,7 +56,7 @@ unshare $U sh "$T/inner.sh" >"$T/ns.out" 2>&1
 rc=$?
 case $rc in
 0)	grepq ALLGOOD "$T/ns.out" &&
-	    ok "init, backup, snapshots, ls, restore, check, log, find, diff, dump, key list, key add run with every mount read-only but the repository's" ||
+	    ok "init, backup, snapshots, ls, restore, check, log, find, diff, dump, key list, stats, tag, key add run with every mount read-only but the repository's" ||
 	    notok "namespace run: $(cat "$T/ns.out")" ;;
 90|91)	ok "# SKIP cannot make a read-only world here ($(head -n 1 "$T/ns.out"))" ;;
 *)	notok "a command failed with the world read-only:"

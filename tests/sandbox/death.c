@@ -579,10 +579,17 @@ op_still_root(void)
 	return -1;
 }
 
-enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET };
+/*
+ * The tag role (SBX_TAG): srcdir is its repository, read-only but for
+ * files in snapshots/ (and the lock file, opened for writing).
+ */
+static char tagsnaps[4300], taglock[4300], tagpack[4300];
+
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
+    W_TAG };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
-    "worker (forget)" };
+    "worker (forget)", "worker (tag)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -592,8 +599,8 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET };
-	struct sandbox_path p[2];
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG };
+	struct sandbox_path p[3];
 	int sv[2];
 
 	if (seccomp_only && role != KH && role != KH_KEYCMD) {
@@ -634,6 +641,16 @@ confine(enum role role)
 		p[1].path = fsnapdir;	/* but for removing in snapshots/ */
 		p[1].access = SBX_RM;
 		sandbox_worker(SBX_FORGET, p, 2, 1);
+		break;
+	case W_TAG:
+		/* As src/worker.c grants it: srcdir is the repository. */
+		p[0].path = srcdir;
+		p[0].access = SBX_R;
+		p[1].path = tagsnaps;
+		p[1].access = SBX_FILES;
+		p[2].path = taglock;
+		p[2].access = SBX_RW | SBX_NOFOLLOW;
+		sandbox_worker(SBX_TAG, p, 3, 1);
 		break;
 	}
 }
@@ -867,7 +884,7 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET };
+	    W_FORGET, W_TAG };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1147,6 +1164,168 @@ restore_meta_all(void)
 	(void)snprintf(outside, sizeof(outside), "%s", sout);
 }
 
+
+/* Control: what tag does: a temporary written and synced, renamed to
+ * its name without replacing, the directory synced, a snapshot removed. */
+static int
+op_tag_snapshot(void)
+{
+	char tmp[4400], name[4400];
+	int fd, dfd;
+
+	(void)snprintf(tmp, sizeof(tmp), "%s/.tmp-death", tagsnaps);
+	(void)snprintf(name, sizeof(name), "%s/0123456789abcdef", tagsnaps);
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0 ||
+	    write(fd, "s", 1) != 1 || fsync(fd) != 0 || close(fd) != 0 ||
+	    syscall(SYS_renameat2, AT_FDCWD, tmp, AT_FDCWD, name,
+	    RENAME_NOREPLACE) != 0 ||
+	    (dfd = open(tagsnaps, O_RDONLY | O_DIRECTORY)) < 0 ||
+	    fsync(dfd) != 0 || unlinkat(AT_FDCWD, name, 0) != 0)
+		return -1;
+	return 0;
+}
+/* Control: the write lock tag takes (the lock file opened read-write). */
+static int
+op_tag_lock(void)
+{
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+	    .l_start = 0, .l_len = 2 };
+	int fd = open(taglock, O_RDWR | O_NOFOLLOW);
+
+	return fd < 0 ? -1 : fcntl(fd, F_SETLK, &fl);
+}
+/* Control: snapshot_write's fsio_subdir finds snapshots/ (EEXIST). */
+static int
+op_tag_mkdir_existing(void)
+{
+	if (mkdirat(AT_FDCWD, tagsnaps, 0700) == 0 || errno != EEXIST)
+		return -1;
+	return 0;
+}
+static int
+op_tag_in(const char *sub)
+{
+	char p[4400];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/%s", srcdir, sub);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
+	return fd < 0 ? -1 : 0;
+}
+static int op_tag_pack(void) { return op_tag_in("packs/new"); }
+static int op_tag_index(void) { return op_tag_in("index/new"); }
+static int op_tag_root(void) { return op_tag_in("new"); }
+static int op_tag_keys(void) { return op_tag_in("keys/new"); }
+static int
+op_tag_pack_write(void)
+{
+	int fd = open(tagpack, O_WRONLY);
+
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_tag_pack_unlink(void)
+{
+	return unlinkat(AT_FDCWD, tagpack, 0);
+}
+static int
+op_tag_mkdir(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/sub", tagsnaps);
+	return mkdirat(AT_FDCWD, p, 0700);
+}
+/* A snapshot moved out of snapshots/ (EXDEV from Landlock: a denial). */
+static int
+op_tag_rename_out(void)
+{
+	char from[4400], to[4400];
+	int fd;
+
+	(void)snprintf(from, sizeof(from), "%s/s", tagsnaps);
+	(void)snprintf(to, sizeof(to), "%s/s", srcdir);
+	if ((fd = open(from, O_WRONLY | O_CREAT, 0600)) < 0 || close(fd) != 0)
+		return -1;
+	if (syscall(SYS_renameat2, AT_FDCWD, from, AT_FDCWD, to,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EXDEV)
+		errno = EACCES;
+	return -1;
+}
+/* A second name for a snapshot: linkat is not in the policy. */
+static int
+op_tag_link(void)
+{
+	char a[4400], b[4400];
+	int fd;
+
+	(void)snprintf(a, sizeof(a), "%s/a", tagsnaps);
+	(void)snprintf(b, sizeof(b), "%s/b", tagsnaps);
+	if ((fd = open(a, O_WRONLY | O_CREAT, 0600)) < 0 || close(fd) != 0 ||
+	    (fd = open(b, O_WRONLY | O_CREAT, 0600)) < 0 || close(fd) != 0)
+		return -1;
+	return linkat(AT_FDCWD, a, AT_FDCWD, b, 0);
+}
+
+static void
+tag_cases(void)
+{
+	char d[4400];
+	int fd;
+
+	(void)snprintf(tagsnaps, sizeof(tagsnaps), "%s/snapshots", srcdir);
+	(void)snprintf(taglock, sizeof(taglock), "%s/lock", srcdir);
+	(void)snprintf(tagpack, sizeof(tagpack), "%s/packs/p", srcdir);
+	(void)mkdir(tagsnaps, 0700);
+	(void)snprintf(d, sizeof(d), "%s/packs", srcdir);
+	(void)mkdir(d, 0700);
+	(void)snprintf(d, sizeof(d), "%s/index", srcdir);
+	(void)mkdir(d, 0700);
+	(void)snprintf(d, sizeof(d), "%s/keys", srcdir);
+	(void)mkdir(d, 0700);
+	if ((fd = open(tagpack, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+	if ((fd = open(taglock, O_WRONLY | O_CREAT, 0600)) >= 0)
+		(void)close(fd);
+	attempt(W_TAG, "writing, renaming and removing a snapshot file "
+	    "(control)", op_tag_snapshot, ALLOWED);
+	attempt(W_TAG, "mkdirat of the existing snapshots/ gives EEXIST "
+	    "(control)", op_tag_mkdir_existing, ALLOWED);
+	attempt(W_TAG, "taking the repository's write lock (control)",
+	    op_tag_lock, ALLOWED);
+	attempt(W_TAG, "creating a file in packs/", op_tag_pack, DENIED);
+	attempt(W_TAG, "creating a file in index/", op_tag_index, DENIED);
+	attempt(W_TAG, "creating a file in keys/", op_tag_keys, DENIED);
+	attempt(W_TAG, "creating a file in the repository's top directory",
+	    op_tag_root, DENIED);
+	attempt(W_TAG, "opening a pack for writing", op_tag_pack_write,
+	    DENIED);
+	attempt(W_TAG, "removing a pack", op_tag_pack_unlink, DENIED);
+	attempt(W_TAG, "making a directory in snapshots/", op_tag_mkdir,
+	    DENIED);
+	attempt(W_TAG, "moving a snapshot out of snapshots/",
+	    op_tag_rename_out, DENIED);
+	attempt(W_TAG, "a hard link in snapshots/", op_tag_link, KILLED);
+	attempt(W_TAG, "a thread", op_thread, KILLED);
+	(void)snprintf(d, sizeof(d), "%s/a", tagsnaps);
+	(void)unlink(d);
+	(void)snprintf(d, sizeof(d), "%s/b", tagsnaps);
+	(void)unlink(d);
+	(void)snprintf(d, sizeof(d), "%s/s", tagsnaps);
+	(void)unlink(d);
+	(void)unlink(tagpack);
+	(void)unlink(taglock);
+	(void)rmdir(tagsnaps);
+	(void)snprintf(d, sizeof(d), "%s/packs", srcdir);
+	(void)rmdir(d);
+	(void)snprintf(d, sizeof(d), "%s/index", srcdir);
+	(void)rmdir(d);
+	(void)snprintf(d, sizeof(d), "%s/keys", srcdir);
+	(void)rmdir(d);
+}
+
 /*
  * A process stopped (SIGSTOP, Ctrl-Z, a debugger) and continued in the
  * middle of poll or a sleep resumes the call through restart_syscall: the
@@ -1216,7 +1395,7 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET };
+	    W_FORGET, W_TAG };
 	size_t i;
 
 	/* The worker of tty_case, started by keyholder_run. */
@@ -1326,6 +1505,7 @@ main(int argc, char **argv)
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
 	attempt(KH, "a thread", op_thread, KILLED);
 	forget_cases();
+	tag_cases();
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

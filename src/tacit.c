@@ -96,6 +96,8 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "max-unused", 0, "PERCENT",
+	    "prune: repack packs more than PERCENT unused (5%)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -150,6 +152,9 @@ static const struct command {
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
 	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "prune", cmd_prune, "",
+	    "delete the data no snapshot uses, and the leftovers",
+	    O_REPO "dry-run max-unused json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -347,6 +352,26 @@ command_find(const char *name, const char *sub)
 	return NULL;
 }
 
+/* A percentage, "N", "N.N" or with "%", from 0 to 100, or a usage error. */
+static double
+percent(const char *s, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end != s && *end == '%')
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0) ||
+	    v > 100.0) {
+		errorx("%s must be a percentage from 0 to 100 (5 or 5%%)",
+		    what);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
 /* Parse a decimal number in [lo, hi] or exit with a usage error. */
 static unsigned
 number(const char *s, const char *what, unsigned lo, unsigned hi)
@@ -371,7 +396,7 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_MAXUNUSED
 };
 
 static const struct option longopts[] = {
@@ -413,6 +438,7 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "max-unused",		required_argument,	NULL, OPT_MAXUNUSED },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -746,6 +772,10 @@ parse(int argc, char **argv, struct opts *o)
 			    o->subset_n == 0 || o->subset_n > o->subset_m)
 				usage_err(o->cmd, "--read-data-subset takes "
 				    "N/M, 1 <= N <= M <= 256");
+			break;
+		case OPT_MAXUNUSED:
+			o->max_unused = percent(optarg, "--max-unused");
+			o->max_unused_set = 1;
 			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,

@@ -7,6 +7,7 @@
 #include <sys/vfs.h>
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,6 +34,8 @@ role_of(int (*fn)(struct opts *))
 		return SBX_RESTORE;
 	if (fn == cmd_backup)
 		return SBX_BACKUP;
+	if (fn == cmd_prune)
+		return SBX_PRUNE;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check)
 		return SBX_READ;
@@ -126,8 +129,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 3 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
+	char *pw[3] = { NULL, NULL, NULL };
 	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
@@ -140,7 +144,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	}
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
-	    role == SBX_BACKUP) !=
+	    role == SBX_BACKUP || role == SBX_PRUNE) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -191,7 +195,18 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = o->target;
 		p[n++].access = SBX_MAKE | SBX_NSBIND;
 	}
+	/* prune: the repository read; packs/ and index/ written; the lock
+	 * file opened for writing (an exclusive lock needs that). */
+	for (i = 0; role == SBX_PRUNE && i < 3; i++) {
+		if (asprintf(&pw[i], "%s/%s", o->repo, i == 0 ? "packs" :
+		    i == 1 ? "index" : "lock") < 0)
+			fatal(EXIT_ERR, "out of memory");
+		p[n].path = pw[i];
+		p[n++].access = SBX_RW;
+	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
+	for (i = 0; i < 3; i++)
+		free(pw[i]);
 	free(p);
 	e = fn(o);
 	return e;

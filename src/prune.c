@@ -74,6 +74,7 @@ struct pr {
 	uint64_t	 copyblobs, unusedkept, nleft, leftbytes;
 	uint64_t	 ntemps, tempbytes, ntempskept, ngone;
 	uint64_t	 wpacks, wbytes, nseg, nold;
+	int		 wfail;		/* a new pack could not be written */
 };
 
 /* The index slot of ${loc}. */
@@ -465,6 +466,27 @@ slots_of(struct pr *p, uint8_t fate, int used, uint32_t **vp, size_t *np)
 	*np = n;
 }
 
+/* A new pack could not be written: say why, once. */
+static void
+write_failed(struct pr *p)
+{
+	struct fsio_failure f;
+	char sz[32];
+	int e = errno;
+
+	p->wfail = 1;
+	if (fsio_failed(&f) && f.err == ENOSPC)
+		errorx("the repository's disk is full (%llu MiB free): prune "
+		    "needs room for the %s it copies before it deletes "
+		    "anything; nothing was deleted",
+		    f.avail == UINT64_MAX ? 0ULL :
+		    (unsigned long long)(f.avail >> 20),
+		    progress_size(p->copybytes, sz));
+	else
+		errorx("cannot write a new pack: %s; nothing was deleted",
+		    strerror(f.err ? f.err : e));
+}
+
 /* Whether the lengths recorded for ${loc} can be true (packr_loc_ok). */
 static int
 blob_len_ok(const struct pr *p, const struct blobloc *loc)
@@ -569,8 +591,7 @@ readfail:
 			loc = &ix->slots[v[k]];
 			if (packw_add_sealed(w, nix, loc->type, loc->id,
 			    ins[k - i], inlens[k - i], loc->rawlen) != 0) {
-				errorx("cannot write a new pack: %s",
-				    strerror(errno));
+				write_failed(p);
 				e = EXIT_ERR;
 				break;
 			}
@@ -580,7 +601,7 @@ readfail:
 		progress_tick(&prog, done, dbytes);
 	}
 	if (e == EXIT_OK && packw_finish(w) != 0) {
-		errorx("cannot write a new pack: %s", strerror(errno));
+		write_failed(p);
 		e = EXIT_ERR;
 	}
 	progress_done(&prog, done, dbytes);
@@ -830,10 +851,12 @@ prune_run(struct opts *o, struct repo *r)
 				    "are leftovers the next prune removes",
 				    (unsigned long long)p.wpacks,
 				    PLURAL(p.wpacks));
-			nbad = name_snapshots(&p, P_SEEN, P_TAINT2);
-			errorx("prune stopped; nothing was deleted%s",
-			    nbad > 0 ? "" : " (no snapshot reaches what "
-			    "failed)");
+			if (!p.wfail) {
+				nbad = name_snapshots(&p, P_SEEN, P_TAINT2);
+				errorx("prune stopped; nothing was deleted%s",
+				    nbad > 0 ? "" : " (no snapshot reaches "
+				    "what failed)");
+			}
 			goto out;
 		}
 	}

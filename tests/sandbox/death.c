@@ -217,6 +217,87 @@ op_write_source(void)
 	return fd < 0 ? -1 : 0;
 }
 
+/*
+ * Prune (its repository is srcdir): new packs and index segments made,
+ * renamed into place and removed in packs/ and index/; nothing written,
+ * removed or renamed in snapshots/ or keys/.
+ */
+static int
+op_prune_pack(void)
+{
+	char p[4400], q[4400];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/packs/.tmp-new", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/packs/new", srcdir);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+		return -1;
+	(void)close(fd);
+	if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q,
+	    RENAME_NOREPLACE) != 0)
+		return -1;
+	return unlinkat(AT_FDCWD, q, 0);
+}
+static int
+op_prune_index(void)
+{
+	char p[4400];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/index/seg", srcdir);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+		return -1;
+	(void)close(fd);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_prune_unlink_snapshot(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/snap", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_prune_write_keys(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/keys/new", srcdir);
+	return open(p, O_WRONLY | O_CREAT | O_EXCL, 0600) < 0 ? -1 : 0;
+}
+static int
+op_prune_write_snapshot(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/.tmp-new", srcdir);
+	return open(p, O_WRONLY | O_CREAT | O_EXCL, 0600) < 0 ? -1 : 0;
+}
+/* A snapshot moved into packs/, where it could then be removed. */
+static int
+op_prune_move_snapshot(void)
+{
+	char p[4400], q[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/snap", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/packs/snap", srcdir);
+	if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EXDEV)
+		errno = EACCES;
+	return -1;
+}
+static int
+op_prune_unlink_key(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/keys/slot", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+
 /* Metadata of ${outside}, a file outside the target, by path. */
 static const struct timespec t0[2] = { { 0, 0 }, { 0, 0 } };
 static int op_chmod(void) { return chmod(outside, 04777); }
@@ -517,9 +598,10 @@ op_still_root(void)
 	return -1;
 }
 
-enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_PRUNE };
 static const char *const rname[] = { "keyholder", "keyholder (key "
-    "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
+    "command)", "worker (backup)", "worker (ls)", "worker (restore)",
+    "worker (prune)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -529,8 +611,9 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE };
-	struct sandbox_path p[2];
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_PRUNE };
+	struct sandbox_path p[3];
+	char pk[4300], ix[4300];
 	int sv[2];
 
 	if (seccomp_only && role != KH && role != KH_KEYCMD) {
@@ -564,6 +647,19 @@ confine(enum role role)
 		p[1].path = repodir;	/* the target */
 		p[1].access = SBX_MAKE | SBX_NSBIND;
 		sandbox_worker(SBX_RESTORE, p, 2, 1);
+		break;
+	case W_PRUNE:
+		/* As worker_run: the repository (srcdir here) read, its
+		 * packs/ and index/ read-write. */
+		(void)snprintf(pk, sizeof(pk), "%s/packs", srcdir);
+		(void)snprintf(ix, sizeof(ix), "%s/index", srcdir);
+		p[0].path = srcdir;
+		p[0].access = SBX_R;
+		p[1].path = pk;
+		p[1].access = SBX_RW;
+		p[2].path = ix;
+		p[2].access = SBX_RW;
+		sandbox_worker(SBX_PRUNE, p, 3, 1);
 		break;
 	}
 }
@@ -1102,8 +1198,13 @@ stop_cont(enum role role, const char *what, op_fn *op)
 int
 main(int argc, char **argv)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_PRUNE };
+	static const char *const prunedirs[] = { "packs", "index",
+	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
+	char pd[4400];
 	size_t i;
+	int fd;
 
 	/* The worker of tty_case, started by keyholder_run. */
 	if (argc == 5 && strcmp(argv[1], "-x") == 0 &&
@@ -1130,6 +1231,13 @@ main(int argc, char **argv)
 	(void)snprintf(outside, sizeof(outside), "%s.outside", dir);
 	(void)mkdir(srcdir, 0700);
 	(void)mkdir(repodir, 0700);
+	for (i = 0; i < sizeof(prunedirs) / sizeof(prunedirs[0]); i++) {
+		(void)snprintf(pd, sizeof(pd), "%s/%s", srcdir, prunedirs[i]);
+		if (i < 4)
+			(void)mkdir(pd, 0700);
+		else if ((fd = open(pd, O_WRONLY | O_CREAT, 0600)) >= 0)
+			(void)close(fd);
+	}
 
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
@@ -1205,6 +1313,22 @@ main(int argc, char **argv)
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
 	attempt(KH, "a thread", op_thread, KILLED);
+	/* Prune: only packs/ and index/ change; no thread. */
+	attempt(W_PRUNE, "a new pack renamed into place and removed (control)",
+	    op_prune_pack, ALLOWED);
+	attempt(W_PRUNE, "an index segment made and removed (control)",
+	    op_prune_index, ALLOWED);
+	attempt(W_PRUNE, "removing a snapshot", op_prune_unlink_snapshot,
+	    DENIED);
+	attempt(W_PRUNE, "writing a snapshot", op_prune_write_snapshot,
+	    DENIED);
+	attempt(W_PRUNE, "moving a snapshot into packs/",
+	    op_prune_move_snapshot, DENIED);
+	attempt(W_PRUNE, "writing in keys/", op_prune_write_keys, DENIED);
+	attempt(W_PRUNE, "removing a key slot", op_prune_unlink_key, DENIED);
+	attempt(W_PRUNE, "creating a file in the repository's top",
+	    op_write_source, DENIED);
+	attempt(W_PRUNE, "a thread", op_thread, KILLED);
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

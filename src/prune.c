@@ -17,7 +17,7 @@
  *    (packs no segment names, temporaries in packs/ and index/) are
  *    referenced by nothing and go first.
  * Memory: a byte per index slot, a few words per pack, the index of the
- * kept blobs.  doc/format.md section 19 says why an interruption anywhere
+ * kept blobs.  doc/format.md section 18.4 says why an interruption anywhere
  * leaves a complete repository.
  */
 #include <sys/stat.h>

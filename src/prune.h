@@ -2,7 +2,7 @@
  * prune.h: tacit prune's engine: find every blob the snapshots reach,
  * delete the packs that hold none, repack the packs that are mostly
  * unused or not full, write a compacted index, then delete what it no
- * longer names (doc/format.md, section 19).  forget --prune calls it too.
+ * longer names (doc/format.md, section 18.4).  forget --prune calls it too.
  */
 #ifndef TACIT_PRUNE_H
 #define TACIT_PRUNE_H

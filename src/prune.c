@@ -35,6 +35,7 @@
 #include "log.h"
 #include "pack.h"
 #include "packdir.h"
+#include "padme.h"
 #include "progress.h"
 #include "prune.h"
 #include "reader.h"
@@ -395,6 +396,10 @@ decide(struct pr *p, double max_unused)
 			if (small[i])
 				p->fate[i] = F_REPACK;
 	free(small);
+	for (i = 0; i < ix->cap; i++)
+		if (ix->slots[i].type != 0 && (p->state[i] & P_USED) &&
+		    p->fate[ix->slots[i].pack] == F_REPACK)
+			p->copyblobs++;
 	for (i = 0; i < ix->npacks; i++)
 		switch (p->fate[i]) {
 		case F_DROP:
@@ -612,14 +617,38 @@ readfail:
 	return e;
 }
 
+/*
+ * About what the repacked blobs take in new packs: full packs, then one
+ * Padmé-sized last pack (header entries and trailer counted).
+ */
+static uint64_t
+new_bytes(const struct pr *p)
+{
+	uint64_t pb = p->r->cfg.pack_bytes, n, rest;
+
+	if (p->copybytes == 0)
+		return 0;
+	n = p->copybytes / pb;
+	rest = p->copybytes - n * pb;
+	return n * pb + (rest > 0 ? padme(rest + p->copyblobs *
+	    PACK_HDR_ENTRY_BYTES + 2 * ENV_OVERHEAD + PACK_TRAILER_BYTES) : 0);
+}
+
+/* What the prune frees, about: what goes, less what the copies take. */
+static uint64_t
+frees(const struct pr *p)
+{
+	uint64_t gone = p->dropbytes + p->leftbytes + p->tempbytes +
+	    p->repackbytes, made = new_bytes(p);
+
+	return gone > made ? gone - made : 0;
+}
+
 /* The plan, before anything changes. */
 static void
 report(struct pr *p)
 {
-	char a[32], b[32], c[32], d[32], f[32];
-	uint64_t frees = p->dropbytes + p->leftbytes + p->tempbytes +
-	    (p->repackbytes > p->copybytes ? p->repackbytes - p->copybytes :
-	    0);
+	char a[32], b[32], c[32], d[32], f[32], g[32];
 
 	if (p->o->json || log_verbosity == 0)
 		return;
@@ -640,7 +669,7 @@ report(struct pr *p)
 	    (unsigned long long)p->nleft, PLURAL(p->nleft),
 	    (unsigned long long)p->ntemps, p->ntemps == 1 ? "y" : "ies",
 	    progress_size(p->leftbytes + p->tempbytes, f),
-	    progress_size(frees, a));
+	    progress_size(frees(p), g));
 	if (p->ntempskept > 0)
 		printf("%llu temporar%s outside packs/ and index/ left as "
 		    "they are (prune may not write there)\n",
@@ -660,6 +689,7 @@ report_json(struct pr *p, int e)
 	    "\"repack_used_bytes\":%llu,\"unused_kept_bytes\":%llu,"
 	    "\"leftover_packs\":%llu,\"leftover_pack_bytes\":%llu,"
 	    "\"temporaries\":%llu,\"temporary_bytes\":%llu,"
+	    "\"frees_bytes\":%llu,"
 	    "\"written_packs\":%llu,\"written_bytes\":%llu,"
 	    "\"index_segments\":%llu,\"index_segments_removed\":%llu}\n",
 	    p->o->dry_run ? "true" : "false", e == EXIT_OK ? "true" : "false",
@@ -671,7 +701,7 @@ report_json(struct pr *p, int e)
 	    (unsigned long long)p->unusedkept,
 	    (unsigned long long)p->nleft, (unsigned long long)p->leftbytes,
 	    (unsigned long long)p->ntemps, (unsigned long long)p->tempbytes,
-	    (unsigned long long)p->wpacks, (unsigned long long)p->wbytes,
+	    (unsigned long long)frees(p), (unsigned long long)p->wpacks, (unsigned long long)p->wbytes,
 	    (unsigned long long)p->nseg, (unsigned long long)p->nold);
 }
 

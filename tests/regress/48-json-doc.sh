@@ -2,7 +2,7 @@
 # 48-json-doc.sh: tacit(1) describes the program as it is.  Each command of
 # `tacit help` has its entry in COMMANDS and SYNOPSIS, and COMMANDS has no
 # entry for a command that does not exist; the members each --json command
-# prints (backup, snapshots, ls, key list) are exactly those the page
+# prints (backup, snapshots, ls, key list, prune) are exactly those the page
 # lists for it.
 . "$(dirname "$0")/lib.sh"
 
@@ -55,6 +55,7 @@ tp backup -r "$R" "$T/src" --json >"$T/backup.json" 2>/dev/null
 tp snapshots -r "$R" --json >"$T/snapshots.json" 2>/dev/null
 tp ls -r "$R" latest --json >"$T/ls.json" 2>/dev/null
 tp key list -r "$R" --json >"$T/key.json" 2>/dev/null
+tp prune -r "$R" --json >"$T/prune.json" 2>/dev/null
 
 # members FILE: every member name in the JSON of FILE (one value, or one
 # per line), nested objects' too, sorted.
@@ -97,7 +98,7 @@ print('\n'.join(sorted(set(re.findall(r'^\.Ic ([a-z_]+)', part, re.M)))))
 PY
 }
 
-for c in backup snapshots ls "key list"; do
+for c in backup snapshots ls "key list" prune; do
 	f=$T/$(echo "$c" | cut -d' ' -f1).json
 	members "$f" >"$T/got" 2>"$T/err"
 	documented "$c" >"$T/doc"

@@ -89,7 +89,7 @@ cmp -s "$T/st2" "$T/st3" && ok "the second prune changed no file" ||
 # Leftovers: a backup killed before its first index segment is in place.
 mkdir -p "$T/d"
 head -c 20000000 /dev/urandom >"$T/d/new"
-strace -f -qq -o /dev/null -P "$R/index" -e trace=renameat2 \
+env "$NOLEAK" strace -f -qq -o /dev/null -P "$R/index" -e trace=renameat2 \
     -e inject=renameat2:signal=KILL:when=1 \
     "$TACIT" backup -q -r "$R" "$T/d" --passphrase-fd 3 3<"$T/pw" \
     >/dev/null 2>&1
@@ -124,7 +124,7 @@ xcode 2 "--read-data does not apply to prune" tk prune -r "$R" --read-data
 # A backup during a prune: refused at once, or waits with --lock-wait.
 rm "$R/snapshots/$A"
 printf '%s\n' "$PW" >"$T/.slowpw"
-setsid strace -f -qq -o /dev/null -e trace=unlinkat \
+env "$NOLEAK" setsid strace -f -qq -o /dev/null -e trace=unlinkat \
     -e inject=unlinkat:delay_enter=4000000:when=1 \
     "$TACIT" prune -q -r "$R" --passphrase-fd 3 3<"$T/.slowpw" \
     >"$T/slow.out" 2>&1 &

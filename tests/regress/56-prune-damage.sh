@@ -103,7 +103,7 @@ grepq "snapshot $a8" "$T/.out" && ok "names snapshot A" ||
 
 # EIO on the first pack read of the repacking.
 W=$T/w7; cp -a "$R" "$W"
-strace -f -qq -o "$T/tr" -e trace=pread64 \
+env "$NOLEAK" strace -f -qq -o "$T/tr" -e trace=pread64 \
     "$TACIT" prune -r "$W" --dry-run --passphrase-fd 3 3<"$T/pw" \
     >/dev/null 2>&1 || notok "setup: traced dry run"
 n=$(grep -c 'pread64(' "$T/tr")

@@ -15,6 +15,9 @@ if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 : "${LONG:=0}"
 printf '%s\n' "$PW" >"$T/pw"
+# LeakSanitizer cannot work under ptrace (the SAN build's traced runs).
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+export ASAN_OPTIONS
 B0=$T/base W=$T/w
 tk() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw"; }
 same() {	# SRC SNAP

@@ -17,6 +17,9 @@ if ! command -v strace >/dev/null; then
 TOOLS=$(cd "$(dirname "$0")/../tools" && pwd)
 TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 printf '%s\n' "$PW" >"$T/pw"
+# LeakSanitizer cannot work under ptrace (the SAN build's traced runs).
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+export ASAN_OPTIONS
 B0=$T/base W=$T/w
 tk() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw"; }
 pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }

@@ -504,6 +504,34 @@ blob_len_ok(const struct pr *p, const struct blobloc *loc)
 }
 
 /*
+ * The sealed bytes of the blob in index slot ${s} into ${out}.  EXIT_OK;
+ * or, after a message naming its pack, EXIT_DAMAGED (lengths that cannot
+ * be true, a short pack) or EXIT_ERR (a read error), the blob P_BAD.
+ */
+static int
+read_sealed(struct pr *p, size_t s, uint8_t *out)
+{
+	const struct index *ix = &p->rd.ix;
+	const struct blobloc *loc = &ix->slots[s];
+	char name[2 * PACK_ID_BYTES + 1], shard[3], h[9];
+	int e;
+
+	if (!blob_len_ok(p, loc))
+		e = EBADMSG;
+	else if (packr_read_sealed(p->rd.pr, ix, loc, out) == 0)
+		return EXIT_OK;
+	else
+		e = errno;
+	pack_name(index_pack_id(ix, loc->pack), shard, name);
+	reader_hex8(loc->id, h);
+	errorx("pack %s: cannot read blob %s: %s", name, h, e == EBADMSG ?
+	    "damaged (its recorded length cannot be true, or the pack is "
+	    "short)" : strerror(e));
+	p->state[s] |= P_BAD;
+	return e == EBADMSG ? EXIT_DAMAGED : EXIT_ERR;
+}
+
+/*
  * Copy the used blobs of the packs to repack into new packs written by
  * ${w}, recorded in ${nix}.  Each batch is read, authenticated by the
  * keyholder (not a byte of damage is carried over) and only then added.
@@ -542,30 +570,15 @@ repack(struct pr *p, struct packw *w, struct index *nix)
 			loc = &ix->slots[v[j]];
 			if (j > i && off + loc->len > BATCH_BYTES)
 				break;
-			if (!blob_len_ok(p, loc)) {
-				errno = EBADMSG;
-				goto readfail;
-			}
-			if (packr_read_sealed(p->rd.pr, ix, loc,
-			    sealed + off) != 0)
-				goto readfail;
+			if ((e = read_sealed(p, v[j], sealed + off)) !=
+			    EXIT_OK)
+				break;
 			types[j - i] = loc->type == BLOB_TREE ? OBJ_TREE :
 			    OBJ_BLOB;
 			memcpy(ids[j - i], loc->id, ENV_ID_BYTES);
 			ins[j - i] = sealed + off;
 			inlens[j - i] = loc->len;
 			off += loc->len;
-			continue;
-readfail:
-			pack_name(index_pack_id(ix, loc->pack), shard, name);
-			reader_hex8(loc->id, h);
-			errorx("pack %s: cannot read blob %s: %s", name, h,
-			    errno == EBADMSG ? "damaged (its recorded length "
-			    "cannot be true, or the pack is short)" :
-			    strerror(errno));
-			p->state[v[j]] |= P_BAD;
-			e = errno == EBADMSG ? EXIT_DAMAGED : EXIT_ERR;
-			break;
 		}
 		if (e != EXIT_OK)
 			break;

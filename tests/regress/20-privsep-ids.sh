@@ -103,6 +103,9 @@ grep -q file "$T/out.ls" && ok "ls as nobody lists the file" ||
     notok "ls output: $(cat "$T/out.ls")"
 run check "$nobody" "$nogroup" 000000000000000c check -q -r "$R" --read-data
 run log "$nobody" "$nogroup" 000000000000000c log -r "$R" latest
+# prune: DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3); uid 0 kept (the
+# packs and index it writes must be root's).
+run prune 0 0 000000000000000e prune -q -r "$R"
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"

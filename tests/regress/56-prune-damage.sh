@@ -5,6 +5,8 @@
 # then forgotten: its snapshot file removed) and C (A edited):
 #  - a missing or truncated pack that A and C use: exit 14, both named
 #    with `tacit repair snapshots`, no file removed or changed;
+#  - every index segment lost (what the snapshots reach is missing from
+#    the index): exit 14, the snapshots named, nothing changed;
 #  - a damaged index segment or snapshot: exit 14, `tacit repair index`
 #    or `repair snapshots` named, nothing changed;
 #  - a damaged pack that only B used: pruned (exit 0), check clean;
@@ -71,6 +73,10 @@ grepq "snapshot $a8" "$T/.out" && grepq "snapshot $c8" "$T/.out" &&
 
 W=$T/w2; cp -a "$R" "$W"; truncate -s 1000000 "$W/$PA"
 refused "A's pack truncated" "snapshot $a8 reaches"
+
+W=$T/w8; cp -a "$R" "$W"; rm "$W"/index/*
+refused "every index segment lost" "repair snapshots"
+grepq "missing from the" "$T/.out" || notok "lost index: $(cat "$T/.out")"
 
 W=$T/w3; cp -a "$R" "$W"
 seg=$(ls "$W"/index/* | head -n 1); flip "$seg" 40

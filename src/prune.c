@@ -714,7 +714,8 @@ report_json(struct pr *p, int e)
 	    (unsigned long long)p->unusedkept,
 	    (unsigned long long)p->nleft, (unsigned long long)p->leftbytes,
 	    (unsigned long long)p->ntemps, (unsigned long long)p->tempbytes,
-	    (unsigned long long)frees(p), (unsigned long long)p->wpacks, (unsigned long long)p->wbytes,
+	    (unsigned long long)frees(p), (unsigned long long)p->wpacks,
+	    (unsigned long long)p->wbytes,
 	    (unsigned long long)p->nseg, (unsigned long long)p->nold);
 }
 
@@ -741,7 +742,7 @@ write_index(struct pr *p, struct index *nix)
 	const struct index *ix = &p->rd.ix;
 	const struct blobloc *b;
 	uint32_t *v;
-	size_t n, i;
+	size_t n, i, nseg, nold;
 	int rc = -1;
 
 	slots_of(p, F_KEEP, 0, &v, &n);
@@ -752,13 +753,14 @@ write_index(struct pr *p, struct index *nix)
 			fatal(EXIT_ERR, "out of memory");
 	}
 	free(v);
-	if (idxio_replace(p->r->kh, p->r->dirfd, nix, &i, &n) != 0)
-		errorx("cannot write the new index: %s (the old one is still "
-		    "in place: nothing was lost)", strerror(errno));
+	if (idxio_replace(p->r->kh, p->r->dirfd, nix, &nseg, &nold) != 0)
+		errorx("cannot write the new index: %s; nothing was deleted "
+		    "(the old index, or the new one, is whole)",
+		    strerror(errno));
 	else
 		rc = 0;
-	p->nseg = i;
-	p->nold = n;
+	p->nseg = nseg;
+	p->nold = nold;
 	return rc;
 }
 
@@ -770,8 +772,11 @@ remove_packs(struct pr *p)
 
 	for (i = 0; i < p->rd.ix.npacks; i++)
 		if ((p->fate[i] == F_DROP || p->fate[i] == F_REPACK) &&
-		    pack_remove(p, p->rd.ix.packs[i]) != 0)
+		    pack_remove(p, p->rd.ix.packs[i]) != 0) {
+			errorx("the new index is in place; the packs not "
+			    "removed are leftovers the next prune removes");
 			return -1;
+		}
 	return 0;
 }
 

@@ -198,6 +198,27 @@ index_place(struct index *ix, const uint8_t *id,
 	return 0;
 }
 
+int
+index_refresh(struct index *ix, const uint8_t *id)
+{
+	struct blobloc *b = find(ix, id), **f;
+	size_t ncap;
+
+	if (b == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (ix->nfresh == ix->freshcap) {
+		ncap = ix->freshcap ? ix->freshcap * 2 : 256;
+		if ((f = reallocarray(ix->fresh, ncap, sizeof(*f))) == NULL)
+			return -1;
+		ix->fresh = f;
+		ix->freshcap = ncap;
+	}
+	ix->fresh[ix->nfresh++] = b;
+	return 0;
+}
+
 const uint8_t *
 index_pack_id(const struct index *ix, uint32_t i)
 {

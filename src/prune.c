@@ -76,6 +76,15 @@ struct pr {
 	uint64_t	 ntemps, tempbytes, ntempskept, ngone;
 	uint64_t	 wpacks, wbytes, nseg, nold;
 	int		 wfail;		/* a new pack could not be written */
+	/* Where the copied blobs went, applied once the new packs are all
+	 * durable (until then the index must keep their old places). */
+	struct moved {
+		uint32_t	 slot, pack, off;	/* pack: in newids */
+	}		*moved;
+	size_t		 nmoved;
+	uint8_t		(*newids)[PACK_ID_BYTES];
+	size_t		 nnew, newcap;
+	size_t		 npacks;	/* the index's packs before the prune */
 };
 
 /* The index slot of ${loc}. */
@@ -531,15 +540,42 @@ read_sealed(struct pr *p, size_t s, uint8_t *out)
 	return e == EBADMSG ? EXIT_DAMAGED : EXIT_ERR;
 }
 
+/* The blob of slot ${s} was just added to ${w}: remember where. */
+static void
+moved(struct pr *p, struct packw *w, uint32_t s)
+{
+	uint8_t pid[PACK_ID_BYTES];
+	struct moved *m;
+	uint32_t off;
+	void *v;
+
+	packw_last(w, pid, &off);
+	if (p->nnew == 0 || memcmp(p->newids[p->nnew - 1], pid,
+	    PACK_ID_BYTES) != 0) {
+		if (p->nnew == p->newcap) {
+			p->newcap = p->newcap ? 2 * p->newcap : 64;
+			if ((v = reallocarray(p->newids, p->newcap,
+			    PACK_ID_BYTES)) == NULL)
+				fatal(EXIT_ERR, "out of memory");
+			p->newids = v;
+		}
+		memcpy(p->newids[p->nnew++], pid, PACK_ID_BYTES);
+	}
+	m = &p->moved[p->nmoved++];
+	m->slot = s;
+	m->pack = (uint32_t)(p->nnew - 1);
+	m->off = off;
+}
+
 /*
  * Copy the used blobs of the packs to repack into new packs written by
- * ${w}, recorded in ${nix}.  Each batch is read, authenticated by the
+ * ${w}, their new places in p->moved.  Each batch is read, authenticated by the
  * keyholder (not a byte of damage is carried over) and only then added.
  * Returns EXIT_OK; EXIT_DAMAGED or EXIT_ERR after a message (a blob that
  * failed is marked P_BAD).
  */
 static int
-repack(struct pr *p, struct packw *w, struct index *nix)
+repack(struct pr *p, struct packw *w)
 {
 	const struct index *ix = &p->rd.ix;
 	const struct blobloc *loc;
@@ -554,6 +590,8 @@ repack(struct pr *p, struct packw *w, struct index *nix)
 	int e = EXIT_OK, bad;
 
 	slots_of(p, F_REPACK, 1, &v, &n);
+	if ((p->moved = calloc(n ? n : 1, sizeof(*p->moved))) == NULL)
+		fatal(EXIT_ERR, "out of memory");
 	/* A batch holds BATCH_BYTES, or one larger blob (a large tree). */
 	for (i = 0, cap = BATCH_BYTES; i < n; i++)
 		if (ix->slots[v[i]].len > cap && blob_len_ok(p,
@@ -607,12 +645,13 @@ repack(struct pr *p, struct packw *w, struct index *nix)
 		}
 		for (k = i; k < j; k++) {
 			loc = &ix->slots[v[k]];
-			if (packw_add_sealed(w, nix, loc->type, loc->id,
+			if (packw_add_sealed(w, NULL, loc->type, loc->id,
 			    ins[k - i], inlens[k - i], loc->rawlen) != 0) {
 				write_failed(p);
 				e = EXIT_ERR;
 				break;
 			}
+			moved(p, w, v[k]);
 			done++;
 			dbytes += loc->len;
 		}
@@ -673,7 +712,7 @@ report(struct pr *p)
 	    "temporar%s (%s); frees about %s\n",
 	    p->o->dry_run ? "would prune (dry run): " : "",
 	    p->rd.nsnaps, PLURAL(p->rd.nsnaps),
-	    p->rd.ix.npacks, PLURAL(p->rd.ix.npacks),
+	    p->npacks, PLURAL(p->npacks),
 	    (unsigned long long)p->ndrop, PLURAL(p->ndrop),
 	    progress_size(p->dropbytes, a),
 	    (unsigned long long)p->nrepack, PLURAL(p->nrepack),
@@ -706,7 +745,7 @@ report_json(struct pr *p, int e)
 	    "\"written_packs\":%llu,\"written_bytes\":%llu,"
 	    "\"index_segments\":%llu,\"index_segments_removed\":%llu}\n",
 	    p->o->dry_run ? "true" : "false", e == EXIT_OK ? "true" : "false",
-	    p->rd.nsnaps, p->rd.ix.npacks,
+	    p->rd.nsnaps, p->npacks,
 	    (unsigned long long)p->ndrop, (unsigned long long)p->dropbytes,
 	    (unsigned long long)p->nrepack,
 	    (unsigned long long)p->repackbytes,
@@ -732,28 +771,35 @@ remove_leftovers(struct pr *p)
 }
 
 /*
- * The new whole index: the repacked blobs (already in ${nix}) and every
- * blob of the kept packs, used or not (the next prune still sees their
- * unused share).  Then durable, replacing every old segment.
+ * The new whole index, made from the loaded one (no second table): the
+ * copied blobs at their new places, and every blob of the kept packs,
+ * used or not (the next prune still sees their unused share), in pack
+ * order.  Then durable, replacing every old segment.
  */
 static int
-write_index(struct pr *p, struct index *nix)
+write_index(struct pr *p)
 {
-	const struct index *ix = &p->rd.ix;
-	const struct blobloc *b;
+	struct index *ix = &p->rd.ix;
+	struct blobloc *b;
 	uint32_t *v;
 	size_t n, i, nseg, nold;
 	int rc = -1;
 
 	slots_of(p, F_KEEP, 0, &v, &n);
-	for (i = 0; i < n; i++) {
-		b = &ix->slots[v[i]];
-		if (index_add(nix, b->id, b->type, ix->packs[b->pack], b->off,
-		    b->len, b->rawlen) != 0)
+	for (i = 0; i < n; i++)
+		if (index_refresh(ix, ix->slots[v[i]].id) != 0)
+			fatal(EXIT_ERR, "out of memory");
+	free(v);
+	/* The new packs are durable: the copies' places replace the old. */
+	for (i = 0; i < p->nmoved; i++) {
+		b = &ix->slots[p->moved[i].slot];
+		b->pack = INDEX_UNPLACED;
+		if (index_place(ix, b->id, p->newids[p->moved[i].pack],
+		    p->moved[i].off, b->len) != 0 ||
+		    index_refresh(ix, b->id) != 0)
 			fatal(EXIT_ERR, "out of memory");
 	}
-	free(v);
-	if (idxio_replace(p->r->kh, p->r->dirfd, nix, &nseg, &nold) != 0)
+	if (idxio_replace(p->r->kh, p->r->dirfd, ix, &nseg, &nold) != 0)
 		errorx("cannot write the new index: %s; nothing was deleted "
 		    "(the old index, or the new one, is whole)",
 		    strerror(errno));
@@ -770,7 +816,7 @@ remove_packs(struct pr *p)
 {
 	size_t i;
 
-	for (i = 0; i < p->rd.ix.npacks; i++)
+	for (i = 0; i < p->npacks; i++)
 		if ((p->fate[i] == F_DROP || p->fate[i] == F_REPACK) &&
 		    pack_remove(p, p->rd.ix.packs[i]) != 0) {
 			errorx("the new index is in place; the packs not "
@@ -794,6 +840,8 @@ pr_free(struct pr *p)
 	free(p->size);
 	free(p->nblobs);
 	free(p->snapbad);
+	free(p->moved);
+	free(p->newids);
 	reader_close(&p->rd);
 }
 
@@ -802,7 +850,6 @@ prune_run(struct opts *o, struct repo *r)
 {
 	static const char *const keep[3] = { ".", REPO_KEYS_DIR, SNAP_DIR };
 	struct pr p;
-	struct index nix;
 	struct packw *w = NULL;
 	size_t np, i, nbad;
 	int e;
@@ -810,7 +857,6 @@ prune_run(struct opts *o, struct repo *r)
 	memset(&p, 0, sizeof(p));
 	p.r = r;
 	p.o = o;
-	index_init(&nix);
 	if ((e = reader_open(&p.rd, r)) != EXIT_OK)
 		goto out;
 	if (p.rd.badsnaps > 0 || p.rd.badsegs > 0) {
@@ -826,7 +872,8 @@ prune_run(struct opts *o, struct repo *r)
 	for (i = 0; i < 3; i++)
 		if (fstatat(r->dirfd, keep[i], &p.keep[i], 0) != 0)
 			memset(&p.keep[i], 0, sizeof(p.keep[i]));
-	np = p.rd.ix.npacks ? p.rd.ix.npacks : 1;
+	p.npacks = p.rd.ix.npacks;
+	np = p.npacks ? p.npacks : 1;
 	if (packdir_list(r->dirfd, &p.dir, &p.ndir) != 0) {
 		e = EXIT_ERR;
 		goto out;
@@ -891,7 +938,7 @@ prune_run(struct opts *o, struct repo *r)
 		if ((w = packw_new(r->kh, r->dirfd, r->cfg.pack_bytes)) ==
 		    NULL)
 			fatal(EXIT_ERR, "out of memory");
-		e = repack(&p, w, &nix);
+		e = repack(&p, w);
 		packw_stats(w, &p.wpacks, &p.wbytes);
 		if (e != EXIT_OK) {
 			if (p.wpacks > 0)
@@ -908,7 +955,7 @@ prune_run(struct opts *o, struct repo *r)
 			goto out;
 		}
 	}
-	if (write_index(&p, &nix) != 0 || remove_packs(&p) != 0) {
+	if (write_index(&p) != 0 || remove_packs(&p) != 0) {
 		e = EXIT_ERR;
 		goto out;
 	}
@@ -931,7 +978,6 @@ out:
 	}
 	report_json(&p, e);
 	packw_free(w);
-	index_free(&nix);
 	pr_free(&p);
 	return e;
 }

@@ -16,8 +16,9 @@
  *    packs it no longer names are unlinked.  Leftovers of interrupted runs
  *    (packs no segment names, temporaries in packs/ and index/) are
  *    referenced by nothing and go first.
- * Memory: a byte per index slot, a few words per pack, the index of the
- * kept blobs.  doc/format.md section 18.4 says why an interruption anywhere
+ * Memory: the loaded index (it becomes the new one), a byte per index
+ * slot, a few words per pack, a pointer per kept blob and 12 bytes per
+ * copied one.  doc/format.md section 18.4 says why an interruption anywhere
  * leaves a complete repository.
  */
 #include <sys/stat.h>

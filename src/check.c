@@ -492,8 +492,8 @@ leftover_tmp(void *arg, int dirfd, const char *name, uint64_t size)
 /*
  * Leftovers of interrupted runs: temporaries, and packs no index names
  * (prune removes both; the summary says so).  Packs the index names but
- * the directory lacks
- * were reported as missing when their blobs were read or checked.
+ * the directory lacks were reported as missing when their blobs were
+ * read or checked.
  */
 static void
 leftovers(struct ck *c, int repofd)

@@ -491,14 +491,14 @@ write_failed(struct pr *p)
 
 	p->wfail = 1;
 	if (fsio_failed(&f) && f.err == ENOSPC)
-		errorx("the repository's disk is full (%llu MiB free): prune "
-		    "needs room for the %s it copies before it deletes "
-		    "anything; nothing was deleted",
+		errorx("the repository's disk is full (%llu MiB free): no "
+		    "room for the %s of used blobs that repacking copies "
+		    "into new packs",
 		    f.avail == UINT64_MAX ? 0ULL :
 		    (unsigned long long)(f.avail >> 20),
 		    progress_size(p->copybytes, sz));
 	else
-		errorx("cannot write a new pack: %s; nothing was deleted",
+		errorx("cannot write a new pack: %s",
 		    strerror(f.err ? f.err : e));
 }
 
@@ -827,6 +827,38 @@ remove_packs(struct pr *p)
 	return 0;
 }
 
+/*
+ * A new pack could not be written (a full disk): the packs to repack stay
+ * as they are, the new packs written so far go (nothing names them), and
+ * the packs no snapshot uses are deleted in the usual order, which frees
+ * room for the next prune.  EXIT_ERR, after saying what was done.
+ */
+static int
+drop_only(struct pr *p)
+{
+	char sz[32];
+	size_t i;
+
+	for (i = 0; i < p->nnew; i++)
+		(void)pack_remove(p, p->newids[i]);
+	for (i = 0; i < p->npacks; i++)
+		if (p->fate[i] == F_REPACK)
+			p->fate[i] = F_KEEP;
+	p->nmoved = 0;
+	if (p->ndrop + p->ngone == 0) {
+		errorx("nothing was deleted (no pack is wholly unused); make "
+		    "room and run prune again");
+		return EXIT_ERR;
+	}
+	if (write_index(p) != 0 || remove_packs(p) != 0)
+		return EXIT_ERR;
+	errorx("deleted only the %llu pack%s no snapshot uses (%s); the "
+	    "packs to repack were kept as they were: run prune again to "
+	    "repack them", (unsigned long long)p->ndrop, PLURAL(p->ndrop),
+	    progress_size(p->dropbytes, sz));
+	return EXIT_ERR;
+}
+
 static void
 pr_free(struct pr *p)
 {
@@ -941,18 +973,20 @@ prune_run(struct opts *o, struct repo *r)
 			fatal(EXIT_ERR, "out of memory");
 		e = repack(&p, w);
 		packw_stats(w, &p.wpacks, &p.wbytes);
+		if (e != EXIT_OK && p.wfail) {
+			e = drop_only(&p);
+			goto out;
+		}
 		if (e != EXIT_OK) {
 			if (p.wpacks > 0)
 				errorx("the %llu new pack%s written so far "
 				    "are leftovers the next prune removes",
 				    (unsigned long long)p.wpacks,
 				    PLURAL(p.wpacks));
-			if (!p.wfail) {
-				nbad = name_snapshots(&p, P_SEEN, P_TAINT2);
-				errorx("prune stopped; nothing was deleted%s",
-				    nbad > 0 ? "" : " (no snapshot reaches "
-				    "what failed)");
-			}
+			nbad = name_snapshots(&p, P_SEEN, P_TAINT2);
+			errorx("prune stopped; nothing was deleted%s",
+			    nbad > 0 ? "" : " (no snapshot reaches what "
+			    "failed)");
 			goto out;
 		}
 	}

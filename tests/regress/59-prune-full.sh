@@ -2,11 +2,12 @@
 # 59-prune-full.sh: a prune that runs out of space while it repacks
 # (issue 16).  On a 24 MiB tmpfs: snapshots A and C (packs not full: to be
 # repacked), B forgotten (its pack to be deleted), and a file that leaves
-# too little room for the new packs.  The prune fails with exit 1 and one
-# message that says the disk is full; nothing is lost: every old file is
-# still there, check passes (leftovers at most), A and C restore bit for
-# bit.  With the file gone, a second prune finishes and check --read-data
-# is clean with no leftover.
+# too little room for the new packs.  The prune fails with exit 1, says
+# the disk is full, keeps the packs it meant to repack unchanged, and
+# still deletes B's pack (in the usual order: a new index first), which
+# frees room: check passes with no leftover, A and C restore bit for bit.
+# With the file gone, a second prune finishes the repacking and check
+# --read-data is clean.
 if [ -z "${TACIT_FULL_NS:-}" ] &&
     unshare -m --propagation private true 2>/dev/null; then
 	TACIT_FULL_NS=1 exec unshare -m --propagation private sh "$0" "$@"
@@ -38,7 +39,9 @@ head -c 3000000 /dev/urandom >"$T/a/one"
 tk backup -q -r "$R" "$T/a" || notok "setup: backup A"
 A=$(ls "$R/snapshots")
 head -c 6000000 /dev/urandom >"$T/b/big"
+ls "$R"/packs/*/* | sort >"$T/p0"
 tk backup -q -r "$R" "$T/b" || notok "setup: backup B"
+ls "$R"/packs/*/* | sort | comm -13 "$T/p0" - >"$T/pb"
 B=$(ls "$R/snapshots" | grep -v "$A")
 cp -a "$T/a/." "$T/c/"
 head -c 500000 /dev/urandom >>"$T/c/one"
@@ -49,19 +52,29 @@ rm "$R/snapshots/$B"
 free=$(df -B1 --output=avail "$M" | tail -n 1)
 head -c $((free - 1048576)) /dev/zero >"$M/filler" 2>/dev/null
 
-state "$R" >"$T/s0"
+(cd "$R" && find packs -type f -exec md5sum {} + | sort) >"$T/s0"
 tk prune -r "$R" >"$T/p1.out" 2>&1
 rc=$?
 [ "$rc" -eq 1 ] && ok "prune on a full disk fails (exit 1)" ||
     notok "prune on a full disk: exit $rc: $(cat "$T/p1.out")"
 grepq "error: the repository.s disk is full" "$T/p1.out" &&
     ok "and says the disk is full" || notok "message: $(cat "$T/p1.out")"
+grepq "deleted only the 1 pack no snapshot uses" "$T/p1.out" &&
+    ok "and that it deleted only the unused pack" ||
+    notok "message: $(cat "$T/p1.out")"
 [ "$(grep -c 'error:' "$T/p1.out")" -le 3 ] ||
     notok "too many messages: $(cat "$T/p1.out")"
-state "$R" >"$T/s1"
-[ -z "$(comm -23 "$T/s0" "$T/s1")" ] && ok "no file was removed or changed" ||
-    notok "files lost: $(comm -23 "$T/s0" "$T/s1" | head -3)"
+gone=0
+for p in $(cat "$T/pb"); do [ -e "$p" ] || gone=$((gone + 1)); done
+[ "$gone" -ge 1 ] && ok "B's pack is deleted" || notok "B's pack is still there"
+(cd "$R" && find packs -type f -exec md5sum {} + | sort) >"$T/s1"
+[ -z "$(comm -23 "$T/s0" "$T/s1" | grep -v "$(sed 's|.*/||' "$T/pb")")" ] &&
+    ok "every other pack is there unchanged" ||
+    notok "packs lost: $(comm -23 "$T/s0" "$T/s1" | head -3)"
 xcode 0 "check passes after it" tk check -r "$R"
+grepq " 0 harmless leftovers" "$T/.out" &&
+    ok "with no leftover (the new packs written before the disk filled are gone)" ||
+    notok "check: $(cat "$T/.out")"
 same "$T/a" "$A" && same "$T/c" "$C" && ok "A and C restore" ||
     notok "restore: $(cat "$T/.rout")"
 

@@ -304,6 +304,14 @@ temp_remove(void *arg, int dirfd, const char *name, uint64_t size)
 	return 0;
 }
 
+/* What a prune that stops after removing the leftovers has deleted. */
+static const char *
+deleted(const struct pr *p)
+{
+	return p->nleft + p->ntemps > 0 ? "nothing was deleted but the "
+	    "leftovers of interrupted runs" : "nothing was deleted";
+}
+
 /* Unlink pack ${id}.  0, or -1 after a message. */
 static int
 pack_remove(struct pr *p, const uint8_t *id)
@@ -801,9 +809,9 @@ write_index(struct pr *p)
 			fatal(EXIT_ERR, "out of memory");
 	}
 	if (idxio_replace(p->r->kh, p->r->dirfd, ix, &nseg, &nold) != 0)
-		errorx("cannot write the new index: %s; nothing was deleted "
-		    "(the old index, or the new one, is whole)",
-		    strerror(errno));
+		errorx("cannot write the new index: %s; %s (the old index, "
+		    "or the new one, is whole)", strerror(errno),
+		    deleted(p));
 	else
 		rc = 0;
 	p->nseg = nseg;
@@ -846,8 +854,8 @@ drop_only(struct pr *p)
 			p->fate[i] = F_KEEP;
 	p->nmoved = 0;
 	if (p->ndrop + p->ngone == 0) {
-		errorx("nothing was deleted (no pack is wholly unused); make "
-		    "room and run prune again");
+		errorx("%s (no pack is wholly unused); make room and run "
+		    "prune again", deleted(p));
 		return EXIT_ERR;
 	}
 	if (write_index(p) != 0 || remove_packs(p) != 0)
@@ -984,7 +992,7 @@ prune_run(struct opts *o, struct repo *r)
 				    (unsigned long long)p.wpacks,
 				    PLURAL(p.wpacks));
 			nbad = name_snapshots(&p, P_SEEN, P_TAINT2);
-			errorx("prune stopped; nothing was deleted%s",
+			errorx("prune stopped; %s%s", deleted(&p),
 			    nbad > 0 ? "" : " (no snapshot reaches what "
 			    "failed)");
 			goto out;

@@ -15,6 +15,7 @@ enum sandbox_role {
 	SBX_FORGET,	/* forget: repository read-only, but for removing
 			 * files in snapshots/ (SBX_RM) */
 	SBX_TAG,	/* tag: read-only but for files in snapshots/ */
+	SBX_PRUNE,	/* prune: read all; write, remove in packs/, index/ */
 };
 
 /*

@@ -262,6 +262,22 @@ static const struct rule worker_tag_rules[] = {
 };
 
 /*
+ * Pruning: new packs and index segments (created, renamed into place),
+ * the old ones and leftovers removed.  Where: packs/ and index/ only
+ * (Landlock); no mkdir but a new pack shard (mkdirat), no thread.
+ */
+static const struct rule worker_prune_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	ALLOW(mkdirat, A_NONE),		/* packs/<2 hex> */
+	ALLOW(renameat2, A_NONE),	/* RENAME_NOREPLACE */
+	ALLOW(renameat, A_NONE),	/* its fallback on old FAT drivers */
+	ALLOW(unlinkat, A_NONE),	/* old packs, segments, leftovers */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fdatasync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
+};
+
+/*
  * Restoring into the target.  Metadata is set through descriptors only:
  * the file written, the directory or FIFO opened (Landlock checked those
  * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
@@ -512,7 +528,8 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	ctx = start();
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
-	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG)
+	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG &&
+	    role != SBX_PRUNE)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
@@ -532,6 +549,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_TAG:
 		for (i = 0; i < NRULES(worker_tag_rules); i++)
 			add(ctx, &worker_tag_rules[i], NULL, 0);
+		break;
+	case SBX_PRUNE:
+		for (i = 0; i < NRULES(worker_prune_rules); i++)
+			add(ctx, &worker_prune_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

@@ -53,6 +53,7 @@ role_caps(enum sandbox_role role, int priv)
 		return read | 1ULL << CAP_FOWNER;
 	case SBX_REPO:
 	case SBX_TAG:
+	case SBX_PRUNE:
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
@@ -190,6 +191,7 @@ role_drops_uid(enum sandbox_role role)
 	case SBX_FORGET:
 	case SBX_RESTORE:
 	case SBX_TAG:
+	case SBX_PRUNE:
 		return 0;
 	}
 	return 0;

@@ -491,8 +491,9 @@ leftover_tmp(void *arg, int dirfd, const char *name, uint64_t size)
 
 /*
  * Leftovers of interrupted runs: temporaries, and packs no index names
- * (prune removes both).  Packs the index names but the directory lacks
- * were reported as missing when their blobs were read or checked.
+ * (prune removes both; the summary says so).  Packs the index names but
+ * the directory lacks were reported as missing when their blobs were
+ * read or checked.
  */
 static void
 leftovers(struct ck *c, int repofd)
@@ -567,7 +568,7 @@ check_run(const struct opts *o, struct reader *rd)
 	if (log_verbosity > 0)
 		printf("%zu snapshot%s, %llu tree%s, %llu data blob%s (%s)"
 		    "%s; %llu problem%s; %llu harmless leftover%s (%s) of "
-		    "interrupted runs or of a backup still running; "
+		    "interrupted runs or of a backup still running%s; "
 		    "took %s\n",
 		    c.rd->nsnaps, PLURAL(c.rd->nsnaps),
 		    (unsigned long long)c.trees, PLURAL(c.trees),
@@ -577,6 +578,7 @@ check_run(const struct opts *o, struct reader *rd)
 		    (unsigned long long)c.damaged, PLURAL(c.damaged),
 		    (unsigned long long)c.leftovers, PLURAL(c.leftovers),
 		    progress_size(c.leftbytes, lsz),
+		    c.leftovers > 0 ? " (tacit prune removes them)" : "",
 		    progress_time(progress_elapsed(&c.prog), el));
 	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
 	treepath_free(&c.tp);

@@ -63,6 +63,8 @@ struct opts {
 	int			 group_by;	/* forget --group-by: GROUP_* */
 	int			 time_set;	/* backup --time */
 	int64_t			 time_sec;
+	int			 max_unused_set; /* prune --max-unused */
+	double			 max_unused;	/* percent */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -104,6 +106,7 @@ int cmd_forget(struct opts *);
 #define GROUP_DEFAULT	(-1)	/* not given: GROUP_PATHS */
 int cmd_tag(struct opts *);
 int cmd_stats(struct opts *);
+int cmd_prune(struct opts *);
 
 struct reader;
 struct snapshot;

@@ -198,6 +198,27 @@ index_place(struct index *ix, const uint8_t *id,
 	return 0;
 }
 
+int
+index_refresh(struct index *ix, const uint8_t *id)
+{
+	struct blobloc *b = find(ix, id), **f;
+	size_t ncap;
+
+	if (b == NULL) {
+		errno = ENOENT;
+		return -1;
+	}
+	if (ix->nfresh == ix->freshcap) {
+		ncap = ix->freshcap ? ix->freshcap * 2 : 256;
+		if ((f = reallocarray(ix->fresh, ncap, sizeof(*f))) == NULL)
+			return -1;
+		ix->fresh = f;
+		ix->freshcap = ncap;
+	}
+	ix->fresh[ix->nfresh++] = b;
+	return 0;
+}
+
 const uint8_t *
 index_pack_id(const struct index *ix, uint32_t i)
 {
@@ -207,32 +228,39 @@ index_pack_id(const struct index *ix, uint32_t i)
 int
 index_encode_fresh(struct index *ix, size_t max, struct dbuf *out)
 {
-	uint32_t *map = NULL, np = 0;
+	uint32_t *map = NULL, *order = NULL, np = 0;
 	size_t n = ix->nfresh < max ? ix->nfresh : max, i, j;
 	struct blobloc *b;
 
 	dbuf_init(out, 1u << 27);
 	if (n == 0)
 		return 0;
-	/* Local pack numbering: only the packs this segment mentions. */
-	if ((map = malloc((ix->npacks + 1) * sizeof(*map))) == NULL)
+	/* Local pack numbering: only the packs this segment mentions, in
+	 * the order they first appear (order[]: linear, also for a whole
+	 * index that prune writes at once). */
+	if ((map = malloc((ix->npacks + 1) * sizeof(*map))) == NULL ||
+	    (order = malloc(n * sizeof(*order))) == NULL) {
+		free(map);
 		return -1;
+	}
 	memset(map, 0xff, ix->npacks * sizeof(*map));
 	for (i = 0; i < n; i++) {
 		if (ix->fresh[i]->pack >= ix->npacks) {	/* never placed */
+			free(order);
 			free(map);
 			errno = EINVAL;
 			return -1;
 		}
-		if (map[ix->fresh[i]->pack] == UINT32_MAX)
+		if (map[ix->fresh[i]->pack] == UINT32_MAX) {
+			order[np] = ix->fresh[i]->pack;
 			map[ix->fresh[i]->pack] = np++;
+		}
 	}
 	dbuf_put_u32(out, INDEX_FORMAT);
 	dbuf_put_u32(out, np);
 	for (j = 0; j < np; j++)
-		for (i = 0; i < ix->npacks; i++)
-			if (map[i] == j)
-				dbuf_put_bytes(out, ix->packs[i], PACK_ID_BYTES);
+		dbuf_put_bytes(out, ix->packs[order[j]], PACK_ID_BYTES);
+	free(order);
 	dbuf_put_u32(out, (uint32_t)n);
 	for (i = 0; i < n; i++) {
 		b = ix->fresh[i];

@@ -84,6 +84,15 @@ int index_reserve(struct index *, const uint8_t *, uint8_t, uint32_t)
 int index_place(struct index *, const uint8_t *, const uint8_t[PACK_ID_BYTES],
     uint32_t, uint32_t) __attribute__((warn_unused_result));
 
+/*
+ * index_refresh(ix, id): count the known blob ${id} among those added
+ * since the last save, so that the next save writes it again (prune
+ * writes a whole new index from the index it loaded).  Returns 0, or -1
+ * (ENOENT: unknown; ENOMEM).
+ */
+int index_refresh(struct index *, const uint8_t *)
+    __attribute__((warn_unused_result));
+
 /* index_pack_id(ix, i): the id of pack number ${i}. */
 const uint8_t *index_pack_id(const struct index *, uint32_t);
 

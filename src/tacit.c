@@ -86,7 +86,7 @@ static const struct {
 	{ "tag", 0, "TAG", "backup: tag the snapshot; else: pick by tag" },
 	{ "path", 0, "PATH", "pick snapshots that have this PATH" },
 	{ "dry-run", 'n', NULL,
-	    "backup: read and chunk, write nothing; forget: remove nothing" },
+	    "write nothing (backup: read and chunk; forget, prune: report)" },
 	{ "force", 0, NULL, "reread every file, trust no parent" },
 	{ "parent", 0, "SNAP", "compare with SNAP, not the latest of PATHs" },
 	{ "strict", 0, NULL, "refuse on a high host risk (see doctor)" },
@@ -120,6 +120,8 @@ static const struct {
 	{ "add", 0, "TAG", "tag: add TAG (T1,T2: two tags; repeatable)" },
 	{ "remove", 0, "TAG", "tag: remove TAG (repeatable)" },
 	{ "set", 0, "TAG", "tag: replace every tag by these (repeatable)" },
+	{ "max-unused", 0, "PERCENT",
+	    "prune: repack packs more than PERCENT unused (5%)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -193,6 +195,9 @@ static const struct command {
 	{ "stats", cmd_stats, " [SNAP...]", "sizes, deduplication and what "
 	    "forgetting these snapshots would free",
 	    O_REPO "tag path json " O_ANY },
+	{ "prune", cmd_prune, "",
+	    "delete the data no snapshot uses, and the leftovers",
+	    O_REPO "dry-run max-unused json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -390,6 +395,26 @@ command_find(const char *name, const char *sub)
 	return NULL;
 }
 
+/* A percentage, "N", "N.N" or with "%", from 0 to 100, or a usage error. */
+static double
+percent(const char *s, const char *what)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (end != s && *end == '%')
+		end++;
+	if (errno != 0 || end == s || *end != '\0' || !(v >= 0.0) ||
+	    v > 100.0) {
+		errorx("%s must be a percentage from 0 to 100 (5 or 5%%)",
+		    what);
+		exit(EXIT_USAGE);
+	}
+	return v;
+}
+
 /* Parse a decimal number in [lo, hi] or exit with a usage error. */
 static unsigned
 number(const char *s, const char *what, unsigned lo, unsigned hi)
@@ -418,7 +443,7 @@ enum {
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
-	OPT_REMOVE, OPT_SET
+	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED
 };
 
 static const struct option longopts[] = {
@@ -479,6 +504,7 @@ static const struct option longopts[] = {
 	{ "add",		required_argument,	NULL, OPT_ADD },
 	{ "remove",		required_argument,	NULL, OPT_REMOVE },
 	{ "set",		required_argument,	NULL, OPT_SET },
+	{ "max-unused",		required_argument,	NULL, OPT_MAXUNUSED },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -885,6 +911,10 @@ parse(int argc, char **argv, struct opts *o)
 			    o->subset_n == 0 || o->subset_n > o->subset_m)
 				usage_err(o->cmd, "--read-data-subset takes "
 				    "N/M, 1 <= N <= M <= 256");
+			break;
+		case OPT_MAXUNUSED:
+			o->max_unused = percent(optarg, "--max-unused");
+			o->max_unused_set = 1;
 			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,

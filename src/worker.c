@@ -36,6 +36,8 @@ role_of(int (*fn)(struct opts *))
 		return SBX_RESTORE;
 	if (fn == cmd_backup)
 		return SBX_BACKUP;
+	if (fn == cmd_prune)
+		return SBX_PRUNE;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check || fn == cmd_stats)
 		return SBX_READ;
@@ -150,9 +152,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 5 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
-	char *snapdir = NULL, *lockfile = NULL;
+	char *snapdir = NULL, *lockfile = NULL, *pw[3] = { NULL, NULL, NULL };
 	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
@@ -165,7 +167,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	}
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
-	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG) !=
+	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG ||
+	    role == SBX_PRUNE) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -235,9 +238,20 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = lockfile;
 		p[n++].access = SBX_RW | SBX_NOFOLLOW;
 	}
+	/* prune: the repository read; packs/ and index/ written; the lock
+	 * file opened for writing (an exclusive lock needs that). */
+	for (i = 0; role == SBX_PRUNE && i < 3; i++) {
+		if (asprintf(&pw[i], "%s/%s", o->repo, i == 0 ? "packs" :
+		    i == 1 ? "index" : "lock") < 0)
+			fatal(EXIT_ERR, "out of memory");
+		p[n].path = pw[i];
+		p[n++].access = SBX_RW;
+	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
 	free(snapdir);
 	free(lockfile);
+	for (i = 0; i < 3; i++)
+		free(pw[i]);
 	free(p);
 	e = fn(o);
 	return e;

@@ -117,6 +117,11 @@ audit "check --read-data" "$R" -- "$TACIT" check -r "$R" --read-data \
 # forget: removes only in snapshots/ (the lock is opened read-write).
 audit "forget" "$R/snapshots" "$R/lock" -- "$TACIT" forget -q -r "$R" \
     --keep-last 1 --passphrase-fd 3 3<"$T/pw"
+# prune, after a snapshot is removed as forget does: it writes and
+# removes in packs/ and index/ only (and locks the lock file).
+rm "$R/snapshots/$(ls "$R/snapshots" | head -n 1)"
+audit "prune" "$R/packs/" "$R/index/" "$R/lock" -- "$TACIT" prune -q -r "$R" \
+    --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

@@ -108,6 +108,9 @@ run log "$nobody" "$nogroup" 000000000000000c log -r "$R" latest
 run dump "$nobody" "$nogroup" 000000000000000c dump -r "$R" latest /src/file
 run find "$nobody" "$nogroup" 000000000000000c find -r "$R" file
 run diff "$nobody" "$nogroup" 000000000000000c diff -r "$R" latest latest
+# prune: DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3); uid 0 kept (the
+# packs and index it writes must be root's).
+run prune 0 0 000000000000000e prune -q -r "$R"
 # restore: CHOWN(0) DAC_OVERRIDE(1) DAC_READ_SEARCH(2) FOWNER(3) FSETID(4)
 # SYS_ADMIN(21) MKNOD(27) SETFCAP(31); uid 0 kept.
 chown 1234:2345 "$T/src/file"

@@ -2,8 +2,8 @@
 # 48-json-doc.sh: tacit(1) describes the program as it is.  Each command of
 # `tacit help` has its entry in COMMANDS and SYNOPSIS, and COMMANDS has no
 # entry for a command that does not exist; the members each --json command
-# prints (backup, snapshots, ls, key list, forget, tag, stats) are exactly
-# those the page lists for it.
+# prints (backup, snapshots, ls, key list, forget, tag, stats, prune) are
+# exactly those the page lists for it.
 . "$(dirname "$0")/lib.sh"
 
 MAN=$(dirname "$0")/../../doc/tacit.1
@@ -59,6 +59,7 @@ tp forget -r "$R" --keep-last 1 --group-by paths,tags --dry-run --json \
     >"$T/forget.json" 2>/dev/null
 tp stats -r "$R" --json >"$T/stats.json" 2>/dev/null
 tp tag -r "$R" latest --add json --json >"$T/tag.json" 2>/dev/null
+tp prune -r "$R" --json >"$T/prune.json" 2>/dev/null
 
 # members FILE: every member name in the JSON of FILE (one value, or one
 # per line), nested objects' too, sorted.
@@ -102,7 +103,7 @@ print('\n'.join(sorted(set(re.findall(r'^\.Ic ([a-z_]+)', part, re.M)))))
 PY
 }
 
-for c in backup snapshots ls "key list" forget tag stats; do
+for c in backup snapshots ls "key list" forget tag stats prune; do
 	f=$T/$(echo "$c" | cut -d' ' -f1).json
 	members "$f" >"$T/got" 2>"$T/err"
 	documented "$c" >"$T/doc"

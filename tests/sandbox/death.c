@@ -279,6 +279,87 @@ forget_files(void)
 		(void)close(fd);
 }
 
+/*
+ * Prune (its repository is srcdir): new packs and index segments made,
+ * renamed into place and removed in packs/ and index/; nothing written,
+ * removed or renamed in snapshots/ or keys/.
+ */
+static int
+op_prune_pack(void)
+{
+	char p[4400], q[4400];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/packs/.tmp-new", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/packs/new", srcdir);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+		return -1;
+	(void)close(fd);
+	if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q,
+	    RENAME_NOREPLACE) != 0)
+		return -1;
+	return unlinkat(AT_FDCWD, q, 0);
+}
+static int
+op_prune_index(void)
+{
+	char p[4400];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/index/seg", srcdir);
+	if ((fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600)) < 0)
+		return -1;
+	(void)close(fd);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_prune_unlink_snapshot(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/snap", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_prune_write_keys(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/keys/new", srcdir);
+	return open(p, O_WRONLY | O_CREAT | O_EXCL, 0600) < 0 ? -1 : 0;
+}
+static int
+op_prune_write_snapshot(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/.tmp-new", srcdir);
+	return open(p, O_WRONLY | O_CREAT | O_EXCL, 0600) < 0 ? -1 : 0;
+}
+/* A snapshot moved into packs/, where it could then be removed. */
+static int
+op_prune_move_snapshot(void)
+{
+	char p[4400], q[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/snapshots/snap", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/packs/snap", srcdir);
+	if (syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q,
+	    RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno == EXDEV)
+		errno = EACCES;
+	return -1;
+}
+static int
+op_prune_unlink_key(void)
+{
+	char p[4400];
+
+	(void)snprintf(p, sizeof(p), "%s/keys/slot", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+
 /* Metadata of ${outside}, a file outside the target, by path. */
 static const struct timespec t0[2] = { { 0, 0 }, { 0, 0 } };
 static int op_chmod(void) { return chmod(outside, 04777); }
@@ -586,10 +667,10 @@ op_still_root(void)
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG };
+    W_TAG, W_PRUNE };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
-    "worker (forget)", "worker (tag)" };
+    "worker (forget)", "worker (tag)", "worker (prune)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -599,8 +680,9 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG };
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE };
 	struct sandbox_path p[3];
+	char pk[4300], ix[4300];
 	int sv[2];
 
 	if (seccomp_only && role != KH && role != KH_KEYCMD) {
@@ -651,6 +733,19 @@ confine(enum role role)
 		p[2].path = taglock;
 		p[2].access = SBX_RW | SBX_NOFOLLOW;
 		sandbox_worker(SBX_TAG, p, 3, 1);
+		break;
+	case W_PRUNE:
+		/* As worker_run: the repository (srcdir here) read, its
+		 * packs/ and index/ read-write. */
+		(void)snprintf(pk, sizeof(pk), "%s/packs", srcdir);
+		(void)snprintf(ix, sizeof(ix), "%s/index", srcdir);
+		p[0].path = srcdir;
+		p[0].access = SBX_R;
+		p[1].path = pk;
+		p[1].access = SBX_RW;
+		p[2].path = ix;
+		p[2].access = SBX_RW;
+		sandbox_worker(SBX_PRUNE, p, 3, 1);
 		break;
 	}
 }
@@ -884,7 +979,7 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG };
+	    W_FORGET, W_TAG, W_PRUNE };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1395,8 +1490,12 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG };
+	    W_FORGET, W_TAG, W_PRUNE };
+	static const char *const prunedirs[] = { "packs", "index",
+	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
+	char pd[4400];
 	size_t i;
+	int fd;
 
 	/* The worker of tty_case, started by keyholder_run. */
 	if (argc == 5 && strcmp(argv[1], "-x") == 0 &&
@@ -1429,7 +1528,6 @@ main(int argc, char **argv)
 	(void)snprintf(fpack, sizeof(fpack), "%s/data/00/pack", srcdir);
 	(void)snprintf(fseg, sizeof(fseg), "%s/index/seg", srcdir);
 	forget_files();
-
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
 	stop_cont(KH, "poll", op_poll);
@@ -1506,6 +1604,37 @@ main(int argc, char **argv)
 	attempt(KH, "a thread", op_thread, KILLED);
 	forget_cases();
 	tag_cases();
+	/* Prune: only packs/ and index/ change; no thread.  Its tree is
+	 * made here: the forget and tag cases clean theirs up. */
+	for (i = 0; i < sizeof(prunedirs) / sizeof(prunedirs[0]); i++) {
+		(void)snprintf(pd, sizeof(pd), "%s/%s", srcdir, prunedirs[i]);
+		if (i < 4)
+			(void)mkdir(pd, 0700);
+		else if ((fd = open(pd, O_WRONLY | O_CREAT, 0600)) >= 0)
+			(void)close(fd);
+	}
+	attempt(W_PRUNE, "a new pack renamed into place and removed (control)",
+	    op_prune_pack, ALLOWED);
+	attempt(W_PRUNE, "an index segment made and removed (control)",
+	    op_prune_index, ALLOWED);
+	attempt(W_PRUNE, "removing a snapshot", op_prune_unlink_snapshot,
+	    DENIED);
+	attempt(W_PRUNE, "writing a snapshot", op_prune_write_snapshot,
+	    DENIED);
+	attempt(W_PRUNE, "moving a snapshot into packs/",
+	    op_prune_move_snapshot, DENIED);
+	attempt(W_PRUNE, "writing in keys/", op_prune_write_keys, DENIED);
+	attempt(W_PRUNE, "removing a key slot", op_prune_unlink_key, DENIED);
+	attempt(W_PRUNE, "creating a file in the repository's top",
+	    op_write_source, DENIED);
+	attempt(W_PRUNE, "a thread", op_thread, KILLED);
+	for (i = sizeof(prunedirs) / sizeof(prunedirs[0]); i-- > 0;) {
+		(void)snprintf(pd, sizeof(pd), "%s/%s", srcdir, prunedirs[i]);
+		if (i < 4)
+			(void)rmdir(pd);
+		else
+			(void)unlink(pd);
+	}
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

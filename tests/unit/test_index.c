@@ -3,7 +3,8 @@
  * reserve-then-place path a backup uses for the blobs it stores (one
  * table is both the run's "already queued" set and its new index), and
  * the segment encoding: an unplaced blob is refused, placed ones survive
- * an encode and decode with their pack, offset and lengths.
+ * an encode and decode with their pack, offset and lengths; a loaded
+ * index refreshed whole (prune) encodes whole again.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -128,6 +129,29 @@ main(void)
 	T(rx.nfresh == 0 && index_encode_fresh(&rx, 10, &seg) == 0,
 	    "nothing fresh is left to encode");
 	dbuf_free(&seg);
+
+	/* prune's path: the loaded (decoded) index, every blob refreshed,
+	 * encoded again whole. */
+	ok = 1;
+	for (i = 0; i < N; i++)
+		if (index_refresh(&dx, ids[i]) != 0)
+			ok = 0;
+	errno = 0;
+	T(ok && dx.nfresh == N && index_refresh(&dx, unknown) == -1 &&
+	    errno == ENOENT, "index_refresh: every known blob fresh again; an "
+	    "unknown one ENOENT");
+	index_free(&rx);
+	index_init(&rx);
+	total = 0;
+	while ((n = index_encode_fresh(&dx, 4096, &seg)) > 0) {
+		total += (size_t)n;
+		if (index_decode(&rx, seg.p, seg.len) != 0)
+			ok = 0;
+		dbuf_free(&seg);
+	}
+	dbuf_free(&seg);
+	T(ok && total == N && all_where(&rx, N), "the refreshed index "
+	    "encodes whole again: every blob where it was");
 	index_free(&rx);
 	index_free(&dx);
 	return t_exit();

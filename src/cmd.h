@@ -65,6 +65,10 @@ struct opts {
 	int64_t			 time_sec;
 	int			 max_unused_set; /* prune --max-unused */
 	double			 max_unused;	/* percent */
+	int			 prune;		/* forget --prune */
+	/* forget --prune --dry-run: the snapshots prune takes as gone. */
+	const uint8_t		(*prune_ignore)[16];
+	size_t			 nprune_ignore;
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */

@@ -15,6 +15,7 @@
 #include "fsio.h"
 #include "log.h"
 #include "policy.h"
+#include "prune.h"
 #include "repo.h"
 #include "show.h"
 #include "snapshot.h"
@@ -55,6 +56,9 @@ forget_usage(const struct opts *o, const struct policy *p)
 		fatal(EXIT_USAGE, "--tag, --path and --group-by choose what a "
 		    "policy looks at, not named snapshots; try 'tacit forget "
 		    "--help'");
+	if (o->max_unused_set && !o->prune)
+		fatal(EXIT_USAGE, "--max-unused applies to prune: give "
+		    "--prune too, or run 'tacit prune'");
 	if (o->argc == 0 && policy_empty(p))
 		fatal(EXIT_USAGE, "no snapshot named and no --keep-* rule: "
 		    "forget removes nothing without being told what to keep; "
@@ -383,6 +387,39 @@ sort_tags(struct fsnap *f, size_t n)
 	return 0;
 }
 
+/*
+ * forget --prune: prune ${r} now that the marked snapshots of ${f} (${n},
+ * ${nrm} marked) are gone; with --dry-run they are still there, and
+ * prune takes them as gone (as restic's forget --prune --dry-run).
+ */
+static int
+forget_prune(struct opts *o, struct repo *r, const struct fsnap *f, size_t n,
+    size_t nrm)
+{
+	uint8_t (*ids)[SNAP_ID_BYTES] = NULL;
+	size_t i, k = 0;
+	int e;
+
+	if (o->dry_run && nrm > 0) {
+		if ((ids = calloc(nrm, sizeof(*ids))) == NULL) {
+			errorx("out of memory");
+			return EXIT_ERR;
+		}
+		for (i = 0; i < n; i++)
+			if (f[i].remove)
+				memcpy(ids[k++], f[i].s->id, SNAP_ID_BYTES);
+		o->prune_ignore = (const uint8_t (*)[16])ids;
+		o->nprune_ignore = k;
+	}
+	if (log_verbosity > 0 && !o->json)
+		printf("\n");
+	e = prune_run(o, r);
+	o->prune_ignore = NULL;
+	o->nprune_ignore = 0;
+	free(ids);
+	return e;
+}
+
 int
 cmd_forget(struct opts *o)
 {
@@ -454,6 +491,8 @@ cmd_forget(struct opts *o)
 		if (e == EXIT_OK)
 			e = EXIT_DAMAGED;
 	}
+	if (o->prune && e == EXIT_OK)
+		e = forget_prune(o, r, f, n, nrm);
 out:
 	for (i = 0; f != NULL && i < n; i++)
 		free(f[i].stags);

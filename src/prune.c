@@ -236,6 +236,31 @@ walk(struct pr *p, const struct snapshot *s, uint8_t seen, uint8_t taint)
 	return hit;
 }
 
+/*
+ * forget --prune --dry-run: leave out the snapshots forget would have
+ * removed (o->prune_ignore), so the report is what the real run frees.
+ */
+static void
+ignore_snapshots(struct pr *p)
+{
+	size_t i, j, k = 0;
+
+	for (i = 0; i < p->rd.nsnaps; i++) {
+		for (j = 0; j < p->o->nprune_ignore; j++)
+			if (memcmp(p->rd.snaps[i].id, p->o->prune_ignore[j],
+			    SNAP_ID_BYTES) == 0)
+				break;
+		if (j < p->o->nprune_ignore) {
+			snapshot_free_fields(&p->rd.snaps[i]);
+			continue;
+		}
+		if (k != i)
+			p->rd.snaps[k] = p->rd.snaps[i];
+		k++;
+	}
+	p->rd.nsnaps = k;
+}
+
 /* The snapshots that reach damage: named, with what to do.  Their count. */
 static size_t
 name_snapshots(struct pr *p, uint8_t seen, uint8_t taint)
@@ -900,6 +925,7 @@ prune_run(struct opts *o, struct repo *r)
 	p.o = o;
 	if ((e = reader_open(&p.rd, r)) != EXIT_OK)
 		goto out;
+	ignore_snapshots(&p);
 	if (p.rd.badsnaps > 0 || p.rd.badsegs > 0) {
 		errorx("%s damaged: the packs %s would look unused; will "
 		    "not prune, to prevent (additional) data loss: run "

@@ -120,6 +120,7 @@ static const struct {
 	{ "add", 0, "TAG", "tag: add TAG (T1,T2: two tags; repeatable)" },
 	{ "remove", 0, "TAG", "tag: remove TAG (repeatable)" },
 	{ "set", 0, "TAG", "tag: replace every tag by these (repeatable)" },
+	{ "prune", 0, NULL, "forget: then prune, as tacit prune does" },
 	{ "max-unused", 0, "PERCENT",
 	    "prune: repack packs more than PERCENT unused (5%)" },
 	{ "json", 0, NULL, "machine-readable output" },
@@ -187,8 +188,8 @@ static const struct command {
 	{ "forget", cmd_forget, " [SNAP...]",
 	    "remove snapshots: those named, or by --keep-* rules",
 	    O_REPO "keep-last keep-hourly keep-daily keep-weekly keep-monthly "
-	    "keep-yearly keep-within keep-tag tag path group-by dry-run json "
-	    O_ANY },
+	    "keep-yearly keep-within keep-tag tag path group-by dry-run prune "
+	    "max-unused json " O_ANY },
 	{ "tag", cmd_tag, " SNAP...", "add, remove or set the tags of "
 	    "snapshots (each gets a new id)",
 	    O_REPO "add remove set json " O_ANY },
@@ -443,7 +444,7 @@ enum {
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
-	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED
+	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE
 };
 
 static const struct option longopts[] = {
@@ -505,6 +506,7 @@ static const struct option longopts[] = {
 	{ "remove",		required_argument,	NULL, OPT_REMOVE },
 	{ "set",		required_argument,	NULL, OPT_SET },
 	{ "max-unused",		required_argument,	NULL, OPT_MAXUNUSED },
+	{ "prune",		no_argument,		NULL, OPT_PRUNE },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -915,6 +917,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_MAXUNUSED:
 			o->max_unused = percent(optarg, "--max-unused");
 			o->max_unused_set = 1;
+			break;
+		case OPT_PRUNE:
+			o->prune = 1;
 			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,

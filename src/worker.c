@@ -30,8 +30,11 @@ static const char *const common[] = { "/etc/passwd", "/etc/group",
     "/etc/nsswitch.conf", "/etc/localtime", "/usr/share/zoneinfo" };
 
 static enum sandbox_role
-role_of(int (*fn)(struct opts *))
+role_of(int (*fn)(struct opts *), const struct opts *o)
 {
+	/* forget --prune: prune's role, and snapshots/ removable too. */
+	if (fn == cmd_forget && o->prune)
+		return SBX_PRUNE;
 	if (fn == cmd_restore)
 		return SBX_RESTORE;
 	if (fn == cmd_backup)
@@ -150,7 +153,7 @@ worker_backup_sources(struct opts *o)
 int
 worker_run(int (*fn)(struct opts *), struct opts *o)
 {
-	enum sandbox_role role = role_of(fn);
+	enum sandbox_role role = role_of(fn, o);
 	struct sandbox_path *p;
 	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc;
@@ -216,7 +219,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		}
 	}
 	/* forget: read the repository, remove files in snapshots/ only. */
-	if (role == SBX_FORGET) {
+	if (fn == cmd_forget) {
 		if ((snapdir = path_join(o->repo, SNAP_DIR)) == NULL)
 			fatal(EXIT_ERR, "out of memory");
 		p[n].path = snapdir;

@@ -122,6 +122,13 @@ audit "forget" "$R/snapshots" "$R/lock" -- "$TACIT" forget -q -r "$R" \
 rm "$R/snapshots/$(ls "$R/snapshots" | head -n 1)"
 audit "prune" "$R/packs/" "$R/index/" "$R/lock" -- "$TACIT" prune -q -r "$R" \
     --passphrase-fd 3 3<"$T/pw"
+# forget --prune: removes in snapshots/, packs/ and index/ only.
+printf 'changed\n' >>"$T/src/dir/file"
+"$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" ||
+    notok "setup: a backup for forget --prune"
+audit "forget --prune" "$R/snapshots/" "$R/packs/" "$R/index/" "$R/lock" -- \
+    "$TACIT" forget -q -r "$R" --keep-last 1 --prune --passphrase-fd 3 \
+    3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

@@ -52,6 +52,7 @@ role_caps(enum sandbox_role role, int priv)
 		 * CAP_FOWNER lends nothing else. */
 		return read | 1ULL << CAP_FOWNER;
 	case SBX_REPO:
+	case SBX_REPAIR:
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
@@ -183,6 +184,7 @@ role_drops_uid(enum sandbox_role role)
 	case SBX_REPO:
 	case SBX_BACKUP:
 	case SBX_RESTORE:
+	case SBX_REPAIR:
 		return 0;
 	}
 	return 0;

@@ -48,6 +48,7 @@ struct opts {
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
+	int			 forget;	/* repair snapshots --forget */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -63,6 +64,7 @@ int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
+int cmd_repair(struct opts *);
 
 struct reader;
 struct snapshot;

@@ -96,6 +96,8 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "forget", 0, NULL,
+	    "remove each damaged snapshot once its repair is durable" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -152,6 +154,12 @@ static const struct command {
 	    O_REPO "read-data read-data-subset " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
+	{ "repair index", cmd_repair, "",
+	    "rebuild the index from the pack headers",
+	    O_REPO "read-data dry-run " O_ANY },
+	{ "repair snapshots", cmd_repair, " [SNAP...]",
+	    "rewrite snapshots around missing or damaged data",
+	    O_REPO "read-data dry-run forget " O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -224,6 +232,21 @@ usage_cmd(FILE *f, const struct command *c)
 		    opthelp[i].arg ? opthelp[i].arg : "");
 		fprintf(f, "  %-30s%s\n", left, opthelp[i].help);
 	}
+}
+
+/* "tacit repair": its subcommands. */
+static void
+usage_repair(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tacit repair SUBCOMMAND [options]\n\n"
+	    "subcommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, "repair ", 7) == 0)
+			fprintf(f, "  %-20s%s\n", commands[i].name + 7,
+			    commands[i].what);
+	fprintf(f, "\ntry 'tacit repair SUBCOMMAND --help'\n");
 }
 
 /* "tacit key": its subcommands. */
@@ -328,17 +351,17 @@ command_word_known(const char *w)
 	return 0;
 }
 
-/* The entry of ${name} ("key" with ${sub}), or NULL. */
+/* The entry of ${name} ("key" or "repair" with ${sub}), or NULL. */
 static const struct command *
 command_find(const char *name, const char *sub)
 {
 	char full[64];
 	size_t i;
 
-	if (strcmp(name, "key") == 0) {
+	if (strcmp(name, "key") == 0 || strcmp(name, "repair") == 0) {
 		if (sub == NULL)
 			return NULL;
-		(void)snprintf(full, sizeof(full), "key %s", sub);
+		(void)snprintf(full, sizeof(full), "%s %s", name, sub);
 		name = full;
 	}
 	for (i = 0; i < NCOMMANDS; i++)
@@ -371,7 +394,7 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_FORGET
 };
 
 static const struct option longopts[] = {
@@ -413,6 +436,7 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "forget",		no_argument,		NULL, OPT_FORGET },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -747,6 +771,9 @@ parse(int argc, char **argv, struct opts *o)
 				usage_err(o->cmd, "--read-data-subset takes "
 				    "N/M, 1 <= N <= M <= 256");
 			break;
+		case OPT_FORGET:
+			o->forget = 1;
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -790,9 +817,14 @@ command_resolve(const struct opts *o)
 			usage_key(stdout);
 			exit(EXIT_OK);
 		}
+		if (strcmp(sub, "repair") == 0 && o->argc < 2) {
+			usage_repair(stdout);
+			exit(EXIT_OK);
+		}
 		if ((c = command_find(sub, o->argc > 1 ? o->argv[1] : NULL))
 		    == NULL)
-			unknown_command("key ", o->argv[1]);
+			unknown_command(strcmp(sub, "repair") == 0 ?
+			    "repair " : "key ", o->argv[1]);
 		usage_cmd(stdout, c);
 		exit(EXIT_OK);
 	}
@@ -804,8 +836,13 @@ command_resolve(const struct opts *o)
 		usage_key(want_help ? stdout : stderr);
 		exit(want_help ? EXIT_OK : EXIT_USAGE);
 	}
+	if (strcmp(o->cmd, "repair") == 0 && sub == NULL) {
+		usage_repair(want_help ? stdout : stderr);
+		exit(want_help ? EXIT_OK : EXIT_USAGE);
+	}
 	if ((c = command_find(o->cmd, sub)) == NULL)
-		unknown_command("key ", sub);
+		unknown_command(strcmp(o->cmd, "repair") == 0 ? "repair " :
+		    "key ", sub);
 	if (want_help) {
 		usage_cmd(stdout, c);
 		exit(EXIT_OK);

@@ -53,9 +53,18 @@ hex8(const uint8_t *id, char out[9])
 
 /* --- repair index ------------------------------------------------------ */
 
+/* One pack as its header lists it. */
+struct rpack {
+	struct packhdr_ent *v;
+	uint8_t		*ok;		/* by entry: 1 whole (or not read) */
+	size_t		 n;
+	int		 bad;		/* header unreadable: left out */
+};
+
 struct ri {
 	const struct opts *o;
 	struct repo	*r;
+	struct index	 old;		/* the segments that still load */
 	struct index	 ix;		/* the new index */
 	struct packr	*pr;
 	ZSTD_DCtx	*dz;
@@ -64,74 +73,78 @@ struct ri {
 };
 
 /*
- * --read-data: authenticate (and decompress) the blobs ${v}[0..${n}) of
- * one pack, listed in the one-pack index ${tix}, in batches of one
- * keyholder request; ok[i] is 1 for each that is whole.  0, or -1 (a
- * request failed: the caller stops).
+ * --read-data: authenticate (and decompress) the blobs of pack ${pid},
+ * ${p}->v, in batches of one keyholder request; p->ok[i] is 1 for each
+ * that is whole.  0, or -1 (a request failed: the caller stops).
  */
 static int
-ri_read(struct ri *c, const struct index *tix, const struct packhdr_ent *v,
-    size_t n, uint8_t *ok)
+ri_read(struct ri *c, const uint8_t pid[PACK_ID_BYTES], struct rpack *p)
 {
 	uint8_t (*ids)[32];
+	struct index tix;
 	size_t map[KH_BATCH_MAX], i, j, k, m, bytes;
 	uint8_t type;
 	int r = -1;
 
+	index_init(&tix);
 	if ((ids = calloc(KH_BATCH_MAX, 32)) == NULL)
 		return -1;
+	for (i = 0; i < p->n; i++)
+		if (index_add(&tix, p->v[i].id, p->v[i].type, pid,
+		    p->v[i].off, p->v[i].len, p->v[i].rawlen) != 0)
+			goto out;
 	for (type = BLOB_DATA; type <= BLOB_TREE; type++)
-		for (i = 0; i < n; i = j) {
-			for (j = i, m = 0, bytes = 0; j < n && m < KH_BATCH_MAX;
-			    j++) {
-				if (v[j].type != type)
+		for (i = 0; i < p->n; i = j) {
+			for (j = i, m = 0, bytes = 0; j < p->n &&
+			    m < KH_BATCH_MAX; j++) {
+				if (p->v[j].type != type)
 					continue;
-				if (m > 0 && bytes + v[j].len > BATCH_BYTES)
+				if (m > 0 && bytes + p->v[j].len > BATCH_BYTES)
 					break;
-				bytes += v[j].len;
-				memcpy(ids[m], v[j].id, 32);
+				bytes += p->v[j].len;
+				memcpy(ids[m], p->v[j].id, 32);
 				map[m++] = j;
 			}
 			if (m == 0)
 				continue;
-			if (prefetch_blobs(c->r->kh, c->pr, tix, c->dz, type,
+			if (prefetch_blobs(c->r->kh, c->pr, &tix, c->dz, type,
 			    type == BLOB_TREE ? TREE_BYTES_MAX :
 			    data_max(c->r), (const uint8_t (*)[32])ids, m,
 			    &c->pf) != 0)
 				goto out;
+			/* A copy twice in one pack: the first one is read. */
 			for (k = 0; k < m; k++)
-				ok[map[k]] = c->pf.err[k] == 0;
+				p->ok[map[k]] = c->pf.err[k] == 0 &&
+				    index_get(&tix, ids[k])->off ==
+				    p->v[map[k]].off;
 		}
 	r = 0;
 out:
+	index_free(&tix);
 	free(ids);
 	return r;
 }
 
 /*
- * Pack ${pe}: its header's blobs into the new index (the first copy of a
- * blob wins: packs come in order of their ids).  A pack whose header
- * cannot be read is reported and left out.  0, or -1 (fatal).
+ * Pack ${pe}: read its header into ${p} (and with --read-data its
+ * blobs).  A pack whose header cannot be read is reported and marked
+ * bad.  0, or -1 (fatal, after a message).
  */
 static int
-ri_pack(struct ri *c, const struct packent *pe)
+ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 {
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64], h[9];
-	struct packhdr_ent *v = NULL;
-	struct index tix;
-	uint8_t *ok = NULL;
 	struct stat st;
-	size_t n = 0, i;
+	size_t i;
 	int fd, r = -1;
 
-	index_init(&tix);
 	pack_name(pe->id, shard, name);
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
 	fd = fsio_open(c->r->dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    packr_header(c->r->kh, fd, (uint64_t)st.st_size, pe->id,
-	    data_max(c->r), &v, &n) != 0) {
+	    data_max(c->r), &p->v, &p->n) != 0) {
 		if (fd >= 0 && errno != EBADMSG && errno != ENOENT) {
 			errorx("pack %s: cannot read: %s", name,
 			    strerror(errno));
@@ -140,77 +153,112 @@ ri_pack(struct ri *c, const struct packent *pe)
 		alertx("pack %s: header or trailer damaged, truncated or "
 		    "forged: left out (its blobs count as missing)", name);
 		c->badpacks++;
+		p->bad = 1;
 		r = 0;
 		goto out;
 	}
 	c->packs++;
-	if ((ok = malloc(n ? n : 1)) == NULL)
+	if ((p->ok = malloc(p->n ? p->n : 1)) == NULL) {
+		errorx("out of memory");
 		goto out;
-	memset(ok, 1, n ? n : 1);
-	if (c->o->read_data) {
-		for (i = 0; i < n; i++)
-			if (index_add(&tix, v[i].id, v[i].type, pe->id,
-			    v[i].off, v[i].len, v[i].rawlen) != 0)
-				goto out;
-		memset(ok, 0, n ? n : 1);
-		if (ri_read(c, &tix, v, n, ok) != 0) {
-			errorx("pack %s: cannot read its blobs: %s", name,
-			    strerror(errno));
-			goto out;
-		}
 	}
-	for (i = 0; i < n; i++) {
-		if (!ok[i]) {
-			hex8(v[i].id, h);
+	memset(p->ok, !c->o->read_data, p->n ? p->n : 1);
+	if (c->o->read_data && ri_read(c, pe->id, p) != 0) {
+		errorx("pack %s: cannot read its blobs: %s", name,
+		    strerror(errno));
+		goto out;
+	}
+	for (i = 0; i < p->n; i++)
+		if (!p->ok[i]) {
+			hex8(p->v[i].id, h);
 			alertx("pack %s: blob %s damaged (authentication or "
 			    "decompression failed): left out", name, h);
 			c->badblobs++;
-			continue;
 		}
-		if (index_get(&c->ix, v[i].id) != NULL) {
-			c->dups++;
-			continue;
-		}
-		if (index_add(&c->ix, v[i].id, v[i].type, pe->id, v[i].off,
-		    v[i].len, v[i].rawlen) != 0)
-			goto out;
-		c->blobs++;
-	}
 	r = 0;
 out:
-	if (r != 0 && errno == ENOMEM)
-		errorx("out of memory");
 	if (fd >= 0)
 		(void)close(fd);
-	index_free(&tix);
-	free(ok);
-	free(v);
 	return r;
+}
+
+/*
+ * Entry ${i} of pack ${pe} into the new index, unless a copy is there
+ * already or it is damaged.  ${pass} 1: only the copy the old index
+ * names.  0, or -1 (ENOMEM).
+ */
+static int
+ri_add(struct ri *c, const struct packent *pe, const struct rpack *p,
+    size_t i, int pass)
+{
+	const struct packhdr_ent *e = &p->v[i];
+	const struct blobloc *o;
+	const uint8_t *opid;
+
+	if (!p->ok[i] || index_get(&c->ix, e->id) != NULL)
+		return 0;
+	if (pass == 1) {
+		if ((o = index_get(&c->old, e->id)) == NULL ||
+		    (opid = index_pack_id(&c->old, o->pack)) == NULL ||
+		    memcmp(opid, pe->id, PACK_ID_BYTES) != 0 || o->off != e->off)
+			return 0;
+	}
+	if (index_add(&c->ix, e->id, e->type, pe->id, e->off, e->len,
+	    e->rawlen) != 0) {
+		errorx("out of memory");
+		return -1;
+	}
+	c->blobs++;
+	return 0;
 }
 
 int
 repair_index(const struct opts *o, struct repo *r)
 {
 	struct packent *pv = NULL;
+	struct rpack *ps = NULL;
 	struct ri c;
-	size_t npv = 0, i, nseg = 0, nold = 0;
-	int e = EXIT_ERR;
+	size_t npv = 0, i, k, nseg = 0, nold = 0, nbad = 0, total = 0;
+	int e = EXIT_ERR, pass;
 
 	memset(&c, 0, sizeof(c));
 	c.o = o;
 	c.r = r;
 	index_init(&c.ix);
+	index_init(&c.old);
 	c.pf.opened = 0;
 	if ((c.pr = packr_new(r->dirfd)) == NULL ||
 	    (c.dz = ZSTD_createDCtx()) == NULL) {
 		errorx("out of memory");
 		goto out;
 	}
+	/* What is left of the index decides between two copies of a blob. */
+	if (idxio_load(r->kh, r->dirfd, &c.old, &nbad) != 0) {
+		errorx("cannot read the index: %s", strerror(errno));
+		goto out;
+	}
 	if (packdir_list(r->dirfd, &pv, &npv) != 0)
 		goto out;
+	if ((ps = calloc(npv ? npv : 1, sizeof(*ps))) == NULL) {
+		errorx("out of memory");
+		goto out;
+	}
 	for (i = 0; i < npv; i++)
-		if (ri_pack(&c, &pv[i]) != 0)
+		if (ri_header(&c, &pv[i], &ps[i]) != 0)
 			goto out;
+	/*
+	 * A blob in two packs (a backup stored again what a damaged or lost
+	 * segment no longer listed): the copy the surviving index names,
+	 * else the first whole copy in the order of pack ids.
+	 */
+	for (pass = 1; pass <= 2; pass++)
+		for (i = 0; i < npv; i++)
+			for (k = 0; !ps[i].bad && k < ps[i].n; k++)
+				if (ri_add(&c, &pv[i], &ps[i], k, pass) != 0)
+					goto out;
+	for (i = 0; i < npv; i++)
+		total += ps[i].n;
+	c.dups = total - c.blobs - c.badblobs;
 	if (!o->dry_run && idxio_replace(r->kh, r->dirfd, &c.ix, &nseg,
 	    &nold) != 0) {
 		errorx("cannot write the index: %s (the old segments that are "
@@ -218,10 +266,10 @@ repair_index(const struct opts *o, struct repo *r)
 		goto out;
 	}
 	if (log_verbosity > 0)
-		printf("%s%llu pack%s read, %llu blob%s indexed (%llu listed "
-		    "in two packs: the pack first by id kept), %llu pack%s "
-		    "and %llu blob%s left out as damaged; %zu index segment%s "
-		    "written, %zu removed\n", o->dry_run ? "dry run: " : "",
+		printf("%s%llu pack%s read, %llu blob%s indexed (%llu more "
+		    "copies left out), %llu pack%s and %llu blob%s left out "
+		    "as damaged; %zu index segment%s written, %zu removed\n",
+		    o->dry_run ? "dry run: " : "",
 		    (unsigned long long)c.packs, PLURAL(c.packs),
 		    (unsigned long long)c.blobs, PLURAL(c.blobs),
 		    (unsigned long long)c.dups,
@@ -234,10 +282,16 @@ repair_index(const struct opts *o, struct repo *r)
 		    "rewrites the snapshots that lost them");
 	e = EXIT_OK;
 out:
+	for (i = 0; ps != NULL && i < npv; i++) {
+		free(ps[i].v);
+		free(ps[i].ok);
+	}
+	free(ps);
 	free(c.pf.buf);
 	ZSTD_freeDCtx(c.dz);
 	packr_free(c.pr);
 	index_free(&c.ix);
+	index_free(&c.old);
 	free(pv);
 	return e;
 }

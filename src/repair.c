@@ -367,7 +367,7 @@ is_damage(int e)
  * failed otherwise (errno; the caller stops).
  */
 static int
-data_there(struct rs *c, const uint8_t *id)
+data_there(struct rs *c, const uint8_t *id, size_t rawmax)
 {
 	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	size_t s, len;
@@ -378,11 +378,9 @@ data_there(struct rs *c, const uint8_t *id)
 	if (c->state[s] & GONE)
 		return 0;
 	if (c->state[s] & WHOLE || !c->o->read_data) {
-		if (loc->type == BLOB_DATA &&
-		    packr_loc_ok(loc, c->r->cfg.chunk_max) == 0)
+		if (loc->type == BLOB_DATA && packr_loc_ok(loc, rawmax) == 0)
 			return 1;
-	} else if (reader_blob(c->rd, id, BLOB_DATA, c->r->cfg.chunk_max,
-	    &len) != NULL) {
+	} else if (reader_blob(c->rd, id, BLOB_DATA, rawmax, &len) != NULL) {
 		c->state[s] |= WHOLE;
 		return 1;
 	} else if (!is_damage(errno))
@@ -615,7 +613,8 @@ rs_tree(struct rs *c, const uint8_t *root, uint8_t out[NODE_ID_BYTES],
 		c->path.len--;
 		if (n->type == NODE_FILE) {
 			for (i = 0, x = 1; i < n->nchunks && x == 1; i++)
-				x = data_there(c, n->chunks[i]);
+				x = data_there(c, n->chunks[i],
+				    c->r->cfg.chunk_max);
 			if (x < 0)
 				goto out;
 			if (x == 0) {
@@ -735,12 +734,20 @@ rs_snapshot(struct rs *c, struct snapshot *s, struct fixed *fx)
 {
 	uint8_t root[NODE_ID_BYTES];
 	size_t i;
-	int changed;
+	int changed, x;
 
 	c->rep.len = 0;
 	c->lostfiles = c->lostdirs = c->lostbytes = 0;
 	if (rs_tree(c, s->root, root, &changed) != 0)
 		return -1;
+	/* The backup's log is part of the snapshot too. */
+	if (s->has_log && (x = data_there(c, s->log, LOG_RING_BYTES)) <= 0) {
+		if (x < 0)
+			return -1;
+		report(c, "the log of the backup is missing or damaged: the "
+		    "new snapshot's log is this report");
+		changed = 1;
+	}
 	if (!changed)
 		return 0;
 	memset(fx, 0, sizeof(*fx));
@@ -758,7 +765,8 @@ rs_snapshot(struct rs *c, struct snapshot *s, struct fixed *fx)
 		fx->tags[fx->s.ntags++] = (char *)(uintptr_t)REPAIR_TAG;
 	/* Cut after the snapshot was written, before --forget: reuse it. */
 	for (i = 0; i < c->rd->nsnaps; i++)
-		if (c->rd->snaps[i].time_sec == s->time_sec &&
+		if (&c->rd->snaps[i] != s &&
+		    c->rd->snaps[i].time_sec == s->time_sec &&
 		    c->rd->snaps[i].time_nsec == s->time_nsec &&
 		    memcmp(c->rd->snaps[i].root, root, NODE_ID_BYTES) == 0 &&
 		    has_tag(&c->rd->snaps[i], REPAIR_TAG)) {

@@ -199,6 +199,42 @@ op_rename_over_outside(void)
 	return -1;
 }
 
+/* Repair: an old object of the repository (outside the directories the
+ * subcommand rewrites) removed, or renamed, with the calls tacit makes
+ * (unlinkat, renameat2): Landlock refuses them. */
+static int
+op_unlink_source(void)
+{
+	char p[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/victim", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_rename_source(void)
+{
+	char p[4300], q[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/victim", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/victim2", srcdir);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q, 0);
+}
+static int
+op_unlink_allowed(void)
+{
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0)
+		return -1;
+	(void)close(fd);
+	return unlinkat(AT_FDCWD, allowed, 0);
+}
+static int
+op_mkdir_allowed(void)
+{
+	return (int)syscall(SYS_mkdir, allowed, 0700);
+}
+
 static int
 op_write_in_read_role(void)
 {
@@ -517,9 +553,10 @@ op_still_root(void)
 	return -1;
 }
 
-enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_REPAIR };
 static const char *const rname[] = { "keyholder", "keyholder (key "
-    "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
+    "command)", "worker (backup)", "worker (ls)", "worker (restore)",
+    "worker (repair)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -529,7 +566,7 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE };
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_REPAIR };
 	struct sandbox_path p[2];
 	int sv[2];
 
@@ -564,6 +601,13 @@ confine(enum role role)
 		p[1].path = repodir;	/* the target */
 		p[1].access = SBX_MAKE | SBX_NSBIND;
 		sandbox_worker(SBX_RESTORE, p, 2, 1);
+		break;
+	case W_REPAIR:
+		p[0].path = srcdir;	/* the repository: read-only */
+		p[0].access = SBX_R;
+		p[1].path = repodir;	/* the directory it rewrites */
+		p[1].access = SBX_RW;
+		sandbox_worker(SBX_REPAIR, p, 2, 1);
 		break;
 	}
 }
@@ -754,7 +798,8 @@ tty_case(const char *argv0)
 static void
 sigio_cases(void)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_REPAIR };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1102,7 +1147,9 @@ stop_cont(enum role role, const char *what, op_fn *op)
 int
 main(int argc, char **argv)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_REPAIR };
+	char victimf[4300];
 	size_t i;
 
 	/* The worker of tty_case, started by keyholder_run. */
@@ -1130,6 +1177,8 @@ main(int argc, char **argv)
 	(void)snprintf(outside, sizeof(outside), "%s.outside", dir);
 	(void)mkdir(srcdir, 0700);
 	(void)mkdir(repodir, 0700);
+	(void)snprintf(victimf, sizeof(victimf), "%s/victim", srcdir);
+	(void)close(open(victimf, O_WRONLY | O_CREAT, 0600));
 
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
@@ -1205,9 +1254,25 @@ main(int argc, char **argv)
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
 	attempt(KH, "a thread", op_thread, KILLED);
+	/* Repair: write and remove only in the directory it rewrites. */
+	attempt(W_REPAIR, "creating and removing a file where it rewrites "
+	    "(control)", op_unlink_allowed, ALLOWED);
+	attempt(W_REPAIR, "creating a file elsewhere in the repository",
+	    op_write_source, DENIED);
+	attempt(W_REPAIR, "removing an object elsewhere in the repository",
+	    op_unlink_source, DENIED);
+	attempt(W_REPAIR, "renaming an object elsewhere in the repository",
+	    op_rename_source, DENIED);
+	attempt(W_REPAIR, "a thread", op_thread, KILLED);
+	attempt(W_REPAIR, "mkdir (only mkdirat: a pack shard)",
+	    op_mkdir_allowed, KILLED);
+	if (getuid() == 0)
+		attempt(W_REPAIR, "keeping uid 0 (repository files stay "
+		    "root's)", op_still_root, ALLOWED);
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);
+	(void)unlink(victimf);
 	(void)rmdir(srcdir);
 	(void)rmdir(repodir);
 	return failed ? 1 : 0;

@@ -98,6 +98,16 @@ audit "key passwd" "$R" -- "$TACIT" key passwd -q -r "$R" $FAST \
 printf 'third passphrase\n' >"$T/pw"
 audit "check --read-data" "$R" -- "$TACIT" check -r "$R" --read-data \
     --passphrase-fd 3 3<"$T/pw"
+# repair writes only where its role may: index/ (and the lock), and for
+# repair snapshots packs/ and snapshots/ too.
+audit "repair index" "$R/index/" "$R/lock" -- "$TACIT" repair index -q \
+    -r "$R" --passphrase-fd 3 3<"$T/pw"
+# (Every pack lost: each snapshot is rewritten, empty, with a new pack,
+# index and snapshot, and the old one removed.)
+rm -f "$R"/packs/*/*
+audit "repair snapshots --read-data --forget" "$R/index/" "$R/packs/" \
+    "$R/snapshots/" "$R/lock" -- "$TACIT" repair snapshots -q -r "$R" \
+    --read-data --forget --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

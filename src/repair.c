@@ -310,6 +310,7 @@ struct rs {
 	size_t		 npv;
 	uint8_t		*state;		/* by rd->ix slot */
 	size_t		 ngone;
+	uint64_t	 nmissing;	/* referenced, not in the index */
 	struct index	 nix;		/* the blobs this run adds */
 	struct index	 clean;		/* trees with nothing missing below */
 	struct packw	*pw;
@@ -372,8 +373,10 @@ data_there(struct rs *c, const uint8_t *id, size_t rawmax)
 	const struct blobloc *loc = index_get(&c->rd->ix, id);
 	size_t s, len;
 
-	if (loc == NULL)
+	if (loc == NULL) {
+		c->nmissing++;
 		return 0;
+	}
 	s = (size_t)(loc - c->rd->ix.slots);
 	if (c->state[s] & GONE)
 		return 0;
@@ -844,6 +847,26 @@ rs_forget(struct rs *c, const struct fixed *fx)
 	return r;
 }
 
+/* How many listed packs the index names no blob in. */
+static size_t
+unnamed_packs(const struct rs *c)
+{
+	const struct index *ix = &c->rd->ix;
+	const struct packent *pe;
+	uint8_t *named;
+	size_t i, n = 0;
+
+	if ((named = calloc(c->npv ? c->npv : 1, 1)) == NULL)
+		return 0;
+	for (i = 0; i < ix->npacks; i++)
+		if ((pe = packdir_find(c->pv, c->npv, ix->packs[i])) != NULL)
+			named[pe - c->pv] = 1;
+	for (i = 0; i < c->npv; i++)
+		n += !named[i];
+	free(named);
+	return n;
+}
+
 /* Mark every blob the index places beyond its pack's end, or in none. */
 static void
 mark_gone(struct rs *c)
@@ -883,6 +906,14 @@ repair_snapshots(const struct opts *o, struct repo *r)
 		goto done;
 	}
 	e = EXIT_ERR;
+	/* Blobs a damaged segment lists are in their packs, not lost. */
+	if (rd.badsegs > 0) {
+		errorx("%zu index segment%s damaged: run 'tacit repair index' "
+		    "first (the blobs %s listed would count as lost)",
+		    rd.badsegs, rd.badsegs == 1 ? " is" : "s are",
+		    rd.badsegs == 1 ? "it" : "they");
+		goto out;
+	}
 	if (packdir_list(r->dirfd, &c.pv, &c.npv) != 0)
 		goto out;
 	if ((c.state = calloc(rd.ix.cap ? rd.ix.cap : 1, 1)) == NULL ||
@@ -925,6 +956,11 @@ repair_snapshots(const struct opts *o, struct repo *r)
 			infox("snapshot %s: nothing missing, left alone",
 			    c.snap);
 	}
+	if (c.nmissing > 0 && unnamed_packs(&c) > 0)
+		alertx("%llu blob%s not in the index while the repository holds "
+		    "packs the index does not name: if index segments were "
+		    "lost, run 'tacit repair index' first (and this again)",
+		    (unsigned long long)c.nmissing, PLURAL(c.nmissing));
 	if (o->dry_run)
 		goto report;
 	/* Commit: packs, the index, the new snapshots, then --forget. */

@@ -7,6 +7,8 @@
 # index replaces it by one equal to it.  The command line: 'tacit repair'
 # lists its subcommands (exit 2), an unknown one is named, --forget does
 # not apply to repair index (exit 2), and it takes the exclusive lock.
+# A damaged segment: repair snapshots refuses (the blobs it lists are in
+# their packs, not lost) until repair index has replaced it.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/repo SRC=$T/src
@@ -103,3 +105,19 @@ elif paused_backup "$R" "$SRC"; then
 	kill -KILL "-$slow" 2>/dev/null
 	wait "$slow" 2>/dev/null
 else notok "setup: the paused backup never took the lock"; fi
+
+# --- a damaged segment: repair snapshots refuses, repair index first ---------
+seg=$(ls "$R/index" | head -1)
+flip "$R/index/$seg" 100
+tp repair snapshots -r "$R" >"$T/rs.out" 2>&1
+rc=$?
+if [ "$rc" -eq 1 ] && grep -q "run 'tacit repair index' first" "$T/rs.out" &&
+    [ "$(ls "$R/snapshots" | wc -l)" -eq 2 ]; then
+	ok "repair snapshots refuses while a segment is damaged (its blobs are not lost)"
+else notok "repair snapshots refuses while a segment is damaged (exit $rc)"
+	sed 's/^/#   /' "$T/rs.out"; fi
+xcode 0 "repair index replaces the damaged segment" tp repair index -r "$R"
+xcode 0 "check --read-data passes" tp check -r "$R" --read-data
+if restores "$S1" "$T/copy1" && restores "$S2" "$T/copy2"; then
+	ok "both snapshots restore bit for bit"
+else notok "both snapshots restore bit for bit"; fi

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <sodium.h>
 
@@ -61,13 +62,13 @@ main(int argc, char **argv)
 {
 	uint8_t pid[PACK_ID_BYTES], sid[PACK_ID_BYTES], hid[ENV_ID_BYTES];
 	uint8_t *pack, tl[8];
-	char shard[3], name[2 * PACK_ID_BYTES + 1], dir[64];
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
 	const char *mode = NULL;
 	struct repo *r;
 	struct dbuf h;
 	struct opts o;
 	size_t len = BLOBS, got, cap;
-	int i, dfd;
+	int i, pfd, dfd;
 
 	if (sodium_init() < 0)
 		die("sodium");
@@ -135,12 +136,15 @@ main(int argc, char **argv)
 	if (strcmp(mode, "short") == 0)
 		len = 30;
 	pack_name(pid, shard, name);
-	(void)snprintf(dir, sizeof(dir), "%s/%s", PACK_DIR, shard);
-	if ((dfd = fsio_subdir(r->dirfd, PACK_DIR)) < 0 ||
-	    (dfd = fsio_subdir(dfd, shard)) < 0 ||
+	if ((pfd = fsio_subdir(r->dirfd, PACK_DIR)) < 0 ||
+	    (dfd = fsio_subdir(pfd, shard)) < 0 ||
 	    fsio_write_atomic(dfd, name, pack, len) != 0)
 		die("write");
+	(void)close(dfd);
+	(void)close(pfd);
 	printf("%s\n", name);
+	dbuf_free(&h);
+	free(pack);
 	cmd_close(r);
 	return 0;
 }

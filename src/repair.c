@@ -394,16 +394,48 @@ data_there(struct rs *c, const uint8_t *id, size_t rawmax)
 }
 
 /*
+ * Whether blob ${id} (of ${type}) need not be stored: this run stored it,
+ * or the index lists it and it reads whole (a copy found damaged is
+ * marked GONE: it leaves the index, and the new copy takes its place).
+ * 1 yes, 0 no, -1 a read failed otherwise (errno).
+ */
+static int
+have_blob(struct rs *c, const uint8_t *id, uint8_t type)
+{
+	const struct blobloc *loc = index_get(&c->rd->ix, id);
+	size_t s, len;
+
+	if (index_get(&c->nix, id) != NULL)
+		return 1;
+	if (loc == NULL)
+		return 0;
+	s = (size_t)(loc - c->rd->ix.slots);
+	if (c->state[s] & GONE)
+		return 0;
+	if (c->state[s] & WHOLE)
+		return 1;
+	if (loc->type == type && reader_blob(c->rd, id, type, type ==
+	    BLOB_TREE ? TREE_BYTES_MAX : LOG_RING_BYTES, &len) != NULL) {
+		c->state[s] |= WHOLE;
+		return 1;
+	}
+	if (loc->type == type && !is_damage(errno))
+		return -1;
+	c->state[s] |= GONE;
+	c->ngone++;
+	return 0;
+}
+
+/*
  * Store tree ${t} (encoded) unless the repository has it; its id in
  * ${id}.  With --dry-run only the id.  0, or -1 with errno.
  */
 static int
 put_tree(struct rs *c, struct tree *t, uint8_t id[NODE_ID_BYTES])
 {
-	const struct blobloc *loc;
 	struct dbuf b;
 	size_t z;
-	int r = -1;
+	int r = -1, x;
 
 	if (tree_encode(t, &b) != 0) {
 		errno = ENOMEM;
@@ -413,12 +445,12 @@ put_tree(struct rs *c, struct tree *t, uint8_t id[NODE_ID_BYTES])
 		errno = EPROTO;
 		goto out;
 	}
-	loc = index_get(&c->rd->ix, id);
-	if (index_get(&c->nix, id) != NULL || (loc != NULL &&
-	    !(c->state[loc - c->rd->ix.slots] & GONE)) || c->o->dry_run) {
+	if (c->o->dry_run || (x = have_blob(c, id, BLOB_TREE)) == 1) {
 		r = 0;
 		goto out;
 	}
+	if (x < 0)
+		goto out;
 	/* zstd when it is shorter, as a backup stores it (section 13). */
 	if (mem_grow(&c->zbuf, &c->zcap, 1 + ZSTD_compressBound(b.len)) != 0)
 		goto out;
@@ -684,7 +716,7 @@ put_log(struct rs *c, const struct snapshot *old, uint8_t id[NODE_ID_BYTES])
 	const uint8_t *p = NULL;
 	size_t len = 0, room;
 	struct dbuf b;
-	int r = -1;
+	int r = -1, x;
 
 	dbuf_init(&b, LOG_RING_BYTES + 1);
 	dbuf_put_u8(&b, BLOB_RAW);
@@ -705,9 +737,9 @@ put_log(struct rs *c, const struct snapshot *old, uint8_t id[NODE_ID_BYTES])
 		errno = EPROTO;
 		goto out;
 	}
-	if (c->o->dry_run || index_get(&c->nix, id) != NULL)
+	if (c->o->dry_run || (x = have_blob(c, id, BLOB_DATA)) == 1)
 		r = 0;
-	else
+	else if (x == 0)
 		r = packw_add(c->pw, &c->nix, BLOB_DATA, id, b.p, b.len,
 		    (uint32_t)(b.len - 1));
 out:

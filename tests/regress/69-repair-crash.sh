@@ -15,6 +15,8 @@
 #    without x restores bit for bit, a re-run succeeds, then check
 #    --read-data passes, and every snapshot restores: the one without x
 #    bit for bit, the repaired ones with x empty and the rest bit for bit.
+# Then ENOSPC injected at 2 points of each of write, fsync and renameat2
+# (every one with LONG=1): exit 1 with an error line, and the same checks.
 # Controls: the kills land (most runs fail), and a power cut after the
 # last fsync loses nothing.
 . "$(dirname "$0")/lib.sh"
@@ -47,7 +49,7 @@ set -- $(awk -v c="$c" '$1 == "blob" && $6 == c { print $3, $4, $5; exit }' \
 cp -a "$B" "$T/baseD"
 flip "$(ls "$T/baseD"/packs/*/"$1")" $(( $2 + $3 / 2 ))
 
-fails=0 cuts=0 killed=0
+fails=0 cuts=0 killed=0 full=0
 failed() {	# DESC FILE
 	fails=$((fails + 1))
 	notok "$what, $how: $1"
@@ -111,6 +113,7 @@ points() {
 	strace -f -qq -o "$T/cal" -e trace=write,fsync,renameat2,unlinkat \
 	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >"$T/cal.out" 2>&1 ||
 	    notok "$what: a whole run under strace fails"
+	cp "$T/cal" "$T/cal.$what"
 	for sc in fsync renameat2 unlinkat write; do
 		max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
 		    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
@@ -162,14 +165,51 @@ powercuts() {
 	ok "$what: a power cut at each of $n fsyncs and after the last ($modes)"
 }
 
+# nospace BASE AFTER CMD...: ENOSPC at 2 points (every one with LONG=1) of
+# each of write, fsync and renameat2 of CMD: exit 1 with an error line.
+nospace() {
+	base=$1 after=$2
+	shift 2
+	for sc in write fsync renameat2; do
+		max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
+		    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
+		    "$T/cal.$what")
+		step=1
+		[ "$LONG" != 1 ] && [ "$max" -gt 2 ] && step=$(( (max + 1) / 2 ))
+		k=1
+		while [ "$k" -le "$max" ]; do
+			how="ENOSPC at $sc #$k"
+			rm -rf "$W"
+			cp -a "$base" "$W"
+			env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
+			    -e inject="$sc:error=ENOSPC:when=$k:syscall=getpid" \
+			    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" \
+			    >"$T/run.out" 2>&1
+			rc=$?
+			if [ "$rc" -ne 0 ] && { [ "$rc" -ne 1 ] ||
+			    ! grep -q "^tacit: error: " "$T/run.out"; }; then
+				failed "exit $rc, not 1 with an error" "$T/run.out"
+			fi
+			[ "$rc" -eq 1 ] && full=$((full + 1))
+			cuts=$((cuts + 1))
+			$after
+			k=$((k + step))
+		done
+	done
+}
+
 if [ "$LONG" = 1 ]; then M=${M:-strict meta}; else M=strict; fi
 what="repair index"
 points "$B" after_index repair index -r "$W"
 powercuts "$B" after_index "$M" repair index -r "$W"
+nospace "$B" after_index repair index -r "$W"
 what="repair snapshots"
 points "$T/baseD" after_snaps repair snapshots -r "$W" --read-data --forget
 powercuts "$T/baseD" after_snaps "$M" repair snapshots -r "$W" --read-data \
     --forget
+nospace "$T/baseD" after_snaps repair snapshots -r "$W" --read-data --forget
+if [ "$full" -ge 4 ]; then ok "$full runs stopped on ENOSPC with exit 1 and one error"
+else notok "only $full runs stopped on ENOSPC"; fi
 
 if [ "$killed" -ge 10 ]; then ok "$killed kills landed (runs that failed)"
 else notok "only $killed kills landed"; fi

@@ -202,7 +202,7 @@ usage_all(FILE *f, int full)
 	for (i = 0; i < NCOMMANDS; i++) {
 		(void)snprintf(left, sizeof(left), "%s%s", commands[i].name,
 		    commands[i].operands);
-		fprintf(f, "  %-20s%s\n", left, commands[i].what);
+		fprintf(f, "  %-19s %s\n", left, commands[i].what);
 	}
 	if (full)
 		fputs(usage_tail, f);

@@ -16,6 +16,8 @@ enum sandbox_role {
 			 * files in snapshots/ (SBX_RM) */
 	SBX_TAG,	/* tag: read-only but for files in snapshots/ */
 	SBX_PRUNE,	/* prune: read all; write, remove in packs/, index/ */
+	SBX_REPAIR,	/* repair: the repository read-only, and read-write
+			   only the directories the subcommand rewrites */
 };
 
 /*

@@ -278,6 +278,24 @@ static const struct rule worker_prune_rules[] = {
 };
 
 /*
+ * Repairing (repair index, repair snapshots): new packs, segments and
+ * snapshots are made and named as a backup makes them, and old segments
+ * and snapshots removed.  Landlock limits where: index/ (and for repair
+ * snapshots packs/ and snapshots/) only.  No mkdir (the repository is
+ * there), no thread.
+ */
+static const struct rule worker_repair_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	ALLOW(mkdirat, A_NONE),		/* a packs/<2 hex> shard */
+	ALLOW(renameat2, A_NONE),	/* RENAME_NOREPLACE */
+	ALLOW(renameat, A_NONE),	/* its fallback on old FAT drivers */
+	ALLOW(unlinkat, A_NONE),	/* old segments, --forget, temporaries */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fdatasync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
+};
+
+/*
  * Restoring into the target.  Metadata is set through descriptors only:
  * the file written, the directory or FIFO opened (Landlock checked those
  * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
@@ -529,7 +547,7 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
 	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG &&
-	    role != SBX_PRUNE)
+	    role != SBX_PRUNE && role != SBX_REPAIR)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
@@ -553,6 +571,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_PRUNE:
 		for (i = 0; i < NRULES(worker_prune_rules); i++)
 			add(ctx, &worker_prune_rules[i], NULL, 0);
+		break;
+	case SBX_REPAIR:
+		for (i = 0; i < NRULES(worker_repair_rules); i++)
+			add(ctx, &worker_repair_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

@@ -54,6 +54,7 @@ role_caps(enum sandbox_role role, int priv)
 	case SBX_REPO:
 	case SBX_TAG:
 	case SBX_PRUNE:
+	case SBX_REPAIR:
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
@@ -192,6 +193,7 @@ role_drops_uid(enum sandbox_role role)
 	case SBX_RESTORE:
 	case SBX_TAG:
 	case SBX_PRUNE:
+	case SBX_REPAIR:
 		return 0;
 	}
 	return 0;

@@ -43,7 +43,7 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 		return REPO_LOCK_ADD;
 	if (fn == cmd_key)
 		return o->argc >= 1 ? cmd_key_lock_mode(o->argv[0]) : -1;
-	if (fn == cmd_forget || fn == cmd_prune)
+	if (fn == cmd_forget || fn == cmd_prune || fn == cmd_repair)
 		return REPO_LOCK_EXCL;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_restore || fn == cmd_check)

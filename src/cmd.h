@@ -69,6 +69,7 @@ struct opts {
 	/* forget --prune --dry-run: the snapshots prune takes as gone. */
 	const uint8_t		(*prune_ignore)[16];
 	size_t			 nprune_ignore;
+	int			 forget;	/* repair snapshots --forget */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -111,6 +112,7 @@ int cmd_forget(struct opts *);
 int cmd_tag(struct opts *);
 int cmd_stats(struct opts *);
 int cmd_prune(struct opts *);
+int cmd_repair(struct opts *);
 
 struct reader;
 struct snapshot;

@@ -16,6 +16,7 @@
 #include "fsio.h"
 #include "padme.h"
 #include "pack.h"
+#include "tree.h"
 
 #define PACK_ALIGN	FSIO_DIRECT_ALIGN	/* the pack buffer: for O_DIRECT */
 
@@ -447,4 +448,108 @@ packr_read(struct packr *r, struct kh *kh, const struct index *ix,
 		return -1;
 	}
 	return 0;
+}
+
+int
+packhdr_decode(const uint8_t *pt, size_t ptlen, uint64_t end, size_t datamax,
+    struct packhdr_ent **vp, size_t *np)
+{
+	struct packhdr_ent *v = NULL, *e;
+	const uint8_t *id;
+	uint64_t next = 0;
+	uint32_t fmt, count, k;
+	struct rbuf b;
+
+	*vp = NULL;
+	*np = 0;
+	rbuf_init(&b, pt, ptlen);
+	if (rbuf_get_u32(&b, &fmt) != 0 || fmt != PACK_FORMAT ||
+	    rbuf_get_u32(&b, &count) != 0 ||
+	    count > rbuf_left(&b) / PACK_HDR_ENTRY_BYTES ||
+	    (size_t)count * PACK_HDR_ENTRY_BYTES != rbuf_left(&b))
+		goto bad;
+	/* The count is bounded by the bytes there are: now allocate. */
+	if (count > 0 && (v = calloc(count, sizeof(*v))) == NULL)
+		return -1;
+	for (k = 0; k < count; k++) {
+		e = &v[k];
+		if (rbuf_get_u8(&b, &e->type) != 0 ||
+		    rbuf_get_ref(&b, &id, INDEX_ID_BYTES) != 0 ||
+		    rbuf_get_u32(&b, &e->off) != 0 ||
+		    rbuf_get_u32(&b, &e->len) != 0 ||
+		    rbuf_get_u32(&b, &e->rawlen) != 0)
+			goto bad;
+		memcpy(e->id, id, INDEX_ID_BYTES);
+		/* Section 13's caps, as an index entry's (packr_loc_ok). */
+		if ((e->type != BLOB_DATA && e->type != BLOB_TREE) ||
+		    e->rawlen > (e->type == BLOB_TREE ? TREE_BYTES_MAX :
+		    datamax) || e->len < BLOB_OVERHEAD ||
+		    e->len - BLOB_OVERHEAD > e->rawlen)
+			goto bad;
+		/* In pack order, back to back or apart, all before the
+		 * header: a writer never overlaps two blobs. */
+		if (e->off < next || (uint64_t)e->off + e->len > end)
+			goto bad;
+		next = (uint64_t)e->off + e->len;
+	}
+	if (rbuf_end(&b) != 0)
+		goto bad;
+	*vp = v;
+	*np = count;
+	return 0;
+bad:
+	free(v);
+	errno = EBADMSG;
+	return -1;
+}
+
+int
+packr_header(struct kh *kh, int fd, uint64_t size,
+    const uint8_t pid[PACK_ID_BYTES], size_t datamax,
+    struct packhdr_ent **vp, size_t *np)
+{
+	uint8_t hid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], tl[64];
+	uint8_t *sealed = NULL, *pt = NULL;
+	uint64_t hlen, end;
+	size_t len;
+	ssize_t got;
+	int r = -1;
+
+	*vp = NULL;
+	*np = 0;
+	if (size < PACK_TRAILER_BYTES + ENV_OVERHEAD)
+		goto bad;
+	got = pread(fd, tr, sizeof(tr), (off_t)(size - PACK_TRAILER_BYTES));
+	if (got < 0)
+		return -1;
+	memset(hid, 0, sizeof(hid));
+	memcpy(hid, pid, PACK_ID_BYTES);
+	hid[PACK_ID_BYTES] = 1;
+	if (got != PACK_TRAILER_BYTES || kh_open(kh, OBJ_PACKHDR, hid, tr,
+	    sizeof(tr), tl, sizeof(tl), &len) != 0 || len != 8)
+		goto bad;
+	/* Authentic, but bounded before it sizes anything. */
+	hlen = le64dec(tl);
+	if (hlen < ENV_OVERHEAD || hlen > size - PACK_TRAILER_BYTES ||
+	    hlen > PACK_HDR_SEALED_MAX)
+		goto bad;
+	end = size - PACK_TRAILER_BYTES - hlen;
+	if ((sealed = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL)
+		goto out;
+	got = pread(fd, sealed, hlen, (off_t)end);
+	if (got < 0)
+		goto out;
+	hid[PACK_ID_BYTES] = 0;
+	if ((uint64_t)got != hlen || kh_open(kh, OBJ_PACKHDR, hid, sealed,
+	    hlen, pt, hlen, &len) != 0)
+		goto bad;
+	r = packhdr_decode(pt, len, end, datamax, vp, np);
+	goto out;
+bad:
+	errno = EBADMSG;
+	r = -1;
+out:
+	free(pt);
+	free(sealed);
+	return r;
 }

@@ -121,4 +121,42 @@ int packr_read_sealed(struct packr *, const struct index *,
 /* packr_free(r): close and release ${r}; NULL is a no-op. */
 void packr_free(struct packr *);
 
+/* One entry of a pack header, decoded and checked. */
+struct packhdr_ent {
+	uint8_t		type;		/* BLOB_DATA or BLOB_TREE */
+	uint8_t		id[INDEX_ID_BYTES];
+	uint32_t	off, len, rawlen;
+};
+
+/* The largest sealed header a reader accepts (128 MiB of entries). */
+#define PACK_HDR_SEALED_MAX	((uint64_t)ENV_PLAIN_MAX + ENV_OVERHEAD + 4096)
+
+/*
+ * packhdr_decode(pt, len, end, datamax, v, n): decode the (opened,
+ * untrusted) header plaintext ${pt} of a pack whose header starts at
+ * ${end}.  Refuses a format other than PACK_FORMAT, a count larger than
+ * the bytes can hold (checked before anything is allocated), a type other
+ * than BLOB_DATA or BLOB_TREE, a raw length over its cap (${datamax} for
+ * data, TREE_BYTES_MAX for trees), a sealed length under BLOB_OVERHEAD or
+ * over the raw length plus BLOB_OVERHEAD, a blob that does not lie before
+ * ${end} or overlaps the one before it, and bytes left over.  *${v} is
+ * new memory (free() it; NULL when the count is 0), *${n} entries.
+ * Returns 0, or -1 with errno EBADMSG (or ENOMEM).
+ */
+int packhdr_decode(const uint8_t *, size_t, uint64_t, size_t,
+    struct packhdr_ent **, size_t *) __attribute__((warn_unused_result));
+
+/*
+ * packr_header(kh, fd, size, pid, datamax, v, n): read the header of the
+ * pack ${pid} open at ${fd} (a regular file of ${size} bytes) from the
+ * pack alone: open its 52-byte trailer (OBJ_PACKHDR, the trailer id),
+ * check the header length it gives against the pack size and
+ * PACK_HDR_SEALED_MAX, read and open the header, and decode it with
+ * packhdr_decode.  0; or -1 with errno EBADMSG (truncated, not authentic
+ * or malformed: the message is the caller's), or another errno.
+ */
+int packr_header(struct kh *, int, uint64_t, const uint8_t[PACK_ID_BYTES],
+    size_t, struct packhdr_ent **, size_t *)
+    __attribute__((warn_unused_result));
+
 #endif

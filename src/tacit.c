@@ -123,6 +123,8 @@ static const struct {
 	{ "prune", 0, NULL, "forget: then prune, as tacit prune does" },
 	{ "max-unused", 0, "PERCENT",
 	    "prune: repack packs more than PERCENT unused (5%)" },
+	{ "forget", 0, NULL,
+	    "remove each damaged snapshot once its repair is durable" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -201,6 +203,12 @@ static const struct command {
 	    O_REPO "dry-run max-unused json " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
+	{ "repair index", cmd_repair, "",
+	    "rebuild the index from the pack headers",
+	    O_REPO "read-data dry-run " O_ANY },
+	{ "repair snapshots", cmd_repair, " [SNAP...]",
+	    "rewrite snapshots around missing or damaged data",
+	    O_REPO "read-data dry-run forget " O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -273,6 +281,21 @@ usage_cmd(FILE *f, const struct command *c)
 		    opthelp[i].arg ? opthelp[i].arg : "");
 		fprintf(f, "  %-30s%s\n", left, opthelp[i].help);
 	}
+}
+
+/* "tacit repair": its subcommands. */
+static void
+usage_repair(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "usage: tacit repair SUBCOMMAND [options]\n\n"
+	    "subcommands:\n");
+	for (i = 0; i < NCOMMANDS; i++)
+		if (strncmp(commands[i].name, "repair ", 7) == 0)
+			fprintf(f, "  %-20s%s\n", commands[i].name + 7,
+			    commands[i].what);
+	fprintf(f, "\ntry 'tacit repair SUBCOMMAND --help'\n");
 }
 
 /* "tacit key": its subcommands. */
@@ -377,17 +400,17 @@ command_word_known(const char *w)
 	return 0;
 }
 
-/* The entry of ${name} ("key" with ${sub}), or NULL. */
+/* The entry of ${name} ("key" or "repair" with ${sub}), or NULL. */
 static const struct command *
 command_find(const char *name, const char *sub)
 {
 	char full[64];
 	size_t i;
 
-	if (strcmp(name, "key") == 0) {
+	if (strcmp(name, "key") == 0 || strcmp(name, "repair") == 0) {
 		if (sub == NULL)
 			return NULL;
-		(void)snprintf(full, sizeof(full), "key %s", sub);
+		(void)snprintf(full, sizeof(full), "%s %s", name, sub);
 		name = full;
 	}
 	for (i = 0; i < NCOMMANDS; i++)
@@ -444,7 +467,7 @@ enum {
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
-	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE
+	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE, OPT_FORGET
 };
 
 static const struct option longopts[] = {
@@ -507,6 +530,7 @@ static const struct option longopts[] = {
 	{ "set",		required_argument,	NULL, OPT_SET },
 	{ "max-unused",		required_argument,	NULL, OPT_MAXUNUSED },
 	{ "prune",		no_argument,		NULL, OPT_PRUNE },
+	{ "forget",		no_argument,		NULL, OPT_FORGET },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -921,6 +945,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_PRUNE:
 			o->prune = 1;
 			break;
+		case OPT_FORGET:
+			o->forget = 1;
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -1013,9 +1040,14 @@ command_resolve(const struct opts *o)
 			usage_key(stdout);
 			exit(EXIT_OK);
 		}
+		if (strcmp(sub, "repair") == 0 && o->argc < 2) {
+			usage_repair(stdout);
+			exit(EXIT_OK);
+		}
 		if ((c = command_find(sub, o->argc > 1 ? o->argv[1] : NULL))
 		    == NULL)
-			unknown_command("key ", o->argv[1]);
+			unknown_command(strcmp(sub, "repair") == 0 ?
+			    "repair " : "key ", o->argv[1]);
 		usage_cmd(stdout, c);
 		exit(EXIT_OK);
 	}
@@ -1027,8 +1059,13 @@ command_resolve(const struct opts *o)
 		usage_key(want_help ? stdout : stderr);
 		exit(want_help ? EXIT_OK : EXIT_USAGE);
 	}
+	if (strcmp(o->cmd, "repair") == 0 && sub == NULL) {
+		usage_repair(want_help ? stdout : stderr);
+		exit(want_help ? EXIT_OK : EXIT_USAGE);
+	}
 	if ((c = command_find(o->cmd, sub)) == NULL)
-		unknown_command("key ", sub);
+		unknown_command(strcmp(o->cmd, "repair") == 0 ? "repair " :
+		    "key ", sub);
 	if (want_help) {
 		usage_cmd(stdout, c);
 		exit(EXIT_OK);

@@ -12,9 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "idxio.h"
 #include "ipc.h"
 #include "lock.h"
 #include "log.h"
+#include "pack.h"
 #include "repo.h"
 #include "sandbox.h"
 #include "snapshot.h"
@@ -50,6 +52,8 @@ role_of(int (*fn)(struct opts *), const struct opts *o)
 		return SBX_FORGET;
 	if (fn == cmd_tag)
 		return SBX_TAG;
+	if (fn == cmd_repair)
+		return SBX_REPAIR;
 	return SBX_REPO;
 }
 
@@ -143,6 +147,38 @@ out:
 	return 0;
 }
 
+#define REPAIR_DIRS_MAX	4
+
+/*
+ * What repair may change (the repository itself it only reads): the lock
+ * file (an exclusive lock needs it open for writing), and index/ for
+ * repair index, or packs/, index/ and snapshots/ for repair snapshots.
+ * Each directory is made (0700) if missing, so Landlock can name it.  In
+ * ${dirs}, new memory.  0, or -1 after a message.
+ */
+static int
+repair_dirs(const struct opts *o, char *dirs[REPAIR_DIRS_MAX])
+{
+	static const char *const all[] = { LOCK_NAME, INDEX_DIR, PACK_DIR,
+	    SNAP_DIR };
+	size_t i, n = o->argc >= 1 && strcmp(o->argv[0], "snapshots") == 0 ?
+	    4 : 2;
+
+	for (i = 0; i < n; i++) {
+		if (asprintf(&dirs[i], "%s/%s", o->repo, all[i]) < 0) {
+			dirs[i] = NULL;
+			errorx("out of memory");
+			return -1;
+		}
+		if (i > 0 && mkdir(dirs[i], 0700) != 0 && errno != EEXIST) {
+			errorx("cannot create %s: %s", dirs[i],
+			    strerror(errno));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* worker_backup_sources(o): see worker.h. */
 int
 worker_backup_sources(struct opts *o)
@@ -156,8 +192,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	enum sandbox_role role = role_of(fn, o);
 	struct sandbox_path *p;
 	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
-	    (size_t)o->argc;
+	    (size_t)o->argc + REPAIR_DIRS_MAX;
 	char *snapdir = NULL, *lockfile = NULL, *pw[3] = { NULL, NULL, NULL };
+	char *rdirs[REPAIR_DIRS_MAX] = { NULL };
 	int e, mode, lists;
 
 	/* What the sandbox must find in place: a new repository, a target. */
@@ -171,7 +208,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
 	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG ||
-	    role == SBX_PRUNE) !=
+	    role == SBX_PRUNE || role == SBX_REPAIR) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -250,12 +287,22 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = pw[i];
 		p[n++].access = SBX_RW;
 	}
+	if (role == SBX_REPAIR && repair_dirs(o, rdirs) != 0) {
+		free(p);
+		return EXIT_ERR;
+	}
+	for (i = 0; i < REPAIR_DIRS_MAX && rdirs[i] != NULL; i++) {
+		p[n].path = rdirs[i];
+		p[n++].access = SBX_RW;
+	}
 	sandbox_worker(role, p, n, !o->allow_no_landlock);
 	free(snapdir);
 	free(lockfile);
 	for (i = 0; i < 3; i++)
 		free(pw[i]);
 	free(p);
+	for (i = 0; i < REPAIR_DIRS_MAX; i++)
+		free(rdirs[i]);
 	e = fn(o);
 	return e;
 }

@@ -129,6 +129,16 @@ printf 'changed\n' >>"$T/src/dir/file"
 audit "forget --prune" "$R/snapshots/" "$R/packs/" "$R/index/" "$R/lock" -- \
     "$TACIT" forget -q -r "$R" --keep-last 1 --prune --passphrase-fd 3 \
     3<"$T/pw"
+# repair writes only where its role may: index/ (and the lock), and for
+# repair snapshots packs/ and snapshots/ too.
+audit "repair index" "$R/index/" "$R/lock" -- "$TACIT" repair index -q \
+    -r "$R" --passphrase-fd 3 3<"$T/pw"
+# (Every pack lost: each snapshot is rewritten, empty, with a new pack,
+# index and snapshot, and the old one removed.)
+rm -f "$R"/packs/*/*
+audit "repair snapshots --read-data --forget" "$R/index/" "$R/packs/" \
+    "$R/snapshots/" "$R/lock" -- "$TACIT" repair snapshots -q -r "$R" \
+    --read-data --forget --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)

@@ -24,7 +24,7 @@ sec = lambda name: man.split('.Sh ' + name, 1)[1].split('\n.Sh ', 1)[0]
 described = set()
 for m in re.finditer(r'^\.It Cm ((?:[a-z]+)(?: [a-z]+)?)', sec('COMMANDS'), re.M):
     words = m.group(1).split()
-    described.add(' '.join(words[:2]) if words[0] == 'key' else words[0])
+    described.add(' '.join(words[:2]) if words[0] in ('key', 'repair') else words[0])
 synopsis = set()
 for m in re.finditer(r'^\.Cm ([a-z]+(?: [a-z]+)?)$', sec('SYNOPSIS'), re.M):
     synopsis.add(m.group(1))

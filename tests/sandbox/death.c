@@ -199,6 +199,42 @@ op_rename_over_outside(void)
 	return -1;
 }
 
+/* Repair: an old object of the repository (outside the directories the
+ * subcommand rewrites) removed, or renamed, with the calls tacit makes
+ * (unlinkat, renameat2): Landlock refuses them. */
+static int
+op_unlink_source(void)
+{
+	char p[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/victim", srcdir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_rename_source(void)
+{
+	char p[4300], q[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/victim", srcdir);
+	(void)snprintf(q, sizeof(q), "%s/victim2", srcdir);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q, 0);
+}
+static int
+op_unlink_allowed(void)
+{
+	int fd = open(allowed, O_WRONLY | O_CREAT | O_EXCL, 0600);
+
+	if (fd < 0)
+		return -1;
+	(void)close(fd);
+	return unlinkat(AT_FDCWD, allowed, 0);
+}
+static int
+op_mkdir_allowed(void)
+{
+	return (int)syscall(SYS_mkdir, allowed, 0700);
+}
+
 static int
 op_write_in_read_role(void)
 {
@@ -667,10 +703,10 @@ op_still_root(void)
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE };
+    W_TAG, W_PRUNE, W_REPAIR };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
-    "worker (forget)", "worker (tag)", "worker (prune)" };
+    "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -680,7 +716,8 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE };
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
+	    SBX_REPAIR };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
@@ -746,6 +783,13 @@ confine(enum role role)
 		p[2].path = ix;
 		p[2].access = SBX_RW;
 		sandbox_worker(SBX_PRUNE, p, 3, 1);
+		break;
+	case W_REPAIR:
+		p[0].path = srcdir;	/* the repository: read-only */
+		p[0].access = SBX_R;
+		p[1].path = repodir;	/* the directory it rewrites */
+		p[1].access = SBX_RW;
+		sandbox_worker(SBX_REPAIR, p, 2, 1);
 		break;
 	}
 }
@@ -979,7 +1023,7 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1490,10 +1534,11 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR };
 	static const char *const prunedirs[] = { "packs", "index",
 	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
 	char pd[4400];
+	char victimf[4300];
 	size_t i;
 	int fd;
 
@@ -1528,6 +1573,9 @@ main(int argc, char **argv)
 	(void)snprintf(fpack, sizeof(fpack), "%s/data/00/pack", srcdir);
 	(void)snprintf(fseg, sizeof(fseg), "%s/index/seg", srcdir);
 	forget_files();
+	(void)snprintf(victimf, sizeof(victimf), "%s/victim", srcdir);
+	(void)close(open(victimf, O_WRONLY | O_CREAT, 0600));
+
 	/* The keyholder: nothing but its socket, memory and exit. */
 	attempt(KH, "getpid (control)", op_getpid, ALLOWED);
 	stop_cont(KH, "poll", op_poll);
@@ -1635,9 +1683,25 @@ main(int argc, char **argv)
 		else
 			(void)unlink(pd);
 	}
+	/* Repair: write and remove only in the directory it rewrites. */
+	attempt(W_REPAIR, "creating and removing a file where it rewrites "
+	    "(control)", op_unlink_allowed, ALLOWED);
+	attempt(W_REPAIR, "creating a file elsewhere in the repository",
+	    op_write_source, DENIED);
+	attempt(W_REPAIR, "removing an object elsewhere in the repository",
+	    op_unlink_source, DENIED);
+	attempt(W_REPAIR, "renaming an object elsewhere in the repository",
+	    op_rename_source, DENIED);
+	attempt(W_REPAIR, "a thread", op_thread, KILLED);
+	attempt(W_REPAIR, "mkdir (only mkdirat: a pack shard)",
+	    op_mkdir_allowed, KILLED);
+	if (getuid() == 0)
+		attempt(W_REPAIR, "keeping uid 0 (repository files stay "
+		    "root's)", op_still_root, ALLOWED);
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);
+	(void)unlink(victimf);
 	(void)rmdir(srcdir);
 	(void)rmdir(repodir);
 	return failed ? 1 : 0;

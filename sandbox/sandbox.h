@@ -12,6 +12,7 @@ enum sandbox_role {
 	SBX_REPO,	/* init, key...: the repository read-write */
 	SBX_RESTORE,	/* restore: repository read-only, target read-write */
 	SBX_BACKUP,	/* backup: SBX_REPO, and the sources read-only */
+	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
 };
 
 /*

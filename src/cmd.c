@@ -44,7 +44,7 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 	if (fn == cmd_key)
 		return o->argc >= 1 ? cmd_key_lock_mode(o->argv[0]) : -1;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
-	    fn == cmd_restore || fn == cmd_check)
+	    fn == cmd_restore || fn == cmd_check || fn == cmd_mount)
 		return REPO_LOCK_SHARED;
 	return -1;
 }

@@ -48,6 +48,9 @@ struct opts {
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
+	int			 allow_other;	/* mount --allow-other */
+	unsigned		 cache_mib;	/* mount --cache-mib */
+	struct strv		 snaps;		/* mount --snapshot */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -63,6 +66,16 @@ int cmd_restore(struct opts *);
 int cmd_log(struct opts *);
 int cmd_doctor(struct opts *);
 int cmd_check(struct opts *);
+int cmd_mount(struct opts *);
+
+/*
+ * mount_prepare(o): in the worker, before its sandbox: a FUSE session,
+ * mounted on o->argv[0] (mountpt.h), and its keeper started.  Returns an
+ * exit code; cmd_mount then serves it.  mount_interrupt(sig): from the
+ * signal handler: unmount and end (exit 0).
+ */
+int mount_prepare(struct opts *);
+void mount_interrupt(int);
 
 struct reader;
 struct snapshot;

@@ -96,6 +96,11 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "allow-other", 0, NULL, "let other users read the mount (with their "
+	    "permissions)" },
+	{ "cache-mib", 0, "MIB", "memory for the mount's caches (16)" },
+	{ "snapshot", 0, "SNAP", "mount only this snapshot (id prefix; "
+	    "repeatable)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -150,6 +155,9 @@ static const struct command {
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
 	    O_REPO "read-data read-data-subset " O_ANY },
+	{ "mount", cmd_mount, " MOUNTPOINT",
+	    "browse the snapshots read-only through FUSE (foreground)",
+	    O_REPO "tag path snapshot allow-other cache-mib " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
@@ -371,7 +379,7 @@ enum {
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
-	OPT_FILESFROM0, OPT_PATH
+	OPT_FILESFROM0, OPT_PATH, OPT_ALLOWOTHER, OPT_CACHEMIB, OPT_SNAPSHOT
 };
 
 static const struct option longopts[] = {
@@ -413,6 +421,9 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "allow-other",	no_argument,		NULL, OPT_ALLOWOTHER },
+	{ "cache-mib",		required_argument,	NULL, OPT_CACHEMIB },
+	{ "snapshot",		required_argument,	NULL, OPT_SNAPSHOT },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -595,6 +606,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->pass.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
+	o->cache_mib = 16;
 	opterr = 0;
 	optind = 0;
 	for (;;) {
@@ -747,6 +759,15 @@ parse(int argc, char **argv, struct opts *o)
 				usage_err(o->cmd, "--read-data-subset takes "
 				    "N/M, 1 <= N <= M <= 256");
 			break;
+		case OPT_ALLOWOTHER:
+			o->allow_other = 1;
+			break;
+		case OPT_CACHEMIB:
+			o->cache_mib = number(optarg, "--cache-mib", 1, 65536);
+			break;
+		case OPT_SNAPSHOT:
+			strv_add(&o->snaps, log_unescape(optarg));
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -827,7 +848,7 @@ options_check(const struct command *c)
 }
 
 /* What this process is, for on_signal: the worker of which command. */
-static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE } sig_role;
+static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE, SIG_MOUNT } sig_role;
 
 /* Append ${s} to ${p}, with ${v} in decimal for a '#'; the new end. */
 static char *
@@ -863,6 +884,11 @@ on_signal(int sig)
 {
 	char msg[256], *p;
 
+	/* The mount worker unmounts, then ends as usual (exit 0). */
+	if (sig_role == SIG_MOUNT) {
+		mount_interrupt(sig);
+		return;
+	}
 	passphrase_tty_interrupt();
 	secmem_wipe_all();
 	if (!passphrase_reading() && keyholder_interrupt(sig))
@@ -880,6 +906,7 @@ on_signal(int sig)
 		(void)sig_put(p, "run the same restore again to finish", 0);
 		break;
 	case SIG_PLAIN:
+	case SIG_MOUNT:
 		msg[0] = '\0';
 		break;
 	}
@@ -974,7 +1001,8 @@ main(int argc, char **argv)
 		usage_err(c->name, "no repository: give -r DIR");
 	if (worker) {
 		sig_role = c->fn == cmd_backup && !o.dry_run ? SIG_BACKUP :
-		    c->fn == cmd_restore ? SIG_RESTORE : SIG_PLAIN;
+		    c->fn == cmd_restore ? SIG_RESTORE : c->fn == cmd_mount ?
+		    SIG_MOUNT : SIG_PLAIN;
 		return worker_run(c->fn, &o);
 	}
 #ifdef TACIT_BENCH_INPROCESS

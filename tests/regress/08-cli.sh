@@ -9,7 +9,7 @@
 
 MAN=$(dirname "$0")/../../doc/tacit.1
 CMDS="init:key list:key add:key remove:key passwd:key recovery:backup:\
-snapshots:ls:restore:log:check:doctor:version:help"
+snapshots:ls:restore:log:check:mount:doctor:version:help"
 
 # has CODE DESC PATTERN CMD...: CMD exits CODE and its stderr and stdout
 # together match PATTERN (grep -E).

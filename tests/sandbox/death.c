@@ -108,6 +108,13 @@ static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; 
 static int op_shadow(void) { return open("/etc/shadow", O_RDONLY) < 0 ? -1 : 0; }
 static int op_passwd(void) { return open("/etc/passwd", O_RDONLY) < 0 ? -1 : 0; }
 static int
+op_devfuse(void)
+{
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -1 : close(fd);
+}
+static int
 op_mount(void)
 {
 	return mount("none", "/mnt", "tmpfs", 0, NULL);
@@ -517,9 +524,10 @@ op_still_root(void)
 	return -1;
 }
 
-enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE };
+enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_MOUNT };
 static const char *const rname[] = { "keyholder", "keyholder (key "
-    "command)", "worker (backup)", "worker (ls)", "worker (restore)" };
+    "command)", "worker (backup)", "worker (ls)", "worker (restore)",
+    "worker (mount)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -529,7 +537,7 @@ static void
 confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
-	    SBX_BACKUP, SBX_READ, SBX_RESTORE };
+	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_MOUNT };
 	struct sandbox_path p[2];
 	int sv[2];
 
@@ -554,9 +562,10 @@ confine(enum role role)
 		sandbox_worker(SBX_BACKUP, p, 2, 1);
 		break;
 	case W_READ:
+	case W_MOUNT:
 		p[0].path = srcdir;	/* the repository, read-only */
 		p[0].access = SBX_R;
-		sandbox_worker(SBX_READ, p, 1, 1);
+		sandbox_worker(sbx[role], p, 1, 1);
 		break;
 	case W_RESTORE:
 		p[0].path = srcdir;	/* the repository: read-only */
@@ -754,7 +763,8 @@ tty_case(const char *argv0)
 static void
 sigio_cases(void)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_MOUNT };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1102,7 +1112,8 @@ stop_cont(enum role role, const char *what, op_fn *op)
 int
 main(int argc, char **argv)
 {
-	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE };
+	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
+	    W_MOUNT };
 	size_t i;
 
 	/* The worker of tty_case, started by keyholder_run. */
@@ -1177,6 +1188,7 @@ main(int argc, char **argv)
 	 * stay uid 0 by design (threat-model.md, P3). */
 	if (getuid() == 0) {
 		attempt(W_READ, "keeping a root id", op_still_root, DENIED);
+		attempt(W_MOUNT, "keeping a root id", op_still_root, DENIED);
 		attempt(W_BACKUP, "keeping uid 0 (repository files stay "
 		    "root's)", op_still_root, ALLOWED);
 		attempt(W_RESTORE, "keeping uid 0 (restored files are created "
@@ -1204,6 +1216,12 @@ main(int argc, char **argv)
 	attempt(W_BACKUP, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
+	/* mount: the single-threaded FUSE loop; the keeper unmounts. */
+	attempt(W_MOUNT, "opening for writing", op_write_in_read_role, KILLED);
+	attempt(W_MOUNT, "a thread", op_thread, KILLED);
+	attempt(W_MOUNT, "poll (the FUSE loop: control)", op_poll, ALLOWED);
+	attempt(W_MOUNT, "umount2", op_umount, KILLED);
+	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);
 	attempt(KH, "a thread", op_thread, KILLED);
 	restore_meta_all();
 	(void)unlink(allowed);

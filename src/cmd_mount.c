@@ -41,6 +41,7 @@
 #define MNT_HASH	4096		/* buckets of hard-link groups */
 #define MNT_CHUNKS_MAX	64		/* decoded chunks kept */
 #define MNT_VNAME_MAX	64
+#define MNT_BLK		1024		/* inodes per block (no big realloc) */
 
 enum kind { K_VDIR, K_VLINK, K_SNAP, K_TREE };
 
@@ -74,8 +75,8 @@ struct mchunk {
 struct mfs {
 	struct reader	*rd;
 	int		 ready;
-	struct mino	*v;		/* v[ino - 1] */
-	size_t		 n, cap;
+	struct mino	**blk;		/* ino i: blk[(i-1) / MNT_BLK][...] */
+	size_t		 n, cap;	/* inodes made; room for */
 	fuse_ino_t	 freelist;	/* free K_TREE slots, through hnext */
 	fuse_ino_t	 hash[MNT_HASH];
 	fuse_ino_t	 lhead, ltail;	/* trees: most recent first */
@@ -102,36 +103,46 @@ mount_interrupt(int sig)
 	stop_sig = sig;
 }
 
+/* Inode ${ino} (1..fs.n), used or not. */
+static struct mino *
+mino(fuse_ino_t ino)
+{
+	return &fs.blk[(ino - 1) / MNT_BLK][(ino - 1) % MNT_BLK];
+}
+
 static struct mino *
 ino_get(fuse_ino_t ino)
 {
-	if (ino < 1 || ino > fs.n || !fs.v[ino - 1].used)
+	if (ino < 1 || ino > fs.n || !mino(ino)->used)
 		return NULL;
-	return &fs.v[ino - 1];
+	return mino(ino);
 }
 
 /* A new inode; 0 when out of memory. */
 static fuse_ino_t
 ino_new(uint8_t kind)
 {
-	struct mino *v;
+	struct mino *v, **b;
 	fuse_ino_t ino;
 
 	if (fs.freelist != 0) {
 		ino = fs.freelist;
-		fs.freelist = fs.v[ino - 1].hnext;
+		fs.freelist = mino(ino)->hnext;
 	} else {
 		if (fs.n == fs.cap) {
-			size_t cap = fs.cap ? fs.cap * 2 : 1024;
+			size_t nb = fs.cap / MNT_BLK;
 
-			if ((v = reallocarray(fs.v, cap, sizeof(*v))) == NULL)
+			if ((b = reallocarray(fs.blk, nb + 1, sizeof(*b))) ==
+			    NULL)
 				return 0;
-			fs.v = v;
-			fs.cap = cap;
+			fs.blk = b;
+			if ((b[nb] = calloc(MNT_BLK, sizeof(**b))) == NULL)
+				return 0;
+			fs.cap += MNT_BLK;
 		}
 		ino = ++fs.n;
 	}
-	v = &fs.v[ino - 1];
+	v = mino(ino);
 	memset(v, 0, sizeof(*v));
 	v->used = 1;
 	v->kind = kind;
@@ -143,14 +154,14 @@ ino_new(uint8_t kind)
 static void
 lru_unlink(fuse_ino_t ino)
 {
-	struct mino *m = &fs.v[ino - 1];
+	struct mino *m = &(*mino(ino));
 
 	if (m->lprev)
-		fs.v[m->lprev - 1].lnext = m->lnext;
+		(*mino(m->lprev)).lnext = m->lnext;
 	else if (fs.lhead == ino)
 		fs.lhead = m->lnext;
 	if (m->lnext)
-		fs.v[m->lnext - 1].lprev = m->lprev;
+		(*mino(m->lnext)).lprev = m->lprev;
 	else if (fs.ltail == ino)
 		fs.ltail = m->lprev;
 	m->lprev = m->lnext = 0;
@@ -159,12 +170,12 @@ lru_unlink(fuse_ino_t ino)
 static void
 lru_front(fuse_ino_t ino)
 {
-	struct mino *m = &fs.v[ino - 1];
+	struct mino *m = &(*mino(ino));
 
 	lru_unlink(ino);
 	m->lnext = fs.lhead;
 	if (fs.lhead)
-		fs.v[fs.lhead - 1].lprev = ino;
+		(*mino(fs.lhead)).lprev = ino;
 	fs.lhead = ino;
 	if (fs.ltail == 0)
 		fs.ltail = ino;
@@ -173,7 +184,7 @@ lru_front(fuse_ino_t ino)
 static void
 tree_drop(fuse_ino_t ino)
 {
-	struct mino *m = &fs.v[ino - 1];
+	struct mino *m = &(*mino(ino));
 
 	if (m->t == NULL)
 		return;
@@ -216,7 +227,7 @@ tree_bytes(const struct tree *t)
 static struct tree *
 dir_tree(fuse_ino_t ino)
 {
-	struct mino *m = &fs.v[ino - 1];
+	struct mino *m = &(*mino(ino));
 	struct tree *t;
 	char h[9], hex[2 * SNAP_ID_BYTES + 1];
 
@@ -266,7 +277,7 @@ hslot(uint64_t key)
 static void
 ino_free(fuse_ino_t ino)
 {
-	struct mino *m = &fs.v[ino - 1];
+	struct mino *m = &(*mino(ino));
 	fuse_ino_t *pp;
 
 	if (m->kind != K_TREE)
@@ -274,7 +285,7 @@ ino_free(fuse_ino_t ino)
 	tree_drop(ino);
 	if (m->lkey != 0)
 		for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
-		    pp = &fs.v[*pp - 1].hnext)
+		    pp = &(*mino(*pp)).hnext)
 			if (*pp == ino) {
 				*pp = m->hnext;
 				break;
@@ -329,13 +340,13 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 	if (n->link_id != 0 && n->type != NODE_DIR) {
 		key = ((uint64_t)snap << 48 ^ n->link_id) | 1ULL << 63;
 		for (ino = fs.hash[hslot(key)]; ino != 0;
-		    ino = fs.v[ino - 1].hnext)
-			if (fs.v[ino - 1].lkey == key)
+		    ino = (*mino(ino)).hnext)
+			if ((*mino(ino)).lkey == key)
 				return ino;
 	}
 	if ((ino = ino_new(K_TREE)) == 0)
 		return 0;
-	m = &fs.v[ino - 1];
+	m = &(*mino(ino));
 	if (node_dup(&m->n, n) != 0) {
 		m->used = 0;
 		m->hnext = fs.freelist;
@@ -379,7 +390,7 @@ getattr_of(fuse_ino_t ino, struct stat *st)
 {
 	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
 	    S_IFIFO, S_IFCHR, S_IFBLK };
-	const struct mino *m = &fs.v[ino - 1];
+	const struct mino *m = &(*mino(ino));
 	const struct node *n = &m->n;
 	uint64_t blocks = 0;
 	size_t e;
@@ -440,8 +451,8 @@ vchild(fuse_ino_t dir, size_t i)
 	size_t k;
 
 	for (k = 0; k < fs.nvirt && k < fs.n; k++)
-		if (fs.v[k].used && fs.v[k].kind != K_TREE &&
-		    fs.v[k].parent == dir && k + 1 != dir && i-- == 0)
+		if (mino(k + 1)->used && mino(k + 1)->kind != K_TREE &&
+		    mino(k + 1)->parent == dir && k + 1 != dir && i-- == 0)
 			return k + 1;
 	return 0;
 }
@@ -455,7 +466,7 @@ vadd(fuse_ino_t parent, uint8_t kind, const char *name, const char *target,
 
 	if (ino == 0)
 		return 0;
-	m = &fs.v[ino - 1];
+	m = &(*mino(ino));
 	m->parent = parent;
 	m->snap = snap;
 	m->nlookup = 0;
@@ -531,7 +542,7 @@ vtree_build(const struct opts *o)
 			if (!tag_ok(s->tags[k]))
 				continue;
 			for (td = vchild(fs.tagsdir, 0), j = 1; td != 0 &&
-			    strcmp(fs.v[td - 1].vname, s->tags[k]) != 0; j++)
+			    strcmp((*mino(td)).vname, s->tags[k]) != 0; j++)
 				td = vchild(fs.tagsdir, j);
 			if (td == 0 && (td = vadd(fs.tagsdir, K_VDIR,
 			    s->tags[k], NULL, 0)) == 0)
@@ -607,7 +618,7 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	if (m->kind == K_VDIR) {
 		for (i = 0; (ino = vchild(parent, i)) != 0; i++)
-			if (strcmp(fs.v[ino - 1].vname, name) == 0)
+			if (strcmp((*mino(ino)).vname, name) == 0)
 				break;
 	} else if (is_dir(m)) {
 		if ((t = dir_tree(parent)) == NULL) {
@@ -628,7 +639,7 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		(void)fuse_reply_err(req, ENOENT);
 		return;
 	}
-	fs.v[ino - 1].nlookup++;
+	(*mino(ino)).nlookup++;
 	entry_of(ino, &e);
 	(void)fuse_reply_entry(req, &e);
 }
@@ -1015,7 +1026,7 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 				break;
 			getattr_of(c, &st);
 			k = fuse_add_direntry(req, buf + used, size - used,
-			    fs.v[c - 1].vname, &st, (off_t)i + 1);
+			    (*mino(c)).vname, &st, (off_t)i + 1);
 		} else {
 			if (t == NULL || i - 2 >= t->count)
 				break;
@@ -1333,16 +1344,18 @@ fs_free(void)
 	size_t i;
 
 	for (i = 0; i < fs.n; i++)
-		if (fs.v[i].used) {
-			fs.v[i].kind = K_TREE;
-			free(fs.v[i].vname);
-			free(fs.v[i].vtarget);
+		if (mino(i + 1)->used) {
+			mino(i + 1)->kind = K_TREE;
+			free(mino(i + 1)->vname);
+			free(mino(i + 1)->vtarget);
 			tree_drop(i + 1);
-			node_free_fields(&fs.v[i].n);
-			free(fs.v[i].cum);
-			free(fs.v[i].ecum);
+			node_free_fields(&mino(i + 1)->n);
+			free(mino(i + 1)->cum);
+			free(mino(i + 1)->ecum);
 		}
-	free(fs.v);
+	for (i = 0; i < fs.cap / MNT_BLK; i++)
+		free(fs.blk[i]);
+	free(fs.blk);
 	for (i = 0; i < MNT_CHUNKS_MAX; i++)
 		free(fs.ch[i].p);
 	memset(&fs, 0, sizeof(fs));

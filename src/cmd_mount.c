@@ -353,6 +353,10 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 		fs.freelist = ino;
 		return 0;
 	}
+	/* Owners are shown as numbers: the names need no copy per inode. */
+	free(m->n.user);
+	free(m->n.group);
+	m->n.user = m->n.group = NULL;
 	m->snap = snap;
 	m->parent = parent;
 	if (key != 0) {

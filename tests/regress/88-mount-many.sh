@@ -2,7 +2,7 @@
 # 88-mount-many.sh: a snapshot of 100,000 small files in one directory
 # mounted: readdir streams it (ls -f lists every name), ls -lR through the
 # mount completes with every entry, a file reads back, and the mount
-# worker's peak RSS (VmHWM) stays under 192 MiB (about 145 MiB measured:
+# worker's peak RSS (VmHWM) stays under 192 MiB (about 140 MiB measured:
 # the directory's decoded tree, about 400 bytes an entry, and one inode
 # per entry the kernel holds, about 500 bytes; --cache-mib bounds the
 # other trees and the data kept).  Root only.

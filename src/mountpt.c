@@ -144,22 +144,72 @@ root_mount(struct mountpt *mp, int allow_other)
 	return 0;
 }
 
-/* Hand the mounted descriptor to libfuse; as a user, libfuse mounts. */
+/*
+ * As a user: fusermount3 mounts and hands back the /dev/fuse descriptor
+ * over a socket (_FUSE_COMMFD), as libfuse does when it cannot open
+ * /dev/fuse itself (libfuse 3.14 tries /dev/fuse first and gives up when
+ * it is there but not ours to open).  0, or -1 after a message.
+ */
+static int
+user_mount(struct mountpt *mp, int allow_other)
+{
+	char opts[160], env[32], data;
+	char *argv[] = { (char *)(uintptr_t)"fusermount3",
+	    (char *)(uintptr_t)"-o", opts, (char *)(uintptr_t)"--", mp->path,
+	    NULL };
+	char *envp[] = { env, NULL };
+	union {
+		struct cmsghdr	c;
+		char		b[CMSG_SPACE(sizeof(int))];
+	} u;
+	struct iovec iov = { &data, 1 };
+	struct msghdr msg;
+	struct cmsghdr *c;
+	int sv[2], status;
+	pid_t pid;
+
+	(void)snprintf(opts, sizeof(opts), "ro,nosuid,nodev,"
+	    "default_permissions,fsname=tacit,subtype=tacit%s",
+	    allow_other ? ",allow_other" : "");
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
+	    (pid = fork()) < 0) {
+		errorx("fusermount3: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		(void)close(sv[0]);
+		(void)snprintf(env, sizeof(env), "_FUSE_COMMFD=%d", sv[1]);
+		execve(FUSERMOUNT, argv, envp);
+		_exit(127);
+	}
+	(void)close(sv[1]);
+	memset(&msg, 0, sizeof(msg));
+	msg.msg_iov = &iov;
+	msg.msg_iovlen = 1;
+	msg.msg_control = u.b;
+	msg.msg_controllen = sizeof(u.b);
+	while (recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC) < 0 && errno == EINTR)
+		;
+	(void)close(sv[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if ((c = CMSG_FIRSTHDR(&msg)) != NULL && c->cmsg_level == SOL_SOCKET &&
+	    c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&mp->fd, CMSG_DATA(c), sizeof(int));
+	if (mp->fd < 0) {
+		errorx("cannot mount on %s through fusermount3 (fuse3 "
+		    "installed? a directory of yours?)", log_shown(mp->path));
+		return -1;
+	}
+	return 0;
+}
+
+/* Hand the mounted descriptor to libfuse. */
 static int
 session_mount(struct mountpt *mp)
 {
 	char dev[32];
 
-	if (mp->user) {
-		if (fuse_session_mount(mp->se, mp->path) != 0) {
-			errorx("cannot mount on %s through fusermount3 (is "
-			    "fuse3 installed, %s a directory of yours?)",
-			    log_shown(mp->path), log_shown(mp->path));
-			return -1;
-		}
-		mp->fd = fuse_session_fd(mp->se);
-		return 0;
-	}
 	(void)snprintf(dev, sizeof(dev), "/dev/fd/%d", mp->fd);
 	if (fuse_session_mount(mp->se, dev) != 0) {
 		errorx("libfuse refused the mounted descriptor");
@@ -186,11 +236,11 @@ mountpt_setup(struct mountpt *mp, const char *path, int allow_other,
 		    strerror(errno) : "not a directory");
 		return -1;
 	}
-	if (!mp->user && root_mount(mp, allow_other) != 0)
+	if (mp->user ? user_mount(mp, allow_other) != 0 :
+	    root_mount(mp, allow_other) != 0)
 		return -1;
 	if (session_mount(mp) != 0) {
-		if (!mp->user)
-			(void)unmount(mp->path, 0, 1);
+		(void)unmount(mp->path, mp->user, 1);
 		return -1;
 	}
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||

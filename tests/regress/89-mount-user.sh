@@ -30,7 +30,7 @@ while ! grep -q " $M fuse" /proc/mounts && kill -0 "$kh" 2>/dev/null && [ $i -lt
 	sleep 0.1; i=$((i + 1)); done
 if ! grep -q " $M fuse" /proc/mounts; then
 	wait "$kh"
-	ok "# SKIP fusermount3 cannot mount for a user here ($(stat -c '/dev/fuse mode %a' /dev/fuse): libfuse opens it itself first and falls back to fusermount3 only when it is missing; Debian's udev makes it 0666): $(head -1 "$T/m.out")"
+	ok "# SKIP fusermount3 cannot mount for a user here ($(stat -c '/dev/fuse mode %a' /dev/fuse): fusermount3 opens it with the user's ids; Debian's udev makes it 0666): $(head -1 "$T/m.out")"
 	exit 0
 fi
 trap 'umount -l "$M" 2>/dev/null' EXIT

@@ -1271,7 +1271,9 @@ mount_prepare(struct opts *o)
 	args.argc = 3;
 	args.argv = argv;
 	args.allocated = 0;
-	if ((se = fuse_session_new(&args, &ops, sizeof(ops), NULL)) == NULL) {
+	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	fuse_opt_free_args(&args);	/* libfuse may have copied them */
+	if (se == NULL) {
 		errorx("libfuse: cannot make a session");
 		return EXIT_ERR;
 	}

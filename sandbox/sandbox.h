@@ -18,6 +18,7 @@ enum sandbox_role {
 	SBX_PRUNE,	/* prune: read all; write, remove in packs/, index/ */
 	SBX_REPAIR,	/* repair: the repository read-only, and read-write
 			   only the directories the subcommand rewrites */
+	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
 };
 
 /*

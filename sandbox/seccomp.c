@@ -221,6 +221,20 @@ static const struct rule worker_read_rules[] = {
 	ALLOW(openat, A_RDONLY),
 };
 
+/*
+ * mount: SBX_READ's, and the FUSE loop: poll on /dev/fuse (read, and
+ * writev for the replies, are in worker_rules), the keyholder's socket
+ * and the keeper's; wait4 for the keeper at the end.  No open for
+ * writing, no mount or umount2 (the keeper unmounts), no exec, no
+ * thread: the loop is single-threaded.
+ */
+static const struct rule worker_mount_rules[] = {
+	ALLOW(openat, A_RDONLY),
+	ALLOW(poll, A_NONE),
+	ALLOW(ppoll, A_NONE),
+	ALLOW(wait4, A_NONE),		/* the keeper, our child */
+};
+
 /* Writing the repository (init, key, backup). */
 static const struct rule worker_repo_rules[] = {
 	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
@@ -547,13 +561,17 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
 	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG &&
-	    role != SBX_PRUNE && role != SBX_REPAIR)
+	    role != SBX_PRUNE && role != SBX_REPAIR && role != SBX_MOUNT)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
 	case SBX_READ:
 		for (i = 0; i < NRULES(worker_read_rules); i++)
 			add(ctx, &worker_read_rules[i], NULL, 0);
+		break;
+	case SBX_MOUNT:
+		for (i = 0; i < NRULES(worker_mount_rules); i++)
+			add(ctx, &worker_mount_rules[i], NULL, 0);
 		break;
 	case SBX_REPO:
 	case SBX_BACKUP:	/* reading the sources needs nothing more */

@@ -46,6 +46,7 @@ role_caps(enum sandbox_role role, int priv)
 
 	switch (role) {
 	case SBX_READ:
+	case SBX_MOUNT:		/* the /dev/fuse descriptor needs none */
 		/* O_NOATIME on repository files we do not own (we run as
 		 * nobody): reading must not move their access times.  The
 		 * read policy allows no call that changes a file, so
@@ -186,6 +187,7 @@ role_drops_uid(enum sandbox_role role)
 {
 	switch (role) {
 	case SBX_READ:
+	case SBX_MOUNT:
 		return !keep_ids;
 	case SBX_REPO:
 	case SBX_BACKUP:
@@ -304,7 +306,7 @@ worker_privs(enum sandbox_role role, int priv, int userns, int root,
 		fatal(EXIT_ERR, "setgroups: %s", strerror(errno));
 	if (root && role_drops_uid(role))
 		drop_ids(uid, gid);
-	else if (root && role == SBX_READ)
+	else if (root && (role == SBX_READ || role == SBX_MOUNT))
 		infox("the repository is on a FUSE file system, which admits "
 		    "no uid but its mounter's: the reading worker keeps uid "
 		    "and gid 0, with its capabilities cut to reading");

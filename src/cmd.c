@@ -46,7 +46,7 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 	if (fn == cmd_forget || fn == cmd_prune || fn == cmd_repair)
 		return REPO_LOCK_EXCL;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
-	    fn == cmd_restore || fn == cmd_check)
+	    fn == cmd_restore || fn == cmd_check || fn == cmd_mount)
 		return REPO_LOCK_SHARED;
 	if (fn == cmd_dump || fn == cmd_find || fn == cmd_diff ||
 	    fn == cmd_stats)

@@ -52,7 +52,7 @@ struct opts {
 	int			 read_data;	/* check --read-data */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
 	const char		*archive;	/* dump --archive (only "tar") */
-	struct strv		 snaps;		/* find --snapshot */
+	struct strv		 snaps;		/* find, mount --snapshot */
 	int			 newest_set, oldest_set;
 	int64_t			 newest, oldest; /* find --newest, --oldest */
 	int			 icase;		/* find --ignore-case */
@@ -70,6 +70,8 @@ struct opts {
 	const uint8_t		(*prune_ignore)[16];
 	size_t			 nprune_ignore;
 	int			 forget;	/* repair snapshots --forget */
+	int			 allow_other;	/* mount --allow-other */
+	unsigned		 cache_mib;	/* mount --cache-mib */
 	int			 argc;		/* operands after options */
 	char			**argv;
 	size_t			 sources_skipped; /* backup: not there, left out */
@@ -113,6 +115,16 @@ int cmd_tag(struct opts *);
 int cmd_stats(struct opts *);
 int cmd_prune(struct opts *);
 int cmd_repair(struct opts *);
+int cmd_mount(struct opts *);
+
+/*
+ * mount_prepare(o): in the worker, before its sandbox: a FUSE session,
+ * mounted on o->argv[0] (mountpt.h), and its keeper started.  Returns an
+ * exit code; cmd_mount then serves it.  mount_interrupt(sig): from the
+ * signal handler: unmount and end (exit 0).
+ */
+int mount_prepare(struct opts *);
+void mount_interrupt(int);
 
 struct reader;
 struct snapshot;

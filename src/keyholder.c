@@ -950,6 +950,11 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	/* Interrupted: the worker said what it left (its output was
 	 * relayed to the end), or we say that much. */
 	if (intr_sig != 0) {
+		/* mount: a signal is how it ends; the worker unmounted
+		 * and its status is the run's. */
+		if (o->cmd != NULL && strcmp(o->cmd, "mount") == 0 &&
+		    WIFEXITED(status))
+			return WEXITSTATUS(status);
 		if (!WIFEXITED(status) || WEXITSTATUS(status) != EXIT_INTR)
 			log_interrupted(NULL);
 		return EXIT_INTR;

@@ -100,7 +100,8 @@ static const struct {
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
 	{ "archive", 0, "FORMAT", "dump as an archive: tar (pax)" },
-	{ "snapshot", 0, "SNAP", "search only SNAP (repeatable)" },
+	{ "snapshot", 0, "SNAP", "find: search only SNAP; mount: show only "
+	    "SNAP (repeatable)" },
 	{ "newest", 0, "TIME", "only entries modified at or before TIME" },
 	{ "oldest", 0, "TIME", "only entries modified at or after TIME" },
 	{ "ignore-case", 0, NULL, "match PATTERN ignoring case" },
@@ -125,6 +126,9 @@ static const struct {
 	    "prune: repack packs more than PERCENT unused (5%)" },
 	{ "forget", 0, NULL,
 	    "remove each damaged snapshot once its repair is durable" },
+	{ "allow-other", 0, NULL, "let other users read the mount (with their "
+	    "permissions)" },
+	{ "cache-mib", 0, "MIB", "memory for the mount's caches (16)" },
 	{ "json", 0, NULL, "machine-readable output" },
 	{ "quiet", 'q', NULL, "print only errors and real warnings" },
 	{ "verbose", 'v', NULL, "more messages" },
@@ -201,6 +205,9 @@ static const struct command {
 	{ "prune", cmd_prune, "",
 	    "delete the data no snapshot uses, and the leftovers",
 	    O_REPO "dry-run max-unused json " O_ANY },
+	{ "mount", cmd_mount, " MOUNTPOINT",
+	    "browse the snapshots read-only through FUSE (foreground)",
+	    O_REPO "tag path snapshot allow-other cache-mib " O_ANY },
 	{ "doctor", cmd_doctor, "",
 	    "is this host safe to back up from? (swap, dumps, ...)", O_ANY },
 	{ "repair index", cmd_repair, "",
@@ -467,7 +474,8 @@ enum {
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
-	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE, OPT_FORGET
+	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE, OPT_FORGET,
+	OPT_ALLOWOTHER, OPT_CACHEMIB
 };
 
 static const struct option longopts[] = {
@@ -531,6 +539,8 @@ static const struct option longopts[] = {
 	{ "max-unused",		required_argument,	NULL, OPT_MAXUNUSED },
 	{ "prune",		no_argument,		NULL, OPT_PRUNE },
 	{ "forget",		no_argument,		NULL, OPT_FORGET },
+	{ "allow-other",	no_argument,		NULL, OPT_ALLOWOTHER },
+	{ "cache-mib",		required_argument,	NULL, OPT_CACHEMIB },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -777,6 +787,7 @@ parse(int argc, char **argv, struct opts *o)
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
 	o->group_by = GROUP_DEFAULT;
+	o->cache_mib = 16;
 	opterr = 0;
 	optind = 0;
 	for (;;) {
@@ -948,6 +959,12 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_FORGET:
 			o->forget = 1;
 			break;
+		case OPT_ALLOWOTHER:
+			o->allow_other = 1;
+			break;
+		case OPT_CACHEMIB:
+			o->cache_mib = number(optarg, "--cache-mib", 1, 65536);
+			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
@@ -1087,7 +1104,8 @@ options_check(const struct command *c)
 }
 
 /* What this process is, for on_signal: the worker of which command. */
-static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE, SIG_FORGET } sig_role;
+static enum { SIG_PLAIN, SIG_BACKUP, SIG_RESTORE, SIG_FORGET, SIG_MOUNT }
+    sig_role;
 
 /* Append ${s} to ${p}, with ${v} in decimal for a '#'; the new end. */
 static char *
@@ -1123,6 +1141,11 @@ on_signal(int sig)
 {
 	char msg[256], *p;
 
+	/* The mount worker unmounts, then ends as usual (exit 0). */
+	if (sig_role == SIG_MOUNT) {
+		mount_interrupt(sig);
+		return;
+	}
 	passphrase_tty_interrupt();
 	secmem_wipe_all();
 	if (!passphrase_reading() && keyholder_interrupt(sig))
@@ -1144,6 +1167,7 @@ on_signal(int sig)
 		    "forget again to finish", 0);
 		break;
 	case SIG_PLAIN:
+	case SIG_MOUNT:
 		msg[0] = '\0';
 		break;
 	}
@@ -1239,7 +1263,8 @@ main(int argc, char **argv)
 	if (worker) {
 		sig_role = c->fn == cmd_backup && !o.dry_run ? SIG_BACKUP :
 		    c->fn == cmd_restore ? SIG_RESTORE :
-		    c->fn == cmd_forget && !o.dry_run ? SIG_FORGET : SIG_PLAIN;
+		    c->fn == cmd_forget && !o.dry_run ? SIG_FORGET :
+		    c->fn == cmd_mount ? SIG_MOUNT : SIG_PLAIN;
 		return worker_run(c->fn, &o);
 	}
 #ifdef TACIT_BENCH_INPROCESS

@@ -43,6 +43,8 @@ role_of(int (*fn)(struct opts *), const struct opts *o)
 		return SBX_BACKUP;
 	if (fn == cmd_prune)
 		return SBX_PRUNE;
+	if (fn == cmd_mount)
+		return SBX_MOUNT;
 	if (fn == cmd_snapshots || fn == cmd_ls || fn == cmd_log ||
 	    fn == cmd_check || fn == cmd_stats)
 		return SBX_READ;
@@ -228,8 +230,12 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
 	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
 		return e;
+	/* mount: mounted (and its keeper started) before the sandbox,
+	 * which allows neither mount(2) nor fusermount3. */
+	if (fn == cmd_mount && (e = mount_prepare(o)) != EXIT_OK)
+		return e;
 	/* A reader keeps root's ids on FUSE, where nobody is refused. */
-	if (role == SBX_READ && on_fuse(o->repo))
+	if ((role == SBX_READ || role == SBX_MOUNT) && on_fuse(o->repo))
 		sandbox_keep_ids();
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */

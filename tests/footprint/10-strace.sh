@@ -141,6 +141,38 @@ audit "repair snapshots --read-data --forget" "$R/index/" "$R/packs/" \
     --read-data --forget --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
+# mount (root, /dev/fuse): traced while the mount is read, then ended with
+# SIGTERM; /dev/fuse (the FUSE connection) is no file of the file system.
+if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then
+	M=$T/mnt
+	mkdir -p "$M"
+	n=$((n + 1))
+	ASAN_OPTIONS=detect_leaks=0 \
+	strace -f -qq -y -e status=successful -o "$T/trace.$n" \
+	    -e trace=%file,%desc,write,pwrite64,writev,ftruncate,fchmod,fchown,fsetxattr,fremovexattr,fsync,unshare,mount \
+	    "$TACIT" mount -r "$R" "$M" --passphrase-fd 3 3<"$T/pw" \
+	    >"$T/out.$n" 2>&1 &
+	st=$!
+	i=0
+	while [ ! -e "$M/latest" ] && [ $i -lt 600 ]; do sleep 0.1; i=$((i + 1)); done
+	ls -lR "$M/" >/dev/null 2>&1 && cat "$M"/latest/src/big "$M"/latest/src/dir/file >/dev/null 2>&1
+	rd=$?
+	kill -TERM "$(pgrep -P "$st" | head -1)" 2>/dev/null
+	wait "$st"
+	if [ $rd -ne 0 ] || grep -q " $M " /proc/mounts; then
+		notok "mount, read through it, SIGTERM (read $rd)"
+		sed 's/^/#   /' "$T/out.$n" | head -5
+		umount -l "$M" 2>/dev/null
+	elif python3 "$AUDIT" "$T/trace.$n" "$R" /dev/fuse >"$T/audit.$n"; then
+		ok "mount, read through it, SIGTERM: no write outside $R"
+	else
+		notok "mount wrote outside its place:"
+		sed 's/^/#   /' "$T/audit.$n"
+	fi
+else
+	ok "mount # SKIP not root or no /dev/fuse"
+fi
+
 left=$(find "$T/home" "$T/tmp" "$T/xdg" -mindepth 1 2>/dev/null)
 [ -z "$left" ] && ok "HOME, XDG directories and TMPDIR are still empty" ||
     notok "left behind: $left"

@@ -108,6 +108,13 @@ static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; 
 static int op_shadow(void) { return open("/etc/shadow", O_RDONLY) < 0 ? -1 : 0; }
 static int op_passwd(void) { return open("/etc/passwd", O_RDONLY) < 0 ? -1 : 0; }
 static int
+op_devfuse(void)
+{
+	int fd = open("/dev/fuse", O_RDWR | O_CLOEXEC);
+
+	return fd < 0 ? -1 : close(fd);
+}
+static int
 op_mount(void)
 {
 	return mount("none", "/mnt", "tmpfs", 0, NULL);
@@ -703,10 +710,11 @@ op_still_root(void)
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE, W_REPAIR };
+    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
-    "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)" };
+    "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)",
+    "worker (mount)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -717,7 +725,7 @@ confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
 	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
-	    SBX_REPAIR };
+	    SBX_REPAIR, SBX_MOUNT };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
@@ -743,9 +751,10 @@ confine(enum role role)
 		sandbox_worker(SBX_BACKUP, p, 2, 1);
 		break;
 	case W_READ:
+	case W_MOUNT:
 		p[0].path = srcdir;	/* the repository, read-only */
 		p[0].access = SBX_R;
-		sandbox_worker(SBX_READ, p, 1, 1);
+		sandbox_worker(sbx[role], p, 1, 1);
 		break;
 	case W_RESTORE:
 		p[0].path = srcdir;	/* the repository: read-only */
@@ -1023,7 +1032,7 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1534,7 +1543,7 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
 	static const char *const prunedirs[] = { "packs", "index",
 	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
 	char pd[4400];
@@ -1622,6 +1631,7 @@ main(int argc, char **argv)
 	 * stay uid 0 by design (threat-model.md, P3). */
 	if (getuid() == 0) {
 		attempt(W_READ, "keeping a root id", op_still_root, DENIED);
+		attempt(W_MOUNT, "keeping a root id", op_still_root, DENIED);
 		attempt(W_BACKUP, "keeping uid 0 (repository files stay "
 		    "root's)", op_still_root, ALLOWED);
 		attempt(W_RESTORE, "keeping uid 0 (restored files are created "
@@ -1649,6 +1659,12 @@ main(int argc, char **argv)
 	attempt(W_BACKUP, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
+	/* mount: the single-threaded FUSE loop; the keeper unmounts. */
+	attempt(W_MOUNT, "opening for writing", op_write_in_read_role, KILLED);
+	attempt(W_MOUNT, "a thread", op_thread, KILLED);
+	attempt(W_MOUNT, "poll (the FUSE loop: control)", op_poll, ALLOWED);
+	attempt(W_MOUNT, "umount2", op_umount, KILLED);
+	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);
 	attempt(KH, "a thread", op_thread, KILLED);
 	forget_cases();
 	tag_cases();

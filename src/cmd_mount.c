@@ -1,0 +1,1412 @@
+/*
+ * cmd_mount.c: tacit mount: the repository's snapshots as a read-only FUSE
+ * file system, served by the sandboxed worker (low-level libfuse API, one
+ * thread).
+ *
+ *   /snapshots/<YYYY-MM-DDTHH:MM:SS>-<id8>/   the snapshot's tree
+ *   /latest -> snapshots/<newest>
+ *   /ids/<id8> -> ../snapshots/<name>
+ *   /tags/<tag>/<name> -> ../../snapshots/<name>
+ *
+ * Lazy and bounded: a directory's tree is read on its first lookup or
+ * readdir and kept in a cache of --cache-mib (half trees, half file
+ * data, least recently used out first); an inode lives while the kernel
+ * holds a lookup of it.  Nothing is written anywhere.
+ */
+#define FUSE_USE_VERSION 35
+
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "cmd.h"
+#include "ipc.h"
+#include "log.h"
+#include "mountpt.h"
+#include "reader.h"
+#include "repo.h"
+#include "show.h"
+
+#define MNT_TIMEOUT	86400.0		/* an immutable snapshot */
+#define MNT_HASH	4096		/* buckets of hard-link groups */
+#define MNT_CHUNKS_MAX	64		/* decoded chunks kept */
+#define MNT_VNAME_MAX	64
+#define MNT_BLK		1024		/* inodes per block (no big realloc) */
+
+enum kind { K_VDIR, K_VLINK, K_SNAP, K_TREE };
+
+/* One inode: virtual (never freed) or an entry of a snapshot's tree. */
+struct mino {
+	uint64_t	 nlookup;
+	uint8_t		 kind;		/* enum kind */
+	uint8_t		 used;
+	uint8_t		 warned;	/* its damage was reported */
+	uint32_t	 snap;		/* index in the reader's snapshots */
+	fuse_ino_t	 parent;
+	char		*vname;		/* K_VDIR, K_VLINK, K_SNAP: its name */
+	char		*vtarget;	/* K_VLINK */
+	struct node	 n;		/* K_TREE: the entry, content too */
+	struct tree	*t;		/* directories: the tree, when cached */
+	size_t		 tbytes;
+	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
+	uint64_t	*cum;		/* files: data offset of each chunk */
+	uint64_t	*ecum;		/* files: data offset of each extent */
+	uint64_t	 lkey;		/* hard-link group, 0 none */
+	fuse_ino_t	 hnext;
+};
+
+struct mchunk {
+	uint8_t		 id[NODE_ID_BYTES];
+	uint8_t		*p;
+	size_t		 len;
+	uint64_t	 used;
+};
+
+struct mfs {
+	struct reader	*rd;
+	int		 ready;
+	struct mino	**blk;		/* ino i: blk[(i-1) / MNT_BLK][...] */
+	size_t		 n, cap;	/* inodes made; room for */
+	fuse_ino_t	 freelist;	/* free K_TREE slots, through hnext */
+	fuse_ino_t	 hash[MNT_HASH];
+	fuse_ino_t	 lhead, ltail;	/* trees: most recent first */
+	size_t		 tbytes, tmax;
+	struct mchunk	 ch[MNT_CHUNKS_MAX];
+	size_t		 cbytes, cmax;
+	uint64_t	 clock;
+	fuse_ino_t	 snapdir, tagsdir, idsdir, latest;
+	size_t		 nvirt;		/* inodes 1..nvirt are virtual */
+	size_t		 ninodes, peak;	/* live tree inodes */
+	size_t		 hidden;	/* damaged directories reported */
+	uid_t		 uid;
+	gid_t		 gid;
+	int64_t		 newest;
+};
+
+static struct mfs fs;
+static volatile sig_atomic_t stop_sig;
+
+/* mount_interrupt(sig): see cmd.h. */
+void
+mount_interrupt(int sig)
+{
+	stop_sig = sig;
+}
+
+/* Inode ${ino} (1..fs.n), used or not. */
+static struct mino *
+mino(fuse_ino_t ino)
+{
+	return &fs.blk[(ino - 1) / MNT_BLK][(ino - 1) % MNT_BLK];
+}
+
+static struct mino *
+ino_get(fuse_ino_t ino)
+{
+	if (ino < 1 || ino > fs.n || !mino(ino)->used)
+		return NULL;
+	return mino(ino);
+}
+
+/* A new inode; 0 when out of memory. */
+static fuse_ino_t
+ino_new(uint8_t kind)
+{
+	struct mino *v, **b;
+	fuse_ino_t ino;
+
+	if (fs.freelist != 0) {
+		ino = fs.freelist;
+		fs.freelist = mino(ino)->hnext;
+	} else {
+		if (fs.n == fs.cap) {
+			size_t nb = fs.cap / MNT_BLK;
+
+			if ((b = reallocarray(fs.blk, nb + 1, sizeof(*b))) ==
+			    NULL)
+				return 0;
+			fs.blk = b;
+			if ((b[nb] = calloc(MNT_BLK, sizeof(**b))) == NULL)
+				return 0;
+			fs.cap += MNT_BLK;
+		}
+		ino = ++fs.n;
+	}
+	v = mino(ino);
+	memset(v, 0, sizeof(*v));
+	v->used = 1;
+	v->kind = kind;
+	return ino;
+}
+
+/* ---- the tree cache -------------------------------------------------- */
+
+static void
+lru_unlink(fuse_ino_t ino)
+{
+	struct mino *m = &(*mino(ino));
+
+	if (m->lprev)
+		(*mino(m->lprev)).lnext = m->lnext;
+	else if (fs.lhead == ino)
+		fs.lhead = m->lnext;
+	if (m->lnext)
+		(*mino(m->lnext)).lprev = m->lprev;
+	else if (fs.ltail == ino)
+		fs.ltail = m->lprev;
+	m->lprev = m->lnext = 0;
+}
+
+static void
+lru_front(fuse_ino_t ino)
+{
+	struct mino *m = &(*mino(ino));
+
+	lru_unlink(ino);
+	m->lnext = fs.lhead;
+	if (fs.lhead)
+		(*mino(fs.lhead)).lprev = ino;
+	fs.lhead = ino;
+	if (fs.ltail == 0)
+		fs.ltail = ino;
+}
+
+static void
+tree_drop(fuse_ino_t ino)
+{
+	struct mino *m = &(*mino(ino));
+
+	if (m->t == NULL)
+		return;
+	lru_unlink(ino);
+	tree_free(m->t);
+	free(m->t);
+	m->t = NULL;
+	fs.tbytes -= m->tbytes;
+	m->tbytes = 0;
+}
+
+/* The subtree id of directory inode ${m}. */
+static const uint8_t *
+dir_id(const struct mino *m)
+{
+	return m->kind == K_SNAP ? fs.rd->snaps[m->snap].root : m->n.subtree;
+}
+
+/* The size a decoded tree takes here, roughly. */
+static size_t
+tree_bytes(const struct tree *t)
+{
+	size_t b = sizeof(*t) + t->cap * sizeof(struct node), i, k;
+
+	for (i = 0; i < t->count; i++) {
+		const struct node *n = &t->nodes[i];
+
+		b += n->namelen + n->targetlen + 64 + n->nchunks *
+		    NODE_ID_BYTES + n->nextents * sizeof(struct extent);
+		for (k = 0; k < n->nxattrs; k++)
+			b += n->xattrs[k].len + 64;
+	}
+	return b;
+}
+
+/*
+ * The tree of directory ${ino}, read if not cached.  NULL with errno EIO
+ * when damaged or missing (reported once per directory).
+ */
+static struct tree *
+dir_tree(fuse_ino_t ino)
+{
+	struct mino *m = &(*mino(ino));
+	struct tree *t;
+	char h[9], hex[2 * SNAP_ID_BYTES + 1];
+
+	if (m->t != NULL) {
+		lru_front(ino);
+		return m->t;
+	}
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	if (reader_tree(fs.rd, dir_id(m), t) != 0) {
+		if (!m->warned) {
+			reader_hex8(dir_id(m), h);
+			snapshot_hex(fs.rd->snaps[m->snap].id, hex);
+			alertx("a directory of snapshot %.8s is %s (tree %s): "
+			    "shown empty, reads fail with EIO", hex,
+			    errno == ENODATA ?
+			    "missing" : errno == EILSEQ ? "forged" :
+			    "damaged or holds names that are not one path "
+			    "component", h);
+			m->warned = 1;
+			fs.hidden++;
+		}
+		free(t);
+		errno = EIO;
+		return NULL;
+	}
+	m->t = t;
+	m->tbytes = tree_bytes(t);
+	fs.tbytes += m->tbytes;
+	lru_front(ino);
+	/* Over the budget: the least recently used others go. */
+	while (fs.tbytes > fs.tmax && fs.ltail != 0 && fs.ltail != ino)
+		tree_drop(fs.ltail);
+	return t;
+}
+
+/* ---- inodes of tree entries ------------------------------------------ */
+
+static size_t
+hslot(uint64_t key)
+{
+	key ^= key >> 29;
+	key *= 0xbf58476d1ce4e5b9ULL;
+	return (size_t)(key >> 40) % MNT_HASH;
+}
+
+static void
+ino_free(fuse_ino_t ino)
+{
+	struct mino *m = &(*mino(ino));
+	fuse_ino_t *pp;
+
+	if (m->kind != K_TREE)
+		return;			/* virtual ones stay */
+	tree_drop(ino);
+	if (m->lkey != 0)
+		for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
+		    pp = &(*mino(*pp)).hnext)
+			if (*pp == ino) {
+				*pp = m->hnext;
+				break;
+			}
+	node_free_fields(&m->n);
+	free(m->cum);
+	free(m->ecum);
+	memset(m, 0, sizeof(*m));
+	m->hnext = fs.freelist;
+	fs.freelist = ino;
+	fs.ninodes--;
+}
+
+/* A deep copy of ${src}, content included. */
+static int
+node_dup(struct node *dst, const struct node *src)
+{
+	if (node_copy_meta(dst, src) != 0)
+		return -1;
+	if (src->nextents > 0 && (dst->extents = reallocarray(NULL,
+	    src->nextents, sizeof(*src->extents))) == NULL)
+		goto fail;
+	if (src->nchunks > 0 && (dst->chunks = reallocarray(NULL,
+	    src->nchunks, sizeof(*src->chunks))) == NULL)
+		goto fail;
+	if (src->nextents > 0)
+		memcpy(dst->extents, src->extents, src->nextents *
+		    sizeof(*src->extents));
+	if (src->nchunks > 0)
+		memcpy(dst->chunks, src->chunks, src->nchunks *
+		    sizeof(*src->chunks));
+	dst->nextents = src->nextents;
+	dst->nchunks = src->nchunks;
+	memcpy(dst->subtree, src->subtree, sizeof(dst->subtree));
+	return 0;
+fail:
+	node_free_fields(dst);
+	return -1;
+}
+
+/*
+ * The inode of entry ${n} of a tree of snapshot ${snap} below ${parent}:
+ * the one of its hard-link group if it has one, else a new one.
+ */
+static fuse_ino_t
+ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
+{
+	uint64_t key = 0;
+	fuse_ino_t ino;
+	struct mino *m;
+
+	if (n->link_id != 0 && n->type != NODE_DIR) {
+		key = ((uint64_t)snap << 48 ^ n->link_id) | 1ULL << 63;
+		for (ino = fs.hash[hslot(key)]; ino != 0;
+		    ino = (*mino(ino)).hnext)
+			if ((*mino(ino)).lkey == key)
+				return ino;
+	}
+	if ((ino = ino_new(K_TREE)) == 0)
+		return 0;
+	m = &(*mino(ino));
+	if (node_dup(&m->n, n) != 0) {
+		m->used = 0;
+		m->hnext = fs.freelist;
+		fs.freelist = ino;
+		return 0;
+	}
+	/* Owners are shown as numbers: the names need no copy per inode. */
+	free(m->n.user);
+	free(m->n.group);
+	m->n.user = m->n.group = NULL;
+	m->snap = snap;
+	m->parent = parent;
+	if (key != 0) {
+		m->lkey = key;
+		m->hnext = fs.hash[hslot(key)];
+		fs.hash[hslot(key)] = ino;
+	}
+	if (++fs.ninodes > fs.peak)
+		fs.peak = fs.ninodes;
+	return ino;
+}
+
+/* ---- attributes --------------------------------------------------------- */
+
+static void
+vattr(struct stat *st, mode_t type)
+{
+	st->st_mode = type | (type == S_IFDIR ? 0555 : 0777);
+	st->st_nlink = type == S_IFDIR ? 2 : 1;
+	st->st_uid = fs.uid;
+	st->st_gid = fs.gid;
+	st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec =
+	    (time_t)fs.newest;
+}
+
+static uint64_t
+file_size(const struct node *n)
+{
+	return n->type == NODE_FILE && (n->flags & NODE_F_UNREADABLE) ? 0 :
+	    n->size;
+}
+
+static void
+getattr_of(fuse_ino_t ino, struct stat *st)
+{
+	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
+	    S_IFIFO, S_IFCHR, S_IFBLK };
+	const struct mino *m = &(*mino(ino));
+	const struct node *n = &m->n;
+	uint64_t blocks = 0;
+	size_t e;
+
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_blksize = 4096;
+	switch ((enum kind)m->kind) {
+	case K_VDIR:
+		vattr(st, S_IFDIR);
+		return;
+	case K_VLINK:
+		vattr(st, S_IFLNK);
+		st->st_size = (off_t)strlen(m->vtarget);
+		return;
+	case K_SNAP:
+		vattr(st, S_IFDIR);
+		st->st_mtim.tv_sec = st->st_ctim.tv_sec = st->st_atim.tv_sec =
+		    (time_t)fs.rd->snaps[m->snap].time_sec;
+		return;
+	case K_TREE:
+		break;
+	}
+	st->st_mode = types[n->type < NODE__MAX ? n->type : 0] |
+	    (n->mode & 07777);
+	st->st_nlink = n->nlink ? n->nlink : 1;
+	st->st_uid = n->uid;
+	st->st_gid = n->gid;
+	st->st_size = n->type == NODE_SYMLINK ? (off_t)n->targetlen :
+	    (off_t)file_size(n);
+	if (n->type == NODE_CHR || n->type == NODE_BLK)
+		st->st_rdev = (dev_t)n->rdev;
+	st->st_mtim.tv_sec = st->st_atim.tv_sec = (time_t)n->mtime_sec;
+	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = n->mtime_nsec;
+	st->st_ctim.tv_sec = (time_t)n->ctime_sec;
+	st->st_ctim.tv_nsec = n->ctime_nsec;
+	for (e = 0; e < n->nextents; e++)
+		blocks += n->extents[e].len;
+	st->st_blocks = (blkcnt_t)((blocks + 511) / 512);
+}
+
+static void
+entry_of(fuse_ino_t ino, struct fuse_entry_param *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->ino = ino;
+	e->generation = 1;
+	e->attr_timeout = e->entry_timeout = MNT_TIMEOUT;
+	getattr_of(ino, &e->attr);
+}
+
+/* ---- virtual directories ------------------------------------------------- */
+
+/* The ${i}th child of virtual directory ${dir}, or 0 past the end. */
+static fuse_ino_t
+vchild(fuse_ino_t dir, size_t i)
+{
+	size_t k;
+
+	for (k = 0; k < fs.nvirt && k < fs.n; k++)
+		if (mino(k + 1)->used && mino(k + 1)->kind != K_TREE &&
+		    mino(k + 1)->parent == dir && k + 1 != dir && i-- == 0)
+			return k + 1;
+	return 0;
+}
+
+static fuse_ino_t
+vadd(fuse_ino_t parent, uint8_t kind, const char *name, const char *target,
+    uint32_t snap)
+{
+	fuse_ino_t ino = ino_new(kind);
+	struct mino *m;
+
+	if (ino == 0)
+		return 0;
+	m = &(*mino(ino));
+	m->parent = parent;
+	m->snap = snap;
+	m->nlookup = 0;
+	if ((m->vname = strdup(name)) == NULL ||
+	    (target != NULL && (m->vtarget = strdup(target)) == NULL))
+		return 0;
+	return ino;
+}
+
+/* The snapshot directory names: local time and the first 8 hex digits. */
+static void
+snap_name(const struct snapshot *s, char out[MNT_VNAME_MAX])
+{
+	char hex[2 * SNAP_ID_BYTES + 1];
+	time_t t = (time_t)s->time_sec;
+	struct tm tm;
+
+	snapshot_hex(s->id, hex);
+	if (localtime_r(&t, &tm) == NULL)
+		memset(&tm, 0, sizeof(tm));
+	(void)snprintf(out, MNT_VNAME_MAX,
+	    "%04d-%02d-%02dT%02d:%02d:%02d-%.8s", tm.tm_year + 1900,
+	    tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, hex);
+}
+
+/* A tag is shown if it is one path component. */
+static int
+tag_ok(const char *t)
+{
+	return node_name_ok((const uint8_t *)t, strlen(t));
+}
+
+/* The virtual tree for the snapshots of ${o}; 0, or -1 (ENOMEM). */
+static int
+vtree_build(const struct opts *o)
+{
+	char name[MNT_VNAME_MAX], target[MNT_VNAME_MAX + 16];
+	fuse_ino_t root, ino, td;
+	const struct snapshot *s;
+	size_t i, j, k, shown = 0;
+	int last = -1;
+
+	fs.nvirt = SIZE_MAX;	/* vchild sees every one made so far */
+	if ((root = vadd(0, K_VDIR, "", NULL, 0)) != FUSE_ROOT_ID ||
+	    (fs.snapdir = vadd(root, K_VDIR, "snapshots", NULL, 0)) == 0 ||
+	    (fs.tagsdir = vadd(root, K_VDIR, "tags", NULL, 0)) == 0 ||
+	    (fs.idsdir = vadd(root, K_VDIR, "ids", NULL, 0)) == 0)
+		return -1;
+	for (i = 0; i < fs.rd->nsnaps; i++) {
+		s = &fs.rd->snaps[i];
+		if (!snap_selected(o, s))
+			continue;
+		for (j = 0; j < o->snaps.n; j++) {
+			char hex[2 * SNAP_ID_BYTES + 1];
+
+			snapshot_hex(s->id, hex);
+			if (strncmp(hex, o->snaps.v[j], strlen(o->snaps.v[j]))
+			    == 0)
+				break;
+		}
+		if (o->snaps.n > 0 && j == o->snaps.n)
+			continue;
+		snap_name(s, name);
+		if (vadd(fs.snapdir, K_SNAP, name, NULL, (uint32_t)i) == 0)
+			return -1;
+		(void)snprintf(target, sizeof(target), "../snapshots/%s", name);
+		if (vadd(fs.idsdir, K_VLINK, name + 20, target, (uint32_t)i)
+		    == 0)
+			return -1;
+		(void)snprintf(target, sizeof(target), "../../snapshots/%s",
+		    name);
+		for (k = 0; k < s->ntags; k++) {
+			if (!tag_ok(s->tags[k]))
+				continue;
+			for (td = vchild(fs.tagsdir, 0), j = 1; td != 0 &&
+			    strcmp((*mino(td)).vname, s->tags[k]) != 0; j++)
+				td = vchild(fs.tagsdir, j);
+			if (td == 0 && (td = vadd(fs.tagsdir, K_VDIR,
+			    s->tags[k], NULL, 0)) == 0)
+				return -1;
+			if (vadd(td, K_VLINK, name, target, (uint32_t)i) == 0)
+				return -1;
+		}
+		if (s->time_sec > fs.newest)
+			fs.newest = s->time_sec;
+		last = (int)i;
+		shown++;
+	}
+	if (last >= 0) {
+		snap_name(&fs.rd->snaps[last], name);
+		(void)snprintf(target, sizeof(target), "snapshots/%s", name);
+		if ((ino = vadd(root, K_VLINK, "latest", target,
+		    (uint32_t)last)) == 0)
+			return -1;
+		fs.latest = ino;
+	}
+	fs.nvirt = fs.n;
+	infox("%zu snapshots mounted", shown);
+	return 0;
+}
+
+/* ---- requests ------------------------------------------------------------ */
+
+/* The inode ${ino} if the file system is ready, else an error reply. */
+static struct mino *
+req_ino(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mino *m;
+
+	if (!fs.ready || (m = ino_get(ino)) == NULL) {
+		(void)fuse_reply_err(req, fs.ready ? ESTALE : EIO);
+		return NULL;
+	}
+	return m;
+}
+
+static int
+is_dir(const struct mino *m)
+{
+	return m->kind == K_VDIR || m->kind == K_SNAP ||
+	    (m->kind == K_TREE && m->n.type == NODE_DIR);
+}
+
+static void
+op_init(void *ud, struct fuse_conn_info *conn)
+{
+	(void)ud;
+	/* Never splice: the filter has no pipe or splice call. */
+	conn->want &= ~(unsigned)(FUSE_CAP_SPLICE_READ |
+	    FUSE_CAP_SPLICE_WRITE | FUSE_CAP_SPLICE_MOVE);
+	/* ACLs enforced by the kernel as the source had them. */
+	if (conn->capable & FUSE_CAP_POSIX_ACL)
+		conn->want |= FUSE_CAP_POSIX_ACL;
+	if (conn->capable & FUSE_CAP_CACHE_SYMLINKS)
+		conn->want |= FUSE_CAP_CACHE_SYMLINKS;
+}
+
+static void
+op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct fuse_entry_param e;
+	struct mino *m;
+	struct tree *t;
+	struct node *n;
+	fuse_ino_t ino = 0;
+	size_t i;
+
+	if ((m = req_ino(req, parent)) == NULL)
+		return;
+	if (m->kind == K_VDIR) {
+		for (i = 0; (ino = vchild(parent, i)) != 0; i++)
+			if (strcmp((*mino(ino)).vname, name) == 0)
+				break;
+	} else if (is_dir(m)) {
+		if ((t = dir_tree(parent)) == NULL) {
+			(void)fuse_reply_err(req, errno == EIO ? ENOENT :
+			    ENOMEM);
+			return;
+		}
+		if ((n = tree_find(t, (const uint8_t *)name, strlen(name))) !=
+		    NULL && (ino = ino_of(m->snap, parent, n)) == 0) {
+			(void)fuse_reply_err(req, ENOMEM);
+			return;
+		}
+	} else {
+		(void)fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	if (ino == 0) {
+		(void)fuse_reply_err(req, ENOENT);
+		return;
+	}
+	(*mino(ino)).nlookup++;
+	entry_of(ino, &e);
+	(void)fuse_reply_entry(req, &e);
+}
+
+static void
+forget_one(fuse_ino_t ino, uint64_t nlookup)
+{
+	struct mino *m = ino_get(ino);
+
+	if (m == NULL)
+		return;
+	m->nlookup = nlookup > m->nlookup ? 0 : m->nlookup - nlookup;
+	if (m->nlookup == 0)
+		ino_free(ino);
+}
+
+static void
+op_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	forget_one(ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void
+op_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *f)
+{
+	size_t i;
+
+	for (i = 0; i < count; i++)
+		forget_one(f[i].ino, f[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void
+op_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct stat st;
+
+	(void)fi;
+	if (req_ino(req, ino) == NULL)
+		return;
+	getattr_of(ino, &st);
+	(void)fuse_reply_attr(req, &st, MNT_TIMEOUT);
+}
+
+static void
+op_readlink(fuse_req_t req, fuse_ino_t ino)
+{
+	struct mino *m;
+	char *s;
+
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	if (m->kind == K_VLINK) {
+		(void)fuse_reply_readlink(req, m->vtarget);
+		return;
+	}
+	if (m->kind != K_TREE || m->n.type != NODE_SYMLINK) {
+		(void)fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((s = malloc(m->n.targetlen + 1)) == NULL) {
+		(void)fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memcpy(s, m->n.target, m->n.targetlen);
+	s[m->n.targetlen] = '\0';
+	(void)fuse_reply_readlink(req, s);
+	free(s);
+}
+
+static void
+op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mino *m;
+
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	if ((fi->flags & O_ACCMODE) != O_RDONLY || (fi->flags & O_TRUNC)) {
+		(void)fuse_reply_err(req, EROFS);
+		return;
+	}
+	if (is_dir(m)) {
+		(void)fuse_reply_err(req, EISDIR);
+		return;
+	}
+	fi->keep_cache = 1;	/* the content never changes */
+	(void)fuse_reply_open(req, fi);
+}
+
+/*
+ * The data offsets of a file's chunks (from the index's raw lengths) and
+ * of its extents: 0, or -1 when they do not add up (damage, said once).
+ */
+static int
+file_map(struct mino *m)
+{
+	const struct node *n = &m->n;
+	const struct blobloc *loc;
+	uint64_t sum = 0, esum = 0;
+	size_t i;
+
+	if (m->cum != NULL)
+		return 0;
+	if ((m->cum = calloc(n->nchunks + 1, sizeof(*m->cum))) == NULL ||
+	    (m->ecum = calloc(n->nextents + 1, sizeof(*m->ecum))) == NULL)
+		goto bad;
+	for (i = 0; i < n->nchunks; i++) {
+		if ((loc = index_get(&fs.rd->ix, n->chunks[i])) == NULL ||
+		    loc->type != BLOB_DATA)
+			goto bad;
+		m->cum[i] = sum;
+		sum += loc->rawlen;
+	}
+	m->cum[n->nchunks] = sum;
+	for (i = 0; i < n->nextents; i++) {
+		m->ecum[i] = esum;
+		esum += n->extents[i].len;
+	}
+	m->ecum[n->nextents] = esum;
+	if (sum == esum)
+		return 0;
+bad:
+	free(m->cum);
+	free(m->ecum);
+	m->cum = m->ecum = NULL;
+	return -1;
+}
+
+/* The least recently used cached chunk (an empty slot with ${empty}). */
+static struct mchunk *
+chunk_oldest(int empty)
+{
+	struct mchunk *v = NULL;
+	size_t i;
+
+	for (i = 0; i < MNT_CHUNKS_MAX; i++) {
+		if (fs.ch[i].p == NULL) {
+			if (empty)
+				return &fs.ch[i];
+			continue;
+		}
+		if (v == NULL || fs.ch[i].used < v->used)
+			v = &fs.ch[i];
+	}
+	return v;
+}
+
+static void
+chunk_evict(struct mchunk *c)
+{
+	free(c->p);
+	fs.cbytes -= c->len;
+	c->p = NULL;
+	c->len = 0;
+}
+
+/* Chunk ${id}'s plaintext, through the chunk cache.  NULL with errno. */
+static const uint8_t *
+chunk_get(const uint8_t *id, size_t *lenp)
+{
+	struct mchunk *c;
+	const uint8_t *p;
+	size_t i, len;
+
+	for (i = 0; i < MNT_CHUNKS_MAX; i++) {
+		c = &fs.ch[i];
+		if (c->p != NULL && memcmp(c->id, id, NODE_ID_BYTES) == 0) {
+			c->used = ++fs.clock;
+			*lenp = c->len;
+			return c->p;
+		}
+	}
+	if ((p = reader_blob(fs.rd, id, BLOB_DATA, fs.rd->r->cfg.chunk_max,
+	    &len)) == NULL)
+		return NULL;
+	/* Room for it: the least recently used ones go. */
+	while (fs.cbytes > 0 && fs.cbytes + len > fs.cmax &&
+	    (c = chunk_oldest(0)) != NULL)
+		chunk_evict(c);
+	if ((c = chunk_oldest(1)) == NULL)
+		return NULL;
+	chunk_evict(c);
+	if ((c->p = malloc(len ? len : 1)) == NULL)
+		return NULL;
+	memcpy(c->p, p, len);
+	memcpy(c->id, id, NODE_ID_BYTES);
+	c->len = len;
+	c->used = ++fs.clock;
+	fs.cbytes += len;
+	*lenp = len;
+	return c->p;
+}
+
+/* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
+static int
+data_copy(const struct mino *m, uint64_t dp, uint8_t *out, size_t len)
+{
+	const struct node *n = &m->n;
+	size_t lo = 0, hi = n->nchunks, mid, clen, part;
+	const uint8_t *p;
+
+	/* The chunk holding dp: the last with cum <= dp. */
+	while (hi - lo > 1) {
+		mid = lo + (hi - lo) / 2;
+		if (m->cum[mid] <= dp)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	for (; len > 0 && lo < n->nchunks; lo++) {
+		if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
+		    clen != m->cum[lo + 1] - m->cum[lo])
+			return -1;
+		part = (size_t)(m->cum[lo + 1] - dp);
+		if (part > len)
+			part = len;
+		memcpy(out, p + (dp - m->cum[lo]), part);
+		out += part;
+		dp += part;
+		len -= part;
+	}
+	return len == 0 ? 0 : -1;
+}
+
+static void
+op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	struct mino *m;
+	const struct node *n;
+	uint64_t end, s, e, fsz;
+	uint8_t *buf;
+	size_t i;
+
+	(void)fi;
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	n = &m->n;
+	fsz = file_size(n);
+	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0) {
+		(void)fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if ((uint64_t)off >= fsz || size == 0) {
+		(void)fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	end = (uint64_t)off + size < fsz ? (uint64_t)off + size : fsz;
+	if (!(n->flags & NODE_F_UNREADABLE) && file_map(m) != 0)
+		goto damaged;
+	if ((buf = calloc(1, (size_t)(end - (uint64_t)off))) == NULL) {
+		(void)fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	/* Holes stay zeros; each extent's overlap comes from the data. */
+	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+		s = n->extents[i].off;
+		e = s + n->extents[i].len;
+		if (e <= (uint64_t)off || s >= end)
+			continue;
+		if (s < (uint64_t)off)
+			s = (uint64_t)off;
+		if (e > end)
+			e = end;
+		if (data_copy(m, m->ecum[i] + (s - n->extents[i].off),
+		    buf + (s - (uint64_t)off), (size_t)(e - s)) != 0) {
+			free(buf);
+			goto damaged;
+		}
+	}
+	(void)fuse_reply_buf(req, (const char *)buf, (size_t)(end -
+	    (uint64_t)off));
+	free(buf);
+	return;
+damaged:
+	if (!m->warned) {
+		m->warned = 1;
+		alertx("a file of a mounted snapshot has missing or damaged "
+		    "data: reads fail with EIO");
+	}
+	(void)fuse_reply_err(req, EIO);
+}
+
+static void
+op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
+    struct fuse_file_info *fi)
+{
+	struct mino *m;
+	const struct node *n;
+	uint64_t o = (uint64_t)off, fsz;
+	size_t i;
+
+	(void)fi;
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	n = &m->n;
+	fsz = file_size(n);
+	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0 ||
+	    (whence != SEEK_DATA && whence != SEEK_HOLE)) {
+		(void)fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (o >= fsz) {
+		(void)fuse_reply_err(req, ENXIO);
+		return;
+	}
+	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+		uint64_t s = n->extents[i].off, e = s + n->extents[i].len;
+
+		if (e <= o)
+			continue;
+		if (whence == SEEK_DATA) {
+			(void)fuse_reply_lseek(req, (off_t)(s > o ? s : o));
+			return;
+		}
+		if (s > o)
+			break;		/* o is in a hole */
+		o = e;			/* the data runs to e */
+	}
+	if (whence == SEEK_DATA)
+		(void)fuse_reply_err(req, ENXIO);
+	else
+		(void)fuse_reply_lseek(req, (off_t)(o < fsz ? o : fsz));
+}
+
+static void
+op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct mino *m;
+
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	if (!is_dir(m)) {
+		(void)fuse_reply_err(req, ENOTDIR);
+		return;
+	}
+	fi->cache_readdir = 1;
+	fi->keep_cache = 1;
+	(void)fuse_reply_open(req, fi);
+}
+
+/*
+ * Entries from offset ${off} ("." 0, ".." 1, then the entries) as many as
+ * fit in ${size}: one reply, never the whole directory.
+ */
+static void
+op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
+	    S_IFIFO, S_IFCHR, S_IFBLK };
+	struct mino *m;
+	struct tree *t = NULL;
+	struct stat st;
+	char *buf, name[NODE_NAME_MAX + 1];
+	size_t used = 0, k, i;
+	fuse_ino_t c;
+
+	(void)fi;
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	if (size > (1u << 20))
+		size = 1u << 20;
+	if ((buf = malloc(size)) == NULL) {
+		(void)fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	if (m->kind != K_VDIR && (t = dir_tree(ino)) == NULL &&
+	    errno != EIO) {
+		free(buf);
+		(void)fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&st, 0, sizeof(st));
+	for (i = off < 0 ? 0 : (size_t)off;; i++) {
+		if (i < 2) {
+			st.st_ino = i == 0 ? ino : m->parent ? m->parent : ino;
+			st.st_mode = S_IFDIR;
+			k = fuse_add_direntry(req, buf + used, size - used,
+			    i == 0 ? "." : "..", &st, (off_t)i + 1);
+		} else if (m->kind == K_VDIR) {
+			if ((c = vchild(ino, i - 2)) == 0)
+				break;
+			getattr_of(c, &st);
+			k = fuse_add_direntry(req, buf + used, size - used,
+			    (*mino(c)).vname, &st, (off_t)i + 1);
+		} else {
+			if (t == NULL || i - 2 >= t->count)
+				break;
+			memcpy(name, t->nodes[i - 2].name,
+			    t->nodes[i - 2].namelen);
+			name[t->nodes[i - 2].namelen] = '\0';
+			st.st_ino = 0xffffffffu;	/* lookup gives it */
+			st.st_mode = types[t->nodes[i - 2].type < NODE__MAX ?
+			    t->nodes[i - 2].type : 0];
+			k = fuse_add_direntry(req, buf + used, size - used,
+			    name, &st, (off_t)i + 1);
+		}
+		if (k > size - used)
+			break;
+		used += k;
+	}
+	(void)fuse_reply_buf(req, buf, used);
+	free(buf);
+}
+
+static void
+op_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+
+	(void)ino;
+	memset(&sv, 0, sizeof(sv));
+	sv.f_bsize = sv.f_frsize = 4096;
+	sv.f_namemax = NODE_NAME_MAX;
+	sv.f_flag = ST_RDONLY | ST_NOSUID | ST_NODEV;
+	(void)fuse_reply_statfs(req, &sv);
+}
+
+/* Answer a getxattr/listxattr of ${len} bytes at ${p} for ${size}. */
+static void
+xattr_reply(fuse_req_t req, const void *p, size_t len, size_t size)
+{
+	if (size == 0)
+		(void)fuse_reply_xattr(req, len);
+	else if (len > size)
+		(void)fuse_reply_err(req, ERANGE);
+	else
+		(void)fuse_reply_buf(req, p, len);
+}
+
+static void
+op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct mino *m;
+	size_t i;
+
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
+		if (strcmp(m->n.xattrs[i].name, name) == 0) {
+			xattr_reply(req, m->n.xattrs[i].value,
+			    m->n.xattrs[i].len, size);
+			return;
+		}
+	(void)fuse_reply_err(req, ENODATA);	/* never ENOSYS: permanent */
+}
+
+static void
+op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct mino *m;
+	char *buf;
+	size_t i, len = 0, k;
+
+	if ((m = req_ino(req, ino)) == NULL)
+		return;
+	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
+		len += strlen(m->n.xattrs[i].name) + 1;
+	if ((buf = malloc(len ? len : 1)) == NULL) {
+		(void)fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	for (i = 0, len = 0; m->kind == K_TREE && i < m->n.nxattrs; i++) {
+		k = strlen(m->n.xattrs[i].name) + 1;
+		memcpy(buf + len, m->n.xattrs[i].name, k);
+		len += k;
+	}
+	xattr_reply(req, buf, len, size);
+	free(buf);
+}
+
+/* Every call that would change something: a read-only file system. */
+static void
+rofs(fuse_req_t req)
+{
+	(void)fuse_reply_err(req, EROFS);
+}
+
+static void
+op_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *a, int set,
+    struct fuse_file_info *fi)
+{
+	(void)ino, (void)a, (void)set, (void)fi;
+	rofs(req);
+}
+
+static void
+op_mknod(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m, dev_t d)
+{
+	(void)p, (void)n, (void)m, (void)d;
+	rofs(req);
+}
+
+static void
+op_mkdir(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m)
+{
+	(void)p, (void)n, (void)m;
+	rofs(req);
+}
+
+static void
+op_unlink(fuse_req_t req, fuse_ino_t p, const char *n)
+{
+	(void)p, (void)n;
+	rofs(req);
+}
+
+static void
+op_symlink(fuse_req_t req, const char *l, fuse_ino_t p, const char *n)
+{
+	(void)l, (void)p, (void)n;
+	rofs(req);
+}
+
+static void
+op_rename(fuse_req_t req, fuse_ino_t p, const char *n, fuse_ino_t np,
+    const char *nn, unsigned int f)
+{
+	(void)p, (void)n, (void)np, (void)nn, (void)f;
+	rofs(req);
+}
+
+static void
+op_link(fuse_req_t req, fuse_ino_t i, fuse_ino_t np, const char *nn)
+{
+	(void)i, (void)np, (void)nn;
+	rofs(req);
+}
+
+static void
+op_write(fuse_req_t req, fuse_ino_t i, const char *b, size_t s, off_t o,
+    struct fuse_file_info *fi)
+{
+	(void)i, (void)b, (void)s, (void)o, (void)fi;
+	rofs(req);
+}
+
+static void
+op_create(fuse_req_t req, fuse_ino_t p, const char *n, mode_t m,
+    struct fuse_file_info *fi)
+{
+	(void)p, (void)n, (void)m, (void)fi;
+	rofs(req);
+}
+
+static void
+op_setxattr(fuse_req_t req, fuse_ino_t i, const char *n, const char *v,
+    size_t s, int f)
+{
+	(void)i, (void)n, (void)v, (void)s, (void)f;
+	rofs(req);
+}
+
+static void
+op_removexattr(fuse_req_t req, fuse_ino_t i, const char *n)
+{
+	(void)i, (void)n;
+	rofs(req);
+}
+
+static void
+op_fallocate(fuse_req_t req, fuse_ino_t i, int m, off_t o, off_t l,
+    struct fuse_file_info *fi)
+{
+	(void)i, (void)m, (void)o, (void)l, (void)fi;
+	rofs(req);
+}
+
+static const struct fuse_lowlevel_ops ops = {
+	.init = op_init,
+	.lookup = op_lookup,
+	.forget = op_forget,
+	.forget_multi = op_forget_multi,
+	.getattr = op_getattr,
+	.readlink = op_readlink,
+	.open = op_open,
+	.read = op_read,
+	.lseek = op_lseek,
+	.opendir = op_opendir,
+	.readdir = op_readdir,
+	.statfs = op_statfs,
+	.getxattr = op_getxattr,
+	.listxattr = op_listxattr,
+	.setattr = op_setattr,
+	.mknod = op_mknod,
+	.mkdir = op_mkdir,
+	.unlink = op_unlink,
+	.rmdir = op_unlink,
+	.symlink = op_symlink,
+	.rename = op_rename,
+	.link = op_link,
+	.write = op_write,
+	.create = op_create,
+	.setxattr = op_setxattr,
+	.removexattr = op_removexattr,
+	.fallocate = op_fallocate,
+};
+
+/* ---- the session and the loop ------------------------------------------- */
+
+static struct mountpt mp;
+static struct fuse_session *se;
+
+/* mount_prepare(o): see cmd.h. */
+int
+mount_prepare(struct opts *o)
+{
+	char *argv[] = { (char *)(uintptr_t)"tacit", (char *)(uintptr_t)"-o",
+	    NULL, NULL };
+	struct fuse_args args;
+
+	if (o->argc != 1) {
+		errorx("usage: tacit mount -r DIR MOUNTPOINT");
+		return EXIT_USAGE;
+	}
+	/* The virtual directories belong to who mounts (before the drop). */
+	fs.uid = getuid();
+	fs.gid = getgid();
+	argv[2] = (char *)(uintptr_t)(o->allow_other ?
+	    "ro,nosuid,nodev,default_permissions,allow_other,fsname=tacit,"
+	    "subtype=tacit" : "ro,nosuid,nodev,default_permissions,"
+	    "fsname=tacit,subtype=tacit");
+	args.argc = 3;
+	args.argv = argv;
+	args.allocated = 0;
+	se = fuse_session_new(&args, &ops, sizeof(ops), NULL);
+	fuse_opt_free_args(&args);	/* libfuse may have copied them */
+	if (se == NULL) {
+		errorx("libfuse: cannot make a session");
+		return EXIT_ERR;
+	}
+	if (mountpt_setup(&mp, o->argv[0], o->allow_other, se) != 0) {
+		fuse_session_destroy(se);
+		se = NULL;
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * Serve requests until a signal, the keyholder's end (its socket hangs
+ * up: it was interrupted or died), or the unmount (ENODEV).  With
+ * ${draining}, the keeper was asked to unmount: serve until the
+ * connection ends or the keeper is done.  Returns 1 when unmounted from
+ * outside, 0 otherwise.
+ */
+static int
+serve(int draining)
+{
+	struct fuse_buf fb;
+	struct pollfd p[3];
+	int r, gone = 0;
+
+	memset(&fb, 0, sizeof(fb));
+	for (;;) {
+		if (!draining && stop_sig != 0)
+			break;
+		p[0].fd = mp.fd;
+		p[0].events = POLLIN;
+		p[1].fd = IPC_WORKER_FD;	/* the keyholder */
+		p[1].events = 0;
+		p[2].fd = mp.keeper;
+		p[2].events = 0;
+		p[0].revents = p[1].revents = p[2].revents = 0;
+		if (poll(p, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			fatal(EXIT_ERR, "poll: %s", strerror(errno));
+		}
+		if (p[2].revents != 0) {
+			if (!draining)
+				alertx("the mount keeper died: %s may stay "
+				    "mounted; run: fusermount3 -uz %s",
+				    log_shown(mp.path), log_shown(mp.path));
+			break;
+		}
+		if (!draining && p[1].revents != 0)
+			break;
+		if (p[0].revents == 0)
+			continue;
+		r = fuse_session_receive_buf(se, &fb);
+		if (r == -EINTR || r == -EAGAIN || r == -ENOENT)
+			continue;
+		if (r == -ENODEV || r == 0 || fuse_session_exited(se)) {
+			gone = 1;
+			break;
+		}
+		if (r < 0) {
+			alertx("reading /dev/fuse: %s", strerror(-r));
+			break;
+		}
+		fuse_session_process_buf(se, &fb);
+	}
+	free(fb.mem);
+	return gone;
+}
+
+/* Release every cache: a clean end (and a valgrind run) frees it all. */
+static void
+fs_free(void)
+{
+	size_t i;
+
+	for (i = 0; i < fs.n; i++)
+		if (mino(i + 1)->used) {
+			mino(i + 1)->kind = K_TREE;
+			free(mino(i + 1)->vname);
+			free(mino(i + 1)->vtarget);
+			tree_drop(i + 1);
+			node_free_fields(&mino(i + 1)->n);
+			free(mino(i + 1)->cum);
+			free(mino(i + 1)->ecum);
+		}
+	for (i = 0; i < fs.cap / MNT_BLK; i++)
+		free(fs.blk[i]);
+	free(fs.blk);
+	for (i = 0; i < MNT_CHUNKS_MAX; i++)
+		free(fs.ch[i].p);
+	memset(&fs, 0, sizeof(fs));
+}
+
+int
+cmd_mount(struct opts *o)
+{
+	struct reader rd;
+	struct repo *r;
+	int e, gone = 0;
+
+	if (se == NULL)
+		fatal(EXIT_ERR, "mount: no session (not the worker?)");
+	fs.tmax = fs.cmax = (size_t)o->cache_mib << 19;	/* half each */
+	if ((e = open_reader(o, &r, &rd)) == EXIT_OK) {
+		fs.rd = &rd;
+		if (vtree_build(o) != 0) {
+			errorx("out of memory");
+			e = EXIT_ERR;
+		} else {
+			fs.ready = 1;
+			infox("mounted on %s; unmount with Ctrl-C or "
+			    "fusermount3 -u %s", log_shown(mp.path),
+			    log_shown(mp.path));
+			gone = serve(0);
+		}
+	}
+	/* Unmount: the keeper does it while we answer what comes. */
+	fs.ready = 0;
+	if (mountpt_request(&mp, gone) == 0 && !gone)
+		(void)serve(1);
+	if (mountpt_finish(&mp) != 0 && e == EXIT_OK)
+		e = EXIT_ERR;
+	if (fs.rd != NULL) {
+		infox("most inodes at once: %zu; directories damaged: %zu",
+		    fs.peak, fs.hidden);
+		if (fs.hidden > 0 && e == EXIT_OK)
+			e = EXIT_DAMAGED;
+		fs_free();
+		reader_close(&rd);
+		cmd_close(r);
+	}
+	fuse_session_destroy(se);
+	se = NULL;
+	free(mp.path);
+	return e;
+}

@@ -17,6 +17,12 @@
 #   unlock   tests/bench/unlock.sh: unlock time at the default KDF cost
 #   scale    tacit's backup time against the number of small files and
 #            against bytes
+#   prune    per data set and tool: ten backups of the data set plus a
+#            churn file (16 MiB of new random data each time, so every
+#            snapshot holds data of its own) with the data set's small
+#            change applied and reverted in turn, then forget --keep-last
+#            3 with prune (borg: prune --keep-last 3, then compact); wall
+#            time, peak RSS and the repository's size before and after
 # Knobs: BENCH_DATASETS="linux random small vmimage" (also: tiny),
 #   BENCH_TOOLS="tacit restic borg-lz4" (also: borg-zstd3), BENCH_REPS=3,
 #   BENCH_SCALE_FILES="10000 100000 300000", BENCH_SCALE_MIB="256 512 1024",
@@ -43,7 +49,7 @@ export BENCH_DATA=$data
 datasets=${BENCH_DATASETS:-linux random small vmimage}
 tools=${BENCH_TOOLS:-tacit restic borg-lz4}
 reps=${BENCH_REPS:-3}
-parts=${BENCH_PARTS:-limits peers privsep unlock scale}
+parts=${BENCH_PARTS:-limits peers privsep unlock scale prune}
 scale_files=${BENCH_SCALE_FILES:-10000 100000 300000}
 scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
@@ -115,6 +121,14 @@ tacit_restore() {
 	CMD=("$tacit" restore -q -r "$1" --passphrase-fd 3 latest --target "$2")
 }
 tacit_check() { CMD=("$tacit" check -q -r "$1" --passphrase-fd 3 --read-data); }
+tacit_prune() {
+	CMD=("$tacit" forget -q -r "$1" --passphrase-fd 3 --keep-last 3 --prune)
+}
+restic_prune() { CMD=(restic forget -q -r "$1" --keep-last 3 --prune); }
+borg_lz4_prune() {
+	CMD=(sh -c 'borg prune --keep-last 3 "$1" && borg compact "$1"' sh "$1")
+}
+borg_zstd3_prune() { borg_lz4_prune "$@"; }
 
 restic_ok() { has restic; }
 restic_ver() { restic version | head -n1; }
@@ -371,6 +385,62 @@ scale_part() {
 	done
 }
 
+# ------------------------------------------------------------------ prune
+# prune_run TOOL DS: ten backups with edits between them, then the
+# tool's forget --keep-last 3 and prune.  tacit's key slot uses Argon2id
+# at its floor (64 MiB, 1 pass) so that the prune row is not the KDF's.
+prune_run() {
+	local tool=$1 d=$2 t src dir repo churn i key
+	t=$(fn "$tool")
+	src=$ds/$d
+	dir=$run/prune/$d/$tool
+	repo=$dir/repo
+	churn=$dir/churn
+	say "prune: $d, $tool"
+	(
+	own_env "$dir"
+	"${t}_env"
+	if [ "$tool" = tacit ]; then
+		CMD=("$tacit" init -q -r "$repo" --passphrase-fd 3 \
+		    --kdf-memory 64 --kdf-iterations 1)
+	else
+		"${t}_init" "$repo"
+	fi
+	measure "$out/prune.tsv" "$tool" "$d" 1 init "$repo" || exit 1
+	mkdir -p "$churn"
+	i=1
+	while [ "$i" -le 10 ]; do
+		key=$(printf 'churn:%s' "$i" | sha256sum | cut -c1-64)
+		{ openssl enc -aes-256-ctr -K "$key" \
+		    -iv 00000000000000000000000000000000 -in /dev/zero \
+		    2>/dev/null || true; } | head -c $((16 << 20)) \
+		    >"$churn/churn.bin"
+		if [ $((i % 2)) = 0 ]; then
+			apply_change "$d" || exit 1
+		else
+			revert_change "$d"
+		fi
+		"${t}_backup" "$repo" "$src" "s$i"
+		CMD=("${CMD[@]}" "$churn")
+		measure "$out/prune.tsv" "$tool" "$d" 1 "backup$i" "$repo" \
+		    "$src" || { revert_change "$d"; exit 1; }
+		i=$((i + 1))
+	done
+	revert_change "$d"
+	"${t}_prune" "$repo"
+	measure "$out/prune.tsv" "$tool" "$d" 1 prune "$repo" "$repo" || exit 1
+	) || say "  prune: $tool on $d stopped early (see $run/log)"
+	rm -rf "$dir"
+}
+
+prune_part() {
+	for d in $datasets; do
+		for tool in $tools; do
+			"$(fn "$tool")_ok" && prune_run "$tool" "$d"
+		done
+	done
+}
+
 # ------------------------------------------------------------------- main
 {
 	echo "stamp=$stamp"
@@ -395,6 +465,7 @@ scale_part() {
 : >"$out/limits.tsv"
 : >"$out/scale.tsv"
 : >"$out/scale-sets.tsv"
+: >"$out/prune.tsv"
 
 bash "$here/datasets.sh" $datasets
 for d in $datasets; do
@@ -431,6 +502,7 @@ if in_list unlock "$parts"; then
 	    say "unlock failed"
 fi
 in_list scale "$parts" && scale_part
+in_list prune "$parts" && prune_part
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 echo "elapsed_s=$(($(date +%s) - t0))" >>"$out/meta"
 

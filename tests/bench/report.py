@@ -366,4 +366,44 @@ if sets:
               f"{f(un, nd)} | {f(mn, nd)} |")
         P("")
 
+# ------------------------------------------------------------- prune
+pr = {}
+for r in lines("prune.tsv"):
+    tool, ds, rep, step, wall, user, sys_, rss, repo, rc = r[:10]
+    pr[(tool, ds, step)] = {"wall": float(wall), "cpu": float(user) + float(sys_),
+                            "rss": int(rss) / 1024, "repo": int(repo), "rc": int(rc)}
+if pr:
+    P("## Forget and prune")
+    P("")
+    P("Per data set and tool, one run: ten backups of the data set plus a 16 MiB "
+      "churn file of new random data each time (the data set's small change applied "
+      "and reverted in turn), then `forget --keep-last 3` with prune (tacit: "
+      "`forget --keep-last 3 --prune`, restic: the same, borg: `prune --keep-last 3` "
+      "then `compact`). tacit's key slot is at the 64 MiB floor. Goal (issue #16): "
+      "faster than restic, peak RSS at or under restic's, size after within 5 %.")
+    P("")
+    P("| data set | tool | repository before | prune s | CPU s | peak RSS MiB | "
+      "repository after | freed | time / restic | RSS / restic | size / restic |")
+    P("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+    ptools = sorted({k[0] for k in pr}, key=lambda t: (t != "tacit", t))
+    for ds in sorted({k[1] for k in pr}):
+        rs = pr.get(("restic", ds, "prune"))
+        for t in ptools:
+            x = pr.get((t, ds, "prune"))
+            b = pr.get((t, ds, "backup10"))
+            if x is None:
+                continue
+            if x["rc"] != 0:
+                P(f"| {ds} | {t} | {size(b and b['repo'])} | failed ({x['rc']}) "
+                  "| | | | | | | |")
+                continue
+            ok_rs = rs if rs and rs["rc"] == 0 else None
+            P(f"| {ds} | {t} | {size(b and b['repo'])} | {f(x['wall'])} | "
+              f"{f(x['cpu'])} | {f(x['rss'], 0)} | {size(x['repo'])} | "
+              f"{size(b['repo'] - x['repo'] if b else None)} | "
+              f"{f(ratio(x['wall'], ok_rs and ok_rs['wall']))} | "
+              f"{f(ratio(x['rss'], ok_rs and ok_rs['rss']))} | "
+              f"{f(ratio(x['repo'], ok_rs and ok_rs['repo']))} |")
+    P("")
+
 print("\n".join(out))

@@ -22,6 +22,7 @@
 #include "count.h"
 #include "pattern.h"
 #include "treepath.h"
+#include "walkpath.h"
 
 struct level {
 	char		**subs;		/* subdirectories to enter */
@@ -46,25 +47,13 @@ struct count {
 	size_t			 nlv, lvcap;
 };
 
-/* The path as walk.c builds it: "/" between components, never "//". */
+/* The path as walk.c builds it: its first ${at} bytes, then ${name}. */
 static int
 path_set(struct count *c, size_t at, const char *name)
 {
-	size_t n = strlen(name), need = at + 1 + n + 1;
-	char *p;
-
-	if (need > c->pathcap) {
-		if ((p = realloc(c->path, need * 2)) == NULL)
-			return -1;
-		c->path = p;
-		c->pathcap = need * 2;
-	}
-	c->pathlen = at;
-	if (at > 0 && c->path[at - 1] != '/')
-		c->path[c->pathlen++] = '/';
-	memcpy(c->path + c->pathlen, name, n + 1);
-	c->pathlen += n;
-	return 0;
+	walkpath_cut(c->path, &c->pathlen, at);
+	return walkpath_push(&c->path, &c->pathlen, &c->pathcap, name,
+	    strlen(name));
 }
 
 static int

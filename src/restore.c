@@ -53,6 +53,7 @@
 #include "rwrite.h"
 #include "sandbox.h"
 #include "treepath.h"
+#include "walkpath.h"
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
@@ -175,33 +176,19 @@ open_long(int dirfd, const char *rel, uint64_t flags)
 	return nfd;
 }
 
+/* ${n}'s name is node_name_ok: never empty, no "/" (walkpath_push). */
 static int
 path_push(struct rs *s, const struct node *n, size_t *saved)
 {
-	size_t need = s->pathlen + 1 + n->namelen + 1;
-	char *p;
-
 	*saved = s->pathlen;
-	if (need > s->pathcap) {
-		if ((p = realloc(s->path, need * 2)) == NULL)
-			return -1;
-		s->path = p;
-		s->pathcap = need * 2;
-	}
-	if (s->pathlen > 0)
-		s->path[s->pathlen++] = '/';
-	memcpy(s->path + s->pathlen, n->name, n->namelen);
-	s->pathlen += n->namelen;
-	s->path[s->pathlen] = '\0';
-	return 0;
+	return walkpath_push(&s->path, &s->pathlen, &s->pathcap,
+	    (const char *)n->name, n->namelen);
 }
 
 static void
 path_pop(struct rs *s, size_t saved)
 {
-	s->pathlen = saved;
-	if (s->path != NULL)
-		s->path[saved] = '\0';
+	walkpath_cut(s->path, &s->pathlen, saved);
 }
 
 /*
@@ -1091,18 +1078,9 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 static int
 reopen_up(struct rs *s, int fd, const struct rframe *up)
 {
-	struct stat st;
 	int pfd;
 
-	pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (pfd >= 0 && (fstat(pfd, &st) != 0 || st.st_dev != up->dev ||
-	    st.st_ino != up->ino)) {
-		(void)close(pfd);
-		pfd = -1;
-		errno = ESTALE;
-	}
-	if (pfd < 0)
+	if ((pfd = walkpath_up(fd, up->dev, up->ino)) < 0)
 		alertx("%s: cannot go back to the directory above it (moved "
 		    "during the restore?): %s", log_shown(s->path),
 		    strerror(errno));

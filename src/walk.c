@@ -36,6 +36,7 @@
 #include "source.h"
 #include "treepath.h"
 #include "walk.h"
+#include "walkpath.h"
 
 #define WALK_FDS	64	/* directories kept open: the deepest ones */
 #define WALK_TP_LEVELS	64	/* levels that prefetch their subtrees */
@@ -63,28 +64,15 @@ struct frame {
 static int
 path_push(struct bk *b, const char *name, size_t *saved)
 {
-	size_t n = strlen(name), need = b->pathlen + 1 + n + 1;
-	char *p;
-
 	*saved = b->pathlen;
-	if (need > b->pathcap) {
-		if ((p = realloc(b->path, need * 2)) == NULL)
-			return -1;
-		b->path = p;
-		b->pathcap = need * 2;
-	}
-	if (b->pathlen > 0 && b->path[b->pathlen - 1] != '/')
-		b->path[b->pathlen++] = '/';
-	memcpy(b->path + b->pathlen, name, n + 1);
-	b->pathlen += n;
-	return 0;
+	return walkpath_push(&b->path, &b->pathlen, &b->pathcap, name,
+	    strlen(name));
 }
 
 static void
 path_pop(struct bk *b, size_t saved)
 {
-	b->pathlen = saved;
-	b->path[saved] = '\0';
+	walkpath_cut(b->path, &b->pathlen, saved);
 }
 
 /* --- the walk --------------------------------------------------------- */
@@ -415,18 +403,9 @@ frame_close(struct frame *f)
 static int
 reopen_up(struct bk *b, int fd, const struct frame *up)
 {
-	struct stat st;
 	int pfd;
 
-	pfd = openat(fd, "..", O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (pfd >= 0 && (fstat(pfd, &st) != 0 || st.st_dev != up->dev ||
-	    st.st_ino != up->ino)) {
-		(void)close(pfd);
-		pfd = -1;
-		errno = ESTALE;
-	}
-	if (pfd < 0)
+	if ((pfd = walkpath_up(fd, up->dev, up->ino)) < 0)
 		errorx("%s: cannot go back to the directory above it (moved "
 		    "during the backup?): %s", log_shown(b->path),
 		    strerror(errno));

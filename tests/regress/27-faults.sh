@@ -83,28 +83,18 @@ after_fault() {
 # --- I/O errors on each repository call -----------------------------------
 rm -rf "$W"
 cp -a "$R" "$W"
-strace -f -qq -y -o "$T/cal" -e trace=openat,write,fsync,renameat2,mkdirat \
-    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
-    notok "setup: traced backup"
-# "syscall ordinal" of each repository call, counted per process as
-# strace counts for when=.
-awk -v r="$W" '{ split($2, a, "("); n[$1 " " a[1]]++ }
-    (index($0, r "/") || index($0, r ">")) &&
-    ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
-    ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
-    "$T/cal" >"$T/calls"
+repo_calls "$W" "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
+    3<"$T/pw" || notok "setup: traced backup"
 nsnap=$(snaps "$R" | wc -l)
-faults=0 bad=0 lies=0
+faults=0 bad=0 lies=0 i=0
 # fault SYSCALL ERRNO WHEN TEXT: inject and judge one fault (on a copy of
 # $FROM).
 FROM=$R
 fault() {
 	rm -rf "$W"
 	cp -a "$FROM" "$W"
-	strace -f -qq -o /dev/null -e trace="$1" \
-	    -e inject="$1:error=$2:syscall=getpid:when=$3" \
-	    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" \
-	    >"$T/f.out" 2>&1
+	inject "$1" "$1" "$2" "$3" \
+	    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw"
 	rc=$?
 	faults=$((faults + 1))
 	d="$2 at $1 #$3"
@@ -120,6 +110,8 @@ fault() {
 	after_fault "$d" || bad=$((bad + 1))
 }
 while read -r sc k; do
+	i=$((i + 1))
+	take $i || continue	# STRIDE (lib.sh)
 	case $sc in
 	openat|mkdirat)	fault "$sc" ENOSPC "$k" "the repository.s disk is full ([0-9]* MiB free); nothing was committed" ;;
 	write)		fault "$sc" ENOSPC "$k" "the repository.s disk is full ([0-9]* MiB free); nothing was committed"
@@ -129,7 +121,7 @@ while read -r sc k; do
 done <"$T/calls"
 n=$(wc -l <"$T/calls")
 [ "$n" -ge 10 ] || notok "only $n repository calls found in the trace"
-[ "$bad" -eq 0 ] && ok "$faults faults over $n repository calls: exit 1, one message, check passes, the next backup works ($lies left a whole snapshot)"
+[ "$bad" -eq 0 ] && ok "$faults faults over $(each) of $n repository calls: exit 1, one message, check passes, the next backup works ($lies left a whole snapshot)"
 
 # A disk that is gone: every fsync, renameat2 and mkdirat fails from the
 # Nth on.
@@ -138,12 +130,12 @@ for sc in fsync renameat2 mkdirat; do
 	k=1
 	m=$(grep -c "^$sc " "$T/calls")
 	while [ "$k" -le "$m" ]; do
+		take "$k" || { k=$((k + 1)); continue; }
 		rm -rf "$W"
 		cp -a "$R" "$W"
-		strace -f -qq -o /dev/null -e trace=fsync,renameat2,mkdirat \
-		    -e inject="$sc:error=EIO:syscall=getpid:when=$k+" \
+		inject fsync,renameat2,mkdirat "$sc" EIO "$k+" \
 		    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
-		    3<"$T/pw" >"$T/f.out" 2>&1
+		    3<"$T/pw"
 		rc=$?
 		gone=$((gone + 1))
 		if [ "$rc" -ne 1 ] || ! one_message "$T/f.out" "Input/output error"
@@ -153,7 +145,7 @@ for sc in fsync renameat2 mkdirat; do
 		k=$((k + 1))
 	done
 done
-[ "$bad" -eq 0 ] && ok "$gone runs with every later fsync/renameat2/mkdirat failing: exit 1, one message, no damage"
+[ "$bad" -eq 0 ] && ok "$gone runs with every later fsync/renameat2/mkdirat failing from $(each) call on: exit 1, one message, no damage"
 
 # Making a shard directory: the first pack of a new repository always makes
 # one (a mkdirat, then an fsync of packs/).

@@ -46,26 +46,20 @@ FULL="the repository's disk is full ([0-9][0-9]* MiB free); nothing was committe
 # in the same order in every run.
 rm -rf "$W"
 cp -a "$R" "$W"
-env "$NOLEAK" strace -f -qq -y -o "$T/cal" \
-    -e trace=openat,write,fsync,renameat2,mkdirat \
-    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 3<"$T/pw" ||
-    notok "setup: traced backup"
-awk -v r="$W" '{ split($2, a, "("); n[$1 " " a[1]]++ }
-    (index($0, r "/") || index($0, r ">")) &&
-    ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
-    ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
-    "$T/cal" >"$T/calls"
+repo_calls "$W" "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
+    3<"$T/pw" || notok "setup: traced backup"
 n=$(wc -l <"$T/calls")
 [ "$n" -ge 10 ] || notok "only $n repository calls found in the trace"
-runs=0
+runs=0 i=0
 while read -r sc k; do
+	i=$((i + 1))
+	take $i || continue	# STRIDE (lib.sh)
 	for e in ENOSPC EIO; do
 		rm -rf "$W"
 		cp -a "$R" "$W"
-		env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:error=$e:syscall=getpid:when=$k" \
+		inject "$sc" "$sc" "$e" "$k" \
 		    "$TACIT" backup -q -r "$W" "$SRC" --passphrase-fd 3 \
-		    3<"$T/pw" >"$T/f.out" 2>&1
+		    3<"$T/pw"
 		rc=$?
 		runs=$((runs + 1))
 		case $e in
@@ -75,7 +69,7 @@ while read -r sc k; do
 		judge "$e at $sc #$k" "$T/f.out" "$rc" "$re"
 	done
 done <"$T/calls"
-[ "$bad" -eq 0 ] && ok "$runs faults (ENOSPC, EIO) over $n repository calls: exit 1, one message that blames the repository"
+[ "$bad" -eq 0 ] && ok "$runs faults (ENOSPC, EIO) over $(each) of $n repository calls: exit 1, one message that blames the repository"
 
 # --- a real small disk, filled -------------------------------------------------
 M=$T/mnt

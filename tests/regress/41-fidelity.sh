@@ -84,36 +84,10 @@ else
 fi
 
 # --- truncated while read (fanotify: root) -------------------------------
-# The listener truncates each marked file to half its size the first time
-# a process other than the test opens it (the worker's open_entry; tacit's
-# own checks of a source use O_PATH, which fanotify does not see), then
-# lets the open go on.  A small file (read whole into the batch) and a
-# large one (cut into chunks).
-LISTEN='
-import ctypes, os, struct, sys
-libc = ctypes.CDLL(None, use_errno=True)
-fd = libc.fanotify_init(0x4 | 0x1, os.O_RDONLY)   # FAN_CLASS_CONTENT|CLOEXEC
-if fd < 0:
-    print("no fanotify:", os.strerror(ctypes.get_errno())); sys.exit(1)
-done = {}
-for p in sys.argv[1:]:
-    if libc.fanotify_mark(fd, 1, 0x10000, -100, p.encode()) != 0:  # OPEN_PERM
-        print("no mark:", os.strerror(ctypes.get_errno())); sys.exit(1)
-    done[os.stat(p).st_ino] = p
-print("ready", flush=True)
-while True:
-    buf = os.read(fd, 4096)
-    o = 0
-    while o < len(buf):
-        ln, ver, _, ml, mask, efd, pid = struct.unpack_from("IBBHQii", buf, o)
-        ino = os.fstat(efd).st_ino
-        if ino in done:
-            p = done.pop(ino)
-            os.truncate(p, os.stat(p).st_size // 2)
-        os.write(fd, struct.pack("iI", efd, 1))          # FAN_ALLOW
-        os.close(efd)
-        o += ln
-'
+# The listener (fan_listen, lib.sh) truncates each marked file to half its
+# size the first time the worker opens it (open_entry), then lets the open
+# go on.  A small file (read whole into the batch) and a large one (cut
+# into chunks).
 if [ -z "$root" ]; then
 	ok "# SKIP truncated while read: fanotify permission events need root"
 else
@@ -121,20 +95,12 @@ else
 	mkdir -p "$F"
 	head -c 3000 /dev/urandom >"$F/small"
 	head -c 6291456 /dev/urandom >"$F/large"
-	python3 -c "$LISTEN" "$F/small" "$F/large" >"$T/listen" 2>&1 &
-	lp=$!
-	i=0
-	while ! grep -q ready "$T/listen" 2>/dev/null && [ $i -lt 100 ] &&
-	    kill -0 $lp 2>/dev/null; do
-		sleep 0.1; i=$((i + 1))
-	done
-	if ! grep -q ready "$T/listen"; then
+	if ! fan_listen half "$F/small" "$F/large"; then
 		ok "# SKIP truncated while read: $(cat "$T/listen")"
-		kill $lp 2>/dev/null; wait $lp 2>/dev/null
 	else
 		xcode 3 "truncated while read: backup exits 3" \
 		    tp backup -r "$R" "$F"
-		kill $lp 2>/dev/null; wait $lp 2>/dev/null
+		fan_stop
 		for n in small large; do
 			grep -q "tsrc/$n: changed while it was read" "$T/.out" &&
 			    ok "truncated while read ($n): named" ||
@@ -167,26 +133,17 @@ fi
 # listener makes it 100 KB long with truncate(2): opening it would wait on
 # its own permission event) is stored at the size lstat gave and flagged
 # changed, not chased (up to 1 TiB) as a procfs file would be.
-GROW=$(printf '%s' "$LISTEN" | sed 's|os.truncate(p, os.stat(p).st_size // 2)|os.truncate(p, 100000)|')
 if [ -z "$root" ]; then
 	ok "# SKIP grown while read: fanotify permission events need root"
 else
 	F=$T/gsrc
 	mkdir -p "$F"
 	: >"$F/grows"
-	python3 -c "$GROW" "$F/grows" >"$T/listen" 2>&1 &
-	lp=$!
-	i=0
-	while ! grep -q ready "$T/listen" 2>/dev/null && [ $i -lt 100 ] &&
-	    kill -0 $lp 2>/dev/null; do
-		sleep 0.1; i=$((i + 1))
-	done
-	if ! grep -q ready "$T/listen"; then
+	if ! fan_listen 100000 "$F/grows"; then
 		ok "# SKIP grown while read: $(cat "$T/listen")"
-		kill $lp 2>/dev/null; wait $lp 2>/dev/null
 	else
 		xcode 3 "grown while read: backup exits 3" tp backup -r "$R" "$F"
-		kill $lp 2>/dev/null; wait $lp 2>/dev/null
+		fan_stop
 		tp ls -r "$R" latest >"$T/ls" 2>&1
 		if grep -q " 0 .*/gsrc/grows  (changed while read)$" "$T/ls"; then
 			ok "grown while read: stored at its lstat size (0) and flagged, not read on"

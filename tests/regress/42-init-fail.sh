@@ -12,25 +12,18 @@ if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 printf '%s\n' "$PW" >"$T/pw"
 I=$T/new
-env "$NOLEAK" strace -f -qq -y -o "$T/cal" \
-    -e trace=openat,write,fsync,renameat2,mkdirat "$TACIT" init -q -r "$I" \
-    $FAST --passphrase-fd 3 3<"$T/pw" >/dev/null 2>&1 ||
-    notok "setup: traced init"
-awk -v r="$I" '{ split($2, a, "("); n[$1 " " a[1]]++ }
-    (index($0, r "/") || index($0, r ">")) &&
-    ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
-    ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
-    "$T/cal" >"$T/calls"
+repo_calls "$I" "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 \
+    3<"$T/pw" >/dev/null 2>&1 || notok "setup: traced init"
 n=$(wc -l <"$T/calls")
 [ "$n" -ge 10 ] || notok "only $n repository calls found in the trace"
-bad=0 runs=0
+bad=0 runs=0 i=0
 while read -r sc k; do
+	i=$((i + 1))
+	take $i || continue	# STRIDE (lib.sh)
 	for e in ENOSPC EIO; do
 		rm -rf "$I"
-		env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:error=$e:syscall=getpid:when=$k" \
-		    "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 \
-		    3<"$T/pw" >"$T/f.out" 2>&1
+		inject "$sc" "$sc" "$e" "$k" \
+		    "$TACIT" init -q -r "$I" $FAST --passphrase-fd 3 3<"$T/pw"
 		rc=$?
 		runs=$((runs + 1))
 		left=$(ls -A "$I" 2>/dev/null | tr '\n' ' ')
@@ -42,7 +35,7 @@ while read -r sc k; do
 		fi
 	done
 done <"$T/calls"
-[ "$bad" -eq 0 ] && ok "$runs faults over init's $n repository calls: exit 1, a message, nothing left"
+[ "$bad" -eq 0 ] && ok "$runs faults over $(each) of init's $n repository calls: exit 1, a message, nothing left"
 rm -rf "$I"
 xcode 0 "and the same init then works" "$TACIT" init -q -r "$I" $FAST \
     --passphrase-fd 3 3<"$T/pw"

@@ -82,6 +82,105 @@ slots() { ls "$1/keys"; }
 # now_ms: wall-clock milliseconds (GNU date).
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
+# --- faults injected into repository calls (27-faults, 40-repo-full,
+# 42-init-fail) ----------------------------------------------------------
+
+# STRIDE: the loops over every fault or power-cut point (26-powerloss,
+# 27-faults, 40-repo-full, 42-init-fail) take every STRIDE-th point.  All
+# of them (1) but in the ASan + UBSan build (CONF=san): 3, as CI runs every
+# point against the static binary before, and the sanitizer pass is there
+# for memory errors on those error paths, which every third point still
+# walks (.ci/run: CI time).  TACIT_FAULT_STRIDE sets it; LONG=1 takes all.
+if [ "${LONG:-0}" = 1 ]; then STRIDE=${TACIT_FAULT_STRIDE:-1}
+elif [ "${CONF:-}" = san ]; then STRIDE=${TACIT_FAULT_STRIDE:-3}
+else STRIDE=${TACIT_FAULT_STRIDE:-1}; fi
+# take N: the Nth point (from 1) is one of those taken.
+take() { [ $(( ($1 - 1) % STRIDE )) -eq 0 ]; }
+# each: "each" or "every STRIDE-th", for the ok lines.
+each() { [ "$STRIDE" -eq 1 ] && echo each || echo "every ${STRIDE}th"; }
+
+# repo_calls DIR CMD...: run CMD once under strace and list in $T/calls
+# each call it made on DIR that a full or failing disk can fail (openat
+# with O_CREAT, write, fsync, renameat2, mkdirat), one a line: "SYSCALL
+# N", N its ordinal among that process's calls of SYSCALL, as strace
+# counts for when=.  The status of CMD.
+repo_calls() {
+	_dir=$1 _rc=0
+	shift
+	env "$NOLEAK" strace -f -qq -y -o "$T/cal" \
+	    -e trace=openat,write,fsync,renameat2,mkdirat "$@" || _rc=$?
+	awk -v r="$_dir" '{ split($2, a, "("); n[$1 " " a[1]]++ }
+	    (index($0, r "/") || index($0, r ">")) &&
+	    ($2 ~ /^(write|fsync|renameat2|mkdirat)\(/ ||
+	    ($2 ~ /^openat\(/ && /O_CREAT/)) { print a[1], n[$1 " " a[1]] }' \
+	    "$T/cal" >"$T/calls"
+	return $_rc
+}
+
+# inject TRACE SYSCALL ERRNO WHEN CMD...: CMD under strace (tracing the
+# calls TRACE) with the WHENth call of SYSCALL ("K+": the Kth and every
+# later one) failing with ERRNO; its output in $T/f.out, its status
+# returned.  :syscall=getpid, because the worker's seccomp filter kills it
+# for the invalid syscall number strace uses by default.
+inject() {
+	_tr=$1 _sc=$2 _e=$3 _w=$4
+	shift 4
+	env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$_tr" \
+	    -e inject="$_sc:error=$_e:syscall=getpid:when=$_w" \
+	    "$@" >"$T/f.out" 2>&1
+}
+
+# --- a file changed as tacit opens it (41-fidelity) --------------------------
+
+# fan_listen SIZE FILE...: a fanotify listener (permission events: root) in
+# the background ($lp, its output in $T/listen) that truncates each FILE
+# to SIZE bytes ("half": half its size) the first time a process other
+# than the test opens it (tacit's own checks of a source use O_PATH, which
+# fanotify does not see), then lets the open go on.  0 once it listens;
+# 1, the listener stopped and the reason in $T/listen, if it cannot.
+fan_listen() {
+	_size=$1
+	shift
+	case $_size in half) _size="os.stat(p).st_size // 2";; esac
+	python3 -c "
+import ctypes, os, struct, sys
+libc = ctypes.CDLL(None, use_errno=True)
+fd = libc.fanotify_init(0x4 | 0x1, os.O_RDONLY)   # FAN_CLASS_CONTENT|CLOEXEC
+if fd < 0:
+    print('no fanotify:', os.strerror(ctypes.get_errno())); sys.exit(1)
+done = {}
+for p in sys.argv[1:]:
+    if libc.fanotify_mark(fd, 1, 0x10000, -100, p.encode()) != 0:  # OPEN_PERM
+        print('no mark:', os.strerror(ctypes.get_errno())); sys.exit(1)
+    done[os.stat(p).st_ino] = p
+print('ready', flush=True)
+while True:
+    buf = os.read(fd, 4096)
+    o = 0
+    while o < len(buf):
+        ln, ver, _, ml, mask, efd, pid = struct.unpack_from('IBBHQii', buf, o)
+        ino = os.fstat(efd).st_ino
+        if ino in done:
+            p = done.pop(ino)
+            os.truncate(p, $_size)
+        os.write(fd, struct.pack('iI', efd, 1))          # FAN_ALLOW
+        os.close(efd)
+        o += ln
+" "$@" >"$T/listen" 2>&1 &
+	lp=$!
+	_i=0
+	while ! grep -q ready "$T/listen" 2>/dev/null && [ $_i -lt 100 ] &&
+	    kill -0 $lp 2>/dev/null; do
+		sleep 0.1; _i=$((_i + 1))
+	done
+	grep -q ready "$T/listen" && return 0
+	fan_stop
+	return 1
+}
+
+# fan_stop: stop the listener of fan_listen.
+fan_stop() { kill $lp 2>/dev/null; wait $lp 2>/dev/null; }
+
 # --- the repository lock (doc/format.md, "The lock") ----------------------
 
 # lock_lines FILE: the lines of /proc/locks about FILE (its inode).

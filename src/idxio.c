@@ -53,7 +53,7 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 {
 	struct dirent *de;
 	DIR *d;
-	int dfd;
+	int dfd, e;
 
 	*bad = 0;
 	if ((dfd = fsio_open(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
@@ -63,13 +63,20 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 		(void)close(dfd);
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL) {
+	/* A listing cut short by an error is no index: what the segments
+	 * not listed name would look unindexed to prune. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (load_one(kh, dirfd(d), de->d_name, ix) != 0)
 			(*bad)++;
 	}
+	e = errno;
 	(void)closedir(d);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 

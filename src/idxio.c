@@ -121,7 +121,12 @@ out:
 	return r;
 }
 
-/* seg_name_ok(name): ${name} is a segment name, 32 lowercase hex digits. */
+/*
+ * seg_name_ok(name): ${name} is a segment name: 32 hex digits, of either
+ * case, as load_one decodes them.  What idxio_load loaded, idxio_replace
+ * must remove: a segment left behind would still name the packs prune
+ * then deletes, and could win over the new index's entry for a blob.
+ */
 static int
 seg_name_ok(const char *name)
 {
@@ -129,7 +134,8 @@ seg_name_ok(const char *name)
 
 	for (i = 0; i < 32; i++)
 		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
+		    (name[i] >= 'a' && name[i] <= 'f') ||
+		    (name[i] >= 'A' && name[i] <= 'F')))
 			return 0;
 	return name[32] == '\0';
 }

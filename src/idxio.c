@@ -53,7 +53,7 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 {
 	struct dirent *de;
 	DIR *d;
-	int dfd;
+	int dfd, e;
 
 	*bad = 0;
 	if ((dfd = fsio_open(repofd, INDEX_DIR, O_RDONLY | O_DIRECTORY |
@@ -63,13 +63,20 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 		(void)close(dfd);
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL) {
+	/* A listing cut short by an error is no index: what the segments
+	 * not listed name would look unindexed to prune. */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (load_one(kh, dirfd(d), de->d_name, ix) != 0)
 			(*bad)++;
 	}
+	e = errno;
 	(void)closedir(d);
+	if (e != 0) {
+		errno = e;
+		return -1;
+	}
 	return 0;
 }
 
@@ -114,7 +121,12 @@ out:
 	return r;
 }
 
-/* seg_name_ok(name): ${name} is a segment name, 32 lowercase hex digits. */
+/*
+ * seg_name_ok(name): ${name} is a segment name: 32 hex digits, of either
+ * case, as load_one decodes them.  What idxio_load loaded, idxio_replace
+ * must remove: a segment left behind would still name the packs prune
+ * then deletes, and could win over the new index's entry for a blob.
+ */
 static int
 seg_name_ok(const char *name)
 {
@@ -122,7 +134,8 @@ seg_name_ok(const char *name)
 
 	for (i = 0; i < 32; i++)
 		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f')))
+		    (name[i] >= 'a' && name[i] <= 'f') ||
+		    (name[i] >= 'A' && name[i] <= 'F')))
 			return 0;
 	return name[32] == '\0';
 }

@@ -142,6 +142,14 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
 	fd = fsio_open(c->r->dirfd, path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
 	    O_CLOEXEC);
+	/* Only what the pack's bytes say makes it damaged: an open that
+	 * failed (EIO, EMFILE, EACCES) says nothing about them, and taking
+	 * it for damage would drop every blob of the pack from the index
+	 * (and the next prune would delete the pack as unnamed). */
+	if (fd < 0 && errno != ENOENT) {
+		errorx("pack %s: cannot open: %s", name, strerror(errno));
+		goto out;
+	}
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    packr_header(c->r->kh, fd, (uint64_t)st.st_size, pe->id,
 	    data_max(c->r), &p->v, &p->n) != 0) {

@@ -285,7 +285,10 @@ snapshot_load_all(struct kh *kh, int repofd, struct snapshot **out,
 		(void)close(dfd);
 		return -1;
 	}
-	while ((de = readdir(d)) != NULL) {
+	/* errno set before each readdir: a listing cut short by an error
+	 * is no list of the snapshots (prune would take what only the
+	 * others reach for unused and delete it). */
+	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
 		if (n == cap) {
@@ -301,6 +304,13 @@ snapshot_load_all(struct kh *kh, int repofd, struct snapshot **out,
 			n++;
 		else
 			(*bad)++;
+	}
+	if (errno != 0) {
+		rc = errno;
+		(void)closedir(d);
+		snapshot_list_free(v, n);
+		errno = rc;
+		return -1;
 	}
 	(void)closedir(d);
 	if (n > 1)

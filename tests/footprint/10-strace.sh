@@ -141,6 +141,10 @@ audit "repair snapshots --read-data --forget" "$R/index/" "$R/packs/" \
     --read-data --forget --passphrase-fd 3 3<"$T/pw"
 audit "doctor" -- "$TACIT" doctor
 
+# The repair above emptied every snapshot: a whole one for the mount.
+"$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" ||
+    notok "setup: a backup for mount"
+
 # mount (root, /dev/fuse): traced while the mount is read, then ended with
 # SIGTERM; /dev/fuse (the FUSE connection) is no file of the file system.
 if [ "$(id -u)" = 0 ] && [ -c /dev/fuse ]; then

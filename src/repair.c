@@ -59,6 +59,8 @@ struct rpack {
 	uint8_t		*ok;		/* by entry: 1 whole (or not read) */
 	size_t		 n;
 	int		 bad;		/* header unreadable: left out */
+	int		 kept;		/* header unreadable: v from the old
+					   index */
 };
 
 struct ri {
@@ -70,6 +72,7 @@ struct ri {
 	ZSTD_DCtx	*dz;
 	struct prefetch	 pf;
 	uint64_t	 packs, blobs, dups, badpacks, badblobs;
+	uint64_t	 keptpacks, keptblobs;
 };
 
 /*
@@ -126,6 +129,52 @@ out:
 }
 
 /*
+ * Pack ${pid}, ${size} bytes, has a header that cannot be read: its
+ * entries in the old index that fit inside the file, into ${p}->v (the
+ * header's blobs are still in the pack, and the surviving segments list
+ * them; dropping them would let the next prune delete the pack).  With
+ * --read-data the caller authenticates each.  0, or -1 (ENOMEM).
+ */
+static int
+ri_keep_old(struct ri *c, const uint8_t pid[PACK_ID_BYTES], uint64_t size,
+    struct rpack *p)
+{
+	const struct blobloc *b;
+	const uint8_t *opid;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->old.cap; i++) {
+		b = &c->old.slots[i];
+		if (b->type == 0 || b->pack == INDEX_UNPLACED ||
+		    (opid = index_pack_id(&c->old, b->pack)) == NULL ||
+		    memcmp(opid, pid, PACK_ID_BYTES) != 0 ||
+		    (uint64_t)b->off + b->len > size)
+			continue;
+		n++;
+	}
+	p->n = 0;
+	if (n == 0)
+		return 0;
+	if ((p->v = calloc(n, sizeof(*p->v))) == NULL)
+		return -1;
+	for (i = 0; i < c->old.cap && p->n < n; i++) {
+		b = &c->old.slots[i];
+		if (b->type == 0 || b->pack == INDEX_UNPLACED ||
+		    (opid = index_pack_id(&c->old, b->pack)) == NULL ||
+		    memcmp(opid, pid, PACK_ID_BYTES) != 0 ||
+		    (uint64_t)b->off + b->len > size)
+			continue;
+		p->v[p->n].type = b->type;
+		memcpy(p->v[p->n].id, b->id, INDEX_ID_BYTES);
+		p->v[p->n].off = b->off;
+		p->v[p->n].len = b->len;
+		p->v[p->n].rawlen = b->rawlen;
+		p->n++;
+	}
+	return 0;
+}
+
+/*
  * Pack ${pe}: read its header into ${p} (and with --read-data its
  * blobs).  A pack whose header cannot be read is reported and marked
  * bad.  0, or -1 (fatal, after a message).
@@ -135,7 +184,7 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 {
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64], h[9];
 	struct stat st;
-	size_t i;
+	size_t i, kept;
 	int fd, r = -1;
 
 	pack_name(pe->id, shard, name);
@@ -158,14 +207,24 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 			    strerror(errno));
 			goto out;
 		}
-		alertx("pack %s: header or trailer damaged, truncated or "
-		    "forged: left out (its blobs count as missing)", name);
-		c->badpacks++;
-		p->bad = 1;
-		r = 0;
-		goto out;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ri_keep_old(c, pe->id, (uint64_t)st.st_size, p) != 0) {
+			errorx("out of memory");
+			goto out;
+		}
+		if (p->n == 0) {
+			alertx("pack %s: header or trailer damaged, truncated "
+			    "or forged: left out (its blobs count as "
+			    "missing)", name);
+			c->badpacks++;
+			p->bad = 1;
+			r = 0;
+			goto out;
+		}
+		p->kept = 1;
 	}
-	c->packs++;
+	if (!p->kept)
+		c->packs++;
 	if ((p->ok = malloc(p->n ? p->n : 1)) == NULL) {
 		errorx("out of memory");
 		goto out;
@@ -176,13 +235,22 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 		    strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < p->n; i++)
+	for (i = 0, kept = 0; i < p->n; i++)
 		if (!p->ok[i]) {
 			hex8(p->v[i].id, h);
 			alertx("pack %s: blob %s damaged (authentication or "
 			    "decompression failed): left out", name, h);
 			c->badblobs++;
-		}
+		} else
+			kept++;
+	if (p->kept) {
+		alertx("pack %s: header damaged: %zu blob%s kept from the old "
+		    "index%s", name, kept, PLURAL(kept), c->o->read_data ?
+		    " (each authenticated)" : " (not read: 'tacit check "
+		    "--read-data' or 'repair index --read-data' reads them)");
+		c->keptpacks++;
+		c->keptblobs += kept;
+	}
 	r = 0;
 out:
 	if (fd >= 0)

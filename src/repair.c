@@ -955,7 +955,42 @@ rs_forget(struct rs *c, const struct fixed *fx)
 	return r;
 }
 
-/* How many listed packs the index names no blob in. */
+/*
+ * Whether repair index could index pack ${pe}: its header reads (a pack
+ * whose trailer or header is damaged it leaves out).  A pack that cannot
+ * be opened or read for another reason counts as readable: nothing is
+ * known about its bytes.
+ */
+static int
+pack_readable(const struct rs *c, const struct packent *pe)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
+	struct packhdr_ent *v = NULL;
+	struct stat st;
+	size_t n = 0;
+	int fd, r;
+
+	pack_name(pe->id, shard, name);
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
+	if ((fd = fsio_open(c->r->dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) < 0)
+		return errno != ENOENT;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		r = 0;
+	else if (packr_header(c->r->kh, fd, (uint64_t)st.st_size, pe->id,
+	    data_max(c->r), &v, &n) == 0)
+		r = 1;
+	else
+		r = errno != EBADMSG;
+	free(v);
+	(void)close(fd);
+	return r;
+}
+
+/*
+ * How many listed packs the index names no blob in and repair index
+ * could index (their blobs may be the missing ones).
+ */
 static size_t
 unnamed_packs(const struct rs *c)
 {
@@ -965,12 +1000,12 @@ unnamed_packs(const struct rs *c)
 	size_t i, n = 0;
 
 	if ((named = calloc(c->npv ? c->npv : 1, 1)) == NULL)
-		return 0;
+		return c->npv;	/* not known: as if none were named */
 	for (i = 0; i < ix->npacks; i++)
 		if ((pe = packdir_find(c->pv, c->npv, ix->packs[i])) != NULL)
 			named[pe - c->pv] = 1;
 	for (i = 0; i < c->npv; i++)
-		n += !named[i];
+		n += !named[i] && pack_readable(c, &c->pv[i]);
 	free(named);
 	return n;
 }
@@ -997,7 +1032,7 @@ repair_snapshots(const struct opts *o, struct repo *r)
 	struct fixed *fx = NULL;
 	struct reader rd;
 	struct rs c;
-	size_t nsel = 0, nfx = 0, i, j;
+	size_t nsel = 0, nfx = 0, nun = 0, i, j;
 	uint64_t ngone0;
 	int e = EXIT_ERR, x;
 
@@ -1064,7 +1099,17 @@ repair_snapshots(const struct opts *o, struct repo *r)
 			infox("snapshot %s: nothing missing, left alone",
 			    c.snap);
 	}
-	if (c.nmissing > 0 && unnamed_packs(&c) > 0)
+	/* The blobs may be in those packs: removing the old snapshots would
+	 * lose what repair index could still recover. */
+	if (c.nmissing > 0 && (nun = unnamed_packs(&c)) > 0 && o->forget) {
+		errorx("%llu blob%s not in the index while the repository "
+		    "holds packs the index does not name: run 'tacit repair "
+		    "index' first (and this again); --forget refused, nothing "
+		    "written or removed", (unsigned long long)c.nmissing,
+		    PLURAL(c.nmissing));
+		goto out;
+	}
+	if (nun > 0)
 		alertx("%llu blob%s not in the index while the repository holds "
 		    "packs the index does not name: if index segments were "
 		    "lost, run 'tacit repair index' first (and this again)",

@@ -16,6 +16,25 @@
 #include "idxio.h"
 #include "log.h"
 
+/*
+ * seg_name_ok(name): ${name} is a segment name: 32 hex digits, of either
+ * case, as load_one decodes them.  What idxio_load loaded, idxio_replace
+ * must remove: a segment left behind would still name the packs prune
+ * then deletes, and could win over the new index's entry for a blob.
+ */
+static int
+seg_name_ok(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < 32; i++)
+		if (!((name[i] >= '0' && name[i] <= '9') ||
+		    (name[i] >= 'a' && name[i] <= 'f') ||
+		    (name[i] >= 'A' && name[i] <= 'F')))
+			return 0;
+	return name[32] == '\0';
+}
+
 static int
 load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 {
@@ -68,6 +87,14 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 	while ((errno = 0, de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
+		/* Not a segment's name (format.md, section 2): reported and
+		 * ignored, not a damaged segment (prune would refuse for
+		 * ever, and repair index removes only segments). */
+		if (!seg_name_ok(de->d_name)) {
+			warnx("index/%s: not an index segment name, ignored",
+			    log_shown(de->d_name));
+			continue;
+		}
 		if (load_one(kh, dirfd(d), de->d_name, ix) != 0)
 			(*bad)++;
 	}
@@ -119,25 +146,6 @@ idxio_save(struct kh *kh, int repofd, struct index *ix, size_t *nseg)
 out:
 	(void)close(dfd);
 	return r;
-}
-
-/*
- * seg_name_ok(name): ${name} is a segment name: 32 hex digits, of either
- * case, as load_one decodes them.  What idxio_load loaded, idxio_replace
- * must remove: a segment left behind would still name the packs prune
- * then deletes, and could win over the new index's entry for a blob.
- */
-static int
-seg_name_ok(const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < 32; i++)
-		if (!((name[i] >= '0' && name[i] <= '9') ||
-		    (name[i] >= 'a' && name[i] <= 'f') ||
-		    (name[i] >= 'A' && name[i] <= 'F')))
-			return 0;
-	return name[32] == '\0';
 }
 
 int

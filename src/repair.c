@@ -59,6 +59,8 @@ struct rpack {
 	uint8_t		*ok;		/* by entry: 1 whole (or not read) */
 	size_t		 n;
 	int		 bad;		/* header unreadable: left out */
+	int		 kept;		/* header unreadable: v from the old
+					   index */
 };
 
 struct ri {
@@ -70,6 +72,7 @@ struct ri {
 	ZSTD_DCtx	*dz;
 	struct prefetch	 pf;
 	uint64_t	 packs, blobs, dups, badpacks, badblobs;
+	uint64_t	 keptpacks, keptblobs;
 };
 
 /*
@@ -126,6 +129,52 @@ out:
 }
 
 /*
+ * Pack ${pid}, ${size} bytes, has a header that cannot be read: its
+ * entries in the old index that fit inside the file, into ${p}->v (the
+ * header's blobs are still in the pack, and the surviving segments list
+ * them; dropping them would let the next prune delete the pack).  With
+ * --read-data the caller authenticates each.  0, or -1 (ENOMEM).
+ */
+static int
+ri_keep_old(struct ri *c, const uint8_t pid[PACK_ID_BYTES], uint64_t size,
+    struct rpack *p)
+{
+	const struct blobloc *b;
+	const uint8_t *opid;
+	size_t i, n = 0;
+
+	for (i = 0; i < c->old.cap; i++) {
+		b = &c->old.slots[i];
+		if (b->type == 0 || b->pack == INDEX_UNPLACED ||
+		    (opid = index_pack_id(&c->old, b->pack)) == NULL ||
+		    memcmp(opid, pid, PACK_ID_BYTES) != 0 ||
+		    (uint64_t)b->off + b->len > size)
+			continue;
+		n++;
+	}
+	p->n = 0;
+	if (n == 0)
+		return 0;
+	if ((p->v = calloc(n, sizeof(*p->v))) == NULL)
+		return -1;
+	for (i = 0; i < c->old.cap && p->n < n; i++) {
+		b = &c->old.slots[i];
+		if (b->type == 0 || b->pack == INDEX_UNPLACED ||
+		    (opid = index_pack_id(&c->old, b->pack)) == NULL ||
+		    memcmp(opid, pid, PACK_ID_BYTES) != 0 ||
+		    (uint64_t)b->off + b->len > size)
+			continue;
+		p->v[p->n].type = b->type;
+		memcpy(p->v[p->n].id, b->id, INDEX_ID_BYTES);
+		p->v[p->n].off = b->off;
+		p->v[p->n].len = b->len;
+		p->v[p->n].rawlen = b->rawlen;
+		p->n++;
+	}
+	return 0;
+}
+
+/*
  * Pack ${pe}: read its header into ${p} (and with --read-data its
  * blobs).  A pack whose header cannot be read is reported and marked
  * bad.  0, or -1 (fatal, after a message).
@@ -135,7 +184,7 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 {
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64], h[9];
 	struct stat st;
-	size_t i;
+	size_t i, kept;
 	int fd, r = -1;
 
 	pack_name(pe->id, shard, name);
@@ -158,14 +207,24 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 			    strerror(errno));
 			goto out;
 		}
-		alertx("pack %s: header or trailer damaged, truncated or "
-		    "forged: left out (its blobs count as missing)", name);
-		c->badpacks++;
-		p->bad = 1;
-		r = 0;
-		goto out;
+		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+		    ri_keep_old(c, pe->id, (uint64_t)st.st_size, p) != 0) {
+			errorx("out of memory");
+			goto out;
+		}
+		if (p->n == 0) {
+			alertx("pack %s: header or trailer damaged, truncated "
+			    "or forged: left out (its blobs count as "
+			    "missing)", name);
+			c->badpacks++;
+			p->bad = 1;
+			r = 0;
+			goto out;
+		}
+		p->kept = 1;
 	}
-	c->packs++;
+	if (!p->kept)
+		c->packs++;
 	if ((p->ok = malloc(p->n ? p->n : 1)) == NULL) {
 		errorx("out of memory");
 		goto out;
@@ -176,13 +235,22 @@ ri_header(struct ri *c, const struct packent *pe, struct rpack *p)
 		    strerror(errno));
 		goto out;
 	}
-	for (i = 0; i < p->n; i++)
+	for (i = 0, kept = 0; i < p->n; i++)
 		if (!p->ok[i]) {
 			hex8(p->v[i].id, h);
 			alertx("pack %s: blob %s damaged (authentication or "
 			    "decompression failed): left out", name, h);
 			c->badblobs++;
-		}
+		} else
+			kept++;
+	if (p->kept) {
+		alertx("pack %s: header damaged: %zu blob%s kept from the old "
+		    "index%s", name, kept, PLURAL(kept), c->o->read_data ?
+		    " (each authenticated)" : " (not read: 'tacit check "
+		    "--read-data' or 'repair index --read-data' reads them)");
+		c->keptpacks++;
+		c->keptblobs += kept;
+	}
 	r = 0;
 out:
 	if (fd >= 0)
@@ -887,7 +955,42 @@ rs_forget(struct rs *c, const struct fixed *fx)
 	return r;
 }
 
-/* How many listed packs the index names no blob in. */
+/*
+ * Whether repair index could index pack ${pe}: its header reads (a pack
+ * whose trailer or header is damaged it leaves out).  A pack that cannot
+ * be opened or read for another reason counts as readable: nothing is
+ * known about its bytes.
+ */
+static int
+pack_readable(const struct rs *c, const struct packent *pe)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
+	struct packhdr_ent *v = NULL;
+	struct stat st;
+	size_t n = 0;
+	int fd, r;
+
+	pack_name(pe->id, shard, name);
+	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
+	if ((fd = fsio_open(c->r->dirfd, path, O_RDONLY | O_NOFOLLOW |
+	    O_NONBLOCK | O_CLOEXEC)) < 0)
+		return errno != ENOENT;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		r = 0;
+	else if (packr_header(c->r->kh, fd, (uint64_t)st.st_size, pe->id,
+	    data_max(c->r), &v, &n) == 0)
+		r = 1;
+	else
+		r = errno != EBADMSG;
+	free(v);
+	(void)close(fd);
+	return r;
+}
+
+/*
+ * How many listed packs the index names no blob in and repair index
+ * could index (their blobs may be the missing ones).
+ */
 static size_t
 unnamed_packs(const struct rs *c)
 {
@@ -897,12 +1000,12 @@ unnamed_packs(const struct rs *c)
 	size_t i, n = 0;
 
 	if ((named = calloc(c->npv ? c->npv : 1, 1)) == NULL)
-		return 0;
+		return c->npv;	/* not known: as if none were named */
 	for (i = 0; i < ix->npacks; i++)
 		if ((pe = packdir_find(c->pv, c->npv, ix->packs[i])) != NULL)
 			named[pe - c->pv] = 1;
 	for (i = 0; i < c->npv; i++)
-		n += !named[i];
+		n += !named[i] && pack_readable(c, &c->pv[i]);
 	free(named);
 	return n;
 }
@@ -929,7 +1032,7 @@ repair_snapshots(const struct opts *o, struct repo *r)
 	struct fixed *fx = NULL;
 	struct reader rd;
 	struct rs c;
-	size_t nsel = 0, nfx = 0, i, j;
+	size_t nsel = 0, nfx = 0, nun = 0, i, j;
 	uint64_t ngone0;
 	int e = EXIT_ERR, x;
 
@@ -996,7 +1099,17 @@ repair_snapshots(const struct opts *o, struct repo *r)
 			infox("snapshot %s: nothing missing, left alone",
 			    c.snap);
 	}
-	if (c.nmissing > 0 && unnamed_packs(&c) > 0)
+	/* The blobs may be in those packs: removing the old snapshots would
+	 * lose what repair index could still recover. */
+	if (c.nmissing > 0 && (nun = unnamed_packs(&c)) > 0 && o->forget) {
+		errorx("%llu blob%s not in the index while the repository "
+		    "holds packs the index does not name: run 'tacit repair "
+		    "index' first (and this again); --forget refused, nothing "
+		    "written or removed", (unsigned long long)c.nmissing,
+		    PLURAL(c.nmissing));
+		goto out;
+	}
+	if (nun > 0)
 		alertx("%llu blob%s not in the index while the repository holds "
 		    "packs the index does not name: if index segments were "
 		    "lost, run 'tacit repair index' first (and this again)",

@@ -10,6 +10,11 @@
 # check --read-data finds it); the next backup stores it again, and check
 # --read-data passes.  Also: a second repair index without --read-data
 # keeps the stored-again copy the index names, not the damaged one.
+# (1c) A damaged trailer while the index segments still list the pack's
+# blobs: repair index keeps them from the old index (with --read-data
+# after reading each); check --read-data then reports only the trailer,
+# the latest snapshot restores bit for bit, and after the next prune (no
+# backup in between) check --read-data passes and it still restores.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/repo SRC=$T/src
@@ -68,6 +73,42 @@ xcode 0 "repair snapshots --forget replaces the snapshot that lost its log" \
 xcode 0 "then check --read-data passes" tp check -r "$R" --read-data
 if restores latest; then ok "the new snapshot restores bit for bit"
 else notok "the new snapshot restores bit for bit"
+	sed 's/^/#   /' "$T/rs.out"; fi
+
+# --- (1c) a damaged trailer, the index segments intact ---------------------
+# The segments still list the pack's blobs, which are whole: repair index
+# keeps them (it used to drop the pack, remove the segments, and the next
+# prune deleted the pack).
+rm -rf "$R"
+cp -a "$T/base" "$R"
+P2F=$(ls "$R"/packs/*/"$P2")
+flip "$P2F" $(( $(fsize "$P2F") - 3 ))
+for rd in "" --read-data; do
+	tp repair index -r "$R" $rd >"$T/ri.out" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ] && grep -q "pack $P2: header damaged: [1-9][0-9]* blobs\{0,1\} kept from the old index" "$T/ri.out" &&
+	    grep -q "0 packs and 0 blobs left out" "$T/ri.out"; then
+		ok "repair index $rd keeps the blobs the old index lists for a pack with a damaged trailer"
+	else notok "repair index $rd keeps the blobs of a pack with a damaged trailer (exit $rc)"
+		sed 's/^/#   /' "$T/ri.out"; fi
+done
+# No blob is missing or damaged: check --read-data reports only the trailer
+# (repair index touches no pack; prune rewrites it).
+tp check -r "$R" --read-data >"$T/ck.out" 2>&1
+rc=$?
+if [ "$rc" -eq 14 ] && grep -q "1 problem;" "$T/ck.out" &&
+    grep -q "pack $P2: trailer damaged" "$T/ck.out"; then
+	ok "then check --read-data finds every blob whole (only the trailer is reported)"
+else notok "then check --read-data finds every blob whole (exit $rc)"
+	sed 's/^/#   /' "$T/ck.out" | head; fi
+if restores latest; then ok "the latest snapshot restores bit for bit"
+else notok "the latest snapshot restores bit for bit"
+	sed 's/^/#   /' "$T/rs.out"; fi
+xcode 0 "the next prune" tp prune -r "$R"
+xcode 0 "check --read-data passes after prune (nothing stored again)" \
+    tp check -r "$R" --read-data
+if restores latest; then ok "after prune the latest snapshot restores bit for bit"
+else notok "after prune the latest snapshot restores bit for bit"
 	sed 's/^/#   /' "$T/rs.out"; fi
 
 # --- (1b) a pack cut short ----------------------------------------------------

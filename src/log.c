@@ -14,6 +14,7 @@
 
 int log_verbosity = 1;
 volatile int log_line_open;
+int log_stderr_tty;
 static void (*cleanup_hook)(void);
 static int (*errors_held)(void);
 
@@ -179,6 +180,8 @@ log_interrupted(const char *what)
 
 	if (log_line_open)
 		msg[n++] = '\n';
+	else if (log_stderr_tty)
+		msg[n++] = '\r';	/* over the terminal's echo of ^C */
 	memcpy(msg + n, "tacit: interrupted", 18);
 	n += 18;
 	if (what != NULL) {

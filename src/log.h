@@ -118,6 +118,14 @@ void log_hold_errors(int (*)(void));
 extern volatile int log_line_open;
 
 /*
+ * log_stderr_tty: whether stderr is a terminal, set once at start (a
+ * signal handler must not ask): log_interrupted then begins with a
+ * carriage return, over the "^C" the terminal echoed, so that its line
+ * starts with "tacit:" when no progress line was open.
+ */
+extern int log_stderr_tty;
+
+/*
  * log_interrupted(what): async-signal-safe: end an open line, print
  * "tacit: interrupted" and ${what} (if not NULL) on stderr.
  */

@@ -1212,6 +1212,7 @@ main(int argc, char **argv)
 	if (harden_process() != 0)
 		fatal(EXIT_ERR, "cannot harden the process: %s",
 		    strerror(errno));
+	log_stderr_tty = isatty(STDERR_FILENO);
 	/* A passphrase in the environment is refused before it is hidden. */
 	passphrase_env_refuse();
 	subproc_save_env();	/* PATH for --keepassxc and commands */
@@ -1234,6 +1235,8 @@ main(int argc, char **argv)
 	    strncmp(argv[2], "worker-tty:", 11) == 0)) {
 		worker = 1;
 		progress_tty = strcmp(argv[2], "worker") != 0;
+		/* Its stderr is the keyholder's relay, to that terminal. */
+		log_stderr_tty = progress_tty;
 		if (progress_tty)
 			progress_cols = (unsigned)strtoul(argv[2] + 11, NULL,
 			    10);

@@ -169,6 +169,31 @@ then
 else notok "Ctrl-C during a backup on a terminal (rc $rc)"
 	grep -v '^$' "$T/tt.screen" | sed 's/^/#   /'; fi
 
+# The same with -q: no progress line, so the line the terminal echoed ^C
+# on holds nothing of tacit's; the message must still start a line.
+# strace's own warnings go elsewhere (they would put a newline first).
+cat >"$T/quiet.sh" <<EOS
+#!/bin/sh
+exec 4>&2 2>/dev/null
+exec strace -f -qq -o /dev/null -e trace=fsync \\
+    -e inject=fsync:delay_enter=4000000:when=3 \\
+    sh -c 'exec "\$@" 2>&4 4>&-' sh "$TACIT" backup -q -r "$W" "$SRC" \\
+    --passphrase-fd 3
+EOS
+rm -rf "$W"
+cp -a "$E" "$W"
+term env "$NOLEAK" sh "$T/quiet.sh"
+until_tmp "$W"
+sleep 1
+tm_keys C-c
+rc=$(term_end)
+if [ "$rc" = 130 ] &&
+    grep -q '^tacit: interrupted: no snapshot saved' "$T/tt.screen" && sane
+then
+	ok "Ctrl-C during a quiet backup on a terminal: exit 130, the message on its own line"
+else notok "Ctrl-C during a quiet backup on a terminal (rc $rc)"
+	grep -v '^$' "$T/tt.screen" | sed 's/^/#   /'; fi
+
 # Ctrl-C and Ctrl-D at tacit's own prompt.
 for key in C-c C-d; do
 	term "$TACIT" key list -r "$R" --no-pinentry

@@ -104,7 +104,8 @@ idxio_load(struct kh *kh, int repofd, struct index *ix, size_t *bad)
 		errno = e;
 		return -1;
 	}
-	return 0;
+	/* One number per pack, whatever order the segments came in. */
+	return index_merge_packs(ix);
 }
 
 int

@@ -319,3 +319,64 @@ out:
 	free(pids);
 	return rc;
 }
+
+/* For index_merge_packs: sort pack numbers by their ids, then number. */
+static const struct index *merge_ix;
+
+static int
+merge_cmp(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	int c = memcmp(merge_ix->packs[x], merge_ix->packs[y], PACK_ID_BYTES);
+
+	return c != 0 ? c : x < y ? -1 : x > y;
+}
+
+int
+index_merge_packs(struct index *ix)
+{
+	uint32_t *ord, *map, *keep, k, n = 0;
+	size_t i;
+
+	if (ix->npacks < 2)
+		return 0;
+	ord = calloc(ix->npacks, sizeof(*ord));
+	map = calloc(ix->npacks, sizeof(*map));
+	keep = calloc(ix->npacks, sizeof(*keep));
+	if (ord == NULL || map == NULL || keep == NULL) {
+		free(ord);
+		free(map);
+		free(keep);
+		errno = ENOMEM;
+		return -1;
+	}
+	for (i = 0; i < ix->npacks; i++)
+		ord[i] = (uint32_t)i;
+	merge_ix = ix;
+	qsort(ord, ix->npacks, sizeof(*ord), merge_cmp);
+	/* map[old] = the first (lowest) number of the same id. */
+	for (i = 0; i < ix->npacks; i++)
+		map[ord[i]] = i > 0 && memcmp(ix->packs[ord[i]],
+		    ix->packs[ord[i - 1]], PACK_ID_BYTES) == 0 ?
+		    map[ord[i - 1]] : ord[i];
+	/* Compact, keeping the first-seen order: new numbers. */
+	for (i = 0; i < ix->npacks; i++)
+		if (map[i] == i) {
+			keep[i] = n;
+			if (n != i)
+				memcpy(ix->packs[n], ix->packs[i],
+				    PACK_ID_BYTES);
+			n++;
+		}
+	for (i = 0; i < ix->cap; i++)
+		if (ix->slots[i].type != 0 &&
+		    ix->slots[i].pack != INDEX_UNPLACED) {
+			k = map[ix->slots[i].pack];
+			ix->slots[i].pack = keep[k];
+		}
+	ix->npacks = n;
+	free(ord);
+	free(map);
+	free(keep);
+	return 0;
+}

@@ -93,6 +93,29 @@ int index_place(struct index *, const uint8_t *, const uint8_t[PACK_ID_BYTES],
 int index_refresh(struct index *, const uint8_t *)
     __attribute__((warn_unused_result));
 
+/*
+ * index_merge_packs(ix): give each pack id one number.  Loading segments
+ * one after another can list a pack twice in ix->packs (pack_number
+ * matches only the last one, to stay linear), so the blobs of one pack
+ * could carry two numbers, and a caller that decides per number (prune)
+ * would take one of them for a pack of its own.  Sorts the ids, maps every
+ * duplicate to the first number, rewrites each blob's number and
+ * compacts the list.  O(n log n).  0, or -1 (ENOMEM; nothing changed).
+ */
+int index_merge_packs(struct index *) __attribute__((warn_unused_result));
+
+/*
+ * index_merge_packs(ix): give each pack id one number.  Loading segments
+ * one after another can list a pack twice in ix->packs (pack_number
+ * matches only the last one, to stay linear), so the blobs of one pack
+ * could carry two numbers, and a caller that decides per number (prune)
+ * took one of them for a pack of its own and deleted the file under the
+ * other's used blobs.  Maps every duplicate to the first number, rewrites
+ * each blob's number and compacts the list; O(n log n).  0, or -1
+ * (ENOMEM; nothing changed).
+ */
+int index_merge_packs(struct index *) __attribute__((warn_unused_result));
+
 /* index_pack_id(ix, i): the id of pack number ${i}. */
 const uint8_t *index_pack_id(const struct index *, uint32_t);
 

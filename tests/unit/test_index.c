@@ -154,5 +154,51 @@ main(void)
 	    "encodes whole again: every blob where it was");
 	index_free(&rx);
 	index_free(&dx);
+
+	/*
+	 * Three segments naming packs A, B, then A again (a new index and
+	 * an old one beside it, after a prune was cut short): A must keep
+	 * one number, or prune took it for two packs and deleted the file
+	 * under the used blobs of one of them.
+	 */
+	{
+		struct index a, b, c, all;
+		struct dbuf sa, sb, sc;
+		const struct blobloc *x, *y, *z;
+
+		index_init(&a);
+		index_init(&b);
+		index_init(&c);
+		index_init(&all);
+		ok = index_add(&a, ids[0], BLOB_DATA, pids[0], 0, 50, 40) == 0 &&
+		    index_add(&b, ids[1], BLOB_DATA, pids[1], 0, 50, 40) == 0 &&
+		    index_add(&c, ids[2], BLOB_DATA, pids[0], 50, 50, 40) == 0 &&
+		    index_add(&c, ids[0], BLOB_DATA, pids[0], 0, 50, 40) == 0 &&
+		    index_encode_fresh(&a, 10, &sa) == 1 &&
+		    index_encode_fresh(&b, 10, &sb) == 1 &&
+		    index_encode_fresh(&c, 10, &sc) == 2 &&
+		    index_decode(&all, sa.p, sa.len) == 0 &&
+		    index_decode(&all, sb.p, sb.len) == 0 &&
+		    index_decode(&all, sc.p, sc.len) == 0;
+		T(ok && all.npacks == 3, "loading A, B, A lists pack A twice "
+		    "(the control)");
+		ok = ok && index_merge_packs(&all) == 0;
+		x = index_get(&all, ids[0]);
+		y = index_get(&all, ids[1]);
+		z = index_get(&all, ids[2]);
+		T(ok && all.npacks == 2 && x != NULL && y != NULL && z != NULL &&
+		    x->pack == z->pack && x->pack != y->pack &&
+		    memcmp(index_pack_id(&all, x->pack), pids[0],
+		    PACK_ID_BYTES) == 0 && memcmp(index_pack_id(&all, y->pack),
+		    pids[1], PACK_ID_BYTES) == 0, "index_merge_packs: one "
+		    "number per pack, every blob still in its own pack");
+		dbuf_free(&sa);
+		dbuf_free(&sb);
+		dbuf_free(&sc);
+		index_free(&a);
+		index_free(&b);
+		index_free(&c);
+		index_free(&all);
+	}
 	return t_exit();
 }

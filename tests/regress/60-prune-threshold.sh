@@ -6,6 +6,9 @@
 # forgotten.  Then the mixed pack is about half unused:
 #  - --max-unused 75 keeps it (its unused bytes reported as kept) and
 #    repacks nothing (one pack not full is what a fresh repository has);
+#  (how many packs hold only y depends on where the random data's chunks
+#  fall, a pack closing early when the next chunk does not fit: one or
+#  two, and each is deleted);
 #  - --max-unused 25 and the default (5 %) repack it, and gather the small
 #    pack with it; the pack holding only y is deleted either way;
 #  - after the default prune every pack is full but one, x restores
@@ -32,18 +35,18 @@ rm "$R/snapshots/$S1"
 
 xcode 0 "--max-unused 75 --dry-run" tk prune -r "$R" --max-unused 75 \
     --dry-run --json
-js "$T/.out" 'd["repack_packs"] == 0 and d["delete_packs"] == 1 and
+js "$T/.out" 'd["repack_packs"] == 0 and d["delete_packs"] >= 1 and
     d["unused_kept_bytes"] > 4000000' &&
     ok "75 %: the half-used pack is kept, its unused bytes reported" ||
     notok "75 %: $(cat "$T/.out")"
 xcode 0 "--max-unused 25% --dry-run" tk prune -r "$R" --max-unused 25% \
     --dry-run --json
-js "$T/.out" 'd["repack_packs"] == 2 and d["delete_packs"] == 1 and
+js "$T/.out" 'd["repack_packs"] == 2 and d["delete_packs"] >= 1 and
     d["unused_kept_bytes"] == 0' &&
     ok "25 %: the half-used pack and the small one are repacked" ||
     notok "25 %: $(cat "$T/.out")"
 xcode 0 "prune (default 5 %)" tk prune -r "$R" --json
-js "$T/.out" 'd["ok"] and d["repack_packs"] == 2 and d["delete_packs"] == 1
+js "$T/.out" 'd["ok"] and d["repack_packs"] == 2 and d["delete_packs"] >= 1
     and d["written_packs"] >= 1' &&
     ok "the default repacks them too" || notok "default: $(cat "$T/.out")"
 odd=0

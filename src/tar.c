@@ -94,8 +94,9 @@ rec_time(struct dbuf *b, const char *key, int64_t sec, uint32_t nsec)
 static void
 rec_acl(struct dbuf *b, const char *key, const uint8_t *v, size_t len)
 {
+	/* 24 bytes an entry hold the longest, "group:4294967295:rwx\n". */
 	static char text[NODE_XATTR_VALUE_MAX / 8 * 24];
-	char *p = text;
+	char *p = text, *const end = text + sizeof(text);
 	size_t i, k;
 	uint32_t id;
 	uint16_t tag, perm;
@@ -109,16 +110,30 @@ rec_acl(struct dbuf *b, const char *key, const uint8_t *v, size_t len)
 		for (id = 0, k = 0; k < 4; k++)
 			id |= (uint32_t)v[i + 4 + k] << (8 * k);
 		switch (tag) {
-		case 0x01: p += sprintf(p, "user::"); break;
-		case 0x02: p += sprintf(p, "user:%u:", id); break;
-		case 0x04: p += sprintf(p, "group::"); break;
-		case 0x08: p += sprintf(p, "group:%u:", id); break;
-		case 0x10: p += sprintf(p, "mask::"); break;
-		case 0x20: p += sprintf(p, "other::"); break;
-		default: return;
+		case 0x01:
+			p += snprintf(p, (size_t)(end - p), "user::");
+			break;
+		case 0x02:
+			p += snprintf(p, (size_t)(end - p), "user:%u:", id);
+			break;
+		case 0x04:
+			p += snprintf(p, (size_t)(end - p), "group::");
+			break;
+		case 0x08:
+			p += snprintf(p, (size_t)(end - p), "group:%u:", id);
+			break;
+		case 0x10:
+			p += snprintf(p, (size_t)(end - p), "mask::");
+			break;
+		case 0x20:
+			p += snprintf(p, (size_t)(end - p), "other::");
+			break;
+		default:
+			return;
 		}
-		p += sprintf(p, "%c%c%c\n", perm & 4 ? 'r' : '-',
-		    perm & 2 ? 'w' : '-', perm & 1 ? 'x' : '-');
+		p += snprintf(p, (size_t)(end - p), "%c%c%c\n",
+		    perm & 4 ? 'r' : '-', perm & 2 ? 'w' : '-',
+		    perm & 1 ? 'x' : '-');
 	}
 	rec(b, key, text, (size_t)(p - text));
 }

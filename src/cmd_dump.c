@@ -225,30 +225,6 @@ dump_visit(struct twalk *w, const struct node *n)
 	return dump_member(w->arg, w->path.p, w->path.len, n);
 }
 
-/* The components of ${path} as "/a/b" into ${b}, each a safe name. */
-static int
-norm_path(const char *path, struct dbuf *b)
-{
-	const char *p = path, *s;
-	size_t len, above = 0;
-
-	while (*p != '\0') {
-		while (*p == '/')
-			p++;
-		if (*p == '\0')
-			break;
-		s = strchr(p, '/');
-		len = s ? (size_t)(s - p) : strlen(p);
-		if (!node_name_ok((const uint8_t *)p, len))
-			return -1;
-		dbuf_put_u8(b, '/');
-		dbuf_put_bytes(b, p, len);
-		above++;
-		p += len;
-	}
-	return b->err ? -1 : (int)above;
-}
-
 /* The archive of ${n} (NULL: the root tree ${t}) at path w->path. */
 static int
 dump_tar(struct dump *d, struct twalk *w, const struct snapshot *s,
@@ -288,7 +264,7 @@ dump_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
 	d.out = stdout;
 	d.tar = o->archive != NULL;
 	twalk_init(&w, rd, dump_visit, &d);
-	if ((above = norm_path(path, &w.path)) < 0) {
+	if ((above = twalk_path(&w, path)) < 0) {
 		errorx("%s: not a path in a snapshot", log_shown(path));
 		twalk_free(&w);
 		return EXIT_ERR;

@@ -49,25 +49,6 @@ find_time(const char *s, int end, int64_t *out)
 	return 0;
 }
 
-static void
-mode_str(const struct node *n, char out[11])
-{
-	static const char types[] = "?-dlpcb";
-	uint32_t m = n->mode;
-
-	out[0] = types[n->type < NODE__MAX ? n->type : 0];
-	out[1] = m & 0400 ? 'r' : '-';
-	out[2] = m & 0200 ? 'w' : '-';
-	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
-	out[4] = m & 040 ? 'r' : '-';
-	out[5] = m & 020 ? 'w' : '-';
-	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
-	out[7] = m & 04 ? 'r' : '-';
-	out[8] = m & 02 ? 'w' : '-';
-	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
-	out[10] = '\0';
-}
-
 /* Does the pattern ${pat} match ${path} ("/a/b", NUL-terminated)? */
 static int
 matches(const char *pat, const char *path, const struct node *n, int icase)
@@ -116,7 +97,7 @@ print_hit(struct fnd *f, const uint8_t *path, size_t plen,
 		    f->any ? "\n" : "", hex, when);
 		f->shown = f->any = 1;
 	}
-	mode_str(n, mode);
+	show_mode(n, mode);
 	time_str(n->mtime_sec, when);
 	printf("%s %10llu %s ", mode, (unsigned long long)n->size, when);
 	text_str(path, plen);

@@ -15,25 +15,7 @@
 #include "reader.h"
 #include "show.h"
 #include "treepath.h"
-
-static void
-mode_str(const struct node *n, char out[11])
-{
-	static const char types[] = "?-dlpcb";
-	uint32_t m = n->mode;
-
-	out[0] = types[n->type < NODE__MAX ? n->type : 0];
-	out[1] = m & 0400 ? 'r' : '-';
-	out[2] = m & 0200 ? 'w' : '-';
-	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
-	out[4] = m & 040 ? 'r' : '-';
-	out[5] = m & 020 ? 'w' : '-';
-	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
-	out[7] = m & 04 ? 'r' : '-';
-	out[8] = m & 02 ? 'w' : '-';
-	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
-	out[10] = '\0';
-}
+#include "twalk.h"
 
 /*
  * The modification time as "mtime": seconds since 1970 with nine
@@ -94,7 +76,7 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 		printf("}\n");
 		return;
 	}
-	mode_str(n, mode);
+	show_mode(n, mode);
 	time_str(n->mtime_sec, when);
 	printf("%s ", mode);
 	if (n->user != NULL)
@@ -128,207 +110,49 @@ ls_one(const struct opts *o, const uint8_t *path, size_t plen,
 	putchar('\n');
 }
 
-/* One ls walk: the path printed, and the trees on it (cycles, depth). */
-struct lsw {
-	const struct opts	*o;
-	struct reader		*rd;
-	struct dbuf		 path;
-	struct treepath		 tp;
-};
-
-static int ls_tree(struct lsw *, const struct tree *);
-
-/* The path being listed, for a message (log_shown). */
-static const char *
-ls_path(struct lsw *w)
-{
-	dbuf_put_u8(&w->path, '\0');
-	if (w->path.err)
-		return "(out of memory)";
-	w->path.len--;
-	return log_shown((const char *)w->path.p);
-}
-
-/*
- * Enter the directory t->nodes[k] (its path printed last): its tree in
- * ${sub}, from the window *${win} of ${t}'s subtrees, and on the path.
- * 0, or 1 after a message when it is damaged, missing, a cycle, or too
- * deep.
- */
 static int
-ls_enter(struct lsw *w, const struct tree *t, size_t k, struct treewin **win,
-    struct tree *sub)
+ls_visit(struct twalk *w, const struct node *n)
 {
-	const struct node *n = &t->nodes[k];
-	char h[9];
-
-	reader_hex8(n->subtree, h);
-	if (treepath_push(&w->tp, n->subtree) != 0) {
-		alertx("%s: %s (blob %s)", ls_path(w), reader_strerror(errno),
-		    h);
-		return 1;
-	}
-	if (reader_subtree(w->rd, win, t, k, sub) != 0) {
-		alertx("%s: directory listing %s (blob %s)", ls_path(w),
-		    errno == ENODATA ? "missing" : errno == EBADMSG ?
-		    "damaged" : reader_strerror(errno), h);
-		treepath_pop(&w->tp);
-		return 1;
-	}
+	ls_one(w->arg, w->path.p, w->path.len, n);
 	return 0;
-}
-
-/* ls_enter, then list what is below.  0, or 1 (something reported). */
-static int
-ls_dir(struct lsw *w, const struct tree *t, size_t k, struct treewin **win)
-{
-	struct tree sub;
-	int bad;
-
-	if (ls_enter(w, t, k, win, &sub) != 0)
-		return 1;
-	bad = ls_tree(w, &sub) != 0;
-	tree_free(&sub);
-	treepath_pop(&w->tp);
-	return bad;
-}
-
-/* A directory being listed: its tree, the next entry, its path's length. */
-struct lsframe {
-	struct tree	 t;		/* the first frame's is the caller's */
-	struct treewin	*win;		/* its subdirectories' trees */
-	size_t		 i, saved;
-};
-
-/*
- * List ${top} and everything below it; w->path holds the prefix (grown
- * as needed).  No recursion: the directories on the path are frames on
- * the heap, so a tree as deep as the format allows needs no C stack.
- */
-static int
-ls_tree(struct lsw *w, const struct tree *top)
-{
-	struct lsframe *fs, *f, *v;
-	const struct node *n;
-	struct tree sub;
-	size_t nf = 1, cap = 16;
-	int bad = 0;
-
-	if ((fs = calloc(cap, sizeof(*fs))) == NULL)
-		return -1;
-	fs[0].t = *top;
-	fs[0].saved = w->path.len;
-	while (nf > 0) {
-		f = &fs[nf - 1];
-		if (f->i == f->t.count) {
-			treewin_free(f->win);
-			if (nf > 1) {
-				tree_free(&f->t);
-				treepath_pop(&w->tp);
-			}
-			w->path.len = f->saved;
-			nf--;
-			continue;
-		}
-		n = &f->t.nodes[f->i++];
-		w->path.len = f->saved;
-		dbuf_put_u8(&w->path, '/');
-		dbuf_put_bytes(&w->path, n->name, n->namelen);
-		if (w->path.err) {
-			bad = -1;
-			break;
-		}
-		ls_one(w->o, w->path.p, w->path.len, n);
-		if (n->type != NODE_DIR)
-			continue;
-		if (ls_enter(w, &f->t, f->i - 1, &f->win, &sub) != 0) {
-			bad = 1;
-			continue;
-		}
-		if (nf == cap) {
-			if ((v = reallocarray(fs, cap * 2, sizeof(*v))) == NULL) {
-				tree_free(&sub);
-				treepath_pop(&w->tp);
-				bad = -1;
-				break;
-			}
-			fs = v;
-			cap *= 2;
-		}
-		memset(&fs[nf], 0, sizeof(fs[nf]));
-		fs[nf].t = sub;
-		fs[nf++].saved = w->path.len;
-	}
-	for (; nf > 0; nf--) {		/* stopped early: out of memory */
-		treewin_free(fs[nf - 1].win);
-		if (nf > 1) {
-			tree_free(&fs[nf - 1].t);
-			treepath_pop(&w->tp);
-		}
-	}
-	w->path.len = fs[0].saved;
-	free(fs);
-	return bad;
-}
-
-/* The path components of ${p}: the levels reader_walk went down. */
-static size_t
-components(const char *p)
-{
-	size_t n = 0;
-
-	for (; *p != '\0'; p++)
-		if (*p != '/' && (p[1] == '/' || p[1] == '\0'))
-			n++;
-	return n;
 }
 
 int
 ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
     const char *path)
 {
-	struct treewin *win = NULL;
+	struct twalk w;
 	struct tree t;
 	struct node *n;
-	struct lsw w;
-	int e = EXIT_OK;
+	int above, r, e;
 
-	memset(&w, 0, sizeof(w));
-	w.o = o;
-	w.rd = rd;
-	dbuf_init(&w.path, 1u << 24);
+	twalk_init(&w, rd, ls_visit, (void *)(uintptr_t)o);
+	if ((above = twalk_path(&w, path)) < 0) {
+		errorx("%s: not a path in a snapshot", log_shown(path));
+		twalk_free(&w);
+		return EXIT_ERR;
+	}
 	if (reader_walk(rd, s->root, path, &t, &n) != 0) {
 		errorx("%s: %s", path[0] ? log_shown(path) : "/",
 		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
 		    "snapshot" : "damaged in the repository");
 		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
 		    EXIT_DAMAGED;
-	} else {
-		if (n == NULL) {
-			e = treepath_push(&w.tp, s->root) != 0 ||
-			    ls_tree(&w, &t) ? EXIT_DAMAGED : EXIT_OK;
-		} else {
-			const char *p = path;
-
-			while (*p == '/')
-				p++;
-			dbuf_put_u8(&w.path, '/');
-			dbuf_put_bytes(&w.path, p, strlen(p));
-			while (w.path.len > 1 && w.path.p[w.path.len - 1] == '/')
-				w.path.len--;
-			ls_one(o, w.path.p, w.path.len, n);
-			/* The root and the trees reader_walk went through. */
-			w.tp.above = components(p);
-			if (n->type == NODE_DIR)
-				e = ls_dir(&w, &t, (size_t)(n - t.nodes), &win) ?
-				    EXIT_DAMAGED : EXIT_OK;
-			treewin_free(win);
-		}
-		tree_free(&t);
+		twalk_free(&w);
+		return e;
 	}
-	treepath_free(&w.tp);
-	dbuf_free(&w.path);
-	return e;
+	if (n == NULL)
+		r = treepath_push(&w.tp, s->root) != 0 ? 1 : twalk_tree(&w, &t);
+	else {
+		/* The root and the trees reader_walk went through. */
+		w.tp.above = (size_t)above;
+		ls_one(o, w.path.p, w.path.len, n);
+		r = n->type == NODE_DIR ?
+		    twalk_dir(&w, &t, (size_t)(n - t.nodes)) : 0;
+	}
+	tree_free(&t);
+	twalk_free(&w);
+	return r != 0 ? EXIT_DAMAGED : EXIT_OK;
 }
 
 int

@@ -73,6 +73,25 @@ time_str(int64_t sec, char out[32])
 		(void)snprintf(out, 32, "%lld", (long long)sec);
 }
 
+void
+show_mode(const struct node *n, char out[11])
+{
+	static const char types[] = "?-dlpcb";
+	uint32_t m = n->mode;
+
+	out[0] = types[n->type < NODE__MAX ? n->type : 0];
+	out[1] = m & 0400 ? 'r' : '-';
+	out[2] = m & 0200 ? 'w' : '-';
+	out[3] = m & 04000 ? (m & 0100 ? 's' : 'S') : (m & 0100 ? 'x' : '-');
+	out[4] = m & 040 ? 'r' : '-';
+	out[5] = m & 020 ? 'w' : '-';
+	out[6] = m & 02000 ? (m & 010 ? 's' : 'S') : (m & 010 ? 'x' : '-');
+	out[7] = m & 04 ? 'r' : '-';
+	out[8] = m & 02 ? 'w' : '-';
+	out[9] = m & 01000 ? (m & 01 ? 't' : 'T') : (m & 01 ? 'x' : '-');
+	out[10] = '\0';
+}
+
 /*
  * Open, lock shared and unlock the repository of ${o} and its reader;
  * on error nothing stays open.

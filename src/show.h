@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct node;
 struct opts;
 struct reader;
 struct repo;
@@ -23,6 +24,12 @@ void json_str(const uint8_t *, size_t);
  * (log_char) and backslash as \xNN (log_unescape undoes it).
  */
 void text_str(const uint8_t *, size_t);
+
+/*
+ * show_mode(n, out): the type and mode of ${n} as ls -l shows them
+ * ("drwxr-xr-x"), NUL-terminated.
+ */
+void show_mode(const struct node *, char[11]);
 
 /* time_str(sec, out): ${sec} as local time "YYYY-MM-DD HH:MM:SS" in ${out}. */
 void time_str(int64_t, char[32]);

@@ -155,3 +155,27 @@ twalk_dir(struct twalk *w, const struct tree *t, size_t k)
 	treewin_free(win);
 	return r;
 }
+
+int
+twalk_path(struct twalk *w, const char *path)
+{
+	const char *p = path, *s;
+	size_t len;
+	int above = 0;
+
+	while (*p != '\0') {
+		while (*p == '/')
+			p++;
+		if (*p == '\0')
+			break;
+		s = strchr(p, '/');
+		len = s ? (size_t)(s - p) : strlen(p);
+		if (!node_name_ok((const uint8_t *)p, len))
+			return -1;
+		dbuf_put_u8(&w->path, '/');
+		dbuf_put_bytes(&w->path, p, len);
+		above++;
+		p += len;
+	}
+	return w->path.err ? -1 : above;
+}

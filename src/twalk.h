@@ -47,6 +47,13 @@ int twalk_tree(struct twalk *, const struct tree *);
  */
 int twalk_dir(struct twalk *, const struct tree *, size_t);
 
+/*
+ * twalk_path(w, path): the components of ${path} ("a//b/", "/a/b") as
+ * "/a/b" into w->path, each one a safe name (node_name_ok).  The number
+ * of components, or -1 (a name that is not one, out of memory).
+ */
+int twalk_path(struct twalk *, const char *);
+
 /* twalk_shown(w): w->path for a message (log_shown). */
 const char *twalk_shown(struct twalk *);
 

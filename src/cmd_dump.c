@@ -227,17 +227,13 @@ dump_visit(struct twalk *w, const struct node *n)
 
 /* The archive of ${n} (NULL: the root tree ${t}) at path w->path. */
 static int
-dump_tar(struct dump *d, struct twalk *w, const struct snapshot *s,
-    struct tree *t, struct node *n, size_t above)
+dump_tar(struct dump *d, struct twalk *w, struct tree *t, struct node *n)
 {
 	int r;
 
-	if (n == NULL) {
-		if (treepath_push(&w->tp, s->root) != 0)
-			return EXIT_ERR;
+	if (n == NULL)
 		r = twalk_tree(w, t);
-	} else {
-		w->tp.above = above;
+	else {
 		if ((r = dump_member(d, w->path.p, w->path.len, n)) == 0 &&
 		    n->type == NODE_DIR)
 			r = twalk_dir(w, t, (size_t)(n - t->nodes));
@@ -257,30 +253,19 @@ dump_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
 	struct twalk w;
 	struct tree t;
 	struct node *n;
-	int above, e = EXIT_OK;
+	int e;
 
 	memset(&d, 0, sizeof(d));
 	d.rd = rd;
 	d.out = stdout;
 	d.tar = o->archive != NULL;
 	twalk_init(&w, rd, dump_visit, &d);
-	if ((above = twalk_path(&w, path)) < 0) {
-		errorx("%s: not a path in a snapshot", log_shown(path));
-		twalk_free(&w);
-		return EXIT_ERR;
-	}
-	if (reader_walk(rd, s->root, path, &t, &n) != 0) {
-		errorx("%s: %s", path[0] ? log_shown(path) : "/",
-		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
-		    "snapshot" : "damaged in the repository");
-		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
-		    EXIT_DAMAGED;
-		tree_free(&t);
+	if ((e = twalk_open(&w, s->root, path, &t, &n)) != EXIT_OK) {
 		twalk_free(&w);
 		return e;
 	}
 	if (d.tar)
-		e = dump_tar(&d, &w, s, &t, n, (size_t)above);
+		e = dump_tar(&d, &w, &t, n);
 	else if (n == NULL || n->type == NODE_DIR) {
 		errorx("%s is a directory: dump it with --archive tar",
 		    path[0] ? log_shown(path) : "/");

@@ -124,28 +124,16 @@ ls_run(const struct opts *o, struct reader *rd, const struct snapshot *s,
 	struct twalk w;
 	struct tree t;
 	struct node *n;
-	int above, r, e;
+	int r, e;
 
 	twalk_init(&w, rd, ls_visit, (void *)(uintptr_t)o);
-	if ((above = twalk_path(&w, path)) < 0) {
-		errorx("%s: not a path in a snapshot", log_shown(path));
-		twalk_free(&w);
-		return EXIT_ERR;
-	}
-	if (reader_walk(rd, s->root, path, &t, &n) != 0) {
-		errorx("%s: %s", path[0] ? log_shown(path) : "/",
-		    errno == ENOENT || errno == ENOTDIR ? "no such path in the "
-		    "snapshot" : "damaged in the repository");
-		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
-		    EXIT_DAMAGED;
+	if ((e = twalk_open(&w, s->root, path, &t, &n)) != EXIT_OK) {
 		twalk_free(&w);
 		return e;
 	}
 	if (n == NULL)
-		r = treepath_push(&w.tp, s->root) != 0 ? 1 : twalk_tree(&w, &t);
+		r = twalk_tree(&w, &t);
 	else {
-		/* The root and the trees reader_walk went through. */
-		w.tp.above = (size_t)above;
 		ls_one(o, w.path.p, w.path.len, n);
 		r = n->type == NODE_DIR ?
 		    twalk_dir(&w, &t, (size_t)(n - t.nodes)) : 0;

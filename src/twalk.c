@@ -179,3 +179,34 @@ twalk_path(struct twalk *w, const char *path)
 	}
 	return w->path.err ? -1 : above;
 }
+
+int
+twalk_open(struct twalk *w, const uint8_t *root, const char *path,
+    struct tree *t, struct node **n)
+{
+	int above, e;
+
+	memset(t, 0, sizeof(*t));
+	*n = NULL;
+	if ((above = twalk_path(w, path)) < 0) {
+		errorx("%s: not a path in a snapshot", log_shown(path));
+		return EXIT_ERR;
+	}
+	if (reader_walk(w->rd, root, path, t, n) != 0) {
+		e = errno == ENOENT || errno == ENOTDIR ? EXIT_ERR :
+		    EXIT_DAMAGED;
+		errorx("%s: %s", path[0] ? log_shown(path) : "/",
+		    e == EXIT_ERR ? "no such path in the snapshot" :
+		    "damaged in the repository");
+		tree_free(t);
+		return e;
+	}
+	if (*n != NULL)		/* the root and the trees reader_walk went through */
+		w->tp.above = (size_t)above;
+	else if (treepath_push(&w->tp, root) != 0) {
+		errorx("out of memory");
+		tree_free(t);
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}

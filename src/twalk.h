@@ -54,6 +54,15 @@ int twalk_dir(struct twalk *, const struct tree *, size_t);
  */
 int twalk_path(struct twalk *, const char *);
 
+/*
+ * twalk_open(w, root, path, t, n): twalk_path of ${path}, and the node it
+ * names below the root tree ${root}: *${t} the tree holding it, *${n} the
+ * node (NULL: the path is the root, *${t} the root tree, put on w->tp).
+ * EXIT_OK, or an exit code after a message (*${t} then holds nothing).
+ */
+int twalk_open(struct twalk *, const uint8_t *, const char *, struct tree *,
+    struct node **);
+
 /* twalk_shown(w): w->path for a message (log_shown). */
 const char *twalk_shown(struct twalk *);
 

@@ -345,7 +345,10 @@ retag(const struct opts *o, struct repo *r, int sdir, struct snapshot *v,
 	return EXIT_OK;
 }
 
-/* The snapshots the operands name, each once, in their order. */
+/*
+ * The snapshots the operands name, each once, in their order; without
+ * operands, every snapshot that --tag and --path select, oldest first.
+ */
 static size_t *
 pick(const struct opts *o, struct snapshot *v, size_t n, size_t *np)
 {
@@ -353,8 +356,19 @@ pick(const struct opts *o, struct snapshot *v, size_t n, size_t *np)
 	size_t *k, i, j, m = 0;
 	int bad = 0;
 
-	if ((k = calloc((size_t)o->argc, sizeof(*k))) == NULL)
+	if ((k = calloc(o->argc > 0 ? (size_t)o->argc : n + 1,
+	    sizeof(*k))) == NULL)
 		fatal(EXIT_ERR, "out of memory");
+	if (o->argc == 0) {
+		for (i = 0; i < n; i++)
+			if (snap_selected(o, &v[i]))
+				k[m++] = i;
+		if (m == 0)
+			warnx("no snapshot has the tags and paths given: "
+			    "nothing changed");
+		*np = m;
+		return k;
+	}
 	for (i = 0; i < (size_t)o->argc; i++) {
 		if ((s = snapshot_find(v, n, o->argv[i])) == NULL) {
 			bad = 1;
@@ -384,9 +398,14 @@ cmd_tag(struct opts *o)
 	size_t n = 0, bad = 0, *k = NULL, nk = 0, i;
 	int e, sdir = -1, shown = 0, opened, setting = o->tag_set.n > 0;
 
-	if (o->argc < 1 || (!setting && o->tag_add.n + o->tag_remove.n == 0))
-		fatal(EXIT_USAGE, "usage: tacit tag -r DIR SNAP... --add T | "
+	if (!setting && o->tag_add.n + o->tag_remove.n == 0)
+		fatal(EXIT_USAGE, "usage: tacit tag -r DIR [SNAP...] --add T | "
 		    "--remove T | --set T");
+	if ((o->argc > 0) == (o->tags.n + o->paths.n > 0))
+		fatal(EXIT_USAGE, o->argc > 0 ? "name snapshots or choose them "
+		    "with --tag and --path, not both" : "name the snapshots, or "
+		    "choose them with --tag or --path (--tag '' chooses those "
+		    "without tags)");
 	if (setting && o->tag_add.n + o->tag_remove.n > 0)
 		fatal(EXIT_USAGE, "--set replaces every tag: give it without "
 		    "--add and --remove");

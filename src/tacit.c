@@ -196,9 +196,9 @@ static const struct command {
 	    O_REPO "keep-last keep-hourly keep-daily keep-weekly keep-monthly "
 	    "keep-yearly keep-within keep-tag tag path group-by dry-run prune "
 	    "max-unused json " O_ANY },
-	{ "tag", cmd_tag, " SNAP...", "add, remove or set the tags of "
+	{ "tag", cmd_tag, " [SNAP...]", "add, remove or set the tags of "
 	    "snapshots (each gets a new id)",
-	    O_REPO "add remove set json " O_ANY },
+	    O_REPO "tag path add remove set json " O_ANY },
 	{ "stats", cmd_stats, " [SNAP...]", "sizes, deduplication and what "
 	    "forgetting these snapshots would free",
 	    O_REPO "tag path json " O_ANY },

@@ -104,34 +104,63 @@ mark(struct st *c, uint8_t *bits, const struct snapshot *snap,
 	return loc;
 }
 
-/* Every tree and file data blob below the root of ${snap} into ${bits}. */
+/* The data blobs of file ${n}. */
+static void
+mark_chunks(struct st *c, uint8_t *bits, const struct snapshot *snap,
+    const struct node *n)
+{
+	size_t k;
+
+	for (k = 0; k < n->nchunks; k++)
+		(void)mark(c, bits, snap, n->chunks[k], BLOB_DATA);
+}
+
+/*
+ * Every tree and file data blob below the root of ${snap} into ${bits}.
+ * The trees on the work list are read a window at a time (one keyholder
+ * request for up to TREEWIN_MAX of them, one more for their ids).
+ */
 static void
 walk(struct st *c, uint8_t *bits, const struct snapshot *snap)
 {
-	uint8_t id[NODE_ID_BYTES];
+	uint8_t (*batch)[NODE_ID_BYTES];
+	struct treewin *win = NULL;
 	const struct node *n;
 	struct tree t;
-	size_t i, k;
+	size_t i, k, b, nb, took;
 
+	if ((batch = calloc(TREEWIN_MAX, NODE_ID_BYTES)) == NULL)
+		fatal(EXIT_ERR, "out of memory");
 	(void)mark(c, bits, snap, snap->root, BLOB_TREE);
 	while (c->nwork > 0) {
-		memcpy(id, c->work[--c->nwork], NODE_ID_BYTES);
-		if (reader_tree(c->rd, id, &t) != 0) {
-			damage(c, snap, id, reader_strerror(errno));
-			continue;
+		/* The newest TREEWIN_MAX on the list: depth first still. */
+		nb = c->nwork < TREEWIN_MAX ? c->nwork : TREEWIN_MAX;
+		c->nwork -= nb;
+		memcpy(batch, c->work[c->nwork], nb * NODE_ID_BYTES);
+		for (b = 0; b < nb; b += took) {
+			took = treewin_ids(c->rd, &win,
+			    (const uint8_t (*)[NODE_ID_BYTES])batch + b, nb - b);
+			for (k = b; k < b + took; k++) {
+				if (reader_wintree(c->rd, win, batch[k],
+				    &t) != 0) {
+					damage(c, snap, batch[k],
+					    reader_strerror(errno));
+					continue;
+				}
+				for (i = 0; i < t.count; i++) {
+					n = &t.nodes[i];
+					if (n->type == NODE_FILE)
+						mark_chunks(c, bits, snap, n);
+					else if (n->type == NODE_DIR)
+						(void)mark(c, bits, snap,
+						    n->subtree, BLOB_TREE);
+				}
+				tree_free(&t);
+			}
 		}
-		for (i = 0; i < t.count; i++) {
-			n = &t.nodes[i];
-			if (n->type == NODE_FILE)
-				for (k = 0; k < n->nchunks; k++)
-					(void)mark(c, bits, snap, n->chunks[k],
-					    BLOB_DATA);
-			else if (n->type == NODE_DIR)
-				(void)mark(c, bits, snap, n->subtree,
-				    BLOB_TREE);
-		}
-		tree_free(&t);
 	}
+	treewin_free(win);
+	free(batch);
 }
 
 static void

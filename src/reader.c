@@ -282,31 +282,29 @@ reader_tree(struct reader *rd, const uint8_t *id, struct tree *t)
 	return 0;
 }
 
-/* Fill ${w} with the subtrees of t->nodes[k..] that fit; ids checked. */
-static void
-treewin_fill(struct reader *rd, struct treewin *w, const struct tree *t,
-    size_t k)
+/* Can the tree blob ${id} go into a window?  1 yes, 0 no, -1 too large. */
+static int
+treewin_fits(struct reader *rd, const uint8_t *id, size_t *raw)
 {
-	const struct blobloc *loc;
+	const struct blobloc *loc = index_get(&rd->ix, id);
+
+	if (loc == NULL || loc->type != BLOB_TREE ||
+	    packr_loc_ok(loc, TREE_BYTES_MAX) != 0)
+		return 0;		/* reader_tree reports it */
+	if (loc->rawlen > TREEWIN_BYTES - *raw)
+		return loc->rawlen > TREEWIN_BYTES / 4 ? 0 : -1;
+	*raw += loc->rawlen;
+	return 1;
+}
+
+/* Open the w->n trees of w->ids with one request; ids checked with one. */
+static void
+treewin_load(struct reader *rd, struct treewin *w)
+{
 	const uint8_t *p[TREEWIN_MAX];
 	uint8_t (*got)[KH_ID_BYTES] = NULL;
-	size_t len[TREEWIN_MAX], raw = 0, i;
+	size_t len[TREEWIN_MAX], i;
 
-	for (w->n = 0; k < t->count && w->n < TREEWIN_MAX; k++) {
-		if (t->nodes[k].type != NODE_DIR ||
-		    (loc = index_get(&rd->ix, t->nodes[k].subtree)) == NULL ||
-		    loc->type != BLOB_TREE ||
-		    packr_loc_ok(loc, TREE_BYTES_MAX) != 0)
-			continue;		/* reader_tree reports it */
-		if (loc->rawlen > TREEWIN_BYTES - raw) {
-			if (loc->rawlen > TREEWIN_BYTES / 4)
-				continue;	/* large: read alone */
-			break;
-		}
-		raw += loc->rawlen;
-		memcpy(w->ids[w->n++], t->nodes[k].subtree, NODE_ID_BYTES);
-	}
-	w->end = k;
 	if (w->n < 2 || prefetch_blobs(rd->r->kh, rd->pr, &rd->ix, rd->dz,
 	    BLOB_TREE, TREE_BYTES_MAX, (const uint8_t (*)[32])w->ids, w->n,
 	    &w->pf) != 0) {
@@ -335,23 +333,58 @@ treewin_fill(struct reader *rd, struct treewin *w, const struct tree *t,
 #endif
 }
 
-int
-reader_subtree(struct reader *rd, struct treewin **wp, const struct tree *t,
-    size_t k, struct tree *out)
+/* Fill ${w} with the subtrees of t->nodes[k..] that fit; ids checked. */
+static void
+treewin_fill(struct reader *rd, struct treewin *w, const struct tree *t,
+    size_t k)
 {
-	const uint8_t *id = t->nodes[k].subtree;
+	size_t raw = 0;
+	int fit;
+
+	for (w->n = 0; k < t->count && w->n < TREEWIN_MAX; k++) {
+		if (t->nodes[k].type != NODE_DIR ||
+		    (fit = treewin_fits(rd, t->nodes[k].subtree, &raw)) == 0)
+			continue;
+		if (fit < 0)
+			break;
+		memcpy(w->ids[w->n++], t->nodes[k].subtree, NODE_ID_BYTES);
+	}
+	w->end = k;
+	treewin_load(rd, w);
+}
+
+size_t
+treewin_ids(struct reader *rd, struct treewin **wp,
+    const uint8_t (*ids)[NODE_ID_BYTES], size_t n)
+{
 	struct treewin *w = *wp;
+	size_t raw = 0, k;
+	int fit;
+
+	if (w == NULL && (w = *wp = calloc(1, sizeof(*w))) == NULL)
+		return n < TREEWIN_MAX ? n : TREEWIN_MAX;
+	for (w->n = 0, k = 0; k < n && w->n < TREEWIN_MAX; k++) {
+		if ((fit = treewin_fits(rd, ids[k], &raw)) < 0)
+			break;
+		if (fit)
+			memcpy(w->ids[w->n++], ids[k], NODE_ID_BYTES);
+	}
+	w->end = 0;
+	treewin_load(rd, w);
+	return k;
+}
+
+/* The tree ${id} from ${w} if it holds it, else read alone. */
+static int
+treewin_take(struct reader *rd, const struct treewin *w, const uint8_t *id,
+    struct tree *out)
+{
 	size_t i;
 
-	memset(out, 0, sizeof(*out));
-	if (w == NULL && (w = *wp = calloc(1, sizeof(*w))) == NULL)
-		return reader_tree(rd, id, out);
-	if (k >= w->end)
-		treewin_fill(rd, w, t, k);
-	for (i = 0; i < w->n; i++)
+	for (i = 0; w != NULL && i < w->n; i++)
 		if (memcmp(w->ids[i], id, NODE_ID_BYTES) == 0)
 			break;
-	if (i == w->n || w->pf.err[i] == EIO)
+	if (w == NULL || i == w->n || w->pf.err[i] == EIO)
 		return reader_tree(rd, id, out);
 	if (w->pf.err[i] != 0) {
 		errno = w->pf.err[i];
@@ -362,6 +395,28 @@ reader_subtree(struct reader *rd, struct treewin **wp, const struct tree *t,
 		return -1;
 	}
 	return 0;
+}
+
+int
+reader_subtree(struct reader *rd, struct treewin **wp, const struct tree *t,
+    size_t k, struct tree *out)
+{
+	struct treewin *w = *wp;
+
+	memset(out, 0, sizeof(*out));
+	if (w == NULL && (w = *wp = calloc(1, sizeof(*w))) == NULL)
+		return reader_tree(rd, t->nodes[k].subtree, out);
+	if (k >= w->end)
+		treewin_fill(rd, w, t, k);
+	return treewin_take(rd, w, t->nodes[k].subtree, out);
+}
+
+int
+reader_wintree(struct reader *rd, const struct treewin *w,
+    const uint8_t *id, struct tree *out)
+{
+	memset(out, 0, sizeof(*out));
+	return treewin_take(rd, w, id, out);
 }
 
 void

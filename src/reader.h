@@ -162,6 +162,22 @@ struct treewin {
 int reader_subtree(struct reader *, struct treewin **, const struct tree *,
     size_t, struct tree *) __attribute__((warn_unused_result));
 
+/*
+ * treewin_ids(rd, wp, ids, n): fill the window *${wp} (made when NULL)
+ * with the trees ${ids}[0..] that fit, opened and checked as above.
+ * Returns how many of ${ids} it went through (at least 1 when n > 0):
+ * take each of those with reader_wintree, then call it for the rest.
+ */
+size_t treewin_ids(struct reader *, struct treewin **,
+    const uint8_t (*)[NODE_ID_BYTES], size_t);
+
+/*
+ * reader_wintree(rd, w, id, out): reader_tree of ${id}, from the window
+ * ${w} (NULL: none) when it holds it.  0, or -1 with errno as reader_tree.
+ */
+int reader_wintree(struct reader *, const struct treewin *, const uint8_t *,
+    struct tree *) __attribute__((warn_unused_result));
+
 /* treewin_free(w): release a window; NULL is a no-op. */
 void treewin_free(struct treewin *);
 

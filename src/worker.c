@@ -18,6 +18,7 @@
 #include "log.h"
 #include "pack.h"
 #include "repo.h"
+#include "sameas.h"
 #include "sandbox.h"
 #include "snapshot.h"
 #include "source.h"
@@ -193,7 +194,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn, o);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 7 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc + REPAIR_DIRS_MAX;
 	char *snapdir = NULL, *lockfile = NULL, *pw[3] = { NULL, NULL, NULL };
 	char *rdirs[REPAIR_DIRS_MAX] = { NULL };
@@ -226,7 +227,11 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		if (e != 0)
 			return EXIT_ERR;
 	}
-	/* The lock, while /proc can still name the process that holds it. */
+	/* The lock, while /proc can still name the process that holds it;
+	 * check --same-as B: B's first (A's is the one lock.c remembers). */
+	if (fn == cmd_check && o->same_as != NULL &&
+	    (e = sameas_lock_early(o)) != EXIT_OK)
+		return e;
 	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
 	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
 		return e;
@@ -235,7 +240,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	if (fn == cmd_mount && (e = mount_prepare(o)) != EXIT_OK)
 		return e;
 	/* A reader keeps root's ids on FUSE, where nobody is refused. */
-	if ((role == SBX_READ || role == SBX_MOUNT) && on_fuse(o->repo))
+	if ((role == SBX_READ || role == SBX_MOUNT) && (on_fuse(o->repo) ||
+	    (fn == cmd_check && o->same_as != NULL && on_fuse(o->same_as))))
 		sandbox_keep_ids();
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */
@@ -246,6 +252,11 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		fatal(EXIT_ERR, "out of memory");
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
 		p[n].path = common[i];
+		p[n++].access = SBX_R;
+	}
+	/* check --same-as B: B read-only too. */
+	if (fn == cmd_check && o->same_as != NULL) {
+		p[n].path = o->same_as;
 		p[n++].access = SBX_R;
 	}
 	p[n].path = o->repo;

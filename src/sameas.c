@@ -32,10 +32,10 @@
 #include "show.h"
 #include "snapshot.h"
 
-/* At most this many files in one listing: far more than 16 MiB packs
- * fill on any disk, and a bound on what a hostile directory costs. */
-#define LIST_MAX	(1u << 24)
-#define NAME_MAX_SHOWN	(sizeof(PACK_DIR) + 3 + 256)
+/* At most this many files in one listing (64 TiB of 16 MiB packs), a
+ * bound on what a hostile directory costs (about 1 GiB here). */
+#define LIST_MAX	(1u << 22)
+#define NAME_MAX_SHOWN	(16 + 256)	/* "snapshots/" and a NAME_MAX name */
 
 /* One file of a repository: its path under the repository and size. */
 struct sfile {
@@ -129,7 +129,7 @@ list_dir(struct slist *l, int fd, const char *repo, const char *dir)
 			goto out;
 		}
 		if (!S_ISREG(st.st_mode))
-			continue;	/* check reports what does not belong */
+			continue;	/* tacit writes only regular files */
 		if (strncmp(de->d_name, FSIO_TMP_PREFIX,
 		    strlen(FSIO_TMP_PREFIX)) == 0)
 			continue;	/* count_temp counts it */

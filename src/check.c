@@ -9,7 +9,9 @@
  * decompressed too (a subset of the packs with N/M).  Damage is reported by
  * object and by the snapshots and paths it affects; leftovers of
  * interrupted runs (temporary files, packs no index names) are reported as
- * harmless.  Exit: 0 clean, 14 damaged, 1 could not check.
+ * harmless.  With --same-as B, then B's files are compared with A's by
+ * name and size (sameas.c).  Exit: 0 clean, 14 damaged, 15 B differs,
+ * 1 could not check.
  */
 #include <sys/stat.h>
 
@@ -32,6 +34,7 @@
 #include "packdir.h"
 #include "progress.h"
 #include "reader.h"
+#include "sameas.h"
 #include "treepath.h"
 
 /* Per index slot: what we learned of that blob. */
@@ -565,7 +568,7 @@ check_run(const struct opts *o, struct reader *rd)
 	free(c.pf);
 	progress_done(&c.prog, c.rblobs, c.rbytes);
 	leftovers(&c, c.rd->r->dirfd);
-	if (log_verbosity > 0)
+	if (log_verbosity > 0 && !o->json)
 		printf("%zu snapshot%s, %llu tree%s, %llu data blob%s (%s)"
 		    "%s; %llu problem%s; %llu harmless leftover%s (%s) of "
 		    "interrupted runs or of a backup still running%s; "
@@ -593,15 +596,23 @@ cmd_check(struct opts *o)
 {
 	struct reader rd;
 	struct repo *r;
-	int e;
+	int e, s;
 
 	if (o->argc != 0)
 		fatal(EXIT_USAGE, "usage: tacit check -r DIR [--read-data | "
-		    "--read-data-subset N/M]");
+		    "--read-data-subset N/M] [--same-as DIR [--json]]");
+	if (o->json && o->same_as == NULL)
+		fatal(EXIT_USAGE, "--json applies to check --same-as only");
 	if ((e = cmd_open(o, REPO_LOCK_SHARED, &r)) != EXIT_OK)
 		return e;
 	if ((e = reader_open(&rd, r)) == EXIT_OK)
 		e = check_run(o, &rd);
+	/* --same-as: A damaged (14) says more than B's lists (15). */
+	if ((e == EXIT_OK || e == EXIT_DAMAGED) && o->same_as != NULL) {
+		s = sameas_compare(o, r->dirfd, r->path, e == EXIT_DAMAGED);
+		if (e == EXIT_OK || (s != EXIT_OK && s != EXIT_DIFFER))
+			e = s;
+	}
 	reader_close(&rd);
 	cmd_close(r);
 	return e;

@@ -18,6 +18,34 @@
 static struct fsio_failure first;	/* guarded by first_set */
 static int first_set;
 static uint64_t written_bytes;		/* atomic */
+static unsigned fallbacks;		/* atomic: FSIO_FB_* used */
+
+/* Remember that the fallback ${fb} was taken (fsio_fallbacks). */
+static void
+fell_back(unsigned fb)
+{
+	__atomic_or_fetch(&fallbacks, fb, __ATOMIC_RELAXED);
+}
+
+unsigned
+fsio_fallbacks(void)
+{
+	return __atomic_load_n(&fallbacks, __ATOMIC_RELAXED);
+}
+
+int
+fsio_dirsync(int dirfd)
+{
+	if (fsync(dirfd) == 0)
+		return 0;
+	/* Some network and FUSE file systems cannot sync a directory
+	 * (EINVAL, EOPNOTSUPP, ENOSYS): the entry's durability is theirs. */
+	if (errno == EINVAL || errno == EOPNOTSUPP || errno == ENOSYS) {
+		fell_back(FSIO_FB_DIRSYNC);
+		return 0;
+	}
+	return -1;
+}
 
 /*
  * Remember the first failed write (the store threads and the packer may
@@ -64,7 +92,7 @@ fsio_subdir(int dirfd, const char *name)
 		failed(dirfd, "mkdir", 0);
 		return -1;
 	}
-	if (fsync(dirfd) != 0) {
+	if (fsio_dirsync(dirfd) != 0) {
 		failed(dirfd, "fsync", 0);
 		return -1;
 	}
@@ -109,6 +137,7 @@ rename_noreplace(int dirfd, const char *tmp, const char *name)
 		return 0;
 	if (errno != EINVAL && errno != ENOSYS)
 		return -1;
+	fell_back(FSIO_FB_NOREPLACE);
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		errno = EEXIST;
 		return -1;
@@ -135,6 +164,7 @@ write_direct(int fd, const uint8_t *p, size_t len)
 			continue;
 		if (n < 0 && errno == EINVAL && off == 0) {
 			head = 0;	/* not here after all: nothing written */
+			fell_back(FSIO_FB_NODIRECT);
 			break;
 		}
 		if (n <= 0) {
@@ -171,6 +201,7 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	    O_CLOEXEC | (direct ? O_DIRECT : 0), 0600);
 	if (fd < 0 && direct && errno == EINVAL) {
 		direct = 0;		/* no O_DIRECT here (older tmpfs) */
+		fell_back(FSIO_FB_NODIRECT);
 		fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0600);
 	}
@@ -193,7 +224,7 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	call = "rename";
 	if (rename_noreplace(dirfd, tmp, name) != 0)
 		goto fail;
-	if (fsync(dirfd) != 0) {
+	if (fsio_dirsync(dirfd) != 0) {
 		/* renamed: the object exists, not yet durable */
 		failed(dirfd, "fsync", 1);
 		return -1;
@@ -291,7 +322,7 @@ fsio_unlink(int dirfd, const char *name)
 {
 	if (unlinkat(dirfd, name, 0) != 0)
 		return -1;
-	if (fsync(dirfd) != 0) {
+	if (fsio_dirsync(dirfd) != 0) {
 		failed(dirfd, "fsync", 0);
 		return -1;
 	}

@@ -33,6 +33,27 @@ int fsio_write_atomic_direct(int, const char *, const void *, size_t)
     __attribute__((warn_unused_result));
 
 /*
+ * What a file system lacked, and what fsio did instead (fsio_fallbacks):
+ * RENAME_NOREPLACE refused (FUSE file systems such as bindfs and sshfs,
+ * older FAT drivers): the name is checked free first, and the repository
+ * lock keeps writers apart; O_DIRECT refused: the usual write; a
+ * directory's fsync refused (EINVAL, EOPNOTSUPP, ENOSYS: some network
+ * and FUSE file systems): a new or removed entry is as durable as that
+ * file system makes it.
+ */
+#define FSIO_FB_NOREPLACE	1
+#define FSIO_FB_NODIRECT	2
+#define FSIO_FB_DIRSYNC		4
+unsigned fsio_fallbacks(void);
+
+/*
+ * fsio_dirsync(dirfd): fsync the directory ${dirfd}; a file system that
+ * cannot (EINVAL, EOPNOTSUPP, ENOSYS) counts as done (FSIO_FB_DIRSYNC).
+ * Returns 0, or -1 with errno.
+ */
+int fsio_dirsync(int);
+
+/*
  * fsio_read(dirfd, name, max, p, lenp): read all of ${name} (at most ${max}
  * bytes, else EFBIG) into new memory *${p}, length *${lenp}.  Does not follow
  * a symlink in the last component.  Returns 0, or -1 with errno set.

@@ -254,6 +254,12 @@ lock_describe(const struct lock_holder *who, char *buf, size_t size)
 	return buf;
 }
 
+int
+lock_unsupported(int err)
+{
+	return err == ENOLCK || err == EOPNOTSUPP || err == ENOSYS;
+}
+
 void
 lock_release(int fd)
 {

@@ -78,6 +78,13 @@ const char *lock_describe(const struct lock_holder *, char *, size_t);
  */
 int lock_held_is(dev_t, ino_t);
 
+/*
+ * lock_unsupported(err): 1 if ${err}, from lock_take, says the file system
+ * has no record locks at all (ENOLCK: NFS mounted nolock or without its
+ * lock daemon; EOPNOTSUPP, ENOSYS: some FUSE file systems), else 0.
+ */
+int lock_unsupported(int);
+
 /* lock_release(fd): drop the lock held by ${fd}; -1 is a no-op. */
 void lock_release(int);
 

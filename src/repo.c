@@ -115,7 +115,7 @@ fsync_parent(const char *path)
 	free(copy);
 	if (fd < 0)
 		return -1;
-	r = fsync(fd);
+	r = fsio_dirsync(fd);
 	(void)close(fd);
 	return r;
 }
@@ -203,7 +203,7 @@ clear_leftovers(int dirfd, const char *path)
 	if (!ok)
 		return -1;
 	warnx("removed the leftovers of an interrupted 'tacit init'");
-	return fsync(dirfd);
+	return fsio_dirsync(dirfd);
 }
 
 /* Check (and with ${doit}, remove) the slot files of an unfinished init. */
@@ -349,8 +349,13 @@ repo_create(const char *path, struct repo **rp)
 		goto fail;
 	default:
 		e = errno;
-		errorx("cannot create %s/%s: %s", path, LOCK_NAME,
-		    strerror(e));
+		if (lock_unsupported(e))
+			errorx("cannot create %s: its file system offers no "
+			    "locks (%s), so tacit could not keep a second "
+			    "writer out", path, strerror(e));
+		else
+			errorx("cannot create %s/%s: %s", path, LOCK_NAME,
+			    strerror(e));
 		if (e != EEXIST)
 			(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
 		goto fail;
@@ -569,13 +574,33 @@ repo_lock(struct repo *r, int mode, unsigned wait)
 		locked(r->path, &who);
 		return EXIT_LOCKED;
 	default:
-		if (errno == EINVAL)
-			errorx("cannot lock %s: %s/%s is not a regular file",
-			    r->path, r->path, LOCK_NAME);
-		else
-			errorx("cannot lock %s: %s", r->path, strerror(errno));
+		break;
+	}
+	if (errno == EINVAL) {
+		errorx("cannot lock %s: %s/%s is not a regular file",
+		    r->path, r->path, LOCK_NAME);
 		return EXIT_ERR;
 	}
+	if (!lock_unsupported(errno)) {
+		errorx("cannot lock %s: %s", r->path, strerror(errno));
+		return EXIT_ERR;
+	}
+	/* A file system without record locks (NFS mounted nolock or
+	 * without its lock daemon, some FUSE file systems): a reader goes
+	 * on unlocked; a writer could not keep another one out, and
+	 * refuses. */
+	if (mode == REPO_LOCK_SHARED) {
+		alertx("%s: its file system offers no locks (%s): reading "
+		    "without one; a prune or forget running at the same "
+		    "time could remove files as they are read", r->path,
+		    strerror(errno));
+		return EXIT_OK;
+	}
+	errorx("cannot lock %s: its file system offers no locks (%s), so "
+	    "tacit cannot keep a second writer out, and changes nothing; "
+	    "use a file system with POSIX locks (NFS: not mounted nolock, "
+	    "with its lock daemon)", r->path, strerror(errno));
+	return EXIT_ERR;
 }
 
 /* repo_lock_early(path, mode, wait): see repo.h. */

@@ -99,6 +99,7 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "same-as", 0, "DIR", "check: DIR (a mirror) holds the same files" },
 	{ "archive", 0, "FORMAT", "dump as an archive: tar (pax)" },
 	{ "snapshot", 0, "SNAP", "find: search only SNAP; mount: show only "
 	    "SNAP (repeatable)" },
@@ -182,7 +183,7 @@ static const struct command {
 	{ "log", cmd_log, " SNAP", "print the log a backup sealed with its "
 	    "snapshot", O_REPO O_ANY },
 	{ "check", cmd_check, "", "verify the repository",
-	    O_REPO "read-data read-data-subset " O_ANY },
+	    O_REPO "read-data read-data-subset same-as json " O_ANY },
 	{ "dump", cmd_dump, " SNAP PATH",
 	    "write a file (or with --archive tar, a directory) to stdout",
 	    O_REPO "tag path archive " O_ANY },
@@ -475,7 +476,7 @@ enum {
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
 	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE, OPT_FORGET,
-	OPT_ALLOWOTHER, OPT_CACHEMIB
+	OPT_ALLOWOTHER, OPT_CACHEMIB, OPT_SAMEAS
 };
 
 static const struct option longopts[] = {
@@ -517,6 +518,7 @@ static const struct option longopts[] = {
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
+	{ "same-as",		required_argument,	NULL, OPT_SAMEAS },
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
 	{ "snapshot",		required_argument,	NULL, OPT_SNAPSHOT },
 	{ "newest",		required_argument,	NULL, OPT_NEWEST },
@@ -917,6 +919,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case 't':
 			o->target = optarg;
+			break;
+		case OPT_SAMEAS:
+			o->same_as = optarg;
 			break;
 		case OPT_INCLUDE:
 			strv_add(&o->includes, optarg);

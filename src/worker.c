@@ -12,12 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fsio.h"
 #include "idxio.h"
 #include "ipc.h"
 #include "lock.h"
 #include "log.h"
 #include "pack.h"
 #include "repo.h"
+#include "sameas.h"
 #include "sandbox.h"
 #include "snapshot.h"
 #include "source.h"
@@ -74,6 +76,63 @@ on_fuse(const char *path)
 
 	return statfs(path, &sf) == 0 && (unsigned long)sf.f_type ==
 	    FUSE_MAGIC;
+}
+
+/* f_type of the network file systems (linux/magic.h), for -v. */
+static const struct {
+	unsigned long	 magic;
+	const char	*name;
+} netfs[] = {
+	{ FUSE_MAGIC, "FUSE" }, { 0x6969, "NFS" }, { 0xff534d42, "SMB" },
+	{ 0xfe534d42, "SMB" }, { 0x517b, "SMB" }, { 0x01021997, "9p" },
+	{ 0x00c36400, "Ceph" }, { 0x564c, "NCP" }, { 0x73757245, "Coda" },
+	{ 0x6b414653, "AFS" }, { 0x5346414f, "AFS" },
+};
+
+void
+worker_fs_note(const char *path)
+{
+	struct statfs sf;
+	size_t i;
+
+	if (log_verbosity < 2 || statfs(path, &sf) != 0)
+		return;
+	for (i = 0; i < sizeof(netfs) / sizeof(netfs[0]); i++)
+		if ((unsigned long)sf.f_type == netfs[i].magic)
+			break;
+	if (i == sizeof(netfs) / sizeof(netfs[0]))
+		return;
+	if (netfs[i].magic == FUSE_MAGIC)
+		infox("%s is on a FUSE file system: the repository lock keeps "
+		    "out tacit runs through this mount on this computer only "
+		    "(unless the file system forwards locks); a run through "
+		    "another mount of it (another computer, or the directory "
+		    "a FUSE file system mirrors) does not see it, so run one "
+		    "writer at a time there", log_shown(path));
+	else
+		infox("%s is on a %s file system: the repository lock keeps "
+		    "out tacit runs on other computers only if the server "
+		    "keeps their locks (NFS: its lock daemon); if in doubt, "
+		    "run one writer at a time there", log_shown(path),
+		    netfs[i].name);
+}
+
+/* -v: what the file system of the repository lacked (fsio_fallbacks). */
+static void
+fallback_notes(void)
+{
+	unsigned fb = fsio_fallbacks();
+
+	if (fb & FSIO_FB_NOREPLACE)
+		infox("the repository's file system refused RENAME_NOREPLACE: "
+		    "each new name was checked free before its rename (the "
+		    "lock keeps writers apart)");
+	if (fb & FSIO_FB_NODIRECT)
+		infox("the repository's file system refused O_DIRECT: packs "
+		    "were written through the page cache");
+	if (fb & FSIO_FB_DIRSYNC)
+		infox("the repository's file system cannot sync a directory: "
+		    "a new or removed name is as durable as it makes it");
 }
 
 /* "${dir}/${name}" in a new string, or NULL. */
@@ -193,7 +252,7 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 {
 	enum sandbox_role role = role_of(fn, o);
 	struct sandbox_path *p;
-	size_t n = 0, i, cap = 6 + sizeof(common) / sizeof(common[0]) +
+	size_t n = 0, i, cap = 7 + sizeof(common) / sizeof(common[0]) +
 	    (size_t)o->argc + REPAIR_DIRS_MAX;
 	char *snapdir = NULL, *lockfile = NULL, *pw[3] = { NULL, NULL, NULL };
 	char *rdirs[REPAIR_DIRS_MAX] = { NULL };
@@ -226,7 +285,11 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		if (e != 0)
 			return EXIT_ERR;
 	}
-	/* The lock, while /proc can still name the process that holds it. */
+	/* The lock, while /proc can still name the process that holds it;
+	 * check --same-as B: B's first (A's is the one lock.c remembers). */
+	if (fn == cmd_check && o->same_as != NULL &&
+	    (e = sameas_lock_early(o)) != EXIT_OK)
+		return e;
 	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
 	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
 		return e;
@@ -234,8 +297,10 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	 * which allows neither mount(2) nor fusermount3. */
 	if (fn == cmd_mount && (e = mount_prepare(o)) != EXIT_OK)
 		return e;
+	worker_fs_note(o->repo);
 	/* A reader keeps root's ids on FUSE, where nobody is refused. */
-	if ((role == SBX_READ || role == SBX_MOUNT) && on_fuse(o->repo))
+	if ((role == SBX_READ || role == SBX_MOUNT) && (on_fuse(o->repo) ||
+	    (fn == cmd_check && o->same_as != NULL && on_fuse(o->same_as))))
 		sandbox_keep_ids();
 	/* The restore worker's private root holds the repository and the
 	 * target at their real paths, and has no cwd of ours: absolute. */
@@ -246,6 +311,11 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		fatal(EXIT_ERR, "out of memory");
 	for (i = 0; i < sizeof(common) / sizeof(common[0]); i++) {
 		p[n].path = common[i];
+		p[n++].access = SBX_R;
+	}
+	/* check --same-as B: B read-only too. */
+	if (fn == cmd_check && o->same_as != NULL) {
+		p[n].path = o->same_as;
 		p[n++].access = SBX_R;
 	}
 	p[n].path = o->repo;
@@ -310,5 +380,6 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	for (i = 0; i < REPAIR_DIRS_MAX; i++)
 		free(rdirs[i]);
 	e = fn(o);
+	fallback_notes();
 	return e;
 }

@@ -20,4 +20,13 @@ int worker_run(int (*)(struct opts *), struct opts *);
  */
 int worker_backup_sources(struct opts *) __attribute__((warn_unused_result));
 
+/*
+ * worker_fs_note(path): with -v, before the sandbox, say when the
+ * repository ${path} is on a FUSE or network file system, where the lock
+ * keeps out only the runs through this mount on this computer.  Every
+ * command that opens a repository calls it (worker_run; a command with a
+ * second repository, such as copy, for that one too).
+ */
+void worker_fs_note(const char *);
+
 #endif

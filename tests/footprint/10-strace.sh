@@ -114,6 +114,11 @@ audit "key passwd" "$R" -- "$TACIT" key passwd -q -r "$R" $FAST \
 printf 'third passphrase\n' >"$T/pw"
 audit "check --read-data" "$R" -- "$TACIT" check -r "$R" --read-data \
     --passphrase-fd 3 3<"$T/pw"
+# check --same-as: B is only read (and its lock taken shared): nothing
+# is written anywhere.
+cp -a "$R" "$T/mirror"
+audit "check --same-as" "$T/nowhere" -- "$TACIT" check -r "$R" \
+    --same-as "$T/mirror" --passphrase-fd 3 3<"$T/pw"
 # forget: removes only in snapshots/ (the lock is opened read-write).
 audit "forget" "$R/snapshots" "$R/lock" -- "$TACIT" forget -q -r "$R" \
     --keep-last 1 --passphrase-fd 3 3<"$T/pw"

@@ -2,7 +2,8 @@
 # 48-json-doc.sh: tacit(1) describes the program as it is.  Each command of
 # `tacit help` has its entry in COMMANDS and SYNOPSIS, and COMMANDS has no
 # entry for a command that does not exist; the members each --json command
-# prints (backup, snapshots, ls, key list, forget, tag, stats, prune) are
+# prints (backup, snapshots, ls, key list, forget, tag, stats, prune,
+# check --same-as) are
 # exactly those the page lists for it.
 . "$(dirname "$0")/lib.sh"
 
@@ -60,6 +61,13 @@ tp forget -r "$R" --keep-last 1 --group-by paths,tags --dry-run --json \
 tp stats -r "$R" --json >"$T/stats.json" 2>/dev/null
 tp tag -r "$R" latest --add json --json >"$T/tag.json" 2>/dev/null
 tp prune -r "$R" --json >"$T/prune.json" 2>/dev/null
+# check --same-as: a mirror that lacks a snapshot, has an extra file and
+# a config of another size, so each list has a member.
+cp -a "$R" "$T/mirror"
+rm -f "$(ls -d "$T/mirror/snapshots/"* | head -n 1)"
+: >"$T/mirror/index/extra"
+printf x >>"$T/mirror/config"
+tp check -r "$R" --same-as "$T/mirror" --json >"$T/check.json" 2>/dev/null
 
 # members FILE: every member name in the JSON of FILE (one value, or one
 # per line), nested objects' too, sorted.
@@ -103,7 +111,7 @@ print('\n'.join(sorted(set(re.findall(r'^\.Ic ([a-z_]+)', part, re.M)))))
 PY
 }
 
-for c in backup snapshots ls "key list" forget tag stats prune; do
+for c in backup snapshots ls "key list" forget tag stats prune check; do
 	f=$T/$(echo "$c" | cut -d' ' -f1).json
 	members "$f" >"$T/got" 2>"$T/err"
 	documented "$c" >"$T/doc"

@@ -242,6 +242,45 @@ op_mkdir_allowed(void)
 	return (int)syscall(SYS_mkdir, allowed, 0700);
 }
 
+/* check --same-as: the mirror read (control), changed. */
+static int
+op_read_mirror(void)
+{
+	char p[4300];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/mirrored", repodir);
+	fd = open(p, O_RDONLY);
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_write_mirror(void)
+{
+	char p[4300];
+	int fd;
+
+	(void)snprintf(p, sizeof(p), "%s/mirrored", repodir);
+	fd = open(p, O_WRONLY);
+	return fd < 0 ? -1 : 0;
+}
+static int
+op_unlink_mirror(void)
+{
+	char p[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/mirrored", repodir);
+	return unlinkat(AT_FDCWD, p, 0);
+}
+static int
+op_rename_mirror(void)
+{
+	char p[4300], q[4300];
+
+	(void)snprintf(p, sizeof(p), "%s/mirrored", repodir);
+	(void)snprintf(q, sizeof(q), "%s/mirrored2", repodir);
+	return (int)syscall(SYS_renameat2, AT_FDCWD, p, AT_FDCWD, q, 0);
+}
+
 static int
 op_write_in_read_role(void)
 {
@@ -710,11 +749,11 @@ op_still_root(void)
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
+    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
     "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)",
-    "worker (mount)" };
+    "worker (mount)", "worker (check --same-as)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -725,7 +764,7 @@ confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
 	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
-	    SBX_REPAIR, SBX_MOUNT };
+	    SBX_REPAIR, SBX_MOUNT, SBX_READ };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
@@ -755,6 +794,15 @@ confine(enum role role)
 		p[0].path = srcdir;	/* the repository, read-only */
 		p[0].access = SBX_R;
 		sandbox_worker(sbx[role], p, 1, 1);
+		break;
+	case W_SAMEAS:
+		/* As worker_run grants check --same-as: the repository
+		 * (srcdir) and the mirror (repodir), both read-only. */
+		p[0].path = repodir;
+		p[0].access = SBX_R;
+		p[1].path = srcdir;
+		p[1].access = SBX_R;
+		sandbox_worker(SBX_READ, p, 2, 1);
 		break;
 	case W_RESTORE:
 		p[0].path = srcdir;	/* the repository: read-only */
@@ -1655,6 +1703,20 @@ main(int argc, char **argv)
 	    op_write_source, DENIED);
 	attempt(W_READ, "opening for writing in a read-only role",
 	    op_write_in_read_role, KILLED);
+	/* check --same-as B: B is read, never changed. */
+	(void)snprintf(victimf, sizeof(victimf), "%s/mirrored", repodir);
+	(void)close(open(victimf, O_WRONLY | O_CREAT, 0600));
+	attempt(W_SAMEAS, "reading a file of the mirror (control)",
+	    op_read_mirror, ALLOWED);
+	attempt(W_SAMEAS, "opening a file of the mirror for writing",
+	    op_write_mirror, KILLED);
+	attempt(W_SAMEAS, "removing a file of the mirror", op_unlink_mirror,
+	    DENIED);
+	attempt(W_SAMEAS, "renaming a file of the mirror", op_rename_mirror,
+	    DENIED);
+	attempt(W_SAMEAS, "reading /etc/hostname", op_read_outside, DENIED);
+	(void)unlink(victimf);
+	(void)snprintf(victimf, sizeof(victimf), "%s/victim", srcdir);
 	/* Backup's store threads and restore's writer: threads, not forks. */
 	attempt(W_BACKUP, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);

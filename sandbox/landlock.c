@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/landlock.h>
 #include <sys/stat.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@
 #ifndef LANDLOCK_ACCESS_FS_IOCTL_DEV
 #define LANDLOCK_ACCESS_FS_IOCTL_DEV	(1ULL << 15)
 #endif
+#define NET_BIND_TCP			(1ULL << 0)	/* ABI 4 */
+#define NET_CONNECT_TCP			(1ULL << 1)
 #define SCOPE_ABSTRACT_UNIX		(1ULL << 0)
 #define SCOPE_SIGNAL			(1ULL << 1)
 
@@ -142,6 +145,33 @@ sandbox_landlock(const struct sandbox_path *paths, size_t n, int required)
 			    paths[i].path, strerror(errno));
 		(void)close(fd);
 	}
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
+	    syscall(SYS_landlock_restrict_self, rs, 0) != 0)
+		fatal(EXIT_ERR, "landlock_restrict_self: %s", strerror(errno));
+	(void)close(rs);
+	return abi;
+}
+
+/* sandbox_landlock_scope(): see sandbox.h. */
+int
+sandbox_landlock_scope(void)
+{
+	struct ruleset_attr attr;
+	size_t attrlen;
+	int abi, rs;
+
+	if ((abi = sandbox_landlock_abi()) < 4)
+		return 0;		/* only the file system: not for us */
+	memset(&attr, 0, sizeof(attr));
+	attr.handled_access_net = NET_BIND_TCP | NET_CONNECT_TCP;
+	attrlen = offsetof(struct ruleset_attr, scoped);
+	if (abi >= 6) {
+		attr.scoped = SCOPE_ABSTRACT_UNIX | SCOPE_SIGNAL;
+		attrlen = sizeof(attr);
+	}
+	if ((rs = (int)syscall(SYS_landlock_create_ruleset, &attr, attrlen,
+	    0)) < 0)
+		fatal(EXIT_ERR, "landlock_create_ruleset: %s", strerror(errno));
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0 ||
 	    syscall(SYS_landlock_restrict_self, rs, 0) != 0)
 		fatal(EXIT_ERR, "landlock_restrict_self: %s", strerror(errno));

@@ -94,6 +94,27 @@ int sandbox_mountns(const struct sandbox_path *, size_t, int);
  */
 int sandbox_private_root(void);
 
+/*
+ * sandbox_landlock_scope(): a Landlock domain that handles no file access
+ * (one that does forbids umount2, which the root keeper needs) but denies
+ * every TCP bind and connect (ABI 4) and, from ABI 6, signals to and
+ * abstract sockets of other domains.  Returns the ABI in use, 0 when the
+ * kernel has no such rights (below ABI 4); fatal on error.
+ */
+int sandbox_landlock_scope(void);
+
+/*
+ * sandbox_keeper(sock, out, tty): the root mount keeper's confinement
+ * (src/mountpt.c), once its descriptors are open: no_new_privs;
+ * CAP_SYS_ADMIN its only capability, for umount2; sandbox_landlock_scope;
+ * then a filter that allows reading ${sock}, writing ${out} (stderr) and
+ * ${tty} (-1: none), poll, close, exit, and umount2 with UMOUNT_NOFOLLOW
+ * (plain or MNT_DETACH; seccomp cannot see which path).  Anything else
+ * kills it.  (As a user the keeper execs the setuid fusermount3, which
+ * no_new_privs forbids: it is not confined; see threat-model.md.)
+ */
+void sandbox_keeper(int, int, int);
+
 /* sandbox_landlock_abi(): the kernel's Landlock ABI, or 0 without one. */
 int sandbox_landlock_abi(void);
 

@@ -12,9 +12,11 @@
  */
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/socket.h>
 
 #include <errno.h>
+#include <linux/capability.h>
 #include <pthread.h>
 #include <fcntl.h>
 #include <sched.h>
@@ -45,6 +47,7 @@ enum arg {
 	A_EMPTY3,	/* arg 3 (flags) has AT_EMPTY_PATH: utimensat, fchmodat2 */
 	A_EMPTY4,	/* arg 4 (flags) has AT_EMPTY_PATH: fchownat */
 	A_FLAGS0,	/* arg 2 (flags) is 0: unlinkat of a file, no rmdir */
+	A_UMOUNT,	/* umount2 arg 1: UMOUNT_NOFOLLOW, maybe MNT_DETACH */
 };
 
 /* Every namespace flag clone(2) takes (CLONE_NEWTIME only clone3's). */
@@ -113,6 +116,27 @@ static const struct rule keyholder_keycmd_rules[] = {
 	ALLOW(sched_yield, A_NONE),
 	/* glibc installs its thread-cancel handler at the first thread. */
 	ALLOW(rt_sigaction, A_NONE),
+};
+
+/*
+ * The root mount keeper (src/mountpt.c): it waits for one byte on its
+ * socket and on the keyholder's pidfd, unmounts, says which process died,
+ * and exits.  No open, no memory calls (it allocates nothing), no stat,
+ * no fork, exec or signal.
+ */
+static const struct rule keeper_rules[] = {
+	ALLOW(read, A_FD),		/* its socket to the worker */
+	ALLOW(write, A_FD),		/* stderr, or the terminal */
+	ALLOW(poll, A_NONE),		/* the pidfds */
+	ALLOW(ppoll, A_NONE),
+	ALLOW(restart_syscall, A_NONE),	/* a wait after SIGSTOP/SIGCONT */
+	ALLOW(close, A_NONE),
+	ALLOW(rt_sigreturn, A_NONE),
+	ALLOW(exit, A_NONE),
+	ALLOW(exit_group, A_NONE),
+	/* The mount point: seccomp cannot see the path, and a Landlock
+	 * domain that handles the file system forbids umount2. */
+	{ SCMP_SYS(umount2), -1, A_UMOUNT, 0 },	/* never MNT_FORCE */
 };
 
 /* The worker: files (paths confined by Landlock), memory, time, exit. */
@@ -451,6 +475,11 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_32(SCMP_CMP_EQ, 0));
 		break;
+	case A_UMOUNT:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A1_32(SCMP_CMP_MASKED_EQ, ~(uint32_t)MNT_DETACH,
+		    UMOUNT_NOFOLLOW));
+		break;
 	case A_RDONLY:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_32(SCMP_CMP_MASKED_EQ, O_ACCMODE | O_CREAT |
@@ -547,6 +576,33 @@ sandbox_keyholder(int sock, int keycmd, int out, int err)
 	if (keycmd)
 		for (i = 0; i < NRULES(keyholder_keycmd_rules); i++)
 			add(ctx, &keyholder_keycmd_rules[i], NULL, 0);
+	load(ctx);
+}
+
+/* sandbox_keeper(sock, out, tty): see sandbox.h. */
+void
+sandbox_keeper(int sock, int out, int tty)
+{
+#ifdef SANDBOX_OFF
+	(void)sock; (void)out; (void)tty;
+	return;
+#endif
+	int rfds[1] = { sock };
+	int wfds[2] = { out, tty };
+	scmp_filter_ctx ctx;
+	size_t i;
+
+	sandbox_cut_caps(1ULL << CAP_SYS_ADMIN);
+	(void)sandbox_landlock_scope();
+	ctx = start();
+	for (i = 0; i < NRULES(keeper_rules); i++) {
+		const struct rule *r = &keeper_rules[i];
+
+		if (r->nr == SCMP_SYS(read))
+			add(ctx, r, rfds, 1);
+		else
+			add(ctx, r, wfds, 2);
+	}
 	load(ctx);
 }
 

@@ -22,6 +22,7 @@
 
 #include "log.h"
 #include "mountpt.h"
+#include "sandbox.h"
 
 #define FUSERMOUNT	"/usr/bin/fusermount3"
 
@@ -63,19 +64,16 @@ unmount(const char *path, int user, int lazy)
 	return -1;
 }
 
-/* Say ${msg} on stderr, or on the terminal when stderr is gone. */
+/* Say ${msg} on stderr, or on the terminal ${tty} when stderr is gone. */
 static void
-keeper_say(const char *msg)
+keeper_say(const char *msg, int tty)
 {
 	size_t n = strlen(msg);
-	int fd;
 
 	if (write(STDERR_FILENO, msg, n) == (ssize_t)n)
 		return;
-	if ((fd = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC)) >= 0) {
-		(void)!write(fd, msg, n);
-		(void)close(fd);
-	}
+	if (tty >= 0)
+		(void)!write(tty, msg, n);
 }
 
 /*
@@ -83,6 +81,12 @@ keeper_say(const char *msg)
  * plain unmount can finish), 'g' (already unmounted from outside: nothing
  * to do), or the end of the socket (the worker died, or was killed with
  * its keyholder): then it detaches the mount and says which one died.
+ * As root it is confined before it waits (sandbox_keeper: umount2 with
+ * CAP_SYS_ADMIN, its socket, stderr, poll, exit).  As a user it must exec
+ * the setuid fusermount3, which no_new_privs (and so any filter a user
+ * may load) would defeat: it stays unconfined, in /, holding only its
+ * socket, stdout, stderr, the terminal and a pidfd, and gives fusermount3
+ * an empty environment.
  */
 static void __attribute__((noreturn))
 keeper(const char *path, int sock, int user, pid_t kh)
@@ -92,12 +96,18 @@ keeper(const char *path, int sock, int user, pid_t kh)
 	char c = 0, msg[4400];
 	ssize_t n;
 	size_t i;
-	int pidfd, khdead;
+	int pidfd, tty, khdead;
 
 	/* Ctrl-C reaches the whole group: the worker decides, not us. */
 	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		(void)signal(sigs[i], SIG_IGN);
 	pidfd = (int)syscall(SYS_pidfd_open, kh, 0);
+	/* Where to speak when the keyholder's stderr relay is gone. */
+	tty = open("/dev/tty", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+	if (chdir("/") != 0)
+		_exit(1);
+	if (!user)
+		sandbox_keeper(sock, STDERR_FILENO, tty);
 	while ((n = read(sock, &c, 1)) < 0 && errno == EINTR)
 		;
 	if (n == 1 && c == 'g')
@@ -115,7 +125,7 @@ keeper(const char *path, int sock, int user, pid_t kh)
 	(void)snprintf(msg, sizeof(msg), "tacit: %s died: %s %s\n", khdead ?
 	    "the keyholder" : "the mount worker", path, i ? "detached" :
 	    "could not be detached; run: fusermount3 -uz MOUNTPOINT");
-	keeper_say(msg);
+	keeper_say(msg, tty);
 	_exit(i ? 0 : 1);
 }
 

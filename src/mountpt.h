@@ -3,10 +3,12 @@
  *
  * The worker mounts before it confines itself (as root: /dev/fuse and
  * mount(2); as a user: fusermount3, from a process that never set
- * no_new_privs), then forks a keeper: a small unconfined process that
- * holds no key and no descriptor of the connection, and whose only job is
- * to unmount, when asked or when the worker dies.  The confined worker
- * itself can never unmount (its filter forbids umount2 and exec).
+ * no_new_privs), then forks a keeper: a small process that holds no key
+ * and no descriptor of the connection, and whose only job is to unmount,
+ * when asked or when the worker dies.  As root the keeper is confined
+ * (sandbox_keeper); as a user it is not, because it execs the setuid
+ * fusermount3 -u (see threat-model.md, the mount role).  The confined
+ * worker itself can never unmount (its filter forbids umount2 and exec).
  */
 #ifndef TACIT_MOUNTPT_H
 #define TACIT_MOUNTPT_H

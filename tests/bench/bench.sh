@@ -23,6 +23,13 @@
 #            change applied and reverted in turn, then forget --keep-last
 #            3 with prune (borg: prune --keep-last 3, then compact); wall
 #            time, peak RSS and the repository's size before and after
+#   mount    tacit mount next to restic mount (and borg mount where
+#            llfuse or pyfuse3 is installed): the Linux tree and the
+#            1 GiB random file, each backed up alone; per step a fresh
+#            mount, then ls -lR and tar -c of the tree, cat of the file;
+#            wall time and the serving processes' peak RSS
+#            (BENCH_MOUNT_TREE=linux, BENCH_MOUNT_FILE=random; alone:
+#            BENCH_PARTS=mount)
 # Knobs: BENCH_DATASETS="linux random small vmimage" (also: tiny),
 #   BENCH_TOOLS="tacit restic borg-lz4" (also: borg-zstd3), BENCH_REPS=3,
 #   BENCH_SCALE_FILES="10000 100000 300000", BENCH_SCALE_MIB="256 512 1024",
@@ -49,7 +56,7 @@ export BENCH_DATA=$data
 datasets=${BENCH_DATASETS:-linux random small vmimage}
 tools=${BENCH_TOOLS:-tacit restic borg-lz4}
 reps=${BENCH_REPS:-3}
-parts=${BENCH_PARTS:-limits peers privsep unlock scale prune}
+parts=${BENCH_PARTS:-limits peers privsep unlock scale prune mount}
 scale_files=${BENCH_SCALE_FILES:-10000 100000 300000}
 scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
@@ -441,6 +448,152 @@ prune_part() {
 	done
 }
 
+# ------------------------------------------------------------------ mount
+# mount_run TOOL DS STEPS: one repository holding the data set DS (one
+# backup), then for each step a fresh mount (so the kernel's caches of
+# the mount start empty; the repository is read once before, as the other
+# parts warm it) and the step run on it: ls (ls -lR of the tree), tar (tar
+# -c of the tree, through a pipe: GNU tar reads no file when the archive
+# is /dev/null), cat (the data set's first file).  A row: tool, data set,
+# step, wall seconds, peak RSS in KiB of the processes that serve the
+# mount (VmHWM summed: tacit's keyholder, worker and keeper; restic;
+# borg), exit status; the "mount" step is the time until the mount shows
+# the data set.  Every mount is ended (SIGTERM, then fusermount3 -uz and
+# kill) before the next step and when a step fails or the run stops.
+mount_pids() {	# PID: it and its descendants
+	local c
+	echo "$1"
+	for c in $(pgrep -P "$1" 2>/dev/null); do mount_pids "$c"; done
+}
+mount_hwm() {	# PID: VmHWM of it and its descendants, KiB
+	local p s=0 v
+	for p in $(mount_pids "$1"); do
+		v=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' \
+		    "/proc/$p/status" 2>/dev/null)
+		s=$((s + ${v:-0}))
+	done
+	echo "$s"
+}
+mount_stop() {	# end the mount of $mpid on $mnt, whatever state it is in
+	local i=0
+	[ -n "${mpid:-}" ] || return 0
+	# fusermount3 -u: every tool then exits (restic leaves the mount on
+	# SIGTERM); SIGTERM if it does not.
+	fusermount3 -u "$mnt" 2>/dev/null || kill -TERM "$mpid" 2>/dev/null || true
+	while kill -0 "$mpid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1; i=$((i + 1)); done
+	if kill -0 "$mpid" 2>/dev/null || grep -q " $mnt fuse" /proc/mounts; then
+		say "  mount: $mpid did not end by itself: unmounting, killing"
+		fusermount3 -uz "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+		kill -KILL $(mount_pids "$mpid") 2>/dev/null || true
+	fi
+	wait "$mpid" 2>/dev/null || true
+	mpid=
+}
+mount_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; }
+mount_row() {	# STEP WALL RSS RC
+	printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$tool" "$d" "$1" "$2" "$3" "$4" \
+	    >>"$out/mount.tsv"
+	say "  $tool mount $1: $2 s, serving peak RSS $(($3 / 1024)) MiB (exit $4)"
+}
+mount_run() {
+	local t src dir repo log step top file w0 w1 rc i
+	tool=$1 d=$2
+	t=$(fn "$tool")
+	src=$ds/$d
+	dir=$run/mount/$d/$tool
+	repo=$dir/repo
+	mnt=$dir/mnt
+	log=$run/log/$tool.$d.mount
+	shift 2
+	say "mount: $d, $tool"
+	mkdir -p "$run/log"
+	(
+	mpid=
+	trap 'exit 130' INT TERM
+	trap 'mount_stop; rm -rf "$dir"' EXIT
+	own_env "$dir"
+	"${t}_env"
+	mkdir -p "$mnt"
+	if [ "$tool" = tacit ]; then
+		CMD=("$tacit" init -q -r "$repo" --passphrase-fd 3 \
+		    --kdf-memory 64 --kdf-iterations 1)
+	else
+		"${t}_init" "$repo"
+	fi
+	"${CMD[@]}" 3<"$pw" >"$log.init" 2>&1 || { say "  init failed"; exit 1; }
+	"${t}_backup" "$repo" "$src" m
+	"${CMD[@]}" 3<"$pw" >"$log.backup" 2>&1 || { say "  backup failed"; exit 1; }
+	# Where the data set shows in the mount.
+	case $tool in
+	tacit) top=$mnt/latest/$d ;;
+	restic) top=$mnt/snapshots/latest$src ;;
+	*) top=$mnt${src} ;;
+	esac
+	file=$(cd "$src" && find . -type f | sort | head -n1)
+	for step in "$@"; do
+		"$limits" warm "$repo" 2>/dev/null || true
+		sync
+		w0=$(date +%s.%N)
+		case $tool in
+		tacit) "$tacit" mount -r "$repo" "$mnt" --passphrase-fd 3 \
+			    3<"$pw" >"$log.$step" 2>&1 & ;;
+		restic) restic mount -r "$repo" "$mnt" 3<"$pw" \
+			    >"$log.$step" 2>&1 & ;;
+		*) borg mount -f "$repo::m" "$mnt" 3<"$pw" \
+			    >"$log.$step" 2>&1 & ;;
+		esac
+		mpid=$!
+		i=0
+		while [ ! -e "$top" ] && kill -0 "$mpid" 2>/dev/null &&
+		    [ $i -lt 1200 ]; do sleep 0.05; i=$((i + 1)); done
+		w1=$(date +%s.%N)
+		if [ ! -e "$top" ]; then
+			say "  $tool mount failed: $(tail -n2 "$log.$step" | tr '\n' ' ')"
+			mount_row "$step" 0 0 1
+			mount_stop
+			continue
+		fi
+		# The first mount of the data set is its "mount" row.
+		[ "$step" = "$1" ] &&
+		    mount_row mount "$(mount_secs "$w0" "$w1")" "$(mount_hwm "$mpid")" 0
+		rc=0
+		w0=$(date +%s.%N)
+		case $step in
+		ls) ls -lR "$top" >/dev/null 2>"$log.$step.err" || rc=$? ;;
+		tar) { tar -cf - -C "$top" . 2>"$log.$step.err" ||
+			rc=$?; } | cat >/dev/null ;;
+		cat) cat "$top/$file" >/dev/null 2>"$log.$step.err" || rc=$? ;;
+		esac
+		w1=$(date +%s.%N)
+		mount_row "$step" "$(mount_secs "$w0" "$w1")" "$(mount_hwm "$mpid")" "$rc"
+		mount_stop
+	done
+	) || say "  mount: $tool on $d stopped early (see $run/log)"
+	rm -rf "$dir"
+}
+
+mount_part() {
+	local tree=${BENCH_MOUNT_TREE:-linux} file=${BENCH_MOUNT_FILE:-random}
+	local tool d mnt
+	bash "$here/datasets.sh" "$tree" "$file"
+	for tool in $tools; do
+		case $tool in
+		borg-zstd3) continue ;;		# one borg is enough here
+		borg*)
+			if ! "$py" -c 'import llfuse' 2>/dev/null &&
+			    ! "$py" -c 'import pyfuse3' 2>/dev/null; then
+				say "mount: borg mount needs llfuse or pyfuse3: none here"
+				printf 'borg\t-\tnone\t0\t0\t127\n' >>"$out/mount.tsv"
+				continue
+			fi ;;
+		esac
+		"$(fn "$tool")_ok" || continue
+		mount_run "$tool" "$tree" ls tar
+		mount_run "$tool" "$file" cat
+	done
+}
+
 # ------------------------------------------------------------------- main
 {
 	echo "stamp=$stamp"
@@ -466,6 +619,7 @@ prune_part() {
 : >"$out/scale.tsv"
 : >"$out/scale-sets.tsv"
 : >"$out/prune.tsv"
+: >"$out/mount.tsv"
 
 bash "$here/datasets.sh" $datasets
 for d in $datasets; do
@@ -503,6 +657,7 @@ if in_list unlock "$parts"; then
 fi
 in_list scale "$parts" && scale_part
 in_list prune "$parts" && prune_part
+in_list mount "$parts" && mount_part
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 echo "elapsed_s=$(($(date +%s) - t0))" >>"$out/meta"
 

@@ -2,7 +2,8 @@
 """report.py DIR: the markdown report of one `make bench` run (stdlib only).
 
 DIR holds what tests/bench/bench.sh wrote: meta (key=value), peers.tsv,
-verify.tsv, limits.tsv, scale.tsv, scale-sets.tsv, privsep.md, unlock.md.
+verify.tsv, limits.tsv, scale.tsv, scale-sets.tsv, privsep.md, unlock.md,
+prune.tsv, mount.tsv.
 Every figure is the median of the runs; MB = 10^6 bytes, MiB = 2^20.
 """
 import os
@@ -404,6 +405,53 @@ if pr:
               f"{f(ratio(x['wall'], ok_rs and ok_rs['wall']))} | "
               f"{f(ratio(x['rss'], ok_rs and ok_rs['rss']))} | "
               f"{f(ratio(x['repo'], ok_rs and ok_rs['repo']))} |")
+    P("")
+
+# ------------------------------------------------------------- mount
+mt = {}
+mnone = set()
+for r in lines("mount.tsv"):
+    tool, ds, step, wall, rss, rc = r[:6]
+    if step == "none":
+        mnone.add(tool)
+        continue
+    mt[(tool, ds, step)] = {"wall": float(wall), "rss": int(rss) / 1024,
+                            "rc": int(rc)}
+if mt or mnone:
+    P("## Mount")
+    P("")
+    P("Each data set backed up alone, then per step a fresh mount (tacit "
+      "mount, restic mount, borg mount -f) and the step on it: `ls -lR` and "
+      "`tar -c` (piped to /dev/null) of the tree, `cat` of the file; "
+      "\"mount\" is the time until the mount shows the data set (tacit: "
+      "unlock at the 64 MiB floor included). Peak RSS: VmHWM of the serving "
+      "processes summed (tacit: keyholder, worker and keeper; the keyholder's "
+      "share is mostly its Argon2id unlock at the 64 MiB slot). Goal (issue "
+      "#17): under half of restic's time, RSS under restic's.")
+    P("")
+    for t in sorted(mnone):
+        P(f"- {t} mount not run: neither llfuse nor pyfuse3 is installed.")
+    if mnone:
+        P("")
+    P("| data set | step | tool | seconds | serving peak RSS MiB | "
+      "time / restic | RSS / restic |")
+    P("|---|---|---|---:|---:|---:|---:|")
+    mtools = sorted({k[0] for k in mt}, key=lambda t: (t != "tacit", t))
+    msteps = ["mount", "ls", "tar", "cat"]
+    for ds in sorted({k[1] for k in mt}):
+        for st in msteps:
+            rs = mt.get(("restic", ds, st))
+            ok_rs = rs if rs and rs["rc"] == 0 else None
+            for t in mtools:
+                x = mt.get((t, ds, st))
+                if x is None:
+                    continue
+                if x["rc"] != 0:
+                    P(f"| {ds} | {st} | {t} | failed ({x['rc']}) | | | |")
+                    continue
+                P(f"| {ds} | {st} | {t} | {f(x['wall'])} | {f(x['rss'], 0)} | "
+                  f"{f(ratio(x['wall'], ok_rs and ok_rs['wall']))} | "
+                  f"{f(ratio(x['rss'], ok_rs and ok_rs['rss']))} |")
     P("")
 
 print("\n".join(out))

@@ -742,6 +742,46 @@ op_still_root(void)
 	return -1;
 }
 
+/* The mount keeper's calls (src/mountpt.c); one byte waits on its
+ * socket keeper_sock[0]. */
+static int keeper_sock[2] = { -1, -1 };
+static int
+op_keeper_read(void)
+{
+	char c;
+
+	return read(keeper_sock[0], &c, 1) == 1 ? 0 : -1;
+}
+static int op_read_stdin(void) { char c; return (int)read(0, &c, 0); }
+static int op_write_stderr(void) { return (int)write(2, "", 0); }
+static int op_stat(void) { struct stat st; return stat("/", &st); }
+static int op_kill(void) { return kill(getppid(), 0); }
+static int op_dup(void) { return dup(2) < 0 ? -1 : 0; }
+static int
+op_mmap(void)
+{
+	return mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE |
+	    MAP_ANONYMOUS, -1, 0) == MAP_FAILED ? -1 : 0;
+}
+/* umount2 of a directory that is no mount point: EINVAL, so the call
+ * was made and not refused (allowed). */
+static char keeper_dir[4300];
+static int
+umount_of(int flags)
+{
+	if (umount2(keeper_dir, flags) == 0 || errno == EINVAL)
+		return 0;
+	return -1;
+}
+static int op_keeper_umount(void) { return umount_of(UMOUNT_NOFOLLOW); }
+static int
+op_keeper_detach(void)
+{
+	return umount_of(MNT_DETACH | UMOUNT_NOFOLLOW);
+}
+static int op_umount_force(void) { return umount_of(MNT_FORCE | UMOUNT_NOFOLLOW); }
+static int op_umount_follow(void) { return umount_of(MNT_DETACH); }
+
 /*
  * The tag role (SBX_TAG): srcdir is its repository, read-only but for
  * files in snapshots/ (and the lock file, opened for writing).
@@ -749,11 +789,11 @@ op_still_root(void)
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS };
+    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS, KEEPER };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
     "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)",
-    "worker (mount)", "worker (check --same-as)" };
+    "worker (mount)", "worker (check --same-as)", "mount keeper (root)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -764,18 +804,25 @@ confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
 	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
-	    SBX_REPAIR, SBX_MOUNT, SBX_READ };
+	    SBX_REPAIR, SBX_MOUNT, SBX_READ, SBX_READ /* KEEPER: unused */ };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
 
-	if (seccomp_only && role != KH && role != KH_KEYCMD) {
+	if (seccomp_only && role != KH && role != KH_KEYCMD &&
+	    role != KEEPER) {
 		if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
 			_exit(90);
 		sandbox_worker_seccomp(sbx[role], 0);
 		return;
 	}
 	switch (role) {
+	case KEEPER:
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, keeper_sock) != 0 ||
+		    write(keeper_sock[1], "u", 1) != 1)
+			_exit(90);
+		sandbox_keeper(keeper_sock[0], STDERR_FILENO, -1);
+		break;
 	case KH:
 	case KH_KEYCMD:
 		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
@@ -1587,6 +1634,60 @@ stop_cont(enum role role, const char *what, op_fn *op)
 	}
 }
 
+/*
+ * The root mount keeper: its socket, stderr, poll, close, exit, and
+ * umount2 (UMOUNT_NOFOLLOW, maybe MNT_DETACH).  Every other class kills
+ * it: no open (for reading or writing), no stat, no memory call, no
+ * fork, thread, exec, signal, socket or mount.  (The user's keeper is
+ * not confined: it execs the setuid fusermount3.)
+ */
+static void
+keeper_cases(void)
+{
+	static const struct {
+		const char	*what;
+		op_fn		*op;
+	} killed[] = {
+		{ "reading standard input", op_read_stdin },
+		{ "open", op_open },
+		{ "opening for writing", op_write_outside },
+		{ "opening /dev/fuse", op_devfuse },
+		{ "execve", op_execve },
+		{ "fork", op_fork },
+		{ "a thread", op_thread },
+		{ "kill", op_kill },
+		{ "ptrace", op_ptrace },
+		{ "socket(AF_INET)", op_socket },
+		{ "socket(AF_UNIX)", op_unix },
+		{ "connect", op_connect },
+		{ "mount", op_mount },
+		{ "umount2 with MNT_FORCE", op_umount_force },
+		{ "umount2 following a symlink", op_umount_follow },
+		{ "mmap", op_mmap },
+		{ "mprotect(PROT_EXEC)", op_mprotect_exec },
+		{ "dup", op_dup },
+		{ "setuid(0)", op_setuid },
+		{ "capset (every capability)", op_capset },
+		{ "bpf", op_bpf },
+		{ "an x32 system call", op_x32 },
+	};
+	size_t i;
+
+	(void)snprintf(keeper_dir, sizeof(keeper_dir), "%s", srcdir);
+	attempt(KEEPER, "reading its socket (control)", op_keeper_read,
+	    ALLOWED);
+	attempt(KEEPER, "writing stderr (control)", op_write_stderr, ALLOWED);
+	stop_cont(KEEPER, "poll", op_poll);
+	for (i = 0; i < sizeof(killed) / sizeof(killed[0]); i++)
+		attempt(KEEPER, killed[i].what, killed[i].op, KILLED);
+	attempt(KEEPER, "stat", op_stat, KILLED);
+	/* umount2 needs CAP_SYS_ADMIN: as a user EPERM (denied). */
+	attempt(KEEPER, "umount2 (control)", op_keeper_umount,
+	    getuid() == 0 ? ALLOWED : DENIED);
+	attempt(KEEPER, "umount2 MNT_DETACH (control)", op_keeper_detach,
+	    getuid() == 0 ? ALLOWED : DENIED);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1728,6 +1829,7 @@ main(int argc, char **argv)
 	attempt(W_MOUNT, "umount2", op_umount, KILLED);
 	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);
 	attempt(KH, "a thread", op_thread, KILLED);
+	keeper_cases();
 	forget_cases();
 	tag_cases();
 	/* Prune: only packs/ and index/ change; no thread.  Its tree is

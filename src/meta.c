@@ -745,7 +745,8 @@ meta_read_like(const struct stat *st, const struct node *p, struct node *n)
 static int
 apply_ok(const struct node *n, int flags)
 {
-	if ((flags & ~(META_OWNER | META_NOSETID)) != 0 ||
+	if ((flags & ~(META_OWNER | META_NOSETID | META_NO_INHERIT |
+	    META_MODE_KEPT | META_FRESH)) != 0 ||
 	    (n->mode & ~07777u) != 0 ||
 	    n->mtime_nsec >= 1000000000u ||
 	    (int64_t)(time_t)n->mtime_sec != n->mtime_sec) {
@@ -851,16 +852,22 @@ xattrs_apply(const struct obj *o, const struct node *n, int flags,
 /*
  * A file made inside a directory with a default ACL inherits ACLs the
  * stored file did not have: remove those, so the restore is what was
- * backed up.  Other attributes already there are left alone.
+ * backed up.  Other attributes already there are left alone.  Only a
+ * directory can have a default ACL (the kernel refuses one on anything
+ * else), and with META_NO_INHERIT in ${flags} nothing was inherited.
  */
 static void
-drop_inherited_acls(const struct obj *o, const struct node *n)
+drop_inherited_acls(const struct obj *o, const struct node *n, int flags)
 {
 	static const char *const acls[] = { "system.posix_acl_access",
 	    "system.posix_acl_default" };
 	size_t i, k;
 
 	for (i = 0; i < 2; i++) {
+		if (i == 0 && (flags & META_NO_INHERIT) != 0)
+			continue;
+		if (i == 1 && n->type != NODE_DIR)
+			continue;
 		for (k = 0; k < n->nxattrs; k++)
 			if (strcmp(n->xattrs[k].name, acls[i]) == 0)
 				break;
@@ -871,23 +878,25 @@ drop_inherited_acls(const struct obj *o, const struct node *n)
 }
 
 /*
- * Apply ${n} to ${o}, whose fstat is ${st}.  Order matters: chown first,
- * as it clears set-id bits and security.capability; xattrs next (an ACL
- * rewrites the group bits); then the mode, which sets the ACL mask from
- * the stored group bits, consistent with the stored ACL; times last.
+ * Apply ${n} to ${o}, whose fstat is ${st} (NULL: not read yet, for a
+ * META_FRESH file; read here only if its owner is not set).  Order
+ * matters: chown first, as it clears set-id bits and security.capability;
+ * xattrs next (an ACL rewrites the group bits); then the mode, which sets
+ * the ACL mask from the stored group bits, consistent with the stored
+ * ACL; times last.
  */
 static int
 apply(const struct obj *o, const struct stat *st, const struct node *n,
     int flags, struct meta_fail *f)
 {
 	struct timespec ts[2];
-	struct stat now;
+	struct stat now, first;
 	char what[64], why[64];
-	uid_t uid = st->st_uid;
-	gid_t gid = st->st_gid;
+	uid_t uid;
+	gid_t gid;
 	mode_t mode = (mode_t)n->mode;
 	size_t bad = 0;
-	int xerr = 0, r = -1;
+	int xerr = 0, r = -1, owned = 0;
 
 	/*
 	 * Numeric ids, not names: the restore host may map names to other
@@ -895,10 +904,9 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 	 * and tar as root do the same by default).
 	 */
 	if ((flags & META_OWNER) != 0) {
-		if (obj_chown(o, (uid_t)n->uid, (gid_t)n->gid) == 0) {
-			uid = (uid_t)n->uid;
-			gid = (gid_t)n->gid;
-		} else if (f == NULL)
+		if (obj_chown(o, (uid_t)n->uid, (gid_t)n->gid) == 0)
+			owned = 1;
+		else if (f == NULL)
 			goto out;
 		else {
 			/* (vfat, exfat: one owner for all; set-id dropped.) */
@@ -907,8 +915,21 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 			fail_add(f, META_W_OWNER, what, errno, NULL);
 		}
 	}
+	/* Who owns it now: the stored owner, or whom fstat names. */
+	if (owned) {
+		uid = (uid_t)n->uid;
+		gid = (gid_t)n->gid;
+	} else {
+		if (st == NULL) {
+			if (fstat(o->fd, &first) != 0)
+				goto out;
+			st = &first;
+		}
+		uid = st->st_uid;
+		gid = st->st_gid;
+	}
 	bad = xattrs_apply(o, n, flags, f, &xerr);
-	drop_inherited_acls(o, n);
+	drop_inherited_acls(o, n, flags);
 	/* Never set-id to someone other than the stored owner (GNU tar). */
 	if (uid != (uid_t)n->uid)
 		mode &= ~(mode_t)S_ISUID;
@@ -923,6 +944,7 @@ apply(const struct obj *o, const struct stat *st, const struct node *n,
 		    (unsigned)mode);
 		fail_add(f, META_W_MODE, what, errno, NULL);
 	} else if (n->type != NODE_SYMLINK && f != NULL &&
+	    (flags & META_MODE_KEPT) == 0 &&
 	    fstat(o->fd, &now) == 0 && (now.st_mode & 07777) != mode) {
 		/* exfat, vfat: chmod succeeds, one mode stays for all. */
 		(void)snprintf(what, sizeof(what), "mode %04o", (unsigned)mode);
@@ -967,7 +989,15 @@ meta_apply(int fd, const struct node *n, int flags, struct meta_fail *f)
 	int r = -1;
 
 	fail_reset(f);
-	if (apply_ok(n, flags) != 0 || fstat(fd, &st) != 0)
+	if (apply_ok(n, flags) != 0)
+		goto out;
+	/* A file the caller made: its type is known, its owner is read
+	 * only if chown does not set it. */
+	if ((flags & META_FRESH) != 0 && n->type == NODE_FILE) {
+		r = apply(&o, NULL, n, flags, f);
+		goto out;
+	}
+	if (fstat(fd, &st) != 0)
 		goto out;
 	if ((n->type != NODE_FILE && n->type != NODE_DIR) ||
 	    !type_is(n->type, st.st_mode)) {

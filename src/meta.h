@@ -22,6 +22,19 @@
 #define META_OWNER		0x1	/* restore uid/gid (needs root) */
 #define META_NOSETID		0x2	/* no set-uid/set-gid bit, no
 					   security.capability xattr */
+/*
+ * What the caller knows, so meta_apply can leave out a system call whose
+ * result is known (restore's writer, which made the file itself):
+ * META_NO_INHERIT, the file was created in a directory without a default
+ * ACL, so it inherited no access ACL to remove; META_MODE_KEPT, chmod was
+ * seen to take effect on this directory's file system, so the mode is not
+ * read back to check it (exfat, vfat keep one mode for all).
+ */
+#define META_NO_INHERIT		0x4
+#define META_MODE_KEPT		0x8
+/* META_FRESH: a regular file the caller created itself (O_CREAT |
+ * O_EXCL): its type is not checked, its owner read only if not set. */
+#define META_FRESH		0x10
 
 /*
  * Data extents recorded per file.  A file with more holes than this keeps
@@ -104,6 +117,8 @@ struct meta_fail {
  * wrong user.  With META_NOSETID in ${flags} (restore --no-setid) both
  * bits are always dropped and a security.capability attribute is not set.
  * Existing extended attributes not in ${n} are left alone.
+ * META_NO_INHERIT, META_MODE_KEPT and META_FRESH (above) only leave out
+ * calls.
  * If ${fail} is not NULL, it is reset, and anything that cannot be set
  * (the owner, an extended attribute, the mode, the times) does not stop
  * the rest: each is counted and described in *${fail}; a set-id bit is

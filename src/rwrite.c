@@ -14,11 +14,21 @@
  *
  * Only open descriptors, copies of the data and of the metadata cross
  * over, through one queue under one mutex, bounded by bytes and by open
- * files.  The writer reports its own failures by path and keeps its own
- * counts; rw_finish adds them to the caller's.
+ * files.  A producer that found the queue full is woken when it is half
+ * empty (or empty), not after every item: one wake-up per many files.
+ * The writer reports its own failures by path and keeps its own counts;
+ * rw_finish adds them to the caller's.
+ *
+ * Calls whose result is known are left out, per directory (the dirfd of
+ * the files, open until its IT_CLOSEDIR): whether the directory has a
+ * default ACL is asked once (fgetxattr), and without one the new files
+ * inherited no access ACL to remove; once a file's mode was read back as
+ * set there, the directory's file system keeps modes, and the following
+ * files' modes are not read back.
  */
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 
 #include <errno.h>
 #include <fcntl.h>
@@ -63,7 +73,12 @@ struct rwriter {
 	size_t		 bytes, files;	/* queued */
 	int		 quit;
 	int		 busy;		/* an item is being handled */
+	int		 waiting;	/* push or rw_sync waits on cv */
 	int		 owner;
+	/* What is known of one directory (writer thread only): -1 none. */
+	int		 kdirfd;
+	int		 kflags;	/* META_NO_INHERIT, META_MODE_KEPT */
+	int		 kasked;	/* its default ACL was looked for */
 	struct restore_stats st;	/* the writer's counts */
 	/* The file being written (writer thread only). */
 	struct item	*cur;
@@ -245,6 +260,36 @@ name_it(struct rwriter *w, struct item *it)
 	(void)unlinkat(it->dirfd, it->tmp, 0);
 }
 
+/*
+ * The meta_apply flags of what is known of ${dirfd}: the first time,
+ * whether it has a default ACL (fgetxattr; none, or no ACLs on its file
+ * system: META_NO_INHERIT; anything else: unknown, so removed per file).
+ */
+static int
+dir_known(struct rwriter *w, int dirfd)
+{
+	if (dirfd != w->kdirfd) {
+		w->kdirfd = dirfd;
+		w->kflags = 0;
+		w->kasked = 0;
+	}
+	if (!w->kasked) {
+		w->kasked = 1;
+		if (fgetxattr(dirfd, "system.posix_acl_default", NULL, 0) < 0 &&
+		    (errno == ENODATA || errno == EOPNOTSUPP))
+			w->kflags |= META_NO_INHERIT;
+	}
+	return w->kflags;
+}
+
+/* ${fd} is closed: what was known of it is no more (numbers are reused). */
+static void
+dir_forget(struct rwriter *w, int fd)
+{
+	if (fd == w->kdirfd)
+		w->kdirfd = -1;
+}
+
 /* The file is complete: size, metadata, name, close. */
 static void
 end(struct rwriter *w, int damaged)
@@ -276,9 +321,12 @@ end(struct rwriter *w, int damaged)
 	 * gets its name, with what data there is.
 	 */
 	if (!w->failed) {
-		err = meta_apply(it->fd, n, w->owner, &mf) != 0 ? errno : 0;
+		err = meta_apply(it->fd, n, w->owner | META_FRESH |
+		    dir_known(w, it->dirfd), &mf) != 0 ? errno : 0;
 		if (restore_meta_report(it->path, err, &mf))
 			w->st.meta_failed++;
+		else if (it->dirfd == w->kdirfd)
+			w->kflags |= META_MODE_KEPT;	/* read back: kept */
 	}
 	name_it(w, it);
 	(void)close(it->fd);
@@ -331,6 +379,7 @@ writer_main(void *arg)
 				    it->path : ".", err, &mf))
 					w->st.meta_failed++;
 			}
+			dir_forget(w, it->fd);
 			(void)close(it->fd);
 			break;
 		}
@@ -341,7 +390,11 @@ writer_main(void *arg)
 		    it->kind == IT_CLOSEDIR))
 			w->files--;
 		w->busy = 0;
-		(void)pthread_cond_broadcast(&w->cv);
+		/* A waiting producer, when there is room for many items. */
+		if (w->waiting && (w->head == NULL ||
+		    (w->files <= QUEUE_FILES / 2 &&
+		    w->bytes <= QUEUE_BYTES / 2)))
+			(void)pthread_cond_broadcast(&w->cv);
 		item_free(it);
 	}
 	(void)pthread_mutex_unlock(&w->mu);
@@ -356,8 +409,11 @@ push(struct rwriter *w, struct item *it)
 	while ((it->kind == IT_DATA && w->bytes > 0 &&
 	    w->bytes + it->len > QUEUE_BYTES) ||
 	    ((it->kind == IT_OPEN || it->kind == IT_CLOSEDIR) &&
-	    w->files >= QUEUE_FILES))
+	    w->files >= QUEUE_FILES)) {
+		w->waiting++;
 		(void)pthread_cond_wait(&w->cv, &w->mu);
+		w->waiting--;
+	}
 	if (it->kind == IT_DATA)
 		w->bytes += it->len;
 	if (it->kind == IT_OPEN || it->kind == IT_CLOSEDIR)
@@ -381,6 +437,7 @@ rw_start(int owner)
 	if ((w = calloc(1, sizeof(*w))) == NULL)
 		return NULL;
 	w->owner = owner;
+	w->kdirfd = -1;
 	if ((w->dz = ZSTD_createDCtx()) == NULL) {
 		free(w);
 		return NULL;
@@ -473,6 +530,9 @@ rw_closedir(struct rwriter *w, int fd)
 
 	if ((it = calloc(1, sizeof(*it))) == NULL) {
 		rw_sync(w);		/* nothing uses it after that */
+		(void)pthread_mutex_lock(&w->mu);
+		dir_forget(w, fd);	/* the writer is idle */
+		(void)pthread_mutex_unlock(&w->mu);
 		(void)close(fd);
 		return;
 	}
@@ -504,8 +564,11 @@ void
 rw_sync(struct rwriter *w)
 {
 	(void)pthread_mutex_lock(&w->mu);
-	while (w->head != NULL || w->busy)
+	while (w->head != NULL || w->busy) {
+		w->waiting++;
 		(void)pthread_cond_wait(&w->cv, &w->mu);
+		w->waiting--;
+	}
 	(void)pthread_mutex_unlock(&w->mu);
 }
 

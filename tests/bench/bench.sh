@@ -37,6 +37,13 @@
 #   first runs only: it reads the whole repository and changes nothing),
 #   BENCH_LIMITS_MIB=256, BENCH_DATA=/var/tmp/tacit-bench-data, BENCH_KEEP=1
 #   (keep the scratch and logs).
+# Quiet machine (every timed step, see settle): BENCH_QUIET_LOAD=0.2 (the
+#   1-minute load average a step waits for), BENCH_QUIET_WAIT=120 (seconds
+#   one step waits at most), BENCH_QUIET_BUDGET=1800 (seconds all steps
+#   wait together; then they only record the load).  BENCH_QUIET_WAIT=0
+#   records without waiting.  A report with a step that started above the
+#   threshold, or with fewer than 3 runs, says in its header that its
+#   ratios are not evidence for the targets.
 # Output: the markdown report on stdout and in
 #   $BENCH_DATA/results/bench-<stamp>.md (raw TSVs beside it);
 #   progress on stderr.  Scratch: $BENCH_DATA/runs/<stamp>/, removed at the
@@ -62,6 +69,9 @@ scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
 check_reps=${BENCH_CHECK_REPS:-1}
 limits_mib=${BENCH_LIMITS_MIB:-256}
+quiet_load=${BENCH_QUIET_LOAD:-0.2}
+quiet_wait=${BENCH_QUIET_WAIT:-120}
+quiet_budget=${BENCH_QUIET_BUDGET:-1800}
 stamp=$(date +%Y%m%d-%H%M%S)
 py=/usr/bin/python3
 gen="$py $here/gen.py"
@@ -189,14 +199,52 @@ times_of() {
 
 bytes_of() { du -sb "$1" 2>/dev/null | cut -f1; }
 
-# measure FILE TOOL DS REP STEP REPO WARM...: read the WARM paths (the
-# page cache of this VM does not stay warm by itself), sync, run CMD under
-# /usr/bin/time -v in CWD, append a row to FILE.  Returns CMD's status.
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# settle LABEL: before a timed step, wait until the 1-minute load average
+# is under $quiet_load, polling every 5 s, for at most $quiet_wait seconds
+# and while the run's waiting budget lasts; append LABEL, the load before
+# and after the wait, the seconds waited and the outcome (quiet, timeout,
+# no-budget, no-wait) to $out/load.tsv, which report.py turns into the
+# report's header.  The budget lives in a file: steps run in subshells.
+# Every timed step goes through here (measure calls it; so do the parts
+# that time outside measure: limits, privsep, unlock).
+settle() {
+	local label=$1 l0 l w=0 st spent left
+	l0=$(load1)
+	l=$l0
+	st=quiet
+	spent=$(cat "$out/quiet-spent" 2>/dev/null || echo 0)
+	while awk -v l="$l" -v t="$quiet_load" 'BEGIN { exit !(l >= t) }'; do
+		left=$((quiet_budget - spent - w))
+		if [ "$quiet_wait" -le 0 ]; then
+			st=no-wait; break
+		elif [ "$w" -ge "$quiet_wait" ]; then
+			st=timeout; break
+		elif [ "$left" -le 0 ]; then
+			st=no-budget; break
+		fi
+		sleep 5
+		w=$((w + 5))
+		l=$(load1)
+	done
+	echo $((spent + w)) >"$out/quiet-spent"
+	printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$l0" "$l" "$w" "$st" \
+	    >>"$out/load.tsv"
+	[ "$st" = quiet ] && [ "$w" = 0 ] ||
+	    say "  load $l0 -> $l after ${w} s: $st ($label)"
+}
+
+# measure FILE TOOL DS REP STEP REPO WARM...: wait for a quiet machine
+# (settle), read the WARM paths (the page cache of this VM does not stay
+# warm by itself), sync, run CMD under /usr/bin/time -v in CWD, append a
+# row to FILE.  Returns CMD's status.
 measure() {
 	local f=$1 tool=$2 d=$3 rep=$4 step=$5 repo=$6 log rc tm rb
 	shift 6
 	log=$run/log/$tool.$d.$rep.$step
 	mkdir -p "$run/log"
+	settle "$(basename "$f" .tsv):$tool:$d:$rep:$step"
 	[ $# -gt 0 ] && "$limits" warm "$@" 2>/dev/null
 	sync
 	rc=0
@@ -328,6 +376,7 @@ limits_part() {
 	echo "limits_cpu=$cpu" >>"$out/meta"
 	for d in $datasets; do
 		say "limits: $d (one core, $reps runs)"
+		settle "limits:$d"
 		$pin "$limits" read "$reps" "$ds/$d" | sed "s/^/$d	/" \
 		    >>"$out/limits.tsv"
 		$pin "$limits" kernels "$reps" "$limits_mib" "$level" "$ds/$d" |
@@ -534,6 +583,7 @@ mount_run() {
 	for step in "$@"; do
 		"$limits" warm "$repo" 2>/dev/null || true
 		sync
+		settle "mount:$tool:$d:$step"
 		w0=$(date +%s.%N)
 		case $tool in
 		tacit) "$tacit" mount -r "$repo" "$mnt" --passphrase-fd 3 \
@@ -612,6 +662,9 @@ mount_part() {
 	echo "limits_mib=$limits_mib"
 	echo "restore_fs=$(if [ "$mounted" = 1 ]; then echo tmpfs; else echo /dev/shm; fi)"
 	echo "rsync=$(rsync --version | head -n1)"
+	echo "quiet_load=$quiet_load"
+	echo "quiet_wait=$quiet_wait"
+	echo "quiet_budget=$quiet_budget"
 } >"$out/meta"
 : >"$out/peers.tsv"
 : >"$out/verify.tsv"
@@ -620,6 +673,8 @@ mount_part() {
 : >"$out/scale-sets.tsv"
 : >"$out/prune.tsv"
 : >"$out/mount.tsv"
+: >"$out/load.tsv"
+echo 0 >"$out/quiet-spent"
 
 bash "$here/datasets.sh" $datasets
 for d in $datasets; do
@@ -636,6 +691,7 @@ if in_list privsep "$parts"; then
 	say "privsep: pair against one process, $reps runs"
 	psrc=$ds/$(echo "$datasets" | awk '{print $1}')
 	[ -d "$ds/linux" ] && in_list linux "$datasets" && psrc=$ds/linux
+	settle privsep
 	RUNS=$reps PRIVSEP_SRC=$psrc sh "$here/privsep.sh" "$tacit" "$inproc" \
 	    >"$out/privsep.md" || say "privsep failed"
 	if [ -n "$ipcbench" ] && [ -x "$ipcbench" ]; then
@@ -652,6 +708,7 @@ if in_list privsep "$parts"; then
 fi
 if in_list unlock "$parts"; then
 	say "unlock: $reps runs"
+	settle unlock
 	RUNS=$reps sh "$here/unlock.sh" "$tacit" >"$out/unlock.md" ||
 	    say "unlock failed"
 fi
@@ -660,6 +717,7 @@ in_list prune "$parts" && prune_part
 in_list mount "$parts" && mount_part
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 echo "elapsed_s=$(($(date +%s) - t0))" >>"$out/meta"
+echo "quiet_spent_s=$(cat "$out/quiet-spent")" >>"$out/meta"
 
 "$py" "$here/report.py" "$out" >"$out.md"
 say "report: $out.md (raw: $out/)"

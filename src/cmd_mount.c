@@ -11,7 +11,10 @@
  * Lazy and bounded: a directory's tree is read on its first lookup or
  * readdir and kept in a cache of --cache-mib (half trees, half file
  * data, least recently used out first); an inode lives while the kernel
- * holds a lookup of it.  Nothing is written anywhere.
+ * holds a lookup of it.  Nothing is written anywhere.  A sequential read
+ * that misses the cache reads ahead: the chunks that follow come in one
+ * keyholder request (ra_fetch), and a read within one cached chunk is
+ * answered from the cache without a copy.
  */
 #define FUSE_USE_VERSION 35
 
@@ -39,7 +42,8 @@
 
 #define MNT_TIMEOUT	86400.0		/* an immutable snapshot */
 #define MNT_HASH	4096		/* buckets of hard-link groups */
-#define MNT_CHUNKS_MAX	64		/* decoded chunks kept */
+#define MNT_CHUNKS_MAX	256		/* decoded chunks kept */
+#define MNT_RA_BYTES	(32u << 20)	/* read ahead at most (and cmax / 2) */
 #define MNT_VNAME_MAX	64
 #define MNT_BLK		1024		/* inodes per block (no big realloc) */
 
@@ -61,6 +65,7 @@ struct mino {
 	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
 	uint64_t	*cum;		/* files: data offset of each chunk */
 	uint64_t	*ecum;		/* files: data offset of each extent */
+	size_t		 lastchunk;	/* files: the chunk read last */
 	uint64_t	 lkey;		/* hard-link group, 0 none */
 	fuse_ino_t	 hnext;
 };
@@ -84,6 +89,8 @@ struct mfs {
 	struct mchunk	 ch[MNT_CHUNKS_MAX];
 	size_t		 cbytes, cmax;
 	uint64_t	 clock;
+	struct prefetch	 pf;		/* the read-ahead's batch */
+	uint64_t	 nchunks, nreqs;	/* data chunks read; requests */
 	fuse_ino_t	 snapdir, tagsdir, idsdir, latest;
 	size_t		 nvirt;		/* inodes 1..nvirt are virtual */
 	size_t		 ninodes, peak;	/* live tree inodes */
@@ -801,13 +808,12 @@ chunk_evict(struct mchunk *c)
 	c->len = 0;
 }
 
-/* Chunk ${id}'s plaintext, through the chunk cache.  NULL with errno. */
+/* Chunk ${id} if it is cached (and now the most recent), else NULL. */
 static const uint8_t *
-chunk_get(const uint8_t *id, size_t *lenp)
+chunk_find(const uint8_t *id, size_t *lenp)
 {
 	struct mchunk *c;
-	const uint8_t *p;
-	size_t i, len;
+	size_t i;
 
 	for (i = 0; i < MNT_CHUNKS_MAX; i++) {
 		c = &fs.ch[i];
@@ -817,9 +823,15 @@ chunk_get(const uint8_t *id, size_t *lenp)
 			return c->p;
 		}
 	}
-	if ((p = reader_blob(fs.rd, id, BLOB_DATA, fs.rd->r->cfg.chunk_max,
-	    &len)) == NULL)
-		return NULL;
+	return NULL;
+}
+
+/* A copy of chunk ${id}'s ${len} bytes at ${p} into the cache; NULL. */
+static const uint8_t *
+chunk_put(const uint8_t *id, const uint8_t *p, size_t len)
+{
+	struct mchunk *c;
+
 	/* Room for it: the least recently used ones go. */
 	while (fs.cbytes > 0 && fs.cbytes + len > fs.cmax &&
 	    (c = chunk_oldest(0)) != NULL)
@@ -834,16 +846,79 @@ chunk_get(const uint8_t *id, size_t *lenp)
 	c->len = len;
 	c->used = ++fs.clock;
 	fs.cbytes += len;
-	*lenp = len;
 	return c->p;
 }
 
-/* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
-static int
-data_copy(const struct mino *m, uint64_t dp, uint8_t *out, size_t len)
+/* Chunk ${id}'s plaintext, through the chunk cache.  NULL with errno. */
+static const uint8_t *
+chunk_get(const uint8_t *id, size_t *lenp)
+{
+	const uint8_t *p;
+	size_t len;
+
+	if ((p = chunk_find(id, lenp)) != NULL)
+		return p;
+	if ((p = reader_blob(fs.rd, id, BLOB_DATA, fs.rd->r->cfg.chunk_max,
+	    &len)) == NULL)
+		return NULL;
+	fs.nchunks++;
+	fs.nreqs++;
+	*lenp = len;
+	return chunk_put(id, p, len);
+}
+
+/*
+ * Read ahead: the chunks of file ${m} from chunk ${lo} on that are not
+ * cached, up to half the data cache (at most MNT_RA_BYTES) and half its
+ * slots, fetched with one keyholder request (reader_prefetch: the chunks
+ * back to back in one pack come in with one pread) instead of one each,
+ * and cached.  Nothing is said on failure: chunk_get meets it again.
+ */
+static void
+ra_fetch(const struct mino *m, size_t lo)
 {
 	const struct node *n = &m->n;
-	size_t lo = 0, hi = n->nchunks, mid, clen, part;
+	uint8_t (*ids)[32];
+	size_t k, i, cnt = 0, raw = 0, win, len;
+
+	win = fs.cmax / 2 < MNT_RA_BYTES ? fs.cmax / 2 : MNT_RA_BYTES;
+	if ((ids = calloc(MNT_CHUNKS_MAX / 2, sizeof(*ids))) == NULL)
+		return;
+	for (k = lo; k < n->nchunks && cnt < MNT_CHUNKS_MAX / 2; k++) {
+		if (chunk_find(n->chunks[k], &len) != NULL)
+			continue;
+		for (i = 0; i < cnt; i++)
+			if (memcmp(ids[i], n->chunks[k], 32) == 0)
+				break;
+		if (i < cnt)
+			continue;	/* the same chunk twice */
+		if ((raw += m->cum[k + 1] - m->cum[k]) > win && cnt > 0)
+			break;
+		memcpy(ids[cnt++], n->chunks[k], 32);
+	}
+	if (cnt > 1 && reader_prefetch(fs.rd, (const uint8_t (*)[32])ids,
+	    cnt, &fs.pf) == 0) {
+		fs.nreqs++;
+		for (i = 0; i < cnt; i++)
+			if (fs.pf.err[i] == 0) {
+				fs.nchunks++;
+				(void)chunk_put(ids[i], fs.pf.buf +
+				    fs.pf.off[i], fs.pf.len[i]);
+			}
+	}
+	free(ids);
+}
+
+/*
+ * The data of file ${m} at data offset ${dp}, in the cached chunk that
+ * holds it; *${availp} bytes from there are in that chunk.  NULL when
+ * the chunk cannot be read.
+ */
+static const uint8_t *
+data_at(struct mino *m, uint64_t dp, size_t *availp)
+{
+	const struct node *n = &m->n;
+	size_t lo = 0, hi = n->nchunks, mid, clen;
 	const uint8_t *p;
 
 	/* The chunk holding dp: the last with cum <= dp. */
@@ -854,19 +929,38 @@ data_copy(const struct mino *m, uint64_t dp, uint8_t *out, size_t len)
 		else
 			hi = mid;
 	}
-	for (; len > 0 && lo < n->nchunks; lo++) {
-		if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
-		    clen != m->cum[lo + 1] - m->cum[lo])
+	if (lo >= n->nchunks || dp >= m->cum[lo + 1])
+		return NULL;
+	/* A miss on a sequential read fetches the run ahead. */
+	if ((lo == 0 || lo == m->lastchunk || lo == m->lastchunk + 1) &&
+	    chunk_find(n->chunks[lo], &clen) == NULL)
+		ra_fetch(m, lo);
+	m->lastchunk = lo;
+	if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
+	    clen != m->cum[lo + 1] - m->cum[lo])
+		return NULL;
+	*availp = (size_t)(m->cum[lo + 1] - dp);
+	return p + (dp - m->cum[lo]);
+}
+
+/* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
+static int
+data_copy(struct mino *m, uint64_t dp, uint8_t *out, size_t len)
+{
+	const uint8_t *p;
+	size_t part;
+
+	while (len > 0) {
+		if ((p = data_at(m, dp, &part)) == NULL)
 			return -1;
-		part = (size_t)(m->cum[lo + 1] - dp);
 		if (part > len)
 			part = len;
-		memcpy(out, p + (dp - m->cum[lo]), part);
+		memcpy(out, p, part);
 		out += part;
 		dp += part;
 		len -= part;
 	}
-	return len == 0 ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -877,7 +971,7 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	const struct node *n;
 	uint64_t end, s, e, fsz;
 	uint8_t *buf;
-	size_t i;
+	size_t i, k;
 
 	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
@@ -895,6 +989,25 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	end = (uint64_t)off + size < fsz ? (uint64_t)off + size : fsz;
 	if (!(n->flags & NODE_F_UNREADABLE) && file_map(m) != 0)
 		goto damaged;
+	/* Within one extent and one chunk: the reply is the cached bytes. */
+	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+		s = n->extents[i].off;
+		e = s + n->extents[i].len;
+		if (s <= (uint64_t)off && end <= e) {
+			const uint8_t *p = data_at(m, m->ecum[i] +
+			    ((uint64_t)off - s), &k);
+
+			if (p == NULL)
+				goto damaged;
+			if (k >= end - (uint64_t)off) {
+				(void)fuse_reply_buf(req, (const char *)p,
+				    (size_t)(end - (uint64_t)off));
+				return;
+			}
+		}
+		if (s >= end)
+			break;
+	}
 	if ((buf = calloc(1, (size_t)(end - (uint64_t)off))) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
@@ -1364,6 +1477,7 @@ fs_free(void)
 	free(fs.blk);
 	for (i = 0; i < MNT_CHUNKS_MAX; i++)
 		free(fs.ch[i].p);
+	free(fs.pf.buf);
 	memset(&fs, 0, sizeof(fs));
 }
 
@@ -1399,6 +1513,9 @@ cmd_mount(struct opts *o)
 	if (fs.rd != NULL) {
 		infox("most inodes at once: %zu; directories damaged: %zu",
 		    fs.peak, fs.hidden);
+		infox("file data: %llu chunks read in %llu keyholder requests",
+		    (unsigned long long)fs.nchunks,
+		    (unsigned long long)fs.nreqs);
 		if (fs.hidden > 0 && e == EXIT_OK)
 			e = EXIT_DAMAGED;
 		fs_free();

@@ -49,25 +49,57 @@
 
 enum kind { K_VDIR, K_VLINK, K_SNAP, K_TREE };
 
-/* One inode: virtual (never freed) or an entry of a snapshot's tree. */
+/* A directory inode's tree (K_SNAP, and K_TREE directories). */
+struct mdir {
+	uint8_t		 id[NODE_ID_BYTES];	/* its tree */
+	struct tree	*t;		/* when cached */
+	size_t		 tbytes;
+	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
+};
+
+/* A file inode that was read: its content and the offsets in it. */
+struct mfile {
+	uint8_t		(*chunks)[NODE_ID_BYTES];
+	size_t		 nchunks;
+	struct extent	*extents;
+	size_t		 nextents;
+	uint64_t	*cum;		/* data offset of each chunk */
+	uint64_t	*ecum;		/* data offset of each extent */
+	size_t		 lastchunk;	/* the chunk read last */
+};
+
+/*
+ * One inode: virtual (never freed) or an entry of a snapshot's tree.  An
+ * entry keeps only what getattr says (about 130 bytes an inode the
+ * kernel holds); its name, xattrs, symlink target and content are read
+ * from its parent's tree (entry ${idx} there) when asked for, and the
+ * parent stays while it has such children (pins).
+ */
 struct mino {
 	uint64_t	 nlookup;
+	fuse_ino_t	 parent;	/* K_TREE: the directory holding it */
+	fuse_ino_t	 hnext;
+	uint64_t	 lkey;		/* hard-link group, 0 none */
+	uint32_t	 snap;		/* index in the reader's snapshots */
+	uint32_t	 idx;		/* K_TREE: its entry in parent's tree */
+	uint32_t	 pins;		/* K_TREE entries whose parent it is */
 	uint8_t		 kind;		/* enum kind */
 	uint8_t		 used;
 	uint8_t		 warned;	/* its damage was reported */
-	uint32_t	 snap;		/* index in the reader's snapshots */
-	fuse_ino_t	 parent;
+	uint8_t		 type;		/* K_TREE: enum node_type */
+	uint8_t		 nflags;	/* K_TREE: NODE_F_* */
+	uint8_t		 xattrs;	/* K_TREE: it has some */
+	uint32_t	 mode, nlink, uid, gid;
+	uint32_t	 mtime_nsec, ctime_nsec;
+	int64_t		 mtime_sec, ctime_sec;
+	uint64_t	 size;		/* st_size as shown */
+	uint64_t	 rdev;		/* devices: st_rdev; files: data bytes */
 	char		*vname;		/* K_VDIR, K_VLINK, K_SNAP: its name */
-	char		*vtarget;	/* K_VLINK */
-	struct node	 n;		/* K_TREE: the entry, content too */
-	struct tree	*t;		/* directories: the tree, when cached */
-	size_t		 tbytes;
-	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
-	uint64_t	*cum;		/* files: data offset of each chunk */
-	uint64_t	*ecum;		/* files: data offset of each extent */
-	size_t		 lastchunk;	/* files: the chunk read last */
-	uint64_t	 lkey;		/* hard-link group, 0 none */
-	fuse_ino_t	 hnext;
+	union {
+		char		*vtarget;	/* K_VLINK */
+		struct mdir	*d;		/* directories */
+		struct mfile	*f;		/* files, once read */
+	} u;
 };
 
 struct mchunk {
@@ -158,17 +190,24 @@ ino_new(uint8_t kind)
 
 /* ---- the tree cache -------------------------------------------------- */
 
+/* The tree cache of directory inode ${ino}. */
+static struct mdir *
+mdir(fuse_ino_t ino)
+{
+	return mino(ino)->u.d;
+}
+
 static void
 lru_unlink(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
 	if (m->lprev)
-		(*mino(m->lprev)).lnext = m->lnext;
+		mdir(m->lprev)->lnext = m->lnext;
 	else if (fs.lhead == ino)
 		fs.lhead = m->lnext;
 	if (m->lnext)
-		(*mino(m->lnext)).lprev = m->lprev;
+		mdir(m->lnext)->lprev = m->lprev;
 	else if (fs.ltail == ino)
 		fs.ltail = m->lprev;
 	m->lprev = m->lnext = 0;
@@ -177,12 +216,12 @@ lru_unlink(fuse_ino_t ino)
 static void
 lru_front(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
 	lru_unlink(ino);
 	m->lnext = fs.lhead;
 	if (fs.lhead)
-		(*mino(fs.lhead)).lprev = ino;
+		mdir(fs.lhead)->lprev = ino;
 	fs.lhead = ino;
 	if (fs.ltail == 0)
 		fs.ltail = ino;
@@ -191,9 +230,9 @@ lru_front(fuse_ino_t ino)
 static void
 tree_drop(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
-	if (m->t == NULL)
+	if (m == NULL || m->t == NULL)
 		return;
 	lru_unlink(ino);
 	tree_free(m->t);
@@ -207,7 +246,7 @@ tree_drop(fuse_ino_t ino)
 static const uint8_t *
 dir_id(const struct mino *m)
 {
-	return m->kind == K_SNAP ? fs.rd->snaps[m->snap].root : m->n.subtree;
+	return m->u.d->id;
 }
 
 /* The size a decoded tree takes here, roughly. */
@@ -228,6 +267,28 @@ tree_bytes(const struct tree *t)
 }
 
 /*
+ * What the mount never shows goes from a decoded tree: owner names (the
+ * numbers are shown) and the room past its last node.
+ */
+static void
+tree_slim(struct tree *t)
+{
+	struct node *p;
+	size_t i;
+
+	for (i = 0; i < t->count; i++) {
+		free(t->nodes[i].user);
+		free(t->nodes[i].group);
+		t->nodes[i].user = t->nodes[i].group = NULL;
+	}
+	if (t->count > 0 && t->count < t->cap && (p = reallocarray(t->nodes,
+	    t->count, sizeof(*p))) != NULL) {
+		t->nodes = p;
+		t->cap = t->count;
+	}
+}
+
+/*
  * The tree of directory ${ino}, read if not cached.  NULL with errno EIO
  * when damaged or missing (reported once per directory).
  */
@@ -235,12 +296,13 @@ static struct tree *
 dir_tree(fuse_ino_t ino)
 {
 	struct mino *m = &(*mino(ino));
+	struct mdir *d = m->u.d;
 	struct tree *t;
 	char h[9], hex[2 * SNAP_ID_BYTES + 1];
 
-	if (m->t != NULL) {
+	if (d->t != NULL) {
 		lru_front(ino);
-		return m->t;
+		return d->t;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
@@ -261,9 +323,10 @@ dir_tree(fuse_ino_t ino)
 		errno = EIO;
 		return NULL;
 	}
-	m->t = t;
-	m->tbytes = tree_bytes(t);
-	fs.tbytes += m->tbytes;
+	tree_slim(t);
+	d->t = t;
+	d->tbytes = tree_bytes(t);
+	fs.tbytes += d->tbytes;
 	lru_front(ino);
 	/* Over the budget: the least recently used others go. */
 	while (fs.tbytes > fs.tmax && fs.ltail != 0 && fs.ltail != ino)
@@ -281,68 +344,68 @@ hslot(uint64_t key)
 	return (size_t)(key >> 40) % MNT_HASH;
 }
 
+/* Release the file state ${f}. */
 static void
-ino_free(fuse_ino_t ino)
+mfile_free(struct mfile *f)
 {
-	struct mino *m = &(*mino(ino));
-	fuse_ino_t *pp;
-
-	if (m->kind != K_TREE)
-		return;			/* virtual ones stay */
-	tree_drop(ino);
-	if (m->lkey != 0)
-		for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
-		    pp = &(*mino(*pp)).hnext)
-			if (*pp == ino) {
-				*pp = m->hnext;
-				break;
-			}
-	node_free_fields(&m->n);
-	free(m->cum);
-	free(m->ecum);
-	memset(m, 0, sizeof(*m));
-	m->hnext = fs.freelist;
-	fs.freelist = ino;
-	fs.ninodes--;
-}
-
-/* A deep copy of ${src}, content included. */
-static int
-node_dup(struct node *dst, const struct node *src)
-{
-	if (node_copy_meta(dst, src) != 0)
-		return -1;
-	if (src->nextents > 0 && (dst->extents = reallocarray(NULL,
-	    src->nextents, sizeof(*src->extents))) == NULL)
-		goto fail;
-	if (src->nchunks > 0 && (dst->chunks = reallocarray(NULL,
-	    src->nchunks, sizeof(*src->chunks))) == NULL)
-		goto fail;
-	if (src->nextents > 0)
-		memcpy(dst->extents, src->extents, src->nextents *
-		    sizeof(*src->extents));
-	if (src->nchunks > 0)
-		memcpy(dst->chunks, src->chunks, src->nchunks *
-		    sizeof(*src->chunks));
-	dst->nextents = src->nextents;
-	dst->nchunks = src->nchunks;
-	memcpy(dst->subtree, src->subtree, sizeof(dst->subtree));
-	return 0;
-fail:
-	node_free_fields(dst);
-	return -1;
+	if (f == NULL)
+		return;
+	free(f->chunks);
+	free(f->extents);
+	free(f->cum);
+	free(f->ecum);
+	free(f);
 }
 
 /*
- * The inode of entry ${n} of a tree of snapshot ${snap} below ${parent}:
- * the one of its hard-link group if it has one, else a new one.
+ * Free inode ${ino} (a tree entry the kernel no longer holds), and then
+ * its parent if that was held only for it.
+ */
+static void
+ino_free(fuse_ino_t ino)
+{
+	struct mino *m;
+	fuse_ino_t *pp, parent;
+
+	while (ino != 0 && (m = mino(ino))->kind == K_TREE &&
+	    m->nlookup == 0 && m->pins == 0) {
+		if (m->type == NODE_DIR) {
+			tree_drop(ino);
+			free(m->u.d);
+		} else
+			mfile_free(m->u.f);
+		if (m->lkey != 0)
+			for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
+			    pp = &(*mino(*pp)).hnext)
+				if (*pp == ino) {
+					*pp = m->hnext;
+					break;
+				}
+		parent = m->parent;
+		memset(m, 0, sizeof(*m));
+		m->hnext = fs.freelist;
+		fs.freelist = ino;
+		fs.ninodes--;
+		ino = 0;
+		if (parent != 0 && mino(parent)->pins > 0 &&
+		    --mino(parent)->pins == 0)
+			ino = parent;
+	}
+}
+
+/*
+ * The inode of entry ${k} of the tree ${t} of directory ${parent} (of
+ * snapshot ${snap}): the one of its hard-link group if it has one, else
+ * a new one.
  */
 static fuse_ino_t
-ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
+ino_of(uint32_t snap, fuse_ino_t parent, const struct tree *t, size_t k)
 {
-	uint64_t key = 0;
+	const struct node *n = &t->nodes[k];
+	uint64_t key = 0, bytes = 0;
 	fuse_ino_t ino;
 	struct mino *m;
+	size_t e;
 
 	if (n->link_id != 0 && n->type != NODE_DIR) {
 		key = ((uint64_t)snap << 48 ^ n->link_id) | 1ULL << 63;
@@ -351,21 +414,39 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 			if ((*mino(ino)).lkey == key)
 				return ino;
 	}
-	if ((ino = ino_new(K_TREE)) == 0)
+	if (k > UINT32_MAX || (ino = ino_new(K_TREE)) == 0)
 		return 0;
 	m = &(*mino(ino));
-	if (node_dup(&m->n, n) != 0) {
-		m->used = 0;
-		m->hnext = fs.freelist;
-		fs.freelist = ino;
-		return 0;
+	if (n->type == NODE_DIR) {
+		if ((m->u.d = calloc(1, sizeof(*m->u.d))) == NULL) {
+			m->used = 0;
+			m->hnext = fs.freelist;
+			fs.freelist = ino;
+			return 0;
+		}
+		memcpy(m->u.d->id, n->subtree, NODE_ID_BYTES);
 	}
-	/* Owners are shown as numbers: the names need no copy per inode. */
-	free(m->n.user);
-	free(m->n.group);
-	m->n.user = m->n.group = NULL;
+	m->type = n->type;
+	m->nflags = n->flags;
+	m->xattrs = n->nxattrs > 0;
+	m->mode = n->mode;
+	m->nlink = n->nlink;
+	m->uid = n->uid;
+	m->gid = n->gid;
+	m->mtime_sec = n->mtime_sec;
+	m->mtime_nsec = n->mtime_nsec;
+	m->ctime_sec = n->ctime_sec;
+	m->ctime_nsec = n->ctime_nsec;
+	m->size = n->type == NODE_SYMLINK ? n->targetlen : n->type ==
+	    NODE_FILE && (n->flags & NODE_F_UNREADABLE) ? 0 : n->size;
+	for (e = 0; e < n->nextents; e++)
+		bytes += n->extents[e].len;
+	m->rdev = n->type == NODE_CHR || n->type == NODE_BLK ? n->rdev :
+	    bytes;
 	m->snap = snap;
 	m->parent = parent;
+	m->idx = (uint32_t)k;
+	mino(parent)->pins++;
 	if (key != 0) {
 		m->lkey = key;
 		m->hnext = fs.hash[hslot(key)];
@@ -374,6 +455,22 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 	if (++fs.ninodes > fs.peak)
 		fs.peak = fs.ninodes;
 	return ino;
+}
+
+/*
+ * The entry of tree inode ${m} in its parent's tree (read again if it
+ * left the cache), valid until the next dir_tree.  NULL with errno EIO.
+ */
+static const struct node *
+ino_node(const struct mino *m)
+{
+	const struct tree *t;
+
+	if ((t = dir_tree(m->parent)) == NULL || m->idx >= t->count) {
+		errno = EIO;
+		return NULL;
+	}
+	return &t->nodes[m->idx];
 }
 
 /* ---- attributes --------------------------------------------------------- */
@@ -389,22 +486,12 @@ vattr(struct stat *st, mode_t type)
 	    (time_t)fs.newest;
 }
 
-static uint64_t
-file_size(const struct node *n)
-{
-	return n->type == NODE_FILE && (n->flags & NODE_F_UNREADABLE) ? 0 :
-	    n->size;
-}
-
 static void
 getattr_of(fuse_ino_t ino, struct stat *st)
 {
 	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
 	    S_IFIFO, S_IFCHR, S_IFBLK };
 	const struct mino *m = &(*mino(ino));
-	const struct node *n = &m->n;
-	uint64_t blocks = 0;
-	size_t e;
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
@@ -415,7 +502,7 @@ getattr_of(fuse_ino_t ino, struct stat *st)
 		return;
 	case K_VLINK:
 		vattr(st, S_IFLNK);
-		st->st_size = (off_t)strlen(m->vtarget);
+		st->st_size = (off_t)strlen(m->u.vtarget);
 		return;
 	case K_SNAP:
 		vattr(st, S_IFDIR);
@@ -425,22 +512,20 @@ getattr_of(fuse_ino_t ino, struct stat *st)
 	case K_TREE:
 		break;
 	}
-	st->st_mode = types[n->type < NODE__MAX ? n->type : 0] |
-	    (n->mode & 07777);
-	st->st_nlink = n->nlink ? n->nlink : 1;
-	st->st_uid = n->uid;
-	st->st_gid = n->gid;
-	st->st_size = n->type == NODE_SYMLINK ? (off_t)n->targetlen :
-	    (off_t)file_size(n);
-	if (n->type == NODE_CHR || n->type == NODE_BLK)
-		st->st_rdev = (dev_t)n->rdev;
-	st->st_mtim.tv_sec = st->st_atim.tv_sec = (time_t)n->mtime_sec;
-	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = n->mtime_nsec;
-	st->st_ctim.tv_sec = (time_t)n->ctime_sec;
-	st->st_ctim.tv_nsec = n->ctime_nsec;
-	for (e = 0; e < n->nextents; e++)
-		blocks += n->extents[e].len;
-	st->st_blocks = (blkcnt_t)((blocks + 511) / 512);
+	st->st_mode = types[m->type < NODE__MAX ? m->type : 0] |
+	    (m->mode & 07777);
+	st->st_nlink = m->nlink ? m->nlink : 1;
+	st->st_uid = m->uid;
+	st->st_gid = m->gid;
+	st->st_size = (off_t)m->size;
+	if (m->type == NODE_CHR || m->type == NODE_BLK)
+		st->st_rdev = (dev_t)m->rdev;
+	else if (m->type == NODE_FILE)
+		st->st_blocks = (blkcnt_t)((m->rdev + 511) / 512);
+	st->st_mtim.tv_sec = st->st_atim.tv_sec = (time_t)m->mtime_sec;
+	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = m->mtime_nsec;
+	st->st_ctim.tv_sec = (time_t)m->ctime_sec;
+	st->st_ctim.tv_nsec = m->ctime_nsec;
 }
 
 static void
@@ -482,8 +567,13 @@ vadd(fuse_ino_t parent, uint8_t kind, const char *name, const char *target,
 	m->snap = snap;
 	m->nlookup = 0;
 	if ((m->vname = strdup(name)) == NULL ||
-	    (target != NULL && (m->vtarget = strdup(target)) == NULL))
+	    (target != NULL && (m->u.vtarget = strdup(target)) == NULL))
 		return 0;
+	if (kind == K_SNAP) {
+		if ((m->u.d = calloc(1, sizeof(*m->u.d))) == NULL)
+			return 0;
+		memcpy(m->u.d->id, fs.rd->snaps[snap].root, NODE_ID_BYTES);
+	}
 	return ino;
 }
 
@@ -598,7 +688,7 @@ static int
 is_dir(const struct mino *m)
 {
 	return m->kind == K_VDIR || m->kind == K_SNAP ||
-	    (m->kind == K_TREE && m->n.type == NODE_DIR);
+	    (m->kind == K_TREE && m->type == NODE_DIR);
 }
 
 static void
@@ -638,7 +728,8 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			return;
 		}
 		if ((n = tree_find(t, (const uint8_t *)name, strlen(name))) !=
-		    NULL && (ino = ino_of(m->snap, parent, n)) == 0) {
+		    NULL && (ino = ino_of(m->snap, parent, t,
+		    (size_t)(n - t->nodes))) == 0) {
 			(void)fuse_reply_err(req, ENOMEM);
 			return;
 		}
@@ -663,8 +754,7 @@ forget_one(fuse_ino_t ino, uint64_t nlookup)
 	if (m == NULL)
 		return;
 	m->nlookup = nlookup > m->nlookup ? 0 : m->nlookup - nlookup;
-	if (m->nlookup == 0)
-		ino_free(ino);
+	ino_free(ino);		/* if no longer held, nor pinned */
 }
 
 static void
@@ -700,24 +790,29 @@ static void
 op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct mino *m;
+	const struct node *n;
 	char *s;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
 	if (m->kind == K_VLINK) {
-		(void)fuse_reply_readlink(req, m->vtarget);
+		(void)fuse_reply_readlink(req, m->u.vtarget);
 		return;
 	}
-	if (m->kind != K_TREE || m->n.type != NODE_SYMLINK) {
+	if (m->kind != K_TREE || m->type != NODE_SYMLINK) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((s = malloc(m->n.targetlen + 1)) == NULL) {
+	if ((n = ino_node(m)) == NULL || n->type != NODE_SYMLINK) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	if ((s = malloc(n->targetlen + 1)) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	memcpy(s, m->n.target, m->n.targetlen);
-	s[m->n.targetlen] = '\0';
+	memcpy(s, n->target, n->targetlen);
+	s[n->targetlen] = '\0';
 	(void)fuse_reply_readlink(req, s);
 	free(s);
 }
@@ -742,42 +837,59 @@ op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
- * The data offsets of a file's chunks (from the index's raw lengths) and
- * of its extents: 0, or -1 when they do not add up (damage, said once).
+ * The content of file ${m} (a copy from its parent's tree, kept while
+ * the inode lives) with the data offsets of its chunks (from the index's
+ * raw lengths) and of its extents.  NULL when they do not add up or the
+ * tree cannot be read (damage, said once) or on ENOMEM.
  */
-static int
+static struct mfile *
 file_map(struct mino *m)
 {
-	const struct node *n = &m->n;
+	const struct node *n;
 	const struct blobloc *loc;
+	struct mfile *f;
 	uint64_t sum = 0, esum = 0;
 	size_t i;
 
-	if (m->cum != NULL)
-		return 0;
-	if ((m->cum = calloc(n->nchunks + 1, sizeof(*m->cum))) == NULL ||
-	    (m->ecum = calloc(n->nextents + 1, sizeof(*m->ecum))) == NULL)
+	if (m->u.f != NULL)
+		return m->u.f;
+	if ((n = ino_node(m)) == NULL || n->type != NODE_FILE ||
+	    (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->cum = calloc(n->nchunks + 1, sizeof(*f->cum))) == NULL ||
+	    (f->ecum = calloc(n->nextents + 1, sizeof(*f->ecum))) == NULL ||
+	    (n->nchunks > 0 && (f->chunks = reallocarray(NULL, n->nchunks,
+	    sizeof(*f->chunks))) == NULL) ||
+	    (n->nextents > 0 && (f->extents = reallocarray(NULL,
+	    n->nextents, sizeof(*f->extents))) == NULL))
 		goto bad;
-	for (i = 0; i < n->nchunks; i++) {
-		if ((loc = index_get(&fs.rd->ix, n->chunks[i])) == NULL ||
+	f->nchunks = n->nchunks;
+	f->nextents = n->nextents;
+	if (n->nchunks > 0)
+		memcpy(f->chunks, n->chunks, n->nchunks * sizeof(*f->chunks));
+	if (n->nextents > 0)
+		memcpy(f->extents, n->extents, n->nextents *
+		    sizeof(*f->extents));
+	for (i = 0; i < f->nchunks; i++) {
+		if ((loc = index_get(&fs.rd->ix, f->chunks[i])) == NULL ||
 		    loc->type != BLOB_DATA)
 			goto bad;
-		m->cum[i] = sum;
+		f->cum[i] = sum;
 		sum += loc->rawlen;
 	}
-	m->cum[n->nchunks] = sum;
-	for (i = 0; i < n->nextents; i++) {
-		m->ecum[i] = esum;
-		esum += n->extents[i].len;
+	f->cum[f->nchunks] = sum;
+	for (i = 0; i < f->nextents; i++) {
+		f->ecum[i] = esum;
+		esum += f->extents[i].len;
 	}
-	m->ecum[n->nextents] = esum;
-	if (sum == esum)
-		return 0;
+	f->ecum[f->nextents] = esum;
+	if (sum == esum) {
+		m->u.f = f;
+		return f;
+	}
 bad:
-	free(m->cum);
-	free(m->ecum);
-	m->cum = m->ecum = NULL;
-	return -1;
+	mfile_free(f);
+	return NULL;
 }
 
 /* The least recently used cached chunk (an empty slot with ${empty}). */
@@ -875,9 +987,8 @@ chunk_get(const uint8_t *id, size_t *lenp)
  * and cached.  Nothing is said on failure: chunk_get meets it again.
  */
 static void
-ra_fetch(const struct mino *m, size_t lo)
+ra_fetch(const struct mfile *n, size_t lo)
 {
-	const struct node *n = &m->n;
 	uint8_t (*ids)[32];
 	size_t k, i, cnt = 0, raw = 0, win, len;
 
@@ -892,7 +1003,7 @@ ra_fetch(const struct mino *m, size_t lo)
 				break;
 		if (i < cnt)
 			continue;	/* the same chunk twice */
-		if ((raw += m->cum[k + 1] - m->cum[k]) > win && cnt > 0)
+		if ((raw += n->cum[k + 1] - n->cum[k]) > win && cnt > 0)
 			break;
 		memcpy(ids[cnt++], n->chunks[k], 32);
 	}
@@ -915,9 +1026,9 @@ ra_fetch(const struct mino *m, size_t lo)
  * the chunk cannot be read.
  */
 static const uint8_t *
-data_at(struct mino *m, uint64_t dp, size_t *availp)
+data_at(struct mfile *m, uint64_t dp, size_t *availp)
 {
-	const struct node *n = &m->n;
+	const struct mfile *n = m;
 	size_t lo = 0, hi = n->nchunks, mid, clen;
 	const uint8_t *p;
 
@@ -934,7 +1045,7 @@ data_at(struct mino *m, uint64_t dp, size_t *availp)
 	/* A miss on a sequential read fetches the run ahead. */
 	if ((lo == 0 || lo == m->lastchunk || lo == m->lastchunk + 1) &&
 	    chunk_find(n->chunks[lo], &clen) == NULL)
-		ra_fetch(m, lo);
+		ra_fetch(n, lo);
 	m->lastchunk = lo;
 	if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
 	    clen != m->cum[lo + 1] - m->cum[lo])
@@ -945,7 +1056,7 @@ data_at(struct mino *m, uint64_t dp, size_t *availp)
 
 /* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
 static int
-data_copy(struct mino *m, uint64_t dp, uint8_t *out, size_t len)
+data_copy(struct mfile *m, uint64_t dp, uint8_t *out, size_t len)
 {
 	const uint8_t *p;
 	size_t part;
@@ -968,17 +1079,16 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct mino *m;
-	const struct node *n;
+	struct mfile *n = NULL;
 	uint64_t end, s, e, fsz;
 	uint8_t *buf;
-	size_t i, k;
+	size_t i, k, nx = 0;
 
 	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	n = &m->n;
-	fsz = file_size(n);
-	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0) {
+	fsz = m->size;
+	if (m->kind != K_TREE || m->type != NODE_FILE || off < 0) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -987,14 +1097,17 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	end = (uint64_t)off + size < fsz ? (uint64_t)off + size : fsz;
-	if (!(n->flags & NODE_F_UNREADABLE) && file_map(m) != 0)
-		goto damaged;
+	if (!(m->nflags & NODE_F_UNREADABLE)) {
+		if ((n = file_map(m)) == NULL)
+			goto damaged;
+		nx = n->nextents;
+	}
 	/* Within one extent and one chunk: the reply is the cached bytes. */
-	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+	for (i = 0; i < nx; i++) {
 		s = n->extents[i].off;
 		e = s + n->extents[i].len;
 		if (s <= (uint64_t)off && end <= e) {
-			const uint8_t *p = data_at(m, m->ecum[i] +
+			const uint8_t *p = data_at(n, n->ecum[i] +
 			    ((uint64_t)off - s), &k);
 
 			if (p == NULL)
@@ -1013,7 +1126,7 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	/* Holes stay zeros; each extent's overlap comes from the data. */
-	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+	for (i = 0; i < nx; i++) {
 		s = n->extents[i].off;
 		e = s + n->extents[i].len;
 		if (e <= (uint64_t)off || s >= end)
@@ -1022,7 +1135,7 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			s = (uint64_t)off;
 		if (e > end)
 			e = end;
-		if (data_copy(m, m->ecum[i] + (s - n->extents[i].off),
+		if (data_copy(n, n->ecum[i] + (s - n->extents[i].off),
 		    buf + (s - (uint64_t)off), (size_t)(e - s)) != 0) {
 			free(buf);
 			goto damaged;
@@ -1046,16 +1159,15 @@ op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     struct fuse_file_info *fi)
 {
 	struct mino *m;
-	const struct node *n;
+	const struct mfile *n = NULL;
 	uint64_t o = (uint64_t)off, fsz;
-	size_t i;
+	size_t i, nx = 0;
 
 	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	n = &m->n;
-	fsz = file_size(n);
-	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0 ||
+	fsz = m->size;
+	if (m->kind != K_TREE || m->type != NODE_FILE || off < 0 ||
 	    (whence != SEEK_DATA && whence != SEEK_HOLE)) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
@@ -1064,7 +1176,14 @@ op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		(void)fuse_reply_err(req, ENXIO);
 		return;
 	}
-	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+	if (!(m->nflags & NODE_F_UNREADABLE)) {
+		if ((n = file_map(m)) == NULL) {
+			(void)fuse_reply_err(req, EIO);
+			return;
+		}
+		nx = n->nextents;
+	}
+	for (i = 0; i < nx; i++) {
 		uint64_t s = n->extents[i].off, e = s + n->extents[i].len;
 
 		if (e <= o)
@@ -1193,14 +1312,20 @@ static void
 op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct mino *m;
+	const struct node *n = NULL;
 	size_t i;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
-		if (strcmp(m->n.xattrs[i].name, name) == 0) {
-			xattr_reply(req, m->n.xattrs[i].value,
-			    m->n.xattrs[i].len, size);
+	/* The entry is read again only if it has xattrs. */
+	if (m->kind == K_TREE && m->xattrs && (n = ino_node(m)) == NULL) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	for (i = 0; n != NULL && i < n->nxattrs; i++)
+		if (strcmp(n->xattrs[i].name, name) == 0) {
+			xattr_reply(req, n->xattrs[i].value,
+			    n->xattrs[i].len, size);
 			return;
 		}
 	(void)fuse_reply_err(req, ENODATA);	/* never ENOSYS: permanent */
@@ -1210,20 +1335,26 @@ static void
 op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct mino *m;
+	const struct node *n = NULL;
 	char *buf;
-	size_t i, len = 0, k;
+	size_t i, len = 0, k, nx;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
-		len += strlen(m->n.xattrs[i].name) + 1;
+	if (m->kind == K_TREE && m->xattrs && (n = ino_node(m)) == NULL) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	nx = n != NULL ? n->nxattrs : 0;
+	for (i = 0; i < nx; i++)
+		len += strlen(n->xattrs[i].name) + 1;
 	if ((buf = malloc(len ? len : 1)) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (i = 0, len = 0; m->kind == K_TREE && i < m->n.nxattrs; i++) {
-		k = strlen(m->n.xattrs[i].name) + 1;
-		memcpy(buf + len, m->n.xattrs[i].name, k);
+	for (i = 0, len = 0; i < nx; i++) {
+		k = strlen(n->xattrs[i].name) + 1;
+		memcpy(buf + len, n->xattrs[i].name, k);
 		len += k;
 	}
 	xattr_reply(req, buf, len, size);
@@ -1462,16 +1593,21 @@ fs_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < fs.n; i++)
-		if (mino(i + 1)->used) {
-			mino(i + 1)->kind = K_TREE;
-			free(mino(i + 1)->vname);
-			free(mino(i + 1)->vtarget);
+	struct mino *m;
+
+	for (i = 0; i < fs.n; i++) {
+		if (!(m = mino(i + 1))->used)
+			continue;
+		free(m->vname);
+		if (m->kind == K_VLINK)
+			free(m->u.vtarget);
+		else if (m->kind == K_SNAP || (m->kind == K_TREE &&
+		    m->type == NODE_DIR)) {
 			tree_drop(i + 1);
-			node_free_fields(&mino(i + 1)->n);
-			free(mino(i + 1)->cum);
-			free(mino(i + 1)->ecum);
-		}
+			free(m->u.d);
+		} else if (m->kind == K_TREE)
+			mfile_free(m->u.f);
+	}
 	for (i = 0; i < fs.cap / MNT_BLK; i++)
 		free(fs.blk[i]);
 	free(fs.blk);

@@ -1,7 +1,7 @@
 /*
  * cmd_mount.c: tacit mount: the repository's snapshots as a read-only FUSE
- * file system, served by the sandboxed worker (low-level libfuse API, one
- * thread).
+ * file system, served by the sandboxed worker (low-level libfuse API,
+ * MNT_THREADS threads: see mu and io below).
  *
  *   /snapshots/<YYYY-MM-DDTHH:MM:SS>-<id8>/   the snapshot's tree
  *   /latest -> snapshots/<newest>
@@ -22,7 +22,9 @@
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,6 +48,7 @@
 #define MNT_RA_BYTES	(32u << 20)	/* read ahead at most (and cmax / 2) */
 #define MNT_VNAME_MAX	64
 #define MNT_BLK		1024		/* inodes per block (no big realloc) */
+#define MNT_THREADS	4		/* threads serving requests */
 
 enum kind { K_VDIR, K_VLINK, K_SNAP, K_TREE };
 
@@ -121,7 +124,6 @@ struct mfs {
 	struct mchunk	 ch[MNT_CHUNKS_MAX];
 	size_t		 cbytes, cmax;
 	uint64_t	 clock;
-	struct prefetch	 pf;		/* the read-ahead's batch */
 	uint64_t	 nchunks, nreqs;	/* data chunks read; requests */
 	fuse_ino_t	 snapdir, tagsdir, idsdir, latest;
 	size_t		 nvirt;		/* inodes 1..nvirt are virtual */
@@ -134,6 +136,56 @@ struct mfs {
 
 static struct mfs fs;
 static volatile sig_atomic_t stop_sig;
+
+/*
+ * Threads: MNT_THREADS read requests from /dev/fuse (no clone_fd) and
+ * each answers one under mu, which guards everything in fs.  What reads
+ * the repository (trees, data: a pread and a keyholder request, or a
+ * keyholder that is slow) lets go of mu and holds io, which guards the
+ * reader; io is never taken while mu is held.  So a slow read blocks
+ * other reads of uncached data, never a stat, a lookup or a readdir of
+ * what is cached.  Pointers into fs stay valid across that gap: inodes
+ * live in blocks that never move and are held by the kernel while a
+ * request names them; a tree or chunk got before the gap is not used
+ * after it.
+ */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t io = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Before a read of the repository: take io (letting go of mu while it
+ * waits), then mu again, so the caller can see whether another thread
+ * read it meanwhile; io_read then lets go of mu, io_end takes mu and
+ * lets go of io.  The order is always io, then mu.
+ */
+static void
+io_begin(void)
+{
+	(void)pthread_mutex_unlock(&mu);
+	(void)pthread_mutex_lock(&io);
+	(void)pthread_mutex_lock(&mu);
+}
+
+static void
+io_read(void)
+{
+	(void)pthread_mutex_unlock(&mu);
+}
+
+/* mu before io goes: what was read is cached before another looks. */
+static void
+io_end(void)
+{
+	(void)pthread_mutex_lock(&mu);
+	(void)pthread_mutex_unlock(&io);
+}
+
+/* io_begin with nothing left to read. */
+static void
+io_cancel(void)
+{
+	(void)pthread_mutex_unlock(&io);
+}
 
 /* mount_interrupt(sig): see cmd.h. */
 void
@@ -299,6 +351,7 @@ dir_tree(fuse_ino_t ino)
 	struct mdir *d = m->u.d;
 	struct tree *t;
 	char h[9], hex[2 * SNAP_ID_BYTES + 1];
+	int e;
 
 	if (d->t != NULL) {
 		lru_front(ino);
@@ -306,7 +359,17 @@ dir_tree(fuse_ino_t ino)
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (reader_tree(fs.rd, dir_id(m), t) != 0) {
+	io_begin();
+	if (d->t != NULL) {		/* read by another thread meanwhile */
+		io_cancel();
+		free(t);
+		lru_front(ino);
+		return d->t;
+	}
+	io_read();
+	e = reader_tree(fs.rd, dir_id(m), t);
+	io_end();
+	if (e != 0) {
 		if (!m->warned) {
 			reader_hex8(dir_id(m), h);
 			snapshot_hex(fs.rd->snaps[m->snap].id, hex);
@@ -853,8 +916,11 @@ file_map(struct mino *m)
 
 	if (m->u.f != NULL)
 		return m->u.f;
-	if ((n = ino_node(m)) == NULL || n->type != NODE_FILE ||
-	    (f = calloc(1, sizeof(*f))) == NULL)
+	if ((n = ino_node(m)) == NULL)
+		return NULL;
+	if (m->u.f != NULL)		/* mapped by another thread meanwhile */
+		return m->u.f;
+	if (n->type != NODE_FILE || (f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
 	if ((f->cum = calloc(n->nchunks + 1, sizeof(*f->cum))) == NULL ||
 	    (f->ecum = calloc(n->nextents + 1, sizeof(*f->ecum))) == NULL ||
@@ -965,18 +1031,37 @@ chunk_put(const uint8_t *id, const uint8_t *p, size_t len)
 static const uint8_t *
 chunk_get(const uint8_t *id, size_t *lenp)
 {
-	const uint8_t *p;
-	size_t len;
+	const uint8_t *p, *c;
+	uint8_t *q = NULL, got[NODE_ID_BYTES];
+	size_t len = 0;
+	int e = 0;
 
 	if ((p = chunk_find(id, lenp)) != NULL)
 		return p;
-	if ((p = reader_blob(fs.rd, id, BLOB_DATA, fs.rd->r->cfg.chunk_max,
-	    &len)) == NULL)
+	memcpy(got, id, sizeof(got));	/* ${id} may be in a tree */
+	io_begin();
+	if ((p = chunk_find(got, lenp)) != NULL) {
+		io_cancel();		/* read by another thread meanwhile */
+		return p;
+	}
+	io_read();
+	if ((p = reader_blob(fs.rd, got, BLOB_DATA, fs.rd->r->cfg.chunk_max,
+	    &len)) == NULL || (q = malloc(len ? len : 1)) == NULL)
+		e = errno;
+	else
+		memcpy(q, p, len);
+	io_end();
+	if (q == NULL) {
+		errno = e;
 		return NULL;
+	}
 	fs.nchunks++;
 	fs.nreqs++;
 	*lenp = len;
-	return chunk_put(id, p, len);
+	if ((c = chunk_find(got, lenp)) == NULL)
+		c = chunk_put(got, q, len);
+	free(q);
+	return c;
 }
 
 /*
@@ -990,11 +1075,17 @@ static void
 ra_fetch(const struct mfile *n, size_t lo)
 {
 	uint8_t (*ids)[32];
+	struct prefetch *pf;
 	size_t k, i, cnt = 0, raw = 0, win, len;
+	int r;
 
 	win = fs.cmax / 2 < MNT_RA_BYTES ? fs.cmax / 2 : MNT_RA_BYTES;
 	if ((ids = calloc(MNT_CHUNKS_MAX / 2, sizeof(*ids))) == NULL)
 		return;
+	if ((pf = calloc(1, sizeof(*pf))) == NULL) {
+		free(ids);
+		return;
+	}
 	for (k = lo; k < n->nchunks && cnt < MNT_CHUNKS_MAX / 2; k++) {
 		if (chunk_find(n->chunks[k], &len) != NULL)
 			continue;
@@ -1007,16 +1098,34 @@ ra_fetch(const struct mfile *n, size_t lo)
 			break;
 		memcpy(ids[cnt++], n->chunks[k], 32);
 	}
-	if (cnt > 1 && reader_prefetch(fs.rd, (const uint8_t (*)[32])ids,
-	    cnt, &fs.pf) == 0) {
-		fs.nreqs++;
-		for (i = 0; i < cnt; i++)
-			if (fs.pf.err[i] == 0) {
+	if (cnt > 1) {
+		io_begin();
+		/* What another thread read meanwhile is not read again. */
+		for (i = k = 0; i < cnt; i++)
+			if (chunk_find(ids[i], &len) == NULL)
+				memmove(ids[k++], ids[i], sizeof(*ids));
+		cnt = k;
+		if (cnt < 2) {
+			io_cancel();
+			goto out;
+		}
+		io_read();
+		r = reader_prefetch(fs.rd, (const uint8_t (*)[32])ids, cnt,
+		    pf);
+		io_end();
+		if (r == 0)
+			fs.nreqs++;
+		for (i = 0; r == 0 && i < cnt; i++)
+			if (pf->err[i] == 0) {
 				fs.nchunks++;
-				(void)chunk_put(ids[i], fs.pf.buf +
-				    fs.pf.off[i], fs.pf.len[i]);
+				if (chunk_find(ids[i], &len) == NULL)
+					(void)chunk_put(ids[i], pf->buf +
+					    pf->off[i], pf->len[i]);
 			}
 	}
+out:
+	free(pf->buf);
+	free(pf);
 	free(ids);
 }
 
@@ -1533,11 +1642,13 @@ mount_prepare(struct opts *o)
  * Serve requests until a signal, the keyholder's end (its socket hangs
  * up: it was interrupted or died), or the unmount (ENODEV).  With
  * ${draining}, the keeper was asked to unmount: serve until the
- * connection ends or the keeper is done.  Returns 1 when unmounted from
- * outside, 0 otherwise.
+ * connection ends or the keeper is done.  With ${threads}, the threads
+ * serve the requests and this one only watches (the end of the
+ * connection shows as POLLERR on /dev/fuse).  Returns 1 when unmounted
+ * from outside, 0 otherwise.
  */
 static int
-serve(int draining)
+serve(int draining, int threads)
 {
 	struct fuse_buf fb;
 	struct pollfd p[3];
@@ -1548,7 +1659,7 @@ serve(int draining)
 		if (!draining && stop_sig != 0)
 			break;
 		p[0].fd = mp.fd;
-		p[0].events = POLLIN;
+		p[0].events = threads ? 0 : POLLIN;
 		p[1].fd = IPC_WORKER_FD;	/* the keyholder */
 		p[1].events = 0;
 		p[2].fd = mp.keeper;
@@ -1570,6 +1681,10 @@ serve(int draining)
 			break;
 		if (p[0].revents == 0)
 			continue;
+		if (threads) {
+			gone = 1;	/* POLLERR: the connection ended */
+			break;
+		}
 		r = fuse_session_receive_buf(se, &fb);
 		if (r == -EINTR || r == -EAGAIN || r == -ENOENT)
 			continue;
@@ -1581,10 +1696,77 @@ serve(int draining)
 			alertx("reading /dev/fuse: %s", strerror(-r));
 			break;
 		}
+		(void)pthread_mutex_lock(&mu);
 		fuse_session_process_buf(se, &fb);
+		(void)pthread_mutex_unlock(&mu);
 	}
 	free(fb.mem);
 	return gone;
+}
+
+/*
+ * The threads: serve requests until the connection ends (ENODEV after
+ * the unmount).  The main thread (serve) watches the signals, the
+ * keyholder and the keeper; it never reads /dev/fuse itself, where it
+ * could wait for a request another thread took.
+ */
+static void *
+serve_thread(void *arg)
+{
+	struct fuse_buf fb;
+	int r;
+
+	(void)arg;
+	memset(&fb, 0, sizeof(fb));
+	while (!fuse_session_exited(se)) {
+		r = fuse_session_receive_buf(se, &fb);
+		if (r == -EINTR || r == -EAGAIN || r == -ENOENT)
+			continue;
+		if (r <= 0)
+			break;
+		(void)pthread_mutex_lock(&mu);
+		fuse_session_process_buf(se, &fb);
+		(void)pthread_mutex_unlock(&mu);
+	}
+	free(fb.mem);
+	return NULL;
+}
+
+/* Start up to MNT_THREADS threads, signals blocked; how many. */
+static size_t
+threads_start(pthread_t *t)
+{
+	sigset_t all, old;
+	size_t n;
+
+	/* They run one at a time (mu): one malloc arena, not one each. */
+	(void)mallopt(M_ARENA_MAX, 1);
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (n = 0; n < MNT_THREADS; n++)
+		if (pthread_create(&t[n], NULL, serve_thread, NULL) != 0)
+			break;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return n;
+}
+
+/*
+ * Wait (a few seconds at most) for the threads to end, as they do once
+ * the connection is gone: 0 when all did, -1 if some still wait.
+ */
+static int
+threads_join(pthread_t *t, size_t n)
+{
+	struct timespec ts;
+	size_t i;
+	int r = 0;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	for (i = 0; i < n; i++)
+		if (pthread_timedjoin_np(t[i], NULL, &ts) != 0)
+			r = -1;
+	return r;
 }
 
 /* Release every cache: a clean end (and a valgrind run) frees it all. */
@@ -1613,16 +1795,17 @@ fs_free(void)
 	free(fs.blk);
 	for (i = 0; i < MNT_CHUNKS_MAX; i++)
 		free(fs.ch[i].p);
-	free(fs.pf.buf);
 	memset(&fs, 0, sizeof(fs));
 }
 
 int
 cmd_mount(struct opts *o)
 {
+	pthread_t th[MNT_THREADS];
 	struct reader rd;
 	struct repo *r;
-	int e, gone = 0;
+	size_t nth = 0;
+	int e, gone = 0, joined = 1;
 
 	if (se == NULL)
 		fatal(EXIT_ERR, "mount: no session (not the worker?)");
@@ -1637,15 +1820,26 @@ cmd_mount(struct opts *o)
 			infox("mounted on %s; unmount with Ctrl-C or "
 			    "fusermount3 -u %s", log_shown(mp.path),
 			    log_shown(mp.path));
-			gone = serve(0);
+			nth = threads_start(th);
+			gone = serve(0, nth > 0);
 		}
 	}
 	/* Unmount: the keeper does it while we answer what comes. */
+	(void)pthread_mutex_lock(&mu);
 	fs.ready = 0;
+	(void)pthread_mutex_unlock(&mu);
 	if (mountpt_request(&mp, gone) == 0 && !gone)
-		(void)serve(1);
+		(void)serve(1, nth > 0);
 	if (mountpt_finish(&mp) != 0 && e == EXIT_OK)
 		e = EXIT_ERR;
+	/*
+	 * Threads still waiting on a connection that was not ended (the
+	 * keeper died) would touch what is freed: mu stays held, so they
+	 * never answer again, and the exit frees it all.
+	 */
+	if (nth > 0 && threads_join(th, nth) != 0)
+		joined = 0;
+	(void)pthread_mutex_lock(&mu);
 	if (fs.rd != NULL) {
 		infox("most inodes at once: %zu; directories damaged: %zu",
 		    fs.peak, fs.hidden);
@@ -1654,10 +1848,15 @@ cmd_mount(struct opts *o)
 		    (unsigned long long)fs.nreqs);
 		if (fs.hidden > 0 && e == EXIT_OK)
 			e = EXIT_DAMAGED;
+	}
+	if (!joined)
+		return e;
+	if (fs.rd != NULL) {
 		fs_free();
 		reader_close(&rd);
 		cmd_close(r);
 	}
+	(void)pthread_mutex_unlock(&mu);
 	fuse_session_destroy(se);
 	se = NULL;
 	free(mp.path);

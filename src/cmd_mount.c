@@ -125,6 +125,7 @@ struct mfs {
 	size_t		 cbytes, cmax;
 	uint64_t	 clock;
 	uint64_t	 nchunks, nreqs;	/* data chunks read; requests */
+	uint64_t	 nlookups, nplus;	/* lookups; readdirplus entries */
 	fuse_ino_t	 snapdir, tagsdir, idsdir, latest;
 	size_t		 nvirt;		/* inodes 1..nvirt are virtual */
 	size_t		 ninodes, peak;	/* live tree inodes */
@@ -805,6 +806,7 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	(*mino(ino)).nlookup++;
+	fs.nlookups++;
 	entry_of(ino, &e);
 	(void)fuse_reply_entry(req, &e);
 }
@@ -1332,11 +1334,12 @@ op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * fit in ${size}: one reply, never the whole directory.
  */
 static void
-op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-    struct fuse_file_info *fi)
+readdir_any(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    int plus)
 {
 	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
 	    S_IFIFO, S_IFCHR, S_IFBLK };
+	struct fuse_entry_param e;
 	struct mino *m;
 	struct tree *t = NULL;
 	struct stat st;
@@ -1344,7 +1347,6 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t used = 0, k, i;
 	fuse_ino_t c;
 
-	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
 	if (size > (1u << 20))
@@ -1361,7 +1363,41 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	memset(&st, 0, sizeof(st));
 	for (i = off < 0 ? 0 : (size_t)off;; i++) {
-		if (i < 2) {
+		if (plus && i >= 2) {
+			/* Each entry sent is a lookup (not "." and ".."). */
+			if (m->kind == K_VDIR)
+				c = vchild(ino, i - 2);
+			else if (t == NULL || i - 2 >= t->count)
+				c = 0;
+			else if ((c = ino_of(m->snap, ino, t, i - 2)) == 0)
+				break;		/* ENOMEM: what fits so far */
+			if (c == 0)
+				break;
+			if (m->kind == K_VDIR)
+				(void)snprintf(name, sizeof(name), "%s",
+				    (*mino(c)).vname);
+			else {
+				memcpy(name, t->nodes[i - 2].name,
+				    t->nodes[i - 2].namelen);
+				name[t->nodes[i - 2].namelen] = '\0';
+			}
+			entry_of(c, &e);
+			k = fuse_add_direntry_plus(req, buf + used, size -
+			    used, name, &e, (off_t)i + 1);
+			if (k > size - used) {
+				ino_free(c);	/* not sent: freed if new */
+				break;
+			}
+			(*mino(c)).nlookup++;
+			fs.nplus++;
+		} else if (plus) {
+			memset(&e, 0, sizeof(e));	/* ino 0: no lookup */
+			e.attr.st_ino = i == 0 ? ino : m->parent ? m->parent :
+			    ino;
+			e.attr.st_mode = S_IFDIR;
+			k = fuse_add_direntry_plus(req, buf + used, size -
+			    used, i == 0 ? "." : "..", &e, (off_t)i + 1);
+		} else if (i < 2) {
 			st.st_ino = i == 0 ? ino : m->parent ? m->parent : ino;
 			st.st_mode = S_IFDIR;
 			k = fuse_add_direntry(req, buf + used, size - used,
@@ -1390,6 +1426,27 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	(void)fuse_reply_buf(req, buf, used);
 	free(buf);
+}
+
+static void
+op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	readdir_any(req, ino, size, off, 0);
+}
+
+/*
+ * readdirplus: the entries with their attributes, so ls -l needs no
+ * lookup each (the kernel asks for it when it sees one follow a readdir:
+ * READDIRPLUS_AUTO).
+ */
+static void
+op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	readdir_any(req, ino, size, off, 1);
 }
 
 static void
@@ -1579,6 +1636,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.lseek = op_lseek,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
@@ -1846,6 +1904,9 @@ cmd_mount(struct opts *o)
 		infox("file data: %llu chunks read in %llu keyholder requests",
 		    (unsigned long long)fs.nchunks,
 		    (unsigned long long)fs.nreqs);
+		infox("entries: %llu looked up, %llu by readdirplus",
+		    (unsigned long long)fs.nlookups,
+		    (unsigned long long)fs.nplus);
 		if (fs.hidden > 0 && e == EXIT_OK)
 			e = EXIT_DAMAGED;
 	}

@@ -2,7 +2,7 @@
 # 88-mount-many.sh: a snapshot of 100,000 small files in one directory
 # mounted: readdir streams it (ls -f lists every name), ls -lR through the
 # mount completes with every entry, a file reads back, and the mount
-# worker's peak RSS (VmHWM) stays under 128 MiB (about 98 MiB measured,
+# worker's peak RSS (VmHWM) stays under 128 MiB (about 100 MiB measured,
 # 140 MiB before inodes were slimmed: about 36 MiB at the start, about
 # 58 MiB while the directory's tree is read and decoded, and then one
 # inode per entry the kernel holds, about 120 bytes each, 400 before;

@@ -249,8 +249,10 @@ static const struct rule worker_read_rules[] = {
  * mount: SBX_READ's, and the FUSE loop: poll on /dev/fuse (read, and
  * writev for the replies, are in worker_rules), the keyholder's socket
  * and the keeper's; wait4 for the keeper at the end.  No open for
- * writing, no mount or umount2 (the keeper unmounts), no exec, no
- * thread: the loop is single-threaded.
+ * writing, no mount or umount2 (the keeper unmounts), no exec.  Threads
+ * (worker_thread_rules): the loop runs in a few threads that read the
+ * same /dev/fuse descriptor (no clone_fd, so no open of /dev/fuse and no
+ * ioctl); a fork is still killed.
  */
 static const struct rule worker_mount_rules[] = {
 	ALLOW(openat, A_RDONLY),
@@ -617,7 +619,7 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
 	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG &&
-	    role != SBX_PRUNE && role != SBX_REPAIR && role != SBX_MOUNT)
+	    role != SBX_PRUNE && role != SBX_REPAIR)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {

@@ -1,7 +1,7 @@
 /*
  * cmd_mount.c: tacit mount: the repository's snapshots as a read-only FUSE
- * file system, served by the sandboxed worker (low-level libfuse API, one
- * thread).
+ * file system, served by the sandboxed worker (low-level libfuse API,
+ * MNT_THREADS threads: see mu and io below).
  *
  *   /snapshots/<YYYY-MM-DDTHH:MM:SS>-<id8>/   the snapshot's tree
  *   /latest -> snapshots/<newest>
@@ -11,7 +11,10 @@
  * Lazy and bounded: a directory's tree is read on its first lookup or
  * readdir and kept in a cache of --cache-mib (half trees, half file
  * data, least recently used out first); an inode lives while the kernel
- * holds a lookup of it.  Nothing is written anywhere.
+ * holds a lookup of it.  Nothing is written anywhere.  A sequential read
+ * that misses the cache reads ahead: the chunks that follow come in one
+ * keyholder request (ra_fetch), and a read within one cached chunk is
+ * answered from the cache without a copy.
  */
 #define FUSE_USE_VERSION 35
 
@@ -19,7 +22,9 @@
 #include <sys/statvfs.h>
 
 #include <errno.h>
+#include <malloc.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,30 +44,65 @@
 
 #define MNT_TIMEOUT	86400.0		/* an immutable snapshot */
 #define MNT_HASH	4096		/* buckets of hard-link groups */
-#define MNT_CHUNKS_MAX	64		/* decoded chunks kept */
+#define MNT_CHUNKS_MAX	256		/* decoded chunks kept */
+#define MNT_RA_BYTES	(32u << 20)	/* read ahead at most (and cmax / 2) */
 #define MNT_VNAME_MAX	64
 #define MNT_BLK		1024		/* inodes per block (no big realloc) */
+#define MNT_THREADS	4		/* threads serving requests */
 
 enum kind { K_VDIR, K_VLINK, K_SNAP, K_TREE };
 
-/* One inode: virtual (never freed) or an entry of a snapshot's tree. */
+/* A directory inode's tree (K_SNAP, and K_TREE directories). */
+struct mdir {
+	uint8_t		 id[NODE_ID_BYTES];	/* its tree */
+	struct tree	*t;		/* when cached */
+	size_t		 tbytes;
+	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
+};
+
+/* A file inode that was read: its content and the offsets in it. */
+struct mfile {
+	uint8_t		(*chunks)[NODE_ID_BYTES];
+	size_t		 nchunks;
+	struct extent	*extents;
+	size_t		 nextents;
+	uint64_t	*cum;		/* data offset of each chunk */
+	uint64_t	*ecum;		/* data offset of each extent */
+	size_t		 lastchunk;	/* the chunk read last */
+};
+
+/*
+ * One inode: virtual (never freed) or an entry of a snapshot's tree.  An
+ * entry keeps only what getattr says (about 130 bytes an inode the
+ * kernel holds); its name, xattrs, symlink target and content are read
+ * from its parent's tree (entry ${idx} there) when asked for, and the
+ * parent stays while it has such children (pins).
+ */
 struct mino {
 	uint64_t	 nlookup;
+	fuse_ino_t	 parent;	/* K_TREE: the directory holding it */
+	fuse_ino_t	 hnext;
+	uint64_t	 lkey;		/* hard-link group, 0 none */
+	uint32_t	 snap;		/* index in the reader's snapshots */
+	uint32_t	 idx;		/* K_TREE: its entry in parent's tree */
+	uint32_t	 pins;		/* K_TREE entries whose parent it is */
 	uint8_t		 kind;		/* enum kind */
 	uint8_t		 used;
 	uint8_t		 warned;	/* its damage was reported */
-	uint32_t	 snap;		/* index in the reader's snapshots */
-	fuse_ino_t	 parent;
+	uint8_t		 type;		/* K_TREE: enum node_type */
+	uint8_t		 nflags;	/* K_TREE: NODE_F_* */
+	uint8_t		 xattrs;	/* K_TREE: it has some */
+	uint32_t	 mode, nlink, uid, gid;
+	uint32_t	 mtime_nsec, ctime_nsec;
+	int64_t		 mtime_sec, ctime_sec;
+	uint64_t	 size;		/* st_size as shown */
+	uint64_t	 rdev;		/* devices: st_rdev; files: data bytes */
 	char		*vname;		/* K_VDIR, K_VLINK, K_SNAP: its name */
-	char		*vtarget;	/* K_VLINK */
-	struct node	 n;		/* K_TREE: the entry, content too */
-	struct tree	*t;		/* directories: the tree, when cached */
-	size_t		 tbytes;
-	fuse_ino_t	 lprev, lnext;	/* the tree cache's LRU list */
-	uint64_t	*cum;		/* files: data offset of each chunk */
-	uint64_t	*ecum;		/* files: data offset of each extent */
-	uint64_t	 lkey;		/* hard-link group, 0 none */
-	fuse_ino_t	 hnext;
+	union {
+		char		*vtarget;	/* K_VLINK */
+		struct mdir	*d;		/* directories */
+		struct mfile	*f;		/* files, once read */
+	} u;
 };
 
 struct mchunk {
@@ -84,6 +124,8 @@ struct mfs {
 	struct mchunk	 ch[MNT_CHUNKS_MAX];
 	size_t		 cbytes, cmax;
 	uint64_t	 clock;
+	uint64_t	 nchunks, nreqs;	/* data chunks read; requests */
+	uint64_t	 nlookups, nplus;	/* lookups; readdirplus entries */
 	fuse_ino_t	 snapdir, tagsdir, idsdir, latest;
 	size_t		 nvirt;		/* inodes 1..nvirt are virtual */
 	size_t		 ninodes, peak;	/* live tree inodes */
@@ -95,6 +137,56 @@ struct mfs {
 
 static struct mfs fs;
 static volatile sig_atomic_t stop_sig;
+
+/*
+ * Threads: MNT_THREADS read requests from /dev/fuse (no clone_fd) and
+ * each answers one under mu, which guards everything in fs.  What reads
+ * the repository (trees, data: a pread and a keyholder request, or a
+ * keyholder that is slow) lets go of mu and holds io, which guards the
+ * reader; io is never taken while mu is held.  So a slow read blocks
+ * other reads of uncached data, never a stat, a lookup or a readdir of
+ * what is cached.  Pointers into fs stay valid across that gap: inodes
+ * live in blocks that never move and are held by the kernel while a
+ * request names them; a tree or chunk got before the gap is not used
+ * after it.
+ */
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t io = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * Before a read of the repository: take io (letting go of mu while it
+ * waits), then mu again, so the caller can see whether another thread
+ * read it meanwhile; io_read then lets go of mu, io_end takes mu and
+ * lets go of io.  The order is always io, then mu.
+ */
+static void
+io_begin(void)
+{
+	(void)pthread_mutex_unlock(&mu);
+	(void)pthread_mutex_lock(&io);
+	(void)pthread_mutex_lock(&mu);
+}
+
+static void
+io_read(void)
+{
+	(void)pthread_mutex_unlock(&mu);
+}
+
+/* mu before io goes: what was read is cached before another looks. */
+static void
+io_end(void)
+{
+	(void)pthread_mutex_lock(&mu);
+	(void)pthread_mutex_unlock(&io);
+}
+
+/* io_begin with nothing left to read. */
+static void
+io_cancel(void)
+{
+	(void)pthread_mutex_unlock(&io);
+}
 
 /* mount_interrupt(sig): see cmd.h. */
 void
@@ -151,17 +243,24 @@ ino_new(uint8_t kind)
 
 /* ---- the tree cache -------------------------------------------------- */
 
+/* The tree cache of directory inode ${ino}. */
+static struct mdir *
+mdir(fuse_ino_t ino)
+{
+	return mino(ino)->u.d;
+}
+
 static void
 lru_unlink(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
 	if (m->lprev)
-		(*mino(m->lprev)).lnext = m->lnext;
+		mdir(m->lprev)->lnext = m->lnext;
 	else if (fs.lhead == ino)
 		fs.lhead = m->lnext;
 	if (m->lnext)
-		(*mino(m->lnext)).lprev = m->lprev;
+		mdir(m->lnext)->lprev = m->lprev;
 	else if (fs.ltail == ino)
 		fs.ltail = m->lprev;
 	m->lprev = m->lnext = 0;
@@ -170,12 +269,12 @@ lru_unlink(fuse_ino_t ino)
 static void
 lru_front(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
 	lru_unlink(ino);
 	m->lnext = fs.lhead;
 	if (fs.lhead)
-		(*mino(fs.lhead)).lprev = ino;
+		mdir(fs.lhead)->lprev = ino;
 	fs.lhead = ino;
 	if (fs.ltail == 0)
 		fs.ltail = ino;
@@ -184,9 +283,9 @@ lru_front(fuse_ino_t ino)
 static void
 tree_drop(fuse_ino_t ino)
 {
-	struct mino *m = &(*mino(ino));
+	struct mdir *m = mdir(ino);
 
-	if (m->t == NULL)
+	if (m == NULL || m->t == NULL)
 		return;
 	lru_unlink(ino);
 	tree_free(m->t);
@@ -200,7 +299,7 @@ tree_drop(fuse_ino_t ino)
 static const uint8_t *
 dir_id(const struct mino *m)
 {
-	return m->kind == K_SNAP ? fs.rd->snaps[m->snap].root : m->n.subtree;
+	return m->u.d->id;
 }
 
 /* The size a decoded tree takes here, roughly. */
@@ -221,6 +320,28 @@ tree_bytes(const struct tree *t)
 }
 
 /*
+ * What the mount never shows goes from a decoded tree: owner names (the
+ * numbers are shown) and the room past its last node.
+ */
+static void
+tree_slim(struct tree *t)
+{
+	struct node *p;
+	size_t i;
+
+	for (i = 0; i < t->count; i++) {
+		free(t->nodes[i].user);
+		free(t->nodes[i].group);
+		t->nodes[i].user = t->nodes[i].group = NULL;
+	}
+	if (t->count > 0 && t->count < t->cap && (p = reallocarray(t->nodes,
+	    t->count, sizeof(*p))) != NULL) {
+		t->nodes = p;
+		t->cap = t->count;
+	}
+}
+
+/*
  * The tree of directory ${ino}, read if not cached.  NULL with errno EIO
  * when damaged or missing (reported once per directory).
  */
@@ -228,16 +349,28 @@ static struct tree *
 dir_tree(fuse_ino_t ino)
 {
 	struct mino *m = &(*mino(ino));
+	struct mdir *d = m->u.d;
 	struct tree *t;
 	char h[9], hex[2 * SNAP_ID_BYTES + 1];
+	int e;
 
-	if (m->t != NULL) {
+	if (d->t != NULL) {
 		lru_front(ino);
-		return m->t;
+		return d->t;
 	}
 	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	if (reader_tree(fs.rd, dir_id(m), t) != 0) {
+	io_begin();
+	if (d->t != NULL) {		/* read by another thread meanwhile */
+		io_cancel();
+		free(t);
+		lru_front(ino);
+		return d->t;
+	}
+	io_read();
+	e = reader_tree(fs.rd, dir_id(m), t);
+	io_end();
+	if (e != 0) {
 		if (!m->warned) {
 			reader_hex8(dir_id(m), h);
 			snapshot_hex(fs.rd->snaps[m->snap].id, hex);
@@ -254,9 +387,10 @@ dir_tree(fuse_ino_t ino)
 		errno = EIO;
 		return NULL;
 	}
-	m->t = t;
-	m->tbytes = tree_bytes(t);
-	fs.tbytes += m->tbytes;
+	tree_slim(t);
+	d->t = t;
+	d->tbytes = tree_bytes(t);
+	fs.tbytes += d->tbytes;
 	lru_front(ino);
 	/* Over the budget: the least recently used others go. */
 	while (fs.tbytes > fs.tmax && fs.ltail != 0 && fs.ltail != ino)
@@ -274,68 +408,68 @@ hslot(uint64_t key)
 	return (size_t)(key >> 40) % MNT_HASH;
 }
 
+/* Release the file state ${f}. */
 static void
-ino_free(fuse_ino_t ino)
+mfile_free(struct mfile *f)
 {
-	struct mino *m = &(*mino(ino));
-	fuse_ino_t *pp;
-
-	if (m->kind != K_TREE)
-		return;			/* virtual ones stay */
-	tree_drop(ino);
-	if (m->lkey != 0)
-		for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
-		    pp = &(*mino(*pp)).hnext)
-			if (*pp == ino) {
-				*pp = m->hnext;
-				break;
-			}
-	node_free_fields(&m->n);
-	free(m->cum);
-	free(m->ecum);
-	memset(m, 0, sizeof(*m));
-	m->hnext = fs.freelist;
-	fs.freelist = ino;
-	fs.ninodes--;
-}
-
-/* A deep copy of ${src}, content included. */
-static int
-node_dup(struct node *dst, const struct node *src)
-{
-	if (node_copy_meta(dst, src) != 0)
-		return -1;
-	if (src->nextents > 0 && (dst->extents = reallocarray(NULL,
-	    src->nextents, sizeof(*src->extents))) == NULL)
-		goto fail;
-	if (src->nchunks > 0 && (dst->chunks = reallocarray(NULL,
-	    src->nchunks, sizeof(*src->chunks))) == NULL)
-		goto fail;
-	if (src->nextents > 0)
-		memcpy(dst->extents, src->extents, src->nextents *
-		    sizeof(*src->extents));
-	if (src->nchunks > 0)
-		memcpy(dst->chunks, src->chunks, src->nchunks *
-		    sizeof(*src->chunks));
-	dst->nextents = src->nextents;
-	dst->nchunks = src->nchunks;
-	memcpy(dst->subtree, src->subtree, sizeof(dst->subtree));
-	return 0;
-fail:
-	node_free_fields(dst);
-	return -1;
+	if (f == NULL)
+		return;
+	free(f->chunks);
+	free(f->extents);
+	free(f->cum);
+	free(f->ecum);
+	free(f);
 }
 
 /*
- * The inode of entry ${n} of a tree of snapshot ${snap} below ${parent}:
- * the one of its hard-link group if it has one, else a new one.
+ * Free inode ${ino} (a tree entry the kernel no longer holds), and then
+ * its parent if that was held only for it.
+ */
+static void
+ino_free(fuse_ino_t ino)
+{
+	struct mino *m;
+	fuse_ino_t *pp, parent;
+
+	while (ino != 0 && (m = mino(ino))->kind == K_TREE &&
+	    m->nlookup == 0 && m->pins == 0) {
+		if (m->type == NODE_DIR) {
+			tree_drop(ino);
+			free(m->u.d);
+		} else
+			mfile_free(m->u.f);
+		if (m->lkey != 0)
+			for (pp = &fs.hash[hslot(m->lkey)]; *pp != 0;
+			    pp = &(*mino(*pp)).hnext)
+				if (*pp == ino) {
+					*pp = m->hnext;
+					break;
+				}
+		parent = m->parent;
+		memset(m, 0, sizeof(*m));
+		m->hnext = fs.freelist;
+		fs.freelist = ino;
+		fs.ninodes--;
+		ino = 0;
+		if (parent != 0 && mino(parent)->pins > 0 &&
+		    --mino(parent)->pins == 0)
+			ino = parent;
+	}
+}
+
+/*
+ * The inode of entry ${k} of the tree ${t} of directory ${parent} (of
+ * snapshot ${snap}): the one of its hard-link group if it has one, else
+ * a new one.
  */
 static fuse_ino_t
-ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
+ino_of(uint32_t snap, fuse_ino_t parent, const struct tree *t, size_t k)
 {
-	uint64_t key = 0;
+	const struct node *n = &t->nodes[k];
+	uint64_t key = 0, bytes = 0;
 	fuse_ino_t ino;
 	struct mino *m;
+	size_t e;
 
 	if (n->link_id != 0 && n->type != NODE_DIR) {
 		key = ((uint64_t)snap << 48 ^ n->link_id) | 1ULL << 63;
@@ -344,21 +478,39 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 			if ((*mino(ino)).lkey == key)
 				return ino;
 	}
-	if ((ino = ino_new(K_TREE)) == 0)
+	if (k > UINT32_MAX || (ino = ino_new(K_TREE)) == 0)
 		return 0;
 	m = &(*mino(ino));
-	if (node_dup(&m->n, n) != 0) {
-		m->used = 0;
-		m->hnext = fs.freelist;
-		fs.freelist = ino;
-		return 0;
+	if (n->type == NODE_DIR) {
+		if ((m->u.d = calloc(1, sizeof(*m->u.d))) == NULL) {
+			m->used = 0;
+			m->hnext = fs.freelist;
+			fs.freelist = ino;
+			return 0;
+		}
+		memcpy(m->u.d->id, n->subtree, NODE_ID_BYTES);
 	}
-	/* Owners are shown as numbers: the names need no copy per inode. */
-	free(m->n.user);
-	free(m->n.group);
-	m->n.user = m->n.group = NULL;
+	m->type = n->type;
+	m->nflags = n->flags;
+	m->xattrs = n->nxattrs > 0;
+	m->mode = n->mode;
+	m->nlink = n->nlink;
+	m->uid = n->uid;
+	m->gid = n->gid;
+	m->mtime_sec = n->mtime_sec;
+	m->mtime_nsec = n->mtime_nsec;
+	m->ctime_sec = n->ctime_sec;
+	m->ctime_nsec = n->ctime_nsec;
+	m->size = n->type == NODE_SYMLINK ? n->targetlen : n->type ==
+	    NODE_FILE && (n->flags & NODE_F_UNREADABLE) ? 0 : n->size;
+	for (e = 0; e < n->nextents; e++)
+		bytes += n->extents[e].len;
+	m->rdev = n->type == NODE_CHR || n->type == NODE_BLK ? n->rdev :
+	    bytes;
 	m->snap = snap;
 	m->parent = parent;
+	m->idx = (uint32_t)k;
+	mino(parent)->pins++;
 	if (key != 0) {
 		m->lkey = key;
 		m->hnext = fs.hash[hslot(key)];
@@ -367,6 +519,22 @@ ino_of(uint32_t snap, fuse_ino_t parent, const struct node *n)
 	if (++fs.ninodes > fs.peak)
 		fs.peak = fs.ninodes;
 	return ino;
+}
+
+/*
+ * The entry of tree inode ${m} in its parent's tree (read again if it
+ * left the cache), valid until the next dir_tree.  NULL with errno EIO.
+ */
+static const struct node *
+ino_node(const struct mino *m)
+{
+	const struct tree *t;
+
+	if ((t = dir_tree(m->parent)) == NULL || m->idx >= t->count) {
+		errno = EIO;
+		return NULL;
+	}
+	return &t->nodes[m->idx];
 }
 
 /* ---- attributes --------------------------------------------------------- */
@@ -382,22 +550,12 @@ vattr(struct stat *st, mode_t type)
 	    (time_t)fs.newest;
 }
 
-static uint64_t
-file_size(const struct node *n)
-{
-	return n->type == NODE_FILE && (n->flags & NODE_F_UNREADABLE) ? 0 :
-	    n->size;
-}
-
 static void
 getattr_of(fuse_ino_t ino, struct stat *st)
 {
 	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
 	    S_IFIFO, S_IFCHR, S_IFBLK };
 	const struct mino *m = &(*mino(ino));
-	const struct node *n = &m->n;
-	uint64_t blocks = 0;
-	size_t e;
 
 	memset(st, 0, sizeof(*st));
 	st->st_ino = ino;
@@ -408,7 +566,7 @@ getattr_of(fuse_ino_t ino, struct stat *st)
 		return;
 	case K_VLINK:
 		vattr(st, S_IFLNK);
-		st->st_size = (off_t)strlen(m->vtarget);
+		st->st_size = (off_t)strlen(m->u.vtarget);
 		return;
 	case K_SNAP:
 		vattr(st, S_IFDIR);
@@ -418,22 +576,20 @@ getattr_of(fuse_ino_t ino, struct stat *st)
 	case K_TREE:
 		break;
 	}
-	st->st_mode = types[n->type < NODE__MAX ? n->type : 0] |
-	    (n->mode & 07777);
-	st->st_nlink = n->nlink ? n->nlink : 1;
-	st->st_uid = n->uid;
-	st->st_gid = n->gid;
-	st->st_size = n->type == NODE_SYMLINK ? (off_t)n->targetlen :
-	    (off_t)file_size(n);
-	if (n->type == NODE_CHR || n->type == NODE_BLK)
-		st->st_rdev = (dev_t)n->rdev;
-	st->st_mtim.tv_sec = st->st_atim.tv_sec = (time_t)n->mtime_sec;
-	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = n->mtime_nsec;
-	st->st_ctim.tv_sec = (time_t)n->ctime_sec;
-	st->st_ctim.tv_nsec = n->ctime_nsec;
-	for (e = 0; e < n->nextents; e++)
-		blocks += n->extents[e].len;
-	st->st_blocks = (blkcnt_t)((blocks + 511) / 512);
+	st->st_mode = types[m->type < NODE__MAX ? m->type : 0] |
+	    (m->mode & 07777);
+	st->st_nlink = m->nlink ? m->nlink : 1;
+	st->st_uid = m->uid;
+	st->st_gid = m->gid;
+	st->st_size = (off_t)m->size;
+	if (m->type == NODE_CHR || m->type == NODE_BLK)
+		st->st_rdev = (dev_t)m->rdev;
+	else if (m->type == NODE_FILE)
+		st->st_blocks = (blkcnt_t)((m->rdev + 511) / 512);
+	st->st_mtim.tv_sec = st->st_atim.tv_sec = (time_t)m->mtime_sec;
+	st->st_mtim.tv_nsec = st->st_atim.tv_nsec = m->mtime_nsec;
+	st->st_ctim.tv_sec = (time_t)m->ctime_sec;
+	st->st_ctim.tv_nsec = m->ctime_nsec;
 }
 
 static void
@@ -475,8 +631,13 @@ vadd(fuse_ino_t parent, uint8_t kind, const char *name, const char *target,
 	m->snap = snap;
 	m->nlookup = 0;
 	if ((m->vname = strdup(name)) == NULL ||
-	    (target != NULL && (m->vtarget = strdup(target)) == NULL))
+	    (target != NULL && (m->u.vtarget = strdup(target)) == NULL))
 		return 0;
+	if (kind == K_SNAP) {
+		if ((m->u.d = calloc(1, sizeof(*m->u.d))) == NULL)
+			return 0;
+		memcpy(m->u.d->id, fs.rd->snaps[snap].root, NODE_ID_BYTES);
+	}
 	return ino;
 }
 
@@ -591,7 +752,7 @@ static int
 is_dir(const struct mino *m)
 {
 	return m->kind == K_VDIR || m->kind == K_SNAP ||
-	    (m->kind == K_TREE && m->n.type == NODE_DIR);
+	    (m->kind == K_TREE && m->type == NODE_DIR);
 }
 
 static void
@@ -631,7 +792,8 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 			return;
 		}
 		if ((n = tree_find(t, (const uint8_t *)name, strlen(name))) !=
-		    NULL && (ino = ino_of(m->snap, parent, n)) == 0) {
+		    NULL && (ino = ino_of(m->snap, parent, t,
+		    (size_t)(n - t->nodes))) == 0) {
 			(void)fuse_reply_err(req, ENOMEM);
 			return;
 		}
@@ -644,6 +806,7 @@ op_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 		return;
 	}
 	(*mino(ino)).nlookup++;
+	fs.nlookups++;
 	entry_of(ino, &e);
 	(void)fuse_reply_entry(req, &e);
 }
@@ -656,8 +819,7 @@ forget_one(fuse_ino_t ino, uint64_t nlookup)
 	if (m == NULL)
 		return;
 	m->nlookup = nlookup > m->nlookup ? 0 : m->nlookup - nlookup;
-	if (m->nlookup == 0)
-		ino_free(ino);
+	ino_free(ino);		/* if no longer held, nor pinned */
 }
 
 static void
@@ -693,24 +855,29 @@ static void
 op_readlink(fuse_req_t req, fuse_ino_t ino)
 {
 	struct mino *m;
+	const struct node *n;
 	char *s;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
 	if (m->kind == K_VLINK) {
-		(void)fuse_reply_readlink(req, m->vtarget);
+		(void)fuse_reply_readlink(req, m->u.vtarget);
 		return;
 	}
-	if (m->kind != K_TREE || m->n.type != NODE_SYMLINK) {
+	if (m->kind != K_TREE || m->type != NODE_SYMLINK) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
 	}
-	if ((s = malloc(m->n.targetlen + 1)) == NULL) {
+	if ((n = ino_node(m)) == NULL || n->type != NODE_SYMLINK) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	if ((s = malloc(n->targetlen + 1)) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	memcpy(s, m->n.target, m->n.targetlen);
-	s[m->n.targetlen] = '\0';
+	memcpy(s, n->target, n->targetlen);
+	s[n->targetlen] = '\0';
 	(void)fuse_reply_readlink(req, s);
 	free(s);
 }
@@ -735,42 +902,62 @@ op_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 }
 
 /*
- * The data offsets of a file's chunks (from the index's raw lengths) and
- * of its extents: 0, or -1 when they do not add up (damage, said once).
+ * The content of file ${m} (a copy from its parent's tree, kept while
+ * the inode lives) with the data offsets of its chunks (from the index's
+ * raw lengths) and of its extents.  NULL when they do not add up or the
+ * tree cannot be read (damage, said once) or on ENOMEM.
  */
-static int
+static struct mfile *
 file_map(struct mino *m)
 {
-	const struct node *n = &m->n;
+	const struct node *n;
 	const struct blobloc *loc;
+	struct mfile *f;
 	uint64_t sum = 0, esum = 0;
 	size_t i;
 
-	if (m->cum != NULL)
-		return 0;
-	if ((m->cum = calloc(n->nchunks + 1, sizeof(*m->cum))) == NULL ||
-	    (m->ecum = calloc(n->nextents + 1, sizeof(*m->ecum))) == NULL)
+	if (m->u.f != NULL)
+		return m->u.f;
+	if ((n = ino_node(m)) == NULL)
+		return NULL;
+	if (m->u.f != NULL)		/* mapped by another thread meanwhile */
+		return m->u.f;
+	if (n->type != NODE_FILE || (f = calloc(1, sizeof(*f))) == NULL)
+		return NULL;
+	if ((f->cum = calloc(n->nchunks + 1, sizeof(*f->cum))) == NULL ||
+	    (f->ecum = calloc(n->nextents + 1, sizeof(*f->ecum))) == NULL ||
+	    (n->nchunks > 0 && (f->chunks = reallocarray(NULL, n->nchunks,
+	    sizeof(*f->chunks))) == NULL) ||
+	    (n->nextents > 0 && (f->extents = reallocarray(NULL,
+	    n->nextents, sizeof(*f->extents))) == NULL))
 		goto bad;
-	for (i = 0; i < n->nchunks; i++) {
-		if ((loc = index_get(&fs.rd->ix, n->chunks[i])) == NULL ||
+	f->nchunks = n->nchunks;
+	f->nextents = n->nextents;
+	if (n->nchunks > 0)
+		memcpy(f->chunks, n->chunks, n->nchunks * sizeof(*f->chunks));
+	if (n->nextents > 0)
+		memcpy(f->extents, n->extents, n->nextents *
+		    sizeof(*f->extents));
+	for (i = 0; i < f->nchunks; i++) {
+		if ((loc = index_get(&fs.rd->ix, f->chunks[i])) == NULL ||
 		    loc->type != BLOB_DATA)
 			goto bad;
-		m->cum[i] = sum;
+		f->cum[i] = sum;
 		sum += loc->rawlen;
 	}
-	m->cum[n->nchunks] = sum;
-	for (i = 0; i < n->nextents; i++) {
-		m->ecum[i] = esum;
-		esum += n->extents[i].len;
+	f->cum[f->nchunks] = sum;
+	for (i = 0; i < f->nextents; i++) {
+		f->ecum[i] = esum;
+		esum += f->extents[i].len;
 	}
-	m->ecum[n->nextents] = esum;
-	if (sum == esum)
-		return 0;
+	f->ecum[f->nextents] = esum;
+	if (sum == esum) {
+		m->u.f = f;
+		return f;
+	}
 bad:
-	free(m->cum);
-	free(m->ecum);
-	m->cum = m->ecum = NULL;
-	return -1;
+	mfile_free(f);
+	return NULL;
 }
 
 /* The least recently used cached chunk (an empty slot with ${empty}). */
@@ -801,13 +988,12 @@ chunk_evict(struct mchunk *c)
 	c->len = 0;
 }
 
-/* Chunk ${id}'s plaintext, through the chunk cache.  NULL with errno. */
+/* Chunk ${id} if it is cached (and now the most recent), else NULL. */
 static const uint8_t *
-chunk_get(const uint8_t *id, size_t *lenp)
+chunk_find(const uint8_t *id, size_t *lenp)
 {
 	struct mchunk *c;
-	const uint8_t *p;
-	size_t i, len;
+	size_t i;
 
 	for (i = 0; i < MNT_CHUNKS_MAX; i++) {
 		c = &fs.ch[i];
@@ -817,9 +1003,15 @@ chunk_get(const uint8_t *id, size_t *lenp)
 			return c->p;
 		}
 	}
-	if ((p = reader_blob(fs.rd, id, BLOB_DATA, fs.rd->r->cfg.chunk_max,
-	    &len)) == NULL)
-		return NULL;
+	return NULL;
+}
+
+/* A copy of chunk ${id}'s ${len} bytes at ${p} into the cache; NULL. */
+static const uint8_t *
+chunk_put(const uint8_t *id, const uint8_t *p, size_t len)
+{
+	struct mchunk *c;
+
 	/* Room for it: the least recently used ones go. */
 	while (fs.cbytes > 0 && fs.cbytes + len > fs.cmax &&
 	    (c = chunk_oldest(0)) != NULL)
@@ -834,16 +1026,121 @@ chunk_get(const uint8_t *id, size_t *lenp)
 	c->len = len;
 	c->used = ++fs.clock;
 	fs.cbytes += len;
-	*lenp = len;
 	return c->p;
 }
 
-/* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
-static int
-data_copy(const struct mino *m, uint64_t dp, uint8_t *out, size_t len)
+/* Chunk ${id}'s plaintext, through the chunk cache.  NULL with errno. */
+static const uint8_t *
+chunk_get(const uint8_t *id, size_t *lenp)
 {
-	const struct node *n = &m->n;
-	size_t lo = 0, hi = n->nchunks, mid, clen, part;
+	const uint8_t *p, *c;
+	uint8_t *q = NULL, got[NODE_ID_BYTES];
+	size_t len = 0;
+	int e = 0;
+
+	if ((p = chunk_find(id, lenp)) != NULL)
+		return p;
+	memcpy(got, id, sizeof(got));	/* ${id} may be in a tree */
+	io_begin();
+	if ((p = chunk_find(got, lenp)) != NULL) {
+		io_cancel();		/* read by another thread meanwhile */
+		return p;
+	}
+	io_read();
+	if ((p = reader_blob(fs.rd, got, BLOB_DATA, fs.rd->r->cfg.chunk_max,
+	    &len)) == NULL || (q = malloc(len ? len : 1)) == NULL)
+		e = errno;
+	else
+		memcpy(q, p, len);
+	io_end();
+	if (q == NULL) {
+		errno = e;
+		return NULL;
+	}
+	fs.nchunks++;
+	fs.nreqs++;
+	*lenp = len;
+	if ((c = chunk_find(got, lenp)) == NULL)
+		c = chunk_put(got, q, len);
+	free(q);
+	return c;
+}
+
+/*
+ * Read ahead: the chunks of file ${m} from chunk ${lo} on that are not
+ * cached, up to half the data cache (at most MNT_RA_BYTES) and half its
+ * slots, fetched with one keyholder request (reader_prefetch: the chunks
+ * back to back in one pack come in with one pread) instead of one each,
+ * and cached.  Nothing is said on failure: chunk_get meets it again.
+ */
+static void
+ra_fetch(const struct mfile *n, size_t lo)
+{
+	uint8_t (*ids)[32];
+	struct prefetch *pf;
+	size_t k, i, cnt = 0, raw = 0, win, len;
+	int r;
+
+	win = fs.cmax / 2 < MNT_RA_BYTES ? fs.cmax / 2 : MNT_RA_BYTES;
+	if ((ids = calloc(MNT_CHUNKS_MAX / 2, sizeof(*ids))) == NULL)
+		return;
+	if ((pf = calloc(1, sizeof(*pf))) == NULL) {
+		free(ids);
+		return;
+	}
+	for (k = lo; k < n->nchunks && cnt < MNT_CHUNKS_MAX / 2; k++) {
+		if (chunk_find(n->chunks[k], &len) != NULL)
+			continue;
+		for (i = 0; i < cnt; i++)
+			if (memcmp(ids[i], n->chunks[k], 32) == 0)
+				break;
+		if (i < cnt)
+			continue;	/* the same chunk twice */
+		if ((raw += n->cum[k + 1] - n->cum[k]) > win && cnt > 0)
+			break;
+		memcpy(ids[cnt++], n->chunks[k], 32);
+	}
+	if (cnt > 1) {
+		io_begin();
+		/* What another thread read meanwhile is not read again. */
+		for (i = k = 0; i < cnt; i++)
+			if (chunk_find(ids[i], &len) == NULL)
+				memmove(ids[k++], ids[i], sizeof(*ids));
+		cnt = k;
+		if (cnt < 2) {
+			io_cancel();
+			goto out;
+		}
+		io_read();
+		r = reader_prefetch(fs.rd, (const uint8_t (*)[32])ids, cnt,
+		    pf);
+		io_end();
+		if (r == 0)
+			fs.nreqs++;
+		for (i = 0; r == 0 && i < cnt; i++)
+			if (pf->err[i] == 0) {
+				fs.nchunks++;
+				if (chunk_find(ids[i], &len) == NULL)
+					(void)chunk_put(ids[i], pf->buf +
+					    pf->off[i], pf->len[i]);
+			}
+	}
+out:
+	free(pf->buf);
+	free(pf);
+	free(ids);
+}
+
+/*
+ * The data of file ${m} at data offset ${dp}, in the cached chunk that
+ * holds it; *${availp} bytes from there are in that chunk.  NULL when
+ * the chunk cannot be read.
+ */
+static const uint8_t *
+data_at(struct mfile *m, uint64_t dp, size_t *availp)
+{
+	const struct mfile *n = m;
+	size_t lo = 0, hi = n->nchunks, mid, clen;
 	const uint8_t *p;
 
 	/* The chunk holding dp: the last with cum <= dp. */
@@ -854,19 +1151,38 @@ data_copy(const struct mino *m, uint64_t dp, uint8_t *out, size_t len)
 		else
 			hi = mid;
 	}
-	for (; len > 0 && lo < n->nchunks; lo++) {
-		if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
-		    clen != m->cum[lo + 1] - m->cum[lo])
+	if (lo >= n->nchunks || dp >= m->cum[lo + 1])
+		return NULL;
+	/* A miss on a sequential read fetches the run ahead. */
+	if ((lo == 0 || lo == m->lastchunk || lo == m->lastchunk + 1) &&
+	    chunk_find(n->chunks[lo], &clen) == NULL)
+		ra_fetch(n, lo);
+	m->lastchunk = lo;
+	if ((p = chunk_get(n->chunks[lo], &clen)) == NULL ||
+	    clen != m->cum[lo + 1] - m->cum[lo])
+		return NULL;
+	*availp = (size_t)(m->cum[lo + 1] - dp);
+	return p + (dp - m->cum[lo]);
+}
+
+/* Data bytes [dp, dp + len) of file ${m} into ${out}: 0, or -1. */
+static int
+data_copy(struct mfile *m, uint64_t dp, uint8_t *out, size_t len)
+{
+	const uint8_t *p;
+	size_t part;
+
+	while (len > 0) {
+		if ((p = data_at(m, dp, &part)) == NULL)
 			return -1;
-		part = (size_t)(m->cum[lo + 1] - dp);
 		if (part > len)
 			part = len;
-		memcpy(out, p + (dp - m->cum[lo]), part);
+		memcpy(out, p, part);
 		out += part;
 		dp += part;
 		len -= part;
 	}
-	return len == 0 ? 0 : -1;
+	return 0;
 }
 
 static void
@@ -874,17 +1190,16 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
     struct fuse_file_info *fi)
 {
 	struct mino *m;
-	const struct node *n;
+	struct mfile *n = NULL;
 	uint64_t end, s, e, fsz;
 	uint8_t *buf;
-	size_t i;
+	size_t i, k, nx = 0;
 
 	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	n = &m->n;
-	fsz = file_size(n);
-	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0) {
+	fsz = m->size;
+	if (m->kind != K_TREE || m->type != NODE_FILE || off < 0) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
 	}
@@ -893,14 +1208,36 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		return;
 	}
 	end = (uint64_t)off + size < fsz ? (uint64_t)off + size : fsz;
-	if (!(n->flags & NODE_F_UNREADABLE) && file_map(m) != 0)
-		goto damaged;
+	if (!(m->nflags & NODE_F_UNREADABLE)) {
+		if ((n = file_map(m)) == NULL)
+			goto damaged;
+		nx = n->nextents;
+	}
+	/* Within one extent and one chunk: the reply is the cached bytes. */
+	for (i = 0; i < nx; i++) {
+		s = n->extents[i].off;
+		e = s + n->extents[i].len;
+		if (s <= (uint64_t)off && end <= e) {
+			const uint8_t *p = data_at(n, n->ecum[i] +
+			    ((uint64_t)off - s), &k);
+
+			if (p == NULL)
+				goto damaged;
+			if (k >= end - (uint64_t)off) {
+				(void)fuse_reply_buf(req, (const char *)p,
+				    (size_t)(end - (uint64_t)off));
+				return;
+			}
+		}
+		if (s >= end)
+			break;
+	}
 	if ((buf = calloc(1, (size_t)(end - (uint64_t)off))) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
 	}
 	/* Holes stay zeros; each extent's overlap comes from the data. */
-	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+	for (i = 0; i < nx; i++) {
 		s = n->extents[i].off;
 		e = s + n->extents[i].len;
 		if (e <= (uint64_t)off || s >= end)
@@ -909,7 +1246,7 @@ op_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 			s = (uint64_t)off;
 		if (e > end)
 			e = end;
-		if (data_copy(m, m->ecum[i] + (s - n->extents[i].off),
+		if (data_copy(n, n->ecum[i] + (s - n->extents[i].off),
 		    buf + (s - (uint64_t)off), (size_t)(e - s)) != 0) {
 			free(buf);
 			goto damaged;
@@ -933,16 +1270,15 @@ op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
     struct fuse_file_info *fi)
 {
 	struct mino *m;
-	const struct node *n;
+	const struct mfile *n = NULL;
 	uint64_t o = (uint64_t)off, fsz;
-	size_t i;
+	size_t i, nx = 0;
 
 	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	n = &m->n;
-	fsz = file_size(n);
-	if (m->kind != K_TREE || n->type != NODE_FILE || off < 0 ||
+	fsz = m->size;
+	if (m->kind != K_TREE || m->type != NODE_FILE || off < 0 ||
 	    (whence != SEEK_DATA && whence != SEEK_HOLE)) {
 		(void)fuse_reply_err(req, EINVAL);
 		return;
@@ -951,7 +1287,14 @@ op_lseek(fuse_req_t req, fuse_ino_t ino, off_t off, int whence,
 		(void)fuse_reply_err(req, ENXIO);
 		return;
 	}
-	for (i = 0; i < n->nextents && !(n->flags & NODE_F_UNREADABLE); i++) {
+	if (!(m->nflags & NODE_F_UNREADABLE)) {
+		if ((n = file_map(m)) == NULL) {
+			(void)fuse_reply_err(req, EIO);
+			return;
+		}
+		nx = n->nextents;
+	}
+	for (i = 0; i < nx; i++) {
 		uint64_t s = n->extents[i].off, e = s + n->extents[i].len;
 
 		if (e <= o)
@@ -991,11 +1334,12 @@ op_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
  * fit in ${size}: one reply, never the whole directory.
  */
 static void
-op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
-    struct fuse_file_info *fi)
+readdir_any(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    int plus)
 {
 	static const mode_t types[] = { 0, S_IFREG, S_IFDIR, S_IFLNK,
 	    S_IFIFO, S_IFCHR, S_IFBLK };
+	struct fuse_entry_param e;
 	struct mino *m;
 	struct tree *t = NULL;
 	struct stat st;
@@ -1003,7 +1347,6 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	size_t used = 0, k, i;
 	fuse_ino_t c;
 
-	(void)fi;
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
 	if (size > (1u << 20))
@@ -1020,7 +1363,41 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 	}
 	memset(&st, 0, sizeof(st));
 	for (i = off < 0 ? 0 : (size_t)off;; i++) {
-		if (i < 2) {
+		if (plus && i >= 2) {
+			/* Each entry sent is a lookup (not "." and ".."). */
+			if (m->kind == K_VDIR)
+				c = vchild(ino, i - 2);
+			else if (t == NULL || i - 2 >= t->count)
+				c = 0;
+			else if ((c = ino_of(m->snap, ino, t, i - 2)) == 0)
+				break;		/* ENOMEM: what fits so far */
+			if (c == 0)
+				break;
+			if (m->kind == K_VDIR)
+				(void)snprintf(name, sizeof(name), "%s",
+				    (*mino(c)).vname);
+			else {
+				memcpy(name, t->nodes[i - 2].name,
+				    t->nodes[i - 2].namelen);
+				name[t->nodes[i - 2].namelen] = '\0';
+			}
+			entry_of(c, &e);
+			k = fuse_add_direntry_plus(req, buf + used, size -
+			    used, name, &e, (off_t)i + 1);
+			if (k > size - used) {
+				ino_free(c);	/* not sent: freed if new */
+				break;
+			}
+			(*mino(c)).nlookup++;
+			fs.nplus++;
+		} else if (plus) {
+			memset(&e, 0, sizeof(e));	/* ino 0: no lookup */
+			e.attr.st_ino = i == 0 ? ino : m->parent ? m->parent :
+			    ino;
+			e.attr.st_mode = S_IFDIR;
+			k = fuse_add_direntry_plus(req, buf + used, size -
+			    used, i == 0 ? "." : "..", &e, (off_t)i + 1);
+		} else if (i < 2) {
 			st.st_ino = i == 0 ? ino : m->parent ? m->parent : ino;
 			st.st_mode = S_IFDIR;
 			k = fuse_add_direntry(req, buf + used, size - used,
@@ -1052,6 +1429,27 @@ op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 }
 
 static void
+op_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	readdir_any(req, ino, size, off, 0);
+}
+
+/*
+ * readdirplus: the entries with their attributes, so ls -l needs no
+ * lookup each (the kernel asks for it when it sees one follow a readdir:
+ * READDIRPLUS_AUTO).
+ */
+static void
+op_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+    struct fuse_file_info *fi)
+{
+	(void)fi;
+	readdir_any(req, ino, size, off, 1);
+}
+
+static void
 op_statfs(fuse_req_t req, fuse_ino_t ino)
 {
 	struct statvfs sv;
@@ -1080,14 +1478,20 @@ static void
 op_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
 	struct mino *m;
+	const struct node *n = NULL;
 	size_t i;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
-		if (strcmp(m->n.xattrs[i].name, name) == 0) {
-			xattr_reply(req, m->n.xattrs[i].value,
-			    m->n.xattrs[i].len, size);
+	/* The entry is read again only if it has xattrs. */
+	if (m->kind == K_TREE && m->xattrs && (n = ino_node(m)) == NULL) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	for (i = 0; n != NULL && i < n->nxattrs; i++)
+		if (strcmp(n->xattrs[i].name, name) == 0) {
+			xattr_reply(req, n->xattrs[i].value,
+			    n->xattrs[i].len, size);
 			return;
 		}
 	(void)fuse_reply_err(req, ENODATA);	/* never ENOSYS: permanent */
@@ -1097,20 +1501,26 @@ static void
 op_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
 	struct mino *m;
+	const struct node *n = NULL;
 	char *buf;
-	size_t i, len = 0, k;
+	size_t i, len = 0, k, nx;
 
 	if ((m = req_ino(req, ino)) == NULL)
 		return;
-	for (i = 0; m->kind == K_TREE && i < m->n.nxattrs; i++)
-		len += strlen(m->n.xattrs[i].name) + 1;
+	if (m->kind == K_TREE && m->xattrs && (n = ino_node(m)) == NULL) {
+		(void)fuse_reply_err(req, EIO);
+		return;
+	}
+	nx = n != NULL ? n->nxattrs : 0;
+	for (i = 0; i < nx; i++)
+		len += strlen(n->xattrs[i].name) + 1;
 	if ((buf = malloc(len ? len : 1)) == NULL) {
 		(void)fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	for (i = 0, len = 0; m->kind == K_TREE && i < m->n.nxattrs; i++) {
-		k = strlen(m->n.xattrs[i].name) + 1;
-		memcpy(buf + len, m->n.xattrs[i].name, k);
+	for (i = 0, len = 0; i < nx; i++) {
+		k = strlen(n->xattrs[i].name) + 1;
+		memcpy(buf + len, n->xattrs[i].name, k);
 		len += k;
 	}
 	xattr_reply(req, buf, len, size);
@@ -1226,6 +1636,7 @@ static const struct fuse_lowlevel_ops ops = {
 	.lseek = op_lseek,
 	.opendir = op_opendir,
 	.readdir = op_readdir,
+	.readdirplus = op_readdirplus,
 	.statfs = op_statfs,
 	.getxattr = op_getxattr,
 	.listxattr = op_listxattr,
@@ -1289,11 +1700,13 @@ mount_prepare(struct opts *o)
  * Serve requests until a signal, the keyholder's end (its socket hangs
  * up: it was interrupted or died), or the unmount (ENODEV).  With
  * ${draining}, the keeper was asked to unmount: serve until the
- * connection ends or the keeper is done.  Returns 1 when unmounted from
- * outside, 0 otherwise.
+ * connection ends or the keeper is done.  With ${threads}, the threads
+ * serve the requests and this one only watches (the end of the
+ * connection shows as POLLERR on /dev/fuse).  Returns 1 when unmounted
+ * from outside, 0 otherwise.
  */
 static int
-serve(int draining)
+serve(int draining, int threads)
 {
 	struct fuse_buf fb;
 	struct pollfd p[3];
@@ -1304,7 +1717,7 @@ serve(int draining)
 		if (!draining && stop_sig != 0)
 			break;
 		p[0].fd = mp.fd;
-		p[0].events = POLLIN;
+		p[0].events = threads ? 0 : POLLIN;
 		p[1].fd = IPC_WORKER_FD;	/* the keyholder */
 		p[1].events = 0;
 		p[2].fd = mp.keeper;
@@ -1326,6 +1739,10 @@ serve(int draining)
 			break;
 		if (p[0].revents == 0)
 			continue;
+		if (threads) {
+			gone = 1;	/* POLLERR: the connection ended */
+			break;
+		}
 		r = fuse_session_receive_buf(se, &fb);
 		if (r == -EINTR || r == -EAGAIN || r == -ENOENT)
 			continue;
@@ -1337,10 +1754,77 @@ serve(int draining)
 			alertx("reading /dev/fuse: %s", strerror(-r));
 			break;
 		}
+		(void)pthread_mutex_lock(&mu);
 		fuse_session_process_buf(se, &fb);
+		(void)pthread_mutex_unlock(&mu);
 	}
 	free(fb.mem);
 	return gone;
+}
+
+/*
+ * The threads: serve requests until the connection ends (ENODEV after
+ * the unmount).  The main thread (serve) watches the signals, the
+ * keyholder and the keeper; it never reads /dev/fuse itself, where it
+ * could wait for a request another thread took.
+ */
+static void *
+serve_thread(void *arg)
+{
+	struct fuse_buf fb;
+	int r;
+
+	(void)arg;
+	memset(&fb, 0, sizeof(fb));
+	while (!fuse_session_exited(se)) {
+		r = fuse_session_receive_buf(se, &fb);
+		if (r == -EINTR || r == -EAGAIN || r == -ENOENT)
+			continue;
+		if (r <= 0)
+			break;
+		(void)pthread_mutex_lock(&mu);
+		fuse_session_process_buf(se, &fb);
+		(void)pthread_mutex_unlock(&mu);
+	}
+	free(fb.mem);
+	return NULL;
+}
+
+/* Start up to MNT_THREADS threads, signals blocked; how many. */
+static size_t
+threads_start(pthread_t *t)
+{
+	sigset_t all, old;
+	size_t n;
+
+	/* They run one at a time (mu): one malloc arena, not one each. */
+	(void)mallopt(M_ARENA_MAX, 1);
+	(void)sigfillset(&all);
+	(void)pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (n = 0; n < MNT_THREADS; n++)
+		if (pthread_create(&t[n], NULL, serve_thread, NULL) != 0)
+			break;
+	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return n;
+}
+
+/*
+ * Wait (a few seconds at most) for the threads to end, as they do once
+ * the connection is gone: 0 when all did, -1 if some still wait.
+ */
+static int
+threads_join(pthread_t *t, size_t n)
+{
+	struct timespec ts;
+	size_t i;
+	int r = 0;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	ts.tv_sec += 5;
+	for (i = 0; i < n; i++)
+		if (pthread_timedjoin_np(t[i], NULL, &ts) != 0)
+			r = -1;
+	return r;
 }
 
 /* Release every cache: a clean end (and a valgrind run) frees it all. */
@@ -1349,16 +1833,21 @@ fs_free(void)
 {
 	size_t i;
 
-	for (i = 0; i < fs.n; i++)
-		if (mino(i + 1)->used) {
-			mino(i + 1)->kind = K_TREE;
-			free(mino(i + 1)->vname);
-			free(mino(i + 1)->vtarget);
+	struct mino *m;
+
+	for (i = 0; i < fs.n; i++) {
+		if (!(m = mino(i + 1))->used)
+			continue;
+		free(m->vname);
+		if (m->kind == K_VLINK)
+			free(m->u.vtarget);
+		else if (m->kind == K_SNAP || (m->kind == K_TREE &&
+		    m->type == NODE_DIR)) {
 			tree_drop(i + 1);
-			node_free_fields(&mino(i + 1)->n);
-			free(mino(i + 1)->cum);
-			free(mino(i + 1)->ecum);
-		}
+			free(m->u.d);
+		} else if (m->kind == K_TREE)
+			mfile_free(m->u.f);
+	}
 	for (i = 0; i < fs.cap / MNT_BLK; i++)
 		free(fs.blk[i]);
 	free(fs.blk);
@@ -1370,9 +1859,11 @@ fs_free(void)
 int
 cmd_mount(struct opts *o)
 {
+	pthread_t th[MNT_THREADS];
 	struct reader rd;
 	struct repo *r;
-	int e, gone = 0;
+	size_t nth = 0;
+	int e, gone = 0, joined = 1;
 
 	if (se == NULL)
 		fatal(EXIT_ERR, "mount: no session (not the worker?)");
@@ -1387,24 +1878,46 @@ cmd_mount(struct opts *o)
 			infox("mounted on %s; unmount with Ctrl-C or "
 			    "fusermount3 -u %s", log_shown(mp.path),
 			    log_shown(mp.path));
-			gone = serve(0);
+			nth = threads_start(th);
+			gone = serve(0, nth > 0);
 		}
 	}
 	/* Unmount: the keeper does it while we answer what comes. */
+	(void)pthread_mutex_lock(&mu);
 	fs.ready = 0;
+	(void)pthread_mutex_unlock(&mu);
 	if (mountpt_request(&mp, gone) == 0 && !gone)
-		(void)serve(1);
+		(void)serve(1, nth > 0);
 	if (mountpt_finish(&mp) != 0 && e == EXIT_OK)
 		e = EXIT_ERR;
+	/*
+	 * Threads still waiting on a connection that was not ended (the
+	 * keeper died) would touch what is freed: mu stays held, so they
+	 * never answer again, and the exit frees it all.
+	 */
+	if (nth > 0 && threads_join(th, nth) != 0)
+		joined = 0;
+	(void)pthread_mutex_lock(&mu);
 	if (fs.rd != NULL) {
 		infox("most inodes at once: %zu; directories damaged: %zu",
 		    fs.peak, fs.hidden);
+		infox("file data: %llu chunks read in %llu keyholder requests",
+		    (unsigned long long)fs.nchunks,
+		    (unsigned long long)fs.nreqs);
+		infox("entries: %llu looked up, %llu by readdirplus",
+		    (unsigned long long)fs.nlookups,
+		    (unsigned long long)fs.nplus);
 		if (fs.hidden > 0 && e == EXIT_OK)
 			e = EXIT_DAMAGED;
+	}
+	if (!joined)
+		return e;
+	if (fs.rd != NULL) {
 		fs_free();
 		reader_close(&rd);
 		cmd_close(r);
 	}
+	(void)pthread_mutex_unlock(&mu);
 	fuse_session_destroy(se);
 	se = NULL;
 	free(mp.path);

@@ -1822,9 +1822,12 @@ main(int argc, char **argv)
 	attempt(W_BACKUP, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_RESTORE, "a thread (control)", op_thread, ALLOWED);
 	attempt(W_READ, "a thread in a read-only role", op_thread, KILLED);
-	/* mount: the single-threaded FUSE loop; the keeper unmounts. */
+	/* mount: the FUSE loop's threads, never a fork (above); the keeper
+	 * unmounts. */
 	attempt(W_MOUNT, "opening for writing", op_write_in_read_role, KILLED);
-	attempt(W_MOUNT, "a thread", op_thread, KILLED);
+	attempt(W_MOUNT, "a thread (control: the FUSE loop's)", op_thread,
+	    ALLOWED);
+	attempt(W_MOUNT, "a thread in new namespaces", op_thread_ns, KILLED);
 	attempt(W_MOUNT, "poll (the FUSE loop: control)", op_poll, ALLOWED);
 	attempt(W_MOUNT, "umount2", op_umount, KILLED);
 	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);

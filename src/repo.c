@@ -658,7 +658,7 @@ header_read(struct repo *r, int fd, const char *dname, int say,
 static void
 copy_lost(const struct repo *r, const char *bad, const char *good)
 {
-	warnx("%s/%s is missing or damaged; its copy %s/%s is intact "
+	alertx("%s/%s is missing or damaged; its copy %s/%s is intact "
 	    "('tacit repair metadata -r %s' rewrites it)", r->path, bad,
 	    r->path, good, r->path);
 }
@@ -970,7 +970,7 @@ load_slots(struct repo *r)
 		for (i = 0; i < r->nslots; i++)
 			r->slotbad[i] = 0;	/* format 1 has no copies */
 	} else if (!cok)
-		warnx("%s/%s/%s cannot be read: no key slot has its second "
+		alertx("%s/%s/%s cannot be read: no key slot has its second "
 		    "copy ('tacit repair metadata -r %s' makes them)", r->path,
 		    REPO_COPY_DIR, REPO_KEYS_DIR, r->path);
 	slotdir_free(p);
@@ -1038,7 +1038,7 @@ slots_resolve(struct repo *r, size_t opened)
 		else if (r->slotbad[i] == REPO_BAD_COPY)
 			copy_lost(r, b, a);
 		else if (r->slotbad[i] == REPO_BAD_DIFFER)
-			warnx("%s/%s and %s/%s differ and both look intact: "
+			alertx("%s/%s and %s/%s differ and both look intact: "
 			    "only the passphrase of key slot %s tells which "
 			    "is good; unlock with it and run 'tacit repair "
 			    "metadata -r %s'", r->path, a, r->path, b, hex,
@@ -1047,7 +1047,7 @@ slots_resolve(struct repo *r, size_t opened)
 	explicit_bzero(&ks, sizeof(ks));
 	for (i = 0; i < r->nstale; i++) {
 		keyslot_id_hex(r->stale[i], hex);
-		warnx("%s/%s/%s/%s has no %s/%s: the rest of an unfinished "
+		alertx("%s/%s/%s/%s has no %s/%s: the rest of an unfinished "
 		    "'tacit key remove', never used ('tacit repair metadata "
 		    "-r %s' removes it)", r->path, REPO_COPY_DIR,
 		    REPO_KEYS_DIR, hex, REPO_KEYS_DIR, hex, r->path);

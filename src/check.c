@@ -538,6 +538,15 @@ check_run(const struct opts *o, struct reader *rd)
 	c.subn = o->subset_n;
 	c.subm = o->subset_m;
 	c.damaged = c.rd->badsegs + c.rd->badsnaps;
+	/* Lost copies of the header, config and key slots (format 2): each
+	 * was named when it was read. */
+	if ((i = repo_meta_damage(c.rd->r)) > 0) {
+		errorx("%zu cop%s of the header, config or key slots missing or "
+		    "damaged (named above): 'tacit repair metadata -r %s' "
+		    "rewrites %s from the good cop%s", i, i == 1 ? "y" : "ies",
+		    c.rd->r->path, i == 1 ? "it" : "them", i == 1 ? "y" : "ies");
+		c.damaged += i;
+	}
 	if ((c.state = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1, 1)) == NULL ||
 	    (c.height = calloc(c.rd->ix.cap ? c.rd->ix.cap : 1,
 	    sizeof(*c.height))) == NULL)

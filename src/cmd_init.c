@@ -43,15 +43,24 @@ undo(struct repo *r, const uint8_t *sid)
 	    fstatat(r->dirfd, LOCK_NAME, &b, AT_SYMLINK_NOFOLLOW) != 0 ||
 	    a.st_dev != b.st_dev || a.st_ino != b.st_ino)
 		return;
-	if (sid != NULL) {
-		keyslot_id_hex(sid, hex);
-		(void)unlinkat(r->keysfd, hex, 0);
-	}
 	/* The header too: renamed in place, its directory's fsync failed.
 	 * The directory was empty before (repo_create checked). */
 	(void)unlinkat(r->dirfd, REPO_HEADER_NAME, 0);
+	if (r->copyfd >= 0)
+		(void)unlinkat(r->copyfd, REPO_HEADER_NAME, 0);
+	if (sid != NULL) {
+		keyslot_id_hex(sid, hex);
+		(void)unlinkat(r->keysfd, hex, 0);
+		if (r->ckeysfd >= 0)
+			(void)unlinkat(r->ckeysfd, hex, 0);
+	}
 	(void)unlinkat(r->dirfd, REPO_CONFIG_NAME, 0);
 	(void)unlinkat(r->dirfd, REPO_KEYS_DIR, AT_REMOVEDIR);
+	if (r->copyfd >= 0) {
+		(void)unlinkat(r->copyfd, REPO_CONFIG_NAME, 0);
+		(void)unlinkat(r->copyfd, REPO_KEYS_DIR, AT_REMOVEDIR);
+	}
+	(void)unlinkat(r->dirfd, REPO_COPY_DIR, AT_REMOVEDIR);
 	(void)unlinkat(r->dirfd, LOCK_NAME, 0);
 }
 

@@ -228,6 +228,13 @@ cmd_key(struct opts *o)
 		fatal(EXIT_USAGE, "key %s takes no operands", sub);
 	if ((e = cmd_open(o, mode, &r)) != EXIT_OK)
 		return e;
+	/* key remove and passwd first make every copy whole
+	 * (doc/format.md section 2.1): a removal left half done by a crash
+	 * is finished before anything else. */
+	if (mode == REPO_LOCK_EXCL && (e = repo_meta_heal(r)) != EXIT_OK) {
+		cmd_close(r);
+		return e;
+	}
 	if (strcmp(sub, "list") == 0)
 		e = key_list(r, o);
 	else if (strcmp(sub, "add") == 0)

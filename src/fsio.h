@@ -20,6 +20,15 @@ int fsio_write_atomic(int, const char *, const void *, size_t)
     __attribute__((warn_unused_result));
 
 /*
+ * fsio_replace_atomic(dirfd, name, p, len): the same, but a ${name} that
+ * exists (a damaged copy) is replaced by the rename, atomically: a crash
+ * leaves the old file or the new one, never a mix.  Only for the copies
+ * of the header, config and key slots (repo.h), whose other copy is good.
+ */
+int fsio_replace_atomic(int, const char *, const void *, size_t)
+    __attribute__((warn_unused_result));
+
+/*
  * fsio_write_atomic_direct(dirfd, name, p, len): the same, written with
  * O_DIRECT where the file system allows it, so the bytes are not copied
  * into the page cache (packs: the copy was a sixth of a backup's CPU, and

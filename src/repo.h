@@ -5,6 +5,9 @@
  *   REPO/keys/<16hex>  key slots (keyslot.h)
  *   REPO/config        sealed configuration (config.h)
  *   REPO/lock          empty; flock(2) target (lock.h)
+ *   REPO/copy/header, REPO/copy/config, REPO/copy/keys/<16hex>
+ *                      format 2: the second copy of each of the above,
+ *                      byte for byte (doc/format.md section 2.1)
  *
  * These are role-level helpers: they print what went wrong and return one
  * of the exit codes of log.h, so a command can pass the code through.
@@ -23,6 +26,9 @@
 #define REPO_HEADER_NAME	"header"
 #define REPO_CONFIG_NAME	"config"
 #define REPO_KEYS_DIR		"keys"
+#define REPO_COPY_DIR		"copy"		/* format 2: the second copies */
+#define REPO_FORMAT		2	/* header format of new repositories */
+#define REPO_FORMAT_V1		1	/* one copy of each: still read, written */
 #define REPO_MAGIC		"TACIT\0\r\n"
 #define REPO_MAGIC_BYTES	8
 #define REPO_CHECK_BYTES	16
@@ -30,17 +36,37 @@
 				 REPO_CHECK_BYTES)
 #define REPO_SLOTS_MAX		64
 
+/* Which copy of the header, the config or a slot is bad (struct repo). */
+#define REPO_BAD_FIRST		0x1	/* header, config, keys/<id> */
+#define REPO_BAD_COPY		0x2	/* copy/header, copy/config, ... */
+#define REPO_BAD_DIFFER		0x4	/* slot copies differ, both well-formed:
+					 * which is good needs its passphrase */
+
 struct repo {
 	char			*path;
 	int			 dirfd;
 	int			 keysfd;
 	int			 lockfd;
+	int			 copyfd;	/* copy/ (format 2), or -1 */
+	int			 ckeysfd;	/* copy/keys/ (format 2), or -1 */
+	uint32_t		 version;	/* REPO_FORMAT or REPO_FORMAT_V1 */
 	uint8_t			 id[ENV_REPOID_BYTES];
 	struct kh		*kh;
 	struct config		 cfg;
 	struct kh_slotfile	 slots[REPO_SLOTS_MAX];
 	size_t			 nslots;
 	size_t			 current;	/* slot that unlocked */
+	/* Format 2: the state of the two copies (REPO_BAD_*). */
+	unsigned		 hdrbad, cfgbad;
+	uint8_t			*cfgsealed;	/* the config that opened */
+	size_t			 cfglen;
+	unsigned		 slotbad[REPO_SLOTS_MAX];
+	struct kh_slotfile	 alt[REPO_SLOTS_MAX];	/* the other copy of a
+							 * slot whose copies
+							 * differ, or none */
+	uint8_t			 stale[REPO_SLOTS_MAX][SLOT_ID_BYTES];
+	size_t			 nstale;	/* copy/keys/<id> without keys/<id>:
+						 * an unfinished removal */
 };
 
 /*
@@ -77,7 +103,10 @@ int repo_check_new(const char *) __attribute__((warn_unused_result));
  */
 int repo_check_access(const char *, int) __attribute__((warn_unused_result));
 
-/* repo_commit_init(r): write config (sealed) and then the header. */
+/*
+ * repo_commit_init(r): write the config (sealed), its copy, the header's
+ * copy and then the header (format 2: doc/format.md section 2.1).
+ */
 int repo_commit_init(struct repo *) __attribute__((warn_unused_result));
 
 /*
@@ -113,12 +142,45 @@ int repo_lock_early(const char *, int, unsigned)
 int repo_unlock(struct repo *, const struct pass_src *)
     __attribute__((warn_unused_result));
 
-/* repo_slot_write(r, id, p, len): add the key slot keys/<id>.  EXIT_*. */
+/*
+ * repo_slot_write(r, id, p, len): add the key slot keys/<id>, then (format
+ * 2) its copy copy/keys/<id>.  EXIT_*.
+ */
 int repo_slot_write(struct repo *, const uint8_t[SLOT_ID_BYTES],
     const uint8_t *, size_t) __attribute__((warn_unused_result));
 
-/* repo_slot_remove(r, i): delete the loaded slot number ${i}.  EXIT_*. */
+/*
+ * repo_slot_remove(r, i): delete the loaded slot number ${i}: keys/<id>,
+ * then its copy copy/keys/<id> (format 2).  EXIT_*.
+ */
 int repo_slot_remove(struct repo *, size_t) __attribute__((warn_unused_result));
+
+/*
+ * repo_meta_damage(r): how many copies of the header, the config and the
+ * key slots of the unlocked ${r} are missing or damaged (each was named
+ * in a warning when it was found), counting unfinished removals in
+ * copy/keys/.  0 for a format 1 repository.
+ */
+size_t repo_meta_damage(const struct repo *);
+
+/*
+ * repo_meta_heal(r): rewrite every missing or damaged copy of the header,
+ * the config and the key slots of the unlocked, write-locked ${r} from its
+ * good copy (new file, fsync, rename over), and remove what an unfinished
+ * 'key remove' left in copy/keys/.  Copies that differ with no way to
+ * tell which is good are left alone (said).  Nothing for format 1.
+ * Returns EXIT_OK, or EXIT_ERR after a message.
+ */
+int repo_meta_heal(struct repo *) __attribute__((warn_unused_result));
+
+/*
+ * repo_meta_upgrade(r): make the format 1 repository ${r} (unlocked,
+ * exclusively locked) format 2: copy/keys/ gets exactly the slots of
+ * keys/, then copy/config, copy/header and header are written in format 2.
+ * Interrupted, it leaves a format 1 repository; run again, it finishes.
+ * EXIT_OK, or EXIT_ERR after a message.
+ */
+int repo_meta_upgrade(struct repo *) __attribute__((warn_unused_result));
 
 /* repo_close(r): release the lock, the keyholder and ${r}; NULL is a no-op. */
 void repo_close(struct repo *);

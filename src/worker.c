@@ -225,6 +225,16 @@ repair_dirs(const struct opts *o, char *dirs[REPAIR_DIRS_MAX])
 	size_t i, n = o->argc >= 1 && strcmp(o->argv[0], "snapshots") == 0 ?
 	    4 : 2;
 
+	/* metadata: the header, config and key slots, and their copies in
+	 * copy/ (repo.h), are all over the repository's top. */
+	if (o->argc >= 1 && strcmp(o->argv[0], "metadata") == 0) {
+		if ((dirs[0] = strdup(o->repo)) == NULL) {
+			errorx("out of memory");
+			return -1;
+		}
+		return 0;
+	}
+
 	for (i = 0; i < n; i++) {
 		if (asprintf(&dirs[i], "%s/%s", o->repo, all[i]) < 0) {
 			dirs[i] = NULL;

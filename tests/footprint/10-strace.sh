@@ -144,6 +144,12 @@ rm -f "$R"/packs/*/*
 audit "repair snapshots --read-data --forget" "$R/index/" "$R/packs/" \
     "$R/snapshots/" "$R/lock" -- "$TACIT" repair snapshots -q -r "$R" \
     --read-data --forget --passphrase-fd 3 3<"$T/pw"
+# repair metadata: a lost copy of the header rewritten, in the repository
+# only (its role may write all of it: doc/format.md 2.1).
+dd if=/dev/zero of="$R/header" bs=4096 count=1 conv=notrunc 2>/dev/null
+audit "repair metadata" "$R/" -- "$TACIT" repair metadata -q -r "$R" \
+    --passphrase-fd 3 3<"$T/pw"
+cmp -s "$R/header" "$R/copy/header" || notok "repair metadata: header whole"
 audit "doctor" -- "$TACIT" doctor
 
 # The repair above emptied every snapshot: a whole one for the mount.

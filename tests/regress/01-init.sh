@@ -14,11 +14,19 @@ if [ "$rc" -eq 0 ]; then ok "init on a new directory exits 0"; else
 	notok "init on a new directory exits 0 (exit $rc)"
 	sed 's/^/#   /' "$T/init.out"; fi
 
-# The top level holds exactly header, config, keys, lock (no temporaries).
+# The top level holds exactly header, config, keys, lock and copy/, the
+# second copies (format 2), with no temporaries.
 top=$(ls -A "$R" | tr '\n' ' ')
-if [ "$top" = "config header keys lock " ]; then
-	ok "init creates exactly header, config, keys/, lock"
-else notok "init creates exactly header, config, keys/, lock (got: $top)"; fi
+if [ "$top" = "config copy header keys lock " ]; then
+	ok "init creates exactly header, config, keys/, lock, copy/"
+else notok "init creates exactly header, config, keys/, lock, copy/ (got: $top)"; fi
+top=$(cd "$R/copy" && ls -A | tr '\n' ' ')
+if [ "$top" = "config header keys " ] &&
+    cmp -s "$R/header" "$R/copy/header" && cmp -s "$R/config" "$R/copy/config" &&
+    [ "$(ls "$R/keys")" = "$(ls "$R/copy/keys")" ] &&
+    cmp -s "$R/keys/$(ls "$R/keys")" "$R/copy/keys/$(ls "$R/keys")"; then
+	ok "copy/ holds header, config and keys/, each the same bytes"
+else notok "copy/ holds header, config and keys/, each the same bytes (got: $top)"; fi
 
 if [ -f "$R/header" ] && [ "$(fsize "$R/header")" -eq 44 ]; then
 	ok "header is a 44-byte file"

@@ -314,7 +314,7 @@ else
 	wait "$first"
 	rc=$?
 	top=$(ls -A "$I" | tr '\n' ' ')
-	if [ "$rc" -eq 0 ] && [ "$top" = "config header keys lock " ] &&
+	if [ "$rc" -eq 0 ] && [ "$top" = "config copy header keys lock " ] &&
 	    tp key list -r "$I" >"$T/out" 2>&1; then
 		ok "the first init then completes, and its repository unlocks"
 	else notok "the first init after the second (exit $rc; holds: $top)"

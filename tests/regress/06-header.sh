@@ -13,8 +13,10 @@ mkrepo "$R" || notok "setup: init"
 S=$(slots "$R")
 W=$T/work
 
-# fresh: $W becomes a pristine copy of $R.
-fresh() { rm -rf "$W" && cp -a "$R" "$W"; }
+# fresh: $W becomes a pristine copy of $R, without the second copies in
+# copy/ (format 2): the cases below damage the one copy left (130-134
+# damage one copy of two).
+fresh() { rm -rf "$W" && cp -a "$R" "$W" && rm -rf "$W/copy"; }
 
 # expect CODE DESC [PATTERN]: `key list` on $W exits CODE and, if PATTERN is
 # given, its stderr matches it (case-insensitive).
@@ -47,21 +49,27 @@ expect 14 "header: flipped first checksum byte exits 14" "damaged"
 fresh; flip "$W/header" 43
 expect 14 "header: flipped last checksum byte exits 14" "damaged"
 
-# Format 2 with a valid BLAKE2b-128 checksum over bytes 0..27: a newer
+# Format 3 with a valid BLAKE2b-128 checksum over bytes 0..27: a newer
 # format, not damage.  b2sum -l 128 is the unkeyed BLAKE2b with a 16-byte
 # digest, as crypto_generichash computes it (04 checks this on a real header).
-fresh
-putbyte "$W/header" 8 2
-sum=$(head -c 28 "$W/header" | b2sum -l 128 | cut -d' ' -f1)
-off=28
-for h in $(printf %s "$sum" | sed 's/../& /g'); do
-	putbyte "$W/header" $off $((0x$h))
-	off=$((off + 1))
-done
-expect 13 "header: format 2 with a valid checksum exits 13" "format 2"
-if grep -q "format 1" "$T/err"; then
-	ok "the format 2 message also names the format this tacit reads (1)"
-else notok "the format 2 message also names the format this tacit reads (1)"; fi
+fmt3() {
+	putbyte "$1" 8 3
+	sum=$(head -c 28 "$1" | b2sum -l 128 | cut -d' ' -f1)
+	off=28
+	for h in $(printf %s "$sum" | sed 's/../& /g'); do
+		putbyte "$1" $off $((0x$h))
+		off=$((off + 1))
+	done
+}
+fresh; fmt3 "$W/header"
+expect 13 "header: format 3 with a valid checksum exits 13" "format 3"
+if grep -q "formats 1 and 2" "$T/err"; then
+	ok "the format 3 message also names the formats this tacit reads (1, 2)"
+else notok "the format 3 message also names the formats this tacit reads (1, 2)"; fi
+# A newer format is obeyed, never overruled by the copy of the header.
+rm -rf "$W" && cp -a "$R" "$W"; fmt3 "$W/header"
+expect 13 "header: format 3 with an intact format 2 copy still exits 13" \
+    "format 3"
 
 fresh; head -c 43 "$R/header" >"$W/header"
 expect 14 "header: truncated to 43 bytes exits 14 (damaged)"
@@ -185,6 +193,7 @@ R2=$T/two
 mkrepo "$R2" || notok "setup: init two"
 printf '%s\n%s\n' "$PW" "$PW" | "$TACIT" key add -r "$R2" --passphrase-fd 0 \
     --new-passphrase-fd 0 $FAST >/dev/null 2>&1 || notok "setup: key add"
+rm -rf "$R2/copy"	# one copy of each slot, as in fresh
 first=$(tp key list -r "$R2" 2>/dev/null | sed -n '1s/^. \([0-9a-f]*\) .*/\1/p')
 second=$(slots "$R2" | grep -v "^$first\$")
 printf 'extra' >>"$R2/keys/$first"
@@ -212,6 +221,7 @@ if [ "$rc" -eq 0 ] && [ "$(slots "$R2" | wc -l)" -eq 3 ]; then
 else notok "key add works while a malformed slot is skipped (exit $rc)"
 	sed 's/^/#   /' "$T/out"; fi
 rm -f "$R2/keys/$(slots "$R2" | grep -v -e "^$first\$" -e "^$second\$")"
+rm -rf "$R2/copy"
 # --json must stay valid JSON when a slot cannot be listed.
 tp key list -r "$R2" --json >"$T/json" 2>/dev/null
 if command -v python3 >/dev/null 2>&1; then

@@ -8,9 +8,12 @@
 #    cannot be opened at all) and names the damaged object;
 #  - `restore` of the latest snapshot brings back every file that does not
 #    depend on the damaged object identically and names the others (exit 3),
-#    or, when nothing is left to restore (header, config, the root tree),
-#    fails with the documented code; damage that no file depends on (pack
-#    header and trailer, the older snapshot) restores everything (exit 0).
+#    or, when nothing is left to restore (the root tree), fails with the
+#    documented code; damage that no file depends on (pack header and
+#    trailer, the older snapshot) restores everything (exit 0).  The
+#    header, the config and the key slots exist twice (doc/format.md
+#    2.1): damage to one copy is named by check (14) and restores
+#    everything (0); with the copy gone too, the codes of format 1.
 # A FIFO in place of a pack, the config, an index segment or a snapshot is
 # refused (check exits 14) instead of blocking either command.
 # 14-tamper.sh (any pack damaged, deleted index segment), 24-check.sh
@@ -79,6 +82,7 @@ case_() {
 	C=$T/c
 	rm -rf "$C" "$T/dst"
 	cp -a "$R" "$C"
+	[ -n "${nocopy:-}" ] && rm -rf "$C/copy"
 	damage "$how" "$C/$f" "$off" "$len"
 	"$TACIT" check -r "$C" --read-data --passphrase-fd 3 3<"$pwf" \
 	    >"$T/ck.out" 2>&1
@@ -120,15 +124,26 @@ ssz=$(fsize "$R/keys/$slot1")
 isz=$(fsize "$R/index/$seg1")
 nsz=$(fsize "$R/snapshots/$snap1")
 psz=$(fsize "$R/$(path_of_pack "$pack1")")
+# nocopy: the cases below damage the one copy left (no copy/).
+nocopy=
 for how in flip zero cut; do
-	case_ header $how header 0 "$hsz" "10 13 14" header "10 13 14"
+	case_ header $how header 0 "$hsz" 14 "header is missing or damaged" 0
+	case_ "key slot (its passphrase)" $how "keys/$slot1" 0 "$ssz" \
+	    14 "keys/$slot1" 0
+	case_ "key slot (the other passphrase)" $how "keys/$slot1" 0 "$ssz" \
+	    14 "keys/$slot1" 0 "$T/pw2"
+	case_ config $how config 0 "$csz" 14 "config is missing or damaged" 0
+	nocopy=1
+	case_ "header (no copy)" $how header 0 "$hsz" "10 13 14" header \
+	    "10 13 14"
 	# A damaged slot: its passphrase no longer opens (12, or 14 when no
 	# slot is usable), the other slot's passphrase still does everything.
-	case_ "key slot (its passphrase)" $how "keys/$slot1" 0 "$ssz" \
-	    "12 14" "slot\|passphrase" "12 14"
-	case_ "key slot (the other passphrase)" $how "keys/$slot1" 0 "$ssz" \
-	    "0" "0 problems" "0" "$T/pw2"
-	case_ config $how config 0 "$csz" 14 config 14
+	case_ "key slot (its passphrase, no copy)" $how "keys/$slot1" 0 \
+	    "$ssz" "12 14" "slot\|passphrase" "12 14"
+	case_ "key slot (the other passphrase, no copy)" $how "keys/$slot1" 0 \
+	    "$ssz" "14" "cannot be read" "0" "$T/pw2"
+	case_ "config (no copy)" $how config 0 "$csz" 14 config 14
+	nocopy=
 	case_ "index segment" $how "index/$seg1" 0 "$isz" 14 \
 	    "index $seg1: " "3 14"
 	case_ "older snapshot" $how "snapshots/$snap1" 0 "$nsz" 14 \
@@ -189,8 +204,9 @@ if [ "$rc" -eq 3 ] && grep -q "src/d3: directory listing damaged" "$T/rs.err" &&
 	ok "a flipped tree: restore exits 3, names src/d3, all else identical"
 else notok "a flipped tree: exit $rc"; sed 's/^/#   /' "$T/rs.err" | head; fi
 
-# A FIFO planted in place of an object is refused, never waited on.
-for what in "$(path_of_pack "$pack1") 14 3_14" "config 14 14" \
+# A FIFO planted in place of an object is refused, never waited on (in
+# place of the config: its copy is used, restore exits 0).
+for what in "$(path_of_pack "$pack1") 14 3_14" "config 14 0" \
     "index/$seg1 14 3_14" "snapshots/$snap1 14 0"; do
 	set -- $what
 	n=$((n + 1))

@@ -17,10 +17,17 @@ tp backup -q -r "$R" "$S" >/dev/null 2>&1 || notok "setup: backup"
 printf x >"$S/g"
 tp backup -q -r "$R" "$S" >/dev/null 2>&1 || notok "setup: backup 2"
 fresh() { rm -rf "$W"; cp -a "$R" "$W"; }
-# hdr DESC WANT MAKE: replace `header` by what MAKE makes; snapshots
-# exits WANT within 10 seconds.
+# hdr DESC WANT MAKE: replace `header` by what MAKE makes, with no copy
+# of it in copy/ (section 2.1); snapshots exits WANT within 10 seconds.
+# With copy/header intact, each of them opens from the copy (exit 0).
 hdr() {
 	fresh; rm "$W/header"; eval "$3"
+	xcode 0 "${1%% (*} (copy/header intact: opens, 0)" timeout 10 sh -c \
+	    'printf "%s\n" "$1" | "$2" snapshots -r "$3" --passphrase-fd 0' \
+	    sh "$PW" "$TACIT" "$W"
+	grep -q "$W/header is missing or damaged" "$T/.out" ||
+	    notok "${1%% (*}: the damaged header is named"
+	rm "$W/copy/header"
 	xcode "$2" "$1" timeout 10 sh -c \
 	    'printf "%s\n" "$1" | "$2" snapshots -r "$3" --passphrase-fd 0' \
 	    sh "$PW" "$TACIT" "$W"

@@ -9,7 +9,9 @@
  * decompressed too (a subset of the packs with N/M).  Damage is reported by
  * object and by the snapshots and paths it affects; leftovers of
  * interrupted runs (temporary files, packs no index names) are reported as
- * harmless.  Exit: 0 clean, 14 damaged, 1 could not check.
+ * harmless.  With parity, --read-data also checks every pack, index
+ * segment and snapshot against its parity.  Exit: 0 clean, 14 damaged,
+ * 15 damaged but all within the parity (repairable), 1 could not check.
  */
 #include <sys/stat.h>
 
@@ -30,6 +32,8 @@
 #include "log.h"
 #include "pack.h"
 #include "packdir.h"
+#include "parity.h"
+#include "parity_scan.h"
 #include "progress.h"
 #include "reader.h"
 #include "treepath.h"
@@ -51,6 +55,7 @@ struct ck {
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
 	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
+	uint64_t	 repairable;	/* files damaged within their parity */
 	uint64_t	 leftbytes;	/* their size on disk */
 	char		 snap[9];
 	struct progress	 prog;		/* --read-data: blobs read */
@@ -429,6 +434,7 @@ check_packs(struct ck *c, int repofd)
 	uint8_t tid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], out[64];
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
 	struct stat st;
+	uint64_t lsz;
 	size_t i, len;
 	int fd;
 
@@ -448,7 +454,10 @@ check_packs(struct ck *c, int repofd)
 		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			alertx("pack %s: missing or not a file", name);
 			c->damaged++;
-		} else if ((uint64_t)st.st_size < need[i] + PACK_TRAILER_BYTES) {
+		} else if (parity_logical_fd(fd, (uint64_t)st.st_size, &lsz) !=
+		    0 || (st.st_size = (off_t)lsz, lsz < need[i] +
+		    PACK_TRAILER_BYTES)) {
+			/* With parity, the pack proper is the file's start. */
 			alertx("pack %s: truncated (%lld bytes, its blobs need "
 			    "%llu)", name, (long long)st.st_size,
 			    (unsigned long long)need[i]);
@@ -474,6 +483,23 @@ check_packs(struct ck *c, int repofd)
 			(void)close(fd);
 	}
 	free(need);
+}
+
+/*
+ * --read-data with parity: every file against its parity (the blobs read
+ * next are repaired in memory where needed, and say so).
+ */
+static void
+check_parity(struct ck *c)
+{
+	struct parity_tally t;
+
+	if (!parity_in_use())
+		return;
+	if (parity_scan(c->rd->r->dirfd, 0, &t) != 0)
+		fatal(EXIT_ERR, "reading the repository: %s", strerror(errno));
+	c->repairable = t.repairable;
+	c->damaged += t.lost + t.failed;
 }
 
 /* leftover_tmp(c, dirfd, name, size): packdir_temps callback: count one. */
@@ -542,6 +568,8 @@ check_run(const struct opts *o, struct reader *rd)
 	dbuf_init(&c.path, 1u << 24);
 	progress_init(&c.prog, "check", "blobs", !c.readdata || o->json);
 	check_packs(&c, c.rd->r->dirfd);
+	if (c.readdata)
+		check_parity(&c);
 	if (c.readdata) {
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
 		read_totals(&c);
@@ -580,7 +608,13 @@ check_run(const struct opts *o, struct reader *rd)
 		    progress_size(c.leftbytes, lsz),
 		    c.leftovers > 0 ? " (tacit prune removes them)" : "",
 		    progress_time(progress_elapsed(&c.prog), el));
-	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
+	if (c.repairable > 0)
+		alertx("%llu file%s damaged within %s parity: 'tacit repair "
+		    "data' rewrites %s", (unsigned long long)c.repairable,
+		    PLURAL(c.repairable), c.repairable == 1 ? "its" : "their",
+		    c.repairable == 1 ? "it" : "them");
+	e = c.damaged ? EXIT_DAMAGED : c.repairable ? EXIT_REPAIRABLE :
+	    EXIT_OK;
 	treepath_free(&c.tp);
 	dbuf_free(&c.path);
 	free(c.height);

@@ -157,7 +157,7 @@ write_direct(int fd, const uint8_t *p, size_t len)
  */
 static int
 write_atomic(int dirfd, const char *name, const void *p, size_t len,
-    int direct)
+    int direct, int replace)
 {
 	uint8_t rnd[8];
 	char tmp[64], hex[17];
@@ -191,7 +191,8 @@ write_atomic(int dirfd, const char *name, const void *p, size_t len,
 	}
 	fd = -1;
 	call = "rename";
-	if (rename_noreplace(dirfd, tmp, name) != 0)
+	if ((replace ? renameat(dirfd, tmp, dirfd, name) :
+	    rename_noreplace(dirfd, tmp, name)) != 0)
 		goto fail;
 	if (fsync(dirfd) != 0) {
 		/* renamed: the object exists, not yet durable */
@@ -214,7 +215,13 @@ fail:
 int
 fsio_write_atomic(int dirfd, const char *name, const void *p, size_t len)
 {
-	return write_atomic(dirfd, name, p, len, 0);
+	return write_atomic(dirfd, name, p, len, 0, 0);
+}
+
+int
+fsio_replace_atomic(int dirfd, const char *name, const void *p, size_t len)
+{
+	return write_atomic(dirfd, name, p, len, 0, 1);
 }
 
 int
@@ -222,7 +229,7 @@ fsio_write_atomic_direct(int dirfd, const char *name, const void *p,
     size_t len)
 {
 	return write_atomic(dirfd, name, p, len,
-	    ((uintptr_t)p & (FSIO_DIRECT_ALIGN - 1)) == 0);
+	    ((uintptr_t)p & (FSIO_DIRECT_ALIGN - 1)) == 0, 0);
 }
 
 int

@@ -20,6 +20,14 @@ int fsio_write_atomic(int, const char *, const void *, size_t)
     __attribute__((warn_unused_result));
 
 /*
+ * fsio_replace_atomic(dirfd, name, p, len): the same, but the rename
+ * replaces ${name} if it exists (repair data: the old file stays whole
+ * until the new one is durable; never a write in place).
+ */
+int fsio_replace_atomic(int, const char *, const void *, size_t)
+    __attribute__((warn_unused_result));
+
+/*
  * fsio_write_atomic_direct(dirfd, name, p, len): the same, written with
  * O_DIRECT where the file system allows it, so the bytes are not copied
  * into the page cache (packs: the copy was a sixth of a backup's CPU, and

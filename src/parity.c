@@ -5,6 +5,7 @@
  * erasures, and the choice of surviving shards.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -13,6 +14,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "fsio.h"
 #include "log.h"
 #include "parity.h"
 
@@ -537,4 +539,37 @@ parity_strip(uint8_t *f, size_t *lenp, const char *what)
 		break;
 	}
 	return 0;
+}
+
+int
+parity_write_atomic(int dfd, const char *name, const uint8_t *p, size_t len)
+{
+	struct parity_geom g;
+	uint8_t *f;
+	int r = -1;
+
+	if (parity_pct == 0)
+		return fsio_write_atomic(dfd, name, p, len);
+	if (parity_geom(len, parity_pct, &g) != 0 || g.P > SIZE_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	if ((f = malloc((size_t)g.P)) == NULL)
+		return -1;
+	memcpy(f, p, len);
+	if (parity_encode(f, &g) == 0)
+		r = fsio_write_atomic(dfd, name, f, (size_t)g.P);
+	free(f);
+	return r;
+}
+
+size_t
+parity_read_max(size_t max)
+{
+	struct parity_geom g;
+
+	if (parity_pct == 0 || parity_geom(max, PARITY_PCT_MAX, &g) != 0)
+		return max;
+	/* Tables of the small-shard layout just under 4 MiB are larger. */
+	return (size_t)g.P + (2u << 20);
 }

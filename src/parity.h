@@ -122,4 +122,19 @@ int parity_logical_fd(int, uint64_t, uint64_t *)
 int parity_strip(uint8_t *, size_t *, const char *)
     __attribute__((warn_unused_result));
 
+/*
+ * parity_write_atomic(dirfd, name, p, len): fsio_write_atomic of the
+ * ${len} bytes ${p} followed, with parity in use, by their tables and
+ * parity.  0, or -1 with errno.
+ */
+int parity_write_atomic(int, const char *, const uint8_t *, size_t)
+    __attribute__((warn_unused_result));
+
+/*
+ * parity_read_max(max): the file size a reader of objects of at most
+ * ${max} data bytes accepts: ${max}, or with parity in use ${max} and its
+ * parity at the largest percent.
+ */
+size_t parity_read_max(size_t);
+
 #endif

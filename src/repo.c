@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pwfile.h"
+#include "parity.h"
 #include "repo.h"
 
 #define CONFIG_FILE_MAX	4096
@@ -375,11 +376,11 @@ int
 repo_commit_init(struct repo *r)
 {
 	uint8_t pt[CONFIG_BYTES], sealed[256], hdr[REPO_HEADER_BYTES];
-	size_t slen;
+	size_t slen, ptlen;
 	struct wbuf w;
 
-	config_encode(&r->cfg, pt);
-	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, sizeof(pt), sealed,
+	ptlen = config_encode(&r->cfg, pt);
+	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, ptlen, sealed,
 	    sizeof(sealed), &slen) != 0) {
 		errorx("cannot seal the config");
 		return EXIT_ERR;
@@ -666,8 +667,10 @@ load_config(struct repo *r)
 	else if (config_decode(pt, len, &r->cfg) != 0)
 		errorx("%s/%s: authentic but not a valid config", r->path,
 		    REPO_CONFIG_NAME);
-	else
+	else {
+		parity_use(r->cfg.parity_pct);
 		e = EXIT_OK;
+	}
 	free(sealed);
 	return e;
 }

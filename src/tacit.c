@@ -68,6 +68,7 @@ static const struct {
 	{ "kdf-iterations", 0, "N", "Argon2id passes for new key slots" },
 	{ "kdf-lanes", 0, "N", "Argon2id lanes for new key slots" },
 	{ "compression", 0, "LEVEL", "zstd level 1..19 for this repository (3)" },
+	{ "parity", 0, "PERCENT", "Reed-Solomon parity, 0 (off) or 1..25 % (3)" },
 	{ "lock-wait", 0, "SECONDS", "wait this long for the repository lock" },
 	{ "allow-no-landlock", 0, NULL,
 	    "run on a kernel without Landlock (seccomp only)" },
@@ -155,7 +156,7 @@ static const struct command {
 	const char	*options;	/* long names, separated by spaces */
 } commands[] = {
 	{ "init", cmd_init, "", "create a repository in a new or empty DIR",
-	    "repo allow-no-landlock " O_PASS O_KDF "compression " O_ANY },
+	    "repo allow-no-landlock " O_PASS O_KDF "compression parity " O_ANY },
 	{ "key list", cmd_key, "", "list the key slots",
 	    O_REPO "json " O_ANY },
 	{ "key add", cmd_key, "", "add a passphrase",
@@ -216,6 +217,9 @@ static const struct command {
 	{ "repair snapshots", cmd_repair, " [SNAP...]",
 	    "rewrite snapshots around missing or damaged data",
 	    O_REPO "read-data dry-run forget " O_ANY },
+	{ "repair data", cmd_repair, "",
+	    "rewrite the files damaged within their parity (no passphrase)",
+	    O_REPO "dry-run " O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -466,7 +470,7 @@ enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
-	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
+	OPT_COMPRESSION, OPT_PARITY, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
@@ -513,6 +517,7 @@ static const struct option longopts[] = {
 	{ "no-setid",		no_argument,		NULL, OPT_NOSETID },
 	{ "verify",		no_argument,		NULL, OPT_VERIFY },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
+	{ "parity",		required_argument,	NULL, OPT_PARITY },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
@@ -968,6 +973,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
+			break;
+		case OPT_PARITY:
+			o->parity = (int)number(optarg, "--parity", 0, 25) + 1;
 			break;
 		case OPT_ARCHIVE:
 			if (strcmp(optarg, "tar") != 0)

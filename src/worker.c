@@ -154,7 +154,8 @@ out:
 /*
  * What repair may change (the repository itself it only reads): the lock
  * file (an exclusive lock needs it open for writing), and index/ for
- * repair index, or packs/, index/ and snapshots/ for repair snapshots.
+ * repair index, or packs/, index/ and snapshots/ for repair snapshots
+ * and repair data.
  * Each directory is made (0700) if missing, so Landlock can name it.  In
  * ${dirs}, new memory.  0, or -1 after a message.
  */
@@ -163,8 +164,8 @@ repair_dirs(const struct opts *o, char *dirs[REPAIR_DIRS_MAX])
 {
 	static const char *const all[] = { LOCK_NAME, INDEX_DIR, PACK_DIR,
 	    SNAP_DIR };
-	size_t i, n = o->argc >= 1 && strcmp(o->argv[0], "snapshots") == 0 ?
-	    4 : 2;
+	size_t i, n = o->argc >= 1 && (strcmp(o->argv[0], "snapshots") == 0
+	    || strcmp(o->argv[0], "data") == 0) ? 4 : 2;
 
 	for (i = 0; i < n; i++) {
 		if (asprintf(&dirs[i], "%s/%s", o->repo, all[i]) < 0) {

@@ -261,8 +261,7 @@ main(int argc, char **argv)
 		return 1;
 	config_default(&c);
 	c.created = 1700000000;	/* a fixed seed, not today */
-	config_encode(&c, cfg);
-	put(argv[1], "config", cfg, sizeof(cfg));
+	put(argv[1], "config", cfg, config_encode(&c, cfg));
 	memset(&s, 0, sizeof(s));
 	s.kdf.t_cost = 1;
 	s.kdf.m_kib = 8192;

@@ -56,6 +56,7 @@ struct ck {
 	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
 	uint64_t	 repairable;	/* files damaged within their parity */
+	uint64_t	 prepair;	/* of those, packs found by check_packs */
 	uint64_t	 leftbytes;	/* their size on disk */
 	char		 snap[9];
 	struct progress	 prog;		/* --read-data: blobs read */
@@ -425,6 +426,34 @@ out:
 	return r;
 }
 
+/*
+ * The trailer or header of the pack at ${fd} failed: damage, unless the
+ * pack is damaged within its parity (then it reads back as written).
+ */
+static void
+pack_damaged(struct ck *c, int fd, const char *name, const char *what)
+{
+	struct parity_geom g;
+	struct stat st;
+	uint8_t *f = NULL;
+	unsigned nbad;
+
+	if (parity_in_use() && fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= PACK_FILE_MAX &&
+	    (f = malloc((size_t)st.st_size)) != NULL &&
+	    parity_fd_read(&fd, f, (size_t)st.st_size, 0) == 0 &&
+	    parity_fix(f, (uint64_t)st.st_size, &g, &nbad) ==
+	    PARITY_REPAIRED) {
+		alertx("pack %s: %s damaged, repairable from its parity",
+		    name, what);
+		c->prepair++;
+	} else {
+		alertx("pack %s: %s damaged", name, what);
+		c->damaged++;
+	}
+	free(f);
+}
+
 /* Each indexed pack: present, large enough, authentic trailer and header. */
 static void
 check_packs(struct ck *c, int repofd)
@@ -471,12 +500,10 @@ check_packs(struct ck *c, int repofd)
 			    kh_open(c->rd->r->kh, OBJ_PACKHDR, tid, tr,
 			    sizeof(tr), out, sizeof(out), &len) != 0 ||
 			    len != 8) {
-				alertx("pack %s: trailer damaged", name);
-				c->damaged++;
+				pack_damaged(c, fd, name, "trailer");
 			} else if (check_header(c, fd, (uint64_t)st.st_size,
 			    (uint32_t)i, le64dec(out)) != 0) {
-				alertx("pack %s: header damaged", name);
-				c->damaged++;
+				pack_damaged(c, fd, name, "header");
 			}
 		}
 		if (fd >= 0)
@@ -496,7 +523,7 @@ check_parity(struct ck *c)
 
 	if (!parity_in_use())
 		return;
-	if (parity_scan(c->rd->r->dirfd, 0, &t) != 0)
+	if (parity_scan(c->rd->r->dirfd, PSCAN_EXPECT, &t) != 0)
 		fatal(EXIT_ERR, "reading the repository: %s", strerror(errno));
 	c->repairable = t.repairable;
 	c->damaged += t.lost + t.failed;
@@ -608,6 +635,8 @@ check_run(const struct opts *o, struct reader *rd)
 		    progress_size(c.leftbytes, lsz),
 		    c.leftovers > 0 ? " (tacit prune removes them)" : "",
 		    progress_time(progress_elapsed(&c.prog), el));
+	if (!c.readdata)	/* else check_parity counted them too */
+		c.repairable += c.prepair;
 	if (c.repairable > 0)
 		alertx("%llu file%s damaged within %s parity: 'tacit repair "
 		    "data' rewrites %s", (unsigned long long)c.repairable,

@@ -24,23 +24,31 @@
 static int
 repair_data(const struct opts *o)
 {
-	struct parity_tally t;
+	struct parity_tally t, t2;
 	struct repo *r;
 	int e;
 
 	if (o->argc != 1)
 		fatal(EXIT_USAGE, "usage: tacit repair data -r DIR [--dry-run]");
+	memset(&t2, 0, sizeof(t2));
 	if ((e = repo_open(o->repo, &r)) != EXIT_OK)
 		return e;
 	if ((e = repo_lock(r, REPO_LOCK_EXCL, o->lock_wait)) != EXIT_OK) {
 		repo_close(r);
 		return e;
 	}
-	if (parity_scan(r->dirfd, !o->dry_run, &t) != 0) {
+	/*
+	 * No key, so no config: a repository has parity when its files do,
+	 * and then a file without it is damaged (a second pass names it).
+	 */
+	if (parity_scan(r->dirfd, o->dry_run ? 0 : PSCAN_FIX, &t) != 0 ||
+	    (t.none > 0 && t.none < t.files && parity_scan(r->dirfd,
+	    PSCAN_EXPECT | PSCAN_NONE_ONLY, &t2) != 0)) {
 		errorx("reading %s: %s", r->path, strerror(errno));
 		repo_close(r);
 		return EXIT_ERR;
 	}
+	t.lost += t2.lost;
 	if (log_verbosity > 0)
 		printf("%llu file%s read (%llu bytes), %llu with parity; "
 		    "%llu repairable, %llu %s; %llu beyond the parity\n",

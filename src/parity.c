@@ -43,8 +43,9 @@ geom_k(uint32_t S, uint32_t k, unsigned pct, struct parity_geom *g)
 	g->k = k;
 	g->G = (k + PARITY_GROUP_MAX - 1) / PARITY_GROUP_MAX;
 	g->p = (m * pct + 99) / 100;
-	if (g->p < PARITY_P_MIN)
-		g->p = PARITY_P_MIN;
+	/* A burst anywhere costs two shards; then one sector more. */
+	if (g->p < PARITY_P_MIN + (S == PARITY_LARGE_BYTES))
+		g->p = PARITY_P_MIN + (S == PARITY_LARGE_BYTES);
 	g->T = (uint64_t)(k + g->G * g->p) * PARITY_HASH_BYTES +
 	    PARITY_HEAD_BYTES + PARITY_SUM_BYTES;
 }

@@ -23,7 +23,8 @@
 
 #define PARITY_PCT_DEFAULT	3	/* init without --parity */
 #define PARITY_PCT_MAX		25
-#define PARITY_P_MIN		3	/* parity shards a group has at least */
+#define PARITY_P_MIN		3	/* parity shards a group has at least;
+					 * 4 with 128 KiB shards */
 #define PARITY_GROUP_MAX	128	/* data shards a group has at most */
 #define PARITY_SMALL_BYTES	4096u	/* shard size of files under 4 MiB */
 #define PARITY_LARGE_BYTES	131072u	/* shard size from 4 MiB up */

@@ -110,6 +110,15 @@ one(int dfd, const char *name, const char *kind, int fix,
 	t->files++;
 	t->bytes += len;
 	r = parity_fix(f, len, &g, &nbad);
+	if ((fix & PSCAN_NONE_ONLY) && r != PARITY_NONE)
+		r = PARITY_CLEAN;
+	if (r == PARITY_NONE && (fix & PSCAN_EXPECT)) {
+		alertx("%s %s: damaged beyond its parity (none found)", kind,
+		    name);
+		t->lost++;
+		free(f);
+		return 0;
+	}
 	switch (r) {
 	case PARITY_CLEAN:
 		t->clean++;
@@ -123,7 +132,7 @@ one(int dfd, const char *name, const char *kind, int fix,
 		break;
 	case PARITY_REPAIRED:
 		t->repairable++;
-		if (!fix) {
+		if (!(fix & PSCAN_FIX)) {
 			alertx("%s %s: damaged (%u shard%s), repairable from "
 			    "its parity", kind, name, nbad, PLURAL(nbad));
 			break;

@@ -21,13 +21,18 @@ struct parity_tally {
 };
 
 /*
- * parity_scan(repofd, fix, t): check every file of packs/, index/ and
+ * parity_scan(repofd, flags, t): check every file of packs/, index/ and
  * snapshots/ (temporaries left out) of the repository open at ${repofd};
- * with ${fix}, rewrite each repairable one (a new file, fsync, rename
- * over the old, fsync of the directory) and read it back clean.  Each
+ * with PSCAN_FIX in ${flags}, rewrite each repairable one (a new file, fsync, rename
+ * over the old, fsync of the directory) and read it back clean; with
+ * PSCAN_EXPECT, a file whose parity is not found counts as lost (in a
+ * repository with parity every file has it).  Each
  * damaged file is named on stderr.  Counts in ${t}.  0, or -1 with errno
  * (ENOMEM; a directory that cannot be listed).
  */
+#define PSCAN_FIX	1	/* rewrite what is repairable */
+#define PSCAN_EXPECT	2	/* a file without parity is damaged */
+#define PSCAN_NONE_ONLY	4	/* report only those (a second pass) */
 int parity_scan(int, int, struct parity_tally *)
     __attribute__((warn_unused_result));
 

@@ -219,7 +219,7 @@ static const struct command {
 	    O_REPO "read-data dry-run forget " O_ANY },
 	{ "repair data", cmd_repair, "",
 	    "rewrite the files damaged within their parity (no passphrase)",
-	    O_REPO "dry-run " O_ANY },
+	    "repo lock-wait allow-no-landlock dry-run " O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -260,6 +260,14 @@ usage_all(FILE *f, int full)
 
 	fprintf(f, "usage: tacit COMMAND [options] [arguments]\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++) {
+		/* The short usage: the repair subcommands on one line. */
+		if (!full && strncmp(commands[i].name, "repair ", 7) == 0) {
+			if (strcmp(commands[i].name, "repair index") == 0)
+				fprintf(f, "  %-18s  %s\n", "repair index|...",
+				    "rebuild the index, snapshots or damaged "
+				    "files ('tacit repair')");
+			continue;
+		}
 		(void)snprintf(left, sizeof(left), "%s%s", commands[i].name,
 		    commands[i].operands);
 		fprintf(f, "  %-18s  %s\n", left, commands[i].what);

@@ -55,6 +55,10 @@ for i in range(k):
     assert hashlib.blake2b(sh, digest_size=16).digest() == B[16 * i:16 * i + 16]
 print(L, S, k, G, p, T, P)
 EOF
+if ! python3 "$T/geom.py" "$R/snapshots/$snap2" >"$T/g" 2>&1; then
+	notok "setup: the snapshot has no parity (a tacit without parity?)"
+	sed 's/^/#   /' "$T/g"; exit 1
+fi
 full="" last=""
 for f in "$R"/packs/*/*; do
 	set -- $(python3 "$T/geom.py" "$f") || notok "geometry of $f"

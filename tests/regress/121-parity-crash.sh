@@ -28,10 +28,12 @@ head -c 20000000 /dev/urandom >"$SRC/big"
 seq 1 50000 >"$SRC/small"
 tk backup -q -r "$B" "$SRC" || notok "setup: backup"
 tk restore -q -r "$B" latest --target "$T/ref" || notok "setup: restore"
+full=""
 for f in "$B"/packs/*/*; do
 	[ "$(fsize "$f")" -eq 17308008 ] && full=$f
 done
 zsec() { dd if=/dev/zero of="$1" bs=4096 seek="$2" count=1 conv=notrunc 2>/dev/null; }
+[ -n "$full" ] || { notok "setup: no full pack with parity (17308008 bytes)"; exit 1; }
 zsec "$full" 100
 zsec "$(ls "$B"/index/* | head -n 1)" 0
 zsec "$(ls "$B"/snapshots/* | head -n 1)" 0

@@ -54,6 +54,9 @@ role_of(int (*fn)(struct opts *), const struct opts *o)
 		return SBX_FORGET;
 	if (fn == cmd_tag)
 		return SBX_TAG;
+	if (fn == cmd_repair && o->argc >= 1 &&
+	    strcmp(o->argv[0], "data") == 0)
+		return SBX_REPAIR_DATA;
 	if (fn == cmd_repair)
 		return SBX_REPAIR;
 	return SBX_REPO;
@@ -211,7 +214,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
 	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG ||
-	    role == SBX_PRUNE || role == SBX_REPAIR) !=
+	    role == SBX_PRUNE || role == SBX_REPAIR ||
+	    role == SBX_REPAIR_DATA) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -294,7 +298,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = pw[i];
 		p[n++].access = SBX_RW;
 	}
-	if (role == SBX_REPAIR && repair_dirs(o, rdirs) != 0) {
+	if ((role == SBX_REPAIR || role == SBX_REPAIR_DATA) &&
+	    repair_dirs(o, rdirs) != 0) {
 		free(p);
 		return EXIT_ERR;
 	}

@@ -574,3 +574,28 @@ parity_read_max(size_t max)
 	/* Tables of the small-shard layout just under 4 MiB are larger. */
 	return (size_t)g.P + (2u << 20);
 }
+
+uint64_t
+parity_data_len(uint64_t P)
+{
+	static const uint32_t sizes[] = { PARITY_SMALL_BYTES,
+	    PARITY_LARGE_BYTES };
+	struct parity_geom t;
+	uint64_t o, best = 0;
+	uint32_t k;
+	size_t s;
+
+	if (parity_pct == 0)
+		return P;
+	for (s = 0; s < 2; s++)
+		for (k = 1; (uint64_t)(k - 1) * sizes[s] < P && (s == 1 ||
+		    (uint64_t)(k - 1) * sizes[s] < PARITY_LARGE_FROM); k++) {
+			geom_k(sizes[s], k, parity_pct, &t);
+			if ((o = geom_overhead(&t)) >= P)
+				continue;
+			if (parity_geom(P - o, parity_pct, &t) == 0 &&
+			    t.P == P && P - o > best)
+				best = P - o;
+		}
+	return best ? best : P;
+}

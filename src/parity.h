@@ -124,6 +124,14 @@ int parity_strip(uint8_t *, size_t *, const char *)
     __attribute__((warn_unused_result));
 
 /*
+ * parity_data_len(P): with parity in use, the data length L of a file of
+ * ${P} bytes as the layout gives it (arithmetic only: the largest L of
+ * the repository's percent whose file has ${P} bytes); ${P} when none
+ * fits or parity is off.  For sizes in listings (prune, stats).
+ */
+uint64_t parity_data_len(uint64_t);
+
+/*
  * parity_write_atomic(dirfd, name, p, len): fsio_write_atomic of the
  * ${len} bytes ${p} followed, with parity in use, by their tables and
  * parity.  0, or -1 with errno.

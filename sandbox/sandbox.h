@@ -19,6 +19,8 @@ enum sandbox_role {
 	SBX_REPAIR,	/* repair: the repository read-only, and read-write
 			   only the directories the subcommand rewrites */
 	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
+	SBX_REPAIR_DATA, /* repair data: no key; rewrite files of packs/,
+			  * index/, snapshots/ by a rename over them */
 };
 
 /*

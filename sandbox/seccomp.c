@@ -336,6 +336,20 @@ static const struct rule worker_repair_rules[] = {
 };
 
 /*
+ * repair data (no key): a repaired file is written under a temporary
+ * name, fsynced and renamed over the damaged one (renameat: the one call
+ * that replaces); a failed one's temporary removed.  Landlock: packs/,
+ * index/ and snapshots/ only.  No mkdir, no renameat2, no thread.
+ */
+static const struct rule worker_repair_data_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	ALLOW(renameat, A_NONE),	/* over the damaged file */
+	ALLOW(unlinkat, A_NONE),	/* a failed rewrite's temporary */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
+};
+
+/*
  * Restoring into the target.  Metadata is set through descriptors only:
  * the file written, the directory or FIFO opened (Landlock checked those
  * opens).  chmod, fchmodat, chown, lchown, setxattr, removexattr and the
@@ -619,7 +633,8 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	for (i = 0; i < NRULES(worker_rules); i++)
 		add(ctx, &worker_rules[i], NULL, 0);
 	if (role != SBX_READ && role != SBX_FORGET && role != SBX_TAG &&
-	    role != SBX_PRUNE && role != SBX_REPAIR)
+	    role != SBX_PRUNE && role != SBX_REPAIR &&
+	    role != SBX_REPAIR_DATA)
 		for (i = 0; i < NRULES(worker_thread_rules); i++)
 			add(ctx, &worker_thread_rules[i], NULL, 0);
 	switch (role) {
@@ -651,6 +666,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_REPAIR:
 		for (i = 0; i < NRULES(worker_repair_rules); i++)
 			add(ctx, &worker_repair_rules[i], NULL, 0);
+		break;
+	case SBX_REPAIR_DATA:
+		for (i = 0; i < NRULES(worker_repair_data_rules); i++)
+			add(ctx, &worker_repair_data_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

@@ -9,9 +9,11 @@
  * decompressed too (a subset of the packs with N/M).  Damage is reported by
  * object and by the snapshots and paths it affects; leftovers of
  * interrupted runs (temporary files, packs no index names) are reported as
- * harmless.  With --same-as B, then B's files are compared with A's by
- * name and size (sameas.c).  Exit: 0 clean, 14 damaged, 15 B differs,
- * 1 could not check.
+ * harmless.  With parity, --read-data also checks every pack, index
+ * segment and snapshot against its parity.  With --same-as B, then B's
+ * files are compared with A's by name and size (sameas.c).  Exit: 0
+ * clean, 14 damaged, 15 damaged but all within the parity (repairable),
+ * 16 B differs, 1 could not check.
  */
 #include <sys/stat.h>
 
@@ -32,6 +34,8 @@
 #include "log.h"
 #include "pack.h"
 #include "packdir.h"
+#include "parity.h"
+#include "parity_scan.h"
 #include "progress.h"
 #include "reader.h"
 #include "sameas.h"
@@ -54,6 +58,8 @@ struct ck {
 	unsigned	 subn, subm;	/* --read-data-subset N/M */
 	struct prefetch	*pf;		/* --read-data batches */
 	uint64_t	 trees, blobs, bytes, damaged, leftovers;
+	uint64_t	 repairable;	/* files damaged within their parity */
+	uint64_t	 prepair;	/* of those, packs found by check_packs */
 	uint64_t	 leftbytes;	/* their size on disk */
 	char		 snap[9];
 	struct progress	 prog;		/* --read-data: blobs read */
@@ -423,6 +429,34 @@ out:
 	return r;
 }
 
+/*
+ * The trailer or header of the pack at ${fd} failed: damage, unless the
+ * pack is damaged within its parity (then it reads back as written).
+ */
+static void
+pack_damaged(struct ck *c, int fd, const char *name, const char *what)
+{
+	struct parity_geom g;
+	struct stat st;
+	uint8_t *f = NULL;
+	unsigned nbad;
+
+	if (parity_in_use() && fstat(fd, &st) == 0 && st.st_size > 0 &&
+	    (uint64_t)st.st_size <= PACK_FILE_MAX &&
+	    (f = malloc((size_t)st.st_size)) != NULL &&
+	    parity_fd_read(&fd, f, (size_t)st.st_size, 0) == 0 &&
+	    parity_fix(f, (uint64_t)st.st_size, &g, &nbad) ==
+	    PARITY_REPAIRED) {
+		alertx("pack %s: %s damaged, repairable from its parity",
+		    name, what);
+		c->prepair++;
+	} else {
+		alertx("pack %s: %s damaged", name, what);
+		c->damaged++;
+	}
+	free(f);
+}
+
 /* Each indexed pack: present, large enough, authentic trailer and header. */
 static void
 check_packs(struct ck *c, int repofd)
@@ -432,6 +466,7 @@ check_packs(struct ck *c, int repofd)
 	uint8_t tid[ENV_ID_BYTES], tr[PACK_TRAILER_BYTES], out[64];
 	char shard[3], name[2 * PACK_ID_BYTES + 1], path[64];
 	struct stat st;
+	uint64_t lsz;
 	size_t i, len;
 	int fd;
 
@@ -451,7 +486,10 @@ check_packs(struct ck *c, int repofd)
 		if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
 			alertx("pack %s: missing or not a file", name);
 			c->damaged++;
-		} else if ((uint64_t)st.st_size < need[i] + PACK_TRAILER_BYTES) {
+		} else if (parity_logical_fd(fd, (uint64_t)st.st_size, &lsz) !=
+		    0 || (st.st_size = (off_t)lsz, lsz < need[i] +
+		    PACK_TRAILER_BYTES)) {
+			/* With parity, the pack proper is the file's start. */
 			alertx("pack %s: truncated (%lld bytes, its blobs need "
 			    "%llu)", name, (long long)st.st_size,
 			    (unsigned long long)need[i]);
@@ -465,18 +503,33 @@ check_packs(struct ck *c, int repofd)
 			    kh_open(c->rd->r->kh, OBJ_PACKHDR, tid, tr,
 			    sizeof(tr), out, sizeof(out), &len) != 0 ||
 			    len != 8) {
-				alertx("pack %s: trailer damaged", name);
-				c->damaged++;
+				pack_damaged(c, fd, name, "trailer");
 			} else if (check_header(c, fd, (uint64_t)st.st_size,
 			    (uint32_t)i, le64dec(out)) != 0) {
-				alertx("pack %s: header damaged", name);
-				c->damaged++;
+				pack_damaged(c, fd, name, "header");
 			}
 		}
 		if (fd >= 0)
 			(void)close(fd);
 	}
 	free(need);
+}
+
+/*
+ * --read-data with parity: every file against its parity (the blobs read
+ * next are repaired in memory where needed, and say so).
+ */
+static void
+check_parity(struct ck *c)
+{
+	struct parity_tally t;
+
+	if (!parity_in_use())
+		return;
+	if (parity_scan(c->rd->r->dirfd, PSCAN_EXPECT, &t) != 0)
+		fatal(EXIT_ERR, "reading the repository: %s", strerror(errno));
+	c->repairable = t.repairable;
+	c->damaged += t.lost + t.failed;
 }
 
 /* leftover_tmp(c, dirfd, name, size): packdir_temps callback: count one. */
@@ -554,6 +607,8 @@ check_run(const struct opts *o, struct reader *rd)
 	dbuf_init(&c.path, 1u << 24);
 	progress_init(&c.prog, "check", "blobs", !c.readdata || o->json);
 	check_packs(&c, c.rd->r->dirfd);
+	if (c.readdata)
+		check_parity(&c);
 	if (c.readdata) {
 		c.pf = calloc(1, sizeof(*c.pf));	/* none: one by one */
 		read_totals(&c);
@@ -592,7 +647,15 @@ check_run(const struct opts *o, struct reader *rd)
 		    progress_size(c.leftbytes, lsz),
 		    c.leftovers > 0 ? " (tacit prune removes them)" : "",
 		    progress_time(progress_elapsed(&c.prog), el));
-	e = c.damaged ? EXIT_DAMAGED : EXIT_OK;
+	if (!c.readdata)	/* else check_parity counted them too */
+		c.repairable += c.prepair;
+	if (c.repairable > 0)
+		alertx("%llu file%s damaged within %s parity: 'tacit repair "
+		    "data' rewrites %s", (unsigned long long)c.repairable,
+		    PLURAL(c.repairable), c.repairable == 1 ? "its" : "their",
+		    c.repairable == 1 ? "it" : "them");
+	e = c.damaged ? EXIT_DAMAGED : c.repairable ? EXIT_REPAIRABLE :
+	    EXIT_OK;
 	treepath_free(&c.tp);
 	dbuf_free(&c.path);
 	free(c.height);

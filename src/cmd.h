@@ -47,6 +47,7 @@ struct opts {
 	int			 no_setid;	/* restore --no-setid */
 	int			 verify;	/* restore --verify */
 	int			 zstd_level;	/* init --compression; 0 default */
+	int			 parity;	/* init --parity + 1; 0 default */
 	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */

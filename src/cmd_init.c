@@ -83,6 +83,8 @@ cmd_init(struct opts *o)
 	    "New passphrase for repository %s: ", o->repo);
 	if (o->zstd_level != 0)
 		r->cfg.zstd_level = o->zstd_level;
+	if (o->parity != 0)
+		r->cfg.parity_pct = (uint32_t)(o->parity - 1);
 	if (kh_generate(r->kh) != 0 ||
 	    kh_slot_new(r->kh, &o->pass, prompt, &o->kdf, SLOT_KIND_PASSPHRASE,
 	    sid, slot, sizeof(slot), &len) != KH_OK) {

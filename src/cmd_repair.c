@@ -1,17 +1,20 @@
 /*
  * cmd_repair.c: tacit repair index -r REPO [--read-data] [--dry-run],
  * tacit repair snapshots -r REPO [SNAP...] [--forget] [--read-data]
- * [--dry-run] and tacit repair metadata -r REPO.  All take the exclusive
- * lock: they remove index segments (and with --forget snapshots), or
- * replace the header, config and key slot files, that no other run may be
- * reading.
+ * [--dry-run], tacit repair metadata -r REPO, and tacit repair data -r
+ * REPO [--dry-run] (no key: the files damaged within their parity
+ * rewritten).  All take the exclusive lock: they remove index segments
+ * (and with --forget snapshots), or replace the header, config and key
+ * slot files, or rewrite damaged files, that no other run may be reading.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "lock.h"
 #include "log.h"
+#include "parity_scan.h"
 #include "repair.h"
 
 /*
@@ -48,17 +51,68 @@ repair_metadata(struct repo *r)
 	return EXIT_OK;
 }
 
+/*
+ * repair data: the worker alone, no key.  It never asks the keyholder to
+ * unlock, so no passphrase is read and no key exists in either process:
+ * the parity covers the sealed bytes.
+ */
+static int
+repair_data(const struct opts *o)
+{
+	struct parity_tally t, t2;
+	struct repo *r;
+	int e;
+
+	if (o->argc != 1)
+		fatal(EXIT_USAGE, "usage: tacit repair data -r DIR [--dry-run]");
+	memset(&t2, 0, sizeof(t2));
+	if ((e = repo_open(o->repo, &r)) != EXIT_OK)
+		return e;
+	if ((e = repo_lock(r, REPO_LOCK_EXCL, o->lock_wait)) != EXIT_OK) {
+		repo_close(r);
+		return e;
+	}
+	/*
+	 * No key, so no config: a repository has parity when its files do,
+	 * and then a file without it is damaged (a second pass names it).
+	 */
+	if (parity_scan(r->dirfd, o->dry_run ? 0 : PSCAN_FIX, &t) != 0 ||
+	    (t.none > 0 && t.none < t.files && parity_scan(r->dirfd,
+	    PSCAN_EXPECT | PSCAN_NONE_ONLY, &t2) != 0)) {
+		errorx("reading %s: %s", r->path, strerror(errno));
+		repo_close(r);
+		return EXIT_ERR;
+	}
+	t.lost += t2.lost;
+	if (log_verbosity > 0)
+		printf("%llu file%s read (%llu bytes), %llu with parity; "
+		    "%llu repairable, %llu %s; %llu beyond the parity\n",
+		    (unsigned long long)t.files, PLURAL(t.files),
+		    (unsigned long long)t.bytes,
+		    (unsigned long long)(t.files - t.none),
+		    (unsigned long long)t.repairable,
+		    (unsigned long long)(o->dry_run ? 0 : t.repaired),
+		    o->dry_run ? "rewritten (--dry-run)" : "rewritten",
+		    (unsigned long long)t.lost);
+	repo_close(r);
+	if (t.failed > 0)
+		return EXIT_ERR;
+	return t.lost > 0 ? EXIT_DAMAGED : EXIT_OK;
+}
+
 int
 cmd_repair(struct opts *o)
 {
 	struct repo *r;
 	int e, snaps;
 
+	if (o->argc >= 1 && strcmp(o->argv[0], "data") == 0)
+		return repair_data(o);
 	if (o->argc < 1 || (strcmp(o->argv[0], "index") != 0 &&
 	    strcmp(o->argv[0], "snapshots") != 0 &&
 	    strcmp(o->argv[0], "metadata") != 0))
-		fatal(EXIT_USAGE, "usage: tacit repair index|snapshots|metadata "
-		    "-r DIR");
+		fatal(EXIT_USAGE, "usage: tacit repair index|snapshots|metadata|"
+		    "data -r DIR");
 	if (strcmp(o->argv[0], "metadata") == 0) {
 		if (o->argc != 1)
 			fatal(EXIT_USAGE, "usage: tacit repair metadata -r DIR");

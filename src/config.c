@@ -5,6 +5,7 @@
 
 #include "buf.h"
 #include "config.h"
+#include "parity.h"
 
 void
 config_default(struct config *c)
@@ -15,22 +16,26 @@ config_default(struct config *c)
 	c->chunk_max = 4u << 20;
 	c->pack_bytes = 16u << 20;
 	c->zstd_level = 3;
+	c->parity_pct = PARITY_PCT_DEFAULT;
 }
 
-void
+size_t
 config_encode(const struct config *c, uint8_t out[CONFIG_BYTES])
 {
 	struct wbuf w;
 
 	wbuf_init(&w, out, CONFIG_BYTES);
-	wbuf_put_u32(&w, CONFIG_FORMAT);
+	wbuf_put_u32(&w, c->parity_pct ? CONFIG_FORMAT_PARITY : CONFIG_FORMAT);
 	wbuf_put_u64(&w, c->created);
 	wbuf_put_u32(&w, c->chunk_min);
 	wbuf_put_u32(&w, c->chunk_avg);
 	wbuf_put_u32(&w, c->chunk_max);
 	wbuf_put_u32(&w, c->pack_bytes);
 	wbuf_put_u32(&w, (uint32_t)c->zstd_level);
-	/* CONFIG_BYTES is exactly what is written above. */
+	if (c->parity_pct == 0)
+		return CONFIG_BYTES - 4;
+	wbuf_put_u32(&w, c->parity_pct);
+	return CONFIG_BYTES;
 }
 
 int
@@ -40,13 +45,17 @@ config_decode(const uint8_t *p, size_t len, struct config *c)
 	uint32_t fmt, lvl;
 
 	rbuf_init(&r, p, len);
-	if (rbuf_get_u32(&r, &fmt) != 0 || fmt != CONFIG_FORMAT ||
+	c->parity_pct = 0;
+	if (rbuf_get_u32(&r, &fmt) != 0 || (fmt != CONFIG_FORMAT &&
+	    fmt != CONFIG_FORMAT_PARITY) ||
 	    rbuf_get_u64(&r, &c->created) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_min) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_avg) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_max) != 0 ||
 	    rbuf_get_u32(&r, &c->pack_bytes) != 0 ||
-	    rbuf_get_u32(&r, &lvl) != 0 || rbuf_end(&r) != 0)
+	    rbuf_get_u32(&r, &lvl) != 0 || (fmt == CONFIG_FORMAT_PARITY &&
+	    (rbuf_get_u32(&r, &c->parity_pct) != 0 || c->parity_pct < 1 ||
+	    c->parity_pct > PARITY_PCT_MAX)) || rbuf_end(&r) != 0)
 		return -1;
 	c->zstd_level = (int32_t)lvl;
 	if (c->chunk_min < 4096 || c->chunk_min >= c->chunk_avg ||

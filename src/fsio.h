@@ -21,9 +21,11 @@ int fsio_write_atomic(int, const char *, const void *, size_t)
 
 /*
  * fsio_replace_atomic(dirfd, name, p, len): the same, but a ${name} that
- * exists (a damaged copy) is replaced by the rename, atomically: a crash
- * leaves the old file or the new one, never a mix.  Only for the copies
- * of the header, config and key slots (repo.h), whose other copy is good.
+ * exists is replaced by the rename, atomically: a crash leaves the old
+ * file or the new one, never a mix, and nothing is written in place.  For
+ * the copies of the header, config and key slots (repo.h), whose other
+ * copy is good, and for repair data, whose old file stays whole until
+ * the new one is durable.
  */
 int fsio_replace_atomic(int, const char *, const void *, size_t)
     __attribute__((warn_unused_result));

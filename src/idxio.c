@@ -14,6 +14,7 @@
 
 #include "fsio.h"
 #include "idxio.h"
+#include "parity.h"
 #include "log.h"
 
 /*
@@ -39,6 +40,7 @@ static int
 load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 {
 	uint8_t id[ENV_ID_BYTES], *sealed = NULL, *pt = NULL;
+	char what[64];
 	size_t slen, len, n;
 	int r = -1;
 
@@ -48,10 +50,14 @@ load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 		warnx("index/%s: not an index name, ignored", name);
 		return -1;
 	}
-	if (fsio_read(dfd, name, INDEX_FILE_MAX, &sealed, &slen) != 0) {
+	if (fsio_read(dfd, name, parity_read_max(INDEX_FILE_MAX), &sealed,
+	    &slen) != 0) {
 		errorx("index %s: cannot read: %s", name, strerror(errno));
 		return -1;
 	}
+	(void)snprintf(what, sizeof(what), "index %s", name);
+	if (parity_strip(sealed, &slen, what) != 0)
+		goto out;
 	if ((pt = malloc(slen)) == NULL)
 		goto out;
 	if (kh_open(kh, OBJ_INDEX, id, sealed, slen, pt, slen, &len) != 0)
@@ -134,7 +140,7 @@ idxio_save(struct kh *kh, int repofd, struct index *ix, size_t *nseg)
 			goto out;
 		}
 		if (kh_seal(kh, OBJ_INDEX, id, b.p, b.len, sealed, cap,
-		    &len) != 0 || fsio_write_atomic(dfd, hex, sealed, len) != 0) {
+		    &len) != 0 || parity_write_atomic(dfd, hex, sealed, len) != 0) {
 			free(sealed);
 			dbuf_free(&b);
 			goto out;

@@ -20,7 +20,8 @@
 #define EXIT_PASS	12	/* no key slot opens with this passphrase */
 #define EXIT_VERSION	13	/* repository format this tacit cannot read */
 #define EXIT_DAMAGED	14	/* an object failed authentication or decoding */
-#define EXIT_DIFFER	15	/* check --same-as: the two repositories differ */
+#define EXIT_REPAIRABLE	15	/* check: damage, all of it within the parity */
+#define EXIT_DIFFER	16	/* check --same-as: the two repositories differ */
 #define EXIT_INTR	130	/* interrupted by a signal */
 
 /* PLURAL(n): "s" unless ${n} is 1, for "%llu file%s". */

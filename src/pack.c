@@ -14,8 +14,10 @@
 #include <zstd.h>
 
 #include "fsio.h"
+#include "log.h"
 #include "padme.h"
 #include "pack.h"
+#include "parity.h"
 #include "tree.h"
 
 #define PACK_ALIGN	FSIO_DIRECT_ALIGN	/* the pack buffer: for O_DIRECT */
@@ -43,6 +45,9 @@ struct packr {
 	uint8_t		*plain;
 	size_t		 plaincap;
 	ZSTD_DCtx	*dz;		/* reused: see reader_blob_plain */
+	uint8_t		*mem;		/* the pack repaired from its parity */
+	uint64_t	 memlen;
+	int		 healed;	/* tried for this pack: no twice */
 };
 
 void
@@ -143,6 +148,27 @@ shard_dir(int repofd, const char *shard)
 	return dfd;
 }
 
+/*
+ * Append the pack's parity (parity.h) to the sealed pack in the buffer:
+ * the file is a fixed function of its padded size, so its size tells
+ * no more than before.
+ */
+static int
+add_parity(struct packw *w)
+{
+	struct parity_geom g;
+
+	if (parity_geom(w->len, parity_in_use(), &g) != 0 ||
+	    g.P > SIZE_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	if (ensure_cap(w, (size_t)g.P) != 0 || parity_encode(w->buf, &g) != 0)
+		return -1;
+	w->len = (size_t)g.P;
+	return 0;
+}
+
 /* Write the pack in the buffer, padded to ${total} bytes. */
 static int
 write_pack(struct packw *w, size_t total)
@@ -176,6 +202,8 @@ write_pack(struct packw *w, size_t total)
 	    w->cap - w->len, &got) != 0 || got != PACK_TRAILER_BYTES)
 		goto out;
 	w->len += got;
+	if (parity_in_use() && add_parity(w) != 0)
+		goto out;
 	pack_name(w->id, shard, name);
 	if ((dfd = shard_dir(w->repofd, shard)) < 0)
 		goto out;
@@ -329,6 +357,7 @@ packr_free(struct packr *r)
 		return;
 	if (r->fd >= 0)
 		(void)close(r->fd);
+	free(r->mem);
 	free(r->sealed);
 	free(r->plain);
 	ZSTD_freeDCtx(r->dz);
@@ -345,6 +374,9 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 		return 0;
 	if (r->fd >= 0)
 		(void)close(r->fd);
+	free(r->mem);
+	r->mem = NULL;
+	r->healed = 0;
 	pack_name(id, shard, name);
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
 	/* O_NONBLOCK: a FIFO planted as a pack must not hang us. */
@@ -362,6 +394,56 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 	return 0;
 }
 
+/* ${len} bytes at ${off} of the open pack: its repaired copy, or pread. */
+static ssize_t
+pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
+{
+	if (r->mem == NULL)
+		return pread(r->fd, out, len, (off_t)off);
+	if (off > r->memlen)
+		return 0;
+	if (len > r->memlen - off)
+		len = (size_t)(r->memlen - off);
+	memcpy(out, r->mem + off, len);
+	return (ssize_t)len;
+}
+
+/*
+ * A blob of the open pack failed: with parity in use, read the whole
+ * pack, repair it in memory (never on disk) and keep that copy for the
+ * next reads.  1 when repaired (read again), else 0.
+ */
+static int
+pack_heal(struct packr *r)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	struct parity_geom g;
+	struct stat st;
+	uint8_t *f;
+	unsigned nbad;
+	int res;
+
+	if (!parity_in_use() || r->healed || r->mem != NULL)
+		return 0;
+	r->healed = 1;
+	pack_name(r->id, shard, name);
+	if (fstat(r->fd, &st) != 0 || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > PACK_FILE_MAX ||
+	    (f = malloc((size_t)st.st_size)) == NULL)
+		return 0;
+	if (parity_fd_read(&r->fd, f, (size_t)st.st_size, 0) != 0 ||
+	    (res = parity_fix(f, (uint64_t)st.st_size, &g, &nbad)) !=
+	    PARITY_REPAIRED) {
+		free(f);
+		return 0;
+	}
+	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
+	    "parity", name, nbad, PLURAL(nbad));
+	r->mem = f;
+	r->memlen = g.L;
+	return 1;
+}
+
 int
 packr_read_sealed(struct packr *r, const struct index *ix,
     const struct blobloc *loc, uint8_t *out)
@@ -375,7 +457,7 @@ packr_read_sealed(struct packr *r, const struct index *ix,
 	}
 	if (open_pack(r, pid) != 0)
 		return -1;
-	got = pread(r->fd, out, loc->len, loc->off);
+	got = pack_pread(r, out, loc->len, loc->off);
 	if (got < 0)
 		return -1;
 	if ((size_t)got != loc->len) {
@@ -402,13 +484,18 @@ packr_open(struct packr *r, struct kh *kh, const struct index *ix,
 	    mem_grow(&r->sealed, &r->sealedcap, loc->len) != 0 ||
 	    mem_grow(&r->plain, &r->plaincap, loc->len) != 0)
 		return -1;
-	got = pread(r->fd, r->sealed, loc->len, loc->off);
-	if (got < 0)
+again:
+	got = pack_pread(r, r->sealed, loc->len, loc->off);
+	if (got < 0 && !(errno == EIO && pack_heal(r)))
 		return -1;
+	if (got < 0)
+		goto again;
 	if ((size_t)got != loc->len ||
 	    kh_open(kh, loc->type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, loc->id,
 	    r->sealed, loc->len, r->plain, r->plaincap, &plen) != 0 ||
 	    plen < 1) {
+		if (pack_heal(r))
+			goto again;
 		errno = EBADMSG;
 		return -1;
 	}
@@ -517,6 +604,9 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 
 	*vp = NULL;
 	*np = 0;
+	/* With parity, the pack proper is the file's first bytes. */
+	if (parity_logical_fd(fd, size, &size) != 0)
+		return -1;
 	if (size < PACK_TRAILER_BYTES + ENV_OVERHEAD)
 		goto bad;
 	got = pread(fd, tr, sizeof(tr), (off_t)(size - PACK_TRAILER_BYTES));

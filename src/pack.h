@@ -29,6 +29,8 @@
 #define PACK_FORMAT		1
 #define PACK_HDR_ENTRY_BYTES	(1 + INDEX_ID_BYTES + 12)
 #define PACK_TRAILER_BYTES	(ENV_OVERHEAD + 12)	/* padme(4 + 8) = 12 */
+/* The largest pack file a reader loads whole (parity repair). */
+#define PACK_FILE_MAX		((uint64_t)160 << 20)
 
 #define BLOB_RAW		0
 #define BLOB_ZSTD		1

@@ -18,6 +18,7 @@
 #include "fsio.h"
 #include "log.h"
 #include "packdir.h"
+#include "parity.h"
 
 /* is_hex(s, n): ${s} is exactly ${n} lowercase hex digits. */
 static int
@@ -97,7 +98,8 @@ shard_list(DIR *d, const char *shard, struct packent **v, size_t *n,
 		    2 * PACK_ID_BYTES, NULL, &len, NULL) != 0 ||
 		    len != PACK_ID_BYTES)
 			continue;
-		(*v)[*n].size = (uint64_t)st.st_size;
+		/* A pack's size is its data's: parity is not "unused". */
+		(*v)[*n].size = parity_data_len((uint64_t)st.st_size);
 		(*n)++;
 	}
 	if (errno != 0) {

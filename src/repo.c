@@ -19,6 +19,7 @@
 #include "lock.h"
 #include "log.h"
 #include "pwfile.h"
+#include "parity.h"
 #include "repo.h"
 
 #define CONFIG_FILE_MAX	4096
@@ -503,11 +504,11 @@ int
 repo_commit_init(struct repo *r)
 {
 	uint8_t pt[CONFIG_BYTES], sealed[256], hdr[REPO_HEADER_BYTES];
-	size_t slen;
+	size_t slen, ptlen;
 	int e;
 
-	config_encode(&r->cfg, pt);
-	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, sizeof(pt), sealed,
+	ptlen = config_encode(&r->cfg, pt);
+	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, ptlen, sealed,
 	    sizeof(sealed), &slen) != 0) {
 		errorx("cannot seal the config");
 		return EXIT_ERR;
@@ -1100,6 +1101,7 @@ config_parse(struct repo *r, const char *name, const uint8_t *p,
 			    r->path, name);
 		return EXIT_DAMAGED;
 	}
+	parity_use(r->cfg.parity_pct);
 	return EXIT_OK;
 }
 

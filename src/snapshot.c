@@ -15,6 +15,7 @@
 #include "buf.h"
 #include "fsio.h"
 #include "log.h"
+#include "parity.h"
 #include "snapshot.h"
 
 void
@@ -206,7 +207,7 @@ snapshot_write(struct kh *kh, int repofd, const struct snapshot *s)
 	snapshot_hex(s->id, hex);
 	if ((dfd = snapdir(repofd, 1)) < 0)
 		goto out;
-	r = fsio_write_atomic(dfd, hex, sealed, len);
+	r = parity_write_atomic(dfd, hex, sealed, len);
 out:
 	if (dfd >= 0)
 		(void)close(dfd);
@@ -232,6 +233,7 @@ static int
 load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 {
 	uint8_t id[ENV_ID_BYTES], *sealed = NULL, *pt = NULL;
+	char what[64];
 	size_t slen, len, n;
 	int r = -1;
 
@@ -243,8 +245,15 @@ load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 		warnx("snapshots/%s: not a snapshot name, ignored", name);
 		return -1;
 	}
-	if (fsio_read(dfd, name, SNAP_FILE_MAX, &sealed, &slen) != 0) {
+	if (fsio_read(dfd, name, parity_read_max(SNAP_FILE_MAX), &sealed,
+	    &slen) != 0) {
 		errorx("snapshot %s: cannot read: %s", name, strerror(errno));
+		return -1;
+	}
+	(void)snprintf(what, sizeof(what), "snapshot %s", name);
+	if (parity_strip(sealed, &slen, what) != 0 || slen > SNAP_FILE_MAX) {
+		errorx("snapshot %s: cannot read: %s", name, strerror(EFBIG));
+		free(sealed);
 		return -1;
 	}
 	if ((pt = malloc(slen)) == NULL) {

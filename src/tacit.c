@@ -68,6 +68,7 @@ static const struct {
 	{ "kdf-iterations", 0, "N", "Argon2id passes for new key slots" },
 	{ "kdf-lanes", 0, "N", "Argon2id lanes for new key slots" },
 	{ "compression", 0, "LEVEL", "zstd level 1..19 for this repository (3)" },
+	{ "parity", 0, "PERCENT", "Reed-Solomon parity, 0 (off) or 1..25 % (3)" },
 	{ "lock-wait", 0, "SECONDS", "wait this long for the repository lock" },
 	{ "allow-no-landlock", 0, NULL,
 	    "run on a kernel without Landlock (seccomp only)" },
@@ -156,7 +157,7 @@ static const struct command {
 	const char	*options;	/* long names, separated by spaces */
 } commands[] = {
 	{ "init", cmd_init, "", "create a repository in a new or empty DIR",
-	    "repo allow-no-landlock " O_PASS O_KDF "compression " O_ANY },
+	    "repo allow-no-landlock " O_PASS O_KDF "compression parity " O_ANY },
 	{ "key list", cmd_key, "", "list the key slots",
 	    O_REPO "json " O_ANY },
 	{ "key add", cmd_key, "", "add a passphrase",
@@ -220,6 +221,9 @@ static const struct command {
 	{ "repair metadata", cmd_repair, "",
 	    "rewrite a lost copy of the header, config or a key slot",
 	    O_REPO O_ANY },
+	{ "repair data", cmd_repair, "",
+	    "rewrite the files damaged within their parity (no passphrase)",
+	    "repo lock-wait allow-no-landlock dry-run " O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -260,6 +264,14 @@ usage_all(FILE *f, int full)
 
 	fprintf(f, "usage: tacit COMMAND [options] [arguments]\n\ncommands:\n");
 	for (i = 0; i < NCOMMANDS; i++) {
+		/* The short usage: the repair subcommands on one line. */
+		if (!full && strncmp(commands[i].name, "repair ", 7) == 0) {
+			if (strcmp(commands[i].name, "repair index") == 0)
+				fprintf(f, "  %-18s  %s\n", "repair index|...",
+				    "rebuild the index, snapshots or damaged "
+				    "files ('tacit repair')");
+			continue;
+		}
 		(void)snprintf(left, sizeof(left), "%s%s", commands[i].name,
 		    commands[i].operands);
 		fprintf(f, "  %-18s  %s\n", left, commands[i].what);
@@ -470,7 +482,7 @@ enum {
 	OPT_PASSFD = 256, OPT_NEWPASSFD, OPT_KDFMEM, OPT_KDFITER, OPT_KDFLANES,
 	OPT_LOCKWAIT, OPT_JSON, OPT_EXCLUDE, OPT_EXCLUDEFILE, OPT_TAG,
 	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
-	OPT_COMPRESSION, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
+	OPT_COMPRESSION, OPT_PARITY, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
 	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
@@ -517,6 +529,7 @@ static const struct option longopts[] = {
 	{ "no-setid",		no_argument,		NULL, OPT_NOSETID },
 	{ "verify",		no_argument,		NULL, OPT_VERIFY },
 	{ "compression",	required_argument,	NULL, OPT_COMPRESSION },
+	{ "parity",		required_argument,	NULL, OPT_PARITY },
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
@@ -976,6 +989,9 @@ parse(int argc, char **argv, struct opts *o)
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
 			    19);
+			break;
+		case OPT_PARITY:
+			o->parity = (int)number(optarg, "--parity", 0, 25) + 1;
 			break;
 		case OPT_ARCHIVE:
 			if (strcmp(optarg, "tar") != 0)

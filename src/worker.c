@@ -56,6 +56,9 @@ role_of(int (*fn)(struct opts *), const struct opts *o)
 		return SBX_FORGET;
 	if (fn == cmd_tag)
 		return SBX_TAG;
+	if (fn == cmd_repair && o->argc >= 1 &&
+	    strcmp(o->argv[0], "data") == 0)
+		return SBX_REPAIR_DATA;
 	if (fn == cmd_repair)
 		return SBX_REPAIR;
 	return SBX_REPO;
@@ -213,7 +216,8 @@ out:
 /*
  * What repair may change (the repository itself it only reads): the lock
  * file (an exclusive lock needs it open for writing), and index/ for
- * repair index, or packs/, index/ and snapshots/ for repair snapshots.
+ * repair index, or packs/, index/ and snapshots/ for repair snapshots
+ * and repair data.
  * Each directory is made (0700) if missing, so Landlock can name it.  In
  * ${dirs}, new memory.  0, or -1 after a message.
  */
@@ -222,8 +226,8 @@ repair_dirs(const struct opts *o, char *dirs[REPAIR_DIRS_MAX])
 {
 	static const char *const all[] = { LOCK_NAME, INDEX_DIR, PACK_DIR,
 	    SNAP_DIR };
-	size_t i, n = o->argc >= 1 && strcmp(o->argv[0], "snapshots") == 0 ?
-	    4 : 2;
+	size_t i, n = o->argc >= 1 && (strcmp(o->argv[0], "snapshots") == 0
+	    || strcmp(o->argv[0], "data") == 0) ? 4 : 2;
 
 	/* metadata: the header, config and key slots, and their copies in
 	 * copy/ (repo.h), are all over the repository's top. */
@@ -279,7 +283,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	/* A repository this user may not use: say whose, before asking. */
 	if (fn != cmd_init && repo_check_access(o->repo, role == SBX_REPO ||
 	    role == SBX_BACKUP || role == SBX_FORGET || role == SBX_TAG ||
-	    role == SBX_PRUNE || role == SBX_REPAIR) !=
+	    role == SBX_PRUNE || role == SBX_REPAIR ||
+	    role == SBX_REPAIR_DATA) !=
 	    EXIT_OK)
 		return EXIT_ERR;
 	/* backup: every source checked and named before the passphrase;
@@ -373,7 +378,8 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		p[n].path = pw[i];
 		p[n++].access = SBX_RW;
 	}
-	if (role == SBX_REPAIR && repair_dirs(o, rdirs) != 0) {
+	if ((role == SBX_REPAIR || role == SBX_REPAIR_DATA) &&
+	    repair_dirs(o, rdirs) != 0) {
 		free(p);
 		return EXIT_ERR;
 	}

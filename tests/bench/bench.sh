@@ -17,6 +17,8 @@
 #   unlock   tests/bench/unlock.sh: unlock time at the default KDF cost
 #   scale    tacit's backup time against the number of small files and
 #            against bytes
+#   parity   tests/bench/parity.sh: backup and restore with --parity 0
+#            and the default, the space parity takes, repair data speed
 #   prune    per data set and tool: ten backups of the data set plus a
 #            churn file (16 MiB of new random data each time, so every
 #            snapshot holds data of its own) with the data set's small
@@ -63,7 +65,7 @@ export BENCH_DATA=$data
 datasets=${BENCH_DATASETS:-linux random small vmimage}
 tools=${BENCH_TOOLS:-tacit restic borg-lz4}
 reps=${BENCH_REPS:-3}
-parts=${BENCH_PARTS:-limits peers privsep unlock scale prune mount}
+parts=${BENCH_PARTS:-limits peers privsep unlock parity scale prune mount}
 scale_files=${BENCH_SCALE_FILES:-10000 100000 300000}
 scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
@@ -711,6 +713,12 @@ if in_list unlock "$parts"; then
 	settle unlock
 	RUNS=$reps sh "$here/unlock.sh" "$tacit" >"$out/unlock.md" ||
 	    say "unlock failed"
+fi
+if in_list parity "$parts"; then
+	say "parity: on and off, $reps runs"
+	RUNS=$reps sh "$here/parity.sh" "$tacit" \
+	    "$ds/$(echo "$datasets" | awk '{print $1}')" >"$out/parity.md" ||
+	    say "parity failed"
 fi
 in_list scale "$parts" && scale_part
 in_list prune "$parts" && prune_part

@@ -151,6 +151,14 @@ audit "repair metadata" "$R/" -- "$TACIT" repair metadata -q -r "$R" \
     --passphrase-fd 3 3<"$T/pw"
 cmp -s "$R/header" "$R/copy/header" || notok "repair metadata: header whole"
 audit "doctor" -- "$TACIT" doctor
+# repair data (no passphrase), a sector of a snapshot zeroed: it rewrites
+# in packs/, index/ and snapshots/ only.
+"$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" ||
+    notok "setup: a backup for repair data"
+dd if=/dev/zero of="$(ls "$R"/snapshots/* | head -n 1)" bs=4096 count=1 \
+    conv=notrunc 2>/dev/null
+audit "repair data" "$R/index/" "$R/packs/" "$R/snapshots/" "$R/lock" -- \
+    "$TACIT" repair data -q -r "$R" </dev/null
 
 # The repair above emptied every snapshot: a whole one for the mount.
 "$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" ||

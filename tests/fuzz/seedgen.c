@@ -261,8 +261,16 @@ main(int argc, char **argv)
 		return 1;
 	config_default(&c);
 	c.created = 1700000000;	/* a fixed seed, not today */
-	config_encode(&c, cfg);
-	put(argv[1], "config", cfg, sizeof(cfg));
+	put(argv[1], "config", cfg, config_encode(&c, cfg));
+	/* parity: encode 300 bytes at 3 %, then zero 64 of them. */
+	{
+		uint8_t ps[4 + 300 + 4] = { 1, 2, 43, 1 };
+
+		memset(ps + 4, 0x5a, 300);
+		ps[304] = 10;
+		ps[306] = 64;
+		put(argv[1], "parity", ps, sizeof(ps));
+	}
 	memset(&s, 0, sizeof(s));
 	s.kdf.t_cost = 1;
 	s.kdf.m_kib = 8192;

@@ -9,7 +9,9 @@
 . "$(dirname "$0")/lib.sh"
 
 R=$T/repo S=$T/src
-mkrepo "$R" || notok "setup: init"
+# Without parity (--parity 0): the AEAD alone must catch every flip;
+# 120-parity.sh damages repositories with parity.
+mkrepo "$R" --parity 0 || notok "setup: init"
 for d in d1 d2 d3 d4; do
 	mkdir -p "$S/$d"
 	for f in f1 f2 f3 f4 f5; do printf '%s/%s small\n' $d $f >"$S/$d/$f"; done

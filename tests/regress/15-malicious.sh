@@ -8,9 +8,11 @@
 # directory).  Each time: nothing outside the target is created or
 # changed, tacit does not crash (exit < 128) and names the bad entry.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo O=$T/outside W=$T/work
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$O/sub" "$W"
 printf original >"$O/outf"; printf keep >"$O/sub/keep"
 printf '%s\n' "$PW" >"$T/pw"

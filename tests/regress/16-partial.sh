@@ -6,6 +6,8 @@
 # them out of the listing, and everything else restores identically.
 # Also: a source below a parent that may be searched but not read works.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo S=$T/src
 as=
@@ -19,7 +21,7 @@ fi
 # runas CMD...: CMD as the unprivileged user, the passphrase on fd 0.
 runas() { printf '%s\n' "$PW" | $as "$@" --passphrase-fd 0; }
 
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$S/sub" "$S/locked"
 for f in a b sub/c; do printf 'content of %s\n' "$f" >"$S/$f"; done
 head -c 300000 /dev/urandom >"$S/sub/rand"

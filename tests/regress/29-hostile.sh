@@ -21,6 +21,8 @@
 #       at the bottom a hard link (paths past PATH_MAX opened in pieces).
 # Every command runs under a timeout with its output cut at 64 KiB.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 DT=$(dirname "$0")/../tools/deeptree.py
 # Trees past PATH_MAX (LONG=1) go with descriptors, whatever rm can do.
 trap 'python3 "$DT" rm "$T/toodeep" "$T/dstdeep" 2>/dev/null; rm -rf "$T"' \
@@ -31,7 +33,7 @@ mkdir -p "$W"
 printf '%s\n' "$PW" >"$T/pw"
 
 # repo NAME: a new repository $T/NAME.
-repo() { mkrepo "$T/$1" || notok "setup: init $1"; }
+repo() { mkrepo "$T/$1" --parity 0 || notok "setup: init $1"; }
 # spec REPO LINE...: forge a snapshot of these SPEC lines; prints its id.
 spec() {
 	r=$1; shift

@@ -7,9 +7,11 @@
 # slot over the per-slot caps cannot be made (--kdf-memory above 2048 is
 # a usage error; memory times iterations over 4 GiB-passes is refused).
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo H=$T/hostile
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 
 if command -v strace >/dev/null; then
 	# LeakSanitizer cannot run under ptrace (SAN=1 builds).

@@ -9,9 +9,11 @@
 # - a hard link that becomes a copy (a target without hard links) is
 #   reported per file and counted in the summary.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo S=$T/src
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$S/d"
 printf 'one\n' >"$S/d/back\\slash"
 printf 'two\n' >"$S/d/new

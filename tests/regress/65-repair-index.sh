@@ -10,9 +10,11 @@
 # A damaged segment: repair snapshots refuses (the blobs it lists are in
 # their packs, not lost) until repair index has replaced it.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo SRC=$T/src
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$SRC/d" "$SRC/e"
 head -c 3000000 /dev/urandom >"$SRC/d/big"
 for i in 1 2 3 4 5; do echo "small $i" >"$SRC/e/s$i"; done

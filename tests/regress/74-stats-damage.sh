@@ -5,11 +5,13 @@
 # gone (every blob missing), a pack overwritten (its trees unreadable).
 # A clean copy exits 0 (control).
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo SRC=$T/src W=$T/w
 printf '%s\n' "$PW" >"$T/pw"
 tk() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw"; }
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$SRC/d/e"
 head -c 50000 /dev/urandom >"$SRC/d/e/f"
 echo one >"$SRC/g"

@@ -10,9 +10,11 @@
 # archive format are refused with their exit codes; a terminal on stdout
 # is refused (exit 2) before a passphrase is asked.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo S=$T/src
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 printf '%s\n' "$PW" >"$T/pw"
 mkdir -p "$S/sub/deep"
 printf 'hello\n' >"$S/a"

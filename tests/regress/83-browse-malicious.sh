@@ -9,9 +9,11 @@
 # "..", `tar -x` of it creates nothing outside its directory, and the
 # good entries are still there.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 R=$T/repo O=$T/outside W=$T/work
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$O/sub" "$W"
 printf original >"$O/outf"
 printf '%s\n' "$PW" >"$T/pw"

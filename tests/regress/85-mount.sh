@@ -10,6 +10,8 @@
 # with no_new_privs; SIGTERM to tacit unmounts and it exits 0, and so does
 # fusermount3 -u.  Root only (mounting needs root or fusermount3).
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 if [ "$(id -u)" != 0 ]; then ok "# SKIP not root (85-mount needs mount(2))"; exit 0; fi
 if [ ! -c /dev/fuse ]; then ok "# SKIP no /dev/fuse here"; exit 0; fi
@@ -18,7 +20,7 @@ for p in rsync getfattr getfacl python3 fusermount3; do
 done
 
 R=$T/repo S=$T/src M=$T/mnt
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$M"
 trap 'umount -l "$M" 2>/dev/null' EXIT
 

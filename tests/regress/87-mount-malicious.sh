@@ -9,13 +9,15 @@
 # ls -lR of everything completes, the worker does not crash, and ending
 # it exits 14 (damage seen) with the mount gone.  Root only.
 . "$(dirname "$0")/lib.sh"
+# Repositories without parity (--parity 0): damage is met by the AEAD
+# alone, as before parity; 120-parity.sh damages them with parity.
 
 if [ "$(id -u)" != 0 ]; then ok "# SKIP not root (87-mount-malicious needs mount(2))"; exit 0; fi
 if [ ! -c /dev/fuse ]; then ok "# SKIP no /dev/fuse here"; exit 0; fi
 [ -x "$TOOLDIR/forge" ] || { notok "setup: $TOOLDIR/forge is missing (make units)"; exit 0; }
 
 R=$T/repo O=$T/outside M=$T/mnt
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"
 mkdir -p "$O" "$M"
 printf original >"$O/outf"
 printf '%s\n' "$PW" >"$T/pw"

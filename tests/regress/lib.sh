@@ -74,7 +74,7 @@ treesum() {
 }
 
 # mkrepo DIR: a new repository with the test passphrase and cheap KDF.
-mkrepo() { tp init -r "$1" $FAST >/dev/null 2>&1; }
+mkrepo() { _mkr=$1; shift; tp init -r "$_mkr" $FAST "$@" >/dev/null 2>&1; }
 
 # slots DIR: the key slot file names of the repository DIR, one a line.
 slots() { ls "$1/keys"; }

@@ -789,11 +789,12 @@ static int op_umount_follow(void) { return umount_of(MNT_DETACH); }
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS, KEEPER };
+    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS, KEEPER, W_REPAIR_DATA };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
     "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)",
-    "worker (mount)", "worker (check --same-as)", "mount keeper (root)" };
+    "worker (mount)", "worker (check --same-as)", "mount keeper (root)",
+    "worker (repair data)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -804,7 +805,8 @@ confine(enum role role)
 {
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
 	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
-	    SBX_REPAIR, SBX_MOUNT, SBX_READ, SBX_READ /* KEEPER: unused */ };
+	    SBX_REPAIR, SBX_MOUNT, SBX_READ, SBX_READ /* KEEPER: unused */,
+	    SBX_REPAIR_DATA };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
@@ -889,11 +891,12 @@ confine(enum role role)
 		sandbox_worker(SBX_PRUNE, p, 3, 1);
 		break;
 	case W_REPAIR:
+	case W_REPAIR_DATA:
 		p[0].path = srcdir;	/* the repository: read-only */
 		p[0].access = SBX_R;
 		p[1].path = repodir;	/* the directory it rewrites */
 		p[1].access = SBX_RW;
-		sandbox_worker(SBX_REPAIR, p, 2, 1);
+		sandbox_worker(sbx[role], p, 2, 1);
 		break;
 	}
 }
@@ -1127,7 +1130,7 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1692,7 +1695,7 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA };
 	static const char *const prunedirs[] = { "packs", "index",
 	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
 	char pd[4400];
@@ -1881,6 +1884,17 @@ main(int argc, char **argv)
 	if (getuid() == 0)
 		attempt(W_REPAIR, "keeping uid 0 (repository files stay "
 		    "root's)", op_still_root, ALLOWED);
+	/* Repair data (no key): the same places; no mkdir, no thread. */
+	attempt(W_REPAIR_DATA, "creating and removing a file where it "
+	    "rewrites (control)", op_unlink_allowed, ALLOWED);
+	attempt(W_REPAIR_DATA, "creating a file elsewhere in the repository",
+	    op_write_source, DENIED);
+	attempt(W_REPAIR_DATA, "removing an object elsewhere in the "
+	    "repository", op_unlink_source, DENIED);
+	attempt(W_REPAIR_DATA, "a thread", op_thread, KILLED);
+	attempt(W_REPAIR_DATA, "mkdir", op_mkdir_allowed, KILLED);
+	attempt(W_REPAIR_DATA, "renameat2 (it renames over, with renameat)",
+	    op_rename_source, KILLED);
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

@@ -1,0 +1,199 @@
+/*
+ * parity_scan.c: check and repair repository files from their parity
+ * (parity_scan.h).  Runs in the worker; reads only sealed bytes.
+ */
+#include <sys/stat.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fsio.h"
+#include "idxio.h"
+#include "log.h"
+#include "pack.h"
+#include "parity.h"
+#include "parity_scan.h"
+#include "snapshot.h"
+
+/* Is ${s} 2 * ${n} lower-case hex digits? */
+static int
+hexname(const char *s, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < 2 * n; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' &&
+		    s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+/* Read all of the regular file ${name} in ${dfd}: 0, or -1 (errno). */
+static int
+read_whole(int dfd, const char *name, uint8_t **fp, uint64_t *lenp)
+{
+	struct stat st;
+	int fd, r = -1;
+
+	*fp = NULL;
+	if ((fd = fsio_open(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
+	    (uint64_t)st.st_size > PACK_FILE_MAX) {
+		errno = EBADMSG;
+		goto out;
+	}
+	if ((*fp = malloc((size_t)st.st_size)) == NULL)
+		goto out;
+	if (parity_fd_read(&fd, *fp, (size_t)st.st_size, 0) != 0) {
+		if (errno == 0)
+			errno = EIO;
+		free(*fp);
+		*fp = NULL;
+		goto out;
+	}
+	*lenp = (uint64_t)st.st_size;
+	r = 0;
+out:
+	(void)close(fd);
+	return r;
+}
+
+/* Rewrite ${name} from ${f}, then read it back: it must be clean. */
+static int
+rewrite(int dfd, const char *name, const uint8_t *f, uint64_t len)
+{
+	struct parity_geom g;
+	uint8_t *back;
+	uint64_t blen;
+	unsigned nbad;
+	int r;
+
+	if (fsio_replace_atomic(dfd, name, f, (size_t)len) != 0)
+		return -1;
+	if (read_whole(dfd, name, &back, &blen) != 0)
+		return -1;
+	r = blen == len && parity_fix(back, blen, &g, &nbad) == PARITY_CLEAN &&
+	    memcmp(back, f, (size_t)len) == 0 ? 0 : -1;
+	free(back);
+	if (r != 0)
+		errno = EIO;
+	return r;
+}
+
+/* One file: check it against its parity (and with ${fix}, repair it). */
+static int
+one(int dfd, const char *name, const char *kind, int fix,
+    struct parity_tally *t)
+{
+	struct parity_geom g;
+	uint8_t *f;
+	uint64_t len;
+	unsigned nbad;
+	int r;
+
+	if (read_whole(dfd, name, &f, &len) != 0) {
+		if (errno == ENOMEM)
+			return -1;
+		alertx("%s %s: cannot read: %s", kind, name, strerror(errno));
+		t->failed++;
+		return 0;
+	}
+	t->files++;
+	t->bytes += len;
+	r = parity_fix(f, len, &g, &nbad);
+	if ((fix & PSCAN_NONE_ONLY) && r != PARITY_NONE)
+		r = PARITY_CLEAN;
+	if (r == PARITY_NONE && (fix & PSCAN_EXPECT)) {
+		alertx("%s %s: damaged beyond its parity (none found)", kind,
+		    name);
+		t->lost++;
+		free(f);
+		return 0;
+	}
+	switch (r) {
+	case PARITY_CLEAN:
+		t->clean++;
+		break;
+	case PARITY_NONE:
+		t->none++;
+		break;
+	case PARITY_LOST:
+		alertx("%s %s: damaged beyond its parity", kind, name);
+		t->lost++;
+		break;
+	case PARITY_REPAIRED:
+		t->repairable++;
+		if (!(fix & PSCAN_FIX)) {
+			alertx("%s %s: damaged (%u shard%s), repairable from "
+			    "its parity", kind, name, nbad, PLURAL(nbad));
+			break;
+		}
+		if (rewrite(dfd, name, f, len) != 0) {
+			alertx("%s %s: damaged (%u shard%s); rewriting it "
+			    "failed: %s", kind, name, nbad, PLURAL(nbad),
+			    strerror(errno));
+			t->failed++;
+		} else {
+			warnx("%s %s: damaged (%u shard%s); rewritten from "
+			    "its parity", kind, name, nbad, PLURAL(nbad));
+			t->repaired++;
+		}
+		break;
+	default:
+		free(f);
+		return -1;
+	}
+	free(f);
+	return 0;
+}
+
+/*
+ * Every file of the directory ${name} in ${dfd} named by ${n} bytes of
+ * hex; with ${sub}, its subdirectories of one byte of hex instead.
+ */
+static int
+walk(int dfd, const char *name, const char *kind, size_t n, int sub,
+    int fix, struct parity_tally *t)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd, r = 0;
+
+	if ((fd = fsio_open(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC)) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if ((d = fdopendir(fd)) == NULL) {
+		(void)close(fd);
+		return -1;
+	}
+	while (r == 0 && (errno = 0, de = readdir(d)) != NULL) {
+		if (sub && hexname(de->d_name, 1))
+			r = walk(dirfd(d), de->d_name, kind, n, 0, fix, t);
+		else if (!sub && hexname(de->d_name, n))
+			r = one(dirfd(d), de->d_name, kind, fix, t);
+	}
+	if (r == 0 && errno != 0)
+		r = -1;
+	(void)closedir(d);
+	return r;
+}
+
+int
+parity_scan(int repofd, int fix, struct parity_tally *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (walk(repofd, PACK_DIR, "pack", PACK_ID_BYTES, 1, fix, t) != 0 ||
+	    walk(repofd, INDEX_DIR, "index", 16, 0, fix, t) != 0 ||
+	    walk(repofd, SNAP_DIR, "snapshot", SNAP_ID_BYTES, 0, fix, t) != 0)
+		return -1;
+	return 0;
+}

@@ -1,0 +1,142 @@
+/*
+ * test_parity.c: the parity layout (parity.h) against the damage it
+ * promises to survive, in every file-size class: a zeroed 4 KiB sector
+ * at the start, middle, end, across a shard boundary, inside a table and
+ * inside the parity; a zeroed 128 KiB burst plus a sector elsewhere
+ * (files from 4 MiB); random bit flips in one shard per group; and damage
+ * beyond it (p + 1 shards of one group) reported lost, never "repaired"
+ * into other bytes.  Layouts are found from the file alone.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parity.h"
+#include "t.h"
+
+static uint8_t *orig, *work;
+
+static int
+fix_ok(const struct parity_geom *g, int want)
+{
+	struct parity_geom h;
+	unsigned nbad;
+	int r = parity_fix(work, g->P, &h, &nbad);
+
+	return r == want && (want == PARITY_LOST ||
+	    (h.L == g->L && memcmp(work, orig, g->P) == 0));
+}
+
+static void
+zero_at(uint64_t P, uint64_t off, uint64_t len)
+{
+	if (off >= P)
+		off = P - 1;
+	if (len > P - off)
+		len = P - off;
+	memset(work + off, 0, len);
+}
+
+static void
+one_size(uint64_t L, unsigned pct)
+{
+	struct parity_geom g, h;
+	struct parity_mem m;
+	uint64_t offs[9], P, pbase;
+	size_t i;
+	int okz = 1, okb = 1, okf = 1, okl = 1;
+
+	if (parity_geom(L, pct, &g) != 0) {
+		T(0, "geometry of %llu", (unsigned long long)L);
+		return;
+	}
+	P = g.P;
+	orig = realloc(orig, P);
+	work = realloc(work, P);
+	randombytes_buf(orig, L);
+	T(parity_encode(orig, &g) == 0, "encode L=%llu pct=%u: k=%u G=%u "
+	    "p=%u S=%u, %.2f %% overhead", (unsigned long long)L, pct, g.k,
+	    g.G, g.p, g.S, 100.0 * (double)(P - L) / (double)L);
+	m.p = orig;
+	m.len = P;
+	T(parity_locate(parity_mem_read, &m, P, &h) == 2 && h.L == L,
+	    "layout of %llu found from the file", (unsigned long long)L);
+	memcpy(work, orig, P);
+	T(fix_ok(&g, PARITY_CLEAN), "clean file is clean");
+	pbase = L + 2 * g.T + g.S;	/* parity shard 1 */
+	offs[0] = 0;
+	offs[1] = L / 2;
+	offs[2] = L > 4096 ? L - 4096 : 0;
+	offs[3] = g.S - 2048;			/* across shards 0 and 1 */
+	offs[4] = L;				/* table A, parity 0 */
+	offs[5] = pbase + g.S / 2;		/* inside the parity */
+	offs[6] = P - 4096;			/* the end: table B */
+	offs[7] = P - g.T / 2 - 2048;		/* across parity and B */
+	offs[8] = L > 2048 ? L - 2048 : 0;	/* across data and table A */
+	for (i = 0; i < 9; i++) {
+		memcpy(work, orig, P);
+		zero_at(P, offs[i], 4096);
+		okz &= fix_ok(&g, PARITY_CLEAN) || (memcpy(work, orig, P),
+		    zero_at(P, offs[i], 4096), fix_ok(&g, PARITY_REPAIRED));
+	}
+	T(okz, "a 4 KiB sector at 9 places of %llu bytes is repaired",
+	    (unsigned long long)L);
+	if (g.S == PARITY_LARGE_BYTES) {
+		for (i = 0; i < 9; i++) {
+			memcpy(work, orig, P);
+			zero_at(P, offs[i], 131072);
+			zero_at(P, offs[(i + 4) % 9] + 8192, 4096);
+			okb &= fix_ok(&g, PARITY_REPAIRED);
+		}
+		T(okb, "a 128 KiB burst and a sector are repaired (%llu)",
+		    (unsigned long long)L);
+	}
+	memcpy(work, orig, P);
+	for (i = 0; i < 32; i++)
+		work[randombytes_uniform((uint32_t)(L < g.S ? L : g.S))] ^=
+		    (uint8_t)(1u << randombytes_uniform(8));
+	okf = fix_ok(&g, PARITY_REPAIRED) || memcmp(work, orig, P) == 0;
+	T(okf, "random bit flips in shard 0 are repaired (%llu)",
+	    (unsigned long long)L);
+	/* Beyond: p + 1 data shards of group 0. */
+	if (g.k / g.G >= g.p + 1) {
+		memcpy(work, orig, P);
+		for (i = 0; i <= g.p; i++)
+			work[i * g.G * (uint64_t)g.S] ^= 1;
+		okl = fix_ok(&g, PARITY_LOST);
+		T(okl, "p + 1 damaged shards of one group: lost (%llu)",
+		    (unsigned long long)L);
+	}
+}
+
+int
+main(void)
+{
+	static const uint64_t sizes[] = { 1, 100, 4095, 4096, 4097, 50000,
+	    (4u << 20) - 1, 4u << 20, 16u << 20, (16u << 20) + 12345 };
+	struct parity_geom g;
+	unsigned pct;
+	size_t i;
+	int okinv = 1;
+
+	t_init();
+	parity_use(PARITY_PCT_DEFAULT);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		one_size(sizes[i], PARITY_PCT_DEFAULT);
+	one_size(5u << 20, 1);
+	one_size(5u << 20, PARITY_PCT_MAX);
+	one_size(5u << 20, 10);
+	T(parity_geom(0, 3, &g) != 0 && parity_geom(1, 0, &g) != 0 &&
+	    parity_geom(1, PARITY_PCT_MAX + 1, &g) != 0,
+	    "no layout for 0 bytes, 0 %% or over the maximum");
+	/* Every layout's size is at least its data and its parity. */
+	for (pct = 1; pct <= PARITY_PCT_MAX; pct++)
+		for (i = 1; i < (8u << 20); i += 4093)
+			if (parity_geom(i, pct, &g) != 0 || g.P < i + 3 * 4096 ||
+			    g.G * g.p < PARITY_P_MIN || (g.k + g.G - 1) / g.G + g.p > 255)
+				okinv = 0;
+	T(okinv, "layouts are within GF(2^8) and carry >= 3 parity shards");
+	free(orig);
+	free(work);
+	return t_exit();
+}

@@ -6,8 +6,8 @@
 # before it commits, copied with rsync -a, then continued) pass check with
 # at most harmless leftovers; rsync -a --ignore-existing brings such a
 # copy up to date.  check --same-as B says whether B holds the same files
-# as A by name and size: 0 the same, 15 with the files one lacks (text
-# and --json), 15 for another repository's copy, 10 for no repository;
+# as A by name and size: 0 the same, 16 with the files one lacks (text
+# and --json), 16 for another repository's copy, 10 for no repository;
 # a file damaged on B but of the same size is not seen by names (check
 # --read-data -r B sees it).
 . "$(dirname "$0")/lib.sh"
@@ -67,10 +67,10 @@ done
 if [ "$k" -gt 0 ]; then
 	tp check -r "$R" --same-as "$T/mid1" >"$T/mid.same" 2>&1
 	rc=$?
-	if [ "$rc" -eq 15 ] &&
+	if [ "$rc" -eq 16 ] &&
 	    grep -q "^only in A: snapshots/" "$T/mid.same" &&
 	    ! grep -q "^only in B:" "$T/mid.same"; then
-		ok "--same-as: the first mid-way copy lacks the new snapshot, has nothing A lacks (exit 15)"
+		ok "--same-as: the first mid-way copy lacks the new snapshot, has nothing A lacks (exit 16)"
 	else notok "--same-as against the first mid-way copy (exit $rc)"
 		sed 's/^/#   /' "$T/mid.same"; fi
 fi
@@ -102,14 +102,14 @@ fi
 # --- the copy behind: what it lacks, then brought up to date --------------
 tp check -r "$R" --same-as "$T/rs" >"$T/behind.out" 2>&1
 rc=$?
-if [ "$rc" -eq 15 ] && grep -q "^only in A: snapshots/" "$T/behind.out" &&
+if [ "$rc" -eq 16 ] && grep -q "^only in A: snapshots/" "$T/behind.out" &&
     grep -q "^only in A: packs/" "$T/behind.out" &&
     grep -q "^only in A: index/" "$T/behind.out"; then
-	ok "--same-as: the old copy lacks the new snapshot, index and packs (exit 15)"
+	ok "--same-as: the old copy lacks the new snapshot, index and packs (exit 16)"
 else notok "--same-as behind (exit $rc)"; sed 's/^/#   /' "$T/behind.out"; fi
 tp check -r "$R" --same-as "$T/rs" --json >"$T/behind.json" 2>/dev/null
 rc=$?
-if [ "$rc" -eq 15 ] && python3 -c '
+if [ "$rc" -eq 16 ] && python3 -c '
 import json, sys
 d = json.load(open(sys.argv[1]))
 assert d["same"] is False and d["same_repository"] is True
@@ -130,13 +130,13 @@ p=$T/rs/$(cd "$T/cp" && find packs -type f ! -name '.tmp-*' | head -n 1)
 flip "$p" 100
 xcode 0 "--same-as compares names and sizes only: a flipped byte is the same" \
     tp check -q -r "$R" --same-as "$T/rs"
-xcode 14 "check --read-data of the copy finds the flipped byte" \
+xcode 15 "check --read-data of the copy finds the flipped byte (repairable from the parity: 15)" \
     tp check -q -r "$T/rs" --read-data
 rm -f "$p"
-xcode 15 "--same-as: a pack removed from the copy" \
+xcode 16 "--same-as: a pack removed from the copy" \
     tp check -q -r "$R" --same-as "$T/rs"
 mkrepo "$T/other"
-xcode 15 "--same-as another repository: 15" \
+xcode 16 "--same-as another repository: 16" \
     tp check -q -r "$R" --same-as "$T/other"
 mkdir "$T/empty"
 xcode 10 "--same-as an empty directory: 10" \

@@ -19,6 +19,7 @@ enum sandbox_role {
 	SBX_REPAIR,	/* repair: the repository read-only, and read-write
 			   only the directories the subcommand rewrites */
 	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
+	SBX_COPY,	/* copy: SRC read-only, DST read-write (add only) */
 };
 
 /*

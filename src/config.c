@@ -1,6 +1,7 @@
 /*
  * config.c: encode and decode the repository configuration.
  */
+#include <string.h>
 #include <time.h>
 
 #include "buf.h"
@@ -15,22 +16,28 @@ config_default(struct config *c)
 	c->chunk_max = 4u << 20;
 	c->pack_bytes = 16u << 20;
 	c->zstd_level = 3;
+	c->has_chunker_key = 0;
+	memset(c->chunker_key, 0, sizeof(c->chunker_key));
 }
 
-void
-config_encode(const struct config *c, uint8_t out[CONFIG_BYTES])
+size_t
+config_encode(const struct config *c, uint8_t out[CONFIG_BYTES_MAX])
 {
 	struct wbuf w;
 
-	wbuf_init(&w, out, CONFIG_BYTES);
-	wbuf_put_u32(&w, CONFIG_FORMAT);
+	wbuf_init(&w, out, CONFIG_BYTES_MAX);
+	wbuf_put_u32(&w, c->has_chunker_key ? CONFIG_FORMAT_CHUNKER :
+	    CONFIG_FORMAT);
 	wbuf_put_u64(&w, c->created);
 	wbuf_put_u32(&w, c->chunk_min);
 	wbuf_put_u32(&w, c->chunk_avg);
 	wbuf_put_u32(&w, c->chunk_max);
 	wbuf_put_u32(&w, c->pack_bytes);
 	wbuf_put_u32(&w, (uint32_t)c->zstd_level);
-	/* CONFIG_BYTES is exactly what is written above. */
+	if (!c->has_chunker_key)
+		return CONFIG_BYTES;	/* exactly what is written above */
+	wbuf_put_bytes(&w, c->chunker_key, CONFIG_KEY_BYTES);
+	return CONFIG_BYTES_MAX;
 }
 
 int
@@ -40,14 +47,19 @@ config_decode(const uint8_t *p, size_t len, struct config *c)
 	uint32_t fmt, lvl;
 
 	rbuf_init(&r, p, len);
-	if (rbuf_get_u32(&r, &fmt) != 0 || fmt != CONFIG_FORMAT ||
+	c->has_chunker_key = 0;
+	if (rbuf_get_u32(&r, &fmt) != 0 || (fmt != CONFIG_FORMAT &&
+	    fmt != CONFIG_FORMAT_CHUNKER) ||
 	    rbuf_get_u64(&r, &c->created) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_min) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_avg) != 0 ||
 	    rbuf_get_u32(&r, &c->chunk_max) != 0 ||
 	    rbuf_get_u32(&r, &c->pack_bytes) != 0 ||
-	    rbuf_get_u32(&r, &lvl) != 0 || rbuf_end(&r) != 0)
+	    rbuf_get_u32(&r, &lvl) != 0 ||
+	    (fmt == CONFIG_FORMAT_CHUNKER && rbuf_get_bytes(&r, c->chunker_key,
+	    CONFIG_KEY_BYTES) != 0) || rbuf_end(&r) != 0)
 		return -1;
+	c->has_chunker_key = fmt == CONFIG_FORMAT_CHUNKER;
 	c->zstd_level = (int32_t)lvl;
 	if (c->chunk_min < 4096 || c->chunk_min >= c->chunk_avg ||
 	    (c->chunk_avg & (c->chunk_avg - 1)) != 0 ||

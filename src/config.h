@@ -9,7 +9,10 @@
 #include <stdint.h>
 
 #define CONFIG_FORMAT		1
+#define CONFIG_FORMAT_CHUNKER	2	/* with a chunker key of its own */
 #define CONFIG_BYTES		(4 + 8 + 4 * 5)
+#define CONFIG_KEY_BYTES	32
+#define CONFIG_BYTES_MAX	(CONFIG_BYTES + CONFIG_KEY_BYTES)
 
 struct config {
 	uint64_t	created;	/* unix seconds */
@@ -18,13 +21,24 @@ struct config {
 	uint32_t	chunk_max;
 	uint32_t	pack_bytes;	/* size of every full pack */
 	int32_t		zstd_level;
+	/*
+	 * init --copy-chunker-from: the chunker key of the repository it
+	 * was made from (format 2), used instead of this one's own
+	 * tcchnk01, so both cut files at the same points.  Secret: it is
+	 * the one key the worker may hold anyway.
+	 */
+	int		has_chunker_key;
+	uint8_t		chunker_key[CONFIG_KEY_BYTES];
 };
 
 /* config_default(c): the values a new repository gets. */
 void config_default(struct config *);
 
-/* config_encode(c, out[CONFIG_BYTES]): the plaintext form of ${c}. */
-void config_encode(const struct config *, uint8_t[CONFIG_BYTES]);
+/*
+ * config_encode(c, out[CONFIG_BYTES_MAX]): the plaintext form of ${c}
+ * (format 1, or 2 with a chunker key); returns its length.
+ */
+size_t config_encode(const struct config *, uint8_t[CONFIG_BYTES_MAX]);
 
 /*
  * config_decode(p, len, c): parse and sanity-check a config plaintext

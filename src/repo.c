@@ -56,6 +56,7 @@ repo_close(struct repo *r)
 	if (r->dirfd >= 0)
 		(void)close(r->dirfd);
 	free(r->path);
+	sodium_memzero(&r->cfg, sizeof(r->cfg));	/* a chunker key */
 	free(r);
 }
 
@@ -374,16 +375,18 @@ fail:
 int
 repo_commit_init(struct repo *r)
 {
-	uint8_t pt[CONFIG_BYTES], sealed[256], hdr[REPO_HEADER_BYTES];
-	size_t slen;
+	uint8_t pt[CONFIG_BYTES_MAX], sealed[256], hdr[REPO_HEADER_BYTES];
+	size_t slen, n;
 	struct wbuf w;
 
-	config_encode(&r->cfg, pt);
-	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, sizeof(pt), sealed,
+	n = config_encode(&r->cfg, pt);
+	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, n, sealed,
 	    sizeof(sealed), &slen) != 0) {
+		sodium_memzero(pt, sizeof(pt));
 		errorx("cannot seal the config");
 		return EXIT_ERR;
 	}
+	sodium_memzero(pt, sizeof(pt));	/* it may hold a chunker key */
 	if (fsio_write_atomic(r->dirfd, REPO_CONFIG_NAME, sealed, slen) != 0) {
 		errorx("cannot write %s/%s: %s", r->path, REPO_CONFIG_NAME,
 		    strerror(errno));
@@ -668,6 +671,7 @@ load_config(struct repo *r)
 		    REPO_CONFIG_NAME);
 	else
 		e = EXIT_OK;
+	sodium_memzero(pt, sizeof(pt));
 	free(sealed);
 	return e;
 }

@@ -23,6 +23,9 @@
 #            change applied and reverted in turn, then forget --keep-last
 #            3 with prune (borg: prune --keep-last 3, then compact); wall
 #            time, peak RSS and the repository's size before and after
+#   copy     tests/bench/copy.sh: a history of snapshots of the first data
+#            set copied into an empty repository, with and without shared
+#            chunker parameters, tacit next to restic copy
 # Knobs: BENCH_DATASETS="linux random small vmimage" (also: tiny),
 #   BENCH_TOOLS="tacit restic borg-lz4" (also: borg-zstd3), BENCH_REPS=3,
 #   BENCH_SCALE_FILES="10000 100000 300000", BENCH_SCALE_MIB="256 512 1024",
@@ -49,7 +52,7 @@ export BENCH_DATA=$data
 datasets=${BENCH_DATASETS:-linux random small vmimage}
 tools=${BENCH_TOOLS:-tacit restic borg-lz4}
 reps=${BENCH_REPS:-3}
-parts=${BENCH_PARTS:-limits peers privsep unlock scale prune}
+parts=${BENCH_PARTS:-limits peers privsep unlock scale prune copy}
 scale_files=${BENCH_SCALE_FILES:-10000 100000 300000}
 scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
@@ -503,6 +506,13 @@ if in_list unlock "$parts"; then
 fi
 in_list scale "$parts" && scale_part
 in_list prune "$parts" && prune_part
+if in_list copy "$parts"; then
+	say "copy: a snapshot history copied, tacit and restic"
+	csrc=$ds/$(echo "$datasets" | awk '{print $1}')
+	[ -d "$ds/linux" ] && in_list linux "$datasets" && csrc=$ds/linux
+	COPY_DIR=$run/copy bash "$here/copy.sh" "$tacit" "$csrc" \
+	    >"$out/copy.md" || say "copy failed"
+fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 echo "elapsed_s=$(($(date +%s) - t0))" >>"$out/meta"
 

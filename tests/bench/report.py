@@ -2,7 +2,8 @@
 """report.py DIR: the markdown report of one `make bench` run (stdlib only).
 
 DIR holds what tests/bench/bench.sh wrote: meta (key=value), peers.tsv,
-verify.tsv, limits.tsv, scale.tsv, scale-sets.tsv, privsep.md, unlock.md.
+verify.tsv, limits.tsv, scale.tsv, scale-sets.tsv, privsep.md, unlock.md,
+copy.md.
 Every figure is the median of the runs; MB = 10^6 bytes, MiB = 2^20.
 """
 import os
@@ -305,7 +306,8 @@ if lim:
 
 # ------------------------------------------------------------- privsep, unlock
 for name, title in (("privsep.md", "Cost of privilege separation"),
-                    ("unlock.md", "Unlock time")):
+                    ("unlock.md", "Unlock time"),
+                    ("copy.md", "Copy to a second repository")):
     p = os.path.join(d, name)
     if os.path.exists(p) and os.path.getsize(p) > 0:
         P(f"## {title}")

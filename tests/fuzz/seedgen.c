@@ -244,7 +244,7 @@ walk_seed(const char *dir)
 int
 main(int argc, char **argv)
 {
-	uint8_t cfg[CONFIG_BYTES], slot[SLOT_FILE_MAX], frame[64];
+	uint8_t cfg[CONFIG_BYTES_MAX], slot[SLOT_FILE_MAX], frame[64];
 	uint8_t id[32] = { 1 }, pid[16] = { 2 };
 	struct config c;
 	struct keyslot s;
@@ -261,8 +261,7 @@ main(int argc, char **argv)
 		return 1;
 	config_default(&c);
 	c.created = 1700000000;	/* a fixed seed, not today */
-	config_encode(&c, cfg);
-	put(argv[1], "config", cfg, sizeof(cfg));
+	put(argv[1], "config", cfg, config_encode(&c, cfg));
 	memset(&s, 0, sizeof(s));
 	s.kdf.t_cost = 1;
 	s.kdf.m_kib = 8192;

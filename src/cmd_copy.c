@@ -587,7 +587,10 @@ copy_main(void *arg)
 		    (unsigned long long)c->stored, (unsigned long long)c->packs,
 		    (double)(t1.tv_sec - t0.tv_sec) +
 		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
-	} else if (u->e == EXIT_OK && copied == 0)
+	} else if (u->e == EXIT_OK && u->nwant == 0)
+		printf("nothing to copy: no snapshot of %s is chosen\n",
+		    c->rd->r->path);
+	else if (u->e == EXIT_OK && copied == 0)
 		printf("nothing to copy: %s holds all %zu chosen snapshot%s\n",
 		    c->dst->path, skipped, PLURAL(skipped));
 	else if (u->e == EXIT_OK && log_verbosity >= 1)

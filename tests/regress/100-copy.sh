@@ -73,6 +73,11 @@ grepq "$DATA/a" "$T/s2" && ok "copy SNAP copied the snapshot named" ||
 n=$(t2 snapshots -r "$D" 2>/dev/null | grep -c '^[0-9a-f]\{8\} ')
 [ "$n" = 2 ] && ok "and only it" || notok "DST holds $n snapshots, not 2"
 
+cpy -r "$S" --to "$D" --to-passphrase-fd 5 --tag none-has-it >"$T/none" 2>&1
+grepq "no snapshot of $S is chosen" "$T/none" &&
+    ok "a filter that picks nothing says so" ||
+    { notok "a filter that picks nothing says so"; sed 's/^/#   /' "$T/none"; }
+
 # The rest, then nothing.
 check "copy of the rest" cpy -r "$S" --to "$D" --to-passphrase-fd 5
 n=$(t2 snapshots -r "$D" 2>/dev/null | grep -c '^[0-9a-f]\{8\} ')

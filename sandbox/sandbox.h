@@ -21,6 +21,7 @@ enum sandbox_role {
 	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
 	SBX_REPAIR_DATA, /* repair data: no key; rewrite files of packs/,
 			  * index/, snapshots/ by a rename over them */
+	SBX_COPY,	/* copy: SRC read-only, DST read-write (add only) */
 };
 
 /*

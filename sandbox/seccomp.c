@@ -275,6 +275,23 @@ static const struct rule worker_repo_rules[] = {
 };
 
 /*
+ * copy: SRC read (Landlock: read-only there), DST written as a backup
+ * writes it (packs, index segment, snapshot last; Landlock: DST only).
+ * No mkdir of a repository (DST exists), no unlink but of its own
+ * temporaries, store threads as backup's.
+ */
+static const struct rule worker_copy_rules[] = {
+	ALLOW(openat, A_NONE),		/* O_CREAT|O_EXCL; Landlock: where */
+	ALLOW(mkdirat, A_NONE),		/* packs/<2 hex>, index/, snapshots/ */
+	ALLOW(renameat2, A_NONE),	/* RENAME_NOREPLACE */
+	ALLOW(renameat, A_NONE),	/* its fallback on old FAT drivers */
+	ALLOW(unlinkat, A_FLAGS0),	/* temporaries; never AT_REMOVEDIR */
+	ALLOW(fsync, A_NONE),
+	ALLOW(fdatasync, A_NONE),
+	ALLOW(fstatfs, A_NONE),		/* free space, for a full disk */
+};
+
+/*
  * forget: reading as SBX_READ; the only change it can make is removing a
  * file (Landlock: in snapshots/ only), then syncing the directory.  No
  * open that writes or creates, no rename, no rmdir, no thread.
@@ -670,6 +687,10 @@ sandbox_worker_seccomp(enum sandbox_role role, int priv)
 	case SBX_REPAIR_DATA:
 		for (i = 0; i < NRULES(worker_repair_data_rules); i++)
 			add(ctx, &worker_repair_data_rules[i], NULL, 0);
+		break;
+	case SBX_COPY:
+		for (i = 0; i < NRULES(worker_copy_rules); i++)
+			add(ctx, &worker_copy_rules[i], NULL, 0);
 		break;
 	case SBX_RESTORE:
 		for (i = 0; i < NRULES(worker_restore_rules); i++)

@@ -57,6 +57,7 @@ role_caps(enum sandbox_role role, int priv)
 	case SBX_PRUNE:
 	case SBX_REPAIR:
 	case SBX_REPAIR_DATA:
+	case SBX_COPY:
 		/* Write a repository owned by someone else; O_NOATIME on
 		 * files we do not own. */
 		return read | 1ULL << CAP_DAC_OVERRIDE | 1ULL << CAP_FOWNER;
@@ -198,6 +199,7 @@ role_drops_uid(enum sandbox_role role)
 	case SBX_PRUNE:
 	case SBX_REPAIR:
 	case SBX_REPAIR_DATA:
+	case SBX_COPY:
 		return 0;
 	}
 	return 0;

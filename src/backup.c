@@ -735,7 +735,11 @@ bk_setup(struct bk *b)
 	b->cp.max = b->r->cfg.chunk_max;
 	if ((ck = secmem_alloc(CHUNKER_KEY_BYTES)) == NULL)
 		return EXIT_ERR;
-	if (kh_chunker_key(b->r->kh, ck) == 0)
+	/* A repository made by init --copy-chunker-from cuts with the key
+	 * its config carries (the other repository's). */
+	if (b->r->cfg.has_chunker_key)
+		b->ch = chunker_new(b->r->cfg.chunker_key, &b->cp);
+	else if (kh_chunker_key(b->r->kh, ck) == 0)
 		b->ch = chunker_new(ck, &b->cp);
 	secmem_free(ck);
 	b->cbcap = CB_BYTES + (size_t)b->cp.max;

@@ -1,6 +1,8 @@
 /*
  * cmd.c: what every command that needs keys does first and last.
  */
+#include <string.h>
+
 #include "cmd.h"
 #include "lock.h"
 #include "log.h"
@@ -53,7 +55,19 @@ cmd_lock_mode(int (*fn)(struct opts *), const struct opts *o)
 		return REPO_LOCK_SHARED;
 	if (fn == cmd_tag)
 		return REPO_LOCK_EXCL;
+	if (fn == cmd_copy)
+		return REPO_LOCK_SHARED;	/* SRC; DST: REPO_LOCK_ADD */
 	return -1;
+}
+
+const char *
+cmd_other_repo(const struct opts *o)
+{
+	if (o->cmd != NULL && strcmp(o->cmd, "copy") == 0)
+		return o->to;
+	if (o->cmd != NULL && strcmp(o->cmd, "init") == 0)
+		return o->chunker_from;
+	return NULL;
 }
 
 void

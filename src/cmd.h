@@ -18,6 +18,12 @@ struct opts {
 	const char		*repo;		/* -r, --repo */
 	struct pass_src		 pass;		/* the passphrase's source */
 	struct pass_src		 newpass;	/* a new passphrase's source */
+	const char		*to;		/* copy --to DIR */
+	const char		*chunker_from;	/* init --copy-chunker-from */
+	/* The passphrase of the other repository: copy's --to (from the
+	 * --to-passphrase-* options), init's --copy-chunker-from (from
+	 * --from-passphrase-*).  A keyholder of its own reads it. */
+	struct pass_src		 other;
 	struct kdf_params	 kdf;		/* for new key slots */
 	unsigned		 lock_wait;	/* --lock-wait seconds */
 	int			 json;		/* --json */
@@ -118,6 +124,18 @@ int cmd_stats(struct opts *);
 int cmd_prune(struct opts *);
 int cmd_repair(struct opts *);
 int cmd_mount(struct opts *);
+int cmd_copy(struct opts *);
+
+/*
+ * copy_check(o): copy's --to is given and is not -r's directory; checked
+ * by the keyholder before any passphrase is asked, and again by the
+ * worker.  EXIT_OK, or EXIT_USAGE after a message.
+ */
+int copy_check(const struct opts *);
+
+/* The other repository of ${o} (copy's --to, init's
+ * --copy-chunker-from), or NULL: it gets a keyholder of its own. */
+const char *cmd_other_repo(const struct opts *);
 
 /*
  * mount_prepare(o): in the worker, before its sandbox: a FUSE session,

@@ -64,6 +64,51 @@ undo(struct repo *r, const uint8_t *sid)
 	(void)unlinkat(r->dirfd, LOCK_NAME, 0);
 }
 
+/*
+ * init --copy-chunker-from SRC: SRC's chunk sizes and chunker key into
+ * the new config (format 2), so that a backup into DST cuts files at
+ * exactly the points SRC's do (doc/format.md, section 12.2).  SRC is
+ * unlocked by the other keyholder (its passphrase, a prompt naming it);
+ * the key is the one the worker may hold.  EXIT_OK or an exit code.
+ */
+static int
+chunker_from(const struct opts *o, struct repo *r)
+{
+	struct repo *src;
+	int e;
+
+	if ((e = repo_open(o->chunker_from, &src)) != EXIT_OK)
+		return e;
+	if (memcmp(src->id, r->id, ENV_REPOID_BYTES) == 0 ||
+	    kh_other(src->kh) != 0) {
+		errorx("--copy-chunker-from %s: not usable here",
+		    o->chunker_from);
+		repo_close(src);
+		return EXIT_ERR;
+	}
+	if ((e = repo_lock(src, REPO_LOCK_SHARED, o->lock_wait)) != EXIT_OK ||
+	    (e = repo_unlock(src, &o->other)) != EXIT_OK) {
+		repo_close(src);
+		return e;
+	}
+	r->cfg.chunk_min = src->cfg.chunk_min;
+	r->cfg.chunk_avg = src->cfg.chunk_avg;
+	r->cfg.chunk_max = src->cfg.chunk_max;
+	if (r->cfg.pack_bytes < r->cfg.chunk_max)
+		r->cfg.pack_bytes = src->cfg.pack_bytes;
+	if (src->cfg.has_chunker_key)	/* SRC copied it from another */
+		memcpy(r->cfg.chunker_key, src->cfg.chunker_key,
+		    CONFIG_KEY_BYTES);
+	else if (kh_chunker_key(src->kh, r->cfg.chunker_key) != 0) {
+		errorx("cannot get the chunker key of %s", o->chunker_from);
+		repo_close(src);
+		return EXIT_ERR;
+	}
+	r->cfg.has_chunker_key = 1;
+	repo_close(src);
+	return EXIT_OK;
+}
+
 int
 cmd_init(struct opts *o)
 {
@@ -85,6 +130,10 @@ cmd_init(struct opts *o)
 		r->cfg.zstd_level = o->zstd_level;
 	if (o->parity != 0)
 		r->cfg.parity_pct = (uint32_t)(o->parity - 1);
+	if (o->chunker_from != NULL && (e = chunker_from(o, r)) != EXIT_OK) {
+		undo(r, NULL);
+		goto out;
+	}
 	if (kh_generate(r->kh) != 0 ||
 	    kh_slot_new(r->kh, &o->pass, prompt, &o->kdf, SLOT_KIND_PASSPHRASE,
 	    sid, slot, sizeof(slot), &len) != KH_OK) {
@@ -99,6 +148,9 @@ cmd_init(struct opts *o)
 	}
 	sodium_bin2hex(hex, sizeof(hex), r->id, ENV_REPOID_BYTES);
 	printf("created tacit repository %.8s at %s\n", hex, o->repo);
+	if (o->chunker_from != NULL)
+		printf("it cuts files as %s does (--copy-chunker-from)\n",
+		    o->chunker_from);
 	warnx("keep the passphrase safe: without it the backups cannot be "
 	    "read; 'tacit key recovery' makes a recovery key");
 out:

@@ -169,6 +169,8 @@ twins(const struct snapshot *a, const struct snapshot *b)
 	    a->dirs != b->dirs || a->bytes != b->bytes ||
 	    a->added != b->added || a->packs != b->packs ||
 	    a->has_log != b->has_log || memcmp(a->log, b->log, 32) != 0 ||
+	    a->has_orig != b->has_orig ||
+	    memcmp(a->orig, b->orig, SNAP_ID_BYTES) != 0 ||
 	    strcmp(a->version, b->version) != 0)
 		return 0;
 	for (i = 0; i < a->npaths; i++)

@@ -21,6 +21,9 @@
 #define IPC_FRAME_MAX	(ENV_PLAIN_MAX + ENV_OVERHEAD + 4096)
 #define IPC_WORKER_FD	3		/* the worker's end, after exec */
 #define IPC_LISTS_FD	4		/* backup: its --files-from lists */
+#define IPC_OTHER_FD	4		/* copy, init --copy-chunker-from: the
+					   other repository's keyholder (no
+					   command has both) */
 
 enum kh_msg {
 	KH_REQ_UNLOCK = 0,	KH_ANS_UNLOCK,

@@ -831,20 +831,21 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 static void
 close_stray(const struct opts *o, int lists)
 {
-	int keep[3], t;
+	int keep[4], t;
 	unsigned lo = 3;
 	size_t i, j;
 
 	keep[0] = o->pass.kind == PASS_FD ? o->pass.fd : -1;
 	keep[1] = o->newpass.kind == PASS_FD ? o->newpass.fd : -1;
 	keep[2] = lists;
-	for (i = 1; i < 3; i++)
+	keep[3] = o->other.kind == PASS_FD ? o->other.fd : -1;
+	for (i = 1; i < 4; i++)
 		for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
 			t = keep[j - 1];
 			keep[j - 1] = keep[j];
 			keep[j] = t;
 		}
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 4; i++) {
 		if (keep[i] < (int)lo)
 			continue;
 		if (keep[i] > (int)lo)
@@ -862,10 +863,10 @@ close_stray(const struct opts *o, int lists)
 static int
 named_fds_open(const struct opts *o)
 {
-	const struct pass_src *s[2] = { &o->pass, &o->newpass };
+	const struct pass_src *s[3] = { &o->pass, &o->newpass, &o->other };
 	size_t i;
 
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < 3; i++)
 		if (s[i]->kind == PASS_FD && fcntl(s[i]->fd, F_GETFD) < 0) {
 			errorx("cannot read the passphrase from descriptor %d: "
 			    "%s", s[i]->fd, strerror(errno));
@@ -874,12 +875,61 @@ named_fds_open(const struct opts *o)
 	return 0;
 }
 
+/*
+ * copy and init --copy-chunker-from: a second keyholder, for the other
+ * repository, forked before any secret exists (threat-model.md says why
+ * two and not one holding both).  It is this one's code serving a session
+ * of its own: its repository's path in the prompt, its passphrase from
+ * o->other, the same dispatch table (no key-slot request: it only
+ * unlocks), the same sandbox after the unlock, and no relay.  The worker
+ * talks to it on IPC_OTHER_FD; *${wsock} is that end, above
+ * IPC_OTHER_FD.  Returns its pid.
+ */
+static pid_t
+other_start(const struct opts *o, int *wsock)
+{
+	static struct opts oo;
+	pid_t pid, self = getpid();
+	int sv[2], fd;
+
+	/* 0-2 open, so that the socket lands above them. */
+	while ((fd = open("/dev/null", O_RDWR)) >= 0 && fd <= 2)
+		;
+	if (fd > 2)
+		(void)close(fd);
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0)
+		fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
+	if ((pid = fork()) < 0)
+		fatal(EXIT_ERR, "fork: %s", strerror(errno));
+	if (pid == 0) {
+		(void)close(sv[1]);
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0 ||
+		    getppid() != self)
+			_exit(EXIT_ERR);
+		if (o->pass.kind == PASS_FD && o->pass.fd > 2)
+			(void)close(o->pass.fd);
+		oo = *o;
+		oo.repo = cmd_other_repo(o);
+		oo.pass = o->other;
+		oo.newpass.kind = PASS_AUTO;
+		_exit(keyholder_serve(sv[0], -1, -1, &oo, 0) == 0 ? EXIT_OK :
+		    EXIT_ERR);
+	}
+	(void)close(sv[0]);
+	if (o->other.kind == PASS_FD && o->other.fd > 2)
+		(void)close(o->other.fd);	/* the other keyholder's */
+	if ((*wsock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_OTHER_FD + 1)) < 0)
+		fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
+	(void)close(sv[1]);
+	return pid;
+}
+
 int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
 	struct khs k;
 	int sv[2], out[2], ep[2], status, err, lists = -1, t;
-	pid_t pid, self = getpid();
+	pid_t pid, self = getpid(), opid = -1;
 
 	/* First, so that no descriptor of ours takes a passphrase's
 	 * number (the lists' memfd would be read as the passphrase). */
@@ -902,6 +952,10 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 			fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
 	}
 	close_stray(o, lists);
+	/* The other repository's keyholder, on the lists' descriptor (no
+	 * command has both), before init's new passphrase is read. */
+	if (cmd_other_repo(o) != NULL)
+		opid = other_start(o, &lists);
 	session_init(&k, -1, o, keycmd);
 	/*
 	 * init: ask the first passphrase (and warn if it is weak) before the
@@ -947,6 +1001,9 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
 			fatal(EXIT_ERR, "waitpid: %s", strerror(errno));
+	/* The other keyholder ends with the worker's socket. */
+	while (opid > 0 && waitpid(opid, NULL, 0) < 0 && errno == EINTR)
+		;
 	/* Interrupted: the worker said what it left (its output was
 	 * relayed to the end), or we say that much. */
 	if (intr_sig != 0) {

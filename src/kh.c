@@ -12,6 +12,7 @@
 #include <sodium.h>
 
 #include "buf.h"
+#include "ipc.h"
 #include "kh.h"
 #include "kh_priv.h"
 #include "log.h"
@@ -568,6 +569,15 @@ kh_open_batch(struct kh *kh, size_t n, const uint32_t *types,
 		}
 	kh_release(kh);
 	return r;
+}
+
+int
+kh_other(struct kh *kh)
+{
+	if (kh->fd < 0 || kh->seq != 0)
+		return -1;
+	kh->fd = IPC_OTHER_FD;
+	return 0;
 }
 
 int

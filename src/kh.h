@@ -46,6 +46,13 @@ struct kh_slotinfo {
 /* kh_new(repo_id): a locked keyholder for the repository ${repo_id}. */
 struct kh *kh_new(const uint8_t[ENV_REPOID_BYTES]);
 
+/*
+ * kh_other(kh): in the worker, have the other repository's keyholder
+ * (copy's DST, init's --copy-chunker-from) serve ${kh}, a kh_new not yet
+ * used.  0, or -1 where no such keyholder is (not in a worker).
+ */
+int kh_other(struct kh *) __attribute__((warn_unused_result));
+
 /* kh_free(kh): wipe every key and release ${kh}; NULL is a no-op. */
 void kh_free(struct kh *);
 

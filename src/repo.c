@@ -65,6 +65,7 @@ repo_close(struct repo *r)
 	if (r->dirfd >= 0)
 		(void)close(r->dirfd);
 	free(r->path);
+	sodium_memzero(&r->cfg, sizeof(r->cfg));	/* a chunker key */
 	free(r);
 }
 
@@ -510,9 +511,11 @@ repo_commit_init(struct repo *r)
 	ptlen = config_encode(&r->cfg, pt);
 	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, ptlen, sealed,
 	    sizeof(sealed), &slen) != 0) {
+		sodium_memzero(pt, sizeof(pt));
 		errorx("cannot seal the config");
 		return EXIT_ERR;
 	}
+	sodium_memzero(pt, sizeof(pt));	/* it may hold a chunker key */
 	header_build(r, hdr);
 	if ((e = put_file(r, r->dirfd, "", REPO_CONFIG_NAME, sealed, slen,
 	    0)) != EXIT_OK ||
@@ -1087,22 +1090,23 @@ config_parse(struct repo *r, const char *name, const uint8_t *p,
 {
 	uint8_t pt[CONFIG_FILE_MAX];
 	size_t plen;
+	int e = EXIT_DAMAGED;
 
 	if (kh_open(r->kh, OBJ_CONFIG, config_id, p, len, pt, sizeof(pt),
 	    &plen) != 0) {
 		if (say)
 			errorx("%s/%s: authentication failed: the file is "
 			    "damaged or was tampered with", r->path, name);
-		return EXIT_DAMAGED;
-	}
-	if (config_decode(pt, plen, &r->cfg) != 0) {
+	} else if (config_decode(pt, plen, &r->cfg) != 0) {
 		if (say)
 			errorx("%s/%s: authentic but not a valid config",
 			    r->path, name);
-		return EXIT_DAMAGED;
+	} else {
+		parity_use(r->cfg.parity_pct);
+		e = EXIT_OK;
 	}
-	parity_use(r->cfg.parity_pct);
-	return EXIT_OK;
+	sodium_memzero(pt, sizeof(pt));	/* it may hold a chunker key */
+	return e;
 }
 
 /* Read and open the config in ${fd} (-1: missing); the bytes to *${pp}. */

@@ -58,7 +58,7 @@ encode(const struct snapshot *s, struct dbuf *b)
 	size_t i;
 
 	dbuf_init(b, SNAP_FILE_MAX / 2);
-	dbuf_put_u32(b, SNAP_FORMAT);
+	dbuf_put_u32(b, s->has_orig ? SNAP_FORMAT_COPY : SNAP_FORMAT);
 	dbuf_put_u64(b, (uint64_t)s->time_sec);
 	dbuf_put_u32(b, s->time_nsec);
 	dbuf_put_u32(b, s->flags);
@@ -79,6 +79,8 @@ encode(const struct snapshot *s, struct dbuf *b)
 	put_str(b, s->version ? s->version : "");
 	dbuf_put_u8(b, (uint8_t)(s->has_log != 0));
 	dbuf_put_bytes(b, s->log, 32);
+	if (s->has_orig)
+		dbuf_put_bytes(b, s->orig, SNAP_ID_BYTES);
 	/* Write only what decode() will accept back. */
 	if (s->npaths > SNAP_PATHS_MAX || s->ntags > SNAP_TAGS_MAX ||
 	    (s->version && strlen(s->version) > SNAP_STR_MAX))
@@ -135,8 +137,8 @@ decode(const uint8_t *p, size_t len, struct snapshot *s)
 	struct rbuf r;
 
 	rbuf_init(&r, p, len);
-	if (rbuf_get_u32(&r, &fmt) != 0 || fmt != SNAP_FORMAT ||
-	    rbuf_get_u64(&r, &t) != 0 || rbuf_get_u32(&r, &s->time_nsec) != 0 ||
+	if (rbuf_get_u32(&r, &fmt) != 0 || (fmt != SNAP_FORMAT &&
+	    fmt != SNAP_FORMAT_COPY) || rbuf_get_u64(&r, &t) != 0 || rbuf_get_u32(&r, &s->time_nsec) != 0 ||
 	    s->time_nsec >= 1000000000u || rbuf_get_u32(&r, &s->flags) != 0 ||
 	    rbuf_get_bytes(&r, s->root, 32) != 0 ||
 	    rbuf_get_u8(&r, &hp) != 0 || hp > 1 ||
@@ -149,8 +151,11 @@ decode(const uint8_t *p, size_t len, struct snapshot *s)
 	    rbuf_get_u64(&r, &s->packs) != 0 ||
 	    get_str(&r, &s->version) != 0 ||
 	    rbuf_get_u8(&r, &hl) != 0 || hl > 1 ||
-	    rbuf_get_bytes(&r, s->log, 32) != 0 || rbuf_end(&r) != 0)
+	    rbuf_get_bytes(&r, s->log, 32) != 0 ||
+	    (fmt == SNAP_FORMAT_COPY && rbuf_get_bytes(&r, s->orig,
+	    SNAP_ID_BYTES) != 0) || rbuf_end(&r) != 0)
 		return -1;
+	s->has_orig = fmt == SNAP_FORMAT_COPY;
 	s->time_sec = (int64_t)t;
 	s->has_parent = hp;
 	s->has_log = hl;

@@ -8,6 +8,7 @@
  *   | u32 npaths | (u16 len | path)... | u32 ntags | (u16 len | tag)...
  *   | u64 files | u64 dirs | u64 bytes | u64 added | u64 packs
  *   | u16 len | tacit version | u8 has_log | log blob id[32]
+ *   format 2 (a copy made by tacit copy) then: | original id[16]
  */
 #ifndef TACIT_SNAPSHOT_H
 #define TACIT_SNAPSHOT_H
@@ -20,6 +21,7 @@
 
 #define SNAP_DIR		"snapshots"
 #define SNAP_FORMAT		1
+#define SNAP_FORMAT_COPY	2	/* and the id of its original */
 #define SNAP_ID_BYTES		16
 #define SNAP_FILE_MAX		(1u << 20)
 #define SNAP_PATHS_MAX		4096
@@ -44,6 +46,8 @@ struct snapshot {
 	char		*version;
 	int		 has_log;	/* the run's RAM log, a data blob */
 	uint8_t		 log[32];
+	int		 has_orig;	/* a copy (tacit copy): format 2 */
+	uint8_t		 orig[SNAP_ID_BYTES]; /* its original's id there */
 };
 
 /* snapshot_free_fields(s): free what ${s} points to. */

@@ -64,6 +64,20 @@ static const struct {
 	{ "no-pinentry", 0, NULL, "ask on the terminal, never through pinentry" },
 	{ "new-passphrase-fd", 0, "N",
 	    "read the new passphrase from descriptor N" },
+	{ "to", 0, "DIR", "copy: the repository to copy into (DST)" },
+	{ "to-passphrase-fd", 0, "N", "read DST's passphrase from descriptor N" },
+	{ "to-passphrase-command", 0, "CMD",
+	    "DST's passphrase: what CMD prints" },
+	{ "to-keepassxc", 0, "DB ENTRY",
+	    "DST's passphrase: ENTRY in KeePassXC DB" },
+	{ "copy-chunker-from", 0, "SRC",
+	    "cut files exactly as the repository SRC does" },
+	{ "from-passphrase-fd", 0, "N",
+	    "read SRC's passphrase from descriptor N" },
+	{ "from-passphrase-command", 0, "CMD",
+	    "SRC's passphrase: what CMD prints" },
+	{ "from-keepassxc", 0, "DB ENTRY",
+	    "SRC's passphrase: ENTRY in KeePassXC DB" },
 	{ "kdf-memory", 0, "MIB", "Argon2id memory for new key slots (64..2048)" },
 	{ "kdf-iterations", 0, "N", "Argon2id passes for new key slots" },
 	{ "kdf-lanes", 0, "N", "Argon2id lanes for new key slots" },
@@ -157,7 +171,9 @@ static const struct command {
 	const char	*options;	/* long names, separated by spaces */
 } commands[] = {
 	{ "init", cmd_init, "", "create a repository in a new or empty DIR",
-	    "repo allow-no-landlock " O_PASS O_KDF "compression parity " O_ANY },
+	    "repo allow-no-landlock " O_PASS O_KDF "compression parity "
+	    "copy-chunker-from from-passphrase-fd from-passphrase-command "
+	    "from-keepassxc " O_ANY },
 	{ "key list", cmd_key, "", "list the key slots",
 	    O_REPO "json " O_ANY },
 	{ "key add", cmd_key, "", "add a passphrase",
@@ -207,6 +223,10 @@ static const struct command {
 	{ "prune", cmd_prune, "",
 	    "delete the data no snapshot uses, and the leftovers",
 	    O_REPO "dry-run max-unused json " O_ANY },
+	{ "copy", cmd_copy, " [SNAP...]", "copy snapshots (default: all) "
+	    "that --to DIR lacks into it",
+	    O_REPO "to to-passphrase-fd to-passphrase-command to-keepassxc "
+	    "tag path json " O_ANY },
 	{ "mount", cmd_mount, " MOUNTPOINT",
 	    "browse the snapshots read-only through FUSE (foreground)",
 	    O_REPO "tag path snapshot allow-other cache-mib " O_ANY },
@@ -302,7 +322,8 @@ usage_cmd(FILE *f, const struct command *c)
 		(void)snprintf(left + 4, sizeof(left) - 4, "--%s%s%s",
 		    opthelp[i].name, opthelp[i].arg ? " " : "",
 		    opthelp[i].arg ? opthelp[i].arg : "");
-		fprintf(f, "  %-30s%s\n", left, opthelp[i].help);
+		fprintf(f, "  %-30s%s%s\n", left, strlen(left) >= 30 ? " " :
+		    "", opthelp[i].help);
 	}
 }
 
@@ -491,7 +512,9 @@ enum {
 	OPT_KEEPDAILY, OPT_KEEPWEEKLY, OPT_KEEPMONTHLY, OPT_KEEPYEARLY,
 	OPT_KEEPWITHIN, OPT_KEEPTAG, OPT_GROUPBY, OPT_TIME, OPT_ADD,
 	OPT_REMOVE, OPT_SET, OPT_MAXUNUSED, OPT_PRUNE, OPT_FORGET,
-	OPT_ALLOWOTHER, OPT_CACHEMIB, OPT_SAMEAS
+	OPT_ALLOWOTHER, OPT_CACHEMIB, OPT_SAMEAS, OPT_TO, OPT_TOPASSFD,
+	OPT_TOPASSCMD, OPT_TOKEEPASSXC, OPT_CHUNKERFROM, OPT_FROMPASSFD,
+	OPT_FROMPASSCMD, OPT_FROMKEEPASSXC
 };
 
 static const struct option longopts[] = {
@@ -559,6 +582,14 @@ static const struct option longopts[] = {
 	{ "forget",		no_argument,		NULL, OPT_FORGET },
 	{ "allow-other",	no_argument,		NULL, OPT_ALLOWOTHER },
 	{ "cache-mib",		required_argument,	NULL, OPT_CACHEMIB },
+	{ "to",			required_argument,	NULL, OPT_TO },
+	{ "to-passphrase-fd",	required_argument,	NULL, OPT_TOPASSFD },
+	{ "to-passphrase-command", required_argument,	NULL, OPT_TOPASSCMD },
+	{ "to-keepassxc",	required_argument,	NULL, OPT_TOKEEPASSXC },
+	{ "copy-chunker-from",	required_argument,	NULL, OPT_CHUNKERFROM },
+	{ "from-passphrase-fd",	required_argument,	NULL, OPT_FROMPASSFD },
+	{ "from-passphrase-command", required_argument,	NULL, OPT_FROMPASSCMD },
+	{ "from-keepassxc",	required_argument,	NULL, OPT_FROMKEEPASSXC },
 	{ "quiet",		no_argument,		NULL, 'q' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, 'h' },
@@ -661,6 +692,40 @@ lists_vs_passphrase(const struct opts *o)
 	}
 }
 
+/* The other repository's passphrase options (--to-*, --from-*). */
+static void
+other_source(struct opts *o, int nopin)
+{
+	struct pass_src *t = &o->other;
+	const char *why;
+	const char *w = o->cmd != NULL && strcmp(o->cmd, "init") == 0 ?
+	    "from" : "to";
+
+	if ((t->kind == PASS_FD) + (t->cmdline != NULL) + (t->db != NULL) > 1)
+		usage_err(o->cmd, "give only one of --%s-passphrase-fd, "
+		    "--%s-passphrase-command and --%s-keepassxc", w, w, w);
+	if (t->cmdline != NULL &&
+	    (t->argv = subproc_split(t->cmdline, &why)) == NULL) {
+		errorx("the other repository's passphrase command: %s", why);
+		exit(EXIT_USAGE);
+	}
+	if (t->db != NULL) {	/* keepassxc_argv's array is --keepassxc's */
+		static const char *v[9];
+
+		memcpy(v, keepassxc_argv(t->db, t->entry), sizeof(v));
+		t->argv = (char **)(uintptr_t)v;
+	}
+	if (t->argv != NULL)
+		t->kind = PASS_CMD;
+	t->prog = o->pass.prog;
+	if (t->kind == PASS_AUTO && (t->prog != NULL || nopin))
+		t->kind = t->prog != NULL ? PASS_PINENTRY : PASS_TTY;
+	if (t->kind == PASS_FD && o->pass.kind == PASS_FD &&
+	    t->fd == o->pass.fd)
+		usage_err(o->cmd, "the two repositories' passphrases cannot "
+		    "come from one descriptor (%d)", t->fd);
+}
+
 /* The passphrase options, checked, as the two sources. */
 static void
 pass_sources(struct opts *o, int nopin)
@@ -684,6 +749,7 @@ pass_sources(struct opts *o, int nopin)
 	if (p->argv != NULL)
 		p->kind = PASS_CMD;
 	n->prog = p->prog;
+	other_source(o, nopin);
 	if (p->kind == PASS_AUTO && (p->prog != NULL || nopin))
 		p->kind = p->prog != NULL ? PASS_PINENTRY : PASS_TTY;
 	if (n->kind == PASS_AUTO && (n->prog != NULL || nopin))
@@ -800,8 +866,8 @@ parse(int argc, char **argv, struct opts *o)
 
 	_Static_assert(NLONGOPTS <= OPTS_SEEN_MAX, "opts_seen too small");
 	memset(o, 0, sizeof(*o));
-	o->pass.kind = o->newpass.kind = PASS_AUTO;
-	o->pass.which = PASS_CURRENT;
+	o->pass.kind = o->newpass.kind = o->other.kind = PASS_AUTO;
+	o->pass.which = o->other.which = PASS_CURRENT;
 	o->newpass.which = PASS_NEW;
 	kdf_params_default(&o->kdf);
 	o->group_by = GROUP_DEFAULT;
@@ -985,6 +1051,32 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_CACHEMIB:
 			o->cache_mib = number(optarg, "--cache-mib", 1, 65536);
+			break;
+		case OPT_TO:
+			o->to = optarg;
+			break;
+		case OPT_CHUNKERFROM:
+			o->chunker_from = optarg;
+			break;
+		case OPT_TOPASSFD:
+		case OPT_FROMPASSFD:
+			o->other.kind = PASS_FD;
+			o->other.fd = (int)number(optarg, c == OPT_TOPASSFD ?
+			    "--to-passphrase-fd" : "--from-passphrase-fd", 0,
+			    INT_MAX);
+			break;
+		case OPT_TOPASSCMD:
+		case OPT_FROMPASSCMD:
+			o->other.cmdline = optarg;
+			break;
+		case OPT_TOKEEPASSXC:	/* two arguments: DB ENTRY */
+		case OPT_FROMKEEPASSXC:
+			if (optind >= argc)
+				usage_err(o->cmd, "--%s needs DB and ENTRY",
+				    c == OPT_TOKEEPASSXC ? "to-keepassxc" :
+				    "from-keepassxc");
+			o->other.db = optarg;
+			o->other.entry = argv[optind++];
 			break;
 		case OPT_COMPRESSION:
 			o->zstd_level = (int)number(optarg, "--compression", 1,
@@ -1304,6 +1396,9 @@ main(int argc, char **argv)
 		host_check(&o);
 	/* dump: binary data is not for a terminal; say so before asking. */
 	if (c->fn == cmd_dump && dump_refuse_tty() != 0)
+		return EXIT_USAGE;
+	/* copy: DST given, and not SRC, before asking anything. */
+	if (c->fn == cmd_copy && copy_check(&o) != EXIT_OK)
 		return EXIT_USAGE;
 	/* init: refuse a directory it cannot use before asking anything. */
 	if (c->fn == cmd_init && repo_check_new(o.repo) != EXIT_OK)

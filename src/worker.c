@@ -61,6 +61,8 @@ role_of(int (*fn)(struct opts *), const struct opts *o)
 		return SBX_REPAIR_DATA;
 	if (fn == cmd_repair)
 		return SBX_REPAIR;
+	if (fn == cmd_copy)
+		return SBX_COPY;
 	return SBX_REPO;
 }
 
@@ -300,6 +302,9 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 		if (e != 0)
 			return EXIT_ERR;
 	}
+	/* copy: DST written, so this user must be able to. */
+	if (fn == cmd_copy && repo_check_access(o->to, 1) != EXIT_OK)
+		return EXIT_ERR;
 	/* The lock, while /proc can still name the process that holds it;
 	 * check --same-as B: B's first (A's is the one lock.c remembers). */
 	if (fn == cmd_check && o->same_as != NULL &&
@@ -308,11 +313,18 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	if ((mode = cmd_lock_mode(fn, o)) >= 0 &&
 	    (e = repo_lock_early(o->repo, mode, o->lock_wait)) != EXIT_OK)
 		return e;
+	/* The other repository's: copy adds to DST; init reads SRC. */
+	if (cmd_other_repo(o) != NULL && (e = repo_lock_early(
+	    cmd_other_repo(o), fn == cmd_copy ? REPO_LOCK_ADD :
+	    REPO_LOCK_SHARED, o->lock_wait)) != EXIT_OK)
+		return e;
 	/* mount: mounted (and its keeper started) before the sandbox,
 	 * which allows neither mount(2) nor fusermount3. */
 	if (fn == cmd_mount && (e = mount_prepare(o)) != EXIT_OK)
 		return e;
 	worker_fs_note(o->repo);
+	if (fn == cmd_copy)
+		worker_fs_note(o->to);
 	/* A reader keeps root's ids on FUSE, where nobody is refused. */
 	if ((role == SBX_READ || role == SBX_MOUNT) && (on_fuse(o->repo) ||
 	    (fn == cmd_check && o->same_as != NULL && on_fuse(o->same_as))))
@@ -336,6 +348,12 @@ worker_run(int (*fn)(struct opts *), struct opts *o)
 	p[n].path = o->repo;
 	p[n++].access = role == SBX_REPO || role == SBX_BACKUP ? SBX_RW :
 	    role == SBX_RESTORE ? SBX_R | SBX_NSBIND : SBX_R;
+	/* copy: DST read-write (SRC, o->repo, read-only above); init
+	 * --copy-chunker-from: SRC read-only. */
+	if (cmd_other_repo(o) != NULL) {
+		p[n].path = cmd_other_repo(o);
+		p[n++].access = fn == cmd_copy ? SBX_RW : SBX_R;
+	}
 	if (fn == cmd_backup) {
 		for (i = 0; i < (size_t)o->argc; i++) {
 			p[n].path = o->argv[i];

@@ -32,6 +32,9 @@
 #            wall time and the serving processes' peak RSS
 #            (BENCH_MOUNT_TREE=linux, BENCH_MOUNT_FILE=random; alone:
 #            BENCH_PARTS=mount)
+#   copy     tests/bench/copy.sh: a history of snapshots of the first data
+#            set copied into an empty repository, with and without shared
+#            chunker parameters, tacit next to restic copy
 # Knobs: BENCH_DATASETS="linux random small vmimage" (also: tiny),
 #   BENCH_TOOLS="tacit restic borg-lz4" (also: borg-zstd3), BENCH_REPS=3,
 #   BENCH_SCALE_FILES="10000 100000 300000", BENCH_SCALE_MIB="256 512 1024",
@@ -65,7 +68,7 @@ export BENCH_DATA=$data
 datasets=${BENCH_DATASETS:-linux random small vmimage}
 tools=${BENCH_TOOLS:-tacit restic borg-lz4}
 reps=${BENCH_REPS:-3}
-parts=${BENCH_PARTS:-limits peers privsep unlock parity scale prune mount}
+parts=${BENCH_PARTS:-limits peers privsep unlock parity scale prune mount copy}
 scale_files=${BENCH_SCALE_FILES:-10000 100000 300000}
 scale_mib=${BENCH_SCALE_MIB:-256 512 1024}
 scale_reps=${BENCH_SCALE_REPS:-1}
@@ -723,6 +726,14 @@ fi
 in_list scale "$parts" && scale_part
 in_list prune "$parts" && prune_part
 in_list mount "$parts" && mount_part
+if in_list copy "$parts"; then
+	say "copy: a snapshot history copied, tacit and restic"
+	settle copy
+	csrc=$ds/$(echo "$datasets" | awk '{print $1}')
+	[ -d "$ds/linux" ] && in_list linux "$datasets" && csrc=$ds/linux
+	COPY_DIR=$run/copy bash "$here/copy.sh" "$tacit" "$csrc" \
+	    >"$out/copy.md" || say "copy failed"
+fi
 echo "load_end=$(cut -d' ' -f1-3 /proc/loadavg)" >>"$out/meta"
 echo "elapsed_s=$(($(date +%s) - t0))" >>"$out/meta"
 echo "quiet_spent_s=$(cat "$out/quiet-spent")" >>"$out/meta"

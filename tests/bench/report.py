@@ -3,7 +3,7 @@
 
 DIR holds what tests/bench/bench.sh wrote: meta (key=value), peers.tsv,
 verify.tsv, limits.tsv, scale.tsv, scale-sets.tsv, privsep.md, unlock.md,
-prune.tsv, mount.tsv, parity.md.
+prune.tsv, mount.tsv, parity.md, copy.md.
 Every figure is the median of the runs; MB = 10^6 bytes, MiB = 2^20.
 """
 import os
@@ -355,7 +355,8 @@ if lim:
 # ------------------------------------------------------------- privsep, unlock
 for name, title in (("privsep.md", "Cost of privilege separation"),
                     ("unlock.md", "Unlock time"),
-                    ("parity.md", "Parity: speed and space")):
+                    ("parity.md", "Parity: speed and space"),
+                    ("copy.md", "Copy to a second repository")):
     p = os.path.join(d, name)
     if os.path.exists(p) and os.path.getsize(p) > 0:
         P(f"## {title}")

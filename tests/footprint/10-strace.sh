@@ -120,6 +120,13 @@ cp -a "$R" "$T/mirror"
 audit "check --same-as" "$T/nowhere" -- "$TACIT" check -r "$R" \
     --same-as "$T/mirror" --passphrase-fd 3 3<"$T/pw"
 # forget: removes only in snapshots/ (the lock is opened read-write).
+# init --copy-chunker-from reads the source repository and writes only the
+# new one; copy reads SRC and writes only DST (both keyholders: no file).
+audit "init --copy-chunker-from" "$T/dst" -- "$TACIT" init -q -r "$T/dst" \
+    $FAST --passphrase-fd 3 3<"$T/pw" --copy-chunker-from "$R" \
+    --from-passphrase-fd 4 4<"$T/pw"
+audit "copy" "$T/dst" -- "$TACIT" copy -q -r "$R" --to "$T/dst" \
+    --passphrase-fd 3 3<"$T/pw" --to-passphrase-fd 4 4<"$T/pw"
 audit "forget" "$R/snapshots" "$R/lock" -- "$TACIT" forget -q -r "$R" \
     --keep-last 1 --passphrase-fd 3 3<"$T/pw"
 # prune, after a snapshot is removed as forget does: it writes and

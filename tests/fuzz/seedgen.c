@@ -244,7 +244,7 @@ walk_seed(const char *dir)
 int
 main(int argc, char **argv)
 {
-	uint8_t cfg[CONFIG_BYTES], slot[SLOT_FILE_MAX], frame[64];
+	uint8_t cfg[CONFIG_BYTES_MAX], slot[SLOT_FILE_MAX], frame[64];
 	uint8_t id[32] = { 1 }, pid[16] = { 2 };
 	struct config c;
 	struct keyslot s;

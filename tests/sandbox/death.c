@@ -789,12 +789,13 @@ static int op_umount_follow(void) { return umount_of(MNT_DETACH); }
 static char tagsnaps[4300], taglock[4300], tagpack[4300];
 
 enum role { KH, KH_KEYCMD, W_BACKUP, W_READ, W_RESTORE, W_FORGET,
-    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS, KEEPER, W_REPAIR_DATA };
+    W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_SAMEAS, KEEPER, W_REPAIR_DATA,
+    W_COPY };
 static const char *const rname[] = { "keyholder", "keyholder (key "
     "command)", "worker (backup)", "worker (ls)", "worker (restore)",
     "worker (forget)", "worker (tag)", "worker (prune)", "worker (repair)",
     "worker (mount)", "worker (check --same-as)", "mount keeper (root)",
-    "worker (repair data)" };
+    "worker (repair data)", "worker (copy)" };
 
 /* 1: the worker roles put on their seccomp filter only (no Landlock, as
  * on a kernel without Landlock signal scoping). */
@@ -806,7 +807,7 @@ confine(enum role role)
 	static const enum sandbox_role sbx[] = { SBX_REPO, SBX_REPO,
 	    SBX_BACKUP, SBX_READ, SBX_RESTORE, SBX_FORGET, SBX_TAG, SBX_PRUNE,
 	    SBX_REPAIR, SBX_MOUNT, SBX_READ, SBX_READ /* KEEPER: unused */,
-	    SBX_REPAIR_DATA };
+	    SBX_REPAIR_DATA, SBX_COPY };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
 	int sv[2];
@@ -897,6 +898,13 @@ confine(enum role role)
 		p[1].path = repodir;	/* the directory it rewrites */
 		p[1].access = SBX_RW;
 		sandbox_worker(sbx[role], p, 2, 1);
+		break;
+	case W_COPY:
+		p[0].path = srcdir;	/* SRC: read-only */
+		p[0].access = SBX_R;
+		p[1].path = repodir;	/* DST: read-write */
+		p[1].access = SBX_RW;
+		sandbox_worker(SBX_COPY, p, 2, 1);
 		break;
 	}
 }
@@ -1130,7 +1138,8 @@ static void
 sigio_cases(void)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA,
+	    W_COPY };
 	char p[4300];
 	size_t i;
 	int fd, status;
@@ -1695,7 +1704,8 @@ int
 main(int argc, char **argv)
 {
 	static const enum role workers[] = { W_BACKUP, W_READ, W_RESTORE,
-	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA };
+	    W_FORGET, W_TAG, W_PRUNE, W_REPAIR, W_MOUNT, W_REPAIR_DATA,
+	    W_COPY };
 	static const char *const prunedirs[] = { "packs", "index",
 	    "snapshots", "keys", "snapshots/snap", "keys/slot" };
 	char pd[4400];
@@ -1895,6 +1905,26 @@ main(int argc, char **argv)
 	attempt(W_REPAIR_DATA, "mkdir", op_mkdir_allowed, KILLED);
 	attempt(W_REPAIR_DATA, "renameat2 (it renames over, with renameat)",
 	    op_rename_source, KILLED);
+
+	/* Copy: SRC (srcdir) read-only, DST (repodir) written. */
+	attempt(W_COPY, "writing a new file in DST (control)",
+	    op_unlink_allowed, ALLOWED);
+	attempt(W_COPY, "a file renamed into place in DST (control)",
+	    op_rename_allowed, ALLOWED);
+	attempt(W_COPY, "a thread (the store threads; control)", op_thread,
+	    ALLOWED);
+	attempt(W_COPY, "creating a file in SRC", op_write_source, DENIED);
+	attempt(W_COPY, "removing an object of SRC", op_unlink_source,
+	    DENIED);
+	attempt(W_COPY, "renaming an object of SRC", op_rename_source,
+	    DENIED);
+	attempt(W_COPY, "mkdir (only mkdirat: a pack shard)",
+	    op_mkdir_allowed, KILLED);
+	attempt(W_COPY, "a file of DST renamed over one outside",
+	    op_rename_over_outside, DENIED);
+	if (getuid() == 0)
+		attempt(W_COPY, "keeping uid 0 (DST's files stay root's)",
+		    op_still_root, ALLOWED);
 	restore_meta_all();
 	(void)unlink(allowed);
 	(void)unlink(outside);

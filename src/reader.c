@@ -156,6 +156,25 @@ tree_id_ok(struct kh *kh, const uint8_t *id, const uint8_t *p, size_t len)
 #endif
 }
 
+/* Blob ${i}'s opened plaintext ${q}, ${ql} into pf->buf at *${poff}. */
+static void
+pf_put(struct prefetch *pf, ZSTD_DCtx *dz, size_t i, size_t rawlen,
+    const uint8_t *q, size_t ql, size_t *poff)
+{
+	pf->off[i] = *poff;
+	pf->rawlen[i] = rawlen;
+	if (pf->opened) {
+		memcpy(pf->buf + *poff, q, ql);
+		pf->len[i] = ql;
+		*poff += ql;
+	} else if (reader_blob_plain(dz, q, ql, rawlen, pf->buf + *poff) != 0)
+		pf->err[i] = EBADMSG;
+	else {
+		pf->len[i] = rawlen;
+		*poff += rawlen;
+	}
+}
+
 int
 prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
     ZSTD_DCtx *dz, uint8_t type, size_t rawmax, const uint8_t (*ids)[32],
@@ -167,8 +186,9 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 	uint32_t types[KH_BATCH_MAX];
 	size_t inlen[KH_BATCH_MAX], plen[KH_BATCH_MAX], map[KH_BATCH_MAX];
 	uint8_t *sealed = NULL, *plain = NULL, *p;
+	const uint8_t *q;
 	struct blobloc run;
-	size_t i, j, m = 0, sl = 0, raw = 0, off = 0, poff = 0, k, rl;
+	size_t i, j, m = 0, sl = 0, raw = 0, off = 0, poff = 0, k, rl, ql;
 	int r = -1, whole;
 
 	if (n > KH_BATCH_MAX)
@@ -235,24 +255,27 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		goto out;
 	for (k = 0, off = 0; k < m; k++) {
 		i = map[k];
-		if (plen[k] == SIZE_MAX) {
-			pf->err[i] = EBADMSG;
+		q = plain + off;
+		ql = plen[k];
+		if (ql == SIZE_MAX) {
+			/* Damaged on disk: read alone, packr_open repairs
+			 * the pack in memory when it has parity. */
+			if (packr_open(pr, kh, ix, loc[i], &q, &ql) != 0) {
+				pf->err[i] = EBADMSG;
+				continue;
+			}
+		} else
+			off += ql;
+		pf_put(pf, dz, i, loc[i]->rawlen, q, ql, &poff);
+	}
+	/* A read error (a bad sector): alone again, repaired as above. */
+	for (i = 0; i < n; i++) {
+		if (pf->err[i] != EIO)
 			continue;
-		}
-		pf->off[i] = poff;
-		pf->rawlen[i] = loc[i]->rawlen;
-		if (pf->opened) {
-			memcpy(pf->buf + poff, plain + off, plen[k]);
-			pf->len[i] = plen[k];
-			poff += plen[k];
-		} else if (reader_blob_plain(dz, plain + off, plen[k],
-		    loc[i]->rawlen, pf->buf + poff) != 0)
-			pf->err[i] = EBADMSG;
-		else {
-			pf->len[i] = loc[i]->rawlen;
-			poff += loc[i]->rawlen;
-		}
-		off += plen[k];
+		if (packr_open(pr, kh, ix, loc[i], &q, &ql) != 0)
+			continue;
+		pf->err[i] = 0;
+		pf_put(pf, dz, i, loc[i]->rawlen, q, ql, &poff);
 	}
 	r = 0;
 out:

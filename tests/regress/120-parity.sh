@@ -14,6 +14,8 @@
 # snapshot is named as damaged (exit 14) and the other one restores.
 # The layout is read by an independent reader (geom.py, from section 23
 # alone): the three table copies, the sizes, a full pack's exact size.
+# The ASan + UBSan build takes every third case (STRIDE, lib.sh): the
+# static pass before takes them all.
 . "$(dirname "$0")/lib.sh"
 
 R=$T/repo S=$T/src
@@ -103,6 +105,7 @@ case_() {
 	kind=$1 rel=${2#"$R"/} what=$3 msg=$4
 	shift 4
 	n=$((n + 1))
+	take "$n" || return 0	# the SAN build: every third (lib.sh)
 	C=$T/c F=$T/c/$rel
 	rm -rf "$C" "$T/dst"
 	cp -a "$R" "$C"

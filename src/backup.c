@@ -379,7 +379,7 @@ void
 bk_tpre_free(struct tpre *tp)
 {
 	if (tp != NULL)
-		free(tp->pf.buf);
+		prefetch_free(&tp->pf);
 	free(tp);
 }
 

@@ -628,7 +628,7 @@ check_run(const struct opts *o, struct reader *rd)
 			    LOG_RING_BYTES);
 	}
 	if (c.pf != NULL)
-		free(c.pf->buf);
+		prefetch_free(c.pf);
 	free(c.pf);
 	progress_done(&c.prog, c.rblobs, c.rbytes);
 	leftovers(&c, c.rd->r->dirfd);

@@ -688,7 +688,7 @@ cmd_copy(struct opts *o)
 out:
 	store_end(&u.c);
 	free(u.want);
-	free(u.c.pf.buf);
+	prefetch_free(&u.c.pf);
 	idmap_free(&u.c.data);
 	idmap_free(&u.c.trees);
 	index_free(&u.c.ix);

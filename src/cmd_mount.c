@@ -1067,6 +1067,14 @@ chunk_get(const uint8_t *id, size_t *lenp)
 }
 
 /*
+ * The read-ahead's buffers, kept from one batch to the next (no new pages
+ * to map and fault in each time): used between io_read and the release
+ * of mu after io_end, when no other thread can be in reader_prefetch (it
+ * needs io, then mu).
+ */
+static struct prefetch ra_pf;
+
+/*
  * Read ahead: the chunks of file ${m} from chunk ${lo} on that are not
  * cached, up to half the data cache (at most MNT_RA_BYTES) and half its
  * slots, fetched with one keyholder request (reader_prefetch: the chunks
@@ -1077,17 +1085,13 @@ static void
 ra_fetch(const struct mfile *n, size_t lo)
 {
 	uint8_t (*ids)[32];
-	struct prefetch *pf;
+	struct prefetch *pf = &ra_pf;
 	size_t k, i, cnt = 0, raw = 0, win, len;
 	int r;
 
 	win = fs.cmax / 2 < MNT_RA_BYTES ? fs.cmax / 2 : MNT_RA_BYTES;
 	if ((ids = calloc(MNT_CHUNKS_MAX / 2, sizeof(*ids))) == NULL)
 		return;
-	if ((pf = calloc(1, sizeof(*pf))) == NULL) {
-		free(ids);
-		return;
-	}
 	for (k = lo; k < n->nchunks && cnt < MNT_CHUNKS_MAX / 2; k++) {
 		if (chunk_find(n->chunks[k], &len) != NULL)
 			continue;
@@ -1126,8 +1130,6 @@ ra_fetch(const struct mfile *n, size_t lo)
 			}
 	}
 out:
-	free(pf->buf);
-	free(pf);
 	free(ids);
 }
 
@@ -1854,6 +1856,7 @@ fs_free(void)
 	for (i = 0; i < MNT_CHUNKS_MAX; i++)
 		free(fs.ch[i].p);
 	memset(&fs, 0, sizeof(fs));
+	prefetch_free(&ra_pf);
 }
 
 int

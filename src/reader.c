@@ -210,9 +210,20 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		sl += loc[i]->len;
 		raw += pf->opened ? loc[i]->len : loc[i]->rawlen;
 	}
-	if ((sealed = malloc(sl ? sl : 1)) == NULL ||
-	    (plain = malloc(sl ? sl : 1)) == NULL ||
-	    (oid = calloc(n ? n : 1, ENV_ID_BYTES)) == NULL)
+	/* The sealed batch and its plaintexts: one buffer kept in ${pf},
+	 * so a read-ahead does not map and fault in new pages each time. */
+	if (sl > (SIZE_MAX - 2) / 2)
+		goto out;
+	if (2 * sl + 2 > pf->iocap) {
+		free(pf->io);
+		pf->iocap = 0;
+		if ((pf->io = malloc(2 * sl + 2)) == NULL)
+			goto out;
+		pf->iocap = 2 * sl + 2;
+	}
+	sealed = pf->io;
+	plain = pf->io + sl + 1;
+	if ((oid = calloc(n ? n : 1, ENV_ID_BYTES)) == NULL)
 		goto out;
 	if (raw > pf->cap) {
 		if ((p = realloc(pf->buf, raw)) == NULL)
@@ -280,9 +291,16 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 	r = 0;
 out:
 	free(oid);
-	free(plain);
-	free(sealed);
 	return r;
+}
+
+void
+prefetch_free(struct prefetch *pf)
+{
+	free(pf->buf);
+	free(pf->io);
+	pf->buf = pf->io = NULL;
+	pf->cap = pf->iocap = 0;
 }
 
 int
@@ -446,7 +464,7 @@ void
 treewin_free(struct treewin *w)
 {
 	if (w != NULL)
-		free(w->pf.buf);
+		prefetch_free(&w->pf);
 	free(w);
 }
 

@@ -66,12 +66,17 @@ struct prefetch {
 	int		 opened;		/* keep blobs compressed */
 	uint8_t		*buf;			/* plaintexts, back to back */
 	size_t		 cap;
+	uint8_t		*io;			/* sealed, then opened: kept */
+	size_t		 iocap;			/* from batch to batch */
 	size_t		 n;
 	size_t		 off[KH_BATCH_MAX];
 	size_t		 len[KH_BATCH_MAX];
 	size_t		 rawlen[KH_BATCH_MAX];	/* their size decompressed */
 	int		 err[KH_BATCH_MAX];	/* 0, ENODATA, EBADMSG, ... */
 };
+
+/* prefetch_free(pf): release the buffers of ${pf} (not ${pf} itself). */
+void prefetch_free(struct prefetch *);
 
 /*
  * reader_prefetch(rd, ids, n, pf): read the data blobs ${ids} (at most

@@ -363,7 +363,7 @@ out:
 		free(ps[i].ok);
 	}
 	free(ps);
-	free(c.pf.buf);
+	prefetch_free(&c.pf);
 	ZSTD_freeDCtx(c.dz);
 	packr_free(c.pr);
 	index_free(&c.ix);

@@ -1372,7 +1372,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 out:
 	progress_done(&s.prog, s.nfiles, s.queued);
 	if (s.pf != NULL)
-		free(s.pf->buf);
+		prefetch_free(s.pf);
 	free(s.pf);
 	tree_free(&root);
 	free_deferred(s.syms, s.nsyms);

@@ -19,6 +19,9 @@ if ! command -v strace >/dev/null; then
 # or TACIT_FAULT_STRIDE says: all points (LONG=1) take 13 to 18 minutes
 # on a loaded 2-core machine.
 [ "$LONG" = 1 ] || [ -n "${TACIT_FAULT_STRIDE:-}" ] || STRIDE=5
+# The ASan + UBSan build (after the static pass took every 5th): every 15th.
+[ "${LONG:-0}" != 1 ] && [ -z "${TACIT_FAULT_STRIDE:-}" ] &&
+    [ "${CONF:-}" = san ] && STRIDE=15
 TZ=UTC
 export TZ
 TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate

@@ -14,6 +14,9 @@ if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 # Every 4th call (some 12 runs) unless LONG=1 or TACIT_FAULT_STRIDE says.
 [ "${LONG:-0}" = 1 ] || [ -n "${TACIT_FAULT_STRIDE:-}" ] || STRIDE=4
+# The ASan + UBSan build (after the static pass took every 4th): every 12th.
+[ "${LONG:-0}" != 1 ] && [ -z "${TACIT_FAULT_STRIDE:-}" ] &&
+    [ "${CONF:-}" = san ] && STRIDE=12
 TZ=UTC
 export TZ
 printf '%s\n' "$PW" >"$T/pw"

@@ -625,16 +625,20 @@ snap_path(char *p)
 	return p;
 }
 
-/* keepassxc-cli's argv for --keepassxc DB ENTRY (no shell, "--" first). */
+/*
+ * keepassxc-cli's argv for --keepassxc DB ENTRY (no shell, "--" first),
+ * in ${v}: each passphrase source has an array of its own.
+ */
 static char **
-keepassxc_argv(const char *db, const char *entry)
+keepassxc_argv(const char *db, const char *entry, const char *v[9])
 {
-	static const char *v[] = { "keepassxc-cli", "show",
-	    "--show-protected", "--attributes", "Password", "--", NULL, NULL,
-	    NULL };
+	static const char *const head[6] = { "keepassxc-cli", "show",
+	    "--show-protected", "--attributes", "Password", "--" };
 
+	memcpy(v, head, sizeof(head));
 	v[6] = db;
 	v[7] = entry;
+	v[8] = NULL;
 	return (char **)(uintptr_t)v;	/* posix_spawn writes none of it */
 }
 
@@ -709,11 +713,10 @@ other_source(struct opts *o, int nopin)
 		errorx("the other repository's passphrase command: %s", why);
 		exit(EXIT_USAGE);
 	}
-	if (t->db != NULL) {	/* keepassxc_argv's array is --keepassxc's */
+	if (t->db != NULL) {
 		static const char *v[9];
 
-		memcpy(v, keepassxc_argv(t->db, t->entry), sizeof(v));
-		t->argv = (char **)(uintptr_t)v;
+		t->argv = keepassxc_argv(t->db, t->entry, v);
 	}
 	if (t->argv != NULL)
 		t->kind = PASS_CMD;
@@ -744,8 +747,11 @@ pass_sources(struct opts *o, int nopin)
 		errorx("--passphrase-command: %s", why);
 		exit(EXIT_USAGE);
 	}
-	if (p->db != NULL)
-		p->argv = keepassxc_argv(p->db, p->entry);
+	if (p->db != NULL) {
+		static const char *v[9];
+
+		p->argv = keepassxc_argv(p->db, p->entry, v);
+	}
 	if (p->argv != NULL)
 		p->kind = PASS_CMD;
 	n->prog = p->prog;

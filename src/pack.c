@@ -409,9 +409,9 @@ pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 }
 
 /*
- * A blob of the open pack failed: with parity in use, read the whole
- * pack, repair it in memory (never on disk) and keep that copy for the
- * next reads.  1 when repaired (read again), else 0.
+ * A blob of the open pack failed: read the whole pack, repair it in
+ * memory (never on disk) and keep that copy for the next reads.  1 when
+ * repaired (read again), else 0.
  */
 static int
 pack_heal(struct packr *r)
@@ -423,7 +423,9 @@ pack_heal(struct packr *r)
 	unsigned nbad;
 	int res;
 
-	if (!parity_in_use() || r->healed || r->mem != NULL)
+	/* Whatever parity is in use: copy reads SRC under DST's setting;
+	 * a pack without parity is not repaired (parity_fix says so). */
+	if (r->healed || r->mem != NULL)
 		return 0;
 	r->healed = 1;
 	pack_name(r->id, shard, name);

@@ -306,6 +306,8 @@ parity_locate(parity_read_fn rd, void *arg, uint64_t P, struct parity_geom *g)
 	unsigned pct, nfit = 0, nmine = 0;
 	int r;
 
+	if (P > PARITY_P_MAX)	/* bounds the searches below */
+		return 0;
 	if ((r = locate_b(rd, arg, P, g)) != 0)
 		return r;
 	for (pct = 1; pct <= PARITY_PCT_MAX; pct++) {
@@ -519,7 +521,13 @@ parity_strip(uint8_t *f, size_t *lenp, const char *what)
 	unsigned nbad;
 	int r;
 
-	if (parity_pct == 0)
+	/*
+	 * Without parity in use here, a file that ends in a parity table
+	 * still has one: copy reads SRC while DST's setting is in use.
+	 */
+	if (parity_pct == 0 && (*lenp < PARITY_HEAD_BYTES + PARITY_SUM_BYTES ||
+	    memcmp(f + *lenp - PARITY_HEAD_BYTES - PARITY_SUM_BYTES,
+	    PARITY_MAGIC, sizeof(PARITY_MAGIC) - 1) != 0))
 		return 0;
 	if ((r = parity_fix(f, *lenp, &g, &nbad)) < 0)
 		return -1;
@@ -585,7 +593,7 @@ parity_data_len(uint64_t P)
 	uint32_t k;
 	size_t s;
 
-	if (parity_pct == 0)
+	if (parity_pct == 0 || P > PARITY_P_MAX)
 		return P;
 	for (s = 0; s < 2; s++)
 		for (k = 1; (uint64_t)(k - 1) * sizes[s] < P && (s == 1 ||

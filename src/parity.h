@@ -35,6 +35,9 @@
 #define PARITY_MAGIC		"TACITPAR"
 #define PARITY_VERSION		1
 #define PARITY_FILE_MAX		((uint64_t)1 << 32)	/* data bytes L */
+/* Larger than any file with parity (its overhead is less than L from
+ * 4 MiB up): a larger file has none, and no layout search runs. */
+#define PARITY_P_MAX		(2 * PARITY_FILE_MAX)
 
 struct parity_geom {
 	uint64_t	 L;		/* data bytes */

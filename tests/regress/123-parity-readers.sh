@@ -5,8 +5,8 @@
 # middle of the data of every pack, index segment and snapshot file (one
 # burst a file: within the guarantee of doc/format.md section 23.6).  Then
 # ls lists every file, find finds one, dump gives a file back bit for bit
-# and says it repaired in memory, copy to a second repository gives
-# snapshots that restore bit for bit there, and a mount (root, /dev/fuse)
+# and says it repaired in memory, copy to a second repository (with
+# parity, and without) gives snapshots that restore bit for bit there, and a mount (root, /dev/fuse)
 # reads the file bit for bit; none of them writes to the damaged
 # repository.
 . "$(dirname "$0")/lib.sh"
@@ -73,6 +73,18 @@ rc2=$?
 if [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(treesum "$T/out/src")" = "$(treesum "$S")" ]; then
 	ok "copy from the damaged repository: its snapshot restores bit for bit from DST"
 else notok "copy (exit $rc), restore from DST (exit $rc2)"; sed 's/^/#   /' "$T/copy" "$T/rs"; fi
+
+# DST without parity: SRC is still read with its own (the setting in
+# use is DST's once both are open).
+D0=$T/dst0
+mkrepo "$D0" --parity 0 || notok "setup: init DST without parity"
+tk copy -r "$R" --to "$D0" --to-passphrase-fd 4 4<"$T/pw2" >"$T/copy0" 2>&1
+rc=$?
+tk restore -q -r "$D0" latest --target "$T/out0" >"$T/rs0" 2>&1
+rc2=$?
+if [ $rc = 0 ] && [ $rc2 = 0 ] && [ "$(treesum "$T/out0/src")" = "$(treesum "$S")" ]; then
+	ok "copy into a repository without parity repairs SRC all the same"
+else notok "copy into a repository without parity (exit $rc), restore (exit $rc2)"; sed 's/^/#   /' "$T/copy0" "$T/rs0"; fi
 
 if [ "$(id -u)" != 0 ] || [ ! -c /dev/fuse ] || ! command -v fusermount3 >/dev/null; then
 	ok "mount reads the file bit for bit # SKIP needs root, /dev/fuse and fusermount3"

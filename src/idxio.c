@@ -40,7 +40,7 @@ static int
 load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 {
 	uint8_t id[ENV_ID_BYTES], *sealed = NULL, *pt = NULL;
-	char what[64];
+	char what[300];	/* "index " and a name of up to 255 bytes */
 	size_t slen, len, n;
 	int r = -1;
 

@@ -238,7 +238,7 @@ static int
 load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 {
 	uint8_t id[ENV_ID_BYTES], *sealed = NULL, *pt = NULL;
-	char what[64];
+	char what[300];
 	size_t slen, len, n;
 	int r = -1;
 

@@ -470,6 +470,17 @@ packr_read_sealed(struct packr *r, const struct index *ix,
 }
 
 int
+packr_heal(struct packr *r, const struct index *ix,
+    const struct blobloc *loc)
+{
+	const uint8_t *pid = index_pack_id(ix, loc->pack);
+
+	if (pid == NULL || open_pack(r, pid) != 0)
+		return 0;
+	return r->mem != NULL || pack_heal(r);
+}
+
+int
 packr_open(struct packr *r, struct kh *kh, const struct index *ix,
     const struct blobloc *loc, const uint8_t **plainp, size_t *plenp)
 {
@@ -592,8 +603,12 @@ bad:
 	return -1;
 }
 
-int
-packr_header(struct kh *kh, int fd, uint64_t size,
+/*
+ * The header of pack ${pid} read through ${rd}(${arg}) from a pack proper
+ * of ${size} bytes (packr_header).  0, or -1 with errno.
+ */
+static int
+header_read(struct kh *kh, parity_read_fn rd, void *arg, uint64_t size,
     const uint8_t pid[PACK_ID_BYTES], size_t datamax,
     struct packhdr_ent **vp, size_t *np)
 {
@@ -601,24 +616,20 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 	uint8_t *sealed = NULL, *pt = NULL;
 	uint64_t hlen, end;
 	size_t len;
-	ssize_t got;
 	int r = -1;
 
 	*vp = NULL;
 	*np = 0;
-	/* With parity, the pack proper is the file's first bytes. */
-	if (parity_logical_fd(fd, size, &size) != 0)
-		return -1;
 	if (size < PACK_TRAILER_BYTES + ENV_OVERHEAD)
 		goto bad;
-	got = pread(fd, tr, sizeof(tr), (off_t)(size - PACK_TRAILER_BYTES));
-	if (got < 0)
+	errno = EBADMSG;	/* a short file reads as damaged */
+	if (rd(arg, tr, sizeof(tr), size - PACK_TRAILER_BYTES) != 0)
 		return -1;
 	memset(hid, 0, sizeof(hid));
 	memcpy(hid, pid, PACK_ID_BYTES);
 	hid[PACK_ID_BYTES] = 1;
-	if (got != PACK_TRAILER_BYTES || kh_open(kh, OBJ_PACKHDR, hid, tr,
-	    sizeof(tr), tl, sizeof(tl), &len) != 0 || len != 8)
+	if (kh_open(kh, OBJ_PACKHDR, hid, tr, sizeof(tr), tl, sizeof(tl),
+	    &len) != 0 || len != 8)
 		goto bad;
 	/* Authentic, but bounded before it sizes anything. */
 	hlen = le64dec(tl);
@@ -628,12 +639,11 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 	end = size - PACK_TRAILER_BYTES - hlen;
 	if ((sealed = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL)
 		goto out;
-	got = pread(fd, sealed, hlen, (off_t)end);
-	if (got < 0)
+	errno = EBADMSG;
+	if (rd(arg, sealed, hlen, end) != 0)
 		goto out;
 	hid[PACK_ID_BYTES] = 0;
-	if ((uint64_t)got != hlen || kh_open(kh, OBJ_PACKHDR, hid, sealed,
-	    hlen, pt, hlen, &len) != 0)
+	if (kh_open(kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen, &len) != 0)
 		goto bad;
 	r = packhdr_decode(pt, len, end, datamax, vp, np);
 	goto out;
@@ -643,5 +653,54 @@ bad:
 out:
 	free(pt);
 	free(sealed);
+	return r;
+}
+
+int
+packr_header(struct kh *kh, int fd, uint64_t size,
+    const uint8_t pid[PACK_ID_BYTES], size_t datamax,
+    struct packhdr_ent **vp, size_t *np)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	struct parity_geom g;
+	struct parity_mem m;
+	uint64_t lsize;
+	uint8_t *f;
+	unsigned nbad;
+	int e, r;
+
+	/* With parity, the pack proper is the file's first bytes. */
+	if (parity_logical_fd(fd, size, &lsize) != 0)
+		return -1;
+	if ((r = header_read(kh, parity_fd_read, &fd, lsize, pid, datamax,
+	    vp, np)) == 0 || (errno != EBADMSG && errno != EIO))
+		return r;
+	/*
+	 * Damaged or unreadable: repair the whole pack in memory from its
+	 * parity (never on disk, as pack_heal) and read the header there.
+	 * One pack at a time, freed before the next.
+	 */
+	e = errno;
+	if (size == 0 || size > PACK_FILE_MAX ||
+	    (f = malloc((size_t)size)) == NULL) {
+		errno = e;
+		return -1;
+	}
+	r = parity_fd_read(&fd, f, (size_t)size, 0) != 0 ? PARITY_NONE :
+	    parity_fix(f, size, &g, &nbad);
+	if (r != PARITY_REPAIRED) {
+		free(f);
+		errno = r < 0 ? ENOMEM : e;
+		return -1;
+	}
+	pack_name(pid, shard, name);
+	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
+	    "parity", name, nbad, PLURAL(nbad));
+	m.p = f;
+	m.len = g.L;
+	r = header_read(kh, parity_mem_read, &m, g.L, pid, datamax, vp, np);
+	e = errno;
+	free(f);
+	errno = e;
 	return r;
 }

@@ -409,6 +409,35 @@ pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 }
 
 /*
+ * The ${len} bytes of the pack open at ${fd} into ${f}, for a repair: if
+ * a read fails with EIO (a bad sector), read again 4 KiB at a time and
+ * leave what still fails zero, an erasure the parity repairs.  0, or -1
+ * with errno (another error, or the file is shorter).
+ */
+static int
+pack_read_whole(int fd, uint8_t *f, size_t len)
+{
+	size_t off, n;
+
+	errno = 0;
+	if (parity_fd_read(&fd, f, len, 0) == 0)
+		return 0;
+	if (errno != EIO)
+		return -1;
+	for (off = 0; off < len; off += n) {
+		n = len - off < PARITY_SMALL_BYTES ? len - off :
+		    PARITY_SMALL_BYTES;
+		errno = 0;
+		if (parity_fd_read(&fd, f + off, n, off) == 0)
+			continue;
+		if (errno != EIO)
+			return -1;
+		memset(f + off, 0, n);
+	}
+	return 0;
+}
+
+/*
  * A blob of the open pack failed: read the whole pack, repair it in
  * memory (never on disk) and keep that copy for the next reads.  1 when
  * repaired (read again), else 0.
@@ -433,7 +462,7 @@ pack_heal(struct packr *r)
 	    (uint64_t)st.st_size > PACK_FILE_MAX ||
 	    (f = malloc((size_t)st.st_size)) == NULL)
 		return 0;
-	if (parity_fd_read(&r->fd, f, (size_t)st.st_size, 0) != 0 ||
+	if (pack_read_whole(r->fd, f, (size_t)st.st_size) != 0 ||
 	    (res = parity_fix(f, (uint64_t)st.st_size, &g, &nbad)) !=
 	    PARITY_REPAIRED) {
 		free(f);
@@ -686,7 +715,7 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 		errno = e;
 		return -1;
 	}
-	r = parity_fd_read(&fd, f, (size_t)size, 0) != 0 ? PARITY_NONE :
+	r = pack_read_whole(fd, f, (size_t)size) != 0 ? PARITY_NONE :
 	    parity_fix(f, size, &g, &nbad);
 	if (r != PARITY_REPAIRED) {
 		free(f);

@@ -123,8 +123,9 @@ int packr_read_sealed(struct packr *, const struct index *,
 /*
  * packr_heal(r, ix, loc): blob ${loc} read with packr_read_sealed was
  * damaged or unreadable: repair its pack in memory from its parity (one
- * pack at a time, saying so on stderr, never written back), so that the
- * next reads of that pack read the repaired copy.  1 when such a copy is
+ * pack at a time, saying so on stderr, never written back; 4 KiB that
+ * give EIO are an erasure), so that the next reads of that pack read the
+ * repaired copy.  1 when such a copy is
  * in use (read the blob again), 0 when not (no parity, damage beyond it,
  * or tried already).
  */

@@ -9,6 +9,9 @@
 #    it repaired the pack in memory; the damaged pack is gone (not written
 #    in place: it was repacked), check --read-data is clean, A and C
 #    restore bit for bit;
+#  - EIO (strace) on the first read of the repack, the read of the whole
+#    pack that follows and its first 4 KiB: the unreadable sector is an
+#    erasure, repaired; prune completes and check --read-data is clean;
 #  - 1 MiB of A's pack zeroed (beyond its parity): as before parity, prune
 #    stops (exit 14), says the blob fails authentication, deletes nothing
 #    and changes no file.
@@ -75,6 +78,32 @@ xcode 0 "check --read-data is clean after the prune" \
     tk check -r "$W" --read-data
 same "$W" "$T/a" "$A" && same "$W" "$T/c" "$C" &&
     ok "A and C restore bit for bit" || notok "restore: $(cat "$T/.rout")"
+
+# A read error (a bad sector) while repacking: EIO (strace) on the first
+# pack read of the repack, on the read of the whole pack that follows and
+# on the first 4 KiB of the pack read again piece by piece: that sector
+# is taken for an erasure, repaired from the parity, and prune completes.
+if command -v strace >/dev/null; then
+	W=$T/w3; cp -a "$R" "$W"
+	env "$NOLEAK" strace -f -qq -o "$T/tr" -e trace=pread64 \
+	    "$TACIT" prune -r "$W" --dry-run --passphrase-fd 3 3<"$T/pw" \
+	    >/dev/null 2>&1 || notok "setup: traced dry run"
+	n=$(grep -c 'pread64(' "$T/tr")
+	env "$NOLEAK" strace -f -qq -o /dev/null -e trace=pread64 \
+	    -e inject=pread64:error=EIO:syscall=getpid:when=$((n + 1))..$((n + 3)) \
+	    "$TACIT" prune -r "$W" --passphrase-fd 3 3<"$T/pw" >"$T/.out" 2>&1
+	rc=$?
+	[ $rc -eq 0 ] && grepq "damaged (1 shard); repaired in memory" "$T/.out" &&
+	    ok "EIO while repacking: prune repairs from the parity (exit 0, said so)" ||
+	    notok "EIO while repacking: exit $rc: $(cat "$T/.out")"
+	xcode 0 "EIO while repacking: check --read-data is clean after" \
+	    tk check -r "$W" --read-data
+	same "$W" "$T/a" "$A" && same "$W" "$T/c" "$C" &&
+	    ok "EIO while repacking: A and C restore bit for bit" ||
+	    notok "restore: $(cat "$T/.rout")"
+else
+	ok "# SKIP the EIO case: strace is missing"
+fi
 
 # 1 MiB zeroed: beyond the parity, today's refusal.
 W=$T/w2; cp -a "$R" "$W"

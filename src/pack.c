@@ -409,6 +409,35 @@ pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 }
 
 /*
+ * The ${len} bytes of the pack open at ${fd} into ${f}, for a repair: if
+ * a read fails with EIO (a bad sector), read again 4 KiB at a time and
+ * leave what still fails zero, an erasure the parity repairs.  0, or -1
+ * with errno (another error, or the file is shorter).
+ */
+static int
+pack_read_whole(int fd, uint8_t *f, size_t len)
+{
+	size_t off, n;
+
+	errno = 0;
+	if (parity_fd_read(&fd, f, len, 0) == 0)
+		return 0;
+	if (errno != EIO)
+		return -1;
+	for (off = 0; off < len; off += n) {
+		n = len - off < PARITY_SMALL_BYTES ? len - off :
+		    PARITY_SMALL_BYTES;
+		errno = 0;
+		if (parity_fd_read(&fd, f + off, n, off) == 0)
+			continue;
+		if (errno != EIO)
+			return -1;
+		memset(f + off, 0, n);
+	}
+	return 0;
+}
+
+/*
  * A blob of the open pack failed: read the whole pack, repair it in
  * memory (never on disk) and keep that copy for the next reads.  1 when
  * repaired (read again), else 0.
@@ -433,7 +462,7 @@ pack_heal(struct packr *r)
 	    (uint64_t)st.st_size > PACK_FILE_MAX ||
 	    (f = malloc((size_t)st.st_size)) == NULL)
 		return 0;
-	if (parity_fd_read(&r->fd, f, (size_t)st.st_size, 0) != 0 ||
+	if (pack_read_whole(r->fd, f, (size_t)st.st_size) != 0 ||
 	    (res = parity_fix(f, (uint64_t)st.st_size, &g, &nbad)) !=
 	    PARITY_REPAIRED) {
 		free(f);
@@ -467,6 +496,17 @@ packr_read_sealed(struct packr *r, const struct index *ix,
 		return -1;
 	}
 	return 0;
+}
+
+int
+packr_heal(struct packr *r, const struct index *ix,
+    const struct blobloc *loc)
+{
+	const uint8_t *pid = index_pack_id(ix, loc->pack);
+
+	if (pid == NULL || open_pack(r, pid) != 0)
+		return 0;
+	return r->mem != NULL || pack_heal(r);
 }
 
 int
@@ -592,8 +632,12 @@ bad:
 	return -1;
 }
 
-int
-packr_header(struct kh *kh, int fd, uint64_t size,
+/*
+ * The header of pack ${pid} read through ${rd}(${arg}) from a pack proper
+ * of ${size} bytes (packr_header).  0, or -1 with errno.
+ */
+static int
+header_read(struct kh *kh, parity_read_fn rd, void *arg, uint64_t size,
     const uint8_t pid[PACK_ID_BYTES], size_t datamax,
     struct packhdr_ent **vp, size_t *np)
 {
@@ -601,24 +645,20 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 	uint8_t *sealed = NULL, *pt = NULL;
 	uint64_t hlen, end;
 	size_t len;
-	ssize_t got;
 	int r = -1;
 
 	*vp = NULL;
 	*np = 0;
-	/* With parity, the pack proper is the file's first bytes. */
-	if (parity_logical_fd(fd, size, &size) != 0)
-		return -1;
 	if (size < PACK_TRAILER_BYTES + ENV_OVERHEAD)
 		goto bad;
-	got = pread(fd, tr, sizeof(tr), (off_t)(size - PACK_TRAILER_BYTES));
-	if (got < 0)
+	errno = EBADMSG;	/* a short file reads as damaged */
+	if (rd(arg, tr, sizeof(tr), size - PACK_TRAILER_BYTES) != 0)
 		return -1;
 	memset(hid, 0, sizeof(hid));
 	memcpy(hid, pid, PACK_ID_BYTES);
 	hid[PACK_ID_BYTES] = 1;
-	if (got != PACK_TRAILER_BYTES || kh_open(kh, OBJ_PACKHDR, hid, tr,
-	    sizeof(tr), tl, sizeof(tl), &len) != 0 || len != 8)
+	if (kh_open(kh, OBJ_PACKHDR, hid, tr, sizeof(tr), tl, sizeof(tl),
+	    &len) != 0 || len != 8)
 		goto bad;
 	/* Authentic, but bounded before it sizes anything. */
 	hlen = le64dec(tl);
@@ -628,12 +668,11 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 	end = size - PACK_TRAILER_BYTES - hlen;
 	if ((sealed = malloc(hlen)) == NULL || (pt = malloc(hlen)) == NULL)
 		goto out;
-	got = pread(fd, sealed, hlen, (off_t)end);
-	if (got < 0)
+	errno = EBADMSG;
+	if (rd(arg, sealed, hlen, end) != 0)
 		goto out;
 	hid[PACK_ID_BYTES] = 0;
-	if ((uint64_t)got != hlen || kh_open(kh, OBJ_PACKHDR, hid, sealed,
-	    hlen, pt, hlen, &len) != 0)
+	if (kh_open(kh, OBJ_PACKHDR, hid, sealed, hlen, pt, hlen, &len) != 0)
 		goto bad;
 	r = packhdr_decode(pt, len, end, datamax, vp, np);
 	goto out;
@@ -643,5 +682,54 @@ bad:
 out:
 	free(pt);
 	free(sealed);
+	return r;
+}
+
+int
+packr_header(struct kh *kh, int fd, uint64_t size,
+    const uint8_t pid[PACK_ID_BYTES], size_t datamax,
+    struct packhdr_ent **vp, size_t *np)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	struct parity_geom g;
+	struct parity_mem m;
+	uint64_t lsize;
+	uint8_t *f;
+	unsigned nbad;
+	int e, r;
+
+	/* With parity, the pack proper is the file's first bytes. */
+	if (parity_logical_fd(fd, size, &lsize) != 0)
+		return -1;
+	if ((r = header_read(kh, parity_fd_read, &fd, lsize, pid, datamax,
+	    vp, np)) == 0 || (errno != EBADMSG && errno != EIO))
+		return r;
+	/*
+	 * Damaged or unreadable: repair the whole pack in memory from its
+	 * parity (never on disk, as pack_heal) and read the header there.
+	 * One pack at a time, freed before the next.
+	 */
+	e = errno;
+	if (size == 0 || size > PACK_FILE_MAX ||
+	    (f = malloc((size_t)size)) == NULL) {
+		errno = e;
+		return -1;
+	}
+	r = pack_read_whole(fd, f, (size_t)size) != 0 ? PARITY_NONE :
+	    parity_fix(f, size, &g, &nbad);
+	if (r != PARITY_REPAIRED) {
+		free(f);
+		errno = r < 0 ? ENOMEM : e;
+		return -1;
+	}
+	pack_name(pid, shard, name);
+	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
+	    "parity", name, nbad, PLURAL(nbad));
+	m.p = f;
+	m.len = g.L;
+	r = header_read(kh, parity_mem_read, &m, g.L, pid, datamax, vp, np);
+	e = errno;
+	free(f);
+	errno = e;
 	return r;
 }

@@ -120,6 +120,17 @@ int packr_read(struct packr *, struct kh *, const struct index *,
 int packr_read_sealed(struct packr *, const struct index *,
     const struct blobloc *, uint8_t *) __attribute__((warn_unused_result));
 
+/*
+ * packr_heal(r, ix, loc): blob ${loc} read with packr_read_sealed was
+ * damaged or unreadable: repair its pack in memory from its parity (one
+ * pack at a time, saying so on stderr, never written back; 4 KiB that
+ * give EIO are an erasure), so that the next reads of that pack read the
+ * repaired copy.  1 when such a copy is
+ * in use (read the blob again), 0 when not (no parity, damage beyond it,
+ * or tried already).
+ */
+int packr_heal(struct packr *, const struct index *, const struct blobloc *);
+
 /* packr_free(r): close and release ${r}; NULL is a no-op. */
 void packr_free(struct packr *);
 
@@ -154,8 +165,11 @@ int packhdr_decode(const uint8_t *, size_t, uint64_t, size_t,
  * pack alone: open its 52-byte trailer (OBJ_PACKHDR, the trailer id),
  * check the header length it gives against the pack size and
  * PACK_HDR_SEALED_MAX, read and open the header, and decode it with
- * packhdr_decode.  0; or -1 with errno EBADMSG (truncated, not authentic
- * or malformed: the message is the caller's), or another errno.
+ * packhdr_decode.  A header that is damaged or cannot be read is read
+ * again from the whole pack repaired in memory from its parity (saying so
+ * on stderr; never written back).  0; or -1 with errno EBADMSG
+ * (truncated, not authentic or malformed, beyond the parity: the message
+ * is the caller's), or another errno.
  */
 int packr_header(struct kh *, int, uint64_t, const uint8_t[PACK_ID_BYTES],
     size_t, struct packhdr_ent **, size_t *)

@@ -32,20 +32,50 @@ parity_in_use(void)
 	return parity_pct;
 }
 
-/* The overhead of ${k} data shards of ${S} bytes at ${pct}: into ${g}. */
+/* Parity shards of a group of ${m} data shards at ${pct}, before floors. */
+static uint32_t
+group_p(uint32_t m, unsigned pct)
+{
+	return (m * pct + 99) / 100;
+}
+
+/*
+ * The overhead of ${k} data shards of ${S} bytes at ${pct}: into ${g}.
+ * The file size P(L) is strictly increasing in L (so one size is one
+ * layout: parity_locate, parity_data_len).  For one shard size: L + 1
+ * keeps k (P + 1) or adds a shard, and G, p and T never shrink as k
+ * grows.  Across the change of shard size: the floor below gives a file
+ * of 4 MiB (k = 32 shards of 128 KiB) at least the parity and tables of
+ * one just under (k = 1024 shards of 4 KiB, G = 8 full groups of p4
+ * parity shards each), so P(4 MiB) > P(4 MiB - 1); test_parity.c checks
+ * every step of k at every percent (doc/format.md section 23.3).
+ */
 static void
 geom_k(uint32_t S, uint32_t k, unsigned pct, struct parity_geom *g)
 {
-	uint32_t m = k < PARITY_GROUP_MAX ? k : PARITY_GROUP_MAX;
+	uint32_t m = k < PARITY_GROUP_MAX ? k : PARITY_GROUP_MAX, p4;
 
 	g->pct = pct;
 	g->S = S;
 	g->k = k;
 	g->G = (k + PARITY_GROUP_MAX - 1) / PARITY_GROUP_MAX;
-	g->p = (m * pct + 99) / 100;
+	g->p = group_p(m, pct);
 	/* A burst anywhere costs two shards; then one sector more. */
 	if (g->p < PARITY_P_MIN + (S == PARITY_LARGE_BYTES))
 		g->p = PARITY_P_MIN + (S == PARITY_LARGE_BYTES);
+	/*
+	 * 128 KiB shards: at least (p4 + 5) / 4, a quarter of the parity
+	 * bytes of 4 MiB of 4 KiB shards and 64 KiB more for their larger
+	 * tables (8 * 4096 * p4 + 48 * (1024 + 8 * p4) <= 131072 * p + 48 *
+	 * (32 + p) while p4 <= 46).  Changes the layout only from 11 %.
+	 */
+	if (S == PARITY_LARGE_BYTES) {
+		p4 = group_p(PARITY_GROUP_MAX, pct);
+		if (p4 < PARITY_P_MIN)
+			p4 = PARITY_P_MIN;
+		if (g->p < (p4 + 5) / 4)
+			g->p = (p4 + 5) / 4;
+	}
 	g->T = (uint64_t)(k + g->G * g->p) * PARITY_HASH_BYTES +
 	    PARITY_HEAD_BYTES + PARITY_SUM_BYTES;
 }

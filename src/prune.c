@@ -547,9 +547,11 @@ blob_len_ok(const struct pr *p, const struct blobloc *loc)
 }
 
 /*
- * The sealed bytes of the blob in index slot ${s} into ${out}.  EXIT_OK;
- * or, after a message naming its pack, EXIT_DAMAGED (lengths that cannot
- * be true, a short pack) or EXIT_ERR (a read error), the blob P_BAD.
+ * The sealed bytes of the blob in index slot ${s} into ${out} (a read
+ * that fails is tried again from its pack repaired in memory from its
+ * parity, packr_heal).  EXIT_OK; or, after a message naming its pack,
+ * EXIT_DAMAGED (lengths that cannot be true, a short pack) or EXIT_ERR
+ * (a read error), the blob P_BAD.
  */
 static int
 read_sealed(struct pr *p, size_t s, uint8_t *out)
@@ -563,8 +565,9 @@ read_sealed(struct pr *p, size_t s, uint8_t *out)
 		e = EBADMSG;
 	else if (packr_read_sealed(p->rd.pr, ix, loc, out) == 0)
 		return EXIT_OK;
-	else
-		e = errno;
+	else if ((e = errno) != ENOENT && packr_heal(p->rd.pr, ix, loc) &&
+	    packr_read_sealed(p->rd.pr, ix, loc, out) == 0)
+		return EXIT_OK;	/* a bad sector, repaired from parity */
 	pack_name(index_pack_id(ix, loc->pack), shard, name);
 	reader_hex8(loc->id, h);
 	errorx("pack %s: cannot read blob %s: %s", name, h, e == EBADMSG ?
@@ -572,6 +575,34 @@ read_sealed(struct pr *p, size_t s, uint8_t *out)
 	    "short)" : strerror(e));
 	p->state[s] |= P_BAD;
 	return e == EBADMSG ? EXIT_DAMAGED : EXIT_ERR;
+}
+
+/*
+ * Of the batch of slots ${v}[0 .. ${n}), read into ${sealed} at ${ins},
+ * the blobs that failed authentication (${outlens} SIZE_MAX): repair
+ * their packs in memory from their parity (packr_heal: one pack at a
+ * time, never written) and read them again.  1 when any was read again
+ * (authenticate the batch again), else 0.
+ */
+static int
+reread_healed(struct pr *p, const uint32_t *v, size_t n,
+    const size_t *outlens, uint8_t *sealed, const uint8_t *const *ins)
+{
+	const struct index *ix = &p->rd.ix;
+	const struct blobloc *loc;
+	size_t k;
+	int again = 0;
+
+	for (k = 0; k < n; k++) {
+		if (outlens[k] != SIZE_MAX)
+			continue;
+		loc = &ix->slots[v[k]];
+		if (packr_heal(p->rd.pr, ix, loc) &&
+		    packr_read_sealed(p->rd.pr, ix, loc,
+		    sealed + (ins[k] - sealed)) == 0)
+			again = 1;
+	}
+	return again;
 }
 
 /* The blob of slot ${s} was just added to ${w}: remember where. */
@@ -621,7 +652,7 @@ repack(struct pr *p, struct packw *w)
 	size_t cap;
 	struct progress prog;
 	uint64_t done = 0, dbytes = 0;
-	int e = EXIT_OK, bad;
+	int e = EXIT_OK, bad, healed;
 
 	slots_of(p, F_REPACK, 1, &v, &n);
 	if ((p->moved = calloc(n ? n : 1, sizeof(*p->moved))) == NULL)
@@ -654,6 +685,8 @@ repack(struct pr *p, struct packw *w)
 		}
 		if (e != EXIT_OK)
 			break;
+		healed = 0;
+again:
 		if (kh_open_batch(p->r->kh, j - i, types,
 		    (const uint8_t (*)[ENV_ID_BYTES])ids, ins, inlens, plain,
 		    cap, outlens) != 0) {
@@ -661,6 +694,12 @@ repack(struct pr *p, struct packw *w)
 			    "blobs to copy");
 			e = EXIT_ERR;
 			break;
+		}
+		/* Damaged blobs: once more from their packs' parity. */
+		if (!healed && reread_healed(p, v + i, j - i, outlens, sealed,
+		    ins)) {
+			healed = 1;
+			goto again;
 		}
 		for (k = i, bad = 0; k < j; k++)
 			if (outlens[k - i] == SIZE_MAX) {

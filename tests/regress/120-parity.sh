@@ -46,6 +46,8 @@ S = 4096 if L < 4 << 20 else 131072
 k = -(-L // S)
 G = -(-k // 128)
 p = max(3 if S == 4096 else 4, -(-min(k, 128) * q // 100))
+if S == 131072:
+    p = max(p, (max(3, -(-128 * q // 100)) + 5) // 4)
 n = k + G * p
 T = 16 * n + 56
 assert P == L + 3 * T + G * p * S, "size"

@@ -109,6 +109,107 @@ one_size(uint64_t L, unsigned pct)
 	}
 }
 
+/*
+ * One file size, one layout (doc/format.md section 23.3): P(L) strictly
+ * increasing for every percent.  Within one k, P = L + a constant; so it
+ * is enough that P grows at every step of k (both shard sizes, the whole
+ * range of L) and across the change of shard size at PARITY_LARGE_FROM.
+ * Around that change, every L of a 1 MiB window is checked one by one
+ * too, and parity_data_len gives L back from P.
+ */
+static void
+injective(void)
+{
+	static const uint32_t sz[] = { PARITY_SMALL_BYTES, PARITY_LARGE_BYTES };
+	struct parity_geom a, b;
+	uint64_t L, lo, hi, prev;
+	unsigned pct, bad = 0, badlen = 0, nsteps = 0;
+	size_t s;
+
+	for (pct = 1; pct <= PARITY_PCT_MAX; pct++) {
+		for (s = 0; s < 2; s++) {
+			lo = s == 0 ? 1 : PARITY_LARGE_FROM;
+			hi = s == 0 ? PARITY_LARGE_FROM : PARITY_FILE_MAX;
+			/* L = k*S (last of k) against k*S + 1 (first of k+1). */
+			for (L = lo - 1 + sz[s]; L + 1 < hi; L += sz[s]) {
+				if (L < lo)
+					continue;
+				nsteps++;
+				if (parity_geom(L, pct, &a) != 0 ||
+				    parity_geom(L + 1, pct, &b) != 0 ||
+				    b.P <= a.P)
+					bad++;
+			}
+		}
+		if (parity_geom(PARITY_LARGE_FROM - 1, pct, &a) != 0 ||
+		    parity_geom(PARITY_LARGE_FROM, pct, &b) != 0 ||
+		    b.P <= a.P) {
+			bad++;
+			printf("# %u %%: P(4 MiB - 1) = %llu >= P(4 MiB) = %llu\n",
+			    pct, (unsigned long long)a.P,
+			    (unsigned long long)b.P);
+		}
+		prev = 0;
+		for (L = PARITY_LARGE_FROM - (512u << 10);
+		    L <= PARITY_LARGE_FROM + (512u << 10); L++) {
+			if (parity_geom(L, pct, &a) != 0 || a.P <= prev)
+				bad++;
+			prev = a.P;
+		}
+		parity_use(pct);
+		for (L = PARITY_LARGE_FROM - 8192; L <= PARITY_LARGE_FROM +
+		    8192; L += 61)
+			if (parity_geom(L, pct, &a) != 0 ||
+			    parity_data_len(a.P) != L)
+				badlen++;
+	}
+	parity_use(PARITY_PCT_DEFAULT);
+	T(bad == 0, "P(L) strictly increasing at every percent: %u steps of "
+	    "k and 1 MiB around the shard size change, %u not", nsteps, bad);
+	T(badlen == 0, "parity_data_len(P(L)) is L around 4 MiB at every "
+	    "percent (%u not)", badlen);
+}
+
+/*
+ * Just under and at 4 MiB, every table zeroed: the repository's percent
+ * alone finds the one layout of that size (parity_locate 1), and the
+ * file is then reported lost, not taken for another layout.
+ */
+static void
+no_table(unsigned pct)
+{
+	static const uint64_t sizes[] = { PARITY_LARGE_FROM - 1,
+	    PARITY_LARGE_FROM };
+	struct parity_geom g, h;
+	struct parity_mem m;
+	size_t i;
+	int ok = 1;
+
+	parity_use(pct);
+	for (i = 0; i < 2; i++) {
+		if (parity_geom(sizes[i], pct, &g) != 0) {
+			ok = 0;
+			continue;
+		}
+		orig = realloc(orig, g.P);
+		randombytes_buf(orig, g.L);
+		if (parity_encode(orig, &g) != 0) {
+			ok = 0;
+			continue;
+		}
+		memset(orig + g.L, 0, g.T);
+		memset(orig + g.L + g.T + g.S, 0, g.T);
+		memset(orig + g.P - g.T, 0, g.T);
+		m.p = orig;
+		m.len = g.P;
+		ok &= parity_locate(parity_mem_read, &m, g.P, &h) == 1 &&
+		    h.L == g.L && h.S == g.S && h.p == g.p;
+	}
+	parity_use(PARITY_PCT_DEFAULT);
+	T(ok, "%u %%: every table lost just under and at 4 MiB: the size "
+	    "alone gives the layout", pct);
+}
+
 int
 main(void)
 {
@@ -136,6 +237,9 @@ main(void)
 			    g.G * g.p < PARITY_P_MIN || (g.k + g.G - 1) / g.G + g.p > 255)
 				okinv = 0;
 	T(okinv, "layouts are within GF(2^8) and carry >= 3 parity shards");
+	injective();
+	for (pct = 1; pct <= PARITY_PCT_MAX; pct++)
+		no_table(pct);
 	free(orig);
 	free(work);
 	return t_exit();

@@ -5,22 +5,28 @@
 # snapshot (4 KiB shards).  On fresh copies:
 #  (a) a 4 KiB sector of the full pack zeroed: --verify-data repairs it
 #      (exit 0), check --read-data is clean, latest restores bit for bit;
+#      --dry-run before it names the file and writes nothing;
 #  (b) all three checksum tables zeroed plus one data sector, in the full
 #      pack, in the index segment and in the snapshot (each its own
-#      copy): plain repair data cannot (exit 14, the file named, nothing
-#      written); --verify-data finds the damaged shards by the AEAD and
-#      repairs it (exit 0), check --read-data is clean, restore identical;
+#      copy), and in the pack the last 4 KiB of its data (its trailer and
+#      the end of its header): plain repair data cannot (exit 14, the
+#      file named, nothing written); --verify-data finds the damaged
+#      shards by the AEAD and repairs it (exit 0), check --read-data is
+#      clean, restore identical;
 #  (c) a hostile pack: a data shard altered, its parity and all three
 #      tables recomputed to match (tests/tools/reparity: parity is
 #      unkeyed), then another sector zeroed: plain repair data accepts it
-#      (exit 0: parity cannot tell; documented in threat-model.md), while
+#      (exit 0: parity cannot tell; documented in threat-model.md; check
+#      --read-data then still finds the blob damaged, 14), while
 #      --verify-data refuses to rename over it (exit 14, the pack named,
 #      the file on disk byte for byte as before);
 #  (d) --verify-data with a wrong passphrase: exit 12, every file of the
 #      repository unchanged;
 #  and without --verify-data no passphrase is read (stdin /dev/null).
-# On a tacit without --verify-data every case fails: the option is a
-# usage error (exit 2), never one of the codes wanted here.
+# On a tacit without --verify-data every case of it fails (the cases of
+# plain repair data are controls and pass): the option is a usage error
+# there (exit 2), never one of the codes wanted here, and the damage it
+# should have repaired is still found by check and restore.
 . "$(dirname "$0")/lib.sh"
 
 : "${TOOLDIR:?}"
@@ -80,13 +86,21 @@ restored() {	# DESC: latest of $W restores bit for bit
 	    diff -r "$T/ref" "$T/dst" >>"$T/rs" 2>&1; then ok "$1"
 	else notok "$1"; sed 's/^/#   /' "$T/rs" | head; fi
 }
-vd() { "$TACIT" repair data -r "$W" --verify-data --passphrase-fd 3 \
+vd() { "$TACIT" repair data -r "$W" --verify-data "$@" --passphrase-fd 3 \
     3<"$T/pw" </dev/null; }
 plain() { "$TACIT" repair data -r "$W" </dev/null; }
 
 # --- (a) one sector of the full pack -------------------------------------
 fresh
 zsec "$W/$full" 7
+sums "$W" >"$T/before"
+xcode 0 "(a) --verify-data --dry-run reports" vd --dry-run
+grepq "repairable from its parity (proven" "$T/.out" &&
+    ok "(a) --dry-run names the file repairable, proven" ||
+    notok "(a) --dry-run does not name it"
+sums "$W" >"$T/after"
+cmp -s "$T/before" "$T/after" && ok "(a) --dry-run writes nothing" ||
+    notok "(a) --dry-run wrote"
 xcode 0 "(a) repair data --verify-data repairs a zeroed sector" vd
 grepq "proven by authentication" "$T/.out" &&
     ok "(a) it says the repair was proven" ||
@@ -117,6 +131,18 @@ for f in "$full" "$seg" "$snap"; do
 	restored "(b) $kind: latest restores bit for bit"
 done
 
+# The pack's trailer and the end of its header (the last 4 KiB of its
+# data): the trailer's and header's shards are the erasures.
+fresh
+set -- $(geom "$W/$full")
+notables "$W/$full"
+zero "$W/$full" $(($1 - 4096)) 4096
+xcode 14 "(b) pack trailer and header: plain repair data cannot" plain
+xcode 0 "(b) pack trailer and header: --verify-data repairs them" vd
+xcode 0 "(b) pack trailer and header: check --read-data is then clean" \
+    tk check --read-data -r "$W"
+restored "(b) pack trailer and header: latest restores bit for bit"
+
 # --- (c) forged parity ---------------------------------------------------
 fresh
 python3 -c 'import sys
@@ -128,6 +154,8 @@ with open(sys.argv[1], "r+b") as f:
 zsec "$W/$full" 2000
 cp -a "$W" "$T/w2"
 xcode 0 "(c) plain repair data accepts forged parity (parity is unkeyed)" plain
+xcode 14 "(c) ... and every reader still rejects the bytes (check: 14)" \
+    tk check --read-data -r "$W"
 rm -rf "$W"
 mv "$T/w2" "$W"
 cp "$W/$full" "$T/forged"

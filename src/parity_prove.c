@@ -126,14 +126,45 @@ group_marked(const struct parity_geom *g, const uint8_t *T, uint32_t grp)
 }
 
 /*
+ * Erasure set ${c} for the data shards [${a}, ${b}] (0: all of them;
+ * 1 .. b - a + 1: one; then each adjacent pair), with parity shard
+ * ${x} - 1 too (${x} 0: none; only one of a group the set touches), added
+ * to ${E} into ${T} (${n} bytes).  1, or 0 when it is no new set.
+ */
+static int
+candidate(const struct parity_geom *g, const uint8_t *E, uint8_t *T,
+    size_t n, uint64_t a, uint64_t b, uint64_t c, uint64_t x)
+{
+	uint64_t i;
+
+	memcpy(T, E, n);
+	if (c == 0) {
+		for (i = a; i <= b; i++)
+			T[i] = 1;
+	} else if (c <= b - a + 1) {
+		if (a == b)	/* the same as all */
+			return 0;
+		T[a + c - 1] = 1;
+	} else {
+		i = a + (c - (b - a + 2));
+		T[i] = T[i + 1] = 1;
+	}
+	if (x > 0) {
+		if (!group_marked(g, T, (uint32_t)((x - 1) % g->G)))
+			return 0;
+		T[g->k + x - 1] = 1;
+	}
+	return memcmp(T, E, n) != 0;
+}
+
+/*
  * The object ${ord} at [${lo}, ${hi}) of ${out} fails: find erasures to
- * add to ${E} (in ${T}, scratch) that make it open, trying the whole
- * object's data shards, then each one, then each adjacent pair; each of
- * those alone, and with each parity shard of a group it touches (without
- * the tables, a damaged parity shard is found only so).  ${out} is the
- * file decoded with the new ${E}.  0, 1 (none works), -1 ENOMEM.
- * Bounded: at most (2 * k) * (G * p + 1) trials, each one decode and
- * one pass of the AEAD over the data.
+ * add to ${E} (in ${T}, scratch) that make it open, trying the sets of
+ * candidate() in turn (without the tables, a damaged parity shard is
+ * found only by leaving it out).  ${out} is then the file decoded with
+ * the new ${E}.  0, 1 (none works), -1 ENOMEM.  Bounded: at most
+ * (2 * k) * (G * p + 1) trials, each one decode and one pass of the AEAD
+ * over the data.
  */
 static int
 extend(const struct prover *pv, int kind, const uint8_t id[16],
@@ -141,7 +172,7 @@ extend(const struct prover *pv, int kind, const uint8_t id[16],
     uint8_t *T, uint8_t *out, uint64_t ord, uint64_t lo, uint64_t hi)
 {
 	size_t n = (size_t)g->k + (size_t)g->G * g->p;
-	uint64_t a = lo / g->S, b = (hi - 1) / g->S, c, nc, i, x, o2, l2, h2;
+	uint64_t a = lo / g->S, b = (hi - 1) / g->S, c, nc, x, o2, l2, h2;
 	int r;
 
 	if (b >= g->k)
@@ -149,40 +180,23 @@ extend(const struct prover *pv, int kind, const uint8_t id[16],
 	if (a > b)
 		return 1;
 	nc = 1 + (b - a + 1) + (b - a);	/* all, singles, pairs */
-	for (c = 0; c < nc; c++)
-	for (x = 0; x <= (uint64_t)g->G * g->p; x++) {
-		memcpy(T, E, n);
-		if (c == 0) {
-			for (i = a; i <= b; i++)
-				T[i] = 1;
-		} else if (c <= b - a + 1) {
-			if (a == b)	/* the same as all */
-				break;
-			T[a + c - 1] = 1;
-		} else {
-			i = a + (c - (b - a + 2));
-			T[i] = T[i + 1] = 1;
-		}
-		/* x > 0: parity shard x - 1 too, if its group is touched. */
-		if (x > 0) {
-			if (!group_marked(g, T, (uint32_t)((x - 1) % g->G)))
+	for (c = 0; c < nc; c++) {
+		for (x = 0; x <= (uint64_t)g->G * g->p; x++) {
+			if (!candidate(g, E, T, n, a, b, c, x))
 				continue;
-			T[g->k + x - 1] = 1;
-		}
-		if (memcmp(T, E, n) == 0)
-			continue;
-		memcpy(out, orig, (size_t)g->P);
-		if ((r = parity_decode(out, g, T)) < 0)
-			return -1;
-		if (r > 0)
-			continue;
-		if ((r = first_bad(pv, kind, id, out, g->L, &o2, &l2, &h2)) <
-		    0)
-			return -1;
-		/* It opens now, and nothing before it broke. */
-		if (r == 0 || (r == 1 && o2 > ord)) {
-			memcpy(E, T, n);
-			return 0;
+			memcpy(out, orig, (size_t)g->P);
+			if ((r = parity_decode(out, g, T)) < 0)
+				return -1;
+			if (r > 0)
+				continue;
+			if ((r = first_bad(pv, kind, id, out, g->L, &o2, &l2,
+			    &h2)) < 0)
+				return -1;
+			/* It opens now, and nothing before it broke. */
+			if (r == 0 || (r == 1 && o2 > ord)) {
+				memcpy(E, T, n);
+				return 0;
+			}
 		}
 	}
 	return 1;

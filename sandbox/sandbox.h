@@ -20,7 +20,9 @@ enum sandbox_role {
 			   only the directories the subcommand rewrites */
 	SBX_MOUNT,	/* mount: SBX_READ, and its /dev/fuse descriptor */
 	SBX_REPAIR_DATA, /* repair data: no key; rewrite files of packs/,
-			  * index/, snapshots/ by a rename over them */
+			  * index/, snapshots/ by a rename over them (with
+			  * --verify-data the keyholder opens objects for
+			  * it; the worker still holds no key) */
 	SBX_COPY,	/* copy: SRC read-only, DST read-write (add only) */
 };
 

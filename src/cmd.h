@@ -57,6 +57,7 @@ struct opts {
 	int			 allow_no_landlock; /* --allow-no-landlock */
 	int			 strict;	/* backup --strict */
 	int			 read_data;	/* check --read-data */
+	int			 verify_data;	/* repair data --verify-data */
 	const char		*same_as;	/* check --same-as B */
 	unsigned		 subset_n, subset_m; /* --read-data-subset N/M */
 	const char		*archive;	/* dump --archive (only "tar") */

@@ -2,18 +2,20 @@
  * cmd_repair.c: tacit repair index -r REPO [--read-data] [--dry-run],
  * tacit repair snapshots -r REPO [SNAP...] [--forget] [--read-data]
  * [--dry-run], tacit repair metadata -r REPO, and tacit repair data -r
- * REPO [--dry-run] (no key: the files damaged within their parity
- * rewritten).  All take the exclusive lock: they remove index segments
+ * REPO [--dry-run] [--verify-data] (no key: the files damaged within
+ * their parity rewritten; with --verify-data the key proves each).  All take the exclusive lock: they remove index segments
  * (and with --forget snapshots), or replace the header, config and key
  * slot files, or rewrite damaged files, that no other run may be reading.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
 #include "lock.h"
 #include "log.h"
+#include "parity.h"
 #include "parity_scan.h"
 #include "repair.h"
 
@@ -52,20 +54,59 @@ repair_metadata(struct repo *r)
 }
 
 /*
- * repair data: the worker alone, no key.  It never asks the keyholder to
- * unlock, so no passphrase is read and no key exists in either process:
- * the parity covers the sealed bytes.
+ * repair data --verify-data: the pair as for every keyed command (the
+ * keyholder unlocks, the worker sandboxed); each file's result is opened
+ * through the keyholder before it is written, and the AEAD finds the
+ * damaged shards of a file whose tables are lost.  With the config read,
+ * a file without parity in a repository with parity is damaged.
  */
 static int
-repair_data(const struct opts *o)
+repair_data_proven(struct opts *o, struct repo **rp,
+    struct parity_tally *t)
+{
+	struct repo *r;
+	size_t datamax;
+	int e;
+
+	if ((e = cmd_open(o, REPO_LOCK_EXCL, rp)) !=
+	    EXIT_OK)
+		return e;
+	r = *rp;
+	datamax = r->cfg.chunk_max > LOG_RING_BYTES ? r->cfg.chunk_max :
+	    LOG_RING_BYTES;
+	if (parity_scan_proven(r->dirfd, r->kh, datamax, (o->dry_run ? 0 :
+	    PSCAN_FIX) | (parity_in_use() ? PSCAN_EXPECT : 0), t) != 0) {
+		errorx("reading %s: %s", r->path, strerror(errno));
+		return EXIT_ERR;
+	}
+	return EXIT_OK;
+}
+
+/*
+ * repair data: the worker alone, no key.  It never asks the keyholder to
+ * unlock, so no passphrase is read and no key exists in either process:
+ * the parity covers the sealed bytes.  With --verify-data,
+ * repair_data_proven.
+ */
+static int
+repair_data(struct opts *o)
 {
 	struct parity_tally t, t2;
-	struct repo *r;
+	struct repo *r = NULL;
 	int e;
 
 	if (o->argc != 1)
-		fatal(EXIT_USAGE, "usage: tacit repair data -r DIR [--dry-run]");
+		fatal(EXIT_USAGE, "usage: tacit repair data -r DIR [--dry-run] "
+		    "[--verify-data]");
 	memset(&t2, 0, sizeof(t2));
+	if (o->verify_data) {
+		if ((e = repair_data_proven(o, &r, &t)) != EXIT_OK) {
+			if (r != NULL)
+				cmd_close(r);
+			return e;
+		}
+		goto report;
+	}
 	if ((e = repo_open(o->repo, &r)) != EXIT_OK)
 		return e;
 	if ((e = repo_lock(r, REPO_LOCK_EXCL, o->lock_wait)) != EXIT_OK) {
@@ -83,6 +124,7 @@ repair_data(const struct opts *o)
 		repo_close(r);
 		return EXIT_ERR;
 	}
+report:
 	t.lost += t2.lost;
 	if (log_verbosity > 0)
 		printf("%llu file%s read (%llu bytes), %llu with parity; "
@@ -94,7 +136,10 @@ repair_data(const struct opts *o)
 		    (unsigned long long)(o->dry_run ? 0 : t.repaired),
 		    o->dry_run ? "rewritten (--dry-run)" : "rewritten",
 		    (unsigned long long)t.lost);
-	repo_close(r);
+	if (o->verify_data)
+		cmd_close(r);
+	else
+		repo_close(r);
 	if (t.failed > 0)
 		return EXIT_ERR;
 	return t.lost > 0 ? EXIT_DAMAGED : EXIT_OK;

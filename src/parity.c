@@ -474,6 +474,26 @@ rebuild(uint8_t *f, const struct parity_geom *g, uint8_t *last,
 }
 
 int
+parity_decode(uint8_t *f, const struct parity_geom *g, const uint8_t *bad)
+{
+	uint8_t *last;
+	uint32_t grp;
+	int r = 0;
+
+	if (last_copy(f, g, &last) != 0) {
+		errno = ENOMEM;
+		return -1;
+	}
+	for (grp = 0; grp < g->G && r == 0; grp++)
+		r = decode_group(f, g, last, bad, grp);
+	if (r == 0 && last != NULL)
+		memcpy(f + (uint64_t)(g->k - 1) * g->S, last,
+		    g->L - (uint64_t)(g->k - 1) * g->S);
+	free(last);
+	return r;
+}
+
+int
 parity_fix(uint8_t *f, uint64_t P, struct parity_geom *g, unsigned *nbadp)
 {
 	struct parity_mem m = { f, P };

@@ -97,6 +97,17 @@ int parity_fix(uint8_t *, uint64_t, struct parity_geom *, unsigned *)
     __attribute__((warn_unused_result));
 
 /*
+ * parity_decode(f, g, bad): rebuild in ${f} (a whole file of the layout
+ * ${g}) the data shards ${bad} marks (k + G*p bytes, 1 = an erasure; the
+ * parity shards it marks are not used) from the others, unchecked: the
+ * caller proves the result (the AEAD).  The parity and tables are left
+ * as they were.  0, 1 (a group with more than p erasures), or -1 with
+ * errno ENOMEM.
+ */
+int parity_decode(uint8_t *, const struct parity_geom *, const uint8_t *)
+    __attribute__((warn_unused_result));
+
+/*
  * parity_mem_read: a parity_read_fn over a struct parity_mem (a file in
  * memory); parity_fd_read over a pointer to an int descriptor (pread).
  */

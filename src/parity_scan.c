@@ -12,11 +12,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "fsio.h"
 #include "idxio.h"
 #include "log.h"
 #include "pack.h"
 #include "parity.h"
+#include "parity_prove.h"
 #include "parity_scan.h"
 #include "snapshot.h"
 
@@ -89,6 +92,111 @@ rewrite(int dfd, const char *name, const uint8_t *f, uint64_t len)
 	return r;
 }
 
+/* repair data --verify-data: the keyholder that proves (NULL: none). */
+static const struct prover *prover;
+
+/*
+ * One file read whole into ${f} (${len} bytes), proven: parity repairs
+ * it, the AEAD decides whether the result is the file as written; with
+ * the tables lost or parity fooled, the AEAD locates the damaged shards
+ * (prove_repair).  Nothing that does not open is ever written.
+ */
+static int
+one_proven(int dfd, const char *name, const char *kind, int fix,
+    struct parity_tally *t, uint8_t *f, uint64_t len)
+{
+	struct parity_geom g;
+	uint8_t id[16], *orig = NULL, *out = NULL;
+	const uint8_t *res = NULL;
+	unsigned nbad;
+	int k = kind[0] == 'p' ? PROVE_PACK : kind[0] == 'i' ? PROVE_INDEX :
+	    PROVE_SNAP, r, p, ret = -1;
+	size_t i;
+
+	/* walk() checked the 32 hex digits */
+	if (sodium_hex2bin(id, sizeof(id), name, 32, NULL, &i, NULL) != 0 ||
+	    i != sizeof(id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((orig = malloc((size_t)len)) == NULL)
+		return -1;
+	memcpy(orig, f, (size_t)len);
+	if ((r = parity_fix(f, len, &g, &nbad)) < 0)
+		goto out;
+	if (r == PARITY_NONE) {
+		if ((fix & PSCAN_EXPECT) || (p = prove_data(prover, k, id, f,
+		    len)) == 0) {
+			alertx("%s %s: damaged beyond its parity (%s)", kind,
+			    name, (fix & PSCAN_EXPECT) ? "none found" :
+			    "it has none, and it fails authentication");
+			t->lost++;
+		} else if (p < 0)
+			goto out;
+		else
+			t->none++;
+		ret = 0;
+		goto out;
+	}
+	/* Clean or repaired by the tables: does the result open? */
+	p = 0;
+	if (r != PARITY_LOST && (p = prove_data(prover, k, id, f, g.L)) < 0)
+		goto out;
+	if (p > 0 && r == PARITY_CLEAN) {
+		t->clean++;
+		ret = 0;
+		goto out;
+	}
+	if (p > 0)
+		res = f;
+	else {
+		/* The AEAD finds the damaged shards: from the bytes read. */
+		if ((out = malloc((size_t)g.P)) == NULL)
+			goto out;
+		if ((p = prove_repair(prover, k, id, orig, &g, out)) < 0)
+			goto out;
+		if (p == 0 && memcmp(out, orig, (size_t)len) != 0)
+			res = out;
+		else if (p == 0) {	/* cannot be: it failed as read */
+			t->clean++;
+			ret = 0;
+			goto out;
+		}
+	}
+	if (res == NULL) {
+		alertx(r == PARITY_REPAIRED ? "%s %s: its parity repairs it to "
+		    "bytes that fail authentication (forged parity or tables, "
+		    "or damage beyond them): not rewritten" : r ==
+		    PARITY_CLEAN ? "%s %s: its parity holds but it fails "
+		    "authentication (forged, or damage beyond the parity): "
+		    "not rewritten" : "%s %s: damaged beyond its parity (the "
+		    "damaged shards could not be found by authentication)",
+		    kind, name);
+		t->lost++;
+		ret = 0;
+		goto out;
+	}
+	t->repairable++;
+	if (!(fix & PSCAN_FIX)) {
+		alertx("%s %s: damaged, repairable from its parity (proven by "
+		    "authentication)", kind, name);
+	} else if (rewrite(dfd, name, res, res == f ? len : g.P) != 0) {
+		alertx("%s %s: damaged; rewriting it failed: %s", kind, name,
+		    strerror(errno));
+		t->failed++;
+	} else {
+		warnx("%s %s: damaged; rewritten from its parity and proven "
+		    "by authentication%s", kind, name, res == f ? "" :
+		    " (the damaged shards found by authentication)");
+		t->repaired++;
+	}
+	ret = 0;
+out:
+	free(out);
+	free(orig);
+	return ret;
+}
+
 /* One file: check it against its parity (and with ${fix}, repair it). */
 static int
 one(int dfd, const char *name, const char *kind, int fix,
@@ -109,6 +217,11 @@ one(int dfd, const char *name, const char *kind, int fix,
 	}
 	t->files++;
 	t->bytes += len;
+	if (prover != NULL) {
+		r = one_proven(dfd, name, kind, fix, t, f, len);
+		free(f);
+		return r;
+	}
 	r = parity_fix(f, len, &g, &nbad);
 	if ((fix & PSCAN_NONE_ONLY) && r != PARITY_NONE)
 		r = PARITY_CLEAN;
@@ -196,4 +309,17 @@ parity_scan(int repofd, int fix, struct parity_tally *t)
 	    walk(repofd, SNAP_DIR, "snapshot", SNAP_ID_BYTES, 0, fix, t) != 0)
 		return -1;
 	return 0;
+}
+
+int
+parity_scan_proven(int repofd, struct kh *kh, size_t datamax, int fix,
+    struct parity_tally *t)
+{
+	struct prover pv = { kh, datamax };
+	int r;
+
+	prover = &pv;
+	r = parity_scan(repofd, fix, t);
+	prover = NULL;
+	return r;
 }

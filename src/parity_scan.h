@@ -36,4 +36,17 @@ struct parity_tally {
 int parity_scan(int, int, struct parity_tally *)
     __attribute__((warn_unused_result));
 
+/*
+ * parity_scan_proven(repofd, kh, datamax, flags, t): parity_scan, and each
+ * file's sealed objects opened through ${kh} (repair data --verify-data):
+ * a file is rewritten only when every object of the result opens, and a
+ * file whose tables are all lost is repaired with the AEAD locating the
+ * damaged shards (parity_prove.h).  A file whose parity gives bytes that
+ * do not open is named and counted lost, and left as it is.  ${datamax}:
+ * a data blob's raw cap (pack headers).  0, or -1 with errno.
+ */
+struct kh;
+int parity_scan_proven(int, struct kh *, size_t, int, struct parity_tally *)
+    __attribute__((warn_unused_result));
+
 #endif

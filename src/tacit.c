@@ -114,6 +114,8 @@ static const struct {
 	{ "verify", 0, NULL, "reread every restored file, compare with SNAP" },
 	{ "read-data", 0, NULL, "also read and authenticate every blob" },
 	{ "read-data-subset", 0, "N/M", "read the blobs of part N of M" },
+	{ "verify-data", 0, NULL, "repair data: prove each file with its key "
+	    "(asks the passphrase)" },
 	{ "same-as", 0, "DIR", "check: DIR (a mirror) holds the same files" },
 	{ "archive", 0, "FORMAT", "dump as an archive: tar (pax)" },
 	{ "snapshot", 0, "SNAP", "find: search only SNAP; mount: show only "
@@ -242,8 +244,10 @@ static const struct command {
 	    "rewrite a lost copy of the header, config or a key slot",
 	    O_REPO O_ANY },
 	{ "repair data", cmd_repair, "",
-	    "rewrite the files damaged within their parity (no passphrase)",
-	    "repo lock-wait allow-no-landlock dry-run " O_ANY },
+	    "rewrite the files damaged within their parity (no passphrase; "
+	    "with --verify-data proven with the key)",
+	    "repo lock-wait allow-no-landlock dry-run verify-data " O_PASS
+	    O_ANY },
 	{ "version", NULL, "", "print the version", O_ANY },
 	{ "help", NULL, " [COMMAND]", "print the help of COMMAND, or this",
 	    O_ANY },
@@ -505,7 +509,7 @@ enum {
 	OPT_FORCE, OPT_PARENT, OPT_INCLUDE, OPT_OVERWRITE,
 	OPT_COMPRESSION, OPT_PARITY, OPT_NOLANDLOCK, OPT_PINENTRY, OPT_NOPINENTRY,
 	OPT_KEEPASSXC, OPT_PASSCMD, OPT_STRICT, OPT_READDATA, OPT_SUBSET,
-	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_IEXCLUDE, OPT_IINCLUDE,
+	OPT_NODEVICES, OPT_NOSETID, OPT_VERIFY, OPT_VERIFYDATA, OPT_IEXCLUDE, OPT_IINCLUDE,
 	OPT_EXCLCACHES, OPT_IFPRESENT, OPT_LARGER, OPT_FILESFROM,
 	OPT_FILESFROM0, OPT_PATH, OPT_ARCHIVE, OPT_SNAPSHOT, OPT_NEWEST,
 	OPT_OLDEST, OPT_ICASE, OPT_METADATA, OPT_KEEPLAST, OPT_KEEPHOURLY,
@@ -556,6 +560,7 @@ static const struct option longopts[] = {
 	{ "allow-no-landlock",	no_argument,		NULL, OPT_NOLANDLOCK },
 	{ "strict",		no_argument,		NULL, OPT_STRICT },
 	{ "read-data",		no_argument,		NULL, OPT_READDATA },
+	{ "verify-data",	no_argument,		NULL, OPT_VERIFYDATA },
 	{ "read-data-subset",	required_argument,	NULL, OPT_SUBSET },
 	{ "same-as",		required_argument,	NULL, OPT_SAMEAS },
 	{ "archive",		required_argument,	NULL, OPT_ARCHIVE },
@@ -1034,6 +1039,9 @@ parse(int argc, char **argv, struct opts *o)
 			break;
 		case OPT_READDATA:
 			o->read_data = 1;
+			break;
+		case OPT_VERIFYDATA:
+			o->verify_data = 1;
 			break;
 		case OPT_SUBSET:
 			if (sscanf(optarg, "%u/%u", &o->subset_n, &o->subset_m)

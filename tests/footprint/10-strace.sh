@@ -166,6 +166,13 @@ dd if=/dev/zero of="$(ls "$R"/snapshots/* | head -n 1)" bs=4096 count=1 \
     conv=notrunc 2>/dev/null
 audit "repair data" "$R/index/" "$R/packs/" "$R/snapshots/" "$R/lock" -- \
     "$TACIT" repair data -q -r "$R" </dev/null
+# repair data --verify-data (the keyholder unlocks and opens each
+# object; the worker keeps the repair-data role): the same places only.
+dd if=/dev/zero of="$(ls "$R"/snapshots/* | head -n 1)" bs=4096 count=1 \
+    conv=notrunc 2>/dev/null
+audit "repair data --verify-data" "$R/index/" "$R/packs/" "$R/snapshots/" \
+    "$R/lock" -- "$TACIT" repair data -q -r "$R" --verify-data \
+    --passphrase-fd 3 3<"$T/pw" </dev/null
 
 # The repair above emptied every snapshot: a whole one for the mount.
 "$TACIT" backup -q -r "$R" "$T/src" --passphrase-fd 3 3<"$T/pw" ||

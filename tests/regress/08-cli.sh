@@ -10,7 +10,8 @@
 MAN=$(dirname "$0")/../../doc/tacit.1
 CMDS="init:key list:key add:key remove:key passwd:key recovery:backup:\
 snapshots:ls:restore:log:check:dump:find:diff:doctor:version:help:forget:\
-tag:stats:prune:repair index:repair snapshots:mount:copy"
+tag:stats:prune:repair index:repair snapshots:repair metadata:repair data:\
+mount:copy"
 
 # has CODE DESC PATTERN CMD...: CMD exits CODE and its stderr and stdout
 # together match PATTERN (grep -E).

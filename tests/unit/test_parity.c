@@ -5,7 +5,8 @@
  * inside the parity; a zeroed 128 KiB burst plus a sector elsewhere
  * (files from 4 MiB); random bit flips in one shard per group; and damage
  * beyond it (p + 1 shards of one group) reported lost, never "repaired"
- * into other bytes.  Layouts are found from the file alone.
+ * into other bytes; parity_decode with the erasures given (the tables
+ * not read).  Layouts are found from the file alone.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -42,9 +43,10 @@ one_size(uint64_t L, unsigned pct)
 {
 	struct parity_geom g, h;
 	struct parity_mem m;
-	uint64_t offs[9], P, pbase;
+	uint64_t offs[9], P, pbase, off;
 	size_t i;
-	int okz = 1, okb = 1, okf = 1, okl = 1;
+	uint8_t *mark;
+	int okz = 1, okb = 1, okf = 1, okl = 1, okd;
 
 	if (parity_geom(L, pct, &g) != 0) {
 		T(0, "geometry of %llu", (unsigned long long)L);
@@ -98,6 +100,26 @@ one_size(uint64_t L, unsigned pct)
 	okf = fix_ok(&g, PARITY_REPAIRED) || memcmp(work, orig, P) == 0;
 	T(okf, "random bit flips in shard 0 are repaired (%llu)",
 	    (unsigned long long)L);
+	/* parity_decode (repair with the key): the erasures are given,
+	 * no table is read; p of group 0 rebuild, p + 1 are refused. */
+	if ((mark = calloc(g.k + g.G * g.p, 1)) == NULL)
+		abort();
+	memcpy(work, orig, P);
+	for (i = 0; i < g.p && i * g.G < g.k; i++) {
+		off = i * g.G * (uint64_t)g.S;	/* its data bytes only */
+		zero_at(P, off, L - off < g.S ? L - off : g.S);
+		mark[i * g.G] = 1;
+	}
+	memset(work + L, 0xa5, g.T);	/* table A: not read */
+	okd = parity_decode(work, &g, mark) == 0 &&
+	    memcmp(work, orig, L) == 0;
+	if (g.k / g.G >= g.p + 1) {
+		mark[g.p * g.G] = 1;
+		okd &= parity_decode(work, &g, mark) == 1;
+	}
+	T(okd, "parity_decode rebuilds the p data shards marked, refuses "
+	    "p + 1 (%llu)", (unsigned long long)L);
+	free(mark);
 	/* Beyond: p + 1 data shards of group 0. */
 	if (g.k / g.G >= g.p + 1) {
 		memcpy(work, orig, P);

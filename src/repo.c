@@ -20,7 +20,6 @@
 #include "lock.h"
 #include "log.h"
 #include "pwfile.h"
-#include "parity.h"
 #include "repo.h"
 #include "repo_meta.h"
 

@@ -8,9 +8,11 @@
  * order; a directory whose tree id is the same in both is equal all the
  * way down (a tree id is the keyed hash of its listing, which holds the
  * ids of its files' chunks and subtrees), so it is skipped unopened.
- * Subtrees are read one by one (reader_tree), not in the windows ls
- * and restore use: a window reads every subdirectory of a directory
- * ahead, the equal ones too.
+ * The subtrees a directory's entries open (those whose ids differ, and
+ * every one on a side alone) are read a window at a time, as stats reads
+ * them (treewin_ids: one keyholder request for up to TREEWIN_MAX trees,
+ * one more for their ids), never the equal ones; not the windows of ls
+ * and restore, which read every subdirectory of a directory ahead.
  * No C recursion: the directories on the path are frames on the heap.
  */
 #include <errno.h>
@@ -34,6 +36,12 @@ struct dside {
 struct dframe {
 	struct dside	 s[2];		/* 0: SNAP1, 1: SNAP2 */
 	size_t		 saved;		/* the path's length */
+	uint8_t		(*need)[NODE_ID_BYTES];	/* the subtrees its entries
+						 * open, in that order */
+	size_t		 nneed;
+	size_t		 next;		/* need[next] is the next one */
+	size_t		 wend;		/* need[..wend] went to win */
+	struct treewin	*win;		/* NULL: none yet */
 };
 
 /* Counts, [0] removed, [1] added. */
@@ -151,11 +159,97 @@ same_meta(const struct node *a, const struct node *b)
 }
 
 /*
- * Open side ${side} of the directory t->nodes[k] into ${s} and put it on
- * that side's path.  0, or 1 after a message.
+ * Which sides of the entries ${a} and ${b} (NULL: not on that side), of
+ * one name, are directories to walk below: into ${open}.  Equal tree ids
+ * are equal below, never opened.
+ */
+static void
+opens(const struct node *a, const struct node *b, int open[2])
+{
+	if (a == NULL || b == NULL || a->type != b->type) {
+		open[0] = a != NULL && a->type == NODE_DIR;
+		open[1] = b != NULL && b->type == NODE_DIR;
+	} else
+		open[0] = open[1] = a->type == NODE_DIR &&
+		    memcmp(a->subtree, b->subtree, NODE_ID_BYTES) != 0;
+}
+
+/* The stored order of names: <0, 0, >0 as ${a} comes before ${b}. */
+static int
+namecmp(const struct node *a, const struct node *b)
+{
+	size_t len = a->namelen < b->namelen ? a->namelen : b->namelen;
+	int c;
+
+	if ((c = memcmp(a->name, b->name, len)) == 0)
+		c = (a->namelen > b->namelen) - (a->namelen < b->namelen);
+	return c;
+}
+
+/*
+ * The subtrees that the entries of frame ${f} open, in the order walk
+ * and pair open them, into f->need (bounded by the two trees' counts).
+ * Out of memory: none, and each is read alone.
+ */
+static void
+plan(struct dframe *f)
+{
+	const struct dside *s = f->s;
+	const struct node *n[2];
+	size_t i[2] = { 0, 0 }, cap;
+	int open[2], c, j;
+
+	cap = (s[0].has ? s[0].t.count : 0) + (s[1].has ? s[1].t.count : 0);
+	if (cap == 0 || (f->need = calloc(cap, NODE_ID_BYTES)) == NULL)
+		return;
+	for (;;) {
+		for (j = 0; j < 2; j++)
+			n[j] = s[j].has && i[j] < s[j].t.count ?
+			    &s[j].t.nodes[i[j]] : NULL;
+		if (n[0] == NULL && n[1] == NULL)
+			break;
+		if (n[0] != NULL && n[1] != NULL &&
+		    (c = namecmp(n[0], n[1])) != 0)
+			n[c < 0 ? 1 : 0] = NULL;
+		opens(n[0], n[1], open);
+		for (j = 0; j < 2; j++) {
+			if (n[j] == NULL)
+				continue;
+			i[j]++;
+			if (open[j] && f->nneed < cap)
+				memcpy(f->need[f->nneed++], n[j]->subtree,
+				    NODE_ID_BYTES);
+		}
+	}
+}
+
+/*
+ * The tree ${id} into ${t}: from the window of frame ${f} (NULL: read
+ * alone), which takes the next of f->need when it no longer holds them.
+ * 0, or -1 with errno as reader_tree.
  */
 static int
-enter(struct dif *d, int side, struct tree *t, size_t k, struct dside *s)
+frame_tree(struct dif *d, struct dframe *f, const uint8_t *id,
+    struct tree *t)
+{
+	if (f == NULL || f->need == NULL)
+		return reader_tree(d->rd, id, t);
+	if (f->next >= f->wend && f->next < f->nneed)
+		f->wend = f->next + treewin_ids(d->rd, &f->win,
+		    (const uint8_t (*)[NODE_ID_BYTES])f->need + f->next,
+		    f->nneed - f->next);
+	f->next++;
+	return reader_wintree(d->rd, f->win, id, t);
+}
+
+/*
+ * Open side ${side} of the directory t->nodes[k] (an entry of frame
+ * ${f}, NULL: none) into ${s} and put it on that side's path.  0, or 1
+ * after a message.
+ */
+static int
+enter(struct dif *d, struct dframe *f, int side, struct tree *t, size_t k,
+    struct dside *s)
 {
 	const struct node *n = &t->nodes[k];
 	char h[9];
@@ -166,7 +260,7 @@ enter(struct dif *d, int side, struct tree *t, size_t k, struct dside *s)
 		    treepath_why(errno), h);
 		return 1;
 	}
-	if (reader_tree(d->rd, n->subtree, &s->t) != 0) {
+	if (frame_tree(d, f, n->subtree, &s->t) != 0) {
 		alertx("%s (snapshot %d): directory listing %s (blob %s)",
 		    shown(d), side + 1, errno == ENODATA ? "missing" :
 		    errno == EBADMSG ? "damaged" : reader_strerror(errno), h);
@@ -189,20 +283,24 @@ leave(struct dif *d, struct dframe *f)
 			treepath_pop(&d->tp[i]);
 		}
 	}
+	free(f->need);
+	treewin_free(f->win);
 	memset(f, 0, sizeof(*f));
 }
 
 /*
  * Compare the entries at the path: side 0 t[0]->nodes[k[0]] (t[0] NULL:
- * none), side 1 likewise, print what changed, and fill ${next} with the
- * sides of the directory to walk below (next->s[i].has), if any.
+ * none), side 1 likewise, entries of frame ${f} (NULL: none), print what
+ * changed, and fill ${next} with the sides of the directory to walk
+ * below (next->s[i].has), if any.
  */
 static void
-pair(struct dif *d, struct tree *t[2], const size_t k[2], struct dframe *next)
+pair(struct dif *d, struct dframe *f, struct tree *t[2], const size_t k[2],
+    struct dframe *next)
 {
 	const struct node *a = t[0] ? &t[0]->nodes[k[0]] : NULL;
 	const struct node *b = t[1] ? &t[1]->nodes[k[1]] : NULL;
-	int i, open[2] = { 0, 0 };
+	int i, open[2];
 
 	memset(next, 0, sizeof(*next));
 	if (a == NULL || b == NULL || a->type != b->type) {
@@ -214,8 +312,6 @@ pair(struct dif *d, struct tree *t[2], const size_t k[2], struct dframe *next)
 			count(d, a, 0);
 		if (b != NULL)
 			count(d, b, 1);
-		open[0] = a != NULL && a->type == NODE_DIR;
-		open[1] = b != NULL && b->type == NODE_DIR;
 	} else {
 		if (!same_content(a, b)) {
 			change(d, "M", 0);
@@ -229,13 +325,10 @@ pair(struct dif *d, struct tree *t[2], const size_t k[2], struct dframe *next)
 			change(d, "U", a->type == NODE_DIR);
 			d->st.meta++;
 		}
-		/* Equal tree ids: equal below, never opened. */
-		if (a->type == NODE_DIR && memcmp(a->subtree, b->subtree,
-		    NODE_ID_BYTES) != 0)
-			open[0] = open[1] = 1;
 	}
+	opens(a, b, open);
 	for (i = 0; i < 2; i++)
-		if (open[i] && enter(d, i, t[i], k[i], &next->s[i]) != 0)
+		if (open[i] && enter(d, f, i, t[i], k[i], &next->s[i]) != 0)
 			d->bad = 1;
 	/* A side that cannot be read is not shown as all added or removed. */
 	if (open[0] && open[1] && next->s[0].has != next->s[1].has)
@@ -249,7 +342,7 @@ walk(struct dif *d, struct dframe *first)
 	struct dframe *fs, *f, *v, next;
 	struct tree *t[2];
 	const struct node *n[2];
-	size_t nf = 1, cap = 16, k[2], len;
+	size_t nf = 1, cap = 16, k[2];
 	int i, c;
 
 	if ((fs = calloc(cap, sizeof(*fs))) == NULL) {
@@ -258,6 +351,7 @@ walk(struct dif *d, struct dframe *first)
 	}
 	fs[0] = *first;
 	fs[0].saved = d->path.len;
+	plan(&fs[0]);
 	while (nf > 0) {
 		f = &fs[nf - 1];
 		for (i = 0; i < 2; i++)
@@ -270,11 +364,7 @@ walk(struct dif *d, struct dframe *first)
 			continue;
 		}
 		if (n[0] != NULL && n[1] != NULL) {
-			len = n[0]->namelen < n[1]->namelen ? n[0]->namelen :
-			    n[1]->namelen;
-			if ((c = memcmp(n[0]->name, n[1]->name, len)) == 0)
-				c = (n[0]->namelen > n[1]->namelen) -
-				    (n[0]->namelen < n[1]->namelen);
+			c = namecmp(n[0], n[1]);
 			if (c < 0)
 				n[1] = NULL;
 			else if (c > 0)
@@ -290,9 +380,10 @@ walk(struct dif *d, struct dframe *first)
 		    (n[0] ? n[0] : n[1])->namelen);
 		if (d->path.err)
 			break;
-		pair(d, t, k, &next);
+		pair(d, f, t, k, &next);
 		if (!next.s[0].has && !next.s[1].has)
 			continue;
+		plan(&next);
 		if (nf == cap) {
 			if ((v = reallocarray(fs, cap * 2, sizeof(*v))) == NULL) {
 				leave(d, &next);
@@ -434,7 +525,7 @@ diff_paths(struct dif *d, const struct snapshot *s[2], const char *path)
 			k[i] = tp[i] ? (size_t)(n[i] - t[i].nodes) : 0;
 		}
 		leave(d, &first);	/* a root beside a path: none here */
-		pair(d, tp, k, &first);
+		pair(d, NULL, tp, k, &first);
 		if ((first.s[0].has || first.s[1].has) && walk(d, &first) != 0)
 			e = EXIT_ERR;
 		for (i = 0; i < 2; i++)

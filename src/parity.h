@@ -56,7 +56,7 @@ int parity_geom(uint64_t, unsigned, struct parity_geom *)
 
 /*
  * The repository's parity percent for this process (0: files carry no
- * parity), set once its config is read (repo.c) or at init.
+ * parity), set once its config is read (repo_meta.c) or at init.
  */
 void parity_use(unsigned);
 unsigned parity_in_use(void);

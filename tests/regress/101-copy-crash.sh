@@ -24,11 +24,9 @@ if ! command -v strace >/dev/null; then
     [ "${CONF:-}" = san ] && STRIDE=15
 TZ=UTC
 export TZ
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 SRC=$T/data S=$T/s D0=$T/d0 W=$T/w
 PW2="the passphrase of DST"
 printf '%s\n' "$PW2" >"$T/pw2"
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 t2() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw2"; }
 COPY="copy -q -r $S --to $W --to-passphrase-fd 4"
 run() { "$@" --passphrase-fd 3 3<"$T/pw" 4<"$T/pw2"; }
@@ -95,49 +93,35 @@ NR=$(grep -c 'renameat2(' "$T/cal")
     notok "a whole copy made $NF fsyncs and $NR renames"
 
 # (a) kill -9 at each fsync and each rename.
-for sc in fsync renameat2; do
-	[ $sc = fsync ] && max=$NF || max=$NR
-	k=1
-	while [ "$k" -le "$max" ]; do
-		if take "$k"; then
-			how="kill at $sc #$k"
-			rm -rf "$W"; cp -a "$D0" "$W"
-			run strace -f -qq -o /dev/null -e trace="$sc" \
-			    -e inject="$sc:signal=KILL:when=$k" "$TACIT" $COPY \
-			    >"$T/run.out" 2>&1 &&
-			    failed "the run was not killed" "$T/run.out"
-			after
-		fi
-		k=$((k + 1))
-	done
-done
+# killed: a kill's checks.
+killed() {
+	[ "$rc" -eq 0 ] && failed "the run was not killed" "$T/run.out"
+	after
+}
+CL_FD4=$T/pw2
+# shellcheck disable=SC2086
+crashloop kill:fsync "$(crash_taken "$NF")" "$D0" killed "$TACIT" $COPY \
+    --passphrase-fd 3
+# shellcheck disable=SC2086
+crashloop kill:renameat2 "$(crash_taken "$NR")" "$D0" killed "$TACIT" $COPY \
+    --passphrase-fd 3
 ok "kill -9 at $(each) of $NF fsyncs and $NR renames: check passes, what DST holds restores, a re-run finishes"
 
 # (b) power loss at each fsync and after the last.
 if [ "$LONG" = 1 ]; then MODES="strict meta"; else MODES=strict; fi
 whole=no
-for mode in $MODES; do
-	k=1
-	while [ "$k" -le $((NF + 1)) ]; do
-		if take "$k" || [ "$k" -gt "$NF" ]; then
-			how="power cut at fsync $k ($mode)"
-			rm -rf "$W"; cp -a "$D0" "$W"
-			if [ "$k" -le "$NF" ]; then
-				set -- -e inject="fsync:signal=KILL:when=$k"
-			else set --; fi
-			run strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
-			    "$@" "$TACIT" $COPY >"$T/run.out" 2>&1
-			pl "$W" "$D0" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-			    failed "the simulator failed" "$T/pl.out"
-			if [ "$k" -gt "$NF" ]; then
-				[ "$(dsnaps | wc -l)" -eq 4 ] && whole=yes ||
-				    failed "a finished copy did not last" \
-				    "$T/pl.out"
-			fi
-			after
-		fi
-		k=$((k + 1))
-	done
+# powercut: a power cut's checks.
+powercut() {
+	if [ "$k" -gt "$NF" ]; then
+		[ "$(dsnaps | wc -l)" -eq 4 ] && whole=yes ||
+		    failed "a finished copy did not last" "$T/pl.out"
+	fi
+	after
+}
+for m in $MODES; do
+	# shellcheck disable=SC2086
+	crashloop "power:$m" "$(crash_taken "$NF") $((NF + 1))" "$D0" powercut \
+	    "$TACIT" $COPY --passphrase-fd 3
 done
 ok "power cut at $(each) of $NF fsyncs and after the last ($MODES): check passes, what DST holds restores, a re-run finishes"
 [ "$whole" = yes ] && ok "control: a copy cut after its last fsync is whole" ||

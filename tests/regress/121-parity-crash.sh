@@ -18,9 +18,7 @@
 
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 SRC=$T/src W=$T/w B=$T/base
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 
 tk init -q -r "$B" $FAST >/dev/null 2>&1 || notok "setup: init"
 mkdir -p "$SRC"
@@ -63,21 +61,19 @@ after() {
 rm -rf "$W"; cp -a "$B" "$W"
 strace -f -qq -o "$T/cal" -e trace=write,fsync,renameat "$TACIT" repair data \
     -r "$W" </dev/null >"$T/cal.out" 2>&1 || notok "a whole run under strace fails"
+# killed_after: count the kill, then the checks.
+killed_after() {
+	[ "$rc" -eq 0 ] || killed=$((killed + 1))
+	cuts=$((cuts + 1))
+	after
+}
+CL_FD3=/dev/null	# repair data needs no passphrase
 for sc in fsync renameat write; do
-	max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-	    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' "$T/cal")
+	max=$(calls_max "$T/cal" "$sc")
 	step=1 k=1
 	[ "${LONG:-0}" = 1 ] || { k=$(( (max + 1) / 2 )); step=$((max + 1)); }
-	while [ "$k" -le "$max" ]; do
-		how="kill at $sc #$k"
-		rm -rf "$W"; cp -a "$B" "$W"
-		strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:signal=KILL:when=$k" "$TACIT" repair data \
-		    -r "$W" </dev/null >"$T/run.out" 2>&1 || killed=$((killed + 1))
-		cuts=$((cuts + 1))
-		after
-		k=$((k + step))
-	done
+	crashloop "kill:$sc" "$(crash_points "$k" "$step" "$max")" "$B" \
+	    killed_after "$TACIT" repair data -r "$W"
 done
 [ "$killed" -ge 3 ] && ok "the kills landed ($killed of $cuts runs killed)" ||
     notok "only $killed of $cuts runs were killed"
@@ -88,25 +84,21 @@ rm -rf "$W"; cp -a "$B" "$W"
 strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" "$TACIT" repair data \
     -r "$W" </dev/null >/dev/null 2>&1
 n=$(grep -c ' fsync(' "$T/trace")
-for mode in $modes; do
+# powercut: a power cut's checks.
+powercut() {
+	how="power cut at fsync $k of $n ($mode)"
+	cuts=$((cuts + 1))
+	if [ "$k" -gt "$n" ]; then
+		xcode 0 "control: a power cut after the last fsync leaves nothing to repair ($mode)" \
+		    tk check --read-data -r "$W"
+	fi
+	after
+}
+for m in $modes; do
 	k=1 step=1
 	[ "${LONG:-0}" = 1 ] || { k=$(( (n + 1) / 2 )); step=$((n + 1 - k)); }
 	[ "$step" -ge 1 ] || step=1
-	while [ "$k" -le $((n + 1)) ]; do
-		how="power cut at fsync $k of $n ($mode)"
-		rm -rf "$W"; cp -a "$B" "$W"
-		strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
-		    -e inject="fsync:signal=KILL:when=$k" "$TACIT" repair data \
-		    -r "$W" </dev/null >"$T/run.out" 2>&1
-		pl "$W" "$B" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-		    failed "the simulator failed" "$T/pl.out"
-		cuts=$((cuts + 1))
-		if [ "$k" -gt "$n" ]; then
-			xcode 0 "control: a power cut after the last fsync leaves nothing to repair ($mode)" \
-			    tk check --read-data -r "$W"
-		fi
-		after
-		k=$((k + step))
-	done
+	crashloop "power:$m" "$(crash_points "$k" "$step" $((n + 1)))" "$B" \
+	    powercut "$TACIT" repair data -r "$W"
 done
 [ "$fails" -eq 0 ] && ok "after each of $cuts cuts: check finds only repairable damage, latest restores, a re-run repairs all"

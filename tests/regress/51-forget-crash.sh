@@ -18,9 +18,7 @@ if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 TZ=UTC
 export TZ
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 SRC=$T/src W=$T/w BASE=$T/base
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 
 tk init -q -r "$BASE" $FAST >/dev/null 2>&1 || notok "setup: init"
 ds make "$SRC" 1 0.3
@@ -85,70 +83,54 @@ NF=$(grep -c 'fsync(' "$T/cal")
 if [ "$NU" -eq 5 ] && [ "$NF" -eq 5 ]; then
 	ok "a whole forget: 5 unlinks, each followed by an fsync"
 else notok "a whole forget made $NU unlinks and $NF fsyncs, wanted 5 and 5"; fi
-for sc in unlinkat fsync; do
-	eval "max=\$N$(echo $sc | cut -c1 | tr uf UF)"
-	k=1
-	while [ "$k" -le "$max" ]; do
-		how="kill at $sc #$k"
-		rm -rf "$W"
-		cp -a "$BASE" "$W"
-		strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:signal=KILL:when=$k" "$TACIT" $FORGET \
-		    --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1 &&
-		    failed "the run was not killed" "$T/run.out"
-		after
-		k=$((k + 1))
-	done
-done
+# killed: a kill's checks.
+killed() {
+	[ "$rc" -eq 0 ] && failed "the run was not killed" "$T/run.out"
+	after
+}
+# shellcheck disable=SC2086
+crashloop kill:unlinkat "$(crash_points 1 1 "$NU")" "$BASE" killed \
+    "$TACIT" $FORGET --passphrase-fd 3
+# shellcheck disable=SC2086
+crashloop kill:fsync "$(crash_points 1 1 "$NF")" "$BASE" killed \
+    "$TACIT" $FORGET --passphrase-fd 3
 ok "kill -9 at each of $NU unlinks and $NF fsyncs: check passes, what is left restores, a re-run finishes"
 
 # An I/O error at the third unlink (injected as 27-faults does, through
 # getpid, which the filter allows): exit 1 saying how far it got; the
 # rest as after a kill.
-how="EIO at unlinkat #3"
-rm -rf "$W"
-cp -a "$BASE" "$W"
-strace -f -qq -o /dev/null -e trace=unlinkat \
-    -e inject=unlinkat:error=EIO:syscall=getpid:when=3 "$TACIT" $FORGET \
-    --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1
-rc=$?
-if [ "$rc" -eq 1 ] && [ "$(snaps "$W" | wc -l)" -eq 5 ] &&
-    grepq "2 of the 5 snapshots to forget were removed; run the same forget again" "$T/run.out"; then
-	ok "an I/O error at the third unlink: exit 1, two removed, and it says so"
-else notok "an I/O error at the third unlink (exit $rc, $(snaps "$W" | wc -l) left)"
-	sed 's/^/#   /' "$T/run.out"; fi
-after
+eio() {
+	if [ "$rc" -eq 1 ] && [ "$(snaps "$W" | wc -l)" -eq 5 ] &&
+	    grepq "2 of the 5 snapshots to forget were removed; run the same forget again" "$T/run.out"; then
+		ok "an I/O error at the third unlink: exit 1, two removed, and it says so"
+	else notok "an I/O error at the third unlink (exit $rc, $(snaps "$W" | wc -l) left)"
+		sed 's/^/#   /' "$T/run.out"; fi
+	after
+}
+# shellcheck disable=SC2086
+crashloop error:unlinkat:EIO 3 "$BASE" eio "$TACIT" $FORGET --passphrase-fd 3
 
 # (b) power loss at each fsync and after the last.
 if [ "$LONG" = 1 ]; then MODES="strict meta"; else MODES=strict; fi
 lost_last=no
-for mode in $MODES; do
-	k=1
-	while [ "$k" -le $((NF + 1)) ]; do
-		how="power cut at fsync $k ($mode)"
-		rm -rf "$W"
-		cp -a "$BASE" "$W"
-		if [ "$k" -le "$NF" ]; then
-			set -- -e inject="fsync:signal=KILL:when=$k"
-		else set --; fi
-		strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" "$@" \
-		    "$TACIT" $FORGET --passphrase-fd 3 3<"$T/pw" \
-		    >"$T/run.out" 2>&1
-		pl "$W" "$BASE" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-		    failed "the simulator failed" "$T/pl.out"
-		nleft=$(snaps "$W" | wc -l)
-		# Entering fsync k, unlinks 1..k-1 are durable, unlink k not.
-		if [ "$mode" = strict ] && [ "$k" -le "$NF" ] &&
-		    [ "$nleft" -ne $((7 - k + 1)) ]; then
-			failed "$nleft snapshots left, wanted $((7 - k + 1))" \
-			    "$T/pl.out"; fi
-		if [ "$k" -gt "$NF" ] && [ "$nleft" -ne 2 ]; then
-			failed "a finished forget did not last" "$T/pl.out"; fi
-		if [ "$mode" = strict ] && [ "$k" -eq "$NF" ] &&
-		    [ "$nleft" -eq 3 ]; then lost_last=yes; fi
-		after
-		k=$((k + 1))
-	done
+# powercut: a power cut's checks.
+powercut() {
+	nleft=$(snaps "$W" | wc -l)
+	# Entering fsync k, unlinks 1..k-1 are durable, unlink k not.
+	if [ "$mode" = strict ] && [ "$k" -le "$NF" ] &&
+	    [ "$nleft" -ne $((7 - k + 1)) ]; then
+		failed "$nleft snapshots left, wanted $((7 - k + 1))" \
+		    "$T/pl.out"; fi
+	if [ "$k" -gt "$NF" ] && [ "$nleft" -ne 2 ]; then
+		failed "a finished forget did not last" "$T/pl.out"; fi
+	if [ "$mode" = strict ] && [ "$k" -eq "$NF" ] &&
+	    [ "$nleft" -eq 3 ]; then lost_last=yes; fi
+	after
+}
+for m in $MODES; do
+	# shellcheck disable=SC2086
+	crashloop "power:$m" "$(crash_points 1 1 $((NF + 1)))" "$BASE" powercut \
+	    "$TACIT" $FORGET --passphrase-fd 3
 done
 ok "power cut at each of $NF fsyncs and after the last ($MODES): check passes, what is left restores, a re-run finishes"
 if [ "$lost_last" = yes ]; then

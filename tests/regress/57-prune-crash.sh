@@ -53,10 +53,7 @@ strace -f -qq -o "$T/cal" -e trace=$(echo $SYSCALLS | tr ' ' ,) \
     "$TACIT" prune -q -r "$W" --passphrase-fd 3 3<"$T/pw" ||
     notok "setup: a whole prune under strace"
 for sc in $SYSCALLS; do
-	c=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-	    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
-	    "$T/cal")
-	eval "MAX_$sc=$c"
+	eval "MAX_$sc=$(calls_max "$T/cal" "$sc")"
 done
 [ "$MAX_unlinkat" -ge 3 ] && [ "$MAX_renameat2" -ge 2 ] ||
     notok "setup: the prune made $MAX_unlinkat unlinks, $MAX_renameat2 renames"
@@ -67,14 +64,9 @@ failed() {	# DESC FILE
 	notok "kill at $sc #$k: $1"
 	[ "$fails" -le 5 ] && [ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -20
 }
-kill_at() {	# SC K
-	sc=$1 k=$2
-	rm -rf "$W"; cp -a "$B0" "$W"
-	strace -f -qq -o /dev/null -e trace="$sc" \
-	    -e inject="$sc:signal=KILL:when=$k" \
-	    "$TACIT" prune -q -r "$W" --passphrase-fd 3 3<"$T/pw" \
-	    >"$T/run.out" 2>&1
-	if [ $? -eq 0 ]; then missed=$((missed + 1)); else kills=$((kills + 1)); fi
+# after: the checks after each kill.
+after() {
+	if [ "$rc" -eq 0 ]; then missed=$((missed + 1)); else kills=$((kills + 1)); fi
 	tk check -r "$W" >"$T/ck.out" 2>&1 || failed "check fails" "$T/ck.out"
 	same "$T/a" "$A" || failed "A does not restore" "$T/.rout"
 	same "$T/c" "$C" || failed "C does not restore" "$T/.rout"
@@ -91,7 +83,8 @@ for sc in $SYSCALLS; do
 	eval "max=\$MAX_$sc"
 	if [ "$LONG" = 1 ]; then ks=$(seq 1 "$max")
 	else ks=$(printf '%s\n' 1 $(((max + 1) / 2)) "$max" | sort -un); fi
-	for k in $ks; do kill_at "$sc" "$k"; done
+	crashloop "kill:$sc" "$ks" "$B0" after \
+	    "$TACIT" prune -q -r "$W" --passphrase-fd 3
 done
 ok "$kills prunes killed, $missed ran to the end (writes $MAX_write, fsyncs $MAX_fsync, renames $MAX_renameat2, unlinks $MAX_unlinkat); $fails failures"
 [ "$fails" -eq 0 ] && ok "after every kill: check passed, A and C restored, a second prune completed with a clean check --read-data"

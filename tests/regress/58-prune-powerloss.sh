@@ -15,26 +15,16 @@
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 : "${LONG:=0}"
-TOOLS=$(cd "$(dirname "$0")/../tools" && pwd)
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 printf '%s\n' "$PW" >"$T/pw"
 # LeakSanitizer cannot work under ptrace (the SAN build's traced runs).
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
 export ASAN_OPTIONS
 B0=$T/base W=$T/w
 tk() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw"; }
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 same() {	# SRC SNAP
 	rm -rf "$T/dst"
 	tk restore -q -r "$W" "$2" --target "$T/dst" >"$T/.rout" 2>&1 &&
 	    diff -r "$1" "$T/dst/$(basename "$1")" >/dev/null 2>&1
-}
-traced() {	# K: a prune of $W, its worker killed at its Kth fsync (0: never)
-	if [ "$1" -gt 0 ]; then set -- -e inject="fsync:signal=KILL:when=$1"
-	else set --; fi
-	strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" "$@" \
-	    "$TACIT" prune -q -r "$W" --passphrase-fd 3 3<"$T/pw" \
-	    >"$T/run.out" 2>&1
 }
 
 tk init -q -r "$B0" $FAST >/dev/null 2>&1 || notok "setup: init"
@@ -59,7 +49,9 @@ strace -f -qq -o /dev/null -P "$B0/index" -e trace=renameat2 \
 sync
 
 rm -rf "$W"; cp -a "$B0" "$W"
-traced 0 || notok "setup: a whole prune under strace"
+strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
+    "$TACIT" prune -q -r "$W" --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1 ||
+    notok "setup: a whole prune under strace"
 n=$(grep -c ' fsync(' "$T/trace")
 [ "$n" -ge 5 ] || notok "setup: only $n fsyncs in a whole prune"
 
@@ -74,33 +66,35 @@ failed() {	# DESC FILE
 	notok "$mode, cut at fsync $k: $1"
 	[ "$fails" -le 5 ] && [ -n "${2:-}" ] && sed 's/^/#   /' "$2" | head -20
 }
-for mode in $MODES; do
-	k=1
-	while [ "$k" -le $((n + 1)) ]; do
-		rm -rf "$W"; cp -a "$B0" "$W"
-		traced "$k"
-		rc=$?
-		points=$((points + 1))
-		pl "$W" "$B0" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-		    failed "the simulator failed" "$T/pl.out"
-		grep -q '^dropped \|^cut ' "$T/pl.out" && dropped=$((dropped + 1))
-		[ "$k" -le "$n" ] && [ "$rc" -eq 0 ] &&
-		    failed "the prune was not cut" "$T/run.out"
-		tk check -r "$W" >"$T/ck.out" 2>&1 || failed "check fails" "$T/ck.out"
-		same "$T/a" "$A" || failed "A does not restore" "$T/.rout"
-		same "$T/c" "$C" || failed "C does not restore" "$T/.rout"
-		tk prune -r "$W" >"$T/p2.out" 2>&1 ||
-		    failed "the second prune fails" "$T/p2.out"
-		[ "$k" -gt "$n" ] && grep -q "nothing to prune" "$T/p2.out" &&
-		    whole=yes
-		tk check -r "$W" --read-data >"$T/ck.out" 2>&1 ||
-		    failed "check --read-data fails after it" "$T/ck.out"
-		grep -q " 0 problems; 0 harmless" "$T/ck.out" ||
-		    failed "leftovers after the second prune" "$T/ck.out"
-		if [ "$k" -ge $((n - 1)) ] || [ $((k + STEP)) -ge $((n - 1)) ]
-		then k=$((k + 1))
-		else k=$((k + STEP)); fi
-	done
+# after: the checks after each cut.
+after() {
+	points=$((points + 1))
+	grep -q '^dropped \|^cut ' "$T/pl.out" && dropped=$((dropped + 1))
+	[ "$k" -le "$n" ] && [ "$rc" -eq 0 ] &&
+	    failed "the prune was not cut" "$T/run.out"
+	tk check -r "$W" >"$T/ck.out" 2>&1 || failed "check fails" "$T/ck.out"
+	same "$T/a" "$A" || failed "A does not restore" "$T/.rout"
+	same "$T/c" "$C" || failed "C does not restore" "$T/.rout"
+	tk prune -r "$W" >"$T/p2.out" 2>&1 ||
+	    failed "the second prune fails" "$T/p2.out"
+	[ "$k" -gt "$n" ] && grep -q "nothing to prune" "$T/p2.out" &&
+	    whole=yes
+	tk check -r "$W" --read-data >"$T/ck.out" 2>&1 ||
+	    failed "check --read-data fails after it" "$T/ck.out"
+	grep -q " 0 problems; 0 harmless" "$T/ck.out" ||
+	    failed "leftovers after the second prune" "$T/ck.out"
+}
+# The points: from 1 by STEP, then each of the last two and the one after.
+k=1 pts=
+while [ "$k" -le $((n + 1)) ]; do
+	pts="$pts $k"
+	if [ "$k" -ge $((n - 1)) ] || [ $((k + STEP)) -ge $((n - 1)) ]
+	then k=$((k + 1))
+	else k=$((k + STEP)); fi
+done
+for m in $MODES; do
+	crashloop "power:$m" "$pts" "$B0" after \
+	    "$TACIT" prune -q -r "$W" --passphrase-fd 3
 done
 ok "$points power cuts ($MODES) at each of $n fsyncs and after the last, $dropped lost unsynced data or entries; $fails failures"
 [ "$fails" -eq 0 ] && ok "after every cut: check passed, A and C restored, a second prune completed with a clean check --read-data"

@@ -29,9 +29,7 @@
 
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 SRC=$T/src W=$T/w B=$T/base
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 
 # --- the base: S0 without x, S1 and S2 with it --------------------------------
 tk init -q -r "$B" $FAST --parity 0 >/dev/null 2>&1 || notok "setup: init"
@@ -119,26 +117,18 @@ points() {
 	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >"$T/cal.out" 2>&1 ||
 	    notok "$what: a whole run under strace fails"
 	cp "$T/cal" "$T/cal.$what"
-	scs="fsync renameat2 unlinkat write"
-	for sc in $scs; do
-		max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-		    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
-		    "$T/cal")
+	for sc in fsync renameat2 unlinkat write; do
+		max=$(calls_max "$T/cal" "$sc")
 		step=1 k=1
 		[ "$LONG" = 1 ] || { k=$(( (max + 1) / 2 )); step=$((max + 1)); }
-		while [ "$k" -le "$max" ]; do
-			how="kill at $sc #$k"
-			rm -rf "$W"
-			cp -a "$base" "$W"
-			strace -f -qq -o /dev/null -e trace="$sc" \
-			    -e inject="$sc:signal=KILL:when=$k" \
-			    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" \
-			    >"$T/run.out" 2>&1 || killed=$((killed + 1))
-			cuts=$((cuts + 1))
-			$after
-			k=$((k + step))
-		done
+		crashloop "kill:$sc" "$(crash_points "$k" "$step" "$max")" \
+		    "$base" killed_after "$TACIT" "$@" --passphrase-fd 3
 	done
+}
+killed_after() {
+	[ "$rc" -eq 0 ] || killed=$((killed + 1))
+	cuts=$((cuts + 1))
+	$after
 }
 
 # powercuts BASE AFTER MODES CMD...: cut CMD at each fsync, power lost.
@@ -150,25 +140,14 @@ powercuts() {
 	strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
 	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >/dev/null 2>&1
 	n=$(grep -c ' fsync(' "$T/trace")
-	for mode in $modes; do
+	for m in $modes; do
 		k=1 step=1
 		# make check: the middle fsync, then after the last.
 		[ "$LONG" = 1 ] || { k=$(( (n + 1) / 2 )); step=$((n + 1 - k)); }
 		[ "$step" -ge 1 ] || step=1
-		while [ "$k" -le $((n + 1)) ]; do
-			how="power cut at fsync $k ($mode)"
-			rm -rf "$W"
-			cp -a "$base" "$W"
-			strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
-			    -e inject="fsync:signal=KILL:when=$k" \
-			    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" \
-			    >"$T/run.out" 2>&1
-			pl "$W" "$base" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-			    failed "the simulator failed" "$T/pl.out"
-			cuts=$((cuts + 1))
-			$after
-			k=$((k + step))
-		done
+		crashloop "power:$m" "$(crash_points "$k" "$step" $((n + 1)))" \
+		    "$base" counted_after "$TACIT" "$@" \
+		    --passphrase-fd 3
 	done
 	if [ "$LONG" = 1 ]; then
 		ok "$what: a power cut at each of $n fsyncs and after the last ($modes)"
@@ -183,30 +162,25 @@ nospace() {
 	scs="write fsync renameat2"
 	[ "$LONG" = 1 ] || scs=write
 	for sc in $scs; do
-		max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-		    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
-		    "$T/cal.$what")
+		max=$(calls_max "$T/cal.$what" "$sc")
 		step=1 k=1
 		[ "$LONG" = 1 ] || { k=$(( (max + 1) / 2 )); step=$((max + 1)); }
-		while [ "$k" -le "$max" ]; do
-			how="ENOSPC at $sc #$k"
-			rm -rf "$W"
-			cp -a "$base" "$W"
-			env "$NOLEAK" strace -f -qq -o /dev/null -e trace="$sc" \
-			    -e inject="$sc:error=ENOSPC:when=$k:syscall=getpid" \
-			    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" \
-			    >"$T/run.out" 2>&1
-			rc=$?
-			if [ "$rc" -ne 0 ] && { [ "$rc" -ne 1 ] ||
-			    ! grep -q "^tacit: error: " "$T/run.out"; }; then
-				failed "exit $rc, not 1 with an error" "$T/run.out"
-			fi
-			[ "$rc" -eq 1 ] && full=$((full + 1))
-			cuts=$((cuts + 1))
-			$after
-			k=$((k + step))
-		done
+		crashloop "error:$sc:ENOSPC" "$(crash_points "$k" "$step" "$max")" \
+		    "$base" full_after "$TACIT" "$@" --passphrase-fd 3
 	done
+}
+counted_after() {
+	cuts=$((cuts + 1))
+	$after
+}
+full_after() {
+	if [ "$rc" -ne 0 ] && { [ "$rc" -ne 1 ] ||
+	    ! grep -q "^tacit: error: " "$T/run.out"; }; then
+		failed "exit $rc, not 1 with an error" "$T/run.out"
+	fi
+	[ "$rc" -eq 1 ] && full=$((full + 1))
+	cuts=$((cuts + 1))
+	$after
 }
 
 if [ "$LONG" = 1 ]; then M=${M:-strict meta}; else M=strict; fi

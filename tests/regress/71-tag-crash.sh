@@ -19,8 +19,6 @@
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
 B=$T/base W=$T/w SRC=$T/src
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 
 tk init -q -r "$B" $FAST >/dev/null 2>&1 || notok "setup: init"
 ds make "$SRC" 1 0.2
@@ -89,24 +87,12 @@ strace -f -qq -o "$T/cal" -e trace=$(echo $SYSCALLS | tr ' ' ,) \
     "$TACIT" tag -q -r "$W" $OLD --add crash --passphrase-fd 3 3<"$T/pw" \
     >/dev/null || notok "setup: calibration run"
 for sc in $SYSCALLS; do
-	max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-	    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' \
-	    "$T/cal")
+	max=$(calls_max "$T/cal" "$sc")
 	step=1
 	[ "$LONG" != 1 ] && [ "$max" -gt 4 ] && step=$(( (max + 3) / 4 ))
-	k=1
-	while [ "$k" -le "$max" ]; do
-		how="kill at $sc #$k"
-		rm -rf "$W"
-		cp -a "$B" "$W"
-		# shellcheck disable=SC2086
-		strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:signal=KILL:when=$k" \
-		    "$TACIT" tag -q -r "$W" $OLD --add crash \
-		    --passphrase-fd 3 3<"$T/pw" >"$T/run.out" 2>&1
-		judge
-		k=$((k + step))
-	done
+	# shellcheck disable=SC2086
+	crashloop "kill:$sc" "$(crash_points 1 "$step" "$max")" "$B" judge \
+	    "$TACIT" tag -q -r "$W" $OLD --add crash --passphrase-fd 3
 done
 ok "(A) $points kill points: no snapshot lost, check passed, the re-run converged; $fails failures"
 [ "$both" -gt 0 ] &&
@@ -132,23 +118,15 @@ n=$(grep -c ' fsync(' "$T/trace")
 lost=0
 modes=strict
 [ "$LONG" = 1 ] && modes="strict meta"
-for mode in $modes; do
-	k=1
-	while [ "$k" -le $((n + 1)) ]; do
-		how="power cut at fsync $k ($mode)"
-		rm -rf "$W"
-		cp -a "$B" "$W"
-		# shellcheck disable=SC2086
-		strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
-		    -e inject="fsync:signal=KILL:when=$k" "$TACIT" tag -q \
-		    -r "$W" $OLD --add crash --passphrase-fd 3 3<"$T/pw" \
-		    >"$T/run.out" 2>&1
-		pl "$W" "$B" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-		    failed "the simulator failed" "$T/pl.out"
-		grep -q '^dropped \|^cut ' "$T/pl.out" && lost=$((lost + 1))
-		judge
-		k=$((k + 1))
-	done
+# lost_judge: count a cut that lost something, then judge.
+lost_judge() {
+	grep -q '^dropped \|^cut ' "$T/pl.out" && lost=$((lost + 1))
+	judge
+}
+for m in $modes; do
+	# shellcheck disable=SC2086
+	crashloop "power:$m" "$(crash_points 1 1 $((n + 1)))" "$B" lost_judge \
+	    "$TACIT" tag -q -r "$W" $OLD --add crash --passphrase-fd 3
 done
 ok "(B) $((points - pa)) power cuts ($lost lost unsynced entries): no snapshot lost, check passed, the re-run converged; $((fails - fa)) failures"
 [ "$lost" -gt 0 ] && ok "(B) control: the simulator did drop unsynced entries" ||

@@ -130,6 +130,108 @@ inject() {
 	    "$@" >"$T/f.out" 2>&1
 }
 
+# --- a command cut anywhere: killed, failed, its power lost (51-forget-crash,
+# 57-prune-crash, 58-prune-powerloss, 69-repair-crash, 71-tag-crash,
+# 101-copy-crash, 121-parity-crash, 132-dupmeta-crash) ------------------------
+
+# TRACE: the calls tests/tools/powerloss.py replays (a test may trace fewer).
+TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
+
+# calls_max FILE SC: the most calls of SC that one process made, in FILE
+# written by strace -f (each line begins with the pid; when= counts the
+# calls of each process).
+calls_max() {
+	awk -v s="$2" 'index($2, s "(") == 1 { n[$1]++ }
+	    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' "$1"
+}
+
+# crash_points FIRST STEP LAST: the points FIRST, FIRST+STEP, ... up to
+# LAST, one a line.
+crash_points() {
+	_cp=$1
+	while [ "$_cp" -le "$3" ]; do
+		echo "$_cp"
+		_cp=$((_cp + $2))
+	done
+}
+
+# crash_taken LAST: the points from 1 to LAST that take (STRIDE) takes.
+crash_taken() {
+	_cp=1
+	while [ "$_cp" -le "$1" ]; do
+		take "$_cp" && echo "$_cp"
+		_cp=$((_cp + 1))
+	done
+}
+
+# crashloop CUT POINTS BASE AFTER CMD...: for each point K in the list
+# POINTS, W (the caller's) is made a fresh copy of BASE ("-": W is only
+# removed, for a command that makes it) and CMD runs under strace, cut at
+# its Kth call as CUT says:
+#   kill:SC         SIGKILL at its Kth call of SC (strace -f: the calls of
+#                   each process are counted apart)
+#   error:SC:ERRNO  its Kth call of SC fails with ERRNO (through getpid,
+#                   which the worker's seccomp filter allows, as inject)
+#   power:MODE      SIGKILL at its Kth fsync (past its last one: it runs
+#                   to the end), its calls of $TRACE recorded in $T/trace;
+#                   then tests/tools/powerloss.py makes W what a disk
+#                   would hold had the power gone there (MODE: strict or
+#                   meta), its output in $T/pl.out; when the simulator
+#                   fails, crashloop calls the caller's
+#                   failed "the simulator failed" "$T/pl.out"
+# CMD reads ${CL_IN:-/dev/null} on descriptor 0, ${CL_FD3:-$T/pw} on 3
+# and ${CL_FD4:-/dev/null} on 4 (files, opened afresh for each run); its
+# output goes to $T/run.out.  Then AFTER (one command, run with no
+# arguments) makes the checks of the test, which are its own: it finds k
+# (the point), sc (the call cut: fsync for power), mode (power only), rc
+# (the status of CMD) and how ("kill at SC #K", "ERRNO at SC #K", "power
+# cut at fsync K (MODE)") set.  Returns 1 for an unknown CUT, else 0.
+# shellcheck disable=SC2034	# how, rc: for AFTER
+crashloop() {
+	_cl_cut=$1 _cl_pts=$2 _cl_base=$3 _cl_after=$4
+	shift 4
+	mode=
+	case $_cl_cut in
+	kill:?*)	sc=${_cl_cut#kill:} ;;
+	error:?*:?*)	_cl_err=${_cl_cut##*:} sc=${_cl_cut#error:}
+			sc=${sc%:*} ;;
+	power:?*)	mode=${_cl_cut#power:} sc=fsync ;;
+	*)		notok "crashloop: no such cut: $_cl_cut"; return 1 ;;
+	esac
+	for k in $_cl_pts; do
+		rm -rf "$W"
+		[ "$_cl_base" = - ] || cp -a "$_cl_base" "$W"
+		case $_cl_cut in
+		kill:*)
+			how="kill at $sc #$k"
+			_cl_run -o /dev/null -e trace="$sc" \
+			    -e inject="$sc:signal=KILL:when=$k" "$@" ;;
+		error:*)
+			how="$_cl_err at $sc #$k"
+			_cl_run -o /dev/null -e trace="$sc" \
+			    -e inject="$sc:error=$_cl_err:syscall=getpid:when=$k" \
+			    "$@" ;;
+		power:*)
+			how="power cut at fsync $k ($mode)"
+			_cl_run -y -s 0 -o "$T/trace" -e trace="$TRACE" \
+			    -e inject="fsync:signal=KILL:when=$k" "$@" ;;
+		esac
+		rc=$?
+		if [ -n "$mode" ] && ! python3 -S \
+		    "$(dirname "$0")/../tools/powerloss.py" "$W" "$_cl_base" \
+		    "$T/trace" "$mode" >"$T/pl.out" 2>&1; then
+			failed "the simulator failed" "$T/pl.out"
+		fi
+		$_cl_after
+	done
+	return 0
+}
+# _cl_run STRACE-ARGS... CMD...: crashloop's traced run.
+_cl_run() {
+	env "$NOLEAK" strace -f -qq "$@" <"${CL_IN:-/dev/null}" \
+	    3<"${CL_FD3:-$T/pw}" 4<"${CL_FD4:-/dev/null}" >"$T/run.out" 2>&1
+}
+
 # --- a file changed as tacit opens it (41-fidelity) --------------------------
 
 # fan_listen SIZE FILE...: a fanotify listener (permission events: root) in

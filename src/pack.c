@@ -413,6 +413,12 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 		if (s->used < old->used)
 			old = s;
 	}
+	/* Closed first: a process at RLIMIT_NOFILE can still open it. */
+	s = old;
+	if (s->fd >= 0)
+		(void)close(s->fd);
+	s->fd = -1;
+	s->used = 0;
 	pack_name(id, shard, name);
 	(void)snprintf(path, sizeof(path), "%s/%s/%s", PACK_DIR, shard, name);
 	/* O_NONBLOCK: a FIFO planted as a pack must not hang us. */
@@ -425,9 +431,6 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 		errno = EBADMSG;
 		return -1;
 	}
-	s = old;
-	if (s->fd >= 0)
-		(void)close(s->fd);
 	s->fd = fd;
 	memcpy(s->id, id, PACK_ID_BYTES);
 use:

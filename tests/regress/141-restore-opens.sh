@@ -2,10 +2,11 @@
 # 141-restore-opens.sh: restore keeps the packs it reads open (pack.c,
 # the 16 used last), so a restore whose files lie in a few packs opens
 # each about once.  Four backups, each adding a directory of 600 small
-# files of which every second one has the content of a file an earlier
-# backup stored: restoring the last snapshot reads the files of each new
-# directory from two or three packs in turn (with one pack kept open, as
-# before, that was an open and a close about each file).  The bound is a
+# files of which every second one has the content of a new file of an
+# earlier backup (in turn of each): restoring the last snapshot reads the
+# files of the last directory from four packs in turn (with one pack kept
+# open, as before, that was an open and a close about each file; with two
+# it would still be one every second file).  The bound is a
 # count of openat calls on pack files, at most the number of packs in the
 # repository and 4 more, whatever the machine's load; the restored files
 # are the backed-up ones.
@@ -16,8 +17,8 @@ if ! command -v strace >/dev/null; then
 R=$T/repo S=$T/src
 mkrepo "$R" || notok "setup: init"
 mkdir -p "$S"
-# dir ROUND: 600 files; the odd ones repeat the contents of an earlier
-# round's file (stored in that round's pack), the even ones are new.
+# dir ROUND: 600 files; the even ones are new, the odd ones repeat the
+# content of an even one of each earlier round in turn (in its pack).
 round=1
 while [ $round -le 4 ]; do
 	mkdir "$S/d$round"
@@ -37,10 +38,10 @@ while [ $round -le 4 ]; do
 		# The repeated file must be byte for byte the earlier one.
 		awk -v r=$round -v d="$S/d$round" 'BEGIN {
 			for (i = 1; i < 600; i += 2) {
-				o = 1 + i % (r - 1)
+				o = 1 + int(i / 2) % (r - 1)
 				f = sprintf("%s/f%04d", d, i)
 				printf "" >f; close(f)
-				src = sprintf("%s/../d%d/f%04d", d, o, i)
+				src = sprintf("%s/../d%d/f%04d", d, o, i - 1)
 				while ((getline l <src) > 0) print l >f
 				close(src); close(f)
 			}

@@ -388,8 +388,10 @@ packr_free(struct packr *r)
 	free(r);
 }
 
-/* Make pack ${id} the one in use: kept open, or opened in place of the
- * least recently used. */
+/*
+ * Make pack ${id} the one in use: one kept open, or opened in place of
+ * the least recently used.
+ */
 static int
 open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 {

@@ -91,7 +91,10 @@ struct packr;
 int packr_loc_ok(const struct blobloc *, size_t)
     __attribute__((warn_unused_result));
 
-/* packr_new(repofd): a reader that keeps the last pack open. */
+/*
+ * packr_new(repofd): a reader that keeps the 16 packs it used last open
+ * (read-only; closed by packr_free).
+ */
 struct packr *packr_new(int);
 
 /*

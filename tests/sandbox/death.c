@@ -22,6 +22,7 @@
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
 #include <sys/ptrace.h>
@@ -1280,6 +1281,46 @@ outside_same(const char *when)
 		    when);
 }
 
+/*
+ * A directory descriptor open when the restore worker enters its private
+ * root, a way back to the old root, stops it (sandbox/mountns.c, which
+ * finds the open descriptors with poll): one numbered past the first
+ * polled 256, as high as RLIMIT_NOFILE allows below 4,096.
+ */
+static void
+restore_dir_fd(void)
+{
+	struct rlimit rl;
+	int status, fd, hi;
+	pid_t pid;
+
+	if (no_userns)
+		return;
+	hi = getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 4096 ?
+	    (int)rl.rlim_cur - 1 : 4095;
+	if ((pid = fork()) == 0) {
+		child_setup();
+		if ((fd = open("/", O_RDONLY | O_DIRECTORY)) < 0 ||
+		    dup2(fd, hi) != hi || close(fd) != 0 ||
+		    (fd = open("/dev/null", O_WRONLY)) < 0 ||
+		    dup2(fd, STDERR_FILENO) != STDERR_FILENO)
+			_exit(90);
+		confine(W_RESTORE);
+		_exit(sandbox_private_root() == 1 ? 0 : 5);
+	}
+	(void)waitpid(pid, &status, 0);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 5)
+		printf("ok - # SKIP restore%s: no private root here\n", who());
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 1)
+		printf("ok - restore%s: a directory descriptor (%d) left open "
+		    "stops the worker\n", who(), hi);
+	else {
+		printf("not ok - restore%s: a directory descriptor (%d) left "
+		    "open: status %#x, wanted exit 1\n", who(), hi, status);
+		failed++;
+	}
+}
+
 /* One set of the restore role's metadata and device cases. */
 static void
 restore_meta(void)
@@ -1325,6 +1366,7 @@ restore_meta(void)
 	    op_write_allowed, ALLOWED);
 	attempt(W_RESTORE, "being in a private root (control)",
 	    op_private_root, no_userns ? DENIED : ALLOWED);
+	restore_dir_fd();
 	attempt(W_RESTORE, "renaming a file within the target, "
 	    "RENAME_NOREPLACE (control)", op_rename_allowed, ALLOWED);
 	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++)

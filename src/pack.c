@@ -63,9 +63,11 @@ struct packr {
 	uint8_t		*plain;
 	size_t		 plaincap;
 	ZSTD_DCtx	*dz;		/* reused: see reader_blob_plain */
-	uint8_t		*mem;		/* the pack repaired from its parity */
+	uint8_t		*mem;		/* pack tried's copy repaired from its
+					 * parity, or NULL */
 	uint64_t	 memlen;
-	int		 healed;	/* tried for this pack: no twice */
+	int		 tried;		/* a repair was tried for pack tried: */
+	uint8_t		 triedid[PACK_ID_BYTES];	/* not twice */
 };
 
 void
@@ -403,10 +405,8 @@ open_pack(struct packr *r, const uint8_t id[PACK_ID_BYTES])
 
 	if (r->fd >= 0 && memcmp(r->id, id, PACK_ID_BYTES) == 0)
 		return 0;
-	/* The repaired copy was the pack in use's. */
-	free(r->mem);
-	r->mem = NULL;
-	r->healed = 0;
+	/* A repaired copy stays until another pack is repaired: readers
+	 * that go back and forth between packs repair it once. */
 	r->fd = -1;
 	for (i = 0; i < PACKR_OPEN_MAX; i++) {
 		s = &r->open[i];
@@ -442,11 +442,18 @@ use:
 	return 0;
 }
 
+/* A repair was tried for the pack in use. */
+static int
+tried_here(const struct packr *r)
+{
+	return r->tried && memcmp(r->triedid, r->id, PACK_ID_BYTES) == 0;
+}
+
 /* ${len} bytes at ${off} of the open pack: its repaired copy, or pread. */
 static ssize_t
 pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 {
-	if (r->mem == NULL)
+	if (r->mem == NULL || !tried_here(r))
 		return pread(r->fd, out, len, (off_t)off);
 	if (off > r->memlen)
 		return 0;
@@ -502,9 +509,12 @@ pack_heal(struct packr *r)
 
 	/* Whatever parity is in use: copy reads SRC under DST's setting;
 	 * a pack without parity is not repaired (parity_fix says so). */
-	if (r->healed || r->mem != NULL)
+	if (tried_here(r))
 		return 0;
-	r->healed = 1;
+	free(r->mem);
+	r->mem = NULL;
+	r->tried = 1;
+	memcpy(r->triedid, r->id, PACK_ID_BYTES);
 	pack_name(r->id, shard, name);
 	if (fstat(r->fd, &st) != 0 || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > PACK_FILE_MAX ||
@@ -554,7 +564,7 @@ packr_heal(struct packr *r, const struct index *ix,
 
 	if (pid == NULL || open_pack(r, pid) != 0)
 		return 0;
-	return r->mem != NULL || pack_heal(r);
+	return (r->mem != NULL && tried_here(r)) || pack_heal(r);
 }
 
 int

@@ -165,7 +165,10 @@ a1=$(sed 's/.*"added_stored":\([0-9]*\).*/\1/' "$T/b1")
 [ -n "$a2" ] && [ "$a2" -lt 65536 ] &&
     ok "with shared chunker parameters a backup after the copy adds $a2 bytes" ||
     { notok "with shared chunker parameters the backup added ${a2:-?} bytes"; sed 's/^/#   /' "$T/b2"; }
-[ -n "$a1" ] && [ "$a1" -gt 4000000 ] &&
+# Not all 5 MB: a file that holds no cut point of either chunker is one
+# chunk in both and deduplicates anyway (2 MB: about 3 % of runs).  Both
+# files doing so is about 1 in 10,000.
+[ -n "$a1" ] && [ "$a1" -gt 1000000 ] &&
     ok "without them it stores the data again ($a1 bytes)" ||
     { notok "without them the backup added ${a1:-?} bytes"; sed 's/^/#   /' "$T/b1"; }
 check "the DST with shared parameters passes check --read-data" \

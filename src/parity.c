@@ -297,6 +297,11 @@ parity_read_whole(int fd, uint8_t *f, size_t len, const char *what)
 			return -1;
 		}
 	}
+	if (npiece == 0) {
+		alertx("%s: a read of it failed (I/O error), but every 4 KiB "
+		    "piece read again: the disk may be failing", what);
+		return 0;
+	}
 	if (npiece > PARITY_EIO_SHOWN)
 		infox("%s: and %u more unreadable pieces", what,
 		    npiece - PARITY_EIO_SHOWN);

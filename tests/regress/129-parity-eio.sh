@@ -10,6 +10,8 @@
 #    read fails; it completes (exit 0), says the file was rewritten, and
 #    check --read-data is clean after it;
 #  - restore, the first reads of the file failing: bit for bit identical;
+#  - only the whole read of the pack failing: every piece reads, check
+#    is clean (exit 0) and says a read failed;
 #  - every read of the pack failing from the parity pass on: beyond any
 #    parity (exit 14), said so, and quickly (the piecewise read stops).
 # Before, the EIO made the file "cannot read" (an error, exit 14), and
@@ -115,6 +117,16 @@ rc=$?
     notok "pack: EIO: repair data --verify-data exit $rc: $(cat "$T/.out")"
 xcode 0 "pack: check --read-data is clean after it" \
     tk check -r "$R" --read-data
+
+# Only the read of the whole pack fails (a read error the disk gets past
+# on the next try): every piece reads, nothing is damaged (exit 0), and
+# the failed read is said.
+w=$(whole_at "$PK" check -r "$R" --read-data)
+eio "$PK" "$w" check -r "$R" --read-data
+rc=$?
+[ $rc -eq 0 ] && grepq "pack $(basename "$PK"): a read of it failed (I/O error), but every 4 KiB piece read again" "$T/.out" &&
+    ok "one failed read, every piece read again: clean (exit 0), said so" ||
+    notok "one failed read: exit $rc: $(cat "$T/.out")"
 
 # Every read of the pack fails from the parity pass on: it stops reading
 # at half the file (no file with parity survives more), beyond it.

@@ -438,13 +438,15 @@ pack_damaged(struct ck *c, int fd, const char *name, const char *what)
 {
 	struct parity_geom g;
 	struct stat st;
+	char pname[8 + 2 * PACK_ID_BYTES + 1];
 	uint8_t *f = NULL;
 	unsigned nbad;
 
+	(void)snprintf(pname, sizeof(pname), "pack %s", name);
 	if (parity_in_use() && fstat(fd, &st) == 0 && st.st_size > 0 &&
 	    (uint64_t)st.st_size <= PACK_FILE_MAX &&
 	    (f = malloc((size_t)st.st_size)) != NULL &&
-	    parity_fd_read(&fd, f, (size_t)st.st_size, 0) == 0 &&
+	    parity_read_whole(fd, f, (size_t)st.st_size, pname) >= 0 &&
 	    parity_fix(f, (uint64_t)st.st_size, &g, &nbad) ==
 	    PARITY_REPAIRED) {
 		alertx("pack %s: %s damaged, repairable from its parity",

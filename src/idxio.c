@@ -50,12 +50,12 @@ load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 		warnx("index/%s: not an index name, ignored", name);
 		return -1;
 	}
-	if (fsio_read(dfd, name, parity_read_max(INDEX_FILE_MAX), &sealed,
-	    &slen) != 0) {
+	(void)snprintf(what, sizeof(what), "index %s", name);
+	if (parity_read_file(dfd, name, parity_read_max(INDEX_FILE_MAX), &sealed,
+	    &slen, what) < 0) {
 		errorx("index %s: cannot read: %s", name, strerror(errno));
 		return -1;
 	}
-	(void)snprintf(what, sizeof(what), "index %s", name);
 	if (parity_strip(sealed, &slen, what) != 0)
 		goto out;
 	if ((pt = malloc(slen)) == NULL)

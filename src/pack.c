@@ -464,35 +464,6 @@ pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 }
 
 /*
- * The ${len} bytes of the pack open at ${fd} into ${f}, for a repair: if
- * a read fails with EIO (a bad sector), read again 4 KiB at a time and
- * leave what still fails zero, an erasure the parity repairs.  0, or -1
- * with errno (another error, or the file is shorter).
- */
-static int
-pack_read_whole(int fd, uint8_t *f, size_t len)
-{
-	size_t off, n;
-
-	errno = 0;
-	if (parity_fd_read(&fd, f, len, 0) == 0)
-		return 0;
-	if (errno != EIO)
-		return -1;
-	for (off = 0; off < len; off += n) {
-		n = len - off < PARITY_SMALL_BYTES ? len - off :
-		    PARITY_SMALL_BYTES;
-		errno = 0;
-		if (parity_fd_read(&fd, f + off, n, off) == 0)
-			continue;
-		if (errno != EIO)
-			return -1;
-		memset(f + off, 0, n);
-	}
-	return 0;
-}
-
-/*
  * A blob of the open pack failed: read the whole pack, repair it in
  * memory (never on disk) and keep that copy for the next reads.  1 when
  * repaired (read again), else 0.
@@ -500,7 +471,7 @@ pack_read_whole(int fd, uint8_t *f, size_t len)
 static int
 pack_heal(struct packr *r)
 {
-	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	char shard[3], name[2 * PACK_ID_BYTES + 1], what[8 + sizeof(name)];
 	struct parity_geom g;
 	struct stat st;
 	uint8_t *f;
@@ -516,11 +487,12 @@ pack_heal(struct packr *r)
 	r->tried = 1;
 	memcpy(r->triedid, r->id, PACK_ID_BYTES);
 	pack_name(r->id, shard, name);
+	(void)snprintf(what, sizeof(what), "pack %s", name);
 	if (fstat(r->fd, &st) != 0 || st.st_size <= 0 ||
 	    (uint64_t)st.st_size > PACK_FILE_MAX ||
 	    (f = malloc((size_t)st.st_size)) == NULL)
 		return 0;
-	if (pack_read_whole(r->fd, f, (size_t)st.st_size) != 0 ||
+	if (parity_read_whole(r->fd, f, (size_t)st.st_size, what) < 0 ||
 	    (res = parity_fix(f, (uint64_t)st.st_size, &g, &nbad)) !=
 	    PARITY_REPAIRED) {
 		free(f);
@@ -748,7 +720,7 @@ packr_header(struct kh *kh, int fd, uint64_t size,
     const uint8_t pid[PACK_ID_BYTES], size_t datamax,
     struct packhdr_ent **vp, size_t *np)
 {
-	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	char shard[3], name[2 * PACK_ID_BYTES + 1], what[8 + sizeof(name)];
 	struct parity_geom g;
 	struct parity_mem m;
 	uint64_t lsize;
@@ -773,14 +745,15 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 		errno = e;
 		return -1;
 	}
-	r = pack_read_whole(fd, f, (size_t)size) != 0 ? PARITY_NONE :
+	pack_name(pid, shard, name);
+	(void)snprintf(what, sizeof(what), "pack %s", name);
+	r = parity_read_whole(fd, f, (size_t)size, what) < 0 ? PARITY_NONE :
 	    parity_fix(f, size, &g, &nbad);
 	if (r != PARITY_REPAIRED) {
 		free(f);
 		errno = r < 0 ? ENOMEM : e;
 		return -1;
 	}
-	pack_name(pid, shard, name);
 	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
 	    "parity", name, nbad, PLURAL(nbad));
 	m.p = f;

@@ -4,7 +4,10 @@
  * GF(2^8)); this file is the layout, the checksums that turn damage into
  * erasures, and the choice of surviving shards.
  */
+#include <sys/stat.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -242,6 +245,113 @@ parity_fd_read(void *arg, uint8_t *buf, size_t len, uint64_t off)
 		got += (size_t)n;
 	}
 	return 0;
+}
+
+/*
+ * Unreadable bytes past which no file of ${len} bytes is repairable: its
+ * erasures (at most p shards a group, and the tables) hold at most P - L
+ * bytes, which is at most L (then at most half the file) or, for files of
+ * three 4 KiB shards or fewer, under 64 KiB (doc/format.md section 23.5).
+ */
+static uint64_t
+eio_max(uint64_t len)
+{
+	return len / 2 > 65536 ? len / 2 : 65536;
+}
+
+int
+parity_read_whole(int fd, uint8_t *f, size_t len, const char *what)
+{
+	uint64_t lost = 0, first = 0;
+	unsigned npiece = 0;
+	size_t off, n;
+
+	errno = 0;
+	if (parity_fd_read(&fd, f, len, 0) == 0)
+		return 0;
+	if (errno != EIO)
+		goto fail;
+	/* A bad sector: each piece that still fails is an erasure. */
+	for (off = 0; off < len; off += n) {
+		n = len - off < PARITY_SMALL_BYTES ? len - off :
+		    PARITY_SMALL_BYTES;
+		errno = 0;
+		if (parity_fd_read(&fd, f + off, n, off) == 0)
+			continue;
+		if (errno != EIO)
+			goto fail;
+		memset(f + off, 0, n);
+		if (npiece++ == 0)
+			first = off;
+		if (npiece <= PARITY_EIO_SHOWN)
+			infox("%s: unreadable (I/O error): bytes %llu to "
+			    "%llu", what, (unsigned long long)off,
+			    (unsigned long long)(off + n - 1));
+		if ((lost += n) > eio_max(len)) {
+			alertx("%s: more than %llu bytes unreadable (I/O "
+			    "errors from byte %llu): beyond any parity; the "
+			    "disk is failing", what,
+			    (unsigned long long)eio_max(len),
+			    (unsigned long long)first);
+			errno = EIO;
+			return -1;
+		}
+	}
+	if (npiece == 0) {
+		alertx("%s: a read of it failed (I/O error), but every 4 KiB "
+		    "piece read again: the disk may be failing", what);
+		return 0;
+	}
+	if (npiece > PARITY_EIO_SHOWN)
+		infox("%s: and %u more unreadable pieces", what,
+		    npiece - PARITY_EIO_SHOWN);
+	alertx("%s: %u unreadable 4 KiB piece%s (I/O error%s, the first at "
+	    "byte %llu): the disk is failing there; read as zeros, for the "
+	    "parity to repair", what, npiece, PLURAL(npiece), PLURAL(npiece),
+	    (unsigned long long)first);
+	return (int)(npiece < INT32_MAX ? npiece : INT32_MAX);
+fail:
+	if (errno == 0)
+		errno = EIO;	/* shorter than it was */
+	return -1;
+}
+
+int
+parity_read_file(int dfd, const char *name, size_t max, uint8_t **fp,
+    size_t *lenp, const char *what)
+{
+	struct stat st;
+	uint8_t *f = NULL;
+	int fd, r = -1, e;
+
+	*fp = NULL;
+	/* O_NONBLOCK: a FIFO planted in the repository must not hang us. */
+	if ((fd = fsio_open(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0)
+		return -1;
+	if (fstat(fd, &st) != 0)
+		goto out;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0) {
+		errno = EINVAL;
+		goto out;
+	}
+	if ((uint64_t)st.st_size > max) {
+		errno = EFBIG;
+		goto out;
+	}
+	if ((f = malloc(st.st_size > 0 ? (size_t)st.st_size : 1)) == NULL)
+		goto out;
+	if ((r = parity_read_whole(fd, f, (size_t)st.st_size, what)) < 0) {
+		free(f);
+		goto out;
+	}
+	*fp = f;
+	*lenp = (size_t)st.st_size;
+out:
+	e = errno;
+	(void)close(fd);
+	errno = e;
+	return r;
 }
 
 /*

@@ -119,6 +119,32 @@ int parity_mem_read(void *, uint8_t *, size_t, uint64_t);
 int parity_fd_read(void *, uint8_t *, size_t, uint64_t);
 
 /*
+ * parity_read_whole(fd, f, len, what): the ${len} bytes of the file open
+ * at ${fd} (${what} names it) into ${f}, for a reader that repairs from
+ * the parity.  A bad sector does not read as zeros: the read fails with
+ * EIO.  Then the file is read again 4 KiB (PARITY_SMALL_BYTES) at a time,
+ * each piece that still fails is left zero (an erasure the parity
+ * repairs), and the count and the first offset are said on stderr (with
+ * -v, the offsets of the first PARITY_EIO_SHOWN).  Past more unreadable
+ * bytes than any file of ${len} bytes can repair (doc/format.md section
+ * 23.5), it stops: -1 with EIO.  The count of unreadable pieces (0: read
+ * whole), or -1 with errno (another error, the file shrank).
+ */
+#define PARITY_EIO_SHOWN	64
+int parity_read_whole(int, uint8_t *, size_t, const char *)
+    __attribute__((warn_unused_result));
+
+/*
+ * parity_read_file(dfd, name, max, fp, lenp, what): open the regular file
+ * ${name} in ${dfd} (not following a symlink; EINVAL if not a regular
+ * file, EFBIG if over ${max} bytes) and parity_read_whole it into new
+ * memory *${fp}, *${lenp} bytes.  The count of unreadable pieces, or -1
+ * with errno.
+ */
+int parity_read_file(int, const char *, size_t, uint8_t **, size_t *,
+    const char *) __attribute__((warn_unused_result));
+
+/*
  * parity_logical_fd(fd, P, L): with parity in use, the data length of
  * the file at ${fd} of ${P} bytes (what the reader of a pack treats as
  * its size); without, ${P}.  A file whose layout is not found keeps ${P}

@@ -36,37 +36,34 @@ hexname(const char *s, size_t n)
 	return s[i] == '\0';
 }
 
-/* Read all of the regular file ${name} in ${dfd}: 0, or -1 (errno). */
+/*
+ * Read all of the regular file ${name} in ${dfd} (parity_read_file: a
+ * piece that fails with EIO is an erasure, said on stderr, ${kind} and
+ * ${name} naming the file): its count of unreadable pieces, or -1
+ * (errno).
+ */
 static int
-read_whole(int dfd, const char *name, uint8_t **fp, uint64_t *lenp)
+read_whole(int dfd, const char *name, const char *kind, uint8_t **fp,
+    uint64_t *lenp)
 {
-	struct stat st;
-	int fd, r = -1;
+	char what[300];	/* a kind, and a name of up to 255 bytes */
+	size_t len;
+	int r;
 
-	*fp = NULL;
-	if ((fd = fsio_open(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
+	(void)snprintf(what, sizeof(what), "%s %s", kind, name);
+	if ((r = parity_read_file(dfd, name, PACK_FILE_MAX, fp, &len,
+	    what)) < 0) {
+		if (errno == EINVAL || errno == EFBIG)
+			errno = EBADMSG;
 		return -1;
-	if (fstat(fd, &st) != 0)
-		goto out;
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > PACK_FILE_MAX) {
-		errno = EBADMSG;
-		goto out;
 	}
-	if ((*fp = malloc((size_t)st.st_size)) == NULL)
-		goto out;
-	if (parity_fd_read(&fd, *fp, (size_t)st.st_size, 0) != 0) {
-		if (errno == 0)
-			errno = EIO;
+	if (len == 0) {
 		free(*fp);
 		*fp = NULL;
-		goto out;
+		errno = EBADMSG;
+		return -1;
 	}
-	*lenp = (uint64_t)st.st_size;
-	r = 0;
-out:
-	(void)close(fd);
+	*lenp = len;
 	return r;
 }
 
@@ -82,8 +79,12 @@ rewrite(int dfd, const char *name, const uint8_t *f, uint64_t len)
 
 	if (fsio_replace_atomic(dfd, name, f, (size_t)len) != 0)
 		return -1;
-	if (read_whole(dfd, name, &back, &blen) != 0)
+	if ((r = read_whole(dfd, name, "rewritten", &back, &blen)) != 0) {
+		free(back);
+		if (r > 0)	/* the new file is unreadable too */
+			errno = EIO;
 		return -1;
+	}
 	r = blen == len && parity_fix(back, blen, &g, &nbad) == PARITY_CLEAN &&
 	    memcmp(back, f, (size_t)len) == 0 ? 0 : -1;
 	free(back);
@@ -206,9 +207,10 @@ one(int dfd, const char *name, const char *kind, int fix,
 	uint8_t *f;
 	uint64_t len;
 	unsigned nbad;
-	int r;
+	char note[80];
+	int r, eio;
 
-	if (read_whole(dfd, name, &f, &len) != 0) {
+	if ((eio = read_whole(dfd, name, kind, &f, &len)) < 0) {
 		if (errno == ENOMEM)
 			return -1;
 		alertx("%s %s: cannot read: %s", kind, name, strerror(errno));
@@ -223,6 +225,13 @@ one(int dfd, const char *name, const char *kind, int fix,
 		return r;
 	}
 	r = parity_fix(f, len, &g, &nbad);
+	/* The shards, and the 4 KiB pieces a read error left zero. */
+	if (eio > 0)
+		(void)snprintf(note, sizeof(note), "%u shard%s, %d unreadable "
+		    "4 KiB piece%s", nbad, PLURAL(nbad), eio, PLURAL(eio));
+	else
+		(void)snprintf(note, sizeof(note), "%u shard%s", nbad,
+		    PLURAL(nbad));
 	if ((fix & PSCAN_NONE_ONLY) && r != PARITY_NONE)
 		r = PARITY_CLEAN;
 	if (r == PARITY_NONE && (fix & PSCAN_EXPECT)) {
@@ -246,18 +255,19 @@ one(int dfd, const char *name, const char *kind, int fix,
 	case PARITY_REPAIRED:
 		t->repairable++;
 		if (!(fix & PSCAN_FIX)) {
-			alertx("%s %s: damaged (%u shard%s), repairable from "
-			    "its parity", kind, name, nbad, PLURAL(nbad));
+			alertx("%s %s: damaged (%s), repairable from its "
+			    "parity", kind, name, note);
 			break;
 		}
 		if (rewrite(dfd, name, f, len) != 0) {
-			alertx("%s %s: damaged (%u shard%s); rewriting it "
-			    "failed: %s", kind, name, nbad, PLURAL(nbad),
-			    strerror(errno));
+			alertx("%s %s: damaged (%s); rewriting it failed: %s",
+			    kind, name, note, strerror(errno));
 			t->failed++;
 		} else {
-			warnx("%s %s: damaged (%u shard%s); rewritten from "
-			    "its parity", kind, name, nbad, PLURAL(nbad));
+			warnx("%s %s: damaged (%s); rewritten from its parity%s",
+			    kind, name, note, eio > 0 ? " (a new file: the "
+			    "unreadable sectors are left to the disk to remap)" :
+			    "");
 			t->repaired++;
 		}
 		break;

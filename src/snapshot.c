@@ -250,12 +250,12 @@ load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 		warnx("snapshots/%s: not a snapshot name, ignored", name);
 		return -1;
 	}
-	if (fsio_read(dfd, name, parity_read_max(SNAP_FILE_MAX), &sealed,
-	    &slen) != 0) {
+	(void)snprintf(what, sizeof(what), "snapshot %s", name);
+	if (parity_read_file(dfd, name, parity_read_max(SNAP_FILE_MAX), &sealed,
+	    &slen, what) < 0) {
 		errorx("snapshot %s: cannot read: %s", name, strerror(errno));
 		return -1;
 	}
-	(void)snprintf(what, sizeof(what), "snapshot %s", name);
 	if (parity_strip(sealed, &slen, what) != 0 || slen > SNAP_FILE_MAX) {
 		errorx("snapshot %s: cannot read: %s", name, strerror(EFBIG));
 		free(sealed);

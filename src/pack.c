@@ -464,19 +464,52 @@ pack_pread(struct packr *r, uint8_t *out, size_t len, uint64_t off)
 }
 
 /*
- * A blob of the open pack failed: read the whole pack, repair it in
- * memory (never on disk) and keep that copy for the next reads.  1 when
- * repaired (read again), else 0.
+ * The pack ${id} of ${size} bytes open at ${fd}, read whole and repaired
+ * in memory from its parity (never on disk), saying so: 1 with the copy
+ * in *${fp} and its data length in *${lenp}; 0 when the parity cannot
+ * repair it (none, damaged beyond it, unreadable beyond it, or a size no
+ * pack has); -1 with errno (ENOMEM, a read error other than EIO).
+ */
+static int
+pack_repair_fd(int fd, const uint8_t id[PACK_ID_BYTES], uint64_t size,
+    uint8_t **fp, uint64_t *lenp)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1], what[8 + sizeof(name)];
+	struct parity_geom g;
+	uint8_t *f;
+	unsigned nbad;
+	int e, res;
+
+	if (size == 0 || size > PACK_FILE_MAX)
+		return 0;
+	if ((f = malloc((size_t)size)) == NULL)
+		return -1;
+	pack_name(id, shard, name);
+	(void)snprintf(what, sizeof(what), "pack %s", name);
+	if (parity_read_whole(fd, f, (size_t)size, what) < 0)
+		res = errno == EIO ? 0 : -1;
+	else if ((res = parity_fix(f, size, &g, &nbad)) == PARITY_REPAIRED) {
+		warnx("pack %s: damaged (%u shard%s); repaired in memory "
+		    "from its parity", name, nbad, PLURAL(nbad));
+		*fp = f;
+		*lenp = g.L;
+		return 1;
+	} else if (res > 0)
+		res = 0;	/* clean, lost or none: nothing repaired */
+	e = errno;
+	free(f);
+	errno = e;
+	return res;
+}
+
+/*
+ * A blob of the open pack failed: repair the pack in memory and keep
+ * that copy for the next reads.  1 when repaired (read again), else 0.
  */
 static int
 pack_heal(struct packr *r)
 {
-	char shard[3], name[2 * PACK_ID_BYTES + 1], what[8 + sizeof(name)];
-	struct parity_geom g;
 	struct stat st;
-	uint8_t *f;
-	unsigned nbad;
-	int res;
 
 	/* Whatever parity is in use: copy reads SRC under DST's setting;
 	 * a pack without parity is not repaired (parity_fix says so). */
@@ -486,23 +519,10 @@ pack_heal(struct packr *r)
 	r->mem = NULL;
 	r->tried = 1;
 	memcpy(r->triedid, r->id, PACK_ID_BYTES);
-	pack_name(r->id, shard, name);
-	(void)snprintf(what, sizeof(what), "pack %s", name);
-	if (fstat(r->fd, &st) != 0 || st.st_size <= 0 ||
-	    (uint64_t)st.st_size > PACK_FILE_MAX ||
-	    (f = malloc((size_t)st.st_size)) == NULL)
+	if (fstat(r->fd, &st) != 0 || st.st_size <= 0)
 		return 0;
-	if (parity_read_whole(r->fd, f, (size_t)st.st_size, what) < 0 ||
-	    (res = parity_fix(f, (uint64_t)st.st_size, &g, &nbad)) !=
-	    PARITY_REPAIRED) {
-		free(f);
-		return 0;
-	}
-	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
-	    "parity", name, nbad, PLURAL(nbad));
-	r->mem = f;
-	r->memlen = g.L;
-	return 1;
+	return pack_repair_fd(r->fd, r->id, (uint64_t)st.st_size, &r->mem,
+	    &r->memlen) == 1;
 }
 
 int
@@ -720,12 +740,9 @@ packr_header(struct kh *kh, int fd, uint64_t size,
     const uint8_t pid[PACK_ID_BYTES], size_t datamax,
     struct packhdr_ent **vp, size_t *np)
 {
-	char shard[3], name[2 * PACK_ID_BYTES + 1], what[8 + sizeof(name)];
-	struct parity_geom g;
 	struct parity_mem m;
 	uint64_t lsize;
 	uint8_t *f;
-	unsigned nbad;
 	int e, r;
 
 	/* With parity, the pack proper is the file's first bytes. */
@@ -737,28 +754,17 @@ packr_header(struct kh *kh, int fd, uint64_t size,
 	/*
 	 * Damaged or unreadable: repair the whole pack in memory from its
 	 * parity (never on disk, as pack_heal) and read the header there.
-	 * One pack at a time, freed before the next.
+	 * One pack at a time, freed before the next.  Only damage is
+	 * EBADMSG: no memory or a failing disk is not a pack to leave out.
 	 */
 	e = errno;
-	if (size == 0 || size > PACK_FILE_MAX ||
-	    (f = malloc((size_t)size)) == NULL) {
-		errno = e;
+	if ((r = pack_repair_fd(fd, pid, size, &f, &m.len)) != 1) {
+		if (r == 0)
+			errno = e;
 		return -1;
 	}
-	pack_name(pid, shard, name);
-	(void)snprintf(what, sizeof(what), "pack %s", name);
-	r = parity_read_whole(fd, f, (size_t)size, what) < 0 ? PARITY_NONE :
-	    parity_fix(f, size, &g, &nbad);
-	if (r != PARITY_REPAIRED) {
-		free(f);
-		errno = r < 0 ? ENOMEM : e;
-		return -1;
-	}
-	warnx("pack %s: damaged (%u shard%s); repaired in memory from its "
-	    "parity", name, nbad, PLURAL(nbad));
 	m.p = f;
-	m.len = g.L;
-	r = header_read(kh, parity_mem_read, &m, g.L, pid, datamax, vp, np);
+	r = header_read(kh, parity_mem_read, &m, m.len, pid, datamax, vp, np);
 	e = errno;
 	free(f);
 	errno = e;

@@ -52,6 +52,7 @@ f.seek(L - 4096)
 f.write(bytes(4096))
 PYEOF
 cp -a "$R" "$T/r2"
+cp -a "$R" "$T/r0"	# damaged, for the failing disk below
 sum0=$(sha256sum <"$R/$P1")
 
 for mode in plain read-data; do
@@ -82,3 +83,38 @@ for mode in plain read-data; do
 	xcode 0 "$ri: then check --read-data is clean" \
 	    tp check -r "$W" --read-data
 done
+
+# A failing disk is not a damaged pack: the whole-pack read for the
+# repair fails with ENODEV (the disk unplugged): repair index stops
+# naming the error (exit 1) instead of leaving the pack out as damaged
+# (an index without its blobs, and the next prune would delete it).
+if command -v strace >/dev/null; then
+	rm -rf "$T/r3"
+	cp -a "$T/r0" "$T/r3"
+	printf '%s\n' "$PW" >"$T/pw"
+	env "$NOLEAK" strace -f -qq -o "$T/wt" -P "$T/r3/$P1" -e trace=pread64 \
+	    "$TACIT" repair index -r "$T/r3" --passphrase-fd 3 3<"$T/pw" \
+	    >/dev/null 2>&1
+	w=$(awk -v s="$(stat -c %s "$T/r3/$P1")" '/pread64\(/ { n[$1]++ }
+	    /pread64\(/ && index($0, ", " s ", 0) = " s) { w = n[$1] }
+	    END { print w + 0 }' "$T/wt")
+	rm -rf "$T/r3"
+	cp -a "$T/r0" "$T/r3"
+	if [ "$w" -gt 0 ]; then
+		env "$NOLEAK" strace -f -qq -o /dev/null -P "$T/r3/$P1" \
+		    -e trace=pread64 \
+		    -e inject=pread64:error=ENODEV:syscall=getpid:when="$w" \
+		    "$TACIT" repair index -r "$T/r3" --passphrase-fd 3 \
+		    3<"$T/pw" >"$T/.out" 2>&1
+		rc=$?
+		[ $rc -eq 1 ] && grepq "No such device" "$T/.out" &&
+		    ! grepq "left out" "$T/.out" &&
+		    ok "ENODEV on the repair's read: repair index stops (exit 1), the pack is not left out" ||
+		    { notok "ENODEV on the repair's read (exit $rc)"; sed 's/^/#   /' "$T/.out"; }
+	else
+		notok "setup: no whole read of the damaged pack in repair index"
+	fi
+	rm -rf "$T/r3"
+else
+	ok "# SKIP strace is missing"
+fi

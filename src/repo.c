@@ -23,7 +23,6 @@
 #include "repo.h"
 #include "repo_meta.h"
 
-static const uint8_t config_id[ENV_ID_BYTES];	/* the config's id: zero */
 
 static struct repo *
 repo_alloc(const char *path)
@@ -507,7 +506,7 @@ repo_commit_init(struct repo *r)
 	int e;
 
 	ptlen = config_encode(&r->cfg, pt);
-	if (kh_seal(r->kh, OBJ_CONFIG, config_id, pt, ptlen, sealed,
+	if (kh_seal(r->kh, OBJ_CONFIG, repo_config_id, pt, ptlen, sealed,
 	    sizeof(sealed), &slen) != 0) {
 		sodium_memzero(pt, sizeof(pt));
 		errorx("cannot seal the config");

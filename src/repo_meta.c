@@ -24,7 +24,7 @@
 
 #define CONFIG_FILE_MAX	4096
 
-static const uint8_t config_id[ENV_ID_BYTES];	/* the config's id: zero */
+const uint8_t repo_config_id[ENV_ID_BYTES];	/* zero */
 
 static int heal_dir(struct repo *, int, const char *, int *);
 
@@ -339,7 +339,7 @@ config_parse(struct repo *r, const char *name, const uint8_t *p,
 	size_t plen;
 	int e = EXIT_DAMAGED;
 
-	if (kh_open(r->kh, OBJ_CONFIG, config_id, p, len, pt, sizeof(pt),
+	if (kh_open(r->kh, OBJ_CONFIG, repo_config_id, p, len, pt, sizeof(pt),
 	    &plen) != 0) {
 		if (say)
 			errorx("%s/%s: authentication failed: the file is "

@@ -38,4 +38,7 @@ int repo_header_read(struct repo *, int, const char *, int,
  */
 int repo_header_copy(struct repo *, int);
 
+/* The config's AEAD id (doc/format.md section 7): all zeros. */
+extern const uint8_t repo_config_id[ENV_ID_BYTES];
+
 #endif /* !REPO_META_H */

@@ -92,10 +92,14 @@ rewrite(int dfd, const char *name, const uint8_t *f, uint64_t len)
 	return r;
 }
 
-/* The file being proven: its prover, kind, id and bytes as read. */
+/* The file being proven: where, what, its prover, and its bytes as read. */
 struct proof {
+	int			 dfd;
+	const char		*name, *kind;	/* file name, "pack" ... */
+	int			 fix;		/* PSCAN_* */
+	struct parity_tally	*t;
 	const struct prover	*pv;
-	int			 k;	/* PROVE_* */
+	int			 k;		/* PROVE_* */
 	uint8_t			 id[16];
 	uint8_t			*orig;
 };
@@ -131,38 +135,34 @@ mem_read(void *arg, uint8_t *buf, size_t len, uint64_t off)
 }
 
 /*
- * The result ${res} (${len} bytes) of the file ${name}, proven: counted,
- * named, and with PSCAN_FIX in ${fix}, written (${how}: how it was found).
+ * The proven result ${res} (${len} bytes) of the file: counted, named,
+ * and with PSCAN_FIX, written (${how}: how it was found).
  */
 static void
-proven_write(int dfd, const char *name, const char *kind, int fix,
-    struct parity_tally *t, const uint8_t *res, uint64_t len,
+proven_write(const struct proof *pf, const uint8_t *res, uint64_t len,
     const char *how)
 {
-	t->repairable++;
-	if (!(fix & PSCAN_FIX)) {
+	pf->t->repairable++;
+	if (!(pf->fix & PSCAN_FIX)) {
 		alertx("%s %s: damaged, repairable from its parity (proven by "
-		    "authentication)", kind, name);
-	} else if (rewrite(dfd, name, res, len) != 0) {
-		alertx("%s %s: damaged; rewriting it failed: %s", kind, name,
-		    strerror(errno));
-		t->failed++;
+		    "authentication)", pf->kind, pf->name);
+	} else if (rewrite(pf->dfd, pf->name, res, len) != 0) {
+		alertx("%s %s: damaged; rewriting it failed: %s", pf->kind,
+		    pf->name, strerror(errno));
+		pf->t->failed++;
 	} else {
 		warnx("%s %s: damaged; rewritten from its parity and proven "
-		    "by authentication%s", kind, name, how);
-		t->repaired++;
+		    "by authentication%s", pf->kind, pf->name, how);
+		pf->t->repaired++;
 	}
 }
 
 /*
- * The file ${orig} (${len} bytes, kind ${k}, id ${id}) whose tables are
- * all lost, layout ${g}: the AEAD finds the damaged shards
- * (prove_repair, within its budget).  0 or -1.
+ * The file whose tables are all lost, layout ${g}: the AEAD finds the
+ * damaged shards (prove_repair, within its budget).  0 or -1.
  */
 static int
-proven_search(int dfd, const char *name, const char *kind, int fix,
-    struct parity_tally *t, const struct proof *pf,
-    const struct parity_geom *g)
+proven_search(const struct proof *pf, const struct parity_geom *g)
 {
 	uint8_t *out;
 	int p;
@@ -174,10 +174,10 @@ proven_search(int dfd, const char *name, const char *kind, int fix,
 		return -1;
 	}
 	if (p == 0 && memcmp(out, pf->orig, (size_t)g->P) != 0)
-		proven_write(dfd, name, kind, fix, t, out, g->P,
+		proven_write(pf, out, g->P,
 		    " (the damaged shards found by authentication)");
 	else if (p == 0)	/* cannot be: its tables were lost */
-		t->clean++;
+		pf->t->clean++;
 	else {
 		alertx(p == 2 ? "%s %s: damaged beyond its parity (its "
 		    "checksum tables are lost; the search for the damaged "
@@ -185,86 +185,35 @@ proven_search(int dfd, const char *name, const char *kind, int fix,
 		    "decodes or %llu bytes to the keyholder ran out)" :
 		    "%s %s: damaged beyond its parity (its checksum tables "
 		    "are lost, and the damaged shards could not be found by "
-		    "authentication)", kind, name,
+		    "authentication)", pf->kind, pf->name,
 		    (unsigned long long)PROVE_TRIALS(g),
 		    (unsigned long long)PROVE_SEND_MAX);
-		t->lost++;
+		pf->t->lost++;
 	}
 	free(out);
 	return 0;
 }
 
 /*
- * One file read whole into ${f} (${len} bytes), proven: parity repairs
- * it, the AEAD decides whether the result is the file as written; with
- * the tables lost, the AEAD locates the damaged shards (proven_search).
- * A result the tables give that does not open is reported, not searched:
- * forged, or damaged beyond them.  Nothing that does not open is ever
- * written.
+ * The file ${f} (${len} bytes) as parity_fix left it (${r}, not
+ * PARITY_LOST; ${L} data bytes): written if its tables repaired it and
+ * it opens; named if it does not open (forged, or damaged beyond the
+ * tables: never searched).  0 or -1.
  */
 static int
-one_proven(int dfd, const char *name, const char *kind, int fix,
-    struct parity_tally *t, uint8_t *f, uint64_t len,
-    const struct prover *pv)
+proven_held(const struct proof *pf, const uint8_t *f, uint64_t len,
+    uint64_t L, int r)
 {
-	struct parity_geom g;
-	struct proof pf;
-	struct memf m;
-	unsigned nbad;
-	int r, p, ret = -1;
-	size_t i;
+	int p;
 
-	pf.pv = pv;
-	pf.k = kind[0] == 'p' ? PROVE_PACK : kind[0] == 'i' ? PROVE_INDEX :
-	    PROVE_SNAP;
-	/* walk() checked the 32 hex digits */
-	if (sodium_hex2bin(pf.id, sizeof(pf.id), name, 32, NULL, &i, NULL) !=
-	    0 || i != sizeof(pf.id)) {
-		errno = EINVAL;
+	if ((p = prove_data(pf->pv, pf->k, pf->id, f, L)) < 0)
 		return -1;
-	}
-	if ((pf.orig = malloc((size_t)len)) == NULL)
-		return -1;
-	memcpy(pf.orig, f, (size_t)len);
-	m.f = pf.orig;
-	m.len = len;
-	if ((r = parity_fix(f, len, &g, &nbad)) < 0)
-		goto out;
-	if ((r == PARITY_NONE ? len : g.L) > data_max(pf.k)) {
-		alertx("%s %s: damaged beyond repair: %llu bytes of data, more "
-		    "than any %s tacit writes (%llu)", kind, name,
-		    (unsigned long long)(r == PARITY_NONE ? len : g.L), kind,
-		    (unsigned long long)data_max(pf.k));
-		t->lost++;
-		ret = 0;
-		goto out;
-	}
-	if (r == PARITY_LOST) {
-		/* Search only when no table holds: they then name nothing. */
-		if ((p = parity_locate(mem_read, &m, len, &g)) == 1)
-			ret = proven_search(dfd, name, kind, fix, t, &pf, &g);
-		else if (p >= 0) {
-			alertx("%s %s: damaged beyond its parity", kind, name);
-			t->lost++;
-			ret = 0;
-		}
-		goto out;
-	}
-	if (r == PARITY_NONE && (fix & PSCAN_EXPECT)) {
-		alertx("%s %s: damaged beyond its parity (none found)", kind,
-		    name);
-		t->lost++;
-		ret = 0;
-		goto out;
-	}
-	if ((p = prove_data(pv, pf.k, pf.id, f, r == PARITY_NONE ? len :
-	    g.L)) < 0)
-		goto out;
-	ret = 0;
 	if (p > 0 && r == PARITY_REPAIRED)
-		proven_write(dfd, name, kind, fix, t, f, len, "");
+		proven_write(pf, f, len, "");
+	else if (p > 0 && r == PARITY_NONE)
+		pf->t->none++;
 	else if (p > 0)
-		r == PARITY_NONE ? t->none++ : t->clean++;
+		pf->t->clean++;
 	else {
 		alertx(r == PARITY_REPAIRED ? "%s %s: its parity repairs it to "
 		    "bytes that fail authentication (forged parity or tables, "
@@ -272,12 +221,89 @@ one_proven(int dfd, const char *name, const char *kind, int fix,
 		    PARITY_CLEAN ? "%s %s: its parity holds but it fails "
 		    "authentication (forged, or damage beyond the parity): "
 		    "not rewritten" : "%s %s: damaged beyond its parity (it "
-		    "has none, and it fails authentication)", kind, name);
-		t->lost++;
+		    "has none, and it fails authentication)", pf->kind,
+		    pf->name);
+		pf->t->lost++;
 	}
+	return 0;
+}
+
+/*
+ * One file read whole into ${f} (${len} bytes), proven: parity repairs
+ * it, the AEAD decides whether the result is the file as written; with
+ * the tables lost, the AEAD locates the damaged shards (proven_search).
+ * Nothing that does not open is ever written.
+ */
+static int
+one_proven(struct proof *pf, uint8_t *f, uint64_t len)
+{
+	struct parity_geom g;
+	struct memf m;
+	unsigned nbad;
+	uint64_t L;
+	int r, ret = -1;
+
+	if ((pf->orig = malloc((size_t)len)) == NULL)
+		return -1;
+	memcpy(pf->orig, f, (size_t)len);
+	m.f = pf->orig;
+	m.len = len;
+	if ((r = parity_fix(f, len, &g, &nbad)) < 0)
+		goto out;
+	L = r == PARITY_NONE ? len : g.L;
+	ret = 0;
+	if (L > data_max(pf->k)) {
+		alertx("%s %s: damaged beyond repair: %llu bytes of data, more "
+		    "than any %s tacit writes (%llu)", pf->kind, pf->name,
+		    (unsigned long long)L, pf->kind,
+		    (unsigned long long)data_max(pf->k));
+		pf->t->lost++;
+	} else if (r == PARITY_LOST) {
+		/* Search only when no table holds: they then name nothing. */
+		if ((r = parity_locate(mem_read, &m, len, &g)) == 1)
+			ret = proven_search(pf, &g);
+		else if (r < 0)
+			ret = -1;
+		else {
+			alertx("%s %s: damaged beyond its parity", pf->kind,
+			    pf->name);
+			pf->t->lost++;
+		}
+	} else if (r == PARITY_NONE && (pf->fix & PSCAN_EXPECT)) {
+		alertx("%s %s: damaged beyond its parity (none found)",
+		    pf->kind, pf->name);
+		pf->t->lost++;
+	} else
+		ret = proven_held(pf, f, len, L, r);
 out:
-	free(pf.orig);
+	free(pf->orig);
+	pf->orig = NULL;
 	return ret;
+}
+
+/* The proof of ${name} in ${dfd}, of ${kind}, by ${pv}: 0, or -1. */
+static int
+proof_init(struct proof *pf, int dfd, const char *name, const char *kind,
+    int fix, struct parity_tally *t, const struct prover *pv)
+{
+	size_t i;
+
+	pf->dfd = dfd;
+	pf->name = name;
+	pf->kind = kind;
+	pf->fix = fix;
+	pf->t = t;
+	pf->pv = pv;
+	pf->k = kind[0] == 'p' ? PROVE_PACK : kind[0] == 'i' ? PROVE_INDEX :
+	    PROVE_SNAP;
+	pf->orig = NULL;
+	/* walk() checked the 32 hex digits */
+	if (sodium_hex2bin(pf->id, sizeof(pf->id), name, 32, NULL, &i,
+	    NULL) != 0 || i != sizeof(pf->id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 /* One file: check it against its parity (and with ${fix}, repair it). */
@@ -286,6 +312,7 @@ one(int dfd, const char *name, const char *kind, int fix,
     struct parity_tally *t, const struct prover *prover)
 {
 	struct parity_geom g;
+	struct proof pf;
 	uint8_t *f;
 	uint64_t len;
 	unsigned nbad;
@@ -301,7 +328,8 @@ one(int dfd, const char *name, const char *kind, int fix,
 	t->files++;
 	t->bytes += len;
 	if (prover != NULL) {
-		r = one_proven(dfd, name, kind, fix, t, f, len, prover);
+		r = proof_init(&pf, dfd, name, kind, fix, t, prover) != 0 ?
+		    -1 : one_proven(&pf, f, len);
 		free(f);
 		return r;
 	}

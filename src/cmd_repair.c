@@ -17,6 +17,7 @@
 #include "log.h"
 #include "parity.h"
 #include "parity_scan.h"
+#include "passphrase.h"
 #include "repair.h"
 
 /*
@@ -98,6 +99,11 @@ repair_data(struct opts *o)
 	if (o->argc != 1)
 		fatal(EXIT_USAGE, "usage: tacit repair data -r DIR [--dry-run] "
 		    "[--verify-data]");
+	/* Without the key no passphrase is read: its options do not apply. */
+	if (!o->verify_data && o->pass.kind != PASS_AUTO)
+		fatal(EXIT_USAGE, "repair data: --passphrase-fd, "
+		    "--passphrase-command, --keepassxc, --pinentry and "
+		    "--no-pinentry apply only with --verify-data");
 	memset(&t2, 0, sizeof(t2));
 	if (o->verify_data) {
 		if ((e = repair_data_proven(o, &r, &t)) != EXIT_OK) {

@@ -93,117 +93,227 @@ rewrite(int dfd, const char *name, const uint8_t *f, uint64_t len)
 	return r;
 }
 
-/* repair data --verify-data: the keyholder that proves (NULL: none). */
-static const struct prover *prover;
+/* The file being proven: where, what, its prover, and its bytes as read. */
+struct proof {
+	int			 dfd;
+	const char		*name, *kind;	/* file name, "pack" ... */
+	int			 fix;		/* PSCAN_* */
+	struct parity_tally	*t;
+	const struct prover	*pv;
+	int			 k;		/* PROVE_* */
+	uint8_t			 id[16];
+	uint8_t			*orig;
+};
 
 /*
- * One file read whole into ${f} (${len} bytes), proven: parity repairs
- * it, the AEAD decides whether the result is the file as written; with
- * the tables lost or parity fooled, the AEAD locates the damaged shards
- * (prove_repair).  Nothing that does not open is ever written.
+ * The most data a file of ${kind} holds when a tacit wrote it
+ * (INDEX_FILE_MAX, SNAP_FILE_MAX; a pack: PACK_FILE_MAX, read_whole's).
+ */
+static uint64_t
+data_max(int kind)
+{
+	return kind == PROVE_INDEX ? INDEX_FILE_MAX : kind == PROVE_SNAP ?
+	    SNAP_FILE_MAX : PACK_FILE_MAX;
+}
+
+/* parity_locate's reader over the file in memory, as it was read. */
+struct memf {
+	const uint8_t	*f;
+	uint64_t	 len;
+};
+
+static int
+mem_read(void *arg, uint8_t *buf, size_t len, uint64_t off)
+{
+	const struct memf *m = arg;
+
+	if (off > m->len || len > m->len - off) {
+		errno = EIO;
+		return -1;
+	}
+	memcpy(buf, m->f + off, len);
+	return 0;
+}
+
+/*
+ * The proven result ${res} (${len} bytes) of the file: counted, named,
+ * and with PSCAN_FIX, written (${how}: how it was found).
+ */
+static void
+proven_write(const struct proof *pf, const uint8_t *res, uint64_t len,
+    const char *how)
+{
+	pf->t->repairable++;
+	if (!(pf->fix & PSCAN_FIX)) {
+		alertx("%s %s: damaged, repairable from its parity (proven by "
+		    "authentication)", pf->kind, pf->name);
+	} else if (rewrite(pf->dfd, pf->name, res, len) != 0) {
+		alertx("%s %s: damaged; rewriting it failed: %s", pf->kind,
+		    pf->name, strerror(errno));
+		pf->t->failed++;
+	} else {
+		warnx("%s %s: damaged; rewritten from its parity and proven "
+		    "by authentication%s", pf->kind, pf->name, how);
+		pf->t->repaired++;
+	}
+}
+
+/*
+ * The file whose tables are all lost, layout ${g}: the AEAD finds the
+ * damaged shards (prove_repair, within its budget).  0 or -1.
  */
 static int
-one_proven(int dfd, const char *name, const char *kind, int fix,
-    struct parity_tally *t, uint8_t *f, uint64_t len)
+proven_search(const struct proof *pf, const struct parity_geom *g)
 {
-	struct parity_geom g;
-	uint8_t id[16], *orig = NULL, *out = NULL;
-	const uint8_t *res = NULL;
-	unsigned nbad;
-	int k = kind[0] == 'p' ? PROVE_PACK : kind[0] == 'i' ? PROVE_INDEX :
-	    PROVE_SNAP, r, p, ret = -1;
-	size_t i;
+	uint8_t *out;
+	int p;
 
-	/* walk() checked the 32 hex digits */
-	if (sodium_hex2bin(id, sizeof(id), name, 32, NULL, &i, NULL) != 0 ||
-	    i != sizeof(id)) {
-		errno = EINVAL;
+	if ((out = malloc((size_t)g->P)) == NULL)
+		return -1;
+	if ((p = prove_repair(pf->pv, pf->k, pf->id, pf->orig, g, out)) < 0) {
+		free(out);
 		return -1;
 	}
-	if ((orig = malloc((size_t)len)) == NULL)
-		return -1;
-	memcpy(orig, f, (size_t)len);
-	if ((r = parity_fix(f, len, &g, &nbad)) < 0)
-		goto out;
-	if (r == PARITY_NONE) {
-		if ((fix & PSCAN_EXPECT) || (p = prove_data(prover, k, id, f,
-		    len)) == 0) {
-			alertx("%s %s: damaged beyond its parity (%s)", kind,
-			    name, (fix & PSCAN_EXPECT) ? "none found" :
-			    "it has none, and it fails authentication");
-			t->lost++;
-		} else if (p < 0)
-			goto out;
-		else
-			t->none++;
-		ret = 0;
-		goto out;
-	}
-	/* Clean or repaired by the tables: does the result open? */
-	p = 0;
-	if (r != PARITY_LOST && (p = prove_data(prover, k, id, f, g.L)) < 0)
-		goto out;
-	if (p > 0 && r == PARITY_CLEAN) {
-		t->clean++;
-		ret = 0;
-		goto out;
-	}
-	if (p > 0)
-		res = f;
+	if (p == 0 && memcmp(out, pf->orig, (size_t)g->P) != 0)
+		proven_write(pf, out, g->P,
+		    " (the damaged shards found by authentication)");
+	else if (p == 0)	/* cannot be: its tables were lost */
+		pf->t->clean++;
 	else {
-		/* The AEAD finds the damaged shards: from the bytes read. */
-		if ((out = malloc((size_t)g.P)) == NULL)
-			goto out;
-		if ((p = prove_repair(prover, k, id, orig, &g, out)) < 0)
-			goto out;
-		if (p == 0 && memcmp(out, orig, (size_t)len) != 0)
-			res = out;
-		else if (p == 0) {	/* cannot be: it failed as read */
-			t->clean++;
-			ret = 0;
-			goto out;
-		}
+		alertx(p == 2 ? "%s %s: damaged beyond its parity (its "
+		    "checksum tables are lost; the search for the damaged "
+		    "shards by authentication gave up: its budget of %llu "
+		    "decodes or %llu bytes to the keyholder ran out)" :
+		    "%s %s: damaged beyond its parity (its checksum tables "
+		    "are lost, and the damaged shards could not be found by "
+		    "authentication)", pf->kind, pf->name,
+		    (unsigned long long)PROVE_TRIALS(g),
+		    (unsigned long long)PROVE_SEND_MAX);
+		pf->t->lost++;
 	}
-	if (res == NULL) {
+	free(out);
+	return 0;
+}
+
+/*
+ * The file ${f} (${len} bytes) as parity_fix left it (${r}, not
+ * PARITY_LOST; ${L} data bytes): written if its tables repaired it and
+ * it opens; named if it does not open (forged, or damaged beyond the
+ * tables: never searched).  0 or -1.
+ */
+static int
+proven_held(const struct proof *pf, const uint8_t *f, uint64_t len,
+    uint64_t L, int r)
+{
+	int p;
+
+	if ((p = prove_data(pf->pv, pf->k, pf->id, f, L)) < 0)
+		return -1;
+	if (p > 0 && r == PARITY_REPAIRED)
+		proven_write(pf, f, len, "");
+	else if (p > 0 && r == PARITY_NONE)
+		pf->t->none++;
+	else if (p > 0)
+		pf->t->clean++;
+	else {
 		alertx(r == PARITY_REPAIRED ? "%s %s: its parity repairs it to "
 		    "bytes that fail authentication (forged parity or tables, "
 		    "or damage beyond them): not rewritten" : r ==
 		    PARITY_CLEAN ? "%s %s: its parity holds but it fails "
 		    "authentication (forged, or damage beyond the parity): "
-		    "not rewritten" : "%s %s: damaged beyond its parity (the "
-		    "damaged shards could not be found by authentication)",
-		    kind, name);
-		t->lost++;
-		ret = 0;
+		    "not rewritten" : "%s %s: damaged beyond its parity (it "
+		    "has none, and it fails authentication)", pf->kind,
+		    pf->name);
+		pf->t->lost++;
+	}
+	return 0;
+}
+
+/*
+ * One file read whole into ${f} (${len} bytes), proven: parity repairs
+ * it, the AEAD decides whether the result is the file as written; with
+ * the tables lost, the AEAD locates the damaged shards (proven_search).
+ * Nothing that does not open is ever written.
+ */
+static int
+one_proven(struct proof *pf, uint8_t *f, uint64_t len)
+{
+	struct parity_geom g;
+	struct memf m;
+	unsigned nbad;
+	uint64_t L;
+	int r, ret = -1;
+
+	if ((pf->orig = malloc((size_t)len)) == NULL)
+		return -1;
+	memcpy(pf->orig, f, (size_t)len);
+	m.f = pf->orig;
+	m.len = len;
+	if ((r = parity_fix(f, len, &g, &nbad)) < 0)
 		goto out;
-	}
-	t->repairable++;
-	if (!(fix & PSCAN_FIX)) {
-		alertx("%s %s: damaged, repairable from its parity (proven by "
-		    "authentication)", kind, name);
-	} else if (rewrite(dfd, name, res, res == f ? len : g.P) != 0) {
-		alertx("%s %s: damaged; rewriting it failed: %s", kind, name,
-		    strerror(errno));
-		t->failed++;
-	} else {
-		warnx("%s %s: damaged; rewritten from its parity and proven "
-		    "by authentication%s", kind, name, res == f ? "" :
-		    " (the damaged shards found by authentication)");
-		t->repaired++;
-	}
+	L = r == PARITY_NONE ? len : g.L;
 	ret = 0;
+	if (L > data_max(pf->k)) {
+		alertx("%s %s: damaged beyond repair: %llu bytes of data, more "
+		    "than any %s tacit writes (%llu)", pf->kind, pf->name,
+		    (unsigned long long)L, pf->kind,
+		    (unsigned long long)data_max(pf->k));
+		pf->t->lost++;
+	} else if (r == PARITY_LOST) {
+		/* Search only when no table holds: they then name nothing. */
+		if ((r = parity_locate(mem_read, &m, len, &g)) == 1)
+			ret = proven_search(pf, &g);
+		else if (r < 0)
+			ret = -1;
+		else {
+			alertx("%s %s: damaged beyond its parity", pf->kind,
+			    pf->name);
+			pf->t->lost++;
+		}
+	} else if (r == PARITY_NONE && (pf->fix & PSCAN_EXPECT)) {
+		alertx("%s %s: damaged beyond its parity (none found)",
+		    pf->kind, pf->name);
+		pf->t->lost++;
+	} else
+		ret = proven_held(pf, f, len, L, r);
 out:
-	free(out);
-	free(orig);
+	free(pf->orig);
+	pf->orig = NULL;
 	return ret;
+}
+
+/* The proof of ${name} in ${dfd}, of ${kind}, by ${pv}: 0, or -1. */
+static int
+proof_init(struct proof *pf, int dfd, const char *name, const char *kind,
+    int fix, struct parity_tally *t, const struct prover *pv)
+{
+	size_t i;
+
+	pf->dfd = dfd;
+	pf->name = name;
+	pf->kind = kind;
+	pf->fix = fix;
+	pf->t = t;
+	pf->pv = pv;
+	pf->k = kind[0] == 'p' ? PROVE_PACK : kind[0] == 'i' ? PROVE_INDEX :
+	    PROVE_SNAP;
+	pf->orig = NULL;
+	/* walk() checked the 32 hex digits */
+	if (sodium_hex2bin(pf->id, sizeof(pf->id), name, 32, NULL, &i,
+	    NULL) != 0 || i != sizeof(pf->id)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
 }
 
 /* One file: check it against its parity (and with ${fix}, repair it). */
 static int
 one(int dfd, const char *name, const char *kind, int fix,
-    struct parity_tally *t)
+    struct parity_tally *t, const struct prover *prover)
 {
 	struct parity_geom g;
+	struct proof pf;
 	uint8_t *f;
 	uint64_t len;
 	unsigned nbad;
@@ -220,7 +330,8 @@ one(int dfd, const char *name, const char *kind, int fix,
 	t->files++;
 	t->bytes += len;
 	if (prover != NULL) {
-		r = one_proven(dfd, name, kind, fix, t, f, len);
+		r = proof_init(&pf, dfd, name, kind, fix, t, prover) != 0 ?
+		    -1 : one_proven(&pf, f, len);
 		free(f);
 		return r;
 	}
@@ -285,7 +396,7 @@ one(int dfd, const char *name, const char *kind, int fix,
  */
 static int
 walk(int dfd, const char *name, const char *kind, size_t n, int sub,
-    int fix, struct parity_tally *t)
+    int fix, struct parity_tally *t, const struct prover *pv)
 {
 	struct dirent *de;
 	DIR *d;
@@ -300,9 +411,10 @@ walk(int dfd, const char *name, const char *kind, size_t n, int sub,
 	}
 	while (r == 0 && (errno = 0, de = readdir(d)) != NULL) {
 		if (sub && hexname(de->d_name, 1))
-			r = walk(dirfd(d), de->d_name, kind, n, 0, fix, t);
+			r = walk(dirfd(d), de->d_name, kind, n, 0, fix, t,
+			    pv);
 		else if (!sub && hexname(de->d_name, n))
-			r = one(dirfd(d), de->d_name, kind, fix, t);
+			r = one(dirfd(d), de->d_name, kind, fix, t, pv);
 	}
 	if (r == 0 && errno != 0)
 		r = -1;
@@ -310,15 +422,23 @@ walk(int dfd, const char *name, const char *kind, size_t n, int sub,
 	return r;
 }
 
+/* Every file with parity, proven by ${pv} (NULL: by its parity alone). */
+static int
+scan(int repofd, int fix, struct parity_tally *t, const struct prover *pv)
+{
+	memset(t, 0, sizeof(*t));
+	if (walk(repofd, PACK_DIR, "pack", PACK_ID_BYTES, 1, fix, t, pv) !=
+	    0 || walk(repofd, INDEX_DIR, "index", 16, 0, fix, t, pv) != 0 ||
+	    walk(repofd, SNAP_DIR, "snapshot", SNAP_ID_BYTES, 0, fix, t, pv)
+	    != 0)
+		return -1;
+	return 0;
+}
+
 int
 parity_scan(int repofd, int fix, struct parity_tally *t)
 {
-	memset(t, 0, sizeof(*t));
-	if (walk(repofd, PACK_DIR, "pack", PACK_ID_BYTES, 1, fix, t) != 0 ||
-	    walk(repofd, INDEX_DIR, "index", 16, 0, fix, t) != 0 ||
-	    walk(repofd, SNAP_DIR, "snapshot", SNAP_ID_BYTES, 0, fix, t) != 0)
-		return -1;
-	return 0;
+	return scan(repofd, fix, t, NULL);
 }
 
 int
@@ -326,10 +446,6 @@ parity_scan_proven(int repofd, struct kh *kh, size_t datamax, int fix,
     struct parity_tally *t)
 {
 	struct prover pv = { kh, datamax };
-	int r;
 
-	prover = &pv;
-	r = parity_scan(repofd, fix, t);
-	prover = NULL;
-	return r;
+	return scan(repofd, fix, t, &pv);
 }

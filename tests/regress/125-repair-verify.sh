@@ -60,6 +60,8 @@ S = 4096 if L < 4 << 20 else 131072
 k = -(-L // S)
 G = -(-k // 128)
 p = max(3 if S == 4096 else 4, -(-min(k, 128) * q // 100))
+if S == 131072:	# the floor of 128 KiB shards (p4 + 5) / 4, section 23.2
+    p = max(p, (max(3, -(-128 * q // 100)) + 5) // 4)
 T = 16 * (k + G * p) + 56
 assert P == L + 3 * T + G * p * S
 print(L, S, T, P)' "$1"

@@ -5,9 +5,12 @@
 # a data sector (only the AEAD can locate that damage), and a sector
 # zeroed in its index segment and in its snapshot (repairable from the
 # tables).  A whole run on a copy gives the repaired repository (REF).
-# On fresh copies, repair data --verify-data is killed by strace at its
-# Nth write, fsync and renameat (the middle one of each in make check;
-# every one with LONG=1), then cut by a simulated power loss
+# On fresh copies (crashloop, lib.sh), repair data --verify-data is
+# killed by strace at a write, fsync and renameat of the worker on a
+# repository file (the points are those calls' ordinals in a whole run,
+# so a cut lands on a file write, not on a message to stderr; the middle
+# one of each in make check, every one with LONG=1), then cut by a
+# simulated power loss
 # (tests/tools/powerloss.py, strict; meta too with LONG=1) at the middle
 # fsync and after the last (each fsync with LONG=1).  After every cut:
 #  - every pack, index segment and snapshot is byte for byte either the
@@ -23,9 +26,7 @@
 
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is missing"; exit 0; fi
-TRACE=openat,write,pwrite64,fsync,fdatasync,renameat,renameat2,unlinkat,mkdirat,ftruncate
 SRC=$T/src W=$T/w B=$T/base REF=$T/refrepo
-pl() { python3 -S "$TOOLS/powerloss.py" "$@"; }
 vd() { "$TACIT" repair data -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" \
     </dev/null; }
 
@@ -92,25 +93,30 @@ after() {
 }
 
 rm -rf "$W"; cp -a "$B" "$W"
-strace -f -qq -o "$T/cal" -e trace=write,fsync,renameat "$TACIT" repair data \
-    -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" </dev/null \
+strace -f -qq -y -o "$T/cal" -e trace=write,fsync,renameat "$TACIT" repair \
+    data -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" </dev/null \
     >"$T/cal.out" 2>&1 || notok "a whole run under strace fails"
+# repo_points SC: the ordinals (each process's, as when= counts) of the
+# calls of SC in $T/cal made on a file or directory of $W.
+repo_points() {
+	awk -v s="$1" -v w="$W" 'index($2, s "(") == 1 { n[$1]++
+	    if (index($0, w "/") || index($0, w ">")) print n[$1] }' "$T/cal"
+}
+# killed_after: count the kill, then the checks.
+killed_after() {
+	[ "$rc" -eq 0 ] || killed=$((killed + 1))
+	cuts=$((cuts + 1))
+	after
+}
 for sc in fsync renameat write; do
-	max=$(awk -v s="$sc" 'index($2, s "(") == 1 { n[$1]++ }
-	    END { m = 0; for (p in n) if (n[p] > m) m = n[p]; print m }' "$T/cal")
-	step=1 k=1
-	[ "${LONG:-0}" = 1 ] || { k=$(( (max + 1) / 2 )); step=$((max + 1)); }
-	while [ "$k" -le "$max" ]; do
-		how="kill at $sc #$k"
-		rm -rf "$W"; cp -a "$B" "$W"
-		strace -f -qq -o /dev/null -e trace="$sc" \
-		    -e inject="$sc:signal=KILL:when=$k" "$TACIT" repair data \
-		    -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" \
-		    </dev/null >"$T/run.out" 2>&1 || killed=$((killed + 1))
-		cuts=$((cuts + 1))
-		after
-		k=$((k + step))
-	done
+	pts=$(repo_points "$sc")
+	[ -n "$pts" ] || { notok "no $sc on the repository in a whole run"
+	    continue; }
+	# make check: the middle one of them.
+	[ "${LONG:-0}" = 1 ] || pts=$(echo "$pts" |
+	    awk '{ p[NR] = $1 } END { print p[int((NR + 1) / 2)] }')
+	crashloop "kill:$sc" "$pts" "$B" killed_after "$TACIT" repair data \
+	    -r "$W" --verify-data --passphrase-fd 3
 done
 [ "$killed" -ge 3 ] && ok "the kills landed ($killed of $cuts runs killed)" ||
     notok "only $killed of $cuts runs were killed"
@@ -122,26 +128,22 @@ strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" "$TACIT" repair data \
     -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" </dev/null \
     >/dev/null 2>&1
 n=$(grep -c ' fsync(' "$T/trace")
-for mode in $modes; do
+# powercut: a power cut's checks.
+powercut() {
+	how="power cut at fsync $k of $n ($mode)"
+	cuts=$((cuts + 1))
+	if [ "$k" -gt "$n" ]; then
+		xcode 0 "control: a power cut after the last fsync leaves nothing to repair ($mode)" \
+		    tk check --read-data -r "$W"
+	fi
+	after
+}
+for m in $modes; do
 	k=1 step=1
 	[ "${LONG:-0}" = 1 ] || { k=$(( (n + 1) / 2 )); step=$((n + 1 - k)); }
 	[ "$step" -ge 1 ] || step=1
-	while [ "$k" -le $((n + 1)) ]; do
-		how="power cut at fsync $k of $n ($mode)"
-		rm -rf "$W"; cp -a "$B" "$W"
-		strace -f -qq -y -s 0 -o "$T/trace" -e trace="$TRACE" \
-		    -e inject="fsync:signal=KILL:when=$k" "$TACIT" repair data \
-		    -r "$W" --verify-data --passphrase-fd 3 3<"$T/pw" \
-		    </dev/null >"$T/run.out" 2>&1
-		pl "$W" "$B" "$T/trace" "$mode" >"$T/pl.out" 2>&1 ||
-		    failed "the simulator failed" "$T/pl.out"
-		cuts=$((cuts + 1))
-		if [ "$k" -gt "$n" ]; then
-			xcode 0 "control: a power cut after the last fsync leaves nothing to repair ($mode)" \
-			    tk check --read-data -r "$W"
-		fi
-		after
-		k=$((k + step))
-	done
+	crashloop "power:$m" "$(crash_points "$k" "$step" $((n + 1)))" "$B" \
+	    powercut "$TACIT" repair data -r "$W" --verify-data \
+	    --passphrase-fd 3
 done
 [ "$fails" -eq 0 ] && ok "after each of $cuts cuts: every file old or repaired, check finds nothing else, a re-run of --verify-data repairs all"

@@ -119,6 +119,16 @@ one_size(uint64_t L, unsigned pct)
 	}
 	T(okd, "parity_decode rebuilds the p data shards marked, refuses "
 	    "p + 1 (%llu)", (unsigned long long)L);
+	/* The parity shards it marks are not used: parity shard 0 (group
+	 * 0, at L + T) garbled and marked, data shard 0 erased. */
+	memcpy(work, orig, P);
+	memset(mark, 0, g.k + g.G * g.p);
+	zero_at(P, 0, L < g.S ? L : g.S);
+	memset(work + L + g.T, 0x5a, g.S);
+	mark[0] = mark[g.k] = 1;
+	T(parity_decode(work, &g, mark) == 0 && memcmp(work, orig, L) == 0,
+	    "parity_decode leaves out the parity shard marked (%llu)",
+	    (unsigned long long)L);
 	free(mark);
 	/* Beyond: p + 1 data shards of group 0. */
 	if (g.k / g.G >= g.p + 1) {

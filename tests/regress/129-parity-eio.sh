@@ -30,14 +30,23 @@ tk() { "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw"; }
 same() {	# SRC: a restore of the latest snapshot, bit for bit
 	[ "$(treesum "$T/dst/$(basename "$1")")" = "$(treesum "$1")" ]
 }
+# needpw ARGS...: whether tacit ARGS reads a passphrase (plain repair
+# data refuses the passphrase options: it needs no key).
+needpw() {
+	case " $* " in
+	*" repair data "*) case " $* " in *" --verify-data "*) ;; *) return 1 ;; esac ;;
+	esac
+	return 0
+}
 # whole_at FILE ARGS...: tacit ARGS traced on FILE only; the ordinal,
 # among that process's pread64 calls on FILE, of its last read of all
 # of FILE (one call of its size at offset 0); 0 if none.
 whole_at() {
 	_f=$1
 	shift
+	needpw "$@" && set -- "$@" --passphrase-fd 3
 	env "$NOLEAK" strace -f -qq -o "$T/wt" -P "$_f" -e trace=pread64 \
-	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >/dev/null 2>&1
+	    "$TACIT" "$@" 3<"$T/pw" >/dev/null 2>&1
 	awk -v s="$(fsize "$_f")" '/pread64\(/ { n[$1]++ }
 	    /pread64\(/ && index($0, ", " s ", 0) = " s) { w = n[$1] }
 	    END { print w + 0 }' "$T/wt"
@@ -47,10 +56,11 @@ whole_at() {
 eio() {
 	_f=$1 _w=$2
 	shift 2
+	needpw "$@" && set -- "$@" --passphrase-fd 3
 	env "$NOLEAK" strace -f -qq -o /dev/null -P "$_f" \
 	    -e trace=pread64,read \
 	    -e inject=pread64,read:error=EIO:syscall=getpid:when="$_w" \
-	    "$TACIT" "$@" --passphrase-fd 3 3<"$T/pw" >"$T/.out" 2>&1
+	    "$TACIT" "$@" 3<"$T/pw" >"$T/.out" 2>&1
 }
 
 tk init -q -r "$R" $FAST >/dev/null 2>&1 || notok "setup: init"

@@ -53,7 +53,15 @@ onterm() {
 		sleep 0.1
 		i=$((i + 1))
 	done
-	sleep 0.3		# the pipe's last bytes
+	# The pipe's last bytes: wait until the pane's log stops growing
+	# (a loaded machine can take more than a moment), at most 5 s.
+	_s0=-1 i=0
+	while [ $i -lt 17 ]; do
+		sleep 0.3
+		_s1=$(wc -c <"$T/$name.pane" 2>/dev/null || echo 0)
+		[ "$_s1" = "$_s0" ] && [ "$_s1" != 0 ] && break
+		_s0=$_s1 i=$((i + 1))
+	done
 	tm capture-pane -p >"$T/$name.screen" 2>/dev/null
 	tm kill-server 2>/dev/null
 	[ -f "$T/$name.rc" ] || echo timeout >"$T/$name.rc"

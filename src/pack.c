@@ -504,7 +504,9 @@ pack_repair_fd(int fd, const uint8_t id[PACK_ID_BYTES], uint64_t size,
 
 /*
  * A blob of the open pack failed: repair the pack in memory and keep
- * that copy for the next reads.  1 when repaired (read again), else 0.
+ * that copy for the next reads.  1 when repaired (read again); 0 when
+ * the parity cannot (or was tried already); -1 with errno when the pack
+ * could not be read or held (not damage: ENOMEM, ENODEV, ...).
  */
 static int
 pack_heal(struct packr *r)
@@ -519,10 +521,12 @@ pack_heal(struct packr *r)
 	r->mem = NULL;
 	r->tried = 1;
 	memcpy(r->triedid, r->id, PACK_ID_BYTES);
-	if (fstat(r->fd, &st) != 0 || st.st_size <= 0)
+	if (fstat(r->fd, &st) != 0)
+		return -1;
+	if (st.st_size <= 0)
 		return 0;
 	return pack_repair_fd(r->fd, r->id, (uint64_t)st.st_size, &r->mem,
-	    &r->memlen) == 1;
+	    &r->memlen);
 }
 
 int
@@ -556,7 +560,7 @@ packr_heal(struct packr *r, const struct index *ix,
 
 	if (pid == NULL || open_pack(r, pid) != 0)
 		return 0;
-	return (r->mem != NULL && tried_here(r)) || pack_heal(r);
+	return (r->mem != NULL && tried_here(r)) || pack_heal(r) > 0;
 }
 
 int
@@ -566,6 +570,7 @@ packr_open(struct packr *r, struct kh *kh, const struct index *ix,
 	const uint8_t *pid = index_pack_id(ix, loc->pack);
 	size_t plen;
 	ssize_t got;
+	int e, h = 0;
 
 	if (pid == NULL || loc->len < ENV_OVERHEAD ||
 	    loc->len > ENV_OVERHEAD + ENV_LEN_BYTES + 1 + ENV_PLAIN_MAX) {
@@ -577,18 +582,24 @@ packr_open(struct packr *r, struct kh *kh, const struct index *ix,
 	    mem_grow(&r->plain, &r->plaincap, loc->len) != 0)
 		return -1;
 again:
-	got = pack_pread(r, r->sealed, loc->len, loc->off);
-	if (got < 0 && !(errno == EIO && pack_heal(r)))
+	/* A read error other than a bad sector, or a pack that could not
+	 * be read for its repair, is not damage: its errno is kept. */
+	if ((got = pack_pread(r, r->sealed, loc->len, loc->off)) < 0) {
+		e = errno;
+		if (e == EIO && (h = pack_heal(r)) > 0)
+			goto again;
+		if (e != EIO || h == 0)
+			errno = e;
 		return -1;
-	if (got < 0)
-		goto again;
+	}
 	if ((size_t)got != loc->len ||
 	    kh_open(kh, loc->type == BLOB_TREE ? OBJ_TREE : OBJ_BLOB, loc->id,
 	    r->sealed, loc->len, r->plain, r->plaincap, &plen) != 0 ||
 	    plen < 1) {
-		if (pack_heal(r))
+		if ((h = pack_heal(r)) > 0)
 			goto again;
-		errno = EBADMSG;
+		if (h == 0)
+			errno = EBADMSG;
 		return -1;
 	}
 	*plainp = r->plain;

@@ -22,11 +22,13 @@
 #include "parity.h"
 
 static unsigned parity_pct;
+static int parity_known;	/* parity_use was called (a config read) */
 
 void
 parity_use(unsigned pct)
 {
 	parity_pct = pct;
+	parity_known = 1;
 }
 
 unsigned
@@ -259,6 +261,17 @@ eio_max(uint64_t len)
 	return len / 2 > 65536 ? len / 2 : 65536;
 }
 
+/*
+ * Whether a file of this repository can have parity: its config says so,
+ * or no config was read (repair data: the layout search then decides,
+ * and a file without one is unreadable, not "without parity").
+ */
+static int
+may_have_parity(void)
+{
+	return parity_pct != 0 || !parity_known;
+}
+
 int
 parity_read_whole(int fd, uint8_t *f, size_t len, const char *what)
 {
@@ -271,6 +284,11 @@ parity_read_whole(int fd, uint8_t *f, size_t len, const char *what)
 		return 0;
 	if (errno != EIO)
 		goto fail;
+	/* Zeros are only an erasure where a parity repairs them. */
+	if (!may_have_parity()) {
+		errno = EIO;
+		return -1;
+	}
 	/* A bad sector: each piece that still fails is an erasure. */
 	for (off = 0; off < len; off += n) {
 		n = len - off < PARITY_SMALL_BYTES ? len - off :

@@ -308,6 +308,16 @@ proof_init(struct proof *pf, int dfd, const char *name, const char *kind,
 }
 
 /* One file: check it against its parity (and with ${fix}, repair it). */
+/* Whether the ${len} bytes ${f} have a parity layout (a table or a size). */
+static int
+has_layout(const uint8_t *f, uint64_t len)
+{
+	struct parity_mem m = { f, len };
+	struct parity_geom g;
+
+	return parity_locate(parity_mem_read, &m, len, &g) > 0;
+}
+
 static int
 one(int dfd, const char *name, const char *kind, int fix,
     struct parity_tally *t, const struct prover *prover)
@@ -329,6 +339,14 @@ one(int dfd, const char *name, const char *kind, int fix,
 	}
 	t->files++;
 	t->bytes += len;
+	if (eio > 0 && !has_layout(f, len)) {
+		/* The zeros of a read error, and no parity to repair them. */
+		alertx("%s %s: cannot read: %s (and no parity was found to "
+		    "repair it)", kind, name, strerror(EIO));
+		t->failed++;
+		free(f);
+		return 0;
+	}
 	if (prover != NULL) {
 		r = proof_init(&pf, dfd, name, kind, fix, t, prover) != 0 ?
 		    -1 : one_proven(&pf, f, len);

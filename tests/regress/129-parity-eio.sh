@@ -146,3 +146,30 @@ rc=$?
 [ $rc -eq 14 ] && grepq "pack $(basename "$PK"): more than .* bytes unreadable.*beyond any parity" "$T/.out" &&
     ok "all of the pack unreadable: beyond any parity (exit 14)" ||
     notok "all unreadable: exit $rc: $(cat "$T/.out")"
+
+# Without parity a bad sector is a read error, not zeros: in a
+# repository made with --parity 0, the whole read of the pack failing
+# (and its pieces) makes repair data stop naming the I/O error (exit 1),
+# not pass the file as one "without parity" (it did, exit 0), and the
+# restore says I/O error, not "damaged or tampered with".
+R0=$T/r0
+tk init -q -r "$R0" $FAST --parity 0 >/dev/null 2>&1 || notok "setup: init --parity 0"
+tk backup -q -r "$R0" "$T/src" || notok "setup: backup --parity 0"
+PK0=$(ls "$R0"/packs/*/*)
+w=$(whole_at "$PK0" repair data -r "$R0")
+if [ "$w" -gt 0 ]; then
+	eio "$PK0" "$w..$((w + 1))" repair data -r "$R0"
+	rc=$?
+	[ $rc -eq 1 ] && grepq "cannot read: Input/output error" "$T/.out" &&
+	    ok "--parity 0: EIO: repair data stops naming the read error (exit 1)" ||
+	    notok "--parity 0: EIO: repair data exit $rc: $(cat "$T/.out")"
+else
+	notok "setup: repair data reads no pack (--parity 0)"
+fi
+rm -rf "$T/dst"
+eio "$PK0" "1..2" restore -r "$R0" latest --target "$T/dst"
+rc=$?
+[ $rc -ne 0 ] && grepq "Input/output error" "$T/.out" &&
+    ! grepq "tampered" "$T/.out" &&
+    ok "--parity 0: EIO: restore names the I/O error (exit $rc)" ||
+    notok "--parity 0: EIO: restore exit $rc: $(cat "$T/.out")"

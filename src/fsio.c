@@ -275,13 +275,9 @@ fsio_open(int dirfd, const char *path, int flags)
 }
 
 int
-fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
-    size_t *lenp)
+fsio_open_reg(int dirfd, const char *name, size_t max, size_t *sizep)
 {
 	struct stat st;
-	uint8_t *p = NULL;
-	size_t off = 0;
-	ssize_t n;
 	int fd, saved;
 
 	/* O_NONBLOCK: a FIFO planted in the repository must not hang us. */
@@ -290,7 +286,7 @@ fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
 		return -1;
 	if (fstat(fd, &st) != 0)
 		goto fail;
-	if (!S_ISREG(st.st_mode)) {
+	if (!S_ISREG(st.st_mode) || st.st_size < 0) {
 		errno = EINVAL;
 		goto fail;
 	}
@@ -298,10 +294,30 @@ fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
 		errno = EFBIG;
 		goto fail;
 	}
-	if ((p = malloc((size_t)st.st_size + 1)) == NULL)
+	*sizep = (size_t)st.st_size;
+	return fd;
+fail:
+	saved = errno;
+	(void)close(fd);
+	errno = saved;
+	return -1;
+}
+
+int
+fsio_read(int dirfd, const char *name, size_t max, uint8_t **pp,
+    size_t *lenp)
+{
+	uint8_t *p = NULL;
+	size_t off = 0, size;
+	ssize_t n;
+	int fd, saved;
+
+	if ((fd = fsio_open_reg(dirfd, name, max, &size)) < 0)
+		return -1;
+	if ((p = malloc(size + 1)) == NULL)
 		goto fail;
-	while (off < (size_t)st.st_size) {
-		n = read(fd, p + off, (size_t)st.st_size - off);
+	while (off < size) {
+		n = read(fd, p + off, size - off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)

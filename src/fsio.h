@@ -73,6 +73,15 @@ int fsio_read(int, const char *, size_t, uint8_t **, size_t *)
     __attribute__((warn_unused_result));
 
 /*
+ * fsio_open_reg(dirfd, name, max, sizep): open ${name} in ${dirfd} for
+ * reading (not following a symlink, not blocking on a FIFO), a regular
+ * file (else EINVAL) of at most ${max} bytes (else EFBIG), its size into
+ * *${sizep}.  The descriptor, or -1 with errno.
+ */
+int fsio_open_reg(int, const char *, size_t, size_t *)
+    __attribute__((warn_unused_result));
+
+/*
  * fsio_subdir(dirfd, name): open the directory ${name} in ${dirfd}, made
  * (mode 0700) if missing, after an fsync of ${dirfd}.  The fsync comes
  * whether or not this call made it: a run that made it and then failed or

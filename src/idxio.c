@@ -51,8 +51,8 @@ load_one(struct kh *kh, int dfd, const char *name, struct index *ix)
 		return -1;
 	}
 	(void)snprintf(what, sizeof(what), "index %s", name);
-	if (parity_read_file(dfd, name, parity_read_max(INDEX_FILE_MAX), &sealed,
-	    &slen, what) < 0) {
+	if (parity_read_file(dfd, name, parity_read_max(INDEX_FILE_MAX),
+	    &sealed, &slen, what) < 0) {
 		errorx("index %s: cannot read: %s", name, strerror(errno));
 		return -1;
 	}

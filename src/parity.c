@@ -338,33 +338,21 @@ int
 parity_read_file(int dfd, const char *name, size_t max, uint8_t **fp,
     size_t *lenp, const char *what)
 {
-	struct stat st;
 	uint8_t *f = NULL;
+	size_t size;
 	int fd, r = -1, e;
 
 	*fp = NULL;
-	/* O_NONBLOCK: a FIFO planted in the repository must not hang us. */
-	if ((fd = fsio_open(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
-	    O_CLOEXEC)) < 0)
+	if ((fd = fsio_open_reg(dfd, name, max, &size)) < 0)
 		return -1;
-	if (fstat(fd, &st) != 0)
+	if ((f = malloc(size > 0 ? size : 1)) == NULL)
 		goto out;
-	if (!S_ISREG(st.st_mode) || st.st_size < 0) {
-		errno = EINVAL;
-		goto out;
-	}
-	if ((uint64_t)st.st_size > max) {
-		errno = EFBIG;
-		goto out;
-	}
-	if ((f = malloc(st.st_size > 0 ? (size_t)st.st_size : 1)) == NULL)
-		goto out;
-	if ((r = parity_read_whole(fd, f, (size_t)st.st_size, what)) < 0) {
+	if ((r = parity_read_whole(fd, f, size, what)) < 0) {
 		free(f);
 		goto out;
 	}
 	*fp = f;
-	*lenp = (size_t)st.st_size;
+	*lenp = size;
 out:
 	e = errno;
 	(void)close(fd);

@@ -251,8 +251,8 @@ load_one(struct kh *kh, int dfd, const char *name, struct snapshot *s)
 		return -1;
 	}
 	(void)snprintf(what, sizeof(what), "snapshot %s", name);
-	if (parity_read_file(dfd, name, parity_read_max(SNAP_FILE_MAX), &sealed,
-	    &slen, what) < 0) {
+	if (parity_read_file(dfd, name, parity_read_max(SNAP_FILE_MAX),
+	    &sealed, &slen, what) < 0) {
 		errorx("snapshot %s: cannot read: %s", name, strerror(errno));
 		return -1;
 	}

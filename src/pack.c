@@ -4,8 +4,9 @@
 #include <sys/stat.h>
 
 #include <errno.h>
-#include <stdio.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -33,7 +34,25 @@ struct packw {
 	struct dbuf	 hdr;		/* header entries of this pack */
 	uint32_t	 count;
 	uint32_t	 last;		/* offset of the blob added last */
-	uint64_t	 packs, bytes;
+	uint64_t	 packs, bytes;	/* written; under mu with a writer */
+	/*
+	 * Packs handed over (packw_async): the thread in packw_serve adds
+	 * the parity of each full pack and writes it (O_DIRECT, fsync,
+	 * rename, directory fsync) while the caller fills the next pack
+	 * in the other buffer.
+	 */
+	int		 async;		/* hand full packs over */
+	int		 sync_init;	/* mu and cv made */
+	pthread_mutex_t	 mu;
+	pthread_cond_t	 cv;
+	uint8_t		*out;		/* the pack handed over, or NULL */
+	size_t		 outlen, outcap;
+	uint8_t		 outid[PACK_ID_BYTES];
+	struct parity_geom outg;	/* outg.P == 0: no parity */
+	uint8_t		*spare;		/* the other buffer, or NULL */
+	size_t		 sparecap;
+	int		 err;		/* a failed write's errno: sticky */
+	int		 closed;	/* packw_close: serve no more */
 };
 
 /*
@@ -115,8 +134,14 @@ packw_free(struct packw *w)
 {
 	if (w == NULL)
 		return;
+	if (w->sync_init) {
+		(void)pthread_cond_destroy(&w->cv);
+		(void)pthread_mutex_destroy(&w->mu);
+	}
 	dbuf_free(&w->hdr);
 	free(w->buf);
+	free(w->out);
+	free(w->spare);
 	free(w);
 }
 
@@ -169,40 +194,125 @@ shard_dir(int repofd, const char *shard)
 }
 
 /*
- * Append the pack's parity (parity.h) to the sealed pack in the buffer:
- * the file is a fixed function of its padded size, so its size tells
- * no more than before.
+ * ${len} random bytes of padding: a ChaCha20 stream under a fresh random
+ * seed (randombytes_buf_deterministic), as unpredictable as
+ * randombytes_buf, which asks the kernel 256 bytes a call (13,427
+ * getrandom calls for a 100 MB backup).
  */
-static int
-add_parity(struct packw *w)
+static void
+pad_random(uint8_t *p, size_t len)
 {
-	struct parity_geom g;
+	uint8_t seed[randombytes_SEEDBYTES];
 
-	if (parity_geom(w->len, parity_in_use(), &g) != 0 ||
-	    g.P > SIZE_MAX) {
-		errno = EFBIG;
-		return -1;
+	randombytes_buf(seed, sizeof(seed));
+	randombytes_buf_deterministic(p, len, seed);
+	sodium_memzero(seed, sizeof(seed));
+}
+
+/*
+ * Write pack ${id} from ${buf}: its parity first (parity.h; ${g}->P == 0:
+ * none), in the ${cap} bytes of ${buf}, so the file is a fixed function
+ * of its padded size and its size tells no more than before.  The
+ * caller's thread, or the writer thread.  The file's size, or 0 with
+ * errno.
+ */
+static uint64_t
+put_pack(int repofd, const uint8_t id[PACK_ID_BYTES], uint8_t *buf,
+    size_t len, const struct parity_geom *g)
+{
+	char shard[3], name[2 * PACK_ID_BYTES + 1];
+	int dfd, r;
+
+	if (g->P > 0) {
+		if (parity_encode(buf, g) != 0)
+			return 0;
+		len = (size_t)g->P;
 	}
-	if (ensure_cap(w, (size_t)g.P) != 0 || parity_encode(w->buf, &g) != 0)
-		return -1;
-	w->len = (size_t)g.P;
+	pack_name(id, shard, name);
+	if ((dfd = shard_dir(repofd, shard)) < 0)
+		return 0;
+	r = fsio_write_atomic_direct(dfd, name, buf, len);
+	(void)close(dfd);
+	return r == 0 ? len : 0;
+}
+
+int
+packw_async(struct packw *w)
+{
+	if (!w->sync_init) {
+		if (pthread_mutex_init(&w->mu, NULL) != 0)
+			return -1;
+		if (pthread_cond_init(&w->cv, NULL) != 0) {
+			(void)pthread_mutex_destroy(&w->mu);
+			return -1;
+		}
+		w->sync_init = 1;
+	}
+	w->closed = 0;
+	w->async = 1;
 	return 0;
 }
 
-/* Write the pack in the buffer, padded to ${total} bytes. */
+void
+packw_serve(struct packw *w)
+{
+	uint64_t n;
+	int e;
+
+	(void)pthread_mutex_lock(&w->mu);
+	for (;;) {
+		while (w->out == NULL && !w->closed)
+			(void)pthread_cond_wait(&w->cv, &w->mu);
+		if (w->out == NULL)
+			break;
+		(void)pthread_mutex_unlock(&w->mu);
+		errno = 0;
+		n = w->err == 0 ? put_pack(w->repofd, w->outid, w->out,
+		    w->outlen, &w->outg) : 0;
+		e = errno;
+		(void)pthread_mutex_lock(&w->mu);
+		if (n > 0) {
+			w->packs++;
+			w->bytes += n;
+		} else if (w->err == 0)
+			w->err = e != 0 ? e : EIO;
+		w->spare = w->out;
+		w->sparecap = w->outcap;
+		w->out = NULL;
+		(void)pthread_cond_broadcast(&w->cv);
+	}
+	w->async = 0;		/* from now on this thread writes each pack */
+	(void)pthread_mutex_unlock(&w->mu);
+}
+
+void
+packw_close(struct packw *w)
+{
+	(void)pthread_mutex_lock(&w->mu);
+	w->closed = 1;
+	(void)pthread_cond_broadcast(&w->cv);
+	(void)pthread_mutex_unlock(&w->mu);
+}
+
+/*
+ * Write the pack in the buffer, padded to ${total} bytes: header and
+ * trailer sealed here, then parity and the file here or, with a writer
+ * thread, there while the next pack fills the other buffer.
+ */
 static int
 write_pack(struct packw *w, size_t total)
 {
 	uint8_t hid[ENV_ID_BYTES], tid[ENV_ID_BYTES], *hp, tl[8];
-	char shard[3], name[2 * PACK_ID_BYTES + 1];
 	size_t hlen = hdr_sealed_len(w->count), got, pad;
+	struct parity_geom g;
 	struct dbuf h;
-	int dfd, r = -1;
+	uint64_t n;
+	int r = -1;
 
 	pad = total - w->len - hlen - PACK_TRAILER_BYTES;
 	if (ensure_cap(w, total) != 0)
 		return -1;
-	randombytes_buf(w->buf + w->len, pad);
+	pad_random(w->buf + w->len, pad);
 	w->len += pad;
 	dbuf_init(&h, (size_t)1 << 30);
 	dbuf_put_u32(&h, PACK_FORMAT);
@@ -222,17 +332,48 @@ write_pack(struct packw *w, size_t total)
 	    w->cap - w->len, &got) != 0 || got != PACK_TRAILER_BYTES)
 		goto out;
 	w->len += got;
-	if (parity_in_use() && add_parity(w) != 0)
+	memset(&g, 0, sizeof(g));
+	if (parity_in_use() && (parity_geom(w->len, parity_in_use(), &g) != 0
+	    || g.P > SIZE_MAX)) {
+		errno = EFBIG;
 		goto out;
-	pack_name(w->id, shard, name);
-	if ((dfd = shard_dir(w->repofd, shard)) < 0)
-		goto out;
-	r = fsio_write_atomic_direct(dfd, name, w->buf, w->len);
-	(void)close(dfd);
-	if (r == 0) {
-		w->packs++;
-		w->bytes += w->len;
 	}
+	if (ensure_cap(w, (size_t)g.P) != 0)
+		goto out;
+	if (!w->async) {
+		if (w->err != 0)	/* a pack handed over was not written */
+			errno = w->err;
+		else if ((n = put_pack(w->repofd, w->id, w->buf, w->len,
+		    &g)) > 0) {
+			w->packs++;
+			w->bytes += n;
+			r = 0;
+		}
+		goto out;
+	}
+	/* Hand the buffer over and take the other one. */
+	(void)pthread_mutex_lock(&w->mu);
+	while (w->out != NULL)
+		(void)pthread_cond_wait(&w->cv, &w->mu);
+	if (w->err != 0)
+		errno = w->err;
+	else {
+		w->out = w->buf;
+		w->outcap = w->cap;
+		w->outlen = w->len;
+		w->outg = g;
+		memcpy(w->outid, w->id, PACK_ID_BYTES);
+		w->buf = w->spare;
+		w->cap = w->sparecap;
+		w->spare = NULL;
+		w->sparecap = 0;
+		w->len = 0;
+		(void)pthread_cond_broadcast(&w->cv);
+		r = 0;
+	}
+	(void)pthread_mutex_unlock(&w->mu);
+	if (r == 0)
+		r = ensure_cap(w, w->pack_bytes);
 out:
 	dbuf_free(&h);
 	return r;
@@ -329,6 +470,10 @@ packw_finish(struct packw *w)
 {
 	size_t need;
 
+	if (w->err != 0) {	/* a pack handed over was not written */
+		errno = w->err;
+		return -1;
+	}
 	if (w->count == 0)
 		return 0;
 	need = w->len + hdr_sealed_len(w->count) + PACK_TRAILER_BYTES;

@@ -46,6 +46,24 @@ struct packw;
 struct packw *packw_new(struct kh *, int, size_t);
 
 /*
+ * packw_async(w): hand each full pack over to the thread in packw_serve
+ * instead of writing it, and fill the next one in a second buffer; a
+ * write that failed there is returned by a later packw_add,
+ * packw_add_sealed or packw_finish.  0, or -1 with errno.
+ */
+int packw_async(struct packw *) __attribute__((warn_unused_result));
+
+/*
+ * packw_serve(w): write each pack handed over (parity, write, fsync,
+ * rename) until packw_close; then packs are written by whoever fills them
+ * again.  One thread makes every write, as without packw_async.
+ */
+void packw_serve(struct packw *);
+
+/* packw_close(w): the filler hands over no more: packw_serve returns. */
+void packw_close(struct packw *);
+
+/*
  * packw_add(w, ix, type, id, data, len, rawlen): seal one blob (data is
  * the compression byte and the payload) into the current pack, writing
  * out the pack first when the blob does not fit, and record it in ${ix}

@@ -44,8 +44,9 @@ int rw_open(struct rwriter *, int, const struct rw_dest *,
 
 /*
  * rw_data(w, p, len, rawlen): the next blob of the open file's data, as
- * opened (compression byte, then raw or zstd data: decompressed on the
- * writer's thread into ${rawlen} bytes; damage is reported there).
+ * opened (compression byte, then raw or zstd data: decompressed here, on
+ * the caller's thread, into ${rawlen} bytes; one that does not is
+ * reported by the writer, with the file's name).
  */
 int rw_data(struct rwriter *, const uint8_t *, size_t, size_t)
     __attribute__((warn_unused_result));

@@ -160,12 +160,12 @@ store_reap(struct store *s)
 }
 
 /*
- * The main thread while the walk runs: pack every job in order until the
- * walk is over and nothing is left.  After a failure it goes on freeing
- * buffers so that the walk, which sees s->err, is never left waiting.
+ * Pack every job in order until the walk is over and nothing is left.
+ * After a failure it goes on freeing buffers so that the walk, which sees
+ * s->err, is never left waiting.
  */
-void
-store_pack(struct store *s)
+static void
+pack_jobs(struct store *s)
 {
 	(void)pthread_mutex_lock(&s->mu);
 	s->packer = 1;
@@ -179,6 +179,42 @@ store_pack(struct store *s)
 	}
 	s->packer = 0;
 	(void)pthread_mutex_unlock(&s->mu);
+}
+
+static void *
+packer_main(void *arg)
+{
+	struct store *s = arg;
+
+	pack_jobs(s);
+	packw_close(s->pw);
+	return NULL;
+}
+
+/*
+ * The main thread while the walk runs.  A packer thread packs the jobs
+ * and hands each full pack over; this thread writes it (parity, write,
+ * fsync, rename) meanwhile, so a pack's fsync no longer stops the
+ * pipeline, and every repository write is still made by this one thread
+ * in the same order.  Without a second thread: pack and write here.
+ */
+void
+store_pack(struct store *s)
+{
+	pthread_t t;
+
+	if (s->dry_run || packw_async(s->pw) != 0) {
+		pack_jobs(s);
+		return;
+	}
+	if (pthread_create(&t, NULL, packer_main, s) != 0) {
+		packw_close(s->pw);
+		packw_serve(s->pw);	/* returns at once: synchronous */
+		pack_jobs(s);
+		return;
+	}
+	packw_serve(s->pw);
+	(void)pthread_join(t, NULL);
 }
 
 /* The walk is over (it ends with store_submit): let store_pack return. */

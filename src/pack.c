@@ -111,6 +111,22 @@ start_pack(struct packw *w)
 
 static int ensure_cap(struct packw *, size_t);
 
+/*
+ * The bytes a full pack takes with its parity: a pack buffer is made that
+ * large at once, since growing it later holds the old and the new buffer
+ * together (16 MiB more at the peak of every backup).
+ */
+static size_t
+full_cap(size_t pack_bytes)
+{
+	struct parity_geom g;
+
+	if (parity_in_use() && parity_geom(pack_bytes, parity_in_use(),
+	    &g) == 0 && g.P <= SIZE_MAX)
+		return (size_t)g.P;
+	return pack_bytes;
+}
+
 struct packw *
 packw_new(struct kh *kh, int repofd, size_t pack_bytes)
 {
@@ -121,7 +137,7 @@ packw_new(struct kh *kh, int repofd, size_t pack_bytes)
 	w->kh = kh;
 	w->repofd = repofd;
 	w->pack_bytes = pack_bytes;
-	if (ensure_cap(w, pack_bytes) != 0) {
+	if (ensure_cap(w, full_cap(pack_bytes)) != 0) {
 		free(w);
 		return NULL;
 	}
@@ -373,7 +389,7 @@ write_pack(struct packw *w, size_t total)
 	}
 	(void)pthread_mutex_unlock(&w->mu);
 	if (r == 0)
-		r = ensure_cap(w, w->pack_bytes);
+		r = ensure_cap(w, full_cap(w->pack_bytes));
 out:
 	dbuf_free(&h);
 	return r;

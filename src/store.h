@@ -45,15 +45,14 @@ struct jblob {
 };
 
 struct job {
-	uint8_t		*buf;		/* the plaintexts, back to back */
+	uint8_t		*buf;		/* the plaintexts, back to back; once
+					   compressed, the sealed blobs */
 	size_t		 len, cap;
 	struct jblob	 v[KH_BATCH_MAX];
 	size_t		 n;
 	int		 queued;	/* handed over; until packed */
 	int		 taken;		/* a store thread has it */
 	int		 sealed;	/* done: ready to pack */
-	uint8_t		*sbuf;		/* the sealed blobs, back to back */
-	size_t		 scap;
 	size_t		 slen[KH_BATCH_MAX];
 };
 

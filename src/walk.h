@@ -35,7 +35,8 @@
  * the batch is flushed, which happens before any tree is encoded.
  */
 #define BATCH_FILES	KH_BATCH_MAX
-#define BATCH_BYTES	(8u << 20)
+#define BATCH_BYTES	(4u << 20)	/* a batch is flushed at each directory
+				   end anyway: rarely fuller (memory) */
 #define CB_BYTES	(4u << 20)	/* a large file's id batch */
 
 struct pend {

@@ -1924,7 +1924,6 @@ main(int argc, char **argv)
 	attempt(W_MOUNT, "poll (the FUSE loop: control)", op_poll, ALLOWED);
 	attempt(W_MOUNT, "umount2", op_umount, KILLED);
 	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);
-	attempt(KH, "a thread", op_thread, KILLED);
 	keeper_cases();
 	forget_cases();
 	tag_cases();

@@ -119,13 +119,13 @@ static const struct rule keyholder_rules[] = {
 	ALLOW(clone, A_THREAD),		/* threads only: never a new process */
 	ALLOW(set_robust_list, A_NONE),	/* glibc, at thread start */
 	ALLOW(rseq, A_NONE),		/* glibc registers each thread */
-	/* glibc installs its thread-cancel handler at the first thread. */
-	ALLOW(rt_sigaction, A_NONE),
 };
 
 /* Extra for init and key commands: Argon2id threads for a new slot. */
 static const struct rule keyholder_keycmd_rules[] = {
 	ALLOW(sched_yield, A_NONE),
+	/* glibc installs its thread-cancel handler at the first thread. */
+	ALLOW(rt_sigaction, A_NONE),
 };
 
 /*
@@ -575,7 +575,9 @@ load(scmp_filter_ctx ctx)
  * libargon2's threads end with pthread_exit, and glibc loads libgcc_s the
  * first time a thread exits that way (an open and an executable mmap that
  * the filter forbids).  One thread ending the same way before the filter
- * loads it while that is still allowed.
+ * loads it while that is still allowed.  It also does glibc's first-thread
+ * setup (the rt_sigaction of its SIGCANCEL and SIGSETXID handlers) before
+ * the filter, so the data channels' threads need no rt_sigaction.
  */
 static void *
 warm_exit(void *arg)
@@ -616,8 +618,7 @@ sandbox_keyholder(int sock, int keycmd, int out, int err, const int *data,
 			rfds[3 + nd] = wfds[3 + nd] = dfds[nd] = data[i];
 			nd++;
 		}
-	if (keycmd)
-		warm_threads();
+	warm_threads();
 	sandbox_cut_caps(0);	/* the keyholder needs no capability at all */
 	ctx = start();
 	for (i = 0; i < NRULES(keyholder_rules); i++) {

@@ -5,7 +5,6 @@
 #ifndef TACIT_SANDBOX_H
 #define TACIT_SANDBOX_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 enum sandbox_role {
@@ -28,17 +27,15 @@ enum sandbox_role {
 };
 
 /*
- * sandbox_keyholder(sock, keycmd, out, err, data, ndata): after the unlock,
- * the keyholder may read only its socket, the ${ndata} data channels
- * ${data} and the worker's stdout and stderr pipes ${out} and ${err}
- * (every passphrase is read before the filter), poll them, write only its
- * sockets, stdout and stderr, shut the data channels down, start threads
- * (never processes: one per data channel), manage memory and exit.
- * With ${keycmd} (init and key commands) its threads may also yield (the
- * Argon2id threads of a new slot).  Anything else kills it.  -1 fds are
- * unused.
+ * sandbox_keyholder(sock, keycmd, out, err): after the unlock, the
+ * keyholder may read only its socket and the worker's stdout and stderr
+ * pipes ${out} and ${err} (every passphrase is read before the filter),
+ * poll them, write only its socket, stdout and stderr, manage memory and
+ * exit.
+ * With ${keycmd} (init and key commands) it may also start threads (never
+ * processes) for Argon2id.  Anything else kills it.  -1 fds are unused.
  */
-void sandbox_keyholder(int, int, int, int, const int *, size_t);
+void sandbox_keyholder(int, int, int, int);
 
 /*
  * sandbox_cut_caps(keep): when running with capabilities (as root), keep

@@ -69,19 +69,14 @@ struct rule {
 #define ALLOW_NR(nr, arg)	{ nr, -1, arg, 0 }
 #define DENY_NR(nr, err)	{ nr, err, A_NONE, 0 }
 
-/*
- * The keyholder after unlock: its sockets, memory, time, threads, exit.
- * A_FD: read the socket, the data channels and the worker's stdout and
- * stderr pipes; write (write, writev, sendmsg) the socket, the data
- * channels, stdout and stderr; shutdown only the data channels.
- */
+/* The keyholder after unlock: its socket, memory, time, exit. */
 static const struct rule keyholder_rules[] = {
 	/* glibc tries clone3 first and falls back to clone on ENOSYS. */
 	DENY(clone3, ENOSYS),
-	/* Every passphrase was read before this filter: the sockets and
+	/* Every passphrase was read before this filter: the socket and
 	 * the worker's stdout and stderr pipes only. */
 	ALLOW(read, A_FD),
-	ALLOW(write, A_FD),		/* sockets, stdout, stderr */
+	ALLOW(write, A_FD),		/* socket, stdout, stderr */
 	ALLOW(writev, A_FD),		/* the relay of the worker's output */
 	ALLOW(poll, A_NONE),		/* the socket and the pipes */
 	ALLOW(ppoll, A_NONE),
@@ -89,9 +84,6 @@ static const struct rule keyholder_rules[] = {
 	 * resumes through it, with the arguments already checked. */
 	ALLOW(restart_syscall, A_NONE),
 	ALLOW(sendmsg, A_FD),		/* ipc_send (MSG_NOSIGNAL) */
-	/* The end of the data channels: wakes their threads (chans_stop,
-	 * keyholder_stop_channels). */
-	ALLOW(shutdown, A_FD),
 	ALLOW(close, A_NONE),
 	ALLOW(newfstatat, A_EMPTYPATH),	/* fstat() from stdio */
 	ALLOW(brk, A_NONE),
@@ -114,15 +106,13 @@ static const struct rule keyholder_rules[] = {
 	ALLOW(wait4, A_NONE),		/* collect the worker's exit status */
 	ALLOW(exit, A_NONE),
 	ALLOW(exit_group, A_NONE),
-	/* The data channels' threads (issue #20), and the Argon2id
-	 * threads of init and key commands. */
-	ALLOW(clone, A_THREAD),		/* threads only: never a new process */
-	ALLOW(set_robust_list, A_NONE),	/* glibc, at thread start */
-	ALLOW(rseq, A_NONE),		/* glibc registers each thread */
 };
 
 /* Extra for init and key commands: Argon2id threads for a new slot. */
 static const struct rule keyholder_keycmd_rules[] = {
+	ALLOW(clone, A_THREAD),		/* threads only: never a new process */
+	ALLOW(set_robust_list, A_NONE),
+	ALLOW(rseq, A_NONE),
 	ALLOW(sched_yield, A_NONE),
 	/* glibc installs its thread-cancel handler at the first thread. */
 	ALLOW(rt_sigaction, A_NONE),
@@ -575,9 +565,7 @@ load(scmp_filter_ctx ctx)
  * libargon2's threads end with pthread_exit, and glibc loads libgcc_s the
  * first time a thread exits that way (an open and an executable mmap that
  * the filter forbids).  One thread ending the same way before the filter
- * loads it while that is still allowed.  It also does glibc's first-thread
- * setup (the rt_sigaction of its SIGCANCEL and SIGSETXID handlers) before
- * the filter, so the data channels' threads need no rt_sigaction.
+ * loads it while that is still allowed.
  */
 static void *
 warm_exit(void *arg)
@@ -594,42 +582,29 @@ warm_threads(void)
 		(void)pthread_join(t, NULL);
 }
 
-#define KH_FDS_MAX	8	/* data channels a keyholder may serve */
-
 void
-sandbox_keyholder(int sock, int keycmd, int out, int err, const int *data,
-    size_t ndata)
+sandbox_keyholder(int sock, int keycmd, int out, int err)
 {
 #ifdef SANDBOX_OFF
-	(void)sock; (void)keycmd; (void)out; (void)err; (void)data;
-	(void)ndata;
+	(void)sock; (void)keycmd; (void)out; (void)err;
 	return;
 #endif
-	int rfds[3 + KH_FDS_MAX] = { sock, out, err };
-	int wfds[3 + KH_FDS_MAX] = { sock, 1, 2 };
-	int dfds[KH_FDS_MAX];
+	int rfds[3] = { sock, out, err };
+	int wfds[3] = { sock, 1, 2 };
 	scmp_filter_ctx ctx;
-	size_t i, nd = 0;
+	size_t i;
 
-	if (ndata > KH_FDS_MAX)
-		fatal(EXIT_ERR, "keyholder: %zu data channels", ndata);
-	for (i = 0; i < ndata; i++)
-		if (data[i] >= 0) {
-			rfds[3 + nd] = wfds[3 + nd] = dfds[nd] = data[i];
-			nd++;
-		}
-	warm_threads();
+	if (keycmd)
+		warm_threads();
 	sandbox_cut_caps(0);	/* the keyholder needs no capability at all */
 	ctx = start();
 	for (i = 0; i < NRULES(keyholder_rules); i++) {
 		const struct rule *r = &keyholder_rules[i];
 
 		if (r->nr == SCMP_SYS(read))
-			add(ctx, r, rfds, 3 + nd);
-		else if (r->nr == SCMP_SYS(shutdown))
-			add(ctx, r, dfds, nd);
+			add(ctx, r, rfds, 3);
 		else
-			add(ctx, r, wfds, 3 + nd);
+			add(ctx, r, wfds, 3);
 	}
 	if (keycmd)
 		for (i = 0; i < NRULES(keyholder_keycmd_rules); i++)

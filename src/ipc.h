@@ -24,16 +24,6 @@
 #define IPC_OTHER_FD	4		/* copy, init --copy-chunker-from: the
 					   other repository's keyholder (no
 					   command has both) */
-/*
- * The data channels: KH_DATA_CHANNELS more sockets to the same keyholder,
- * at IPC_DATA_FD and up in the worker, on which only the data path (seal,
- * open, id and their batches) is served, each by a keyholder thread of
- * its own after the unlock, so that several requests are computed at once
- * (issue #20).  Every other request goes on IPC_WORKER_FD.
- */
-#define KH_DATA_CHANNELS 2
-#define IPC_DATA_FD	5
-#define IPC_FDS_END	(IPC_DATA_FD + KH_DATA_CHANNELS)	/* first free */
 
 enum kh_msg {
 	KH_REQ_UNLOCK = 0,	KH_ANS_UNLOCK,

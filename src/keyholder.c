@@ -9,18 +9,6 @@
  * permitted a single time per session, and anything else (unknown type,
  * wrong state, wrong sequence number, a malformed payload) ends the
  * keyholder, which wipes its keys on the way out.
- *
- * Threads (issue #20): after the unlock, one thread per data channel
- * (KH_DATA_CHANNELS sockets besides the main one, made before the worker
- * exists) serves the data path only: the F_DATA requests of the table,
- * through the same keyholder_answer and handlers, in a session of its own
- * (sequence number, output buffer).  What such a session shares with the
- * main one is read-only once the threads start: the command line (o,
- * keycmd, recovery), state (S_OPEN for good) and the struct kh, whose
- * repo_id, keys pointer and have_mk are written only before the unlock
- * ends; its hold count and its keys' protection change only under its
- * mutex (kh.c kh_hold).  The main thread keeps everything else: the
- * relay, the ONCE set, a new passphrase, a recovery key.
  */
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -31,7 +19,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +42,6 @@
 #define F_ONCE		0x4	/* permitted once */
 #define F_KEYCMD	0x8	/* only for init and key commands */
 #define F_RECOVERY	0x10	/* only for key recovery: it prints a key */
-#define F_DATA		0x20	/* the data path: also on a data channel */
 
 /*
  * When this run reads a new passphrase: all of them are read before the
@@ -87,11 +73,6 @@ struct khs {
 	size_t		 outcap;
 	const uint8_t	*tail;		/* sent after the answer, no copy */
 	size_t		 taillen;
-	int		 data;		/* this is a data channel's session */
-	/* The main session: the data channels and their threads. */
-	int		 dfd[KH_DATA_CHANNELS];		/* -1: none */
-	struct khs	*chan[KH_DATA_CHANNELS];	/* NULL: no thread */
-	pthread_t	 tid[KH_DATA_CHANNELS];
 };
 
 typedef int handler_fn(struct khs *, struct rbuf *, struct dbuf *);
@@ -101,22 +82,6 @@ static struct khs *live;
 /* While the worker runs: its socket, for keyholder_interrupt(). */
 static volatile int intr_sock = -1;
 static volatile sig_atomic_t intr_sig;
-/* And its data channels, for keyholder_stop_channels(). */
-static volatile int intr_data[KH_DATA_CHANNELS] = { -1, -1 };
-_Static_assert(KH_DATA_CHANNELS == 2, "intr_data's initialiser");
-
-/* keyholder_stop_channels(): see keyholder.h. */
-void
-keyholder_stop_channels(void)
-{
-	size_t i;
-
-	/* Async-signal-safe: a data thread's next send fails, so nothing
-	 * computed under keys being wiped goes out. */
-	for (i = 0; i < KH_DATA_CHANNELS; i++)
-		if (intr_data[i] >= 0)
-			(void)shutdown(intr_data[i], SHUT_RDWR);
-}
 
 /* keyholder_interrupt(sig): see keyholder.h. */
 int
@@ -187,11 +152,6 @@ is_key_recovery(const struct opts *o)
 static void
 cleanup(void)
 {
-	static pthread_mutex_t once = PTHREAD_MUTEX_INITIALIZER;
-
-	/* A second thread's fatal() waits here for the first one's exit. */
-	(void)pthread_mutex_lock(&once);
-	keyholder_stop_channels();
 	if (live != NULL) {
 		kh_free(live->kh);
 		live->kh = NULL;
@@ -533,14 +493,14 @@ static const struct {
 	/* Shows a new key on our stdout: only when the user asked for one. */
 	{ KH_REQ_RECOVERY,	S_OPEN | F_KEYCMD | F_RECOVERY,	h_recovery },
 	{ KH_REQ_SLOT_INFO,	S_OPEN,				h_slot_info },
-	{ KH_REQ_SEAL,		S_OPEN | F_DATA,		h_seal },
-	{ KH_REQ_OPEN,		S_OPEN | F_DATA,		h_open },
-	{ KH_REQ_ID,		S_OPEN | F_DATA,		h_id },
+	{ KH_REQ_SEAL,		S_OPEN,				h_seal },
+	{ KH_REQ_OPEN,		S_OPEN,				h_open },
+	{ KH_REQ_ID,		S_OPEN,				h_id },
 	/* The one key the worker may hold; once per run. */
 	{ KH_REQ_CHUNKER,	S_OPEN | F_ONCE,		h_chunker },
-	{ KH_REQ_ID_BATCH,	S_OPEN | F_DATA,		h_id_batch },
-	{ KH_REQ_SEAL_BATCH,	S_OPEN | F_DATA,		h_seal_batch },
-	{ KH_REQ_OPEN_BATCH,	S_OPEN | F_DATA,		h_open_batch },
+	{ KH_REQ_ID_BATCH,	S_OPEN,				h_id_batch },
+	{ KH_REQ_SEAL_BATCH,	S_OPEN,				h_seal_batch },
+	{ KH_REQ_OPEN_BATCH,	S_OPEN,				h_open_batch },
 };
 
 /* Close the passphrase descriptors above 2: nothing more to read there. */
@@ -573,10 +533,6 @@ keyholder_answer(struct khs *k, const struct ipc_msg *m, struct dbuf *a,
 			break;
 	if (i == sizeof(table) / sizeof(table[0]) || (m->type & 1))
 		fatal(EXIT_ERR, "keyholder: unknown request %u", m->type);
-	/* A data channel: the data path of an unlocked session, only. */
-	if (k->data && (!(table[i].flags & F_DATA) || k->state != S_OPEN))
-		fatal(EXIT_ERR, "keyholder: request %u on a data channel; "
-		    "stopping", m->type);
 	if (!(table[i].flags & k->state) ||
 	    ((table[i].flags & F_KEYCMD) && !k->keycmd) ||
 	    ((table[i].flags & F_RECOVERY) && !k->recovery) ||
@@ -599,8 +555,6 @@ keyholder_answer(struct khs *k, const struct ipc_msg *m, struct dbuf *a,
 	*tail = k->tail;
 	*taillen = k->taillen;
 }
-
-static void chans_start(struct khs *);
 
 /*
  * Answer one request and send the answer.  Returns 0, or -1 with errno
@@ -626,97 +580,20 @@ dispatch(struct khs *k, struct ipc_msg *m)
 	/*
 	 * Every passphrase this run needs is read and the keys are derived:
 	 * close the passphrase descriptors and the box.  From here on the
-	 * keyholder reads only its sockets.  The data channels' threads
-	 * start under the filter (a thread inherits it; one started before
-	 * would not be confined).
+	 * keyholder reads only its socket.
 	 */
 	if (was == S_LOCKED && k->state == S_OPEN) {
 		close_pass_fds(k->o);
-		sandbox_keyholder(k->fd, k->keycmd, k->relay[0], k->relay[1],
-		    k->dfd, KH_DATA_CHANNELS);
-		chans_start(k);
+		sandbox_keyholder(k->fd, k->keycmd, k->relay[0], k->relay[1]);
 	}
 	return 0;
-}
-
-/* A data channel's thread: its requests until the channel ends. */
-static void *
-chan_thread(void *arg)
-{
-	struct khs *d = arg;
-	struct ipc_msg m;
-	int r;
-
-	do {
-		if (ipc_recv(d->fd, &m) != 0)
-			break;	/* closed, a bad frame, or chans_stop */
-		r = dispatch(d, &m);
-		ipc_msg_free(&m);
-	} while (r == 0);
-	/* The worker's next request here finds the channel closed. */
-	(void)shutdown(d->fd, SHUT_RDWR);
-	return NULL;
-}
-
-/*
- * After the unlock: a session and a thread per data channel.  Signals
- * stay the main thread's (keyholder_interrupt closes its socket).
- */
-static void
-chans_start(struct khs *k)
-{
-	sigset_t all, old;
-	size_t i;
-
-	(void)sigfillset(&all);
-	(void)pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 0; i < KH_DATA_CHANNELS; i++) {
-		if (k->dfd[i] < 0)
-			continue;
-		if ((k->chan[i] = keyholder_session_data(k, k->dfd[i])) ==
-		    NULL || pthread_create(&k->tid[i], NULL, chan_thread,
-		    k->chan[i]) != 0)
-			fatal(EXIT_ERR, "keyholder: cannot start the thread of "
-			    "a data channel");
-		intr_data[i] = k->dfd[i];
-	}
-	(void)pthread_sigmask(SIG_SETMASK, &old, NULL);
-}
-
-/*
- * End the data channels: shutdown wakes a thread waiting for a request
- * or blocked on its answer, whatever the worker does, so the join does
- * not hang on it; then close them.
- */
-static void
-chans_stop(struct khs *k)
-{
-	size_t i;
-
-	for (i = 0; i < KH_DATA_CHANNELS; i++) {
-		if (k->dfd[i] < 0)
-			continue;
-		intr_data[i] = -1;
-		(void)shutdown(k->dfd[i], SHUT_RDWR);
-		if (k->chan[i] != NULL) {
-			(void)pthread_join(k->tid[i], NULL);
-			keyholder_session_free(k->chan[i]);
-			k->chan[i] = NULL;
-		}
-		(void)close(k->dfd[i]);
-		k->dfd[i] = -1;
-	}
 }
 
 static void
 session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
 {
-	size_t i;
-
 	memset(k, 0, sizeof(*k));
 	k->fd = fd;
-	for (i = 0; i < KH_DATA_CHANNELS; i++)
-		k->dfd[i] = -1;
 	k->relay[0] = k->relay[1] = -1;
 	k->o = o;
 	k->keycmd = keycmd;
@@ -725,20 +602,13 @@ session_init(struct khs *k, int fd, const struct opts *o, int keycmd)
 	k->newwhen = keycmd ? newpw_when(o) : NEWPW_NONE;
 }
 
-/*
- * Wipe the keys and a new passphrase not yet used, after the data
- * channels' threads ended; free the buffers.  A data channel's session
- * owns only its buffer.
- */
+/* Wipe the keys and a new passphrase not yet used; free the buffers. */
 static void
 session_wipe(struct khs *k)
 {
-	if (!k->data) {
-		chans_stop(k);
-		kh_free(k->kh);
-		newpw_drop(k);
-	}
+	kh_free(k->kh);
 	k->kh = NULL;
+	newpw_drop(k);
 	free(k->out);
 	k->out = NULL;
 	k->outcap = 0;
@@ -752,22 +622,6 @@ keyholder_session_new(int fd, const struct opts *o, int keycmd)
 	if ((k = malloc(sizeof(*k))) != NULL)
 		session_init(k, fd, o, keycmd);
 	return k;
-}
-
-struct khs *
-keyholder_session_data(const struct khs *m, int fd)
-{
-	struct khs *d;
-
-	if ((d = malloc(sizeof(*d))) == NULL)
-		return NULL;
-	session_init(d, fd, m->o, m->keycmd);
-	d->recovery = m->recovery;
-	d->newwhen = NEWPW_NONE;
-	d->kh = m->kh;
-	d->state = m->state;
-	d->data = 1;
-	return d;
 }
 
 void
@@ -836,25 +690,6 @@ serve_one(struct khs *k)
 }
 
 /*
- * Before the unlock nothing may come on a data channel: a byte there is
- * a violation; its end (the worker exited) closes it.
- */
-static void
-data_early(struct khs *k, int i)
-{
-	ssize_t n;
-	char c;
-
-	if ((n = read(k->dfd[i], &c, 1)) > 0)
-		fatal(EXIT_ERR, "keyholder: a request on a data channel "
-		    "before the unlock; stopping");
-	if (n < 0 && errno == EINTR)
-		return;
-	(void)close(k->dfd[i]);
-	k->dfd[i] = -1;
-}
-
-/*
  * Answer the worker for the session ${k} and relay its output, until the
  * socket ends, then until the output ends; closes the socket and pipes.
  * 0 or an errno.
@@ -862,29 +697,24 @@ data_early(struct khs *k, int i)
 static int
 serve(struct khs *k)
 {
-	struct pollfd p[3 + KH_DATA_CHANNELS];
+	struct pollfd p[3];
 	int r = 0, i;
 
 	live = k;
 	log_set_cleanup(cleanup);
 	while (k->fd >= 0 || k->relay[0] >= 0 || k->relay[1] >= 0) {
-		for (i = 0; i < 3 + KH_DATA_CHANNELS; i++) {
-			p[i].fd = i < 2 ? k->relay[i] : i == 2 ? k->fd :
-			    k->state == S_LOCKED && k->fd >= 0 ?
-			    k->dfd[i - 3] : -1;
+		for (i = 0; i < 3; i++) {
+			p[i].fd = i < 2 ? k->relay[i] : k->fd;
 			p[i].events = POLLIN;
 			p[i].revents = 0;
 		}
-		if (poll(p, 3 + KH_DATA_CHANNELS, -1) < 0 && errno != EINTR)
+		if (poll(p, 3, -1) < 0 && errno != EINTR)
 			fatal(EXIT_ERR, "keyholder: poll: %s", strerror(errno));
 		/* Output first: what the worker printed before a request
 		 * comes before what the answer prints (a recovery key). */
 		for (i = 0; i < 2; i++)
 			if (p[i].revents != 0)
 				relay(k, i);
-		for (i = 0; i < KH_DATA_CHANNELS; i++)
-			if (p[3 + i].fd >= 0 && p[3 + i].revents != 0)
-				data_early(k, i);
 		if (p[2].revents == 0 || (r = serve_one(k)) == 0)
 			continue;
 		/* Closed, so that a live worker ends and its output too. */
@@ -927,7 +757,7 @@ worker_env(void)
 /* In the child: fds, then exec.  Never returns. */
 static void __attribute__((noreturn))
 exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
-    int lists, const int *data, int argc, char **argv)
+    int lists, int argc, char **argv)
 {
 	struct winsize ws = { 0 };
 	char **args, ttyarg[32];
@@ -968,14 +798,7 @@ exec_worker(pid_t parent, int sock, const int out[2], const int err[2],
 	 * did not overwrite them). */
 	if (lists >= 0 && dup2(lists, IPC_LISTS_FD) != IPC_LISTS_FD)
 		_exit(EXIT_ERR);
-	if (lists < 0)
-		(void)close(IPC_LISTS_FD);
-	/* The data channels, from above IPC_FDS_END (nothing of ours
-	 * below it is overwritten), to IPC_DATA_FD and up. */
-	for (i = 0; i < KH_DATA_CHANNELS; i++)
-		if (dup2(data[i], IPC_DATA_FD + i) != IPC_DATA_FD + i)
-			_exit(EXIT_ERR);
-	i = IPC_FDS_END;
+	i = lists >= 0 ? IPC_LISTS_FD + 1 : IPC_WORKER_FD + 1;
 	if (close_range((unsigned)i, ~0U, 0) != 0)
 		for (; i < 1024; i++)
 			(void)close(i);
@@ -1095,7 +918,7 @@ other_start(const struct opts *o, int *wsock)
 	(void)close(sv[0]);
 	if (o->other.kind == PASS_FD && o->other.fd > 2)
 		(void)close(o->other.fd);	/* the other keyholder's */
-	if ((*wsock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_FDS_END)) < 0)
+	if ((*wsock = fcntl(sv[1], F_DUPFD_CLOEXEC, IPC_OTHER_FD + 1)) < 0)
 		fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
 	(void)close(sv[1]);
 	return pid;
@@ -1105,8 +928,7 @@ int
 keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 {
 	struct khs k;
-	int sv[2], out[2], ep[2], status, err, lists = -1, t, i;
-	int dsv[2], wdata[KH_DATA_CHANNELS];
+	int sv[2], out[2], ep[2], status, err, lists = -1, t;
 	pid_t pid, self = getpid(), opid = -1;
 
 	/* First, so that no descriptor of ours takes a passphrase's
@@ -1124,7 +946,7 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 		if ((t = source_lists_pack(o->files_from.v, o->files_from.n,
 		    o->files_from0.v, o->files_from0.n)) < 0)
 			return EXIT_ERR;
-		lists = fcntl(t, F_DUPFD_CLOEXEC, IPC_FDS_END);
+		lists = fcntl(t, F_DUPFD_CLOEXEC, IPC_LISTS_FD + 1);
 		(void)close(t);
 		if (lists < 0)
 			fatal(EXIT_ERR, "fcntl: %s", strerror(errno));
@@ -1157,27 +979,15 @@ keyholder_run(int argc, char **argv, const struct opts *o, int keycmd)
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0 ||
 	    pipe2(out, O_CLOEXEC) != 0 || pipe2(ep, O_CLOEXEC) != 0)
 		fatal(EXIT_ERR, "socketpair or pipe: %s", strerror(errno));
-	/* The data channels (threads serve them after the unlock); the
-	 * worker's ends above IPC_FDS_END, where exec_worker takes them. */
-	for (i = 0; i < KH_DATA_CHANNELS; i++) {
-		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0,
-		    dsv) != 0 || (wdata[i] = fcntl(dsv[1], F_DUPFD_CLOEXEC,
-		    IPC_FDS_END)) < 0)
-			fatal(EXIT_ERR, "socketpair: %s", strerror(errno));
-		(void)close(dsv[1]);
-		k.dfd[i] = dsv[0];
-	}
 	if ((pid = fork()) < 0)
 		fatal(EXIT_ERR, "fork: %s", strerror(errno));
 	if (pid == 0) {
 		(void)close(sv[0]);
-		exec_worker(self, sv[1], out, ep, lists, wdata, argc, argv);
+		exec_worker(self, sv[1], out, ep, lists, argc, argv);
 	}
 	if (lists >= 0)
 		(void)close(lists);
 	(void)close(sv[1]);
-	for (i = 0; i < KH_DATA_CHANNELS; i++)
-		(void)close(wdata[i]);
 	(void)close(out[1]);
 	(void)close(ep[1]);
 	/* A closed stdout is EPIPE for relay(), which passes it on. */

@@ -40,14 +40,6 @@ int keyholder_run(int, char **, const struct opts *, int);
  */
 int keyholder_interrupt(int);
 
-/*
- * keyholder_stop_channels(): from the signal handler, before secret
- * memory is wiped: shut the data channels down, so that no answer
- * computed under keys being wiped is sent.  A no-op in the worker, or
- * before the channels serve.  Async-signal-safe.
- */
-void keyholder_stop_channels(void);
-
 /* A keyholder's session: its state, keys and sequence number. */
 struct khs;
 
@@ -59,17 +51,6 @@ struct khs;
  */
 struct khs *keyholder_session_new(int, const struct opts *, int);
 void keyholder_session_free(struct khs *);
-
-/*
- * keyholder_session_data(k, fd): the session of a data channel on ${fd}
- * beside ${k}'s: its own sequence numbers and buffer, ${k}'s keys and
- * state as they are now (the unlock's: a data channel's thread starts
- * after it).  keyholder_answer refuses on it (fatal) every request but
- * the data path (seal, open, id and their batches), and every request
- * when ${k} was locked.  Free it (it owns no key) before ${k}.  NULL when
- * out of memory.
- */
-struct khs *keyholder_session_data(const struct khs *, int);
 
 /*
  * keyholder_answer(k, m, a, tail, taillen): check the request ${m}

@@ -72,44 +72,25 @@ type_key(uint32_t type)
 
 int kh_remote_fd = -1;
 
-/* The keyholder: how many kh_hold this thread has not yet released. */
-static __thread unsigned int own_held;
-
-/* The worker's channels: the main one on ${fd}, and ${ndata} more. */
-static int
-chans_init(struct kh *kh, int fd, unsigned int ndata)
-{
-	unsigned int i;
-
-	kh->fd = fd;
-	kh->nch = 1 + ndata;
-	for (i = 0; i < kh->nch; i++) {
-		kh->ch[i].fd = i == 0 ? fd : IPC_DATA_FD + (int)i - 1;
-		kh->ch[i].seq = 0;
-		if (pthread_mutex_init(&kh->ch[i].mu, NULL) != 0)
-			return -1;
-	}
-	return 0;
-}
-
 struct kh *
 kh_new(const uint8_t repo_id[ENV_REPOID_BYTES])
 {
+	pthread_mutexattr_t ma;
 	struct kh *kh;
 
 	if ((kh = calloc(1, sizeof(*kh))) == NULL)
 		return NULL;
 	memcpy(kh->repo_id, repo_id, ENV_REPOID_BYTES);
-	if (pthread_mutex_init(&kh->mu, NULL) != 0 ||
-	    pthread_cond_init(&kh->idle, NULL) != 0) {
+	if (pthread_mutexattr_init(&ma) != 0 ||
+	    pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE) != 0 ||
+	    pthread_mutex_init(&kh->mu, &ma) != 0) {
 		free(kh);
 		return NULL;
 	}
+	(void)pthread_mutexattr_destroy(&ma);
 	kh->fd = kh_remote_fd;
-	/* the worker: no key ever lives here */
 	if (kh->fd >= 0)
-		return chans_init(kh, kh->fd, KH_DATA_CHANNELS) == 0 ? kh :
-		    NULL;
+		return kh;	/* the worker: no key ever lives here */
 	if ((kh->keys = secmem_alloc(KEYS_BYTES)) == NULL) {
 		free(kh);
 		return NULL;
@@ -123,26 +104,9 @@ kh_free(struct kh *kh)
 {
 	if (kh == NULL)
 		return;
-	/*
-	 * No key is freed under a request another thread serves (it would
-	 * compute, and might send, a result under half-wiped keys): wait
-	 * until only this thread's own holds are left (fatal() inside a
-	 * handler), and let no one in after.  On the fatal() path a data
-	 * thread may wait in kh_hold for good: the process exits next.
-	 */
-	(void)pthread_mutex_lock(&kh->mu);
-	kh->dying = 1;
-	while (kh->fd < 0 && kh->held > own_held)
-		(void)pthread_cond_wait(&kh->idle, &kh->mu);
 	secmem_free(kh->keys);		/* sodium_free wipes whatever the prot */
-	kh->keys = NULL;
 	secmem_free(kh->pending);
-	kh->pending = NULL;
-	(void)pthread_mutex_unlock(&kh->mu);
-	if (kh->held > own_held)
-		return;		/* fatal() with holders: left to the exit */
 	(void)pthread_mutex_destroy(&kh->mu);
-	(void)pthread_cond_destroy(&kh->idle);
 	free(kh);
 }
 
@@ -337,11 +301,11 @@ wrap_mk(struct kh *kh, struct keyslot *s, const uint8_t *pw, size_t pwlen)
 	    ENV_REPOID_BYTES, kek) != 0)
 		goto out;
 	randombytes_buf(s->wrap, ENV_NONCE_BYTES);
-	kh_hold(kh);		/* data threads may be serving: count, */
+	(void)sodium_mprotect_readonly(kh->keys);
 	r = crypto_aead_xchacha20poly1305_ietf_encrypt(
 	    s->wrap + ENV_NONCE_BYTES, NULL, kh->keys + MK_OFF, SLOT_MK_BYTES,
 	    ad, adlen, NULL, s->wrap, kek);
-	kh_release(kh);		/* never mprotect under their feet */
+	(void)sodium_mprotect_noaccess(kh->keys);
 out:
 	secmem_free(kek);
 	return r;
@@ -474,41 +438,26 @@ kh_slot_info(struct kh *kh, const struct kh_slotfile *f,
 }
 
 /*
- * kh_hold ... kh_release bracket every use of the keys once the keyholder
- * serves.  They make the keys readable once for a whole batch (two
- * mprotect calls per blob were a tenth of a restore) and count the
- * requests being served: the keys are readable while at least one is
- * (several, one per channel thread, at once: issue #20), PROT_NONE when
- * the last ends.  Only the count and the mprotect are under the mutex,
- * never the computation.  Recursive per thread (a batch calls the
- * single-object operations).  In the worker they do nothing: each
- * channel serialises its own round trips (kh_client.c).
+ * kh_hold ... kh_release bracket every use of the data keys.  They make
+ * the keys readable once for a whole batch (two mprotect calls per blob
+ * were a tenth of a restore) and serialise the callers: the worker's
+ * backup pipeline asks from two threads, and one socket or one key
+ * region serves one request at a time.  The mutex is recursive so a batch
+ * can call the single-object operations.
  */
 void
 kh_hold(struct kh *kh)
 {
-	if (kh->fd >= 0)
-		return;
 	(void)pthread_mutex_lock(&kh->mu);
-	while (kh->dying && own_held == 0)
-		(void)pthread_cond_wait(&kh->idle, &kh->mu);
-	if (kh->held++ == 0)
+	if (kh->fd < 0 && kh->held++ == 0)
 		(void)sodium_mprotect_readonly(kh->keys);
-	own_held++;
-	(void)pthread_mutex_unlock(&kh->mu);
 }
 
 void
 kh_release(struct kh *kh)
 {
-	if (kh->fd >= 0)
-		return;
-	(void)pthread_mutex_lock(&kh->mu);
-	own_held--;
-	if (--kh->held == 0)
+	if (kh->fd < 0 && --kh->held == 0)
 		(void)sodium_mprotect_noaccess(kh->keys);
-	if (kh->dying)
-		(void)pthread_cond_broadcast(&kh->idle);
 	(void)pthread_mutex_unlock(&kh->mu);
 }
 
@@ -625,12 +574,9 @@ kh_open_batch(struct kh *kh, size_t n, const uint32_t *types,
 int
 kh_other(struct kh *kh)
 {
-	if (kh->fd < 0 || kh->ch[0].seq != 0)
+	if (kh->fd < 0 || kh->seq != 0)
 		return -1;
-	/* The other keyholder (copy's DST) serves on its one channel:
-	 * other_start makes no data channels for it. */
-	kh->ch[0].fd = kh->fd = IPC_OTHER_FD;
-	kh->nch = 1;
+	kh->fd = IPC_OTHER_FD;
 	return 0;
 }
 
@@ -641,9 +587,9 @@ kh_chunker_key(struct kh *kh, uint8_t out[ENV_KEY_BYTES])
 		return khc_chunker_key(kh, out);
 	if (!kh->have_mk)
 		return -1;
-	kh_hold(kh);
+	(void)sodium_mprotect_readonly(kh->keys);
 	memcpy(out, kh->keys + SUB_OFF(KEY_CHUNKER), ENV_KEY_BYTES);
-	kh_release(kh);
+	(void)sodium_mprotect_noaccess(kh->keys);
 	return 0;
 }
 

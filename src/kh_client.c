@@ -3,17 +3,8 @@
  * one request and one answer on the socket; anything unexpected (a closed
  * socket, a wrong answer type or sequence number, a short or long answer)
  * ends the worker, since the keyholder would never send it.
- *
- * Channels: the data path (seal, open, id and their batches) takes any
- * free one of the main channel and the KH_DATA_CHANNELS data channels,
- * each served by a keyholder thread of its own, so that the worker's
- * threads have several requests computed at once (issue #20); every other
- * request takes the main channel.  A channel carries one round trip at a
- * time, under its mutex, with its own sequence numbers.
  */
 #include <sys/uio.h>
-
-#include <pthread.h>
 
 #include <errno.h>
 #include <stdlib.h>
@@ -49,95 +40,50 @@ is_answer(const struct ipc_msg *ans, uint32_t type, uint32_t seq)
 		    "to request %u/%u)", ans->type, ans->seq, type, seq);
 }
 
-/* The main channel, for a request only it serves; chan_put after. */
-static struct khch *
-chan_main(struct kh *kh)
-{
-	(void)pthread_mutex_lock(&kh->ch[0].mu);
-	return &kh->ch[0];
-}
-
-/*
- * A channel for a data-path request: the first free one, data channels
- * first (their keyholder threads do nothing else); when every one is
- * busy, wait for one of them in turn (no spinning).
- */
-static struct khch *
-chan_take(struct kh *kh)
-{
-	unsigned int i, n = kh->nch;
-
-	for (i = 0; i < n; i++)
-		if (pthread_mutex_trylock(&kh->ch[(i + 1) % n].mu) == 0)
-			return &kh->ch[(i + 1) % n];
-	i = __atomic_fetch_add(&kh->next, 1, __ATOMIC_RELAXED) % n;
-	(void)pthread_mutex_lock(&kh->ch[i].mu);
-	return &kh->ch[i];
-}
-
-static void
-chan_put(struct khch *c)
-{
-	(void)pthread_mutex_unlock(&c->mu);
-}
-
 /* The answer to request ${type}/${seq}: its header only (batch). */
 static void
-answer_hdr(struct khch *c, uint32_t type, uint32_t seq, struct ipc_msg *ans)
+answer_hdr(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
 {
 	int r;
 
-	if ((r = ipc_recv_hdr(c->fd, ans)) != 0)
+	if ((r = ipc_recv_hdr(kh->fd, ans)) != 0)
 		gone(errno, r == 1);
 	is_answer(ans, type, seq);
 }
 
 /* The rest of a round trip: the answer's payload is left in ${ans}. */
 static void
-finish(struct khch *c, uint32_t type, uint32_t seq, struct ipc_msg *ans)
+finish(struct kh *kh, uint32_t type, uint32_t seq, struct ipc_msg *ans)
 {
 	int r;
 
-	if ((r = ipc_recv(c->fd, ans)) != 0)
+	if ((r = ipc_recv(kh->fd, ans)) != 0)
 		gone(errno, r == 1);
 	is_answer(ans, type, seq);
 }
 
-/* One round trip on ${c}; the answer's payload is left in ${ans}. */
-static void
-callc(struct khch *c, uint32_t type, const void *a, size_t alen,
-    const void *b, size_t blen, struct ipc_msg *ans)
-{
-	uint32_t seq = ++c->seq;
-
-	if (ipc_send(c->fd, type, seq, a, alen, b, blen) != 0)
-		gone(errno, 0);
-	finish(c, type, seq, ans);
-}
-
-/* The same on the main channel. */
+/* One round trip; the answer's payload is left in ${ans}. */
 static void
 call(struct kh *kh, uint32_t type, const void *a, size_t alen, const void *b,
     size_t blen, struct ipc_msg *ans)
 {
-	struct khch *c = chan_main(kh);
+	uint32_t seq = ++kh->seq;
 
-	callc(c, type, a, alen, b, blen, ans);
-	chan_put(c);
+	if (ipc_send(kh->fd, type, seq, a, alen, b, blen) != 0)
+		gone(errno, 0);
+	finish(kh, type, seq, ans);
 }
 
-/* A data-path round trip with the request in pieces (consumed). */
+/* The same, with the request in pieces (consumed). */
 static void
 callv(struct kh *kh, uint32_t type, struct iovec *iov, size_t n,
     struct ipc_msg *ans)
 {
-	struct khch *c = chan_take(kh);
-	uint32_t seq = ++c->seq;
+	uint32_t seq = ++kh->seq;
 
-	if (ipc_sendv(c->fd, type, seq, iov, n) != 0)
+	if (ipc_sendv(kh->fd, type, seq, iov, n) != 0)
 		gone(errno, 0);
-	finish(c, type, seq, ans);
-	chan_put(c);
+	finish(kh, type, seq, ans);
 }
 
 /* The leading u32 status of an answer. */
@@ -269,7 +215,6 @@ transform(struct kh *kh, uint32_t req, uint32_t type, const uint8_t *id,
     size_t *outlen)
 {
 	uint8_t hdr[4 + ENV_ID_BYTES];
-	struct khch *c;
 	struct ipc_msg ans;
 	struct rbuf r;
 	size_t n;
@@ -277,9 +222,7 @@ transform(struct kh *kh, uint32_t req, uint32_t type, const uint8_t *id,
 
 	le32enc(hdr, type);
 	memcpy(hdr + 4, id, ENV_ID_BYTES);
-	c = chan_take(kh);
-	callc(c, req, hdr, sizeof(hdr), in, inlen, &ans);
-	chan_put(c);
+	call(kh, req, hdr, sizeof(hdr), in, inlen, &ans);
 	if ((st = status(&ans, &r)) == 0) {
 		n = rbuf_left(&r);
 		if (n > cap || rbuf_get_bytes(&r, out, n) != 0)
@@ -311,15 +254,12 @@ khc_id(struct kh *kh, uint32_t domain, const uint8_t *data, size_t len,
     uint8_t *id)
 {
 	struct ipc_msg ans;
-	struct khch *c;
 	struct rbuf r;
 	uint8_t d[4];
 	int st;
 
 	le32enc(d, domain);
-	c = chan_take(kh);
-	callc(c, KH_REQ_ID, d, sizeof(d), data, len, &ans);
-	chan_put(c);
+	call(kh, KH_REQ_ID, d, sizeof(d), data, len, &ans);
 	if ((st = status(&ans, &r)) == 0 &&
 	    rbuf_get_bytes(&r, id, KH_ID_BYTES) != 0)
 		fatal(EXIT_ERR, "keyholder protocol violation (id)");
@@ -450,11 +390,9 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 	uint8_t nb[4], (*hb)[OBJ_HDR] = NULL, lb[4];
 	struct iovec *iov = NULL;
 	struct ipc_msg ans;
-	struct khch *c;
-	uint32_t seq, st, len;
+	uint32_t seq = ++kh->seq, st, len;
 	size_t i, off = 0;
 	struct rd rd;		/* 64 KiB of stack */
-	int ret = 0;
 
 	if ((iov = calloc(1 + 2 * n, sizeof(*iov))) == NULL ||
 	    (hb = calloc(n ? n : 1, sizeof(*hb))) == NULL)
@@ -471,14 +409,12 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 		iov[2 + 2 * i].iov_base = (void *)(uintptr_t)ins[i];
 		iov[2 + 2 * i].iov_len = inlens[i];
 	}
-	c = chan_take(kh);
-	seq = ++c->seq;
-	if (ipc_sendv(c->fd, req, seq, iov, 1 + 2 * n) != 0)
+	if (ipc_sendv(kh->fd, req, seq, iov, 1 + 2 * n) != 0)
 		gone(errno, 0);
 	free(iov);
 	free(hb);
-	answer_hdr(c, req, seq, &ans);
-	rd.fd = c->fd;
+	answer_hdr(kh, req, seq, &ans);
+	rd.fd = kh->fd;
 	rd.pos = rd.len = 0;
 	rd.left = ans.len;
 	if (ans.len < 4 || take(&rd, lb, 4) != 0)
@@ -486,8 +422,7 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 	if ((st = le32dec(lb)) != 0) {
 		if (ans.len != 4)
 			violation("batch");
-		ret = (int)(int32_t)st;
-		n = 0;		/* nothing follows: the channel is free */
+		return (int)(int32_t)st;
 	}
 	for (i = 0; i < n; i++) {
 		if (take(&rd, lb, 4) != 0)
@@ -504,8 +439,7 @@ batch(struct kh *kh, uint32_t req, size_t n, const uint32_t *types,
 	}
 	if (rd.left != 0 || rd.pos != rd.len)
 		violation("batch (trailing bytes)");
-	chan_put(c);
-	return ret;
+	return 0;
 }
 
 int

@@ -9,37 +9,17 @@
 #include <pthread.h>
 #include <stdint.h>
 
-#include "ipc.h"
 #include "kh.h"
-
-/* The worker's end of one channel to the keyholder: one request at a time. */
-struct khch {
-	int		 fd;
-	uint32_t	 seq;		/* request counter of this channel */
-	pthread_mutex_t	 mu;		/* held for a whole round trip */
-};
 
 struct kh {
 	uint8_t		 repo_id[ENV_REPOID_BYTES];
 	uint8_t		*keys;		/* MK || subkeys; PROT_NONE at rest */
 	int		 have_mk;
-	/*
-	 * The keyholder: mu guards held, the number of requests being
-	 * served (keys readable while it is not 0), and dying; no request
-	 * is served under it.  The worker: unused.
-	 */
-	pthread_mutex_t	 mu;
-	pthread_cond_t	 idle;		/* held fell to the caller's own */
-	unsigned int	 held;
-	int		 dying;		/* kh_free began: no new holder */
+	pthread_mutex_t	 mu;		/* kh_hold: one request at a time */
+	unsigned int	 held;		/* kh_hold depth: keys readable */
 	char		*pending;	/* recovery key not yet shown */
 	int		 fd;		/* >= 0: a remote keyholder (worker) */
-	/* The worker: ch[0] is the main channel (fd), ch[1..nch) the
-	 * data channels, which serve only seal, open and id. */
-	struct khch	 ch[1 + KH_DATA_CHANNELS];
-	unsigned int	 nch;
-	unsigned int	 next;		/* where a thread that found every
-					   channel busy waits (atomic) */
+	uint32_t	 seq;		/* request counter (remote) */
 	uint64_t	 slots_work;	/* kdf_work summed over the usable
 					   slots at unlock */
 };

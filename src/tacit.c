@@ -1278,7 +1278,6 @@ on_signal(int sig)
 		return;
 	}
 	passphrase_tty_interrupt();
-	keyholder_stop_channels();	/* before the keys are wiped */
 	secmem_wipe_all();
 	if (!passphrase_reading() && keyholder_interrupt(sig))
 		return;

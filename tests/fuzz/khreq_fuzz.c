@@ -9,9 +9,7 @@
  * key); bit 1: the session is first unlocked with the test slot (request
  * 1, passphrase from a pipe), so the frames reach the unlocked handlers.
  * Without it a fuzzed unlock reads an empty passphrase (no Argon2id run at
- * fuzzed costs).  Bit 2: the frames go to a data channel's session
- * (keyholder_session_data, issue #20) beside it, which must refuse all
- * but the data path.  A refused request ends the keyholder through fatal(); the
+ * fuzzed costs).  A refused request ends the keyholder through fatal(); the
  * cleanup hook brings the harness back (longjmp) to free the session.
  * Checked besides what the sanitizers see: a batch answer is exactly as
  * long as its entries say.
@@ -37,7 +35,7 @@ static struct opts opipe, onull;	/* passphrase: a pipe, or EOF */
 static int pw[2];
 static jmp_buf back;
 /* What a fatal() would leave behind: freed after the longjmp. */
-static struct khs *k, *kd;
+static struct khs *k;
 static struct dbuf a;
 static struct ipc_msg m;
 
@@ -149,7 +147,7 @@ run(const uint8_t *p, size_t len)
 		p += m.len;
 		len -= m.len;
 		dbuf_init(&a, IPC_FRAME_MAX);
-		keyholder_answer(kd != NULL ? kd : k, &m, &a, &tail, &taillen);
+		keyholder_answer(k, &m, &a, &tail, &taillen);
 		if (m.type == KH_REQ_SEAL_BATCH || m.type == KH_REQ_OPEN_BATCH)
 			check_batch(tail, taillen);
 		if (m.type == KH_REQ_ID_BATCH && (m.len < 8 ||
@@ -177,14 +175,10 @@ LLVMFuzzerTestOneInput(const uint8_t *p, size_t len)
 	if (setjmp(back) == 0) {
 		if (mode & 2)
 			unlock();
-		if ((mode & 4) && (kd = keyholder_session_data(k, -1)) == NULL)
-			abort();
 		run(p + 1, len - 1);
 	}
 	ipc_msg_free(&m);
 	dbuf_free(&a);
-	keyholder_session_free(kd);
-	kd = NULL;
 	keyholder_session_free(k);
 	k = NULL;
 	return 0;

@@ -106,28 +106,6 @@ op_thread(void)
 	return pthread_join(t, NULL) == 0 ? 0 : -1;
 }
 static int op_open(void) { return open("/etc/hostname", O_RDONLY) < 0 ? -1 : 0; }
-/*
- * The keyholder's data channel (kh_data, a byte waiting in it) and a
- * descriptor in none of its lists (kh_stray: the worker's end of it).
- */
-static int kh_data = -1, kh_stray = -1;
-static int
-op_kh_data(void)
-{
-	char c;
-
-	return read(kh_data, &c, 1) == 1 && write(kh_data, &c, 1) == 1 &&
-	    shutdown(kh_data, SHUT_RDWR) == 0 ? 0 : -1;
-}
-static int
-op_read_stray(void)
-{
-	char c;
-
-	return read(kh_stray, &c, 1) < 0 ? -1 : 0;
-}
-static int op_write_stray(void) { return write(kh_stray, "x", 1) < 0 ? -1 : 0; }
-static int op_shutdown_main(void) { return shutdown(3, SHUT_RDWR); }
 static int op_shadow(void) { return open("/etc/shadow", O_RDONLY) < 0 ? -1 : 0; }
 static int op_passwd(void) { return open("/etc/passwd", O_RDONLY) < 0 ? -1 : 0; }
 static int
@@ -833,7 +811,7 @@ confine(enum role role)
 	    SBX_REPAIR_DATA, SBX_COPY };
 	struct sandbox_path p[3];
 	char pk[4300], ix[4300];
-	int sv[2], dsv[2];
+	int sv[2];
 
 	if (seccomp_only && role != KH && role != KH_KEYCMD &&
 	    role != KEEPER) {
@@ -851,15 +829,9 @@ confine(enum role role)
 		break;
 	case KH:
 	case KH_KEYCMD:
-		/* The main socket at 3 (op_shutdown_main), a data channel
-		 * with a byte in it; its other end is in no list. */
-		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0 ||
-		    dup2(sv[0], 3) != 3 || socketpair(AF_UNIX, SOCK_STREAM, 0,
-		    dsv) != 0 || write(dsv[1], "x", 1) != 1)
+		if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0)
 			_exit(90);
-		kh_data = dsv[0];
-		kh_stray = dsv[1];
-		sandbox_keyholder(3, role == KH_KEYCMD, -1, -1, &kh_data, 1);
+		sandbox_keyholder(sv[0], role == KH_KEYCMD, -1, -1);
 		break;
 	case W_BACKUP:
 		p[0].path = srcdir;
@@ -1829,16 +1801,6 @@ main(int argc, char **argv)
 	attempt(KH, "open", op_open, KILLED);
 	attempt(KH, "mprotect(PROT_EXEC)", op_mprotect_exec, KILLED);
 	attempt(KH, "an x32 system call", op_x32, KILLED);
-	/* Issue #20: data channels served by threads, never a process. */
-	attempt(KH, "a thread (a data channel's)", op_thread, ALLOWED);
-	attempt(KH, "a thread in new namespaces", op_thread_ns, KILLED);
-	attempt(KH, "read, write, shutdown of a data channel", op_kh_data,
-	    ALLOWED);
-	attempt(KH, "read of a descriptor in no list", op_read_stray, KILLED);
-	attempt(KH, "write to a descriptor in no list", op_write_stray,
-	    KILLED);
-	attempt(KH, "shutdown of the main socket", op_shutdown_main, KILLED);
-	attempt(KH_KEYCMD, "a thread", op_thread, ALLOWED);
 	attempt(KH_KEYCMD, "fork", op_fork, KILLED);
 	attempt(KH_KEYCMD, "open", op_open, KILLED);
 	attempt(KH_KEYCMD, "execve", op_execve, KILLED);
@@ -1924,6 +1886,7 @@ main(int argc, char **argv)
 	attempt(W_MOUNT, "poll (the FUSE loop: control)", op_poll, ALLOWED);
 	attempt(W_MOUNT, "umount2", op_umount, KILLED);
 	attempt(W_MOUNT, "opening /dev/fuse", op_devfuse, DENIED);
+	attempt(KH, "a thread", op_thread, KILLED);
 	keeper_cases();
 	forget_cases();
 	tag_cases();

@@ -854,8 +854,11 @@ backup_run(struct repo *r, const struct opts *o, char **srcs, size_t nsrc,
 	w.root = &root;
 	w.proot = have_proot ? &proot : NULL;
 	w.rootid = snap.root;
+	store_pack_begin(&b.sto);
 	if ((i = (size_t)pthread_create(&walker, NULL, walk_main, &w)) != 0) {
 		errorx("cannot start the walk: %s", strerror((int)i));
+		store_walked(&b.sto);
+		store_pack(&b.sto);	/* nothing to pack: it ends */
 		goto out;
 	}
 	store_pack(&b.sto);

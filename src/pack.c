@@ -252,6 +252,7 @@ put_pack(int repofd, const uint8_t id[PACK_ID_BYTES], uint8_t *buf,
 	return r == 0 ? len : 0;
 }
 
+/* packw_async(w): see pack.h. */
 int
 packw_async(struct packw *w)
 {
@@ -269,6 +270,7 @@ packw_async(struct packw *w)
 	return 0;
 }
 
+/* packw_serve(w): see pack.h. */
 void
 packw_serve(struct packw *w)
 {
@@ -297,10 +299,11 @@ packw_serve(struct packw *w)
 		w->out = NULL;
 		(void)pthread_cond_broadcast(&w->cv);
 	}
-	w->async = 0;		/* from now on this thread writes each pack */
+	w->async = 0;		/* from now on the filler writes each pack */
 	(void)pthread_mutex_unlock(&w->mu);
 }
 
+/* packw_close(w): see pack.h. */
 void
 packw_close(struct packw *w)
 {

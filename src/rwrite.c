@@ -3,9 +3,10 @@
  *
  * The main thread walks the trees, creates each file under a temporary
  * name (O_EXCL, beneath the target), fetches and decompresses its data
- * (rw_data); this thread writes the data into the open descriptor, sets the size,
- * the metadata, renames it to its final name (RENAME_NOREPLACE unless it
- * replaces an entry the main thread found to differ) and closes it.  So
+ * (rw_data); this thread writes the data into the open descriptor, sets
+ * the size, the metadata, renames it to its final name (RENAME_NOREPLACE
+ * unless it replaces an entry the main thread found to differ) and
+ * closes it.  So
  * a file appears under its name only complete: an interrupted restore
  * leaves temporary files (restore.c removes them on the next run), never
  * a short file under the final name.  The two threads overlap, so both
@@ -504,6 +505,8 @@ rw_data(struct rwriter *w, const uint8_t *p, size_t len, size_t rawlen)
 	}
 	if (reader_blob_plain(w->dz, p, len, rawlen, it->data) != 0) {
 		it->damaged = 1;	/* the writer names the file */
+		free(it->data);
+		it->data = NULL;
 		rawlen = 0;
 	}
 	it->len = rawlen;

@@ -1,7 +1,8 @@
 /*
  * store.c: the store stage of a backup (see store.h and the comment on
  * struct store): compression and sealing on store threads, packing on
- * the main thread, in the order the walk queued the blobs.
+ * a packer thread in the order the walk queued the blobs, the packs
+ * written on the main thread.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -170,7 +171,6 @@ static void
 pack_jobs(struct store *s)
 {
 	(void)pthread_mutex_lock(&s->mu);
-	s->packer = 1;
 	for (;;) {
 		if (s->jobs[s->reap].queued)
 			(void)store_reap(s);
@@ -180,6 +180,14 @@ pack_jobs(struct store *s)
 			(void)pthread_cond_wait(&s->cv, &s->mu);
 	}
 	s->packer = 0;
+	(void)pthread_mutex_unlock(&s->mu);
+}
+
+void
+store_pack_begin(struct store *s)
+{
+	(void)pthread_mutex_lock(&s->mu);
+	s->packer = 1;
 	(void)pthread_mutex_unlock(&s->mu);
 }
 
@@ -364,7 +372,9 @@ store_queue(struct store *s, uint8_t type, const uint8_t id[NODE_ID_BYTES],
 	(void)pthread_mutex_unlock(&s->ixmu);
 	if (r <= 0)
 		return r;
-	if ((j->n == KH_BATCH_MAX || len > j->cap - j->len) && j->n > 0) {
+	/* Against JOB_BYTES, not j->cap: sealing grows the buffer by its
+	 * overhead, and a fill up to the grown size would grow it again. */
+	if ((j->n == KH_BATCH_MAX || j->len + len > JOB_BYTES) && j->n > 0) {
 		if (store_submit(s, 0) != 0)
 			return -1;
 		j = &s->jobs[s->fill];

@@ -26,13 +26,16 @@
  * decides what is new and hands the plaintexts over in jobs, round-robin
  * through JOBS buffers; each store thread takes the oldest waiting job,
  * compresses it with its own context and has it sealed into the job's
- * sealed buffer.  The main thread takes sealed jobs back in order and
- * puts them into packs, then writes the index and the snapshot after the
- * walk is joined: every write, fsync and rename of the repository happens
- * on the main thread, in an order that does not depend on scheduling (the
- * power-loss tests count on that), and writing packs (fsync waits) does
- * not hold up the reads and the chunker.  Memory: JOBS × (JOB_BYTES and
- * its sealed copy), plus a compressed copy per store thread.
+ * buffer (the plaintexts are no longer needed then).  A packer thread
+ * takes sealed jobs back in order and puts them into packs; each full
+ * pack is handed over to the main thread (pack.h packw_serve), which adds
+ * its parity and writes it while the next one fills, then writes the
+ * index and the snapshot after the walk is joined: every write, fsync and
+ * rename of the repository happens on the main thread, in an order that
+ * does not depend on scheduling (the power-loss tests count on that), and
+ * writing packs (fsync waits) does not hold up the reads and the chunker.
+ * Memory: JOBS × JOB_BYTES (and the sealing's overhead), a compressed
+ * copy per store thread, two pack buffers.
  */
 #define JOBS		4
 #define JOB_BYTES	(4u << 20)
@@ -120,8 +123,16 @@ int store_queue(struct store *, uint8_t, const uint8_t[NODE_ID_BYTES],
 int store_submit(struct store *, int) __attribute__((warn_unused_result));
 
 /*
+ * store_pack_begin(s): the jobs of ${s} will be packed by store_pack, not
+ * by the walk's store_submit: called before the walk starts (a walk that
+ * reaped a job itself while the packer took it too packed it twice).
+ */
+void store_pack_begin(struct store *);
+
+/*
  * store_pack(s): the main thread while the walk runs: pack every job in
- * order until store_walked(${s}) and nothing is left.
+ * order (on a packer thread; this thread writes the packs) until
+ * store_walked(${s}) and nothing is left.  After store_pack_begin.
  */
 void store_pack(struct store *);
 

@@ -35,8 +35,8 @@
  * the batch is flushed, which happens before any tree is encoded.
  */
 #define BATCH_FILES	KH_BATCH_MAX
-#define BATCH_BYTES	(4u << 20)	/* a batch is flushed at each directory
-				   end anyway: rarely fuller (memory) */
+/* A batch is flushed at each directory end anyway: rarely fuller. */
+#define BATCH_BYTES	(4u << 20)
 #define CB_BYTES	(4u << 20)	/* a large file's id batch */
 
 struct pend {

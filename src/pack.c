@@ -121,10 +121,8 @@ full_cap(size_t pack_bytes)
 {
 	struct parity_geom g;
 
-	if (parity_in_use() && parity_geom(pack_bytes, parity_in_use(),
-	    &g) == 0 && g.P <= SIZE_MAX)
-		return (size_t)g.P;
-	return pack_bytes;
+	return parity_layout(pack_bytes, &g) == 0 && g.P > 0 ?
+	    (size_t)g.P : pack_bytes;
 }
 
 struct packw *
@@ -351,13 +349,7 @@ write_pack(struct packw *w, size_t total)
 	    w->cap - w->len, &got) != 0 || got != PACK_TRAILER_BYTES)
 		goto out;
 	w->len += got;
-	memset(&g, 0, sizeof(g));
-	if (parity_in_use() && (parity_geom(w->len, parity_in_use(), &g) != 0
-	    || g.P > SIZE_MAX)) {
-		errno = EFBIG;
-		goto out;
-	}
-	if (ensure_cap(w, (size_t)g.P) != 0)
+	if (parity_layout(w->len, &g) != 0 || ensure_cap(w, (size_t)g.P) != 0)
 		goto out;
 	if (!w->async) {
 		if (w->err != 0)	/* a pack handed over was not written */

@@ -37,6 +37,19 @@ parity_in_use(void)
 	return parity_pct;
 }
 
+int
+parity_layout(size_t L, struct parity_geom *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (parity_pct == 0)
+		return 0;
+	if (parity_geom(L, parity_pct, g) != 0 || g->P > SIZE_MAX) {
+		errno = EFBIG;
+		return -1;
+	}
+	return 0;
+}
+
 /* Parity shards of a group of ${m} data shards at ${pct}, before floors. */
 static uint32_t
 group_p(uint32_t m, unsigned pct)
@@ -725,10 +738,8 @@ parity_write_atomic(int dfd, const char *name, const uint8_t *p, size_t len)
 
 	if (parity_pct == 0)
 		return fsio_write_atomic(dfd, name, p, len);
-	if (parity_geom(len, parity_pct, &g) != 0 || g.P > SIZE_MAX) {
-		errno = EFBIG;
+	if (parity_layout(len, &g) != 0)
 		return -1;
-	}
 	if ((f = malloc((size_t)g.P)) == NULL)
 		return -1;
 	memcpy(f, p, len);

@@ -62,6 +62,14 @@ void parity_use(unsigned);
 unsigned parity_in_use(void);
 
 /*
+ * parity_layout(L, g): the layout of a file of ${L} data bytes at the
+ * percent in use into ${g}; g->P is 0 when files carry no parity.  0, or
+ * -1 with errno EFBIG.
+ */
+int parity_layout(size_t, struct parity_geom *)
+    __attribute__((warn_unused_result));
+
+/*
  * parity_encode(f, g): fill ${f}[g->L .. g->P) (tables and parity) from
  * ${f}[0 .. g->L).  0, or -1 with errno ENOMEM.
  */

@@ -6,12 +6,11 @@
  * (rw_data); this thread writes the data into the open descriptor, sets
  * the size, the metadata, renames it to its final name (RENAME_NOREPLACE
  * unless it replaces an entry the main thread found to differ) and
- * closes it.  So
- * a file appears under its name only complete: an interrupted restore
- * leaves temporary files (restore.c removes them on the next run), never
- * a short file under the final name.  The two threads overlap, so both
- * cores work: the kernel's share of a restore (writes, owners, modes,
- * times) is about half of it.
+ * closes it.  So a file appears under its name only complete: an
+ * interrupted restore leaves temporary files (restore.c removes them on
+ * the next run), never a short file under the final name.  The two
+ * threads overlap, so both cores work: the kernel's share of a restore
+ * (writes, owners, modes, times) is about half of it.
  *
  * Only open descriptors, copies of the data and of the metadata cross
  * over, through one queue under one mutex, bounded by bytes and by open

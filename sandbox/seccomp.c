@@ -395,6 +395,9 @@ static const struct rule worker_restore_rules[] = {
 	ALLOW(fsetxattr, A_NONE),
 	ALLOW(fremovexattr, A_NONE),	/* ACLs inherited from the target */
 	ALLOW(fsync, A_NONE),
+	/* Read-ahead of the next chunks' packs (reader_willneed): advice
+	 * about the page cache of a file it has open, nothing more. */
+	ALLOW(fadvise64, A_NONE),
 };
 
 /*

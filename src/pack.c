@@ -708,6 +708,17 @@ packr_read_sealed(struct packr *r, const struct index *ix,
 	return 0;
 }
 
+void
+packr_willneed(struct packr *r, const struct index *ix,
+    const struct blobloc *loc)
+{
+	const uint8_t *pid = index_pack_id(ix, loc->pack);
+
+	if (pid != NULL && open_pack(r, pid) == 0)
+		(void)posix_fadvise(r->fd, (off_t)loc->off, (off_t)loc->len,
+		    POSIX_FADV_WILLNEED);
+}
+
 int
 packr_heal(struct packr *r, const struct index *ix,
     const struct blobloc *loc)

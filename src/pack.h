@@ -142,6 +142,15 @@ int packr_read_sealed(struct packr *, const struct index *,
     const struct blobloc *, uint8_t *) __attribute__((warn_unused_result));
 
 /*
+ * packr_willneed(r, ix, loc): have the kernel start reading blob ${loc}'s
+ * bytes into the page cache (posix_fadvise WILLNEED) and return at once,
+ * so that a cold pack is read while the blob before is opened.  Advice:
+ * nothing is reported, nothing is read here.
+ */
+void packr_willneed(struct packr *, const struct index *,
+    const struct blobloc *);
+
+/*
  * packr_heal(r, ix, loc): blob ${loc} read with packr_read_sealed was
  * damaged or unreadable: repair its pack in memory from its parity (one
  * pack at a time, saying so on stderr, never written back; 4 KiB that

@@ -133,6 +133,16 @@ reader_blob_opened(struct reader *rd, const uint8_t *id, size_t *lenp,
 	return p;
 }
 
+void
+reader_willneed(struct reader *rd, const uint8_t *id)
+{
+	const struct blobloc *loc = index_get(&rd->ix, id);
+
+	if (loc != NULL && loc->type == BLOB_DATA &&
+	    packr_loc_ok(loc, rd->r->cfg.chunk_max) == 0)
+		packr_willneed(rd->pr, &rd->ix, loc);
+}
+
 int
 reader_prefetch(struct reader *rd, const uint8_t (*ids)[32], size_t n,
     struct prefetch *pf)

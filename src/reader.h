@@ -122,6 +122,14 @@ const uint8_t *reader_blob_opened(struct reader *, const uint8_t *, size_t *,
     size_t *);
 
 /*
+ * reader_willneed(rd, id): data blob ${id}'s bytes are read into the page
+ * cache in the background, for a reader_blob_opened soon (restore: the
+ * next chunks of a file while this one is opened).  Advice only; the
+ * worker's filter must allow fadvise64 (the restore role's does).
+ */
+void reader_willneed(struct reader *, const uint8_t *);
+
+/*
  * reader_blob_plain(p, len, rawlen, out): a blob's opened plaintext
  * (compression byte, then raw or zstd data) into exactly ${rawlen} bytes
  * at ${out}, decompressing with ${dz} (one context reused: creating one

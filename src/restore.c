@@ -57,6 +57,10 @@
 
 #define BENEATH	(RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS)
 
+/* A file's chunks asked of the disk ahead of the one opened (a cold
+ * pack: the disk works while the keyholder opens). */
+#define RS_AHEAD	4
+
 /*
  * Temporary names: the prefix, then 12 lowercase hex digits (6 random
  * per run, 6 counting).  A name of exactly this form, for a regular
@@ -294,7 +298,7 @@ static int
 send_content(struct rs *s, const struct node *n)
 {
 	const uint8_t *p;
-	size_t len, raw, c;
+	size_t len, raw, c, ahead = 1;
 
 	/* Nothing was read at backup: leave it empty, not zeros of its size. */
 	if (n->flags & NODE_F_UNREADABLE) {
@@ -302,6 +306,9 @@ send_content(struct rs *s, const struct node *n)
 		return rw_close(s->w, 1) != 0 ? -1 : 1;
 	}
 	for (c = 0; c < n->nchunks; c++) {
+		/* The disk reads the next chunks while this one is opened. */
+		while (ahead < n->nchunks && ahead <= c + RS_AHEAD)
+			reader_willneed(s->rd, n->chunks[ahead++]);
 		if ((p = prefetched(s, n, &len, &raw)) == NULL &&
 		    (p = reader_blob_opened(s->rd, n->chunks[c], &len, &raw)) ==
 		    NULL) {

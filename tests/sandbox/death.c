@@ -679,6 +679,21 @@ op_lock(int cmd)
 		return -1;
 	return cmd == -1 ? flock(fd, LOCK_SH | LOCK_NB) : fcntl(fd, cmd, &fl);
 }
+/* Read-ahead advice on a file of its own: the restore role only. */
+static int
+op_fadvise(void)
+{
+	char p[4300];
+	int fd, e;
+
+	(void)snprintf(p, sizeof(p), "%s/lease", srcdir);
+	if ((fd = open(p, O_RDONLY)) < 0)
+		return -1;
+	e = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	(void)close(fd);
+	errno = e;
+	return e != 0 ? -1 : 0;
+}
 static int op_setlk(void) { return op_lock(F_SETLK); }
 static int op_getlk(void) { return op_lock(F_GETLK); }
 static int op_setlkw(void) { return op_lock(F_SETLKW); }
@@ -1177,6 +1192,10 @@ sigio_cases(void)
 		attempt(w, "seccomp alone: fcntl F_OFD_SETLK", op_ofd_setlk,
 		    KILLED);
 		attempt(w, "seccomp alone: flock", op_flock, KILLED);
+		attempt(w, w == W_RESTORE ? "seccomp alone: fadvise64 "
+		    "WILLNEED (read-ahead of packs: control)" :
+		    "seccomp alone: fadvise64", op_fadvise,
+		    w == W_RESTORE ? ALLOWED : KILLED);
 		attempt(w, "seccomp alone: ioctl FIOASYNC", op_fioasync,
 		    DENIED);
 		attempt(w, "seccomp alone: ioctl FIOSETOWN", op_fiosetown,

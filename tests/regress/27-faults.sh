@@ -298,37 +298,32 @@ then ok "a file removed mid-read: exit 3, named as changed while read"
 else notok "a file removed mid-read: exit $rc"; sed 's/^/#   /' "$T/f.out"; fi
 after_fault "a file removed mid-read" partial && ok "then check passes, the next backup works"
 
-# Vanishing between the directory listing and the open: delay the openat
-# of that file (its ordinal from a traced run) and remove it meanwhile.
+# Vanishing between the directory listing and the open: the openat of
+# a file of its own name is delayed (strace -P matches the name the
+# worker opens it by, relative to its directory: only that call waits)
+# and the file is removed once that openat has begun (strace prints its
+# start before the delay).  No ordinal from another run, no race with
+# the rest of the walk: the file is listed, then gone at its open.
+gone=$SRC/d5/vanishing
+printf 'soon gone\n' >"$gone"
 rm -rf "$W"
 cp -a "$R" "$W"
-strace -f -qq -y -o "$T/op" -e trace=openat "$TACIT" backup -q -r "$W" \
-    "$SRC" --force --passphrase-fd 3 3<"$T/pw" || notok "setup: traced run"
-k=$(awk -v f="$SRC/d5/" '{ n[$1]++ } index($0, "= ") && index($0, f) &&
-    /O_NOATIME/ && !/O_DIRECTORY/ { print n[$1]; exit }' "$T/op")
-# ... and the path of the worker's openat just before it (once that is
-# done, the delayed one comes next).
-set -- $(awk -v f="$SRC/d5/" '{ n[$1]++; s = $0; sub(/.*<\//, "/", s)
-    sub(/>.*/, "", s); if (index($0, f) && /O_NOATIME/ && !/O_DIRECTORY/) {
-    print prev[$1], s; exit }; prev[$1] = s }' "$T/op")
-prev=${1:-} gone=${2:-}
-rm -rf "$W"
-cp -a "$R" "$W"
-strace -f -qq -y -o "$T/op2" -e trace=openat \
-    -e inject="openat:delay_enter=3000000:when=$k" \
-    "$TACIT" backup -r "$W" "$SRC" --force --passphrase-fd 3 3<"$T/pw" \
-    >"$T/f.out" 2>&1 &
+(cd / && exec strace -f -qq -o "$T/op2" -P vanishing -e trace=openat \
+    -e inject=openat:delay_enter=4000000 \
+    "$TACIT" backup -r "$W" "$SRC" --force --passphrase-fd 3) \
+    3<"$T/pw" >"$T/f.out" 2>&1 &
 pid=$!
 i=0
-while ! grep -q "= [0-9]*<$prev>" "$T/op2" 2>/dev/null && [ $i -lt 200 ]; do
+while ! grep -q '"vanishing"' "$T/op2" 2>/dev/null && [ $i -lt 1500 ]; do
 	sleep 0.02; i=$((i + 1)); done
+grep -q '"vanishing"' "$T/op2" 2>/dev/null && k=1 || k=
 rm -f "$gone"
 wait "$pid"
 rc=$?
 if [ -n "$k" ] && [ "$rc" -eq 3 ] &&
     grep -q "${gone#"$T"/}: .*No such file or directory" "$T/f.out"; then
 	ok "a file that vanishes before it is opened: exit 3, named (${gone#"$T"/})"
-else notok "a file that vanishes before it is opened ($gone, openat #$k): exit $rc"
+else notok "a file that vanishes before it is opened ($gone, its openat ${k:+seen}${k:-never seen}): exit $rc"
 	sed 's/^/#   /' "$T/f.out"; fi
 after_fault "a file vanished before open" partial && ok "then check passes, the next backup works"
 

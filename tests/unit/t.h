@@ -35,6 +35,19 @@ t_init(void)
 	}
 }
 
+/*
+ * 1 under make valgrind (TACIT_UNIT_QUICK=1): a test may leave out the
+ * largest of several inputs that take one code path, saying so with a
+ * "# SKIP" line; every other run (release, sanitizers, static) takes them.
+ */
+static inline int
+t_quick(void)
+{
+	const char *q = getenv("TACIT_UNIT_QUICK");
+
+	return q != NULL && q[0] == '1';
+}
+
 static inline int
 t_exit(void)
 {

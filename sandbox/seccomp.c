@@ -42,6 +42,7 @@ enum arg {
 	A_NOSTDIO,	/* arg 0 >= 3: never read the terminal on 0-2 */
 	A_SELF,		/* arg 0 is our own pid: signals to ourselves only */
 	A_ADVICE,	/* madvise arg 2 < MADV_HWPOISON (root-only ones) */
+	A_WILLNEED,	/* fadvise64 arg 3 (advice) is POSIX_FADV_WILLNEED */
 	A_NOPATH,	/* arg 1 (path) is NULL: utimensat as futimens */
 	A_PATH,		/* arg 1 (path) is not NULL */
 	A_EMPTY3,	/* arg 3 (flags) has AT_EMPTY_PATH: utimensat, fchmodat2 */
@@ -396,8 +397,9 @@ static const struct rule worker_restore_rules[] = {
 	ALLOW(fremovexattr, A_NONE),	/* ACLs inherited from the target */
 	ALLOW(fsync, A_NONE),
 	/* Read-ahead of the next chunks' packs (reader_willneed): advice
-	 * about the page cache of a file it has open, nothing more. */
-	ALLOW(fadvise64, A_NONE),
+	 * about the page cache of a file it has open, WILLNEED only (not
+	 * DONTNEED: no evicting). */
+	ALLOW(fadvise64, A_WILLNEED),
 };
 
 /*
@@ -488,6 +490,10 @@ add(scmp_filter_ctx ctx, const struct rule *r, const int *fds, int nfds)
 	case A_ADVICE:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,
 		    SCMP_A2_32(SCMP_CMP_LT, MADV_HWPOISON));
+		break;
+	case A_WILLNEED:
+		rc = seccomp_rule_add(ctx, act, r->nr, 1,
+		    SCMP_A3_32(SCMP_CMP_EQ, POSIX_FADV_WILLNEED));
 		break;
 	case A_NOPATH:
 		rc = seccomp_rule_add(ctx, act, r->nr, 1,

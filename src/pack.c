@@ -714,7 +714,10 @@ packr_willneed(struct packr *r, const struct index *ix,
 {
 	const uint8_t *pid = index_pack_id(ix, loc->pack);
 
-	if (pid != NULL && open_pack(r, pid) == 0)
+	/* Not for a pack read from its repaired copy: its bad sectors
+	 * again, for nothing. */
+	if (pid != NULL && open_pack(r, pid) == 0 &&
+	    !(r->mem != NULL && tried_here(r)))
 		(void)posix_fadvise(r->fd, (off_t)loc->off, (off_t)loc->len,
 		    POSIX_FADV_WILLNEED);
 }

@@ -18,7 +18,7 @@ while [ $i -lt 300 ]; do
 	printf 'file %s\n' $i >"$S/d/f$i"
 	i=$((i + 1))
 done
-# Sparse: 8 MiB with 4 KiB of data in its middle.
+# Sparse: 8 MiB with 4 bytes of data in its middle.
 truncate -s 8M "$S/sparse"
 printf data | dd of="$S/sparse" bs=1 seek=4194304 conv=notrunc 2>/dev/null
 # A hole, but blocks past the end cover it: stored as zeros.
@@ -44,8 +44,15 @@ nd=$(grep -c 'SEEK_DATA' "$T/trace")
 nl=$(grep -c 'lseek(' "$T/trace")
 [ "$nd" -ge 1 ] && ok "the sparse file is still asked where its data lies ($nd SEEK_DATA)" ||
     notok "the sparse file is still asked where its data lies (no SEEK_DATA)"
-[ "$nl" -le 30 ] && ok "lseek: $nl calls for 302 files, not four a file" ||
-    notok "lseek: $nl calls for 302 files (at most 30)"
+# A file system that gives a small file no block (ext4's inline data,
+# some FUSE or NFS mounts) takes the lseek path for each: slower, not
+# wrong, and not what this counts.
+if [ "$(stat -c %b "$S/d/f0")" -eq 0 ]; then
+	ok "# SKIP small files have no blocks on this file system"
+else
+	[ "$nl" -le 30 ] && ok "lseek: $nl calls for 302 files, not four a file" ||
+	    notok "lseek: $nl calls for 302 files (at most 30)"
+fi
 
 tp restore -q -r "$R" latest --target "$T/out" >"$T/rest.out" 2>&1 ||
     { notok "restore"; sed 's/^/#   /' "$T/rest.out"; }

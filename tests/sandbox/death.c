@@ -681,7 +681,7 @@ op_lock(int cmd)
 }
 /* Read-ahead advice on a file of its own: the restore role only. */
 static int
-op_fadvise(void)
+op_fadvise_of(int advice)
 {
 	char p[4300];
 	int fd, e;
@@ -689,11 +689,13 @@ op_fadvise(void)
 	(void)snprintf(p, sizeof(p), "%s/lease", srcdir);
 	if ((fd = open(p, O_RDONLY)) < 0)
 		return -1;
-	e = posix_fadvise(fd, 0, 0, POSIX_FADV_WILLNEED);
+	e = posix_fadvise(fd, 0, 0, advice);
 	(void)close(fd);
 	errno = e;
 	return e != 0 ? -1 : 0;
 }
+static int op_fadvise(void) { return op_fadvise_of(POSIX_FADV_WILLNEED); }
+static int op_fadvise_dontneed(void) { return op_fadvise_of(POSIX_FADV_DONTNEED); }
 static int op_setlk(void) { return op_lock(F_SETLK); }
 static int op_getlk(void) { return op_lock(F_GETLK); }
 static int op_setlkw(void) { return op_lock(F_SETLKW); }
@@ -1196,6 +1198,8 @@ sigio_cases(void)
 		    "WILLNEED (read-ahead of packs: control)" :
 		    "seccomp alone: fadvise64", op_fadvise,
 		    w == W_RESTORE ? ALLOWED : KILLED);
+		attempt(w, "seccomp alone: fadvise64 DONTNEED",
+		    op_fadvise_dontneed, KILLED);
 		attempt(w, "seccomp alone: ioctl FIOASYNC", op_fioasync,
 		    DENIED);
 		attempt(w, "seccomp alone: ioctl FIOSETOWN", op_fiosetown,

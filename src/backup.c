@@ -62,12 +62,9 @@
 
 /* --- blobs ------------------------------------------------------------ */
 
-/*
- * Queue blob ${id} for the store stage unless the repository has it or
- * this run already queued it.  0, or -1 with errno.
- */
-static int
-queue_blob(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
+/* Queue blob ${id} unless the repository has it or this run queued it. */
+int
+bk_queue(struct bk *b, uint8_t type, const uint8_t id[NODE_ID_BYTES],
     const uint8_t *data, size_t len)
 {
 	int r;
@@ -90,68 +87,107 @@ bk_put_blob(struct bk *b, uint8_t type, const uint8_t *data, size_t len,
 		errno = EPROTO;
 		return -1;
 	}
-	return queue_blob(b, type, id, data, len);
+	return bk_queue(b, type, id, data, len);
 }
 
-/*
- * Send the waiting small files' ids in one request and queue the new
- * ones.  0, or -1 (fatal).
- */
-int
-bk_flush(struct bk *b)
-{
-	const uint8_t *ptr[BATCH_FILES];
-	size_t len[BATCH_FILES], i, n = b->npend;
-	uint8_t (*ids)[KH_ID_BYTES] = NULL;
-	int r = -1;
+/* --- small files --------------------------------------------------------- */
 
-	if (n == 0)
+uint64_t
+bk_sb_need(const struct bk *b)
+{
+	return b->s_sent + (b->sb[b->s_sent % SB_N].n > 0);
+}
+
+int
+bk_sb_submit(struct bk *b)
+{
+	struct sbatch *c = &b->sb[b->s_sent % SB_N];
+	const uint8_t *ptr[BATCH_FILES];
+	size_t len[BATCH_FILES], i;
+
+	if (c->n == 0)
 		return 0;
-	if ((ids = calloc(n, KH_ID_BYTES)) == NULL)
-		goto out;
-	for (i = 0; i < n; i++) {
-		ptr[i] = b->bbuf + b->pend[i].off;
-		len[i] = b->pend[i].len;
+	/* The buffer after this one must be back before it is filled. */
+	if (b->s_sent - b->s_taken == IDQ_DEPTH && bk_sb_take(b) != 0)
+		return -1;
+	for (i = 0; i < c->n; i++) {
+		ptr[i] = c->buf + c->pend[i].off;
+		len[i] = c->pend[i].len;
 	}
-	if (kh_id_batch(b->r->kh, KH_ID_DATA, n, ptr, len, ids) != 0) {
-		errno = EPROTO;
-		goto out;
-	}
-	for (i = 0; i < n; i++) {
-		memcpy(b->pend[i].dst, ids[i], KH_ID_BYTES);
-		if (b->pend[i].forced == 2 &&
-		    memcmp(b->pend[i].twin, ids[i], KH_ID_BYTES) == 0)
+	if (idq_submit(b->sq, c->n, ptr, len) != 0)
+		return -1;
+	b->s_sent++;
+	return 0;
+}
+
+int
+bk_sb_take(struct bk *b)
+{
+	struct sbatch *c = &b->sb[b->s_taken++ % SB_N];
+	size_t i, n = c->n;
+	int r = 0;
+
+	c->n = 0;
+	if (idq_wait(b->sq, b->sids) != 0)
+		r = -1;
+	for (i = 0; i < n && r == 0; i++) {
+		memcpy(c->pend[i].dst, b->sids[i], KH_ID_BYTES);
+		if (c->pend[i].forced == 2 &&
+		    memcmp(c->pend[i].twin, b->sids[i], KH_ID_BYTES) == 0)
 			b->st->files_unchanged++;	/* see bk_file */
-		else if (b->pend[i].forced)
+		else if (c->pend[i].forced)
 			b->st->files_changed++;
-		if (queue_blob(b, BLOB_DATA, ids[i], ptr[i], len[i]) != 0)
-			goto out;
+		r = bk_queue(b, BLOB_DATA, b->sids[i], c->buf + c->pend[i].off,
+		    c->pend[i].len);
 	}
-	r = 0;
-out:
-	b->npend = 0;
-	b->blen = 0;
-	free(ids);
+	c->len = 0;
 	return r;
+}
+
+int
+bk_sb_drain(struct bk *b)
+{
+	if (bk_sb_submit(b) != 0)
+		return -1;
+	while (b->s_taken < b->s_sent)
+		if (bk_sb_take(b) != 0)
+			return -1;
+	return 0;
+}
+
+void
+bk_sb_drop(struct bk *b)
+{
+	size_t i;
+
+	for (; b->s_taken < b->s_sent; b->s_taken++)
+		if (idq_wait(b->sq, b->sids) != 0)
+			continue;	/* failed too: nothing to keep */
+	for (i = 0; i < SB_N; i++)
+		b->sb[i].n = b->sb[i].len = 0;
 }
 
 /*
  * A small file (less than one minimum chunk, no holes): read it whole into
- * the batch; its chunk id arrives with the next flush.  Returns as
- * read_content (1: it ended early, n->size is what was read).
+ * the batch being filled; its chunk id arrives when the batch is taken
+ * back.  Returns as read_content (1: it ended early, n->size is what was
+ * read).
  */
 static int
 read_small(struct bk *b, int fd, struct node *n, const struct node *p)
 {
+	struct sbatch *c = &b->sb[b->s_sent % SB_N];
 	size_t len = (size_t)n->size, got = 0;
 	ssize_t k;
 	int shrank = 0;
 
-	if ((b->npend == BATCH_FILES || len > BATCH_BYTES - b->blen) &&
-	    bk_flush(b) != 0)
-		return -2;
+	if (c->n == BATCH_FILES || len > BATCH_BYTES - c->len) {
+		if (bk_sb_submit(b) != 0)
+			return -2;
+		c = &b->sb[b->s_sent % SB_N];
+	}
 	while (got < len) {
-		k = pread(fd, b->bbuf + b->blen + got, len - got, (off_t)got);
+		k = pread(fd, c->buf + c->len + got, len - got, (off_t)got);
 		if (k < 0 && errno == EINTR)
 			continue;
 		if (k < 0)
@@ -173,15 +209,15 @@ read_small(struct bk *b, int fd, struct node *n, const struct node *p)
 	if ((n->chunks = malloc(NODE_ID_BYTES)) == NULL)
 		return -2;
 	n->nchunks = 1;
-	b->pend[b->npend].dst = n->chunks[0];
-	b->pend[b->npend].off = b->blen;
-	b->pend[b->npend].len = len;
-	b->pend[b->npend].forced = b->o->force && p != NULL ?
+	c->pend[c->n].dst = n->chunks[0];
+	c->pend[c->n].off = c->len;
+	c->pend[c->n].len = len;
+	c->pend[c->n].forced = b->o->force && p != NULL ?
 	    1 + (p->nchunks == 1) : 0;
-	if (b->pend[b->npend].forced == 2)
-		memcpy(b->pend[b->npend].twin, p->chunks[0], NODE_ID_BYTES);
-	b->npend++;
-	b->blen += len;
+	if (c->pend[c->n].forced == 2)
+		memcpy(c->pend[c->n].twin, p->chunks[0], NODE_ID_BYTES);
+	c->n++;
+	c->len += len;
 	return shrank;
 }
 
@@ -212,7 +248,7 @@ take_batch(struct bk *b, struct cbatch *c, struct node *n, size_t *cap)
 	if (idq_wait(b->idq, b->cids) != 0)
 		return -1;
 	for (i = 0; i < c->n; i++)
-		if (queue_blob(b, BLOB_DATA, b->cids[i], c->ptr[i],
+		if (bk_queue(b, BLOB_DATA, b->cids[i], c->ptr[i],
 		    c->len[i]) != 0 || add_chunk(n, cap, b->cids[i]) != 0)
 			return -1;
 	c->n = 0;
@@ -583,7 +619,8 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 	/*
 	 * --force reads a file its parent has: it is counted unchanged if
 	 * its chunks are the parent's (content equal), else changed; a
-	 * small file's chunk id is known at the flush, which counts it.
+	 * small file's chunk id is known when its batch is taken back
+	 * (bk_sb_take), which counts it.
 	 */
 	if (p == NULL)
 		b->st->files_new++;
@@ -601,7 +638,9 @@ bk_file(struct bk *b, int fd, struct node *n, const struct node *p)
 		b->partial = 1;
 		return 0;
 	}
-	small = n->size > 0 && n->size < b->cp.min && n->nextents == 1 &&
+	/* (A repository's minimum chunk may be larger than a batch.) */
+	small = n->size > 0 && n->size < b->cp.min &&
+	    n->size <= BATCH_BYTES && n->nextents == 1 &&
 	    n->extents[0].off == 0 && n->extents[0].len == n->size;
 	open_end = n->size == 0 && pseudo_fs(fd);
 	if (open_end && open_ended(n) != 0)
@@ -720,7 +759,7 @@ bk_setup(struct bk *b)
 {
 	uint8_t *ck;
 	struct stat st;
-	size_t bad;
+	size_t bad, i;
 
 	index_init(&b->ix);
 	if (idxio_load(b->r->kh, b->r->dirfd, &b->ix, &bad) != 0) {
@@ -746,13 +785,20 @@ bk_setup(struct bk *b)
 	if (b->ch == NULL || (b->cb[0].buf = malloc(b->cbcap)) == NULL ||
 	    (b->cb[1].buf = malloc(b->cbcap)) == NULL ||
 	    (b->idq = idq_new(b->r->kh, KH_ID_DATA)) == NULL ||
-	    (b->bbuf = malloc(BATCH_BYTES)) == NULL ||
+	    (b->sq = idq_new(b->r->kh, KH_ID_DATA)) == NULL ||
+	    (b->sb = calloc(SB_N, sizeof(*b->sb))) == NULL ||
+	    dirq_init(b) != 0 ||
 	    (b->pr = packr_new(b->r->dirfd)) == NULL ||
 	    (b->dz = ZSTD_createDCtx()) == NULL ||
 	    store_start(&b->sto, b->r, b->o->dry_run) != 0) {
 		errorx("cannot set up the backup: out of memory");
 		return EXIT_ERR;
 	}
+	for (i = 0; i < SB_N; i++)
+		if ((b->sb[i].buf = malloc(BATCH_BYTES)) == NULL) {
+			errorx("cannot set up the backup: out of memory");
+			return EXIT_ERR;
+		}
 	if (fstat(b->r->dirfd, &st) == 0) {
 		b->repo_dev = st.st_dev;
 		b->repo_ino = st.st_ino;
@@ -771,15 +817,21 @@ bk_setup(struct bk *b)
 static void
 bk_teardown(struct bk *b)
 {
+	size_t i;
+
 	pattern_sel_free(&b->sel);
 	index_free(&b->ix);
 	store_free(&b->sto);
 	packr_free(b->pr);
 	chunker_free(b->ch);
 	idq_free(b->idq);
+	idq_free(b->sq);
+	dirq_free(b);
 	free(b->cb[0].buf);
 	free(b->cb[1].buf);
-	free(b->bbuf);
+	for (i = 0; b->sb != NULL && i < SB_N; i++)
+		free(b->sb[i].buf);
+	free(b->sb);
 	free(b->tbuf);
 	ZSTD_freeDCtx(b->dz);
 	free(b->links);

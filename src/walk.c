@@ -49,7 +49,7 @@ struct frame {
 	struct node	 dn;		/* its node: subtree id at the end */
 	const struct node *pdn;		/* its parent-snapshot twin, or NULL */
 	size_t		 saved;		/* b->pathlen before its name */
-	struct tree	 t;		/* its entries so far */
+	struct wdir	*w;		/* its entries so far (dirq.h) */
 	struct tree	 pt;		/* its twin's entries */
 	int		 have_pt;
 	uint8_t		*praw;		/* its twin's tree, plaintext */
@@ -330,7 +330,7 @@ frame_open(struct bk *b, struct frame *f, const struct tpre *up)
 {
 	struct stat st;
 
-	if (fstat(f->fd, &st) != 0)
+	if ((f->w = dirq_new(b)) == NULL || fstat(f->fd, &st) != 0)
 		return -1;
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
@@ -351,31 +351,29 @@ frame_open(struct bk *b, struct frame *f, const struct tpre *up)
 	return 0;
 }
 
-/* Every entry walked: store the directory's tree, its id in f->dn. */
+/*
+ * Every entry walked: the directory's tree waits in dirq for its ids,
+ * with its twin's, the tree it is likely to be.  Its node goes into the
+ * tree of ${up} (NULL: the top; its node stays in f->dn).
+ */
 static int
-frame_store(struct bk *b, struct frame *f)
+frame_walked(struct bk *b, struct frame *f, struct frame *up)
 {
-	struct dbuf enc;
-	int r;
+	struct wdir *w = f->w;
+	struct node n;
 
-	/* Every small file below has its chunk id once the batch is out. */
-	if (bk_flush(b) != 0 || tree_encode(&f->t, &enc) != 0)
-		return -1;
-	/*
-	 * The same bytes as the parent snapshot's tree (which the keyholder
-	 * opened and checked): the same id, without asking for it.  With
-	 * the windows of subtrees, an unchanged backup makes one keyholder
-	 * round trip per directory that has subdirectories, not two per
-	 * directory.
-	 */
-	if (f->have_pt && enc.len == f->prawlen &&
-	    memcmp(enc.p, f->praw, f->prawlen) == 0) {
-		memcpy(f->dn.subtree, f->pdn->subtree, NODE_ID_BYTES);
-		r = 0;
-	} else
-		r = bk_put_blob(b, BLOB_TREE, enc.p, enc.len, f->dn.subtree);
-	dbuf_free(&enc);
-	return r;
+	if (f->have_pt) {
+		w->have_twin = 1;
+		memcpy(w->twin, f->pdn->subtree, NODE_ID_BYTES);
+		w->praw = f->praw;
+		w->prawlen = f->prawlen;
+		f->praw = NULL;
+	}
+	if (up == NULL)
+		return dirq_walked(b, w, NULL, NULL);
+	n = f->dn;
+	memset(&f->dn, 0, sizeof(f->dn));
+	return dirq_walked(b, w, up->w, &n);
 }
 
 /* Release what frame ${f} holds but its node. */
@@ -389,7 +387,6 @@ frame_close(struct frame *f)
 	free(f->names);
 	free(f->praw);
 	bk_tpre_free(f->tp);
-	tree_free(&f->t);
 	tree_free(&f->pt);
 	if (f->fd >= 0)
 		(void)close(f->fd);
@@ -435,8 +432,9 @@ frame_push(struct frame **fs, size_t *n, size_t *cap)
  * metadata and whose parent-snapshot twin is ${pdn}: store its tree and
  * every one below, its id in dn->subtree.  0, or -1 (fatal; dn's fields
  * freed).  The loop takes the next entry of the deepest directory; a
- * subdirectory becomes a frame, and a directory with no entries left is
- * stored and added to the one above.
+ * subdirectory becomes a frame, and a directory with no entries left
+ * goes to the one above, its tree to dirq (which fills in its id there
+ * later); the top's id is there once dirq is drained.
  */
 static int
 walk_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
@@ -497,32 +495,39 @@ walk_dir(struct bk *b, int fd, struct node *dn, const struct node *pdn)
 			path_pop(b, saved);
 			if (e < 0)
 				goto out;
-			if (e == 0 && tree_add(&f->t, &n) != 0) {
+			if (e == 0 && tree_add(&f->w->t, &n) != 0) {
 				node_free_fields(&n);
 				goto out;
 			}
 			continue;
 		}
-		if (frame_store(b, f) != 0)
-			goto out;
-		if (nf == 1)
+		if (nf == 1) {
+			/* The top: everything below has its id once drained. */
+			if (frame_walked(b, f, NULL) != 0 || dirq_drain(b) != 0)
+				goto out;
+			if (!f->w->done) {
+				errno = EPROTO;
+				goto out;
+			}
+			memcpy(f->dn.subtree, f->w->id, NODE_ID_BYTES);
+			dirq_release(b, f->w);
+			f->w = NULL;
 			break;
+		}
 		up = &fs[nf - 2];
 		if (up->fd < 0 && (up->fd = reopen_up(b, f->fd, up)) < 0)
 			goto out;
-		n = f->dn;
-		memset(&f->dn, 0, sizeof(f->dn));
+		if (frame_walked(b, f, up) != 0)
+			goto out;
 		path_pop(b, f->saved);
 		frame_close(f);
 		nf--;
 		b->depth--;
-		if (tree_add(&up->t, &n) != 0) {
-			node_free_fields(&n);
-			goto out;
-		}
 	}
 	r = 0;
 out:
+	if (r != 0)
+		dirq_drop(b);	/* every frame's wdir too */
 	if (nf > 1)
 		path_pop(b, fs[1].saved);
 	*dn = fs[0].dn;
@@ -647,7 +652,7 @@ walk_main(void *arg)
 	for (i = 0; i < w->nsrc; i++)
 		if (backup_source(b, w->srcs[i], w->root, w->proot) != 0)
 			goto out;
-	if (bk_flush(b) != 0 || tree_encode(w->root, &enc) != 0 ||
+	if (bk_sb_drain(b) != 0 || tree_encode(w->root, &enc) != 0 ||
 	    bk_put_blob(b, BLOB_TREE, enc.p, enc.len, w->rootid) != 0) {
 		errorx("cannot store the root tree: %s", strerror(errno));
 		goto out;

@@ -17,6 +17,7 @@
 
 #include "backup.h"
 #include "chunker.h"
+#include "dirq.h"
 #include "idq.h"
 #include "index.h"
 #include "pack.h"
@@ -32,11 +33,15 @@
  * buffer and go to the keyholder in one id request and one seal request,
  * since round trips are what the process split costs.  Each waiting file
  * has its one chunk-id slot (on the heap, so it does not move) filled when
- * the batch is flushed, which happens before any tree is encoded.
+ * its batch's ids are taken back.  A full batch goes to the small files'
+ * id thread (idq.h) and the walk fills the next buffer meanwhile; there
+ * are SB_N buffers, so a batch is taken back when its buffer is needed
+ * again (or when dirq.h drains).  A file larger than a batch (a
+ * repository whose minimum chunk is larger) is not small.
  */
 #define BATCH_FILES	KH_BATCH_MAX
-/* A batch is flushed at each directory end anyway: rarely fuller. */
-#define BATCH_BYTES	(4u << 20)
+#define BATCH_BYTES	(1u << 20)
+#define SB_N		(IDQ_DEPTH + 1)
 #define CB_BYTES	(4u << 20)	/* a large file's id batch */
 
 struct pend {
@@ -45,6 +50,13 @@ struct pend {
 	size_t		 len;
 	int		 forced;	/* --force, a twin: 1, 2 if one chunk */
 	uint8_t		 twin[NODE_ID_BYTES];	/* then the twin's chunk */
+};
+
+struct sbatch {
+	uint8_t		*buf;		/* BATCH_BYTES */
+	size_t		 len;
+	struct pend	 pend[BATCH_FILES];
+	size_t		 n;
 };
 
 /*
@@ -112,10 +124,11 @@ struct bk {
 	int			 partial;
 	struct backup_stats	*st;
 	struct progress		 prog;
-	uint8_t			*bbuf;		/* the batch of small files */
-	size_t			 blen;
-	struct pend		 pend[BATCH_FILES];
-	size_t			 npend;
+	struct idq		*sq;		/* ids of small files */
+	struct sbatch		*sb;		/* SB_N batches, a ring */
+	uint64_t		 s_sent, s_taken;	/* batches so far */
+	uint8_t			 sids[KH_BATCH_MAX][KH_ID_BYTES];
+	struct dirq		 dq;		/* walked directories */
 	char			*path;		/* the current path, for messages */
 	size_t			 pathlen, pathcap;
 	size_t			 depth;		/* directories entered */
@@ -133,10 +146,33 @@ int bk_put_blob(struct bk *, uint8_t, const uint8_t *, size_t,
     uint8_t[NODE_ID_BYTES]) __attribute__((warn_unused_result));
 
 /*
- * bk_flush(b): send the waiting small files' ids in one request, queue
- * the new ones; every node waiting has its chunk id after.  0, or -1.
+ * bk_queue(b, type, id, data, len): queue the blob ${data} whose id is
+ * ${id} for the store stage unless the repository has it or this run
+ * queued it already.  0, or -1 with errno.
  */
-int bk_flush(struct bk *) __attribute__((warn_unused_result));
+int bk_queue(struct bk *, uint8_t, const uint8_t[NODE_ID_BYTES],
+    const uint8_t *, size_t) __attribute__((warn_unused_result));
+
+/*
+ * bk_sb_need(b): how many small-file batches must be taken back before
+ * every small file read so far has its chunk id.
+ */
+uint64_t bk_sb_need(const struct bk *);
+
+/*
+ * bk_sb_submit(b): send the batch being filled, if it has files, to the
+ * id thread (taking the oldest back first if its buffer is the next one
+ * to fill).  bk_sb_take(b): take the oldest batch in flight back: its
+ * files' chunk ids filled, the new ones queued.  bk_sb_drain(b): both,
+ * until every small file has its id.  0, or -1 (fatal).
+ */
+int bk_sb_submit(struct bk *) __attribute__((warn_unused_result));
+int bk_sb_take(struct bk *) __attribute__((warn_unused_result));
+int bk_sb_drain(struct bk *) __attribute__((warn_unused_result));
+
+/* bk_sb_drop(b): after a failure: wait for the batches in flight, keep
+ * nothing of them. */
+void bk_sb_drop(struct bk *);
 
 /*
  * bk_file(b, fd, n, p): the content of the regular file ${fd} (node

@@ -37,7 +37,7 @@
  * Memory: JOBS × JOB_BYTES (and the sealing's overhead), a compressed
  * copy per store thread, two pack buffers.
  */
-#define JOBS		4
+#define JOBS		3
 #define JOB_BYTES	(4u << 20)
 #define STORERS		2
 

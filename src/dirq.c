@@ -193,9 +193,21 @@ advance(struct bk *b, int force)
 		/* Walked, and their small files have their chunk ids. */
 		while (q->whead != NULL && q->whead->need <= b->s_taken) {
 			w = pop(&q->whead, &q->wtail);
+			q->nwait--;
 			w->ready = 1;
 			if (w->kids == 0)
 				push(&q->rhead, &q->rtail, w);
+		}
+		/*
+		 * DIRQ_SOON directories wait for a small-file batch (where
+		 * small files are few, the one being filled fills slowly):
+		 * send it, or wait for it, now.
+		 */
+		if (q->whead != NULL && q->nwait >= DIRQ_SOON) {
+			if ((q->whead->need > b->s_sent ? bk_sb_submit(b) :
+			    bk_sb_take(b)) != 0)
+				return -1;
+			continue;
 		}
 		c = &q->tb[q->t_sent % DIRQ_TB];
 		while (q->rhead != NULL && !tb_full(c)) {
@@ -242,6 +254,25 @@ advance(struct bk *b, int force)
 	}
 }
 
+/* What the tree ${t} holds on the heap, about. */
+static size_t
+tree_bytes(const struct tree *t)
+{
+	const struct node *n;
+	size_t i, k, sum = t->cap * sizeof(*n);
+
+	for (i = 0; i < t->count; i++) {
+		n = &t->nodes[i];
+		sum += n->namelen + n->targetlen +
+		    n->nchunks * NODE_ID_BYTES +
+		    n->nextents * sizeof(*n->extents) +
+		    n->nxattrs * sizeof(*n->xattrs);
+		for (k = 0; k < n->nxattrs; k++)
+			sum += strlen(n->xattrs[k].name) + n->xattrs[k].len;
+	}
+	return sum;
+}
+
 int
 dirq_walked(struct bk *b, struct wdir *w, struct wdir *up, struct node *n)
 {
@@ -257,9 +288,10 @@ dirq_walked(struct bk *b, struct wdir *w, struct wdir *up, struct node *n)
 		up->kids++;
 	}
 	w->need = bk_sb_need(b);
-	w->held = w->prawlen + w->t.count * sizeof(struct node);
+	w->held = w->prawlen + tree_bytes(&w->t);
 	q->held += w->held;
 	push(&q->whead, &q->wtail, w);
+	q->nwait++;
 	q->nwalked++;
 	return advance(b, q->nwalked > DIRQ_MAX || q->held > DIRQ_HELD);
 }
@@ -291,7 +323,7 @@ dirq_drop(struct bk *b)
 	while (q->live != NULL)
 		wdir_free(q, q->live);
 	q->whead = q->wtail = q->rhead = q->rtail = NULL;
-	q->nwalked = 0;
+	q->nwalked = q->nwait = 0;
 	for (i = 0; i < DIRQ_TB; i++) {
 		q->tb[i].n = q->tb[i].bytes = 0;
 		q->tb[i].full = 0;

@@ -13,12 +13,14 @@
  *
  * Whether to wait depends on counts, never on timing, so a run queues the
  * same blobs in the same order every time: a small-file batch is taken
- * back when its buffer is needed, a tree batch when IDQ_DEPTH are in
- * flight and DIRQ_TB_MIN more trees are ready; everything (small-file
- * batches too) when more than DIRQ_MAX walked directories or about
- * DIRQ_HELD bytes of their trees are held, and when a source's walk ends.
- * A directory waits for the small-file batch being filled when it is
- * walked, even if none of its files is in it: simple, and bounded.
+ * back when its buffer is needed, or sent and taken back when DIRQ_SOON
+ * walked directories wait for small files' ids; a tree batch
+ * when IDQ_DEPTH are in flight and the one being filled has DIRQ_TB_MIN
+ * trees; everything when more than DIRQ_MAX walked directories or about
+ * DIRQ_HELD bytes of their trees (entries, names, chunk lists) are held,
+ * and when a source's walk ends.  A directory waits for the small-file
+ * batch being filled when it is walked, even if none of its files is in
+ * it: simple, and bounded by DIRQ_SOON.
  */
 #ifndef TACIT_DIRQ_H
 #define TACIT_DIRQ_H
@@ -33,6 +35,7 @@
 #define DIRQ_HELD	(64u << 20)	/* and their trees' bytes, about */
 #define DIRQ_TB_BYTES	(1u << 20)	/* trees in one id request */
 #define DIRQ_TB_MIN	32		/* trees worth waiting for */
+#define DIRQ_SOON	64		/* waiting for small files, at most */
 #define DIRQ_TB		(IDQ_DEPTH + 1)
 
 struct bk;
@@ -72,6 +75,7 @@ struct dirq {
 	struct wdir	*rhead, *rtail;	/* ready to encode */
 	struct wdir	*live;		/* every one not freed */
 	size_t		 nwalked;	/* walked and not freed */
+	size_t		 nwait;		/* of them, in the walked queue */
 	size_t		 held;		/* their trees' bytes, about */
 	struct tbatch	*tb;		/* DIRQ_TB, a ring */
 	uint64_t	 t_sent, t_taken;

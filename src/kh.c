@@ -441,7 +441,7 @@ kh_slot_info(struct kh *kh, const struct kh_slotfile *f,
  * kh_hold ... kh_release bracket every use of the data keys.  They make
  * the keys readable once for a whole batch (two mprotect calls per blob
  * were a tenth of a restore) and serialise the callers: the worker's
- * backup pipeline asks from two threads, and one socket or one key
+ * backup pipeline asks from several threads, and one socket or one key
  * region serves one request at a time.  The mutex is recursive so a batch
  * can call the single-object operations.
  */

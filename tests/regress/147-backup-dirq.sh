@@ -5,7 +5,7 @@
 # and the ids come back in batches.  Before, each directory cost two
 # round trips (its small files' ids, then its tree's id): 400 directories
 # of two small files took 3,338 sendmsg calls between the two processes,
-# and 400 empty ones 1,740; now 71 and 128.  The trees are still right:
+# and 400 empty ones 1,740; now 126 and 128.  The trees are still right:
 # shapes that make the queue drain early (more than DIRQ_MAX = 1024
 # directories waiting), a chain 1,200 levels deep and an incremental
 # backup that changes one file deep inside all restore to the same

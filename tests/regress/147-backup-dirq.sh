@@ -9,7 +9,8 @@
 # shapes that make the queue drain early (more than DIRQ_MAX = 1024
 # directories waiting), a chain 1,200 levels deep and an incremental
 # backup that changes one file deep inside all restore to the same
-# bytes, and check finds nothing.
+# bytes, as does a directory whose tree is larger than a batch of
+# trees; and check finds nothing.
 . "$(dirname "$0")/lib.sh"
 
 # The tree as treesum lists it, but a directory's size (a file system's
@@ -76,6 +77,11 @@ mkdir -p "$d"
 	done
 	printf 'bottom\n' >bottom
 )
+# A directory of 20,000 entries (a 2.7 MB tree) after 50 small trees:
+# it does not fit their batch of tree ids and goes alone in the next.
+mkdir -p "$S/many"
+(cd "$S/many" && seq -w 1 20000 | sed 's/^/entry-with-a-longer-name-/' |
+    xargs touch)
 head -c 300000 /dev/urandom >"$S/large"
 printf 'top\n' >"$S/top"
 

@@ -21,6 +21,11 @@
  *   bigdir NAME RAWLEN   a directory whose (empty) tree's index entry
  *                   claims RAWLEN bytes
  *   biglog RAWLEN   the snapshot's log: a blob whose entry claims RAWLEN
+ *   forge -r REPO --passphrase-fd N --chunk-min BYTES
+ * instead rewrites the config with that minimum chunk (the average the
+ * next power of two above it, the maximum twice that, at most 16 MiB), a
+ * config another implementation could have written, and exits.
+ *
  * It writes one snapshot (paths: "/forged") and prints its id.  Nesting
  * is limited only by memory (DEPTH_MAX levels), so it can forge trees
  * deeper than any reader accepts.
@@ -29,6 +34,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <sodium.h>
 #include <zstd.h>
@@ -207,6 +213,7 @@ main(int argc, char **argv)
 	char line[8192], *name, *rest;
 	char hex[33];
 	size_t depth = 0, nl, nseg;
+	unsigned long cmin = 0;
 	int i;
 
 	if (sodium_init() < 0)
@@ -219,10 +226,29 @@ main(int argc, char **argv)
 		else if (strcmp(argv[i], "--passphrase-fd") == 0 && i + 1 < argc) {
 			o.pass.kind = PASS_FD;
 			o.pass.fd = atoi(argv[++i]);
-		}
+		} else if (strcmp(argv[i], "--chunk-min") == 0 && i + 1 < argc)
+			cmin = strtoul(argv[++i], NULL, 10);
 	}
 	if (o.repo == NULL || cmd_open(&o, REPO_LOCK_EXCL, &r) != EXIT_OK)
 		die("cannot open the repository");
+	if (cmin != 0) {
+		r->cfg.chunk_min = (uint32_t)cmin;
+		for (r->cfg.chunk_avg = 4096; r->cfg.chunk_avg <= cmin;)
+			r->cfg.chunk_avg *= 2;	/* a power of two above */
+		r->cfg.chunk_max = r->cfg.chunk_avg < (8u << 20) ?
+		    2 * r->cfg.chunk_avg : (16u << 20);
+		if (r->cfg.pack_bytes < r->cfg.chunk_max)
+			r->cfg.pack_bytes = r->cfg.chunk_max;
+		/* repo_commit_init writes new files only. */
+		if (unlinkat(r->dirfd, REPO_CONFIG_NAME, 0) != 0 ||
+		    unlinkat(r->dirfd, REPO_HEADER_NAME, 0) != 0 ||
+		    unlinkat(r->copyfd, REPO_CONFIG_NAME, 0) != 0 ||
+		    unlinkat(r->copyfd, REPO_HEADER_NAME, 0) != 0 ||
+		    repo_commit_init(r) != EXIT_OK)
+			die("cannot write the config");
+		cmd_close(r);
+		return 0;
+	}
 	index_init(&ix);
 	if (idxio_load(r->kh, r->dirfd, &ix, &nseg) != 0 ||
 	    (pw = packw_new(r->kh, r->dirfd, r->cfg.pack_bytes)) == NULL)

@@ -24,6 +24,15 @@ push(struct wdir **head, struct wdir **tail, struct wdir *w)
 	*tail = w;
 }
 
+static void
+push_front(struct wdir **head, struct wdir **tail, struct wdir *w)
+{
+	w->next = *head;
+	*head = w;
+	if (*tail == NULL)
+		*tail = w;
+}
+
 static struct wdir *
 pop(struct wdir **head, struct wdir **tail)
 {
@@ -177,6 +186,14 @@ tb_take(struct bk *b)
 	return 0;
 }
 
+/* The small-file batch the oldest walked directory waits for: send it
+ * if it is still being filled, else take the oldest in flight back. */
+static int
+sb_toward(struct bk *b, const struct wdir *w)
+{
+	return w->need > b->s_sent ? bk_sb_submit(b) : bk_sb_take(b);
+}
+
 /*
  * Move on as far as what is back allows; with ${force}, wait for the
  * keyholder until every walked directory has its id.
@@ -204,8 +221,7 @@ advance(struct bk *b, int force)
 		 * send it, or wait for it, now.
 		 */
 		if (q->whead != NULL && q->nwait >= DIRQ_SOON) {
-			if ((q->whead->need > b->s_sent ? bk_sb_submit(b) :
-			    bk_sb_take(b)) != 0)
+			if (sb_toward(b, q->whead) != 0)
 				return -1;
 			continue;
 		}
@@ -214,12 +230,8 @@ advance(struct bk *b, int force)
 			w = pop(&q->rhead, &q->rtail);
 			if ((r = encode(b, w, c)) < 0)
 				return -1;
-			if (r > 0) {	/* first in the next batch */
-				w->next = q->rhead;
-				q->rhead = w;
-				if (q->rtail == NULL)
-					q->rtail = w;
-			}
+			if (r > 0)	/* first in the next batch */
+				push_front(&q->rhead, &q->rtail, w);
 		}
 		/*
 		 * A batch is asked for once nothing more is ready for it; with
@@ -248,8 +260,7 @@ advance(struct bk *b, int force)
 		}
 		if (q->whead == NULL)
 			return 0;
-		if ((q->whead->need > b->s_sent ? bk_sb_submit(b) :
-		    bk_sb_take(b)) != 0)
+		if (sb_toward(b, q->whead) != 0)
 			return -1;
 	}
 }

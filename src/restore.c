@@ -1043,8 +1043,11 @@ out:
 
 /*
  * Fetch, in one keyholder request, the data of the one-chunk files among
- * t->nodes[from..] (up to KH_BATCH_MAX of them or 8 MiB); returns the
- * index after the last node covered.
+ * t->nodes[from..] up to the next directory (up to KH_BATCH_MAX of them
+ * or 8 MiB); returns the index after the last node covered.  Never past
+ * a directory: entering it fetches its own files into the same buffer,
+ * so ours after it would be fetched again on the way back (the Linux
+ * tree: 182,000 blobs read and opened for 78,000 files).
  */
 static size_t
 prefetch(struct rs *s, const struct tree *t, size_t from)
@@ -1061,6 +1064,8 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 	for (i = from; i < t->count && s->pfn < KH_BATCH_MAX; i++) {
 		const struct node *n = &t->nodes[i];
 
+		if (n->type == NODE_DIR)
+			break;
 		if (n->type != NODE_FILE || n->nchunks != 1 || n->link_id != 0)
 			continue;
 		if ((loc = index_get(&s->rd->ix, n->chunks[0])) != NULL &&

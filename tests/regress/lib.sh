@@ -10,7 +10,7 @@
 set -u
 : "${TACIT:?}"
 : "${TESTTMP:?}"
-T=$(mktemp -d "$TESTTMP/$(basename "$0" .sh).XXXXXX")
+T=$(mktemp -d "$TESTTMP/$(basename "$0" .sh).XXXXXX") || exit 1
 PW="correct horse battery staple"
 FAST="--kdf-memory 64 --kdf-iterations 1 --kdf-lanes 1"
 

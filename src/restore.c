@@ -39,6 +39,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/openat2.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,6 +61,9 @@
 /* A file's chunks asked of the disk ahead of the one opened (a cold
  * pack: the disk works while the keyholder opens). */
 #define RS_AHEAD	4
+
+/* A batch of this many files or more is opened in two parts. */
+#define OPENER_MIN	24
 
 /*
  * Temporary names: the prefix, then 12 lowercase hex digits (6 random
@@ -91,6 +95,26 @@ struct linkrec {
 	struct node	 first;		/* its size, mtime and flags only */
 };
 
+/*
+ * The opener: a thread that reads and has the keyholder open the later
+ * part of a directory's batch while the main thread creates and hands to
+ * the writer the files of the first part.  Its own pack reader; the
+ * keyholder's channel serves one request at a time (kh.c's mutex).
+ */
+struct opener {
+	pthread_t		 th;
+	pthread_mutex_t		 mu;
+	pthread_cond_t		 cv;
+	int			 busy;		/* a batch given, not done */
+	int			 quit;
+	int			 rc;
+	struct reader		*rd;
+	struct packr		*pr;
+	uint8_t			 ids[KH_BATCH_MAX][32];
+	size_t			 n;
+	struct prefetch		 pf;
+};
+
 struct rs {
 	struct reader		*rd;
 	const struct opts	*o;
@@ -108,6 +132,9 @@ struct rs {
 	struct prefetch		*pf;		/* small files' data, batched */
 	const struct node	*pfnode[KH_BATCH_MAX];
 	size_t			 pfn;
+	struct opener		*op;		/* the batch's later part */
+	const struct node	*opnode[KH_BATCH_MAX];
+	size_t			 opn;
 	char			*path;		/* relative path being restored */
 	size_t			 pathlen, pathcap;
 	struct treepath		 tp;		/* trees on that path */
@@ -265,6 +292,117 @@ report_blob(struct rs *s, const char *what, const uint8_t *id)
 	alertx("%s: %s (blob %s)", log_shown(s->path), what, h);
 }
 
+static void *
+opener_main(void *arg)
+{
+	struct opener *op = arg;
+
+	(void)pthread_mutex_lock(&op->mu);
+	for (;;) {
+		while (!op->busy && !op->quit)
+			(void)pthread_cond_wait(&op->cv, &op->mu);
+		if (op->quit)
+			break;
+		(void)pthread_mutex_unlock(&op->mu);
+		op->rc = prefetch_blobs(op->rd->r->kh, op->pr, &op->rd->ix,
+		    NULL, BLOB_DATA, op->rd->r->cfg.chunk_max,
+		    (const uint8_t (*)[32])op->ids, op->n, &op->pf);
+		(void)pthread_mutex_lock(&op->mu);
+		op->busy = 0;
+		(void)pthread_cond_broadcast(&op->cv);
+	}
+	(void)pthread_mutex_unlock(&op->mu);
+	return NULL;
+}
+
+/* The opener, or NULL: batches are then opened on the main thread. */
+static struct opener *
+opener_start(struct reader *rd)
+{
+	struct opener *op;
+
+	if ((op = calloc(1, sizeof(*op))) == NULL)
+		return NULL;
+	op->rd = rd;
+	op->pf.opened = 1;
+	if ((op->pr = packr_new(rd->r->dirfd)) == NULL)
+		goto fail;
+	if (pthread_mutex_init(&op->mu, NULL) != 0)
+		goto fail_pr;
+	if (pthread_cond_init(&op->cv, NULL) != 0)
+		goto fail_mu;
+	if (pthread_create(&op->th, NULL, opener_main, op) != 0)
+		goto fail_cv;
+	return op;
+fail_cv:
+	(void)pthread_cond_destroy(&op->cv);
+fail_mu:
+	(void)pthread_mutex_destroy(&op->mu);
+fail_pr:
+	packr_free(op->pr);
+fail:
+	free(op);
+	return NULL;
+}
+
+/* Wait until the opener has no batch: its buffers are ours to read. */
+static void
+opener_wait(struct opener *op)
+{
+	(void)pthread_mutex_lock(&op->mu);
+	while (op->busy)
+		(void)pthread_cond_wait(&op->cv, &op->mu);
+	(void)pthread_mutex_unlock(&op->mu);
+}
+
+static void
+opener_stop(struct opener *op)
+{
+	if (op == NULL)
+		return;
+	(void)pthread_mutex_lock(&op->mu);
+	op->quit = 1;
+	(void)pthread_cond_broadcast(&op->cv);
+	(void)pthread_mutex_unlock(&op->mu);
+	(void)pthread_join(op->th, NULL);
+	(void)pthread_cond_destroy(&op->cv);
+	(void)pthread_mutex_destroy(&op->mu);
+	packr_free(op->pr);
+	prefetch_free(&op->pf);
+	free(op);
+}
+
+/* No batch any more: the opener's too is done with (waited for). */
+static void
+batch_end(struct rs *s)
+{
+	s->pfn = 0;
+	if (s->opn > 0)
+		opener_wait(s->op);
+	s->opn = 0;
+}
+
+/* ${n}'s data in the batch ${pf} of the nodes ${v}[0..${nv}), or NULL. */
+static const uint8_t *
+batch_find(const struct prefetch *pf, const struct node *const *v, size_t nv,
+    const struct node *n, size_t *lenp, size_t *rawp, int *found)
+{
+	size_t i;
+
+	for (i = 0; i < nv; i++)
+		if (v[i] == n) {
+			*found = 1;
+			if (pf->err[i] != 0) {
+				errno = pf->err[i];
+				return NULL;
+			}
+			*lenp = pf->len[i];
+			*rawp = pf->rawlen[i];
+			return pf->buf + pf->off[i];
+		}
+	return NULL;
+}
+
 /*
  * The batched data of the one-chunk file ${n}, or NULL (errno set) when it
  * was not batched or the batch found it missing or damaged.
@@ -272,20 +410,20 @@ report_blob(struct rs *s, const char *what, const uint8_t *id)
 static const uint8_t *
 prefetched(struct rs *s, const struct node *n, size_t *lenp, size_t *rawp)
 {
-	size_t i;
+	const uint8_t *p;
+	int found = 0;
 
 	errno = 0;
-	for (i = 0; i < s->pfn; i++)
-		if (s->pfnode[i] == n) {
-			if (s->pf->err[i] != 0) {
-				errno = s->pf->err[i];
-				return NULL;
-			}
-			*lenp = s->pf->len[i];
-			*rawp = s->pf->rawlen[i];
-			return s->pf->buf + s->pf->off[i];
-		}
-	return NULL;
+	p = batch_find(s->pf, s->pfnode, s->pfn, n, lenp, rawp, &found);
+	if (found || s->opn == 0)
+		return p;
+	opener_wait(s->op);
+	if (s->op->rc != 0) {
+		errno = 0;	/* one by one after all */
+		return NULL;
+	}
+	return batch_find(&s->op->pf, s->opnode, s->opn, n, lenp, rawp,
+	    &found);
 }
 
 /*
@@ -1053,10 +1191,10 @@ static size_t
 prefetch(struct rs *s, const struct tree *t, size_t from)
 {
 	uint8_t (*ids)[32];
-	size_t i, raw = 0;
+	size_t i, h, raw = 0;
 	const struct blobloc *loc;
 
-	s->pfn = 0;
+	batch_end(s);
 	if (s->pf == NULL || s->inc.n > 0)
 		return t->count;	/* with --include most would be waste */
 	if ((ids = calloc(KH_BATCH_MAX, 32)) == NULL)
@@ -1074,11 +1212,27 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 		memcpy(ids[s->pfn], n->chunks[0], 32);
 		s->pfnode[s->pfn++] = n;
 	}
+	/* A large batch: its later two thirds are opened by the opener while
+	 * the files of the first are made. */
+	if (s->op != NULL && s->pfn >= OPENER_MIN) {
+		h = s->pfn / 3;
+		s->opn = s->pfn - h;
+		memcpy(s->opnode, s->pfnode + h, s->opn * sizeof(*s->opnode));
+		memcpy(s->op->ids, ids + h, s->opn * 32);
+		s->op->n = s->opn;
+		s->pfn = h;
+	}
 	if (s->pfn > 1 && reader_prefetch(s->rd,
 	    (const uint8_t (*)[32])ids, s->pfn, s->pf) != 0)
 		s->pfn = 0;		/* one by one after all */
 	else if (s->pfn <= 1)
 		s->pfn = 0;
+	if (s->opn > 0) {
+		(void)pthread_mutex_lock(&s->op->mu);
+		s->op->busy = 1;
+		(void)pthread_cond_broadcast(&s->op->cv);
+		(void)pthread_mutex_unlock(&s->op->mu);
+	}
 	free(ids);
 	return i;
 }
@@ -1147,7 +1301,7 @@ restore_tree(struct rs *s, const struct tree *root)
 	while (nf > 0) {
 		f = &fs[nf - 1];
 		if (f->i == f->t.count) {
-			s->pfn = 0;
+			batch_end(s);
 			if (nf == 1)
 				break;
 			if ((r = rs_leave(s, f, &fs[nf - 2])) != 0) {
@@ -1197,7 +1351,7 @@ restore_tree(struct rs *s, const struct tree *root)
 			rw_closedir(s->w, f->fd);
 	}
 	treewin_free(fs[0].win);
-	s->pfn = 0;
+	batch_end(s);
 	free(fs);
 	return r;
 }
@@ -1356,8 +1510,10 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	if (s.inc.n == 0 && s.exc.n == 0)
 		progress_total(&s.prog, snap->files, snap->bytes);
 	/* no batching if it fails; the writer decompresses */
-	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL)
+	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL) {
 		s.pf->opened = 1;
+		s.op = opener_start(rd);
+	}
 	if ((s.w = rw_start(s.owner)) == NULL) {
 		errorx("cannot start the writer: %s", strerror(errno));
 		goto out;
@@ -1383,6 +1539,7 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	}
 out:
 	progress_done(&s.prog, s.nfiles, s.queued);
+	opener_stop(s.op);
 	if (s.pf != NULL)
 		prefetch_free(s.pf);
 	free(s.pf);

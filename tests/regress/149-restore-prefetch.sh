@@ -8,13 +8,16 @@
 # files).  Here files before and after a subdirectory, two levels deep,
 # of incompressible data: the bytes the restore reads with pread (the
 # packs' blobs) are at most what the packs hold (the code before read
-# half as much again), and the files restore as backed up.
+# half as much again), and the files restore as backed up.  A batch of 24
+# files or more is opened in two parts, the later two thirds by the
+# opener thread: a damaged blob in either part is named by its file, and
+# every other file restores.
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v strace >/dev/null; then
 	ok "# SKIP strace is not installed"; exit 0; fi
 R=$T/repo S=$T/src
-mkrepo "$R" || notok "setup: init"
+mkrepo "$R" --parity 0 || notok "setup: init"	# the damage below stays
 # files DIR PREFIX N: N files of 6,000 random bytes.
 files() {
 	i=0
@@ -30,6 +33,7 @@ files "$S/d/m" b 50
 files "$S/d/m" y 50
 files "$S/d/m/n" c 20
 tp backup -q -r "$R" "$S" >/dev/null 2>&1 || notok "setup: backup"
+printf '%s\n' "$PW" >"$T/pw"
 packs=$(find "$R/packs" -type f -exec cat {} + | wc -c)
 data=$((420 * 6000))
 
@@ -56,4 +60,39 @@ if cmp -s "$T/want" "$T/got" && [ "$(wc -l <"$T/got")" -eq 420 ]; then
 else
 	notok "the 420 files restored as backed up"
 	diff "$T/want" "$T/got" | head -n 5 | sed 's/^/#   /'
+fi
+
+# A flipped blob in each part of d's first batch (a000-a149: a010 in the
+# part the main thread opens, a120 in the opener's).
+"$TOOLDIR/blobmap" -r "$R" --passphrase-fd 3 3<"$T/pw" >"$T/map" ||
+    notok "setup: blobmap"
+flip_file() {	# PATH below the source: flip the middle byte of its blob
+	id=$(awk -v p="/src/$1" '$1 == "file" && $3 == p { print $2 }' "$T/map")
+	set -- $(awk -v i="$id" '$1 == "blob" && $6 == i { print $3, $4, $5 }' \
+	    "$T/map")
+	if [ $# -ne 3 ]; then notok "setup: the blob of a file"; return; fi
+	flip "$R/packs/$(printf %.2s "$1")/$1" $(($2 + $3 / 2))
+}
+flip_file d/a010
+flip_file d/a120
+"$TACIT" restore -r "$R" latest --target "$T/dmg" --passphrase-fd 3 \
+    3<"$T/pw" >"$T/dmg.out" 2>"$T/dmg.err"
+rc=$?
+named=$(grep -o 'd/a[0-9]*: data damaged' "$T/dmg.err" | sort | tr '\n' ' ')
+if [ $rc -eq 3 ] &&
+    [ "$named" = "d/a010: data damaged d/a120: data damaged " ]; then
+	ok "damaged blobs in both parts of a batch: exit 3, a010 and a120 named"
+else
+	notok "damaged blobs in both parts of a batch (exit $rc, named: $named)"
+	sed 's/^/#   /' "$T/dmg.err" | head -n 5
+fi
+others() { grep -v -e ' ./d/a010$' -e ' ./d/a120$' "$1"; }
+(cd "$T/dmg/src" && find . -type f -exec cksum {} + | sort) >"$T/dgot" 2>&1
+others "$T/want" >"$T/want2"
+others "$T/dgot" >"$T/dgot2"
+if cmp -s "$T/want2" "$T/dgot2" && [ "$(wc -l <"$T/dgot2")" -eq 418 ]; then
+	ok "the 418 other files restored as backed up"
+else
+	notok "the 418 other files restored as backed up"
+	diff "$T/want2" "$T/dgot2" | head -n 5 | sed 's/^/#   /'
 fi

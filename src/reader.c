@@ -281,7 +281,8 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		if (ql == SIZE_MAX) {
 			/* Damaged on disk: read alone, packr_open repairs
 			 * the pack in memory when it has parity. */
-			if (packr_open(pr, kh, ix, loc[i], &q, &ql) != 0) {
+			if (pf->noheal ||
+			    packr_open(pr, kh, ix, loc[i], &q, &ql) != 0) {
 				pf->err[i] = EBADMSG;
 				continue;
 			}
@@ -290,7 +291,7 @@ prefetch_blobs(struct kh *kh, struct packr *pr, const struct index *ix,
 		pf_put(pf, dz, i, loc[i]->rawlen, q, ql, &poff);
 	}
 	/* A read error (a bad sector): alone again, repaired as above. */
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !pf->noheal; i++) {
 		if (pf->err[i] != EIO)
 			continue;
 		if (packr_open(pr, kh, ix, loc[i], &q, &ql) != 0)

@@ -64,6 +64,9 @@ void reader_hex8(const uint8_t *, char[9]);
 /* Data blobs fetched in one batch (see reader_prefetch). */
 struct prefetch {
 	int		 opened;		/* keep blobs compressed */
+	int		 noheal;		/* a damaged or unreadable blob
+						   stays an error: the caller
+						   reads it again */
 	uint8_t		*buf;			/* plaintexts, back to back */
 	size_t		 cap;
 	uint8_t		*io;			/* sealed, then opened: kept */

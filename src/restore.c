@@ -324,7 +324,11 @@ opener_start(struct reader *rd)
 	if ((op = calloc(1, sizeof(*op))) == NULL)
 		return NULL;
 	op->rd = rd;
-	op->pf.opened = 1;
+	op->pf.opened = 1;	/* kept compressed: no zstd context needed */
+	/* A damaged blob is repaired once, by the main thread's reader
+	 * (send_content reads it again), not by both (two repaired copies
+	 * of a pack, two reports). */
+	op->pf.noheal = 1;
 	if ((op->pr = packr_new(rd->r->dirfd)) == NULL)
 		goto fail;
 	if (pthread_mutex_init(&op->mu, NULL) != 0)
@@ -415,7 +419,9 @@ prefetched(struct rs *s, const struct node *n, size_t *lenp, size_t *rawp)
 
 	errno = 0;
 	p = batch_find(s->pf, s->pfnode, s->pfn, n, lenp, rawp, &found);
-	if (found || s->opn == 0)
+	/* Not the opener's (never batched, or before its part): no wait. */
+	if (found || s->opn == 0 || n < s->opnode[0] || n->nchunks != 1 ||
+	    n->link_id != 0)
 		return p;
 	opener_wait(s->op);
 	if (s->op->rc != 0) {
@@ -1512,7 +1518,8 @@ restore_run(struct reader *rd, const struct snapshot *snap,
 	/* no batching if it fails; the writer decompresses */
 	if ((s.pf = calloc(1, sizeof(*s.pf))) != NULL) {
 		s.pf->opened = 1;
-		s.op = opener_start(rd);
+		if (s.inc.n == 0)	/* with --include nothing is batched */
+			s.op = opener_start(rd);
 	}
 	if ((s.w = rw_start(s.owner)) == NULL) {
 		errorx("cannot start the writer: %s", strerror(errno));

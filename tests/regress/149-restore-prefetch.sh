@@ -11,7 +11,9 @@
 # half as much again), and the files restore as backed up.  A batch of 24
 # files or more is opened in two parts, the later two thirds by the
 # opener thread: a damaged blob in either part is named by its file, and
-# every other file restores.
+# every other file restores; with parity both are repaired and the pack
+# is repaired (and reported) once, by the main thread's reader (the
+# opener repairing its own copy reported it twice).
 . "$(dirname "$0")/lib.sh"
 
 if ! command -v strace >/dev/null; then
@@ -95,4 +97,30 @@ if cmp -s "$T/want2" "$T/dgot2" && [ "$(wc -l <"$T/dgot2")" -eq 418 ]; then
 else
 	notok "the 418 other files restored as backed up"
 	diff "$T/want2" "$T/dgot2" | head -n 5 | sed 's/^/#   /'
+fi
+
+# The same damage where the packs have parity: repaired, and once (the
+# opener leaves a damaged blob to the main thread's reader; reading and
+# repairing the pack on both threads reported it twice and held two
+# repaired copies).
+P=$T/prepo
+mkrepo "$P" || notok "setup: init (parity)"
+tp backup -q -r "$P" "$S" >/dev/null 2>&1 || notok "setup: backup (parity)"
+# d/a000-a149 lie first in the one data pack (6,000 bytes a blob, in the
+# order walked): 4 KiB zeroed at 64 KiB (a010, the main thread's part)
+# and at 720 KiB (a119, the opener's).
+pk=$(find "$P/packs" -type f -size +2000k)
+if [ "$(echo "$pk" | wc -l)" -ne 1 ]; then notok "setup: one data pack"; fi
+dd if=/dev/zero of="$pk" bs=4096 seek=16 count=1 conv=notrunc 2>/dev/null
+dd if=/dev/zero of="$pk" bs=4096 seek=180 count=1 conv=notrunc 2>/dev/null
+"$TACIT" restore -r "$P" latest --target "$T/par" --passphrase-fd 3 \
+    3<"$T/pw" >"$T/par.out" 2>"$T/par.err"
+rc=$?
+nrep=$(grep -c 'repaired in memory' "$T/par.err")
+(cd "$T/par/src" && find . -type f -exec cksum {} + | sort) >"$T/pgot" 2>&1
+if [ $rc -eq 0 ] && [ "$nrep" -eq 1 ] && cmp -s "$T/want" "$T/pgot"; then
+	ok "with parity: both blobs repaired, the pack reported once, all 420 files as backed up"
+else
+	notok "with parity: exit $rc, $nrep repair reports (wanted exit 0, 1), files $(cmp -s "$T/want" "$T/pgot" && echo same || echo differ)"
+	sed 's/^/#   /' "$T/par.err" | head -n 5
 fi

@@ -122,10 +122,22 @@ xcode 2 "an operand is refused" tk prune -r "$R" "$A"
 xcode 2 "--read-data does not apply to prune" tk prune -r "$R" --read-data
 
 # A backup during a prune: refused at once, or waits with --lock-wait.
-rm "$R/snapshots/$A"
+# strace holds the prune's first unlinkat (under the lock) for up to a
+# minute, so the lock is held whatever the machine's load (a 4 s hold
+# could end before a loaded machine had started the backup: exit 0);
+# killing strace lets the prune go on untraced.  A snapshot D of data of
+# its own goes too, so the prune has a pack to delete (A's data is C's:
+# without D it deleted nothing, no unlinkat was held, and only its own
+# speed kept the lock held).
+mkdir -p "$T/d"
+head -c 3000000 /dev/urandom >"$T/d/x"
+ls "$R/snapshots" >"$T/sn0"
+tk backup -q -r "$R" "$T/d" || notok "setup: backup D"
+D=$(ls "$R/snapshots" | grep -v -x -F -f "$T/sn0")
+rm "$R/snapshots/$A" "$R/snapshots/$D"
 printf '%s\n' "$PW" >"$T/.slowpw"
 env "$NOLEAK" setsid strace -f -qq -o /dev/null -e trace=unlinkat \
-    -e inject=unlinkat:delay_enter=4000000:when=1 \
+    -e inject=unlinkat:delay_enter=60000000:when=1 \
     "$TACIT" prune -q -r "$R" --passphrase-fd 3 3<"$T/.slowpw" \
     >"$T/slow.out" 2>&1 &
 slow=$!
@@ -134,8 +146,24 @@ while ! holds_lock "$R/lock" && [ $i -lt 1500 ]; do i=$((i + 1)); sleep 0.02; do
 xcode 11 "a backup during a prune is refused (exit 11)" \
     tk backup -q -r "$R" "$T/a"
 grepq "lock" "$T/.out" && ok "naming the lock" || notok "$(cat "$T/.out")"
-xcode 0 "with --lock-wait it waits for the prune and succeeds" \
-    tk backup -q -r "$R" "$T/a" --lock-wait 120
-wait "$slow" && ok "the prune finished" || notok "prune: $(cat "$T/slow.out")"
+prune=$(lock_pid "$R/lock")
+tk backup -q -r "$R" "$T/a" --lock-wait 120 >"$T/lw.out" 2>&1 &
+lw=$!
+sleep 5
+if kill -0 "$lw" 2>/dev/null && [ "$(lock_pid "$R/lock")" = "$prune" ]; then
+	ok "with --lock-wait it waits while the prune holds the lock"
+else
+	notok "with --lock-wait: not waiting 5 s into the prune's hold ($(cat "$T/lw.out"))"
+fi
+kill -KILL "$slow"
+wait "$lw" && ok "and succeeds once the prune is done" ||
+    notok "--lock-wait: $(cat "$T/lw.out")"
+i=0
+while kill -0 "$prune" 2>/dev/null && [ $i -lt 3000 ]; do i=$((i + 1)); sleep 0.02; done
+if ! kill -0 "$prune" 2>/dev/null && ! grepq . "$T/slow.out"; then
+	ok "the prune finished"
+else
+	notok "prune: $(cat "$T/slow.out")"
+fi
 xcode 0 "check after both" tk check -r "$R" --read-data
 same "$T/c" "$C" && ok "C restores identically at the end" || notok "C differs"

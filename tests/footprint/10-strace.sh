@@ -72,12 +72,16 @@ audit "backup --files-from0 /dev/stdin" "$R" -- sh -c "printf '%s\\0' \
     --passphrase-fd 3 3<'$T/pw'"
 # On a terminal (script(1) makes one): the progress line, and the thread
 # that counts the sources for it beside the walk.
+# A second source of 40 MB keeps the walk busy until the count is done
+# (with 2.9 MiB the walk could end first and stop it: no totals).
+mkdir -p "$T/src40"
+head -c 40000000 /dev/urandom >"$T/src40/big"
 if command -v script >/dev/null 2>&1; then
 	audit "backup on a terminal (progress line, counting thread)" "$R" -- \
-	    script -qec "'$TACIT' backup -r '$R' '$T/src' --force \
+	    script -qec "'$TACIT' backup -r '$R' '$T/src' '$T/src40' --force \
 	    --passphrase-fd 3 3<'$T/pw'" /dev/null
-	grep -q ' 2/2 files' "$T/out.$n" &&
-	    ok "the terminal run counted the sources (2/2 files)" ||
+	grep -q ' 3/3 files' "$T/out.$n" &&
+	    ok "the terminal run counted the sources (3/3 files)" ||
 	    notok "the terminal run shows no totals: $(head -c 300 "$T/out.$n")"
 else
 	ok "backup on a terminal # SKIP script(1) is not installed"

@@ -349,6 +349,16 @@ fail:
 	return NULL;
 }
 
+/* Hand the opener the batch in op->ids[0..op->n). */
+static void
+opener_give(struct opener *op)
+{
+	(void)pthread_mutex_lock(&op->mu);
+	op->busy = 1;
+	(void)pthread_cond_broadcast(&op->cv);
+	(void)pthread_mutex_unlock(&op->mu);
+}
+
 /* Wait until the opener has no batch: its buffers are ours to read. */
 static void
 opener_wait(struct opener *op)
@@ -1233,12 +1243,8 @@ prefetch(struct rs *s, const struct tree *t, size_t from)
 		s->pfn = 0;		/* one by one after all */
 	else if (s->pfn <= 1)
 		s->pfn = 0;
-	if (s->opn > 0) {
-		(void)pthread_mutex_lock(&s->op->mu);
-		s->op->busy = 1;
-		(void)pthread_cond_broadcast(&s->op->cv);
-		(void)pthread_mutex_unlock(&s->op->mu);
-	}
+	if (s->opn > 0)
+		opener_give(s->op);
 	free(ids);
 	return i;
 }

@@ -237,9 +237,7 @@ else
 	    ! ls "$R/snapshots" | grep -qv "^$first"; then
 		ok "the backup was still running, uncommitted, through all of this"
 	else notok "the backup was still running, uncommitted, through all of this"; fi
-	kill -KILL "-$slow"
-	wait "$slow" 2>/dev/null
-	slow=
+	paused_end "$R" || notok "setup: the killed backup still holds the lock"
 	xcode 0 "check passes after the paused backup is killed" tp check -r "$R"
 fi
 
@@ -267,9 +265,7 @@ else
 		ok "a backup of a hard link to the lock keeps its lock: a second backup exits 11"
 	else notok "a backup of a hard link to the lock lost its lock: a second backup exited $rc"
 		sed 's/^/#   /' "$T/out"; fi
-	kill -KILL "-$slow"
-	wait "$slow" 2>/dev/null
-	slow=
+	paused_end "$R2" || notok "setup: the killed backup still holds the lock"
 	tp backup -r "$R2" "$SRC2" "$R2/lock" >"$T/out" 2>&1
 	rc=$?
 	if [ "$rc" -eq 0 ] && grep -q "lock-link: the repository's lock file, not backed up" "$T/out" &&

@@ -163,8 +163,7 @@ if command -v strace >/dev/null && command -v setsid >/dev/null &&
 		ok "beside a running backup, tag exits 11 (locked) and changes nothing"
 	else notok "beside a running backup, tag exits $rc"
 		sed 's/^/#   /' "$T/out"; fi
-	kill -KILL "-$slow" 2>/dev/null
-	wait "$slow" 2>/dev/null
+	paused_end "$R" || notok "setup: the killed backup still holds the lock"
 else
 	kill -KILL "-${slow:-0}" 2>/dev/null
 	ok "# SKIP no paused backup here (strace or setsid missing)"

@@ -129,8 +129,7 @@ assert json.load(open(sys.argv[1]))["snapshots"] == 3' "$T/j"; then
 		ok "beside a running backup, stats runs and counts the 3 committed snapshots"
 	else notok "beside a running backup, stats exits $rc"
 		sed 's/^/#   /' "$T/e"; fi
-	kill -KILL "-$slow" 2>/dev/null
-	wait "$slow" 2>/dev/null
+	paused_end "$R" || notok "setup: the killed backup still holds the lock"
 else
 	kill -KILL "-${slow:-0}" 2>/dev/null
 	ok "# SKIP no paused backup here (strace or setsid missing)"

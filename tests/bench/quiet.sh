@@ -11,7 +11,8 @@
 # seconds, exit status, the load it started at; and the repository's size.
 # Data sets are bench.sh's (make bench builds them) under
 # ${BENCH_DATA:-/var/tmp/tacit-bench-data}/ds; scratch in
-# ${QUIET_DIR:-/var/tmp/tacit-quiet}, its tmpfs unmounted at the end.
+# ${QUIET_DIR:-/var/tmp/tacit-quiet}, its tmpfs (mounted if none is there)
+# unmounted at the end.
 # A fresh VM is slow the first time it touches a page of its memory: the
 # first restore onto a new tmpfs is warmed up by filling it once.
 set -u
@@ -24,12 +25,13 @@ w=${QUIET_DIR:-/var/tmp/tacit-quiet}
 [ -d "$src" ] || { echo "quiet.sh: no data set $src (make bench builds it)" >&2; exit 2; }
 mkdir -p "$w/rt"
 printf 'quiet-bench-pass-1\n' >"$w/pw"
-if ! mountpoint -q "$w/rt"; then
+trap 'rm -rf "$w/repo" "$w/rt"/*' EXIT
+if ! mountpoint -q "$w/rt"; then	# unmounted at the end only if ours
 	mount -t tmpfs -o size=8g tmpfs "$w/rt" || exit 2
+	trap 'rm -rf "$w/repo" "$w/rt"/*; umount "$w/rt"' EXIT
 	dd if=/dev/zero of="$w/rt/fill" bs=1M count=7500 status=none
 	rm -f "$w/rt/fill"
 fi
-trap 'rm -rf "$w/repo" "$w/rt"/*; umount "$w/rt"' EXIT
 
 evict() {
 	find "$w/repo" -type f -exec dd if={} iflag=nocache count=0 status=none \;

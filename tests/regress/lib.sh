@@ -329,8 +329,11 @@ paused_backup() {
 # while after strace has been reaped (a step after this one found REPO
 # "locked by pid N (tacit-worker)" in a CI run).  1 if it is still held.
 paused_end() {
-	kill -KILL "-${slow:-0}" 2>/dev/null
-	[ -n "${slow:-}" ] && wait "$slow" 2>/dev/null
+	# (Never "kill -0": with $slow unset that is this test's own group.)
+	if [ -n "${slow:-}" ]; then
+		kill -KILL "-$slow" 2>/dev/null
+		wait "$slow" 2>/dev/null
+	fi
 	slow=
 	_i=0
 	while holds_lock "$1/lock"; do
